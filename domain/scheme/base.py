@@ -1,0 +1,33 @@
+"""Shared building blocks of the scheme model: strict models and exact numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+def _exact_number(value: Any) -> Any:
+    # Binary floats and booleans are refused: a scheme's numbers are exact decimals.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    if isinstance(value, float):
+        raise ValueError("expected an exact number; write it as a quoted decimal")
+    return value
+
+
+#: A number of points (or a fraction, weight or amount): always an exact Decimal.
+Points = Annotated[Decimal, BeforeValidator(_exact_number), Field(allow_inf_nan=False)]
+NonNegative = Annotated[Decimal, BeforeValidator(_exact_number), Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=1, allow_inf_nan=False)]
+
+#: Codes and keys are strings; quote codes such as "010" in YAML.
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class Strict(BaseModel):
+    """Every scheme model: frozen, unknown keys refused, no type coercion of strings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)

@@ -1,0 +1,106 @@
+"""Semantic checks a JSON Schema cannot express: references, uniqueness, consistent maxima."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from domain.errors import Problem
+from domain.scheme.grading import YearGrading
+from domain.scheme.model import Scheme, walk
+from domain.scheme.nodes import Basis, RatingItem, Section
+
+Path = tuple[str | int, ...]
+
+
+def dotted(path: Path) -> str:
+    """A path as text: tree.children[0].max."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def semantic_problems(scheme: Scheme) -> list[tuple[Path, str]]:
+    """Every cross-reference problem in a structurally valid scheme."""
+    problems: list[tuple[Path, str]] = []
+    problems += _node_problems(scheme)
+    problems += _grading_problems(scheme)
+    return problems
+
+
+def _node_problems(scheme: Scheme) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    counts = Counter(node.id for node, _ in walk(scheme.tree))
+    for node, path in walk(scheme.tree):
+        if counts[node.id] > 1:
+            out.append(((*path, "id"), f"node id {node.id!r} is used {counts[node.id]} times"))
+        if node.office is not None and node.office not in scheme.offices:
+            out.append(((*path, "office"), f"office {node.office!r} is not declared under offices"))
+        for kind in node.applies_to or []:
+            if kind not in scheme.subject_kinds:
+                out.append(((*path, "applies_to"), f"subject kind {kind!r} is not declared"))
+        if isinstance(node, Section) and node.basis is Basis.sum and node.max is not None:
+            out += _max_mismatches(scheme, node, path)
+        if isinstance(node, RatingItem) and node.cap is not None:
+            out.append(((*path, "cap"), "a rating item is bounded by its max; cap does not apply"))
+    return out
+
+
+def _max_mismatches(scheme: Scheme, section: Section, path: Path) -> list[tuple[Path, str]]:
+    """A sum section's declared max must equal its children's (weighted) maxima, per subject kind."""
+    out = []
+    for kind in section.applies_to or scheme.subject_kinds:
+        children = [c for c in section.children if not c.applies_to or kind in c.applies_to]
+        maxima = [getattr(c, "max", None) for c in children]
+        if not children or any(m is None for m in maxima):
+            continue
+        total = sum((m * (c.weight or 1) for c, m in zip(children, maxima)), Decimal(0))
+        if total != section.max:
+            out.append(((*path, "max"), f"max {section.max} but the children add up to {total} for kind {kind!r}"))
+            break
+    return out
+
+
+def _grading_problems(scheme: Scheme) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    grades = set(scheme.grading.grades) if scheme.grading else set()
+    conditions = {c.id for c in scheme.conditions}
+    for index, veto in enumerate(scheme.vetoes):
+        if veto.grade is not None and veto.grade not in grades:
+            out.append((("vetoes", index, "grade"), f"grade {veto.grade!r} is not one of grading.grades"))
+    for index, aff in enumerate(scheme.affirmations):
+        if aff.grade not in grades:
+            out.append((("affirmations", index, "grade"), f"grade {aff.grade!r} is not one of grading.grades"))
+    for index, rule in enumerate(scheme.grading.rules if scheme.grading else []):
+        where: Path = ("grading", "rules", index)
+        if rule.grade not in grades:
+            out.append(((*where, "grade"), f"grade {rule.grade!r} is not one of grading.grades"))
+        for cond in rule.requires:
+            if cond not in conditions:
+                out.append(((*where, "requires"), f"condition {cond!r} is not declared under conditions"))
+        by_group = rule.quota.n_by_group if rule.quota else None
+        for group in by_group or {}:
+            if scheme.groups is None or group not in scheme.groups:
+                out.append(((*where, "quota", "n_by_group"), f"group {group!r} is not declared under groups"))
+    for index, node_id in enumerate(scheme.ranking.tiebreak):
+        if node_id not in scheme.nodes:
+            out.append((("ranking", "tiebreak", index), f"node {node_id!r} does not exist"))
+    if scheme.year is not None:
+        out += _year_problems(scheme.year, grades)
+    return out
+
+
+def _year_problems(year: YearGrading, grades: set[str]) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    year_grades = set(year.grades)
+    if year.default not in year_grades:
+        out.append((("year", "default"), f"grade {year.default!r} is not one of year.grades"))
+    for index, rule in enumerate(year.rules):
+        if rule.count not in grades:
+            out.append((("year", "rules", index, "count"), f"{rule.count!r} is not a quarter grade"))
+        for key in ("grade", "not_grade"):
+            value = getattr(rule, key)
+            if value is not None and value not in year_grades:
+                out.append((("year", "rules", index, key), f"{value!r} is not one of year.grades"))
+    return out
