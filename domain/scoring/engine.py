@@ -1,0 +1,90 @@
+"""score_period: a period's facts, under a scheme, to every subject's result. Pure and deterministic."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
+from domain.numbers import scoring_context
+from domain.scheme.model import Scheme
+from domain.scoring.grading import Decisions, Grade, grade_group
+from domain.scoring.lines import fact_lines
+from domain.scoring.points import rounded
+from domain.scoring.ranking import rank_group, rank_key
+from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult
+from domain.scoring.standing import Standing, standings
+from domain.scoring.tree import Scorecard
+from domain.scoring.validate import allowed_periods, check_facts
+
+
+def score_period(
+    scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str,
+    *, lines: Sequence[int] | None = None,
+) -> PeriodResult:
+    """Score one period: facts are checked first (FactsInvalid lists every problem)."""
+    check_facts(scheme, subjects, facts, period, lines)
+    with scoring_context():
+        return _score(scheme, sorted(subjects, key=lambda s: s.id), sorted(facts, key=lambda f: f.id), period)
+
+
+def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: str) -> PeriodResult:
+    standing = standings(facts)
+    entries = fact_lines(scheme, facts, standing)
+    cards = {s.id: Scorecard(scheme, s, entries).build() for s in subjects}
+    totals = {s: rounded(scheme, "total", card.applied + card.overflow) for s, card in cards.items()}
+    decided, decision_lines = _decisions(facts, standing)
+    results: list[SubjectResult] = []
+    for group in sorted({s.group for s in subjects}):
+        members = [s for s in subjects if s.group == group]
+        order = rank_group(scheme, {s.id: rank_key(scheme, totals[s.id], cards[s.id]) for s in members})
+        grades = grade_group(scheme, order, group, decided)
+        by_id = {s.id: s for s in members}
+        for place in order:
+            results.append(_subject_result(by_id[place.subject], totals[place.subject], place.rank,
+                                           grades[place.subject], cards[place.subject],
+                                           decision_lines.get(place.subject, [])))
+    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
+                        period=period, subjects=results)
+
+
+def _subject_result(subject: Subject, total: object, rank: int, grade: Grade, card: NodeResult,
+                    decisions: list[Line]) -> SubjectResult:
+    flags = [] if grade.eligible else ["ineligible"]
+    flags += [f"incomplete:{n.id}" for n in _incomplete(card)]
+    return SubjectResult(subject=subject.id, name=subject.name, group=subject.group, kind=subject.kind,
+                         total=total, rank=rank, grade=grade.grade, eligible=grade.eligible,  # type: ignore[arg-type]
+                         flags=flags, grade_reasons=grade.reasons, decisions=decisions, card=card)
+
+
+def _incomplete(card: NodeResult) -> list[NodeResult]:
+    own = [card] if card.incomplete else []
+    return own + [n for child in card.children for n in _incomplete(child)]
+
+
+def _decisions(facts: list[Fact], standing: dict[str, Standing]) -> tuple[dict[str, Decisions], dict[str, list[Line]]]:
+    """Counted vetoes, affirmations and conditions per subject, and a line for each (counted or not)."""
+    vetoes, affirmations, conditions = defaultdict(list), defaultdict(list), defaultdict(set)
+    lines: dict[str, list[Line]] = defaultdict(list)
+    for fact in facts:
+        if not isinstance(fact, (VetoDecision, AffirmationDecision, ConditionMet)):
+            continue
+        st = standing[fact.id]
+        code = fact.veto if isinstance(fact, VetoDecision) else (
+            fact.affirmation if isinstance(fact, AffirmationDecision) else fact.condition)
+        lines[fact.subject].append(Line(facts=[fact.id], points=0, status=st.status,  # type: ignore[arg-type]
+                                        recorded_by=[fact.recorded_by], note=f"{fact.type} {code}", by=list(st.by)))
+        if st.status != "counted":
+            continue
+        target = vetoes if isinstance(fact, VetoDecision) else affirmations if isinstance(fact, AffirmationDecision) else None
+        if target is not None:
+            target[fact.subject].append(code)
+        else:
+            conditions[fact.subject].add(code)
+    subjects = set(vetoes) | set(affirmations) | set(conditions)
+    decided = {s: Decisions(tuple(sorted(vetoes[s])), tuple(sorted(affirmations[s])), frozenset(conditions[s]))
+               for s in subjects}
+    return decided, lines
+
+
+__all__ = ["allowed_periods", "score_period"]

@@ -1,0 +1,136 @@
+"""One subject's scorecard: the tree folded bottom-up over its lines (S1, D2, D3, B3, C1, C2, R1-R3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.facts import Subject
+from domain.numbers import ZERO
+from domain.scheme.model import Scheme
+from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Item, Node, RatingItem, Section
+from domain.scoring.applicability import applies
+from domain.scoring.lines import Entry, Key
+from domain.scoring.points import rounded
+from domain.scoring.results import Line, NodeResult
+
+_DEDUCT_RULES = {"per": "D1", "graded": "D6", "range": "D1", "zero_item": "D5", "shortfall": "D9",
+                 "repeats": "D10", "shares": "D11"}
+_BONUS_RULES = {"per": "B1", "levels": "B1", "rank_award": "B4", "steps": "B5", "range": "B1"}
+
+
+class Scorecard:
+    """Folds the scheme's tree for one subject over that subject's lines."""
+
+    def __init__(self, scheme: Scheme, subject: Subject, lines: dict[Key, list[Entry]]):
+        self.scheme, self.subject, self.lines = scheme, subject, lines
+
+    def build(self) -> NodeResult:
+        result = self.node(self.scheme.tree)
+        if result is None:
+            return NodeResult(id=self.scheme.tree.id, title=self.scheme.tree.title, rules=[], raw=ZERO, applied=ZERO)
+        return result
+
+    def node(self, node: Node) -> NodeResult | None:
+        if not applies(node.applies_to, self.subject.kind):
+            return None
+        if isinstance(node, Section):
+            return self.section(node)
+        return self.item(node)
+
+    def _base(self, node: Node) -> dict[str, object]:
+        return {"id": node.id, "title": node.title, "article": node.article,
+                "office": self.scheme.offices_of.get(node.id), "weight": node.weight}
+
+    def item(self, item: Item) -> NodeResult:
+        lines = [e.line for e in self.lines.get((self.subject.id, item.id), [])]
+        if isinstance(item, RatingItem):
+            return self.rating(item, lines)
+        raw = sum((line.points for line in lines if line.status == "counted"), ZERO)
+        bound = min((b for b in (item.cap, item.max) if b is not None), default=None)
+        applied = raw if bound is None else max(min(raw, bound), -bound)
+        rules = self._item_rules(item, lines, applied != raw)
+        cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
+        return NodeResult(**self._base(item), rules=rules, max=item.max, raw=raw, applied=applied,  # type: ignore[arg-type]
+                          cut=raw - applied, cut_facts=cut_facts, lines=lines)
+
+    def _item_rules(self, item: Item, lines: list[Line], capped: bool) -> list[str]:
+        if isinstance(item, DeductionItem):
+            rules = [_DEDUCT_RULES[item.deduct.way]] + (["D7"] if item.deduct.multiplier else [])
+            rules += ["D8"] if any(line.status == "exempted" for line in lines) else []
+            rules += ["D4"] if any(line.status == "superseded" for line in lines) else []
+        elif isinstance(item, BonusItem):
+            rules = [_BONUS_RULES[item.bonus.way]]
+            rules += ["B6"] if any("(B6)" in (line.note or "") for line in lines) else []
+            rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
+        else:
+            rules = []
+        return rules + (["B3"] if capped or item.cap is not None else [])
+
+    def rating(self, item: RatingItem, lines: list[Line]) -> NodeResult:
+        """R1-R3: average each role's ratings, weight the roles, convert to the item's max."""
+        by_role: dict[str, list[Decimal]] = {role: [] for role in item.rating.roles}
+        for line in lines:
+            if line.status == "counted":
+                by_role[(line.note or "").split(" ", 1)[0]].append(line.points)
+        weights = item.rating.roles
+        total_weight = sum(weights.values(), ZERO)
+        weighted = sum((weights[r] * sum(v, ZERO) / len(v) for r, v in by_role.items() if v), ZERO)
+        value = rounded(self.scheme, "ratings", weighted * item.max / (total_weight * item.rating.scale))
+        missing = sorted(role for role, values in by_role.items() if not values)
+        return NodeResult(**self._base(item), rules=["R1", "R2", "R3"], max=item.max, raw=value,  # type: ignore[arg-type]
+                          applied=value, incomplete=[f"no rating from role {r}" for r in missing], lines=lines)
+
+    def section(self, section: Section) -> NodeResult | None:
+        children = [r for r in (self.node(c) for c in section.children) if r is not None]
+        if not children:
+            return None
+        if section.basis is Basis.sum:
+            return self._sum(section, children)
+        return self._bounded(section, children)
+
+    def _sum(self, section: Section, children: list[NodeResult]) -> NodeResult:
+        parts = [rounded(self.scheme, "weights", c.applied * c.weight) if c.weight else c.applied for c in children]
+        total = sum(parts, ZERO)
+        overflow = sum((c.overflow for c in children), ZERO)
+        rules = (["C2"] if any(c.weight for c in children) else ["C1"]) + self._scope_rules(section)
+        return NodeResult(**self._base(section), rules=rules, max=section.max, raw=total, applied=total,  # type: ignore[arg-type]
+                          overflow=overflow, children=children)
+
+    def _bounded(self, section: Section, children: list[NodeResult]) -> NodeResult:
+        base = section.max if section.basis is Basis.deduct and section.max is not None else ZERO
+        raw = base + sum((c.applied for c in children), ZERO)
+        floor, top = section.effective_floor(), section.max
+        applied = raw if top is None else min(raw, top)
+        overflow = ZERO
+        if floor is not None and applied < floor:
+            if section.overflow == "total":
+                overflow = applied - floor
+            applied = floor
+        cut = raw - applied - overflow
+        rules = (["D2"] + (["D3"] if section.overflow == "total" else [])) if section.basis is Basis.deduct \
+            else (["B3"] if top is not None else [])
+        lines = [line for c in children for line in _all_lines(c)]
+        limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
+        cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
+        return NodeResult(**self._base(section), rules=rules + self._scope_rules(section), max=top, raw=raw,  # type: ignore[arg-type]
+                          applied=applied, cut=cut, overflow=overflow, cut_facts=cut_facts, children=children)
+
+    @staticmethod
+    def _scope_rules(section: Section) -> list[str]:
+        return ["D4", "B2"] if section.highest_only else []
+
+
+def _all_lines(node: NodeResult) -> list[Line]:
+    return node.lines + [line for child in node.children for line in _all_lines(child)]
+
+
+def _beyond(lines: list[Line], limit: Decimal) -> list[str]:
+    """Facts whose counted points fall beyond a limit, taking lines in order."""
+    taken, out = ZERO, []
+    for line in lines:
+        if line.status != "counted" or line.points == ZERO:
+            continue
+        taken += abs(line.points)
+        if taken > limit:
+            out.extend(line.facts)
+    return out
