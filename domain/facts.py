@@ -7,7 +7,7 @@ correction names the fact it corrects (``corrects``), a retraction names its tar
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Self, Union
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -134,6 +134,6 @@ class Retraction(FactBase):
 
 
 Fact = Annotated[
-    Union[Deduction, Bonus, Rating, VetoDecision, AffirmationDecision, ConditionMet, Exemption, Retraction],
+    Deduction | Bonus | Rating | VetoDecision | AffirmationDecision | ConditionMet | Exemption | Retraction,
     Field(discriminator="type"),
 ]

@@ -12,7 +12,10 @@ ZERO = Decimal(0)
 
 #: The context every scoring computation runs in, whatever the caller's global context.
 SCORING_CONTEXT = decimal.Context(
-    prec=34, rounding=decimal.ROUND_HALF_EVEN, Emin=-999999, Emax=999999,
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 
@@ -30,9 +33,12 @@ class RoundingMode(str, Enum):
     @property
     def decimal_mode(self) -> str:
         return {
-            "half_up": decimal.ROUND_HALF_UP, "half_even": decimal.ROUND_HALF_EVEN,
-            "down": decimal.ROUND_DOWN, "up": decimal.ROUND_UP,
-            "floor": decimal.ROUND_FLOOR, "ceiling": decimal.ROUND_CEILING,
+            "half_up": decimal.ROUND_HALF_UP,
+            "half_even": decimal.ROUND_HALF_EVEN,
+            "down": decimal.ROUND_DOWN,
+            "up": decimal.ROUND_UP,
+            "floor": decimal.ROUND_FLOOR,
+            "ceiling": decimal.ROUND_CEILING,
         }[self.value]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from domain.errors import Problem
 from domain.scheme.grading import YearGrading
 from domain.scheme.model import Scheme, walk
 from domain.scheme.nodes import Basis, RatingItem, Section
@@ -55,7 +54,7 @@ def _max_mismatches(scheme: Scheme, section: Section, path: Path) -> list[tuple[
         maxima = [getattr(c, "max", None) for c in children]
         if not children or any(m is None for m in maxima):
             continue
-        total = sum((m * (c.weight or 1) for c, m in zip(children, maxima)), Decimal(0))
+        total = sum((m * (c.weight or 1) for c, m in zip(children, maxima, strict=True)), Decimal(0))
         if total != section.max:
             out.append(((*path, "max"), f"max {section.max} but the children add up to {total} for kind {kind!r}"))
             break

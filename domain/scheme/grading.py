@@ -48,9 +48,7 @@ class Grading(Strict):
 class Ranking(Strict):
     """S2/G7: how subjects rank within their group and how ties are settled."""
 
-    ties: Literal["competition", "dense"] = Field(
-        "competition", description="competition: 1,2,2,4; dense: 1,2,2,3."
-    )
+    ties: Literal["competition", "dense"] = Field("competition", description="competition: 1,2,2,4; dense: 1,2,2,3.")
     tiebreak: list[Code] = Field(default_factory=list, description="Node ids compared in order, higher first.")
     quota_boundary: Literal["exclude", "include"] = Field(
         "exclude", description="G7: a tie across a quota boundary: all tied get it, or none do."

@@ -80,7 +80,9 @@ def _build(node: Node, path: tuple[str | int, ...], lines: Lines, problems: list
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, ScalarNode) else None
             if not isinstance(key, str):
-                problems.append(Problem(dotted(path), "mapping keys must be plain scalars", key_node.start_mark.line + 1))
+                problems.append(
+                    Problem(dotted(path), "mapping keys must be plain scalars", key_node.start_mark.line + 1)
+                )
                 continue
             if key in result:
                 problems.append(Problem(dotted((*path, key)), "duplicate key", key_node.start_mark.line + 1))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, Literal, Self, Union
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
@@ -109,12 +109,10 @@ def _model_tag(value: Any) -> str | None:
 
 
 Node = Annotated[
-    Union[
-        Annotated[Section, Tag("section")],
-        Annotated[DeductionItem, Tag("deduct")],
-        Annotated[BonusItem, Tag("bonus")],
-        Annotated[RatingItem, Tag("rating")],
-    ],
+    Annotated[Section, Tag("section")]
+    | Annotated[DeductionItem, Tag("deduct")]
+    | Annotated[BonusItem, Tag("bonus")]
+    | Annotated[RatingItem, Tag("rating")],
     Discriminator(
         _node_tag,
         custom_error_type="node_kind",

@@ -4,5 +4,13 @@ from domain.scoring.engine import score_period
 from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult, YearResult, YearSubjectResult
 from domain.scoring.year import score_year
 
-__all__ = ["Line", "NodeResult", "PeriodResult", "SubjectResult", "YearResult", "YearSubjectResult",
-           "score_period", "score_year"]
+__all__ = [
+    "Line",
+    "NodeResult",
+    "PeriodResult",
+    "SubjectResult",
+    "YearResult",
+    "YearSubjectResult",
+    "score_period",
+    "score_year",
+]

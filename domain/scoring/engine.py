@@ -19,8 +19,12 @@ from domain.scoring.validate import allowed_periods, check_facts
 
 
 def score_period(
-    scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str,
-    *, lines: Sequence[int] | None = None,
+    scheme: Scheme,
+    subjects: Sequence[Subject],
+    facts: Sequence[Fact],
+    period: str,
+    *,
+    lines: Sequence[int] | None = None,
 ) -> PeriodResult:
     """Score one period: facts are checked first (FactsInvalid lists every problem)."""
     check_facts(scheme, subjects, facts, period, lines)
@@ -41,20 +45,44 @@ def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: s
         grades = grade_group(scheme, order, group, decided)
         by_id = {s.id: s for s in members}
         for place in order:
-            results.append(_subject_result(by_id[place.subject], totals[place.subject], place.rank,
-                                           grades[place.subject], cards[place.subject],
-                                           decision_lines.get(place.subject, [])))
-    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
-                        period=period, subjects=results)
+            results.append(
+                _subject_result(
+                    by_id[place.subject],
+                    totals[place.subject],
+                    place.rank,
+                    grades[place.subject],
+                    cards[place.subject],
+                    decision_lines.get(place.subject, []),
+                )
+            )
+    return PeriodResult(
+        scheme=scheme.scheme,
+        scheme_version=scheme.version,
+        scheme_hash=scheme.content_hash,
+        period=period,
+        subjects=results,
+    )
 
 
-def _subject_result(subject: Subject, total: object, rank: int, grade: Grade, card: NodeResult,
-                    decisions: list[Line]) -> SubjectResult:
+def _subject_result(
+    subject: Subject, total: object, rank: int, grade: Grade, card: NodeResult, decisions: list[Line]
+) -> SubjectResult:
     flags = [] if grade.eligible else ["ineligible"]
     flags += [f"incomplete:{n.id}" for n in _incomplete(card)]
-    return SubjectResult(subject=subject.id, name=subject.name, group=subject.group, kind=subject.kind,
-                         total=total, rank=rank, grade=grade.grade, eligible=grade.eligible,  # type: ignore[arg-type]
-                         flags=flags, grade_reasons=grade.reasons, decisions=decisions, card=card)
+    return SubjectResult(
+        subject=subject.id,
+        name=subject.name,
+        group=subject.group,
+        kind=subject.kind,
+        total=total,
+        rank=rank,
+        grade=grade.grade,
+        eligible=grade.eligible,  # type: ignore[arg-type]
+        flags=flags,
+        grade_reasons=grade.reasons,
+        decisions=decisions,
+        card=card,
+    )
 
 
 def _incomplete(card: NodeResult) -> list[NodeResult]:
@@ -70,20 +98,39 @@ def _decisions(facts: list[Fact], standing: dict[str, Standing]) -> tuple[dict[s
         if not isinstance(fact, (VetoDecision, AffirmationDecision, ConditionMet)):
             continue
         st = standing[fact.id]
-        code = fact.veto if isinstance(fact, VetoDecision) else (
-            fact.affirmation if isinstance(fact, AffirmationDecision) else fact.condition)
-        lines[fact.subject].append(Line(facts=[fact.id], points=0, status=st.status,  # type: ignore[arg-type]
-                                        recorded_by=[fact.recorded_by], note=f"{fact.type} {code}", by=list(st.by)))
+        code = (
+            fact.veto
+            if isinstance(fact, VetoDecision)
+            else (fact.affirmation if isinstance(fact, AffirmationDecision) else fact.condition)
+        )
+        lines[fact.subject].append(
+            Line(
+                facts=[fact.id],
+                points=0,
+                status=st.status,  # type: ignore[arg-type]
+                recorded_by=[fact.recorded_by],
+                note=f"{fact.type} {code}",
+                by=list(st.by),
+            )
+        )
         if st.status != "counted":
             continue
-        target = vetoes if isinstance(fact, VetoDecision) else affirmations if isinstance(fact, AffirmationDecision) else None
+        target = (
+            vetoes
+            if isinstance(fact, VetoDecision)
+            else affirmations
+            if isinstance(fact, AffirmationDecision)
+            else None
+        )
         if target is not None:
             target[fact.subject].append(code)
         else:
             conditions[fact.subject].add(code)
     subjects = set(vetoes) | set(affirmations) | set(conditions)
-    decided = {s: Decisions(tuple(sorted(vetoes[s])), tuple(sorted(affirmations[s])), frozenset(conditions[s]))
-               for s in subjects}
+    decided = {
+        s: Decisions(tuple(sorted(vetoes[s])), tuple(sorted(affirmations[s])), frozenset(conditions[s]))
+        for s in subjects
+    }
     return decided, lines
 
 

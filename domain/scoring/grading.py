@@ -32,7 +32,9 @@ class Grade:
     graded: bool = True
 
 
-def grade_group(scheme: Scheme, order: Sequence[Standing], group: str, decisions: dict[str, Decisions]) -> dict[str, Grade]:
+def grade_group(
+    scheme: Scheme, order: Sequence[Standing], group: str, decisions: dict[str, Decisions]
+) -> dict[str, Grade]:
     """Every subject of one group, graded; `order` is the group's ranking."""
     grades = {s.subject: _decided(scheme, decisions.get(s.subject, Decisions())) for s in order}
     if scheme.grading is None:
@@ -75,12 +77,26 @@ def _decided(scheme: Scheme, decided: Decisions) -> Grade:
     return result
 
 
-def _apply_rule(scheme: Scheme, index: int, rule: GradeRule, graded: Sequence[Standing], group: str,
-                grades: dict[str, Grade], decisions: dict[str, Decisions]) -> None:
-    bottom = {s.subject for s in take_with_ties(list(reversed(graded)), rule.bottom, scheme.ranking.quota_boundary)} \
-        if rule.bottom else None
-    candidates = [s for s in graded if grades[s.subject].grade is None
-                  and _qualifies(rule, s, grades[s.subject], decisions.get(s.subject, Decisions()), bottom)]
+def _apply_rule(
+    scheme: Scheme,
+    index: int,
+    rule: GradeRule,
+    graded: Sequence[Standing],
+    group: str,
+    grades: dict[str, Grade],
+    decisions: dict[str, Decisions],
+) -> None:
+    bottom = (
+        {s.subject for s in take_with_ties(list(reversed(graded)), rule.bottom, scheme.ranking.quota_boundary)}
+        if rule.bottom
+        else None
+    )
+    candidates = [
+        s
+        for s in graded
+        if grades[s.subject].grade is None
+        and _qualifies(rule, s, grades[s.subject], decisions.get(s.subject, Decisions()), bottom)
+    ]
     label = f"rule {index + 1}: {rule.grade}{_describe(rule)}"
     if rule.quota is not None:
         slots = _slots(scheme, rule.quota, len(graded), group)
@@ -113,8 +129,12 @@ def _qualifies(rule: GradeRule, s: Standing, grade: Grade, decided: Decisions, b
 
 
 def _describe(rule: GradeRule) -> str:
-    parts = [f"≥ {rule.min}" if rule.min is not None else "", f"< {rule.below}" if rule.below is not None else "",
-             f"last {rule.bottom}" if rule.bottom else "", "requires " + ", ".join(rule.requires) if rule.requires else ""]
+    parts = [
+        f"≥ {rule.min}" if rule.min is not None else "",
+        f"< {rule.below}" if rule.below is not None else "",
+        f"last {rule.bottom}" if rule.bottom else "",
+        "requires " + ", ".join(rule.requires) if rule.requires else "",
+    ]
     text = ", ".join(p for p in parts if p)
     return f" ({text})" if text else ""
 

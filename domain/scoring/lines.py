@@ -53,8 +53,14 @@ def _order(fact: Fact) -> tuple[date, str]:
 def _line(fact: Fact, points: Decimal, note: str, standing: Standing) -> Line:
     if standing.status != "counted":
         note = f"{note}; {standing.note}"
-    return Line(facts=[fact.id], points=points, status=standing.status, recorded_by=[fact.recorded_by],
-                note=note, by=list(standing.by))
+    return Line(
+        facts=[fact.id],
+        points=points,
+        status=standing.status,
+        recorded_by=[fact.recorded_by],
+        note=note,
+        by=list(standing.by),
+    )
 
 
 def _attributed(scheme: Scheme, fact: Deduction | Bonus, standing: Standing) -> list[tuple[str, Entry]]:
@@ -81,7 +87,7 @@ def _rating(fact: Rating, standing: Standing) -> Entry:
 
 def _settle_repeats(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
     """D10: each matter reminded N times costs once; N distinct matters cost once."""
-    for (subject, item_id), group in list(entries.items()):
+    for (_subject, item_id), group in list(entries.items()):
         item = scheme.items[item_id]
         if not isinstance(item, DeductionItem) or item.deduct.repeats is None:
             continue
@@ -92,8 +98,11 @@ def _settle_repeats(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
         if repeats.same_matter is not None:
             for matter, hits in sorted(matters.items()):
                 if len(hits) >= repeats.same_matter.at_least:
-                    group.append(_consequence(hits, repeats.same_matter.points,
-                                              f"{len(hits)} reminders on matter {matter} (D10)"))
+                    group.append(
+                        _consequence(
+                            hits, repeats.same_matter.points, f"{len(hits)} reminders on matter {matter} (D10)"
+                        )
+                    )
         distinct = repeats.distinct_matters
         if distinct is not None and len(matters) >= distinct.at_least:
             hits = [e for matter in sorted(matters) for e in matters[matter]]

@@ -13,8 +13,15 @@ from domain.scoring.lines import Entry, Key
 from domain.scoring.points import rounded
 from domain.scoring.results import Line, NodeResult
 
-_DEDUCT_RULES = {"per": "D1", "graded": "D6", "range": "D1", "zero_item": "D5", "shortfall": "D9",
-                 "repeats": "D10", "shares": "D11"}
+_DEDUCT_RULES = {
+    "per": "D1",
+    "graded": "D6",
+    "range": "D1",
+    "zero_item": "D5",
+    "shortfall": "D9",
+    "repeats": "D10",
+    "shares": "D11",
+}
 _BONUS_RULES = {"per": "B1", "levels": "B1", "rank_award": "B4", "steps": "B5", "range": "B1"}
 
 
@@ -38,8 +45,13 @@ class Scorecard:
         return self.item(node)
 
     def _base(self, node: Node) -> dict[str, object]:
-        return {"id": node.id, "title": node.title, "article": node.article,
-                "office": self.scheme.offices_of.get(node.id), "weight": node.weight}
+        return {
+            "id": node.id,
+            "title": node.title,
+            "article": node.article,
+            "office": self.scheme.offices_of.get(node.id),
+            "weight": node.weight,
+        }
 
     def item(self, item: Item) -> NodeResult:
         lines = [e.line for e in self.lines.get((self.subject.id, item.id), [])]
@@ -50,8 +62,16 @@ class Scorecard:
         applied = raw if bound is None else max(min(raw, bound), -bound)
         rules = self._item_rules(item, lines, applied != raw)
         cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
-        return NodeResult(**self._base(item), rules=rules, max=item.max, raw=raw, applied=applied,  # type: ignore[arg-type]
-                          cut=raw - applied, cut_facts=cut_facts, lines=lines)
+        return NodeResult(
+            **self._base(item),
+            rules=rules,
+            max=item.max,
+            raw=raw,
+            applied=applied,  # type: ignore[arg-type]
+            cut=raw - applied,
+            cut_facts=cut_facts,
+            lines=lines,
+        )
 
     def _item_rules(self, item: Item, lines: list[Line], capped: bool) -> list[str]:
         if isinstance(item, DeductionItem):
@@ -77,8 +97,15 @@ class Scorecard:
         weighted = sum((weights[r] * sum(v, ZERO) / len(v) for r, v in by_role.items() if v), ZERO)
         value = rounded(self.scheme, "ratings", weighted * item.max / (total_weight * item.rating.scale))
         missing = sorted(role for role, values in by_role.items() if not values)
-        return NodeResult(**self._base(item), rules=["R1", "R2", "R3"], max=item.max, raw=value,  # type: ignore[arg-type]
-                          applied=value, incomplete=[f"no rating from role {r}" for r in missing], lines=lines)
+        return NodeResult(
+            **self._base(item),
+            rules=["R1", "R2", "R3"],
+            max=item.max,
+            raw=value,  # type: ignore[arg-type]
+            applied=value,
+            incomplete=[f"no rating from role {r}" for r in missing],
+            lines=lines,
+        )
 
     def section(self, section: Section) -> NodeResult | None:
         children = [r for r in (self.node(c) for c in section.children) if r is not None]
@@ -93,8 +120,15 @@ class Scorecard:
         total = sum(parts, ZERO)
         overflow = sum((c.overflow for c in children), ZERO)
         rules = (["C2"] if any(c.weight for c in children) else ["C1"]) + self._scope_rules(section)
-        return NodeResult(**self._base(section), rules=rules, max=section.max, raw=total, applied=total,  # type: ignore[arg-type]
-                          overflow=overflow, children=children)
+        return NodeResult(
+            **self._base(section),
+            rules=rules,
+            max=section.max,
+            raw=total,
+            applied=total,  # type: ignore[arg-type]
+            overflow=overflow,
+            children=children,
+        )
 
     def _bounded(self, section: Section, children: list[NodeResult]) -> NodeResult:
         base = section.max if section.basis is Basis.deduct and section.max is not None else ZERO
@@ -107,13 +141,25 @@ class Scorecard:
                 overflow = applied - floor
             applied = floor
         cut = raw - applied - overflow
-        rules = (["D2"] + (["D3"] if section.overflow == "total" else [])) if section.basis is Basis.deduct \
+        rules = (
+            (["D2"] + (["D3"] if section.overflow == "total" else []))
+            if section.basis is Basis.deduct
             else (["B3"] if top is not None else [])
+        )
         lines = [line for c in children for line in _all_lines(c)]
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
         cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
-        return NodeResult(**self._base(section), rules=rules + self._scope_rules(section), max=top, raw=raw,  # type: ignore[arg-type]
-                          applied=applied, cut=cut, overflow=overflow, cut_facts=cut_facts, children=children)
+        return NodeResult(
+            **self._base(section),
+            rules=rules + self._scope_rules(section),
+            max=top,
+            raw=raw,  # type: ignore[arg-type]
+            applied=applied,
+            cut=cut,
+            overflow=overflow,
+            cut_facts=cut_facts,
+            children=children,
+        )
 
     @staticmethod
     def _scope_rules(section: Section) -> list[str]:

@@ -10,8 +10,17 @@ from collections.abc import Sequence
 
 from domain.errors import FactsInvalid, Problem
 from domain.facts import (
-    AffirmationDecision, Fact, Attributed, Bonus, ConditionMet, Deduction, Exemption, Rating, Retraction,
-    Subject, VetoDecision,
+    AffirmationDecision,
+    Attributed,
+    Bonus,
+    ConditionMet,
+    Deduction,
+    Exemption,
+    Fact,
+    Rating,
+    Retraction,
+    Subject,
+    VetoDecision,
 )
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, RatingItem
@@ -36,7 +45,10 @@ def check_period(scheme: Scheme, period: str) -> None:
 
 
 def check_facts(
-    scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str,
+    scheme: Scheme,
+    subjects: Sequence[Subject],
+    facts: Sequence[Fact],
+    period: str,
     lines: Sequence[int] | None = None,
 ) -> None:
     """Raise FactsInvalid listing every fact that does not fit."""
@@ -116,9 +128,13 @@ class _Checker:
             return
         for party in fact.targets():
             self._subject(i, party.subject if party else fact.subject or "", fact.item)
-        for field, msg in (_deduction_fields(item, fact) if isinstance(fact, Deduction) and isinstance(item, DeductionItem)
-                           else _bonus_fields(self.scheme, item, fact) if isinstance(item, BonusItem) and isinstance(fact, Bonus)
-                           else []):
+        for field, msg in (
+            _deduction_fields(item, fact)
+            if isinstance(fact, Deduction) and isinstance(item, DeductionItem)
+            else _bonus_fields(self.scheme, item, fact)
+            if isinstance(item, BonusItem) and isinstance(fact, Bonus)
+            else []
+        ):
             self.out.append((i, field, msg))
         if fact.corrects is not None:
             self._target(i, fact.corrects, type(fact))
@@ -130,7 +146,9 @@ class _Checker:
             return
         self._subject(i, fact.subject, fact.item)
         if fact.role not in item.rating.roles:
-            self.out.append((i, "role", f"role {fact.role!r} does not rate {fact.item}; roles: {sorted(item.rating.roles)}"))
+            self.out.append(
+                (i, "role", f"role {fact.role!r} does not rate {fact.item}; roles: {sorted(item.rating.roles)}")
+            )
         if fact.value > item.rating.scale:
             self.out.append((i, "value", f"rating {fact.value} is above the scale {item.rating.scale}"))
         if fact.corrects is not None:
@@ -139,7 +157,14 @@ class _Checker:
     def _exemption(self, i: int, fact: Exemption) -> None:
         target = self._target(i, fact.target, Deduction)
         if fact.ground not in self.scheme.exemption_grounds:
-            self.out.append((i, "ground", f"unknown exemption ground {fact.ground!r}; the scheme has {sorted(self.scheme.exemption_grounds) or 'none'}"))
+            self.out.append(
+                (
+                    i,
+                    "ground",
+                    f"unknown exemption ground {fact.ground!r}; "
+                    f"grounds: {sorted(self.scheme.exemption_grounds) or 'none'}",
+                )
+            )
         item = self.scheme.items.get(target.item) if isinstance(target, Deduction) else None
         if isinstance(item, DeductionItem) and not item.exemptible:
             self.out.append((i, "target", f"item {item.id} allows no exemption"))
@@ -169,7 +194,9 @@ class _Checker:
             if isinstance(fact, Rating):
                 raters[(fact.item, fact.subject, fact.rater)] += 1
                 if raters[(fact.item, fact.subject, fact.rater)] == 2:
-                    self.out.append((i, "rater", f"{fact.rater} already rated {fact.subject} on {fact.item}; record a correction"))
+                    self.out.append(
+                        (i, "rater", f"{fact.rater} already rated {fact.subject} on {fact.item}; record a correction")
+                    )
 
 
 def _deduction_fields(item: DeductionItem, fact: Deduction) -> list[tuple[str, str]]:
@@ -177,7 +204,12 @@ def _deduction_fields(item: DeductionItem, fact: Deduction) -> list[tuple[str, s
     for attr_rule in (rule.graded, rule.multiplier):
         value = fact.attributes.get(attr_rule.by) if attr_rule else None
         if attr_rule is rule.graded and attr_rule is not None and value is None:
-            out.append((f"attributes.{attr_rule.by}", f"item {item.id} needs attribute {attr_rule.by!r}: one of {sorted(attr_rule.values)}"))
+            out.append(
+                (
+                    f"attributes.{attr_rule.by}",
+                    f"item {item.id} needs attribute {attr_rule.by!r}: one of {sorted(attr_rule.values)}",
+                )
+            )
         elif attr_rule is not None and value is not None and value not in attr_rule.values:
             out.append((f"attributes.{attr_rule.by}", f"{value!r} is not one of {sorted(attr_rule.values)}"))
     if rule.range is not None:
@@ -189,7 +221,12 @@ def _deduction_fields(item: DeductionItem, fact: Deduction) -> list[tuple[str, s
     if rule.shares is not None:
         roles = [p.role for p in fact.parties or []]
         if not roles or any(r not in rule.shares for r in roles):
-            out.append(("parties", f"item {item.id} shares liability: give parties with roles from {sorted(rule.shares)} (D11)"))
+            out.append(
+                (
+                    "parties",
+                    f"item {item.id} shares liability: give parties with roles from {sorted(rule.shares)} (D11)",
+                )
+            )
     elif fact.parties is not None:
         out.append(("parties", f"item {item.id} deducts from one subject; give subject"))
     return out
@@ -208,7 +245,9 @@ def _bonus_fields(scheme: Scheme, item: BonusItem, fact: Bonus) -> list[tuple[st
     if fact.parties is not None:
         shares = scheme.joint_credit or {}
         if not shares or any(p.role not in shares for p in fact.parties):
-            out.append(("parties", f"joint credit needs roles from {sorted(shares) or 'joint_credit (not declared)'} (B6)"))
+            out.append(
+                ("parties", f"joint credit needs roles from {sorted(shares) or 'joint_credit (not declared)'} (B6)")
+            )
     return out
 
 

@@ -42,8 +42,9 @@ def _year_of(rules: YearGrading, subject: str, quarters: list[PeriodResult]) -> 
             grade = rule.grade
     if grade in ruled_out:
         grade = rules.default
-    return YearSubjectResult(subject=subject, quarter_grades=grades, grade=grade, flags=flags,
-                             ruled_out=ruled_out, reasons=reasons)
+    return YearSubjectResult(
+        subject=subject, quarter_grades=grades, grade=grade, flags=flags, ruled_out=ruled_out, reasons=reasons
+    )
 
 
 def _holds(rule: YearRule, grades: list[str | None]) -> bool:
@@ -54,6 +55,9 @@ def _holds(rule: YearRule, grades: list[str | None]) -> bool:
 
 def _describe(rule: YearRule) -> str:
     when = f"all four quarters {rule.count}" if rule.all_quarters else f"{rule.at_least}+ quarters {rule.count}"
-    then = [f"grade {rule.grade}" if rule.grade else "", f"flag {rule.flag}" if rule.flag else "",
-            f"not {rule.not_grade}" if rule.not_grade else ""]
+    then = [
+        f"grade {rule.grade}" if rule.grade else "",
+        f"flag {rule.flag}" if rule.flag else "",
+        f"not {rule.not_grade}" if rule.not_grade else "",
+    ]
     return f"{when} → {', '.join(t for t in then if t)} (G6)"

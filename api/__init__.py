@@ -1,0 +1,1 @@
+"""The FastAPI service: the HTTP service issue."""

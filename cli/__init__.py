@@ -1,0 +1,1 @@
+"""The scoreledger command line (typer + rich): an entrypoint, the outermost ring."""

@@ -1,0 +1,1 @@
+"""As-of rebuild, publication seals, verification and comparison: the ledger issue."""

@@ -1,0 +1,50 @@
+"""The layout shows the architecture: imports point inward only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# Each ring may import only itself and the rings listed (domain is the core).
+ALLOWED = {
+    "domain": {"domain"},
+    "projections": {"domain", "projections"},
+    "replay": {"domain", "projections", "replay"},
+    "api": {"domain", "projections", "replay", "api"},
+    "cli": {"domain", "projections", "replay", "api", "cli"},
+}
+FORBIDDEN_IN_DOMAIN = {"fastapi", "starlette", "sqlite3", "psycopg", "eventsourcing", "typer", "rich"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("ring", sorted(ALLOWED))
+def test_each_ring_imports_only_inner_rings(ring: str) -> None:
+    for path in sorted((ROOT / ring).rglob("*.py")):
+        outward = (_imports(path) & set(ALLOWED)) - ALLOWED[ring]
+        assert not outward, f"{path.relative_to(ROOT)} imports outer ring(s) {sorted(outward)}"
+
+
+def test_the_domain_knows_nothing_of_storage_http_or_the_terminal() -> None:
+    for path in sorted((ROOT / "domain").rglob("*.py")):
+        found = _imports(path) & FORBIDDEN_IN_DOMAIN
+        assert not found, f"{path.relative_to(ROOT)} imports {sorted(found)}"
+
+
+def test_no_binary_float_appears_in_scoring_code() -> None:
+    for path in sorted((ROOT / "domain").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "float"]
+        assert not calls, f"{path.relative_to(ROOT)} calls float()"
