@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 
 
 def _exact_number(value: Any) -> Any:
@@ -13,7 +17,9 @@ def _exact_number(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("expected a number, got a boolean")
     if isinstance(value, float):
-        raise ValueError("expected an exact number; write it as a quoted decimal")
+        raise ValueError("expected an exact number, got a binary float")
+    if isinstance(value, str) and _LEADING_ZERO.match(value):
+        raise ValueError(f"{value!r} has a leading zero: write the number without it (codes belong in code fields)")
     return value
 
 

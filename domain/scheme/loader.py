@@ -20,6 +20,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from domain.errors import Problem, SchemeInvalid
 from domain.scheme.checks import dotted, semantic_problems
 from domain.scheme.model import Scheme
+from domain.scheme.nodes import TAGS
 
 Lines = dict[tuple[str | int, ...], int]
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
@@ -130,7 +131,7 @@ def _pydantic_problems(exc: ValidationError, lines: Lines) -> list[Problem]:
 
 
 def _is_union_tag(part: str | int) -> bool:
-    return part in ("section", "deduct", "bonus", "rating", "function-after[_exactly_one(), DeductRule]")
+    return isinstance(part, str) and (part in TAGS.values() or part.startswith("function-"))
 
 
 def _line_of(path: tuple[str | int, ...], lines: Lines) -> int | None:

@@ -97,22 +97,26 @@ class Section(NodeBase):
 
 def _node_tag(value: Any) -> str | None:
     if not isinstance(value, dict):
-        return "section" if isinstance(value, Section) else _model_tag(value)
+        return TAGS["children"] if isinstance(value, Section) else _model_tag(value)
     for key in ("children", "deduct", "bonus", "rating"):
         if key in value:
-            return {"children": "section"}.get(key, key)
+            return TAGS[key]
     return None
 
 
 def _model_tag(value: Any) -> str | None:
-    return {DeductionItem: "deduct", BonusItem: "bonus", RatingItem: "rating"}.get(type(value))
+    return {DeductionItem: TAGS["deduct"], BonusItem: TAGS["bonus"], RatingItem: TAGS["rating"]}.get(type(value))
+
+
+#: Union tags, named unlike any field so that error paths can drop them.
+TAGS = {"children": "section-node", "deduct": "deduction-item", "bonus": "bonus-item", "rating": "rating-item"}
 
 
 Node = Annotated[
-    Annotated[Section, Tag("section")]
-    | Annotated[DeductionItem, Tag("deduct")]
-    | Annotated[BonusItem, Tag("bonus")]
-    | Annotated[RatingItem, Tag("rating")],
+    Annotated[Section, Tag("section-node")]
+    | Annotated[DeductionItem, Tag("deduction-item")]
+    | Annotated[BonusItem, Tag("bonus-item")]
+    | Annotated[RatingItem, Tag("rating-item")],
     Discriminator(
         _node_tag,
         custom_error_type="node_kind",
