@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 
 
