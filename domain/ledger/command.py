@@ -1,0 +1,34 @@
+"""CommandRecord: a client's idempotency key, stored in the same transaction as its events."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.ledger.ids import command_id
+
+
+class CommandRecord(Aggregate):
+    """The first command sent with a key: its request's hash and its result."""
+
+    TOPIC = "scoreledger:CommandRecord"
+
+    class Event(Aggregate.Event):
+        TOPIC = "scoreledger:CommandRecord.Event"
+
+    class Accepted(Aggregate.Created, Event):
+        TOPIC = "scoreledger:CommandRecord.Accepted"
+        key: str
+        request_hash: str
+        result: dict[str, Any]
+        actor: str
+        at: str
+
+    @staticmethod
+    def create_id(key: str, **_: Any) -> UUID:
+        return command_id(key)
+
+    def __init__(self, key: str, request_hash: str, result: dict[str, Any], actor: str, at: str) -> None:
+        self.key, self.request_hash, self.result = key, request_hash, result

@@ -1,0 +1,148 @@
+"""Fold the log into each period's engine input: scheme binding, subjects, facts, seals, appeals.
+
+A fact counts for a period when it was appended while the period was open, or when an
+upheld appeal recorded it as a correction. A fact that reached the log after the period
+closed (a race with closing) is kept aside as `late` and never counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.records import Record
+
+PERIOD_TOPICS = {
+    "scoreledger:Period.Opened",
+    "scoreledger:Period.SchemeBound",
+    "scoreledger:Period.SubjectRegistered",
+    "scoreledger:Period.Closed",
+    "scoreledger:Period.Published",
+}
+FACT_TOPICS = {
+    "scoreledger:DeductionRecorded",
+    "scoreledger:BonusRecorded",
+    "scoreledger:RatingRecorded",
+    "scoreledger:VetoRecorded",
+    "scoreledger:AffirmationRecorded",
+    "scoreledger:ConditionRecorded",
+    "scoreledger:ExemptionGranted",
+    "scoreledger:FactRetracted",
+}
+
+
+@dataclass
+class PeriodInput:
+    """Everything the pure engine needs to score one period, with where each part came from."""
+
+    code: str
+    bureau: str
+    scheme: str
+    bindings: list[tuple[int, int, str]]  # (position, scheme version, content hash)
+    subjects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    positions: dict[str, int] = field(default_factory=dict)
+    late: list[str] = field(default_factory=list)
+    closed_at: int | None = None
+    seals: list[dict[str, Any]] = field(default_factory=list)
+    published_on: str | None = None
+    version: int = 0
+
+    @property
+    def scheme_version(self) -> int:
+        return self.bindings[-1][1]
+
+    @property
+    def scheme_hash(self) -> str:
+        return self.bindings[-1][2]
+
+
+@dataclass
+class LogFold:
+    """Periods, fact streams and scheme documents, folded from the log in order."""
+
+    periods: dict[str, PeriodInput] = field(default_factory=dict)
+    streams: dict[str, str] = field(default_factory=dict)  # fact stream id -> period key
+    schemes: dict[str, dict[str, Any]] = field(default_factory=dict)  # content hash -> document
+    appeals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    position: int = 0
+
+    def apply(self, record: Record) -> str | None:
+        """Fold one record; returns the key of the period it touched, if any."""
+        self.position = record.position
+        topic, state = record.topic, record.state
+        if topic in PERIOD_TOPICS:
+            return self._period(record)
+        if topic == "scoreledger:FactLedger.Opened":
+            self.streams[record.stream] = key_of(state["bureau"], state["period"])
+            return None
+        if topic in FACT_TOPICS:
+            return self._fact(record)
+        if topic == "scoreledger:SchemeBook.VersionRegistered":
+            self.schemes[state["content_hash"]] = state["document"]
+        elif topic.startswith("scoreledger:Appeal."):
+            return self._appeal(record)
+        return None
+
+    def _period(self, record: Record) -> str:
+        state, topic = record.state, record.topic
+        if topic == "scoreledger:Period.Opened":
+            key = key_of(state.get("bureau", "default"), state["code"])
+            self.streams[record.stream] = key
+            self.periods[key] = PeriodInput(
+                state["code"],
+                state.get("bureau", "default"),
+                state["scheme"],
+                [(record.position, state["scheme_version"], state["scheme_hash"])],
+            )
+        key = self.streams[record.stream]
+        period = self.periods[key]
+        period.version = record.version
+        if topic == "scoreledger:Period.SchemeBound":
+            period.bindings.append((record.position, state["scheme_version"], state["scheme_hash"]))
+        elif topic == "scoreledger:Period.SubjectRegistered":
+            period.subjects[state["subject"]["id"]] = state["subject"]
+        elif topic == "scoreledger:Period.Closed":
+            period.closed_at = record.position
+        elif topic == "scoreledger:Period.Published":
+            period.seals.append({**state["seal"], "published_at": record.position})
+            period.published_on = state["published_on"]
+        return key
+
+    def _fact(self, record: Record) -> str:
+        key = self.streams[record.stream]
+        period, fact = self.periods[key], record.state["fact"]
+        if period.closed_at is not None and record.position > period.closed_at and not record.state.get("appeal"):
+            period.late.append(fact["id"])
+            return key
+        period.facts[fact["id"]] = fact
+        period.positions[fact["id"]] = record.position
+        return key
+
+    def _appeal(self, record: Record) -> str | None:
+        state = record.state
+        if record.topic == "scoreledger:Appeal.Filed":
+            self.appeals[record.stream] = {**state, "status": "filed", "filed_at": record.position, "history": []}
+        appeal = self.appeals.get(record.stream)
+        if appeal is None:
+            return None
+        name = record.topic.rsplit(".", 1)[1].lower()
+        appeal["history"].append(
+            {
+                "event": name,
+                "position": record.position,
+                "actor": state.get("actor"),
+                **{
+                    k: v
+                    for k, v in state.items()
+                    if k in ("decided_on", "accepted_on", "decide_by", "corrections", "reasons")
+                },
+            }
+        )
+        if name != "filed":
+            appeal["status"] = name
+        return key_of(appeal["bureau"], appeal["period"])
+
+
+def key_of(bureau: str, period: str) -> str:
+    return f"{bureau}/{period}"

@@ -1,0 +1,1 @@
+"""The service layer: configured ledger application, commands, composition root."""

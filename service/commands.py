@@ -1,0 +1,185 @@
+"""The commands recording offices, administrators and reviewers send to the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from domain.errors import FactsInvalid, Problem
+from domain.facts import Fact, Subject
+from domain.ledger.facts_ledger import FactLedger
+from domain.ledger.ids import joint_id, ledger_id, period_id, scheme_book_id
+from domain.ledger.period import Period
+from domain.ledger.scheme_book import SchemeBook
+from domain.scheme.loader import validate_scheme
+from domain.scheme.model import Scheme
+from domain.scoring.validate import check_facts
+from service.errors import NotFound, VersionMismatch
+from service.facts_routing import JOINT, assign_id, route
+from service.ledger import LedgerBase
+
+_FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+
+
+class Ledger(LedgerBase):
+    """Schemes, periods, subjects and facts (appeals and publication in AppealsLedger)."""
+
+    def __init__(self, env: dict[str, str] | None = None, bureau: str = "default") -> None:
+        super().__init__(env=env)
+        self.bureau = bureau
+        self._schemes: dict[str, Scheme] = {}
+
+    def register_scheme(self, scheme: Scheme, actor: str, at: str, key: str | None = None) -> dict[str, Any]:
+        """Register a scheme version (the same content twice is a no-op)."""
+        document = scheme.model_dump(mode="json", exclude_none=True)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            book = self.maybe(scheme_book_id(scheme.scheme)) or SchemeBook(code=scheme.scheme, actor=actor, at=at)
+            added = book.register(scheme.version, scheme.content_hash, document, actor, at)
+            result = {"scheme": scheme.scheme, "version": scheme.version, "content_hash": scheme.content_hash}
+            return ([book] if added or book.version == 0 else []), {**result, "added": added}
+
+        return self.run(decide, key=key, request=document, actor=actor, at=at)
+
+    def scheme(self, code: str, version: int) -> Scheme:
+        """A registered scheme version, validated (cached by content hash)."""
+        book = self.load(scheme_book_id(code), f"scheme {code}")
+        entry = book.versions.get(version)
+        if entry is None:
+            raise NotFound(f"scheme {code} has no version {version}")
+        cached = self._schemes.get(entry["content_hash"])
+        if cached is None:
+            cached = self._schemes[entry["content_hash"]] = validate_scheme(entry["document"])
+        return cached
+
+    def open_period(
+        self, code: str, scheme: str, version: int, actor: str, at: str, key: str | None = None
+    ) -> dict[str, Any]:
+        """Open a period bound to a scheme version's content hash."""
+        bound = self.scheme(scheme, version)
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            if self.maybe(period_id(code, self.bureau)) is not None:
+                raise VersionMismatch(f"period {code} is already open")
+            period = Period(
+                code=code,
+                bureau=self.bureau,
+                scheme=scheme,
+                scheme_version=version,
+                scheme_hash=bound.content_hash,
+                actor=actor,
+                at=at,
+            )
+            return [period], {"period": code, "scheme_hash": bound.content_hash}
+
+        return self.run(decide, key=key, request=[code, scheme, version], actor=actor, at=at)
+
+    def period(self, code: str, expected_version: int | None = None) -> Period:
+        period = self.load(period_id(code, self.bureau), f"period {code}")
+        if expected_version is not None and period.version != expected_version:
+            raise VersionMismatch(f"period {code} is at version {period.version}, not {expected_version}")
+        return period  # type: ignore[no-any-return]
+
+    def register_subjects(
+        self, code: str, subjects: list[Subject], actor: str, at: str, key: str | None = None
+    ) -> dict[str, Any]:
+        """Register subjects (S2) in an open period, all or none."""
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            period = self.period(code)
+            scheme = self.scheme(period.scheme, period.scheme_version)
+            for subject in subjects:
+                if subject.kind not in scheme.subject_kinds:
+                    raise FactsInvalid(
+                        "subject refused",
+                        [
+                            Problem(
+                                f"subject {subject.id}.kind",
+                                f"unknown kind; the scheme has {sorted(scheme.subject_kinds)}",
+                            )
+                        ],
+                    )
+                period.register_subject(subject.model_dump(mode="json"), actor, at)
+            return [period], {"period": code, "subjects": [s.id for s in subjects], "version": period.version}
+
+        return self.run(decide, key=key, request=[code, subjects], actor=actor, at=at)
+
+    def close_period(
+        self, code: str, actor: str, at: str, expected_version: int | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        """Close a period: no fact appended after this counts, except appeal corrections."""
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            period = self.period(code, expected_version)
+            period.close(actor, at)
+            return [period], {"period": code, "status": period.status, "version": period.version}
+
+        return self.run(decide, key=key, request=[code, expected_version], actor=actor, at=at)
+
+    def record_facts(
+        self,
+        code: str,
+        facts: list[dict[str, Any]],
+        actor: str,
+        at: str,
+        key: str | None = None,
+        appeal: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a batch of facts, all or none; the batch is checked against the scheme first."""
+        prepared = [assign_id({**f, "period": code, "recorded_by": actor}, i) for i, f in enumerate(facts)]
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            period = self.period(code)
+            if appeal is None and period.status != "open":
+                from domain.ledger.period import PeriodStateError
+
+                raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
+            ledgers = self._ledgers(code, prepared, actor, at)
+            self._check(period, prepared, ledgers)
+            for fact in prepared:
+                ledgers[route(fact)].record(fact, actor, at, appeal)
+            return list(ledgers.values()), {"period": code, "facts": [f["id"] for f in prepared]}
+
+        return self.run(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+
+    def _ledgers(self, code: str, facts: list[dict[str, Any]], actor: str, at: str) -> dict[str, FactLedger]:
+        ledgers: dict[str, FactLedger] = {}
+        for stream in sorted({route(f) for f in facts}):
+            subject = None if stream == JOINT else stream
+            stream_id = joint_id(code, self.bureau) if subject is None else ledger_id(code, subject, self.bureau)
+            ledgers[stream] = self.maybe(stream_id) or FactLedger(
+                period=code, bureau=self.bureau, subject=subject, actor=actor, at=at
+            )
+        return ledgers
+
+    def _check(self, period: Period, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]) -> None:
+        typed, problems = [], []
+        for index, fact in enumerate(facts):
+            try:
+                typed.append(_FACT.validate_python(fact))
+            except ValidationError as exc:
+                problems += [
+                    Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
+                    for e in exc.errors(include_url=False)
+                ]
+        if problems:
+            raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
+        earlier = [_FACT.validate_python(f) for ledger in ledgers.values() for f in ledger.facts.values()]
+        subjects = [Subject.model_validate(s) for s in period.subjects.values()]
+        scheme = self.scheme(period.scheme, period.scheme_version)
+        try:
+            check_facts(scheme, subjects, earlier + typed, period.code)
+        except FactsInvalid as exc:
+            offset = len(earlier)
+            exc.problems = [_renumber(p, offset) for p in exc.problems]
+            raise
+
+
+def _renumber(problem: Problem, offset: int) -> Problem:
+    """check_facts numbers facts after the earlier ones; report indexes within the batch."""
+    path = problem.path
+    if path.startswith("facts[") and "]" in path:
+        index = int(path[6 : path.index("]")])
+        path = f"facts[{index - offset}]{path[path.index(']') + 1 :]}" if index >= offset else f"recorded {path}"
+    return Problem(path, problem.message, problem.line)

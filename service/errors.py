@@ -1,0 +1,29 @@
+"""Service-level failures, each a kind of ScoreledgerError the API maps to a problem detail."""
+
+from __future__ import annotations
+
+from domain.errors import ScoreledgerError
+
+
+class NotFound(ScoreledgerError):
+    """Raised when a period, scheme, subject, fact or appeal does not exist."""
+
+
+class Conflict(ScoreledgerError):
+    """Raised when a write lost a race too many times, or a version expectation failed."""
+
+
+class IdempotencyKeyReused(ScoreledgerError):
+    """Raised when an idempotency key comes back with a different request."""
+
+
+class AppealLate(ScoreledgerError):
+    """Raised when an appeal or a decision comes after its window closed."""
+
+    def __init__(self, message: str, deadline: str):
+        super().__init__(message)
+        self.deadline = deadline
+
+
+class VersionMismatch(Conflict):
+    """Raised when a command's expected aggregate version (If-Match) is not the current one."""

@@ -1,0 +1,71 @@
+"""The Ledger application: commands that decide, then append events atomically.
+
+Every command loads the aggregates it needs, lets them decide, and saves them in one
+transaction together with the CommandRecord of its idempotency key. A concurrent write
+to the same aggregate makes the library raise IntegrityError: the command re-reads and
+decides again (optimistic concurrency, never last-write-wins).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.canonical import plain, sha256_hex
+from domain.ledger.command import CommandRecord
+from domain.ledger.ids import command_id
+from service.errors import Conflict, IdempotencyKeyReused, NotFound
+
+Decision = tuple[list[Aggregate], dict[str, Any]]
+RETRIES = 8
+
+
+class LedgerBase(Application):  # type: ignore[type-arg]
+    """Loading, idempotent saving and retrying, shared by every command."""
+
+    name = "scoreledger"
+
+    def load(self, aggregate_id: UUID, what: str) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} does not exist") from None
+
+    def maybe(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def run(
+        self, decide: Callable[[], Decision], *, key: str | None, request: Any, actor: str, at: str
+    ) -> dict[str, Any]:
+        """Decide and save; a repeated key returns the first result and appends nothing."""
+        request_hash = sha256_hex(plain(request))
+        for _ in range(RETRIES):
+            if key is not None:
+                earlier = self.maybe(command_id(key))
+                if earlier is not None:
+                    return self._replayed(earlier, request_hash)
+            aggregates, result = decide()
+            pending = list(aggregates)
+            if key is not None:
+                pending.append(CommandRecord(key=key, request_hash=request_hash, result=result, actor=actor, at=at))
+            try:
+                recordings = self.save(*pending)
+            except IntegrityError:
+                continue
+            position = max((r.notification.id for r in recordings), default=None)
+            return {**result, "position": position, "replayed": False}
+        raise Conflict("the aggregates changed under this command too many times; try again")
+
+    @staticmethod
+    def _replayed(record: CommandRecord, request_hash: str) -> dict[str, Any]:
+        if record.request_hash != request_hash:
+            raise IdempotencyKeyReused(f"idempotency key {record.key!r} was used for a different request")
+        return {**record.result, "position": None, "replayed": True}
