@@ -55,3 +55,12 @@ def read_log(
             for r in rows
         ]
         position = rows[-1].id
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """A payload as a dict; an unreadable payload (a damaged row) decodes to a marker, not a crash."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {"_undecodable_": True}
+    return value if isinstance(value, dict) else {"_undecodable_": True}

@@ -10,7 +10,7 @@ from domain.errors import FactsInvalid, Problem
 from domain.facts import Fact, Subject
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import joint_id, ledger_id, period_id, scheme_book_id
-from domain.ledger.period import Period
+from domain.ledger.period import Period, PeriodStateError
 from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
@@ -117,31 +117,33 @@ class Ledger(LedgerBase):
 
         return self.run(decide, key=key, request=[code, expected_version], actor=actor, at=at)
 
-    def record_facts(
-        self,
-        code: str,
-        facts: list[dict[str, Any]],
-        actor: str,
-        at: str,
-        key: str | None = None,
-        appeal: str | None = None,
-    ) -> dict[str, Any]:
+    def record_facts(self, code: str, facts: list[dict[str, Any]], actor: str, at: str, key: str | None = None,
+                     appeal: str | None = None) -> dict[str, Any]:
         """Record a batch of facts, all or none; the batch is checked against the scheme first."""
-        prepared = [assign_id({**f, "period": code, "recorded_by": actor}, i) for i, f in enumerate(facts)]
+        prepared = self.prepare_facts(code, facts, actor)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            period = self.period(code)
-            if appeal is None and period.status != "open":
-                from domain.ledger.period import PeriodStateError
-
-                raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
-            ledgers = self._ledgers(code, prepared, actor, at)
-            self._check(period, prepared, ledgers)
-            for fact in prepared:
-                ledgers[route(fact)].record(fact, actor, at, appeal)
-            return list(ledgers.values()), {"period": code, "facts": [f["id"] for f in prepared]}
+            ledgers = self.decide_facts(code, prepared, actor, at, appeal)
+            return ledgers, {"period": code, "facts": [f["id"] for f in prepared]}
 
         return self.run(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+
+    @staticmethod
+    def prepare_facts(code: str, facts: list[dict[str, Any]], actor: str) -> list[dict[str, Any]]:
+        """Stamp period and recorder, and give each fact its routed id."""
+        return [assign_id({**f, "period": code, "recorded_by": actor}, i) for i, f in enumerate(facts)]
+
+    def decide_facts(self, code: str, prepared: list[dict[str, Any]], actor: str, at: str,
+                     appeal: str | None) -> list[Any]:
+        """Load the streams the facts go to, check the batch, and record it on them (not yet saved)."""
+        period = self.period(code)
+        if appeal is None and period.status != "open":
+            raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
+        ledgers = self._ledgers(code, prepared, actor, at)
+        self._check(period, prepared, ledgers)
+        for fact in prepared:
+            ledgers[route(fact)].record(fact, actor, at, appeal)
+        return list(ledgers.values())
 
     def _ledgers(self, code: str, facts: list[dict[str, Any]], actor: str, at: str) -> dict[str, FactLedger]:
         ledgers: dict[str, FactLedger] = {}

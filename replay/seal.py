@@ -1,0 +1,53 @@
+"""Publication seals: the log position, scheme hash, results hash and a Merkle root (RFC 6962).
+
+A leaf is one stored event row exactly as stored (position, stream, version, topic,
+payload bytes), so editing, deleting, reordering or truncating rows changes the root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from domain.canonical import sha256_hex
+from projections.leaves import leaf
+from projections.period_input import LogFold, key_of
+from projections.records import NotificationSource, Record
+from projections.scoring import score_input
+from replay.asof import PeriodNotInLog, fold_log
+from replay.merkle import MerkleAccumulator
+
+SEAL_VERSION = 1
+
+
+def merkle_root_hex(records: Iterable[Record]) -> str:
+    accumulator = MerkleAccumulator()
+    for record in records:
+        accumulator.add(leaf(record))
+    return accumulator.root().hex()
+
+
+def make_seal(source: NotificationSource, period: str, bureau: str = "default",
+              position: int | None = None) -> dict[str, Any]:
+    """Seal a period's results as of a position (None: the log's current end)."""
+    upto = position if position is not None else (source.max_notification_id() or 0)
+    fold, records = fold_log(source, upto=upto)
+    return seal_from(fold, records, period, bureau, upto)
+
+
+def seal_from(fold: LogFold, records: list[Record], period: str, bureau: str, upto: int) -> dict[str, Any]:
+    key = key_of(bureau, period)
+    if key not in fold.periods:
+        raise PeriodNotInLog(f"period {period} is not in the log at position {upto}")
+    folded = fold.periods[key]
+    results = score_input(fold, folded)
+    return {
+        "seal_version": SEAL_VERSION,
+        "period": period,
+        "position": upto,
+        "event_count": len(records),
+        "scheme_hash": folded.scheme_hash,
+        "results_hash": sha256_hex(results),
+        "subject_hashes": {s.subject: sha256_hex(s) for s in results.subjects},
+        "merkle_root": merkle_root_hex(records),
+    }

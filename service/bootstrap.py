@@ -1,0 +1,50 @@
+"""The composition root: settings -> event store -> views -> projection runner.
+
+The web app's lifespan, the CLI and the tests all build the service here; nothing
+touches a database at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from projections.runner import ProjectionRunner
+from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
+from service.appeals import ServiceLedger as Ledger
+from service.settings import Settings
+from service.stores import event_store_env
+
+
+@dataclass
+class Service:
+    """A configured ledger with its views."""
+
+    settings: Settings
+    ledger: Ledger
+    views: ViewStore
+    runner: ProjectionRunner
+
+    def close(self) -> None:
+        self.views.close()  # type: ignore[attr-defined]
+        self.ledger.close()
+
+
+def conninfo(settings: Settings) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
+                         password=settings.pg_password or None, dbname=settings.pg_dbname,
+                         options=f"-c search_path={settings.pg_schema}")
+
+
+def build(settings: Settings | None = None) -> Service:
+    """Build the configured service (SQLite files under data_dir, or PostgreSQL)."""
+    settings = settings or Settings.from_env()
+    ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
+    views: ViewStore
+    if settings.store == "postgres":
+        views = PostgresViewStore(conninfo(settings))
+    else:
+        views = SQLiteViewStore(settings.data_dir / "views.sqlite")
+    runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
+    return Service(settings, ledger, views, runner)
