@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from cli.factsfile import read_facts_file
+from cli.ledger_cmds import register as register_ledger_commands
 from cli.render import explanation_tree, ranking_table
 from domain.canonical import canonical_bytes
 from domain.errors import InvalidInput
@@ -20,6 +21,7 @@ from domain.scoring import score_period, score_year
 app = typer.Typer(no_args_is_help=True, help="scoreledger: exact, explained performance scoring.")
 schemes = typer.Typer(no_args_is_help=True, help="Scheme files: check them, print their JSON Schema.")
 app.add_typer(schemes, name="schemes")
+register_ledger_commands(app)
 out = Console()
 err = Console(stderr=True)
 

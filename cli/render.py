@@ -45,9 +45,7 @@ def explanation_tree(subject: SubjectResult) -> Tree:
     for reason in subject.grade_reasons:
         tree.add(f"[italic]{reason}[/]")
     for line in subject.decisions:
-        tree.add(
-            f"[{_STYLE[line.status] or 'white'}]{line.note} · {_who(line)}[/]"
-        )
+        tree.add(f"[{_STYLE[line.status] or 'white'}]{line.note} · {_who(line)}[/]")
     _node(tree, subject.card)
     return tree
 

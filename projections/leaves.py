@@ -9,8 +9,13 @@ from projections.records import Record
 
 def leaf(record: Record) -> bytes:
     """The bytes a Merkle leaf commits to: the stored row, field by field, length-prefixed."""
-    parts = [str(record.position).encode(), record.stream.encode(), str(record.version).encode(),
-             record.topic.encode(), record.raw]
+    parts = [
+        str(record.position).encode(),
+        record.stream.encode(),
+        str(record.version).encode(),
+        record.topic.encode(),
+        record.raw,
+    ]
     return b"".join(len(p).to_bytes(8, "big") + p for p in parts)
 
 

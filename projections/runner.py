@@ -11,11 +11,11 @@ import threading
 from collections.abc import Callable
 
 from domain.canonical import canonical_bytes, sha256_hex
+from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, read_log
 from projections.scoring import score_input
 from projections.viewstore import ViewStore
-from projections.leaves import leaf_digest
 
 Progress = Callable[[int], None]
 

@@ -49,7 +49,7 @@ class ViewStore:
         return text.replace("?", self.placeholder)
 
     def position(self, cur: Cursor | None = None, lock: bool = False) -> int:
-        query = "SELECT position FROM sl_view_tracking WHERE name = ?" + (" FOR UPDATE" if lock else "")
+        query = "SELECT position FROM sl_view_tracking WHERE name = ?" + (" FOR UPDATE" if lock else "")  # noqa: S608
         if cur is None:
             with self.transaction() as own:
                 return self.position(own)
@@ -57,18 +57,32 @@ class ViewStore:
         row = cur.fetchone()
         return int(row[0]) if row else 0
 
-    def write_page(self, cur: Cursor, position: int, results: dict[str, tuple[str, bytes]],
-                   leaves: list[tuple[int, str]]) -> None:
+    def write_page(
+        self, cur: Cursor, position: int, results: dict[str, tuple[str, bytes]], leaves: list[tuple[int, str]]
+    ) -> None:
         for period, (digest, body) in sorted(results.items()):
-            cur.execute(self.sql("INSERT INTO sl_view_results (period, position, results_hash, body) VALUES (?, ?, ?, ?) "
-                                 "ON CONFLICT (period) DO UPDATE SET position = excluded.position, "
-                                 "results_hash = excluded.results_hash, body = excluded.body"),
-                        (period, position, digest, body))
+            cur.execute(
+                self.sql(
+                    "INSERT INTO sl_view_results (period, position, results_hash, body) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (period) DO UPDATE SET position = excluded.position, "
+                    "results_hash = excluded.results_hash, body = excluded.body"
+                ),
+                (period, position, digest, body),
+            )
         for leaf_position, digest in leaves:
-            cur.execute(self.sql("INSERT INTO sl_view_leaves (position, digest) VALUES (?, ?) "
-                                 "ON CONFLICT (position) DO NOTHING"), (leaf_position, digest))
-        cur.execute(self.sql("INSERT INTO sl_view_tracking (name, position) VALUES (?, ?) "
-                             "ON CONFLICT (name) DO UPDATE SET position = excluded.position"), (self.name, position))
+            cur.execute(
+                self.sql(
+                    "INSERT INTO sl_view_leaves (position, digest) VALUES (?, ?) ON CONFLICT (position) DO NOTHING"
+                ),
+                (leaf_position, digest),
+            )
+        cur.execute(
+            self.sql(
+                "INSERT INTO sl_view_tracking (name, position) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET position = excluded.position"
+            ),
+            (self.name, position),
+        )
 
     def results(self, period: str) -> tuple[int, bytes] | None:
         with self.transaction() as cur:
@@ -81,8 +95,10 @@ class ViewStore:
             if upto is None:
                 cur.execute("SELECT position, digest FROM sl_view_leaves ORDER BY position")
             else:
-                cur.execute(self.sql("SELECT position, digest FROM sl_view_leaves WHERE position <= ? ORDER BY position"),
-                            (upto,))
+                cur.execute(
+                    self.sql("SELECT position, digest FROM sl_view_leaves WHERE position <= ? ORDER BY position"),
+                    (upto,),
+                )
             return [(int(p), str(d)) for p, d in cur.fetchall()]
 
     def reset(self) -> None:

@@ -22,9 +22,20 @@ FORMAT = "scoreledger-bundle/1"
 def make_bundle(records: list[Record], witness: list[tuple[int, str]], period: str, bureau: str) -> dict[str, Any]:
     upto = max((r.position for r in records), default=0)
     return {
-        "format": FORMAT, "period": period, "bureau": bureau, "upto": upto,
-        "records": [{"position": r.position, "stream": r.stream, "version": r.version, "topic": r.topic,
-                     "state": base64.b64encode(r.raw).decode()} for r in records],
+        "format": FORMAT,
+        "period": period,
+        "bureau": bureau,
+        "upto": upto,
+        "records": [
+            {
+                "position": r.position,
+                "stream": r.stream,
+                "version": r.version,
+                "topic": r.topic,
+                "state": base64.b64encode(r.raw).decode(),
+            }
+            for r in records
+        ],
         "witness": [[p, d] for p, d in witness if p <= upto],
     }
 

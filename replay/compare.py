@@ -33,8 +33,16 @@ def compare(before: PeriodResult, after: PeriodResult, between: Sequence[Record]
             continue
         items = sorted(k for k in set(_items(old)) | set(_items(new)) if _items(old).get(k) != _items(new).get(k))
         direct = causes.get(subject, [])
-        rows.append({"subject": subject, "before": summary_old, "after": summary_new, "items": items,
-                     "events": direct, "knock_on": not direct and not items})
+        rows.append(
+            {
+                "subject": subject,
+                "before": summary_old,
+                "after": summary_new,
+                "items": items,
+                "events": direct,
+                "knock_on": not direct and not items,
+            }
+        )
     return {"period": before.period, "scheme_hash": [before.scheme_hash, after.scheme_hash], "changes": rows}
 
 
@@ -86,7 +94,13 @@ def _causes(records: Sequence[Record], period: str) -> dict[str, list[dict[str, 
         if isinstance(target, str) and not target.startswith("joint:"):
             named.add(target.split(":", 1)[0])
         for subject in sorted(s for s in named if s):
-            out.setdefault(subject, []).append({"position": record.position, "fact": fact.get("id"),
-                                                "type": fact.get("type"), "by": fact.get("recorded_by"),
-                                                "appeal": record.state.get("appeal")})
+            out.setdefault(subject, []).append(
+                {
+                    "position": record.position,
+                    "fact": fact.get("id"),
+                    "type": fact.get("type"),
+                    "by": fact.get("recorded_by"),
+                    "appeal": record.state.get("appeal"),
+                }
+            )
     return out

@@ -27,8 +27,9 @@ def merkle_root_hex(records: Iterable[Record]) -> str:
     return accumulator.root().hex()
 
 
-def make_seal(source: NotificationSource, period: str, bureau: str = "default",
-              position: int | None = None) -> dict[str, Any]:
+def make_seal(
+    source: NotificationSource, period: str, bureau: str = "default", position: int | None = None
+) -> dict[str, Any]:
     """Seal a period's results as of a position (None: the log's current end)."""
     upto = position if position is not None else (source.max_notification_id() or 0)
     fold, records = fold_log(source, upto=upto)

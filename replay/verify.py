@@ -32,8 +32,9 @@ class Report:
         return not self.findings
 
 
-def verify_records(records: Sequence[Record], witness: Sequence[tuple[int, str]], period: str,
-                   bureau: str = "default") -> Report:
+def verify_records(
+    records: Sequence[Record], witness: Sequence[tuple[int, str]], period: str, bureau: str = "default"
+) -> Report:
     """Check the rows against the witness digests, then every seal of the period."""
     report = Report(period=period, checked_events=len(records))
     report.findings += witness_findings(records, witness)
@@ -59,8 +60,9 @@ def witness_findings(records: Sequence[Record], witness: Sequence[tuple[int, str
         if record is None:
             findings.append(f"position {position}: event missing (deleted or truncated)")
         elif leaf_digest(record) != digest:
-            findings.append(f"position {position}: event altered ({record.topic} of stream {record.stream} "
-                            f"v{record.version})")
+            findings.append(
+                f"position {position}: event altered ({record.topic} of stream {record.stream} v{record.version})"
+            )
     for position in sorted(set(by_position) - set(expected)):
         if position <= last_witnessed:
             findings.append(f"position {position}: event inserted (never witnessed)")

@@ -12,7 +12,7 @@ from projections.runner import ProjectionRunner
 from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
 from service.appeals import ServiceLedger as Ledger
 from service.settings import Settings
-from service.stores import event_store_env
+from service.stores import event_store_env, release
 
 
 @dataclass
@@ -27,14 +27,21 @@ class Service:
     def close(self) -> None:
         self.views.close()  # type: ignore[attr-defined]
         self.ledger.close()
+        if self.settings.store == "sqlite":
+            release(self.settings.data_dir / "log.sqlite")
 
 
 def conninfo(settings: Settings) -> str:
     from psycopg.conninfo import make_conninfo
 
-    return make_conninfo(host=settings.pg_host, port=settings.pg_port, user=settings.pg_user,
-                         password=settings.pg_password or None, dbname=settings.pg_dbname,
-                         options=f"-c search_path={settings.pg_schema}")
+    return make_conninfo(
+        host=settings.pg_host,
+        port=settings.pg_port,
+        user=settings.pg_user,
+        password=settings.pg_password or None,
+        dbname=settings.pg_dbname,
+        options=f"-c search_path={settings.pg_schema}",
+    )
 
 
 def build(settings: Settings | None = None) -> Service:

@@ -117,8 +117,15 @@ class Ledger(LedgerBase):
 
         return self.run(decide, key=key, request=[code, expected_version], actor=actor, at=at)
 
-    def record_facts(self, code: str, facts: list[dict[str, Any]], actor: str, at: str, key: str | None = None,
-                     appeal: str | None = None) -> dict[str, Any]:
+    def record_facts(
+        self,
+        code: str,
+        facts: list[dict[str, Any]],
+        actor: str,
+        at: str,
+        key: str | None = None,
+        appeal: str | None = None,
+    ) -> dict[str, Any]:
         """Record a batch of facts, all or none; the batch is checked against the scheme first."""
         prepared = self.prepare_facts(code, facts, actor)
 
@@ -133,8 +140,9 @@ class Ledger(LedgerBase):
         """Stamp period and recorder, and give each fact its routed id."""
         return [assign_id({**f, "period": code, "recorded_by": actor}, i) for i, f in enumerate(facts)]
 
-    def decide_facts(self, code: str, prepared: list[dict[str, Any]], actor: str, at: str,
-                     appeal: str | None) -> list[Any]:
+    def decide_facts(
+        self, code: str, prepared: list[dict[str, Any]], actor: str, at: str, appeal: str | None
+    ) -> list[Any]:
         """Load the streams the facts go to, check the batch, and record it on them (not yet saved)."""
         period = self.period(code)
         if appeal is None and period.status != "open":

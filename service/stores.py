@@ -67,3 +67,11 @@ def _lock(path: Path) -> None:
         handle.close()
         raise StoreBusy(f"{path} is in use by another process; several processes need PostgreSQL") from None
     _LOCKS[key] = handle
+
+
+def release(path: Path) -> None:
+    """Give up the file lock on an embedded store (when its service closes)."""
+    handle = _LOCKS.pop(str(path.resolve()), None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

@@ -60,6 +60,7 @@ def _line(fact: Fact, points: Decimal, note: str, standing: Standing) -> Line:
         recorded_by=[fact.recorded_by],
         note=note,
         by=list(standing.by),
+        occurred_on=fact.occurred_on,
     )
 
 

@@ -6,6 +6,7 @@ that count, and the facts superseded, exempted, retracted or cut.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -33,6 +34,7 @@ class Line(Result):
     recorded_by: list[str]
     note: str | None = None
     by: list[str] = Field(default_factory=list, description="Facts that superseded, exempted or retracted it.")
+    occurred_on: date | None = Field(None, description="When the matter happened, if recorded.")
 
 
 class NodeResult(Result):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from domain.facts import Subject
@@ -171,9 +172,9 @@ def _all_lines(node: NodeResult) -> list[Line]:
 
 
 def _beyond(lines: list[Line], limit: Decimal) -> list[str]:
-    """Facts whose counted points fall beyond a limit, taking lines in order."""
+    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order."""
     taken, out = ZERO, []
-    for line in lines:
+    for line in sorted(lines, key=lambda line: (line.occurred_on or date.min, line.facts[0] if line.facts else "")):
         if line.status != "counted" or line.points == ZERO:
             continue
         taken += abs(line.points)
