@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from collections.abc import Sequence
 
 from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
 from domain.numbers import scoring_context
 from domain.scheme.model import Scheme
 from domain.scoring.grading import Decisions, Grade, grade_group
-from domain.scoring.lines import fact_lines
+from domain.scoring.lines import Entry, Key, fact_lines, highest_only_rivals, keep_one
 from domain.scoring.points import rounded
 from domain.scoring.ranking import rank_group, rank_key
 from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult
@@ -34,7 +35,7 @@ def score_period(
 
 def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: str) -> PeriodResult:
     standing = standings(facts)
-    entries = fact_lines(scheme, facts, standing)
+    entries = settle_highest_only(scheme, subjects, fact_lines(scheme, facts, standing))
     cards = {s.id: Scorecard(scheme, s, entries).build() for s in subjects}
     totals = {s: rounded(scheme, "total", card.applied + card.overflow) for s, card in cards.items()}
     decided, decision_lines = _decisions(facts, standing)
@@ -62,6 +63,29 @@ def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: s
         period=period,
         subjects=results,
     )
+
+
+def settle_highest_only(
+    scheme: Scheme, subjects: list[Subject], entries: dict[Key, list[Entry]]
+) -> dict[Key, list[Entry]]:
+    """D4/B2: of rival lines, keep the one whose effect on the total is largest (就高).
+
+    Judging by effect, not raw points, means a deduction in a section already at its floor
+    never displaces one that still bites: recording another finding never raises a total.
+    Equal effects keep the largest raw points, then the earliest fact.
+    """
+    by_id = {s.id: s for s in subjects}
+    for rivals in highest_only_rivals(scheme, entries):
+        subject = by_id[rivals.subject]
+        options = [keep_one(entries, rivals, kept) for kept in range(len(rivals.members))]
+        totals = [_total(scheme, Scorecard(scheme, subject, option).build()) for option in options]
+        best = max(totals) if rivals.bonus else min(totals)
+        entries = options[totals.index(best)]
+    return entries
+
+
+def _total(scheme: Scheme, card: NodeResult) -> Decimal:
+    return card.applied + card.overflow
 
 
 def _subject_result(

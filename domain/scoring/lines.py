@@ -42,7 +42,6 @@ def fact_lines(scheme: Scheme, facts: Sequence[Fact], standing: dict[str, Standi
         elif isinstance(fact, Rating):
             entries[(fact.subject, fact.item)].append(_rating(fact, standing[fact.id]))
     _settle_repeats(scheme, entries)
-    _settle_highest_only(scheme, entries)
     return {key: sorted(value, key=lambda e: e.order) for key, value in entries.items()}
 
 
@@ -117,8 +116,18 @@ def _consequence(hits: list[Entry], points: Decimal, note: str) -> Entry:
     return Entry(line, max(e.order for e in hits))
 
 
-def _settle_highest_only(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
-    """D4/B2: within a highest-only scope, one situation of one subject counts once, the largest."""
+@dataclass(frozen=True)
+class Rivals:
+    """D4/B2: one subject's counted lines of one situation in one highest-only scope; one will count."""
+
+    subject: str
+    situation: str
+    bonus: bool
+    members: tuple[tuple[Key, int], ...]  # largest raw points first, then earliest
+
+
+def highest_only_rivals(scheme: Scheme, entries: dict[Key, list[Entry]]) -> list[Rivals]:
+    """Every group of lines that compete under highest-only, in a deterministic order."""
     scopes = _scopes(scheme)
     groups: dict[tuple[str, str, str, bool], list[tuple[Key, int]]] = defaultdict(list)
     for key, group in entries.items():
@@ -126,16 +135,27 @@ def _settle_highest_only(scheme: Scheme, entries: dict[Key, list[Entry]]) -> Non
         for index, entry in enumerate(group):
             if scope and entry.situation and entry.line.status == "counted" and entry.line.points != ZERO:
                 groups[(key[0], scope, entry.situation, entry.line.points > 0)].append((key, index))
-    for members in groups.values():
-        if len(members) < 2:
+    rivals = []
+    for (subject, _scope, situation, bonus), members in sorted(groups.items()):
+        if len(members) > 1:
+            ranked = sorted(members, key=lambda m: (-abs(entries[m[0]][m[1]].line.points), entries[m[0]][m[1]].order))
+            rivals.append(Rivals(subject, situation, bonus, tuple(ranked)))
+    return rivals
+
+
+def keep_one(entries: dict[Key, list[Entry]], rivals: Rivals, kept: int) -> dict[Key, list[Entry]]:
+    """A copy of the entries where only the kept rival counts and the others are superseded by it."""
+    winner = entries[rivals.members[kept][0]][rivals.members[kept][1]]
+    result = dict(entries)
+    for position, (key, index) in enumerate(rivals.members):
+        if position == kept:
             continue
-        ranked = sorted(members, key=lambda m: (-abs(entries[m[0]][m[1]].line.points), entries[m[0]][m[1]].order))
-        kept = entries[ranked[0][0]][ranked[0][1]]
-        for key, index in ranked[1:]:
-            entry = entries[key][index]
-            note = f"{entry.line.note}; superseded: situation {entry.situation} counts once, by the largest"
-            line = entry.line.model_copy(update={"status": "superseded", "by": kept.line.facts, "note": note})
-            entries[key][index] = replace(entry, line=line)
+        result[key] = list(result[key])
+        entry = result[key][index]
+        note = f"{entry.line.note}; superseded: situation {entry.situation} counts once, at the highest"
+        line = entry.line.model_copy(update={"status": "superseded", "by": winner.line.facts, "note": note})
+        result[key][index] = replace(entry, line=line)
+    return result
 
 
 def _scopes(scheme: Scheme) -> dict[str, str]:
