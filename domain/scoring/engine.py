@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from collections.abc import Sequence
+from decimal import Decimal
 
 from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
 from domain.numbers import scoring_context
