@@ -75,6 +75,18 @@ class Ledger(LedgerBase):
 
         return self.run(decide, key=key, request=[code, scheme, version], actor=actor, at=at)
 
+    def bind_scheme(self, code: str, version: int, reason: str, actor: str, at: str,
+                    expected_version: int | None = None, key: str | None = None) -> dict[str, Any]:
+        """Bind an open period to an amended version of its scheme from this log position on."""
+
+        def decide() -> tuple[list[Any], dict[str, Any]]:
+            period = self.period(code, expected_version)
+            amended = self.scheme(period.scheme, version)
+            period.bind_scheme(version, amended.content_hash, reason, actor, at)
+            return [period], {"period": code, "scheme_version": version, "scheme_hash": amended.content_hash}
+
+        return self.run(decide, key=key, request=[code, version, reason, expected_version], actor=actor, at=at)
+
     def period(self, code: str, expected_version: int | None = None) -> Period:
         period = self.load(period_id(code, self.bureau), f"period {code}")
         if expected_version is not None and period.version != expected_version:

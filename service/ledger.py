@@ -8,6 +8,8 @@ decides again (optimistic concurrency, never last-write-wins).
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -22,7 +24,8 @@ from domain.ledger.ids import command_id
 from service.errors import Conflict, IdempotencyKeyReused, NotFound
 
 Decision = tuple[list[Aggregate], dict[str, Any]]
-RETRIES = 8
+RETRIES = 40
+BACKOFF_CAP = 0.05  # seconds
 
 
 class LedgerBase(Application):  # type: ignore[type-arg]
@@ -47,7 +50,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     ) -> dict[str, Any]:
         """Decide and save; a repeated key returns the first result and appends nothing."""
         request_hash = sha256_hex(plain(request))
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             if key is not None:
                 earlier = self.maybe(command_id(key))
                 if earlier is not None:
@@ -59,6 +62,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
+                time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
             position = max((r.notification.id for r in recordings), default=None)
             return {**result, "position": position, "replayed": False}

@@ -146,8 +146,7 @@ XIANG = scheme(
 )
 
 # QF: 曲阜市行政审批服务局平时考核工作方案 (seed 004). Quarterly, staff.
-QF = scheme(
-    """
+QF_YAML = """
     scheme: QF
     version: 1
     title: 曲阜市行政审批服务局平时考核工作方案
@@ -213,7 +212,7 @@ QF = scheme(
         - {count: 较差, at_least: 2, grade: 基本称职}                 # 2次 基本称职
         - {count: 较差, at_least: 3, grade: 不称职}                   # 3次以上 不称职
     """
-)
+QF = scheme(QF_YAML)
 
 # QZ: 2019年度泉州市工信局绩效评估工作方案 (seed 003). Weighted composite, yearly.
 QZ = scheme(
@@ -317,6 +316,11 @@ JS = scheme(
               max: 3                                       # 加分不超过3分
               children:
                 - {id: c.6b.1, title: 每多录用1篇, article: 三.(一)6, bonus: {levels: {county: 0.1, city: 0.5, province: 1, national: 2}}}
+        - id: rest
+          title: 其余考评项目 (assessed as a whole, so that totals reach the document's 85 and 80 lines)
+          article: 三
+          max: 80
+          rating: {scale: 80, roles: {panel: 1}}
         - id: office
           title: 办公室个性考评项目
           article: 三.(二) 办公室
@@ -370,6 +374,11 @@ IND = scheme(
       title: 年度量化考核得分
       article: 三.3
       children:
+        - id: rest
+          title: 政治理论和业务学习、中心工作 (assessed as a whole)
+          article: 四.(一) 四.(三)
+          max: 30
+          rating: {scale: 30, roles: {panel: 1}}
         - id: business
           title: 业务工作
           article: 四.(二)
