@@ -195,10 +195,21 @@ def test_staff_on_probation_get_a_comment_but_no_grade_and_leave_the_quota_base(
 def test_quarter_grades_follow_the_85_75_60_bands() -> None:
     """G1 QF 三.(二)4 好 不低于85分, 较好 不低于75分, 一般 不低于60分, 未达到60分 较差.
 
-    Six staff, ⌊6 × 0.4⌋ = 2 places for 好: 85 好; 84.99 and 75 较好; 74.99 and 60 一般; 59.99 较差.
+    Six staff, ⌊6 × 0.4⌋ = 2 places for 好: 85 好; 84.98 and 75 较好; 74.98 and 60 一般; 59.98 较差.
+    (Each half is 50% of a rating rounded to 2 places: 84.98 = 42.49 + 42.49 exactly; 84.99 would
+    become 42.50 + 42.50 = 85.00.)
     """
-    result = qf_quarter({"a": "85", "b": "84.99", "c": "75", "d": "74.99", "e": "60", "f": "59.99"})
+    values = {"a": "85", "b": "84.98", "c": "75", "d": "74.98", "e": "60", "f": "59.98"}
+    result = qf_quarter(values)
+    assert [result.subject(s).total for s in values] == [Decimal(v).quantize(Decimal("0.01")) for v in values.values()]
     assert grades(result) == {"a": "好", "b": "较好", "c": "较好", "d": "一般", "e": "一般", "f": "较差"}
+
+
+def test_each_weighted_half_is_rounded_before_the_bands_apply() -> None:
+    """G1/C2 QF (rounding 2 places half up, the scheme's choice): 84.99 on both halves is
+    0.5 × 84.99 = 42.495 → 42.50 twice = 85.00, which is 好 (⌊3 × 0.4⌋ = 1 place)."""
+    result = qf_quarter({"a": "84.99", "b": "70", "c": "65"})
+    assert (result.subject("a").total, result.subject("a").grade) == (Decimal("85.00"), "好")
 
 
 def test_year_grades_follow_the_95_80_60_bands_with_upper_bounds_exclusive() -> None:
