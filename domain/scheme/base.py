@@ -27,6 +27,9 @@ Points = Annotated[Decimal, BeforeValidator(_exact_number), Field(allow_inf_nan=
 NonNegative = Annotated[Decimal, BeforeValidator(_exact_number), Field(ge=0, allow_inf_nan=False)]
 Fraction = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=1, allow_inf_nan=False)]
 
+#: A whole number (a version, a count, days): an integer in the file, never text or a float.
+Whole = Annotated[int, BeforeValidator(_exact_number), Field(strict=True)]
+
 #: Codes and keys are strings; quote codes such as "010" in YAML.
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]

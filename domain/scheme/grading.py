@@ -7,15 +7,15 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from domain.numbers import RoundingMode
-from domain.scheme.base import Code, Fraction, Points, Strict, Text
+from domain.scheme.base import Code, Fraction, Points, Strict, Text, Whole
 
 
 class Quota(Strict):
     """G2/G3: at most this many of a group get the grade, best ranked first."""
 
     share: Fraction | None = Field(None, description="G2: a share of the group, e.g. 0.4.")
-    n: int | None = Field(None, ge=0, description="G3: a number per group.")
-    n_by_group: dict[Code, int] | None = Field(None, description="G3: a number for each group.")
+    n: Whole | None = Field(None, ge=0, description="G3: a number per group.")
+    n_by_group: dict[Code, Whole] | None = Field(None, description="G3: a number for each group.")
     round: RoundingMode = Field(RoundingMode.floor, description="How share x group size becomes a count.")
 
     @model_validator(mode="after")
@@ -32,7 +32,7 @@ class GradeRule(Strict):
     min: Points | None = Field(None, description="G1: lowest total (inclusive).")
     below: Points | None = Field(None, description="G1: total must be below this (exclusive).")
     quota: Quota | None = None
-    bottom: int | None = Field(None, ge=1, description="G4: among the last N of the group's ranking.")
+    bottom: Whole | None = Field(None, ge=1, description="G4: among the last N of the group's ranking.")
     requires: list[Code] = Field(default_factory=list, description="G5: conditions recorded as met.")
     excellence: bool = Field(False, description="V1: refused to a subject that lost eligibility.")
     note: str | None = None
@@ -63,7 +63,7 @@ class Veto(Strict):
     article: Text | None = None
     ineligible: bool = Field(False, description="V1: loses eligibility for excellence.")
     grade: Text | None = Field(None, description="V2: the grade it forces.")
-    downgrade: int = Field(0, ge=0, description="V3: levels it lowers the grade by.")
+    downgrade: Whole = Field(0, ge=0, description="V3: levels it lowers the grade by.")
     not_graded: bool = Field(False, description="V5: a comment but no grade.")
 
     @model_validator(mode="after")
@@ -94,7 +94,7 @@ class YearRule(Strict):
     """G6: a consequence of the quarters' grades for the year."""
 
     count: Text = Field(description="The quarter grade counted.")
-    at_least: int | None = Field(None, ge=1)
+    at_least: Whole | None = Field(None, ge=1)
     all_quarters: bool = False
     grade: Text | None = Field(None, description="The year grade it sets (later rules win).")
     flag: Code | None = Field(None, description="A mark such as priority_excellent.")

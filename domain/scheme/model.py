@@ -8,7 +8,7 @@ from functools import cached_property
 from pydantic import Field
 
 from domain.canonical import sha256_hex
-from domain.scheme.base import Code, Fraction, Strict, Text
+from domain.scheme.base import Code, Fraction, Strict, Text, Whole
 from domain.scheme.grading import Affirmation, Condition, Grading, Ranking, Veto, YearGrading
 from domain.scheme.nodes import Item, Node, Section
 from domain.scheme.periods import PeriodSpec, Publication, Rounding
@@ -18,7 +18,7 @@ class Scheme(Strict):
     """A versioned scheme file: the score tree and every rule that turns facts into results."""
 
     scheme: Code = Field(description="The scheme's code, e.g. ZJG.")
-    version: int = Field(ge=1)
+    version: Whole = Field(ge=1)
     title: Text
     source: Text | None = Field(None, description="The source document.")
     note: str | None = None

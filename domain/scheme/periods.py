@@ -8,7 +8,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from domain.numbers import RoundingMode
-from domain.scheme.base import Strict
+from domain.scheme.base import Strict, Whole
 
 PeriodKind = Literal["quarter", "half", "year"]
 _FINENESS = {"year": 0, "half": 1, "quarter": 2}
@@ -54,7 +54,7 @@ def period_parts(code: str, kind: PeriodKind) -> list[str]:
 class Rounding(Strict):
     """Declared rounding: places and mode, and the steps where it applies."""
 
-    places: int = Field(2, ge=0, le=6)
+    places: Whole = Field(2, ge=0, le=6)
     mode: RoundingMode = RoundingMode.half_up
     at: list[Literal["ratings", "weights", "shares", "scaling", "total"]] = Field(
         default_factory=lambda: ["ratings", "weights", "shares", "scaling", "total"],
@@ -65,7 +65,7 @@ class Rounding(Strict):
 class Publication(Strict):
     """P1-P6: publication and appeal windows, counted in mainland working days."""
 
-    publicity_working_days: int | None = Field(None, ge=0, description="P1: publication period.")
-    appeal_window_working_days: int = Field(3, ge=1, description="P2: days to appeal after publication.")
-    decision_window_working_days: int = Field(3, ge=1, description="P4: days to decide after acceptance.")
+    publicity_working_days: Whole | None = Field(None, ge=0, description="P1: publication period.")
+    appeal_window_working_days: Whole = Field(3, ge=1, description="P2: days to appeal after publication.")
+    decision_window_working_days: Whole = Field(3, ge=1, description="P4: days to decide after acceptance.")
     calendar: Literal["mainland"] = Field("mainland", description="P6: working days with holidays and 调休.")

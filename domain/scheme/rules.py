@@ -6,7 +6,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from domain.scheme.base import Code, Fraction, NonNegative, Points, Strict
+from domain.scheme.base import Code, Fraction, NonNegative, Points, Strict, Whole
 
 
 class Graded(Strict):
@@ -54,7 +54,7 @@ class Shortfall(Strict):
 class Repeat(Strict):
     """One D10 threshold: a consequence once a count of reminders is reached."""
 
-    at_least: int = Field(ge=1)
+    at_least: Whole = Field(ge=1)
     points: NonNegative
 
 
