@@ -66,8 +66,10 @@ def _grading_problems(scheme: Scheme) -> list[tuple[Path, str]]:
     grades = set(scheme.grading.grades) if scheme.grading else set()
     conditions = {c.id for c in scheme.conditions}
     for index, veto in enumerate(scheme.vetoes):
-        if veto.grade is not None and veto.grade not in grades:
-            out.append((("vetoes", index, "grade"), f"grade {veto.grade!r} is not one of grading.grades"))
+        for key in ("grade", "at_most"):
+            value = getattr(veto, key)
+            if value is not None and value not in grades:
+                out.append((("vetoes", index, key), f"grade {value!r} is not one of grading.grades"))
     for index, aff in enumerate(scheme.affirmations):
         if aff.grade not in grades:
             out.append((("affirmations", index, "grade"), f"grade {aff.grade!r} is not one of grading.grades"))

@@ -17,6 +17,9 @@ class Quota(Strict):
     n: Whole | None = Field(None, ge=0, description="G3: a number per group.")
     n_by_group: dict[Code, Whole] | None = Field(None, description="G3: a number for each group.")
     round: RoundingMode = Field(RoundingMode.floor, description="How share x group size becomes a count.")
+    of: Literal["graded", "all"] = Field(
+        "graded", description="Group size for a share: graded subjects, or all (V5 included)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
@@ -63,13 +66,16 @@ class Veto(Strict):
     article: Text | None = None
     ineligible: bool = Field(False, description="V1: loses eligibility for excellence.")
     grade: Text | None = Field(None, description="V2: the grade it forces.")
+    at_most: Text | None = Field(None, description="V2: the best grade it allows (a worse one stands).")
     downgrade: Whole = Field(0, ge=0, description="V3: levels it lowers the grade by.")
     not_graded: bool = Field(False, description="V5: a comment but no grade.")
 
     @model_validator(mode="after")
     def _has_effect(self) -> Self:
-        if not (self.ineligible or self.grade or self.downgrade or self.not_graded):
-            raise ValueError("a veto needs an effect: ineligible, grade, downgrade or not_graded")
+        if not (self.ineligible or self.grade or self.at_most or self.downgrade or self.not_graded):
+            raise ValueError("a veto needs an effect: ineligible, grade, at_most, downgrade or not_graded")
+        if self.grade and self.at_most:
+            raise ValueError("give grade (forced) or at_most (a cap), not both")
         return self
 
 

@@ -41,12 +41,13 @@ def grade_group(
         return grades
     graded = [s for s in order if grades[s.subject].graded]
     for index, rule in enumerate(scheme.grading.rules):
-        _apply_rule(scheme, index, rule, graded, group, grades, decisions)
+        _apply_rule(scheme, index, rule, graded, len(order), group, grades, decisions)
     for standing in graded:
         result = grades[standing.subject]
         if result.grade is None:
             result.reasons.append("no grade rule matched")
         _downgrade(scheme.grading, result, decisions.get(standing.subject, Decisions()), scheme)
+        _cap(scheme.grading, result, decisions.get(standing.subject, Decisions()), scheme)
     return grades
 
 
@@ -55,7 +56,7 @@ def _decided(scheme: Scheme, decided: Decisions) -> Grade:
     result = Grade()
     vetoes = [scheme.vetoes_by_id[v] for v in decided.vetoes]
     for veto in vetoes:
-        if veto.ineligible or veto.grade:
+        if veto.ineligible or veto.grade or veto.at_most:
             result.eligible = False
             result.reasons.append(f"veto {veto.id} {veto.title}: not eligible for excellence (V1)")
     if any(v.not_graded for v in vetoes):
@@ -82,6 +83,7 @@ def _apply_rule(
     index: int,
     rule: GradeRule,
     graded: Sequence[Standing],
+    everyone: int,
     group: str,
     grades: dict[str, Grade],
     decisions: dict[str, Decisions],
@@ -99,7 +101,7 @@ def _apply_rule(
     ]
     label = f"rule {index + 1}: {rule.grade}{_describe(rule)}"
     if rule.quota is not None:
-        slots = _slots(scheme, rule.quota, len(graded), group)
+        slots = _slots(scheme, rule.quota, everyone if rule.quota.of == "all" else len(graded), group)
         held = sum(1 for s in graded if grades[s.subject].forced and grades[s.subject].grade == rule.grade)
         chosen = take_with_ties(candidates, slots - held, scheme.ranking.quota_boundary)
         label += f", quota {slots} of {len(graded)}" + (f" less {held} forced" if held else "")
@@ -155,3 +157,15 @@ def _downgrade(grading: Grading, result: Grade, decided: Decisions, scheme: Sche
     index = min(grading.grades.index(result.grade) + levels, len(grading.grades) - 1)
     result.reasons.append(f"downgraded {levels} level(s): {result.grade} → {grading.grades[index]} (V3)")
     result.grade = grading.grades[index]
+
+
+def _cap(grading: Grading, result: Grade, decided: Decisions, scheme: Scheme) -> None:
+    """V2 (at most): a veto allows no grade better than its cap; a worse grade stands."""
+    caps = [scheme.vetoes_by_id[v] for v in decided.vetoes if scheme.vetoes_by_id[v].at_most]
+    if not caps or result.grade is None:
+        return
+    worst = max(caps, key=lambda v: grading.grades.index(v.at_most or ""))
+    cap = worst.at_most or ""
+    if grading.grades.index(result.grade) < grading.grades.index(cap):
+        result.reasons.append(f"veto {worst.id} {worst.title}: at most {cap}, not {result.grade} (V2)")
+        result.grade = cap

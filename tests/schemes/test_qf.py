@@ -296,11 +296,12 @@ def test_a_veto_beats_an_affirmation_in_the_same_quarter() -> None:
     assert (p1.total, p1.rank, p1.grade, p1.eligible) == (Decimal("95.00"), 1, "较差", False)
 
 
-def test_staff_on_long_leave_are_ranked_but_not_graded_nor_counted_in_the_forty_percent() -> None:
-    """V5 六.(一) 病事假超过考核天数一半: 只写评语, 不确定等次.
+def test_staff_on_long_leave_are_ranked_and_counted_in_the_forty_percent_but_not_graded() -> None:
+    """V5 六.(一) 病事假超过考核天数一半: 参加考核只写评语, 不确定等次; G2 三.(二)4 counts
+    参加平时考核总人数, so the one on leave counts in the group size (quota of: all).
 
-    Totals 95, 92, 90 (on leave), 80, 70: 4 graded → ⌊4 × 0.4⌋ = 1 slot (with 5 it would be 2).
-    95 → 好, 92 → 较好; the one on leave keeps rank 3 but has no grade.
+    Totals 95, 92, 90 (on leave), 80, 70: 5 taking part → ⌊5 × 0.4⌋ = 2 slots (4 graded would give 1).
+    95 → 好, 92 → 好; the one on leave keeps rank 3 but has no grade.
     """
     people = [counter(f"p{i}", name) for i, name in enumerate(["甲", "乙", "丙", "丁", "戊"], 1)]
     scores = [95, 92, 90, 80, 70]
@@ -309,7 +310,7 @@ def test_staff_on_long_leave_are_ranked_but_not_graded_nor_counted_in_the_forty_
     result = score_period(SCHEME, people, facts, period=Q1)
 
     got = [(s.subject, s.rank, s.grade) for s in result.ranking("all")]
-    assert got == [("p1", 1, "好"), ("p2", 2, "较好"), ("p3", 3, None), ("p4", 4, "较好"), ("p5", 5, "一般")]
+    assert got == [("p1", 1, "好"), ("p2", 2, "好"), ("p3", 3, None), ("p4", 4, "较好"), ("p5", 5, "一般")]
 
 
 def test_below_sixty_is_jiaocha_and_sixty_exactly_is_yiban() -> None:
@@ -369,7 +370,7 @@ def test_supervising_leaders_and_colleagues_are_averaged_before_their_weights() 
 def test_the_year_grade_follows_the_count_of_hao_and_jiaocha_quarters() -> None:
     """G6 四. 平时考核结果与年度考核结果挂钩; five 窗口 staff over the four quarters of 2026.
 
-    Each quarter 5 graded → ⌊2.0⌋ = 2 slots for 好 (Q4: 戊 on leave, 4 graded → 1 slot).
+    Each quarter 5 take part → ⌊2.0⌋ = 2 slots for 好 (Q4: 戊 on leave still counts: 2 slots).
       甲 95 every quarter → 好 ×4 → flag priority_excellent; the year grade stays the default 称职.
       乙 80 every quarter, vetoed in Q2 (veto.2) → 较好 较差 较好 较好 → one 较差: 优秀 ruled out, 称职.
       丙 55 in Q1 and Q3, 80 in Q2 and Q4 → 较差 ×2 → 基本称职.
