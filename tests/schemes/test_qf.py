@@ -191,7 +191,7 @@ def test_a_quarter_of_seven_staff_scores_ranks_and_grades_as_worked_out_by_hand(
              → 23.10 + 19.25 + 15.40 + 11.55 + 7.70 = 77.00; total 39.00 + 38.50 = 77.50
 
     Ranking: c1 92.11 (1), l1 89.51 (2), c2 86.95 (3), c4 83.06 (4), c3 80.46 (5), c5 77.50 (6), l2 71.68 (7).
-    Grades: c5 is on probation → not graded (V5), so 6 are graded and 好 ≤ ⌊6 × 0.4⌋ = 2 (G2).
+    Grades: c5 is on probation → not graded (V5) but taking part, so 好 ≤ ⌊7 × 0.4⌋ = 2 (G2, of: all).
       c3's affirmation makes it 好 (V4) and holds one of the two; one slot is left for c1.
       l1 and c2 are ≥ 85 but outside the quota → 较好. c4's veto forces 较差 (V2) whatever its 83.06.
       l2 71.68 → 一般.
