@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set-up and tasks for a fresh machine with only Python 3.11+.
 
-    python3 dev.py demo   # create .venv, install, score the shipped ZJG demo quarter
+    python3 dev.py serve  # create .venv, install, run the service with the demo bureau (OpenAPI at /docs)
+    python3 dev.py demo   # create .venv, install, score the shipped ZJG demo quarter on the command line
     python3 dev.py test   # create .venv, install with test extras, run the whole suite
 
 The virtual environment is built from pyproject.toml; nothing installed by hand is used.
@@ -43,6 +44,9 @@ def main() -> None:
         ensure_venv("test")
         run(BIN / "python", "-m", "ruff", "check", "domain", "projections", "replay", "api", "cli", "bench", "tests")
         run(BIN / "python", "-m", "pytest", *rest)
+    elif task == "serve":
+        ensure_venv("")
+        run(BIN / "scoreledger", "serve", "--demo", *rest)
     elif task == "demo":
         ensure_venv("")
         run(BIN / "scoreledger", "score", "schemes/zjg.yaml", "schemes/demo/zjg-2026-Q1.jsonl", *rest)

@@ -23,9 +23,9 @@ def _exact_number(value: Any) -> Any:
 
 
 #: A number of points (or a fraction, weight or amount): always an exact Decimal.
-Points = Annotated[Decimal, BeforeValidator(_exact_number), Field(allow_inf_nan=False)]
-NonNegative = Annotated[Decimal, BeforeValidator(_exact_number), Field(ge=0, allow_inf_nan=False)]
-Fraction = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=1, allow_inf_nan=False)]
+Points = Annotated[Decimal, BeforeValidator(_exact_number), Field(allow_inf_nan=False, strict=False)]
+NonNegative = Annotated[Decimal, BeforeValidator(_exact_number), Field(ge=0, allow_inf_nan=False, strict=False)]
+Fraction = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=1, allow_inf_nan=False, strict=False)]
 
 #: A whole number (a version, a count, days): an integer in the file, never text or a float.
 Whole = Annotated[int, BeforeValidator(_exact_number), Field(strict=True)]

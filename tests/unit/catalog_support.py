@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from domain.facts import (
     AffirmationDecision,
@@ -19,6 +19,7 @@ from domain.facts import (
     ConditionMet,
     Deduction,
     Fact,
+    FactBase,
     Party,
     Rating,
     Retraction,
@@ -129,9 +130,10 @@ def retraction(fid: str, target: str, *, period: str = QUARTER, reason: str = "æ
 
 
 def score(
-    scheme_: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str = QUARTER
+    scheme_: Scheme, subjects: Sequence[Subject], facts: Sequence[FactBase], period: str = QUARTER
 ) -> PeriodResult:
-    return score_period(scheme_, subjects, facts, period)
+    """Score a period; `facts` may be a list of any one kind of fact."""
+    return score_period(scheme_, subjects, cast(Sequence[Fact], facts), period)
 
 
 def assessed(fid: str, who: str, item: str, value: str, *, period: str = YEAR, role: str = "assessor") -> Rating:

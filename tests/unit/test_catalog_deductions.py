@@ -19,7 +19,7 @@ from catalog_support import (
 )
 
 from domain.errors import FactsInvalid
-from domain.facts import Exemption
+from domain.facts import Exemption, FactBase
 
 # --- D1 Per occurrence ---------------------------------------------------------------------
 
@@ -146,6 +146,29 @@ def test_recording_one_more_deduction_never_raises_a_total_under_highest_only() 
     assert after <= before, f"one more deduction raised the total from {before} to {after}"
 
 
+def test_recording_one_more_deduction_never_raises_a_total_with_two_situations() -> None:
+    """D4 × D2 with two situations, ZJG 第四章第二条 就高扣分, 第二章第一条 一.(一) 扣完为止.
+
+    Situation x: a key task missed on 7 items (一.(一).1, 2 each: 14) and a staff member left
+    early (二.1, 0.5). Situation y: one more key-task item missed (2). 就高: x keeps the 14;
+    重点工作 loses 14 + 2 = 16 → 0. Total 90 − 15 = 75.
+    Then y also gets 14 stage tasks missed (一.(一).2, 1 each: 14). Keeping the 14 of x and either
+    of y's still empties 重点工作: the total stays 75 at most. Settling x before y (with both of
+    y's counted) keeps x's 0.5 instead, then y's 14: 重点工作 1, 人员管理 14.5, total 75.5.
+    (The same facts the other way round: retracting y's 14 would lower the total to 75.)
+    """
+    base = [
+        deduction("x-task", "a", "1.1.1", count=7, situation="x", recorded_by="办公室"),
+        deduction("x-early", "a", "2.1", situation="x", recorded_by="人事教育科"),
+        deduction("y-task", "a", "1.1.1", situation="y", recorded_by="办公室"),
+    ]
+    more = deduction("y-stages", "a", "1.1.2", count=14, situation="y", recorded_by="办公室")
+    before = score(ZJG, [subject("a")], base).subject("a").total
+    after = score(ZJG, [subject("a")], base + [more]).subject("a").total
+    assert before == Decimal("75.00")
+    assert after <= before, f"one more deduction raised the total from {before} to {after}"
+
+
 # --- D5 Item zeroed ------------------------------------------------------------------------
 
 
@@ -206,7 +229,7 @@ def test_a_problem_found_by_the_province_costs_double() -> None:
     q3: two section heads found by the province: 2 × 0.3 × 2 = 1.2 → 88.80
     """
     subjects = [subject(s) for s in ("q1", "q2", "q3")]
-    facts = [f for s in subjects for f in (assessed(f"t-{s.id}", s.id, "target", "90"),)]
+    facts: list[FactBase] = [assessed(f"t-{s.id}", s.id, "target", "90") for s in subjects]
     facts += [assessed(f"r-{s.id}", s.id, "review", "90", role="public") for s in subjects]
     facts += [
         deduction("f1", "q1", "4.1", period=YEAR, attributes={"rank": "county", "finder": "province"}),

@@ -34,7 +34,9 @@ def qf_staff(sid: str, value: str, period: str = QUARTER) -> tuple[Subject, list
     facts: list[Fact] = []
     for item in ("common", "ind.counter"):
         for role in ("main", "supervising", "colleagues"):
-            facts.append(rating(f"{sid}-{item}-{role}-{period}", sid, item, role, f"{role}-rater", value, period=period))
+            facts.append(
+                rating(f"{sid}-{item}-{role}-{period}", sid, item, role, f"{role}-rater", value, period=period)
+            )
     return subject(sid, kind="counter"), facts
 
 
@@ -304,7 +306,13 @@ def test_the_top_three_of_the_first_category_and_the_first_of_the_third_are_adva
 def test_the_second_last_unit_is_criticised_and_the_last_ones_head_removed() -> None:
     """G4 XIANG 七 总分位列倒数第二名 ... 通报批评; 倒数第一名 ... 主要负责人免职处理 (cat1 of five)."""
     result = xiang_units({f"u{i}": ("cat1", str(41 - i)) for i in range(1, 6)})
-    assert [result.subject(f"u{i}").grade for i in range(1, 6)] == ["先进单位", "先进单位", "先进单位", "通报批评", "主要负责人免职"]
+    assert [result.subject(f"u{i}").grade for i in range(1, 6)] == [
+        "先进单位",
+        "先进单位",
+        "先进单位",
+        "通报批评",
+        "主要负责人免职",
+    ]
 
 
 def test_seventy_or_more_but_among_the_last_three_is_only_fair() -> None:

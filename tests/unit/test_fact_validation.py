@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -21,14 +22,14 @@ from catalog_support import (
 from pydantic import ValidationError
 
 from domain.errors import FactsInvalid, Problem
-from domain.facts import Deduction, Exemption, Fact, Party, Subject
+from domain.facts import Deduction, Exemption, Fact, FactBase, Party, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import score_period
 
 A = [subject("a", "办公室")]
 
 
-def refused(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: str = QUARTER) -> list[Problem]:
+def refused(scheme: Scheme, subjects: list[Subject], facts: Sequence[FactBase], period: str = QUARTER) -> list[Problem]:
     with pytest.raises(FactsInvalid) as caught:
         score(scheme, subjects, facts, period)
     return caught.value.problems

@@ -11,6 +11,7 @@ from catalog_support import ROOT
 
 from domain.errors import Problem, SchemeInvalid
 from domain.scheme.loader import load_scheme_file, load_scheme_text, validate_scheme
+from domain.scheme.model import Scheme
 
 HEAD = """\
 scheme: T
@@ -21,7 +22,7 @@ subject_kinds: {department: 科室}
 """
 
 
-def load(text: str):  # noqa: ANN201 - a Scheme, or raises
+def load(text: str) -> Scheme:
     return load_scheme_text(textwrap.dedent(text), source="t.yaml")
 
 
@@ -62,7 +63,9 @@ def test_an_unquoted_010_code_stays_the_string_010() -> None:
 
 def test_an_unquoted_010_where_a_number_of_points_is_expected_is_refused() -> None:
     """A leading zero in a number field is refused with its path and line, never read as 10 or 8."""
-    problems = problems_of(HEAD + "tree:\n  id: total\n  title: t\n  children:\n    - {id: a, title: a, deduct: {per: 010}}\n")
+    problems = problems_of(
+        HEAD + "tree:\n  id: total\n  title: t\n  children:\n    - {id: a, title: a, deduct: {per: 010}}\n"
+    )
     assert where(problems) == [("tree.children[0].deduct.per", 10)]
     assert "leading zero" in problems[0].message
 
@@ -71,8 +74,7 @@ def test_an_unquoted_010_where_a_whole_number_is_expected_is_refused_too() -> No
     """`version: 010` must not become version 10, nor `places: 02` 2 places (the guide: an unquoted
     010 is never 10 or 8; points fields already refuse it). Today both are read as 10 and 2."""
     text = HEAD.replace("version: 1", "version: 010") + (
-        "rounding: {places: 02}\n"
-        "tree: {id: total, title: t, children: [{id: a, title: a, deduct: {per: 1}}]}\n"
+        "rounding: {places: 02}\ntree: {id: total, title: t, children: [{id: a, title: a, deduct: {per: 1}}]}\n"
     )
     with pytest.raises(SchemeInvalid) as caught:
         load(text)
@@ -123,12 +125,18 @@ def test_binary_floats_and_booleans_are_refused_as_numbers() -> None:
 
 
 def test_a_duplicate_key_is_refused_with_its_path_and_line() -> None:
-    text = HEAD + "title: again\ntree:\n  id: total\n  title: t\n  title: u\n  children: [{id: a, title: a, deduct: {per: 1}}]\n"
+    text = (
+        HEAD
+        + "title: again\ntree:\n  id: total\n  title: t\n  title: u\n  children: [{id: a, title: a, deduct: {per: 1}}]\n"
+    )
     assert where(problems_of(text)) == [("title", 6), ("tree.title", 10)]
 
 
 def test_an_unknown_key_is_refused_with_its_path_and_line() -> None:
-    text = HEAD + "tree:\n  id: total\n  title: t\n  colour: red\n  children:\n    - id: a\n      title: a\n      deduct: {per: 1}\n      weighting: 2\n"
+    text = (
+        HEAD
+        + "tree:\n  id: total\n  title: t\n  colour: red\n  children:\n    - id: a\n      title: a\n      deduct: {per: 1}\n      weighting: 2\n"
+    )
     problems = problems_of(text)
     assert sorted(where(problems)) == [("tree.children[0].weighting", 14), ("tree.colour", 9)]
     assert all(p.message == "Extra inputs are not permitted" for p in problems)

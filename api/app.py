@@ -1,0 +1,48 @@
+"""The FastAPI app: routers, problem details, limits; the service comes from the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from api import problems
+from api.limits import MAX_BATCH, MAX_BODY, BodyLimit
+from api.routers import appeals, audit, facts, log, periods, results, schemes, tokens
+from service.bootstrap import Service, build
+from service.settings import Settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DESCRIPTION = f"""Every deduction, bonus, rating, veto and appeal decision is an immutable event; results
+replay exactly and explain themselves. Errors are RFC 9457 problem details. POSTs that append take
+`Idempotency-Key`; state changes on periods and appeals take `If-Match` with the version (ETag) seen.
+Limits: request bodies {MAX_BODY} bytes (413 beyond), batches {MAX_BATCH} facts. Authenticate with
+`Authorization: Bearer <token>`."""
+
+
+def create_app(
+    settings: Settings | None = None, service: Service | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """Build the app; the service is built in the lifespan unless one is given (tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = service is None
+        app.state.service = service or build(settings)
+        app.state.clock = clock or (lambda: datetime.now(SHANGHAI))
+        app.state.service.runner.catch_up()
+        try:
+            yield
+        finally:
+            if own:
+                app.state.service.close()
+
+    app = FastAPI(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    problems.install(app)
+    for module in (schemes, periods, facts, results, appeals, audit, log, tokens):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit)
+    return app

@@ -1,0 +1,88 @@
+"""Dependencies: the service, the clock, the acting token, If-Match and idempotency keys."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.problems import Forbidden, InFlight
+from domain.errors import InvalidInput, Problem
+from service.bootstrap import Service
+from service.tokens import Actor, Unauthenticated, actor_for
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+
+
+def current_actor(service: ServiceDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+    """The actor behind the bearer token (401 without a valid one)."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    return actor_for(service.ledger, authorization[7:].strip())
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require(*roles: str) -> Callable[[Actor], Actor]:
+    """A dependency that admits only the given roles (403 otherwise)."""
+
+    def check(actor: CurrentActor) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden(f"role {actor.role} may not do this; allowed: {', '.join(roles)}")
+        return actor
+
+    return check
+
+
+def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The version a client saw (ETag "n"); 412 comes later when it is not current."""
+    if if_match is None:
+        return None
+    found = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+    if found is None:
+        raise InvalidInput('If-Match must be a version ETag such as "3"', [Problem("If-Match", if_match)])
+    return int(found.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+
+_INFLIGHT: set[str] = set()
+_LOCK = threading.Lock()
+
+
+@contextmanager
+def in_flight(key: str | None) -> Iterator[None]:
+    """409 while another request with the same idempotency key is being processed."""
+    if key is None:
+        yield
+        return
+    with _LOCK:
+        if key in _INFLIGHT:
+            raise InFlight(f"a request with idempotency key {key!r} is still in progress")
+        _INFLIGHT.add(key)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _INFLIGHT.discard(key)
+
+
+def at(clock: Callable[[], datetime]) -> str:
+    return clock().isoformat()

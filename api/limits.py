@@ -1,0 +1,65 @@
+"""Request size limits (documented in the OpenAPI description): bodies over MAX_BODY get 413."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.problems import MEDIA_TYPE
+
+MAX_BODY = 1_048_576  # bytes
+MAX_BATCH = 500  # facts in one batch
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body over the limit, by Content-Length or as it streams."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _Overflow
+            return message  # type: ignore[no-any-return]
+
+        try:
+            await self.app(scope, counted, send)
+        except _Overflow:
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
+        import orjson
+
+        body = orjson.dumps(
+            {
+                "type": "https://scoreledger.invalid/problems/too-large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": f"the limit is {self.limit} bytes",
+                "instance": scope["path"],
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _Overflow(Exception):
+    pass

@@ -1,0 +1,106 @@
+"""RFC 9457 problem details: one handler per error kind, the same body shape everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.calendar import CalendarNotCovered
+from domain.errors import InvalidInput, ScoreledgerError
+from domain.ledger.appeal import AppealStateError
+from domain.ledger.period import PeriodStateError
+from domain.ledger.scheme_book import SchemeVersionExists
+from service.errors import AppealLate, Conflict, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.stores import StoreBusy
+from service.tokens import Unauthenticated
+
+BASE = "https://scoreledger.invalid/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Forbidden(ScoreledgerError):
+    """Raised when the actor's role or scope does not allow the action."""
+
+
+class InFlight(ScoreledgerError):
+    """Raised when a request with the same idempotency key is still being processed."""
+
+
+class TooLarge(ScoreledgerError):
+    """Raised when a request body is over the documented limit."""
+
+
+# kind -> (status, type slug, title); looked up along the exception's MRO
+KINDS: dict[type[BaseException], tuple[int, str, str]] = {
+    InvalidInput: (422, "invalid-input", "The input was refused"),
+    NotFound: (404, "not-found", "Not found"),
+    Unauthenticated: (401, "unauthenticated", "Authentication required"),
+    Forbidden: (403, "forbidden", "Not allowed for this role or scope"),
+    VersionMismatch: (412, "version-mismatch", "The resource changed (If-Match)"),
+    InFlight: (409, "in-flight", "A request with this idempotency key is in progress"),
+    Conflict: (409, "conflict", "Conflicting concurrent change"),
+    IdempotencyKeyReused: (422, "idempotency-key-reused", "Idempotency key reused with another body"),
+    PeriodStateError: (409, "period-state", "The period does not allow this now"),
+    AppealStateError: (409, "appeal-state", "The appeal does not allow this now"),
+    AppealLate: (422, "appeal-window-closed", "The window has closed"),
+    SchemeVersionExists: (409, "scheme-version-exists", "This scheme version exists with other content"),
+    CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
+    TooLarge: (413, "too-large", "Request body too large"),
+    StoreBusy: (503, "store-busy", "The store is held by another process"),
+}
+
+
+def problem(status: int, slug: str, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+    body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
+    kind = next((k for k in type(exc).__mro__ if k in KINDS), None)
+    status, slug, title = KINDS[kind] if kind else (400, "refused", "Refused")
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = [
+            {"path": p.path, "message": p.message, **({"line": p.line} if p.line else {})} for p in exc.problems
+        ]
+        detail = exc.title
+    else:
+        detail = str(exc)
+    if isinstance(exc, AppealLate):
+        extra["deadline"] = exc.deadline
+    return problem(status, slug, title, detail, request.url.path, **extra)
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    errors = [{"path": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]  # type: ignore[attr-defined]
+    return problem(
+        422,
+        "invalid-request",
+        "The request is malformed",
+        f"{len(errors)} problem(s) in the request",
+        request.url.path,
+        errors=errors,
+    )
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    status = getattr(exc, "status_code", 500)
+    return problem(
+        status,
+        f"http-{status}",
+        str(getattr(exc, "detail", "")) or "Error",
+        str(getattr(exc, "detail", "")),
+        request.url.path,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: domain and service errors, request validation, plain HTTP errors."""
+    app.add_exception_handler(ScoreledgerError, scoreledger_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)

@@ -1,0 +1,74 @@
+"""Recording: one fact or a batch (all or nothing); the response carries the updated scores."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from api.deps import ClockDep, IdempotencyKey, ServiceDep, at, in_flight, require
+from api.exact import ExactRoute
+from api.policy import check_recording
+from api.routers.common import folded_period, json_response
+from api.schemas import FactCreate, FactsBatch, Recorded
+from projections.period_input import key_of
+from service.bootstrap import Service
+from service.tokens import Actor
+
+router = APIRouter(prefix="/periods/{code}/facts", tags=["facts"], route_class=ExactRoute)
+Recorder = Annotated[Actor, Depends(require("admin", "recorder", "rater"))]
+PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
+
+
+@router.post("", status_code=201, response_model=Recorded, operation_id="record_fact")
+def record_fact(
+    code: PeriodPath,
+    body: FactCreate,
+    service: ServiceDep,
+    actor: Recorder,
+    clock: ClockDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Record one deduction, bonus, rating, veto, affirmation, condition, exemption or retraction."""
+    return _record(service, code, [body.model_dump(mode="json", exclude_none=True)], actor, clock, key)
+
+
+@router.post("/batch", status_code=201, response_model=Recorded, operation_id="record_facts")
+def record_batch(
+    code: PeriodPath,
+    body: FactsBatch,
+    service: ServiceDep,
+    actor: Recorder,
+    clock: ClockDep,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Record a batch of facts: all are appended in one transaction, or none."""
+    facts = [f.model_dump(mode="json", exclude_none=True) for f in body.facts]
+    return _record(service, code, facts, actor, clock, key)
+
+
+def _record(
+    service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None
+) -> Response:
+    period = folded_period(service, code)
+    scheme = service.ledger.scheme(period.scheme, period.scheme_version)
+    check_recording(actor, scheme, facts, period.facts)
+    with in_flight(key):
+        result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key)
+    service.runner.wait_for(result["position"])
+    return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)
+
+
+def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:
+    """Read your writes: the current totals of the subjects the facts concern."""
+    import orjson
+
+    stored = service.views.results(key_of(service.settings.bureau, code))
+    if stored is None:
+        return {}
+    subjects = {f.split(":", 1)[0] for f in fact_ids}
+    return {
+        s["subject"]: s["total"]
+        for s in orjson.loads(stored[1])["subjects"]
+        if s["subject"] in subjects or "joint" in subjects
+    }

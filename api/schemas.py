@@ -1,0 +1,122 @@
+"""Request and response schemas; fact bodies are the fact vocabulary less what the server assigns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from api.limits import MAX_BATCH
+from domain.facts import (
+    AffirmationDecision,
+    Bonus,
+    ConditionMet,
+    Deduction,
+    Exemption,
+    FactId,
+    PeriodCode,
+    Rating,
+    Retraction,
+    Subject,
+    VetoDecision,
+)
+from domain.ledger.token import ROLES
+from domain.scheme.base import Code
+
+SERVER_FIELDS = {"id", "period", "recorded_by"}
+
+
+class StrictIn(BaseModel):
+    """Request bodies: unknown fields refused, no coercion (a boolean is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _create(model: type[BaseModel]) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in model.model_fields.items() if name not in SERVER_FIELDS
+    }
+    return create_model(f"{model.__name__}Create", __base__=StrictIn, **fields)  # type: ignore[call-overload,no-any-return]
+
+
+DeductionCreate = _create(Deduction)
+BonusCreate = _create(Bonus)
+RatingCreate = _create(Rating)
+VetoCreate = _create(VetoDecision)
+AffirmationCreate = _create(AffirmationDecision)
+ConditionCreate = _create(ConditionMet)
+ExemptionCreate = _create(Exemption)
+RetractionCreate = _create(Retraction)
+
+FactCreate = Annotated[
+    Union[
+        DeductionCreate,
+        BonusCreate,
+        RatingCreate,
+        VetoCreate,
+        AffirmationCreate,
+        ConditionCreate,  # type: ignore[valid-type]
+        ExemptionCreate,
+        RetractionCreate,
+    ],
+    Field(discriminator="type"),
+]
+
+
+class FactsBatch(StrictIn):
+    facts: list[FactCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class PeriodCreate(StrictIn):
+    code: PeriodCode
+    scheme: Code
+    version: int = Field(ge=1)
+
+
+class SubjectsCreate(StrictIn):
+    subjects: list[Subject] = Field(min_length=1, max_length=10000)
+
+
+class PublishIn(StrictIn):
+    published_on: date | None = Field(None, description="Default: today (Asia/Shanghai).")
+
+
+class BindSchemeIn(StrictIn):
+    version: int = Field(ge=1)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AppealCreate(StrictIn):
+    subject: Code
+    contested: list[FactId] = Field(min_length=1, max_length=100, description="P3: the contested facts.")
+    reasons: str = Field(min_length=1, max_length=4000)
+    evidence: list[str] = Field(default_factory=list, max_length=50)
+
+
+class UpholdIn(StrictIn):
+    corrections: list[FactCreate] = Field(min_length=1, max_length=100)
+    reasons: str = Field(min_length=1, max_length=4000)
+
+
+class RejectIn(StrictIn):
+    reasons: str = Field(min_length=1, max_length=4000)
+
+
+class WhatIfIn(StrictIn):
+    facts: list[FactCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class TokenCreate(StrictIn):
+    principal: str = Field(min_length=1, max_length=200)
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    scope: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Recorded(BaseModel):
+    """What an append returns: the facts' ids, the log position, the subjects' updated scores."""
+
+    facts: list[str]
+    position: int | None
+    replayed: bool
+    scores: dict[str, str] = Field(default_factory=dict)
