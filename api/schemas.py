@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -50,16 +50,14 @@ ExemptionCreate = _create(Exemption)
 RetractionCreate = _create(Retraction)
 
 FactCreate = Annotated[
-    Union[
-        DeductionCreate,
-        BonusCreate,
-        RatingCreate,
-        VetoCreate,
-        AffirmationCreate,
-        ConditionCreate,  # type: ignore[valid-type]
-        ExemptionCreate,
-        RetractionCreate,
-    ],
+    DeductionCreate
+    | BonusCreate
+    | RatingCreate
+    | VetoCreate
+    | AffirmationCreate
+    | ConditionCreate
+    | ExemptionCreate
+    | RetractionCreate,  # type: ignore[valid-type]
     Field(discriminator="type"),
 ]
 

@@ -75,8 +75,16 @@ class Ledger(LedgerBase):
 
         return self.run(decide, key=key, request=[code, scheme, version], actor=actor, at=at)
 
-    def bind_scheme(self, code: str, version: int, reason: str, actor: str, at: str,
-                    expected_version: int | None = None, key: str | None = None) -> dict[str, Any]:
+    def bind_scheme(
+        self,
+        code: str,
+        version: int,
+        reason: str,
+        actor: str,
+        at: str,
+        expected_version: int | None = None,
+        key: str | None = None,
+    ) -> dict[str, Any]:
         """Bind an open period to an amended version of its scheme from this log position on."""
 
         def decide() -> tuple[list[Any], dict[str, Any]]:

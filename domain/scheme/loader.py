@@ -37,8 +37,15 @@ def load_scheme_file(path: str | FsPath) -> Scheme:
 
 def load_scheme_text(text: str, source: str = "<scheme>") -> Scheme:
     """Parse YAML text into a validated Scheme; raises SchemeInvalid listing every problem."""
-    data, lines = parse_yaml(text, source)
-    return validate_scheme(data, lines, source)
+    data, lines, duplicates = _parse(text, source)
+    try:
+        scheme = validate_scheme(data, lines, source)
+    except SchemeInvalid as exc:
+        exc.problems = sorted(duplicates + exc.problems, key=lambda p: (p.line or 0, p.path))
+        raise
+    if duplicates:
+        raise SchemeInvalid(f"{source}: not valid YAML", duplicates)
+    return scheme
 
 
 def validate_scheme(data: Any, lines: Lines | None = None, source: str = "<scheme>") -> Scheme:
@@ -56,7 +63,15 @@ def validate_scheme(data: Any, lines: Lines | None = None, source: str = "<schem
 
 
 def parse_yaml(text: str, source: str = "<scheme>") -> tuple[Any, Lines]:
-    """YAML 1.2 text to plain data plus the line of every path."""
+    """YAML 1.2 text to plain data plus the line of every path; any problem raises."""
+    data, lines, problems = _parse(text, source)
+    if problems:
+        raise SchemeInvalid(f"{source}: not valid YAML", problems)
+    return data, lines
+
+
+def _parse(text: str, source: str) -> tuple[Any, Lines, list[Problem]]:
+    """YAML 1.2 text to plain data, lines, and the problems that still let validation go on."""
     yaml = YAML(typ="rt")
     yaml.version = (1, 2)
     try:
@@ -68,10 +83,8 @@ def parse_yaml(text: str, source: str = "<scheme>") -> tuple[Any, Lines]:
         raise SchemeInvalid(f"{source}: the file is empty", [Problem("", "expected a mapping")])
     lines: Lines = {}
     problems: list[Problem] = []
-    data = _build(root, ("tree",)[:0], lines, problems)
-    if problems:
-        raise SchemeInvalid(f"{source}: not valid YAML", problems)
-    return data, lines
+    data = _build(root, (), lines, problems)
+    return data, lines, problems
 
 
 def _build(node: Node, path: tuple[str | int, ...], lines: Lines, problems: list[Problem]) -> Any:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import product
+from math import prod
 
 from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
 from domain.numbers import scoring_context
 from domain.scheme.model import Scheme
 from domain.scoring.grading import Decisions, Grade, grade_group
-from domain.scoring.lines import Entry, Key, fact_lines, highest_only_rivals, keep_one
+from domain.scoring.lines import Entry, Key, Rivals, fact_lines, highest_only_rivals, keep_one
 from domain.scoring.points import rounded
 from domain.scoring.ranking import rank_group, rank_key
 from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult
@@ -68,20 +70,45 @@ def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: s
 def settle_highest_only(
     scheme: Scheme, subjects: list[Subject], entries: dict[Key, list[Entry]]
 ) -> dict[Key, list[Entry]]:
-    """D4/B2: of rival lines, keep the one whose effect on the total is largest (就高).
+    """D4/B2: of each subject's rival lines, keep the ones with the largest effect on the total (就高).
 
-    Judging by effect, not raw points, means a deduction in a section already at its floor
-    never displaces one that still bites: recording another finding never raises a total.
-    Equal effects keep the largest raw points, then the earliest fact.
+    Deduction rivals are chosen together so that the total is lowest, then bonus rivals so that
+    it is highest: judged by effect, not raw points, a deduction in a section already at its
+    floor never displaces one that still bites, so recording another finding never raises a
+    total. Equal effects keep the largest raw points, then the earliest fact. Beyond
+    MAX_COMBINATIONS choices per subject, rivals are settled one situation at a time.
     """
-    by_id = {s.id: s for s in subjects}
+    by_subject: dict[str, list[Rivals]] = defaultdict(list)
     for rivals in highest_only_rivals(scheme, entries):
-        subject = by_id[rivals.subject]
-        options = [keep_one(entries, rivals, kept) for kept in range(len(rivals.members))]
-        totals = [_total(scheme, Scorecard(scheme, subject, option).build()) for option in options]
-        best = max(totals) if rivals.bonus else min(totals)
-        entries = options[totals.index(best)]
+        by_subject[rivals.subject].append(rivals)
+    for subject in subjects:
+        for bonus in (False, True):
+            groups = [r for r in by_subject.get(subject.id, []) if r.bonus is bonus]
+            if groups:
+                entries = _best(scheme, subject, entries, groups, bonus)
     return entries
+
+
+MAX_COMBINATIONS = 4096
+
+
+def _best(
+    scheme: Scheme, subject: Subject, entries: dict[Key, list[Entry]], groups: list[Rivals], bonus: bool
+) -> dict[Key, list[Entry]]:
+    sizes = [len(g.members) for g in groups]
+    if prod(sizes) > MAX_COMBINATIONS:
+        for group in groups:
+            entries = _best(scheme, subject, entries, [group], bonus)
+        return entries
+    best: tuple[Decimal, dict[Key, list[Entry]]] | None = None
+    for choice in product(*(range(n) for n in sizes)):  # lexicographic: earlier choices are larger rivals
+        option = entries
+        for group, kept in zip(groups, choice, strict=True):
+            option = keep_one(option, group, kept)
+        total = _total(scheme, Scorecard(scheme, subject, option).build())
+        if best is None or (total > best[0] if bonus else total < best[0]):
+            best = (total, option)
+    return best[1] if best else entries
 
 
 def _total(scheme: Scheme, card: NodeResult) -> Decimal:

@@ -182,15 +182,17 @@ class _Checker:
     def _check_uniques(self) -> None:
         gone = {f.target for f in self.facts if isinstance(f, Retraction)}
         gone |= {f.corrects for f in self.facts if isinstance(f, (Deduction, Bonus, Rating)) and f.corrects}
-        ranks: Counter[tuple[str, str]] = Counter()
+        ranks: Counter[tuple[str, str, str]] = Counter()
         raters: Counter[tuple[str, str, str]] = Counter()
         for i, fact in enumerate(self.facts):
             if fact.id in gone:
                 continue
             if isinstance(fact, Bonus) and fact.rank is not None:
-                ranks[(fact.item, fact.rank)] += 1
-                if ranks[(fact.item, fact.rank)] == 2:
-                    self.out.append((i, "rank", f"rank {fact.rank} of item {fact.item} is awarded twice (B4)"))
+                ranks[(fact.item, fact.period, fact.rank)] += 1
+                if ranks[(fact.item, fact.period, fact.rank)] == 2:
+                    self.out.append(
+                        (i, "rank", f"rank {fact.rank} of item {fact.item} is awarded twice in {fact.period} (B4)")
+                    )
             if isinstance(fact, Rating):
                 raters[(fact.item, fact.subject, fact.rater)] += 1
                 if raters[(fact.item, fact.subject, fact.rater)] == 2:

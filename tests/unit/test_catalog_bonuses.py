@@ -161,7 +161,7 @@ def test_a_rank_of_the_innovation_award_is_given_once_per_quarter() -> None:
     facts = [bonus("x", "a", "b.4", rank="1"), bonus("y", "b", "b.4", rank="1")]
     with pytest.raises(FactsInvalid) as caught:
         score(ZJG, [subject("a"), subject("b")], facts)
-    assert "rank 1 of item b.4 is awarded twice (B4)" in str(caught.value)
+    assert "rank 1 of item b.4 is awarded twice in 2026-Q1 (B4)" in str(caught.value)
 
 
 # --- B5 Step scales ------------------------------------------------------------------------
