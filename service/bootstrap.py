@@ -6,6 +6,8 @@ touches a database at import time.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from projections.runner import ProjectionRunner
@@ -31,6 +33,19 @@ class Service:
             release(self.settings.data_dir / "log.sqlite")
 
 
+@contextmanager
+def _ddl_lock(settings: Settings) -> Iterator[None]:
+    """A PostgreSQL advisory lock held while the tables are created."""
+    import psycopg
+
+    with psycopg.connect(conninfo(settings), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"scoreledger-ddl:{settings.pg_schema}",))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"scoreledger-ddl:{settings.pg_schema}",))
+
+
 def conninfo(settings: Settings) -> str:
     from psycopg.conninfo import make_conninfo
 
@@ -47,11 +62,13 @@ def conninfo(settings: Settings) -> str:
 def build(settings: Settings | None = None) -> Service:
     """Build the configured service (SQLite files under data_dir, or PostgreSQL)."""
     settings = settings or Settings.from_env()
-    ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
     views: ViewStore
     if settings.store == "postgres":
-        views = PostgresViewStore(conninfo(settings))
+        with _ddl_lock(settings):  # processes starting together must not race on CREATE TABLE / TYPE
+            ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
+            views = PostgresViewStore(conninfo(settings))
     else:
+        ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
         views = SQLiteViewStore(settings.data_dir / "views.sqlite")
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
     return Service(settings, ledger, views, runner)

@@ -14,9 +14,9 @@ from tests.integration.helpers import AT, record_quarter
 
 
 def _writer(settings_json: str, name: str, out: str) -> None:
-    service = build(Settings.model_validate_json(settings_json))
-    acknowledged, error = [], None
+    acknowledged, error, service = [], None, None
     try:
+        service = build(Settings.model_validate_json(settings_json))
         for i in range(20):
             result = service.ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.1", "subject": "d4"}],
                                                  "咨询指导科", AT, key=f"{name}-{i}")
@@ -25,7 +25,8 @@ def _writer(settings_json: str, name: str, out: str) -> None:
         error = traceback.format_exc()
     finally:
         Path(out).write_text(json.dumps({"acknowledged": acknowledged, "error": error}), encoding="utf-8")
-        service.close()
+        if service is not None:
+            service.close()
 
 
 def test_two_processes_on_one_postgres_lose_and_duplicate_nothing(pg_schema: str, tmp_path: Path) -> None:
