@@ -36,7 +36,10 @@ def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], known: dict[str
     if actor.role == "recorder":
         if subject_fact.get("type") == "rating":
             return "ratings are recorded by their raters"
-        office = scheme.offices_of.get(str(subject_fact.get("item")))
+        item = str(subject_fact.get("item"))
+        if item not in scheme.items:
+            return None  # not an item at all: validation refuses it with the other problems (422)
+        office = scheme.offices_of.get(item)
         if office not in actor.scope:
             return f"item {subject_fact.get('item')} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
         return None

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from api.limits import MAX_BATCH
 from domain.facts import (
@@ -77,7 +78,7 @@ class SubjectsCreate(StrictIn):
 
 
 class PublishIn(StrictIn):
-    published_on: date | None = Field(None, description="Default: today (Asia/Shanghai).")
+    published_on: date | None = Field(None, strict=False, description="Default: today (Asia/Shanghai).")
 
 
 class BindSchemeIn(StrictIn):

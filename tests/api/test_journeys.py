@@ -1,0 +1,189 @@
+"""The journeys users walk over HTTP: administer, record, publish, appeal (in time and late),
+decide, compare, verify; with idempotency keys, If-Match, limits and problem details."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.deps import _INFLIGHT
+from api.limits import MAX_BATCH, MAX_BODY
+from service.bootstrap import Service
+from tests.api.conftest import SHANGHAI, Clock, auth
+
+ROOT = Path(__file__).resolve().parents[2]
+YAML = {"content-type": "application/yaml"}
+
+
+def problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["type"].startswith("https://") and body["title"]
+    return body  # type: ignore[no-any-return]
+
+
+def end(service: Service) -> int:
+    return service.ledger.recorder.max_notification_id() or 0
+
+
+def set_up(client: TestClient) -> None:
+    assert client.post("/schemes", content=(ROOT / "schemes" / "zjg.yaml").read_bytes(),
+                       headers={**auth("admin"), **YAML}).status_code == 201
+    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 1},
+                       headers=auth("admin")).status_code == 201
+    subjects = [{"id": f"s00{i}", "name": name, "kind": "department"} for i, name in enumerate(["办公室", "党建科", "督查科"], 1)]
+    assert client.post("/periods/2026-Q3/subjects", json={"subjects": subjects}, headers=auth("admin")).status_code == 200
+
+
+def test_an_invalid_scheme_upload_lists_every_problem_with_path_and_line(client: TestClient) -> None:
+    body = problem(client.post("/schemes", content=b"scheme: X\nversion: 010\ntitle: t\n", headers={**auth("admin"), **YAML}), 422)
+    paths = {(e["path"], e.get("line")) for e in body["errors"]}
+    assert ("version", 2) in paths and any(p == "period" for p, _ in paths)
+
+
+def test_recording_returns_the_event_ids_position_and_updated_score(client: TestClient, service: Service) -> None:
+    set_up(client)
+    response = client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "4.4", "subject": "s001"},
+                           headers=auth("recorder"))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["facts"][0].startswith("s001:") and body["position"] == end(service)
+    assert body["scores"] == {"s001": "88"}  # ZJG 四.4 投诉 2: 90 - 2, ratings not yet in
+
+
+def test_a_batch_is_all_or_nothing_and_lists_every_problem(client: TestClient, service: Service) -> None:
+    set_up(client)
+    before = end(service)
+    facts = [{"type": "deduction", "item": "4.4", "subject": "s001"},
+             {"type": "deduction", "item": "9.9", "subject": "s001"},
+             {"type": "deduction", "item": "4.4", "subject": "nobody"}]
+    body = problem(client.post("/periods/2026-Q3/facts/batch", json={"facts": facts}, headers=auth("recorder")), 422)
+    assert len(body["errors"]) == 2 and end(service) == before
+    too_many = {"facts": [facts[0]] * (MAX_BATCH + 1)}
+    problem(client.post("/periods/2026-Q3/facts/batch", json=too_many, headers=auth("recorder")), 422)
+
+
+def test_strict_bodies_refuse_a_boolean_for_a_number_and_malformed_json(client: TestClient) -> None:
+    set_up(client)
+    problem(client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "4.4", "subject": "s001",
+                                                         "count": True}, headers=auth("recorder")), 422)
+    problem(client.post("/periods/2026-Q3/facts", content=b"{not json", headers={**auth("recorder"),
+                                                                                "content-type": "application/json"}), 422)
+    problem(client.post("/periods/2026-Q3/facts", content=b"x" * (MAX_BODY + 1), headers=auth("recorder")), 413)
+
+
+def test_a_rating_of_92_5_is_kept_exactly(client: TestClient) -> None:
+    set_up(client)
+    rating = {"type": "rating", "item": "rating", "subject": "s001", "role": "principal", "rater": "principal-1",
+              "value": 92.55}
+    assert client.post("/periods/2026-Q3/facts", json=rating, headers=auth("rater")).status_code == 201
+    card = client.get("/periods/2026-Q3/scorecards/s001", headers=auth("auditor")).json()["result"]["card"]
+    node = next(c for c in card["children"] if c["id"] == "rating")
+    assert node["lines"][0]["points"] == "92.55" and node["applied"] == "4.63"  # 92.55 x 5/10 / 100 x 10 = 4.6275
+
+
+def test_an_idempotency_key_replays_refuses_another_body_and_reports_in_flight(client: TestClient,
+                                                                                service: Service) -> None:
+    set_up(client)
+    fact = {"type": "deduction", "item": "4.4", "subject": "s002"}
+    headers = {**auth("recorder"), "Idempotency-Key": "rec-1"}
+    first = client.post("/periods/2026-Q3/facts", json=fact, headers=headers)
+    position = end(service)
+    again = client.post("/periods/2026-Q3/facts", json=fact, headers=headers)
+    assert again.json()["facts"] == first.json()["facts"] and again.json()["replayed"] is True
+    assert end(service) == position
+    problem(client.post("/periods/2026-Q3/facts", json={**fact, "count": 2}, headers=headers), 422)
+    _INFLIGHT.add("rec-2")
+    try:
+        problem(client.post("/periods/2026-Q3/facts", json=fact, headers={**auth("recorder"), "Idempotency-Key": "rec-2"}),
+                409)
+    finally:
+        _INFLIGHT.discard("rec-2")
+    assert end(service) == position
+
+
+def test_if_match_with_a_stale_version_is_412_and_changes_nothing(client: TestClient, service: Service) -> None:
+    set_up(client)
+    current = client.get("/periods/2026-Q3", headers=auth("admin")).headers["etag"]
+    before = end(service)
+    problem(client.post("/periods/2026-Q3/close", headers={**auth("admin"), "If-Match": '"1"'}), 412)
+    assert end(service) == before
+    assert client.post("/periods/2026-Q3/close", headers={**auth("admin"), "If-Match": current}).status_code == 200
+
+
+def test_the_appeal_journey_across_national_day(client: TestClient, service: Service, clock: Clock) -> None:
+    """P2 + P6: published Tue 2026-09-29; working days after it: 9/30, (10/1-10/7 holiday), 10/8, 10/9.
+    The window closes on 10/9; Sat 10/10 is a make-up working day but already the 4th: too late."""
+    set_up(client)
+    recorded = client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "2.1", "subject": "s001",
+                                                           "count": 4}, headers=auth("recorder")).json()
+    contested = recorded["facts"][0]
+    assert client.post("/periods/2026-Q3/close", headers=auth("admin")).status_code == 200
+    sealed = client.post("/periods/2026-Q3/publish", json={"published_on": "2026-09-29"}, headers=auth("admin")).json()
+    seal_position = sealed["seal"]["position"]
+    appeal = {"subject": "s001", "contested": [contested], "reasons": "考勤机故障", "evidence": ["维修单"]}
+
+    # Check a late appeal is refused with the deadline in the problem
+    clock.now = datetime(2026, 10, 10, 9, 0, tzinfo=SHANGHAI)
+    late = problem(client.post("/periods/2026-Q3/appeals", json=appeal, headers=auth("subject")), 422)
+    assert late["deadline"] == "2026-10-09"
+    # Check the last day is still in time
+    clock.now = datetime(2026, 10, 9, 17, 0, tzinfo=SHANGHAI)
+    filed = client.post("/periods/2026-Q3/appeals", json=appeal, headers=auth("subject"))
+    assert filed.status_code == 201 and filed.json()["deadline"] == "2026-10-09"
+    appeal_id = filed.json()["appeal"]
+
+    # Check acceptance sets the decision window (P4) and an undecided appeal becomes overdue
+    clock.now = datetime(2026, 10, 10, 9, 0, tzinfo=SHANGHAI)
+    accepted = client.post(f"/appeals/{appeal_id}/accept", headers=auth("reviewer")).json()
+    assert accepted["decide_by"] == "2026-10-14"  # 10/10 (make-up Sat) accepted; 10/12, 10/13, 10/14
+    clock.now = datetime(2026, 10, 15, 9, 0, tzinfo=SHANGHAI)
+    overdue = client.get("/appeals?overdue=true", headers=auth("reviewer")).json()["appeals"]
+    assert [a["appeal"] for a in overdue] == [appeal_id]
+
+    # Check the what-if shows the ripple without appending, then uphold corrects the score
+    correction = [{"type": "retraction", "target": contested, "reason": "考勤机故障属实"}]
+    before = end(service)
+    ripple = client.post(f"/appeals/{appeal_id}/what-if", json={"facts": correction}, headers=auth("reviewer")).json()
+    assert {c["subject"] for c in ripple["changes"]} >= {"s001"} and end(service) == before
+    upheld = client.post(f"/appeals/{appeal_id}/uphold", json={"corrections": correction, "reasons": "属实"},
+                         headers=auth("reviewer"))
+    assert upheld.status_code == 200 and upheld.json()["status"] == "upheld"
+
+    # Check the comparison, the as-of read of the published numbers, and verification
+    compared = client.get(f"/appeals/{appeal_id}/comparison", headers=auth("auditor")).json()
+    s001 = next(c for c in compared["changes"] if c["subject"] == "s001")
+    assert (s001["before"]["total"], s001["after"]["total"]) == ("88", "90") and s001["items"] == ["2.1"]
+    as_published = client.get(f"/periods/2026-Q3/rankings?as_of={seal_position}", headers=auth("auditor")).json()
+    assert as_published["groups"]["all"][-1] == {**as_published["groups"]["all"][-1], "subject": "s001", "total": "88"}
+    verified = client.get("/periods/2026-Q3/verification", headers=auth("auditor")).json()
+    assert verified["ok"] and verified["checked_seals"] == 1
+    bundle = client.get("/periods/2026-Q3/bundle", headers=auth("auditor")).json()
+    assert bundle["format"] == "scoreledger-bundle/1" and bundle["records"]
+
+
+def test_history_and_the_log_page_through_what_was_recorded(client: TestClient) -> None:
+    set_up(client)
+    for item in ("4.4", "3.6"):
+        client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": item, "subject": "s003"},
+                    headers=auth("recorder"))
+    history = client.get("/periods/2026-Q3/history?subject=s003", headers=auth("auditor")).json()
+    assert [f["fact"]["item"] for f in history["facts"]] == ["4.4", "3.6"]
+    assert all(f["fact"]["recorded_by"] == "督查科" for f in history["facts"])
+    page = client.get("/log?limit=5", headers=auth("auditor")).json()
+    following = client.get(page["next"], headers=auth("auditor")).json()
+    assert len(page["events"]) == 5 and following["events"][0]["position"] == page["events"][-1]["position"] + 1
+
+
+def test_a_missing_or_unknown_token_is_401_with_a_problem(client: TestClient) -> None:
+    problem(client.get("/periods/2026-Q3"), 401)
+    problem(client.get("/periods/2026-Q3", headers={"Authorization": "Bearer nope"}), 401)
+
+
+@pytest.mark.parametrize("path", ["/periods/2026-Q9", "/appeals/zz"])
+def test_malformed_path_parameters_are_422_problems(client: TestClient, path: str) -> None:
+    problem(client.get(path, headers=auth("admin")), 422)
