@@ -34,9 +34,18 @@ class StrictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _lax_dates(info: FieldInfo) -> FieldInfo:
+    """Dates arrive as ISO strings in JSON: strictness would refuse them."""
+    if "date" in str(info.annotation):
+        return FieldInfo.merge_field_infos(info, strict=False)
+    return info
+
+
 def _create(model: type[BaseModel]) -> type[BaseModel]:
     fields: dict[str, Any] = {
-        name: (info.annotation, info) for name, info in model.model_fields.items() if name not in SERVER_FIELDS
+        name: (info.annotation, _lax_dates(info))
+        for name, info in model.model_fields.items()
+        if name not in SERVER_FIELDS
     }
     return create_model(f"{model.__name__}Create", __base__=StrictIn, **fields)  # type: ignore[call-overload,no-any-return]
 
