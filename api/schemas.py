@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import Strict as PydanticStrict
 from pydantic.fields import FieldInfo
 
 from api.limits import MAX_BATCH
@@ -34,16 +35,16 @@ class StrictIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-def _lax_dates(info: FieldInfo) -> FieldInfo:
+def _lax_dates(info: FieldInfo) -> Any:
     """Dates arrive as ISO strings in JSON: strictness would refuse them."""
     if "date" in str(info.annotation):
-        return FieldInfo.merge_field_infos(info, strict=False)
-    return info
+        return Annotated[info.annotation, PydanticStrict(False)]
+    return info.annotation
 
 
 def _create(model: type[BaseModel]) -> type[BaseModel]:
     fields: dict[str, Any] = {
-        name: (info.annotation, _lax_dates(info))
+        name: (_lax_dates(info), info)
         for name, info in model.model_fields.items()
         if name not in SERVER_FIELDS
     }

@@ -169,11 +169,12 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
 def test_history_and_the_log_page_through_what_was_recorded(client: TestClient) -> None:
     set_up(client)
     for item in ("4.4", "3.6"):
-        client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": item, "subject": "s003"},
+        client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": item, "subject": "s003",
+                                                     "occurred_on": "2026-08-03"},
                     headers=auth("recorder"))
     history = client.get("/periods/2026-Q3/history?subject=s003", headers=auth("auditor")).json()
     assert [f["fact"]["item"] for f in history["facts"]] == ["4.4", "3.6"]
-    assert all(f["fact"]["recorded_by"] == "督查科" for f in history["facts"])
+    assert all(f["fact"]["recorded_by"] == "督查科" and f["fact"]["occurred_on"] == "2026-08-03" for f in history["facts"])
     page = client.get("/log?limit=5", headers=auth("auditor")).json()
     following = client.get(page["next"], headers=auth("auditor")).json()
     assert len(page["events"]) == 5 and following["events"][0]["position"] == page["events"][-1]["position"] + 1
