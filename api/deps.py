@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import Forbidden, InFlight
 from domain.errors import InvalidInput, Problem
@@ -29,11 +30,16 @@ ServiceDep = Annotated[Service, Depends(get_service)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
-def current_actor(service: ServiceDep, authorization: Annotated[str | None, Header()] = None) -> Actor:
+bearer = HTTPBearer(auto_error=False, description="A token from `scoreledger tokens create` (or a demo token).")
+
+
+def current_actor(
+    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+) -> Actor:
     """The actor behind the bearer token (401 without a valid one)."""
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if credentials is None or not credentials.credentials:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return actor_for(service.ledger, authorization[7:].strip())
+    return actor_for(service.ledger, credentials.credentials.strip())
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

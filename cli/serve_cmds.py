@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         from api.app import create_app
 
         if demo:
-            _load_demo()
+            _load_demo(host, port)
         uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
     @tokens.command("create")
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         out.print(token)
 
 
-def _load_demo() -> None:
+def _load_demo(host: str, port: int) -> None:
     from service.demo import DEMO_TOKENS, load_demo
 
     service = build()
@@ -66,4 +66,4 @@ def _load_demo() -> None:
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         table.add_row(role, token, principal, ", ".join(scope))
     out.print(table)
-    out.print("open http://127.0.0.1:8000/docs, click Authorize, paste a token")
+    out.print(f"open http://{host}:{port}/docs, click Authorize, paste a token")
