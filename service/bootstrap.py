@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from domain.calendar import MainlandCalendar
 from projections.runner import ProjectionRunner
 from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
 from service.appeals import ServiceLedger as Ledger
@@ -62,13 +63,14 @@ def conninfo(settings: Settings) -> str:
 def build(settings: Settings | None = None) -> Service:
     """Build the configured service (SQLite files under data_dir, or PostgreSQL)."""
     settings = settings or Settings.from_env()
+    calendar = MainlandCalendar.from_files([p.strip() for p in settings.calendar_files.split(",") if p.strip()])
     views: ViewStore
     if settings.store == "postgres":
         with _ddl_lock(settings):  # processes starting together must not race on CREATE TABLE / TYPE
-            ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
+            ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
             views = PostgresViewStore(conninfo(settings))
     else:
-        ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau)
+        ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
         views = SQLiteViewStore(settings.data_dir / "views.sqlite")
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
     return Service(settings, ledger, views, runner)
