@@ -1,5 +1,9 @@
 """Who may record what (S5): offices record in their sections, raters their own ratings,
-the leading group's administrators the one-vote decisions and prerequisites."""
+the leading group's administrators the one-vote decisions and prerequisites.
+
+A retraction, exemption or correction is judged by the fact it names as well as by itself:
+nobody sets aside a fact they could not have recorded.
+"""
 
 from __future__ import annotations
 
@@ -17,38 +21,44 @@ def check_recording(
 ) -> None:
     """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended)."""
     for index, fact in enumerate(facts):
-        reason = _refusal(actor, scheme, fact, known)
-        if reason is not None:
-            raise Forbidden(f"facts[{index}]: {reason}")
+        for judged in _judged(fact, known):
+            reason = _refusal(actor, scheme, judged)
+            if reason is not None:
+                raise Forbidden(f"facts[{index}]: {reason}")
 
 
-def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> str | None:
-    kind = fact["type"]
+def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fact itself (unless it only names another) and every fact it names."""
+    named = [known.get(str(fact[key]), {"type": "unknown", "id": fact[key]}) for key in ("target", "corrects")
+             if fact.get(key) is not None]
+    own = [] if fact["type"] in ("retraction", "exemption") else [fact]
+    return own + named
+
+
+def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+    kind = fact.get("type")
+    if kind == "unknown":
+        return None  # not recorded at all: validation refuses it with the other problems (422)
     if actor.role == "admin":
         return None if kind in DECISIONS else f"administrators record only {', '.join(sorted(DECISIONS))}"
     if kind in DECISIONS:
         return f"only administrators (the leading group) record a {kind}"
-    subject_fact = _subject_fact(fact, known)
     if actor.role == "rater":
-        if subject_fact.get("type") != "rating" or subject_fact.get("rater") not in actor.scope:
-            return f"a rater records and retracts only its own ratings (rater {', '.join(actor.scope)})"
+        if kind != "rating" or fact.get("rater") not in actor.scope:
+            return f"a rater records, corrects and retracts only its own ratings (rater {', '.join(actor.scope)})"
         return None
     if actor.role == "recorder":
-        if subject_fact.get("type") == "rating":
-            return "ratings are recorded by their raters"
-        item = str(subject_fact.get("item"))
-        if item not in scheme.items:
-            return None  # not an item at all: validation refuses it with the other problems (422)
-        office = scheme.offices_of.get(item)
-        if office not in actor.scope:
-            return f"item {subject_fact.get('item')} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
-        return None
+        return _office_refusal(actor, scheme, fact)
     return f"role {actor.role} does not record facts"
 
 
-def _subject_fact(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """For a retraction, exemption or correction, the fact it names (whose office decides)."""
-    target = fact.get("target")
-    if target is not None:
-        return known.get(str(target), {})
-    return fact
+def _office_refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+    if fact.get("type") == "rating":
+        return "ratings are recorded by their raters"
+    item = str(fact.get("item"))
+    if item not in scheme.items:
+        return None  # not an item at all: validation refuses it with the other problems (422)
+    office = scheme.offices_of.get(item)
+    if office not in actor.scope:
+        return f"item {item} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
+    return None

@@ -36,8 +36,10 @@ def plain(value: Any) -> Any:
 def canonical_bytes(value: Any) -> bytes:
     """Encode a value canonically (sorted keys, decimal strings, no floats allowed)."""
     if isinstance(value, BaseModel):
+        # typed models hold Decimals, never floats: no need to walk them
         value = value.model_dump(mode="python", exclude_none=True)
-    _refuse_floats(value)
+    else:
+        _refuse_floats(value)
     return orjson.dumps(value, default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 

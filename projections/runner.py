@@ -7,10 +7,11 @@ gives byte-identical views: the engine is pure and the log is ordered.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 
-from domain.canonical import canonical_bytes, sha256_hex
+from domain.canonical import canonical_bytes
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, read_log
@@ -42,8 +43,8 @@ class ProjectionRunner:
                 touched = {key for record in batch if (key := self.fold.apply(record)) is not None}
                 results = {}
                 for key in sorted(touched):
-                    result = score_input(self.fold, self.fold.periods[key])
-                    results[key] = (sha256_hex(result), canonical_bytes(result))
+                    body = canonical_bytes(score_input(self.fold, self.fold.periods[key]))
+                    results[key] = (hashlib.sha256(body).hexdigest(), body)
                 leaves = [(record.position, leaf_digest(record)) for record in batch]
                 with self.views.transaction() as cur:
                     if self.views.position(cur, lock=self.views.row_locks) < batch[-1].position:

@@ -69,12 +69,15 @@ def file_appeal(
 @router.get("/appeals", operation_id="list_appeals")
 def list_appeals(
     service: ServiceDep,
-    actor: Readers,
+    actor: CurrentActor,
     clock: ClockDep,
     overdue: Annotated[bool, Query(description="Only accepted appeals past their decision date.")] = False,
 ) -> Response:
-    """Every appeal with its status and dates; `overdue=true` lists decisions past their window (P4)."""
-    rows = [_public(a, clock().date().isoformat()) for a in _appeals(service).values()]
+    """Every appeal with its status and dates (a subject: its own); `overdue=true`: decisions past their window."""
+    if actor.role not in ("subject", "reviewer", "auditor", "admin"):
+        raise Forbidden(f"role {actor.role} does not read appeals")
+    rows = [_public(a, clock().date().isoformat()) for a in _appeals(service).values()
+            if actor.role != "subject" or a["subject"] in actor.scope]
     if overdue:
         rows = [r for r in rows if r["overdue"]]
     return json_response({"appeals": sorted(rows, key=lambda r: r["filed_at"])})
@@ -83,11 +86,11 @@ def list_appeals(
 @router.get("/appeals/{appeal}", operation_id="get_appeal")
 def get_appeal(appeal: AppealPath, service: ServiceDep, actor: CurrentActor, clock: ClockDep) -> Response:
     """One appeal with its history; the ETag is its version."""
+    if actor.role not in ("subject", "reviewer", "auditor", "admin"):
+        raise Forbidden(f"role {actor.role} does not read appeals")
     found = _appeal(service, appeal)
     if actor.role == "subject" and found["subject"] not in actor.scope:
         raise Forbidden("a subject's representative reads only its own appeals")
-    if actor.role not in ("subject", "reviewer", "auditor", "admin"):
-        raise Forbidden(f"role {actor.role} does not read appeals")
     return json_response(_public(found, clock().date().isoformat()), etag=len(found["history"]))
 
 

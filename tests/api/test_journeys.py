@@ -136,6 +136,7 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
     filed = client.post("/periods/2026-Q3/appeals", json=appeal, headers=auth("subject"))
     assert filed.status_code == 201 and filed.json()["deadline"] == "2026-10-09"
     appeal_id = filed.json()["appeal"]
+    assert [a["appeal"] for a in client.get("/appeals", headers=auth("subject")).json()["appeals"]] == [appeal_id]
 
     # Check acceptance sets the decision window (P4) and an undecided appeal becomes overdue
     clock.now = datetime(2026, 10, 10, 9, 0, tzinfo=SHANGHAI)
@@ -188,3 +189,18 @@ def test_a_missing_or_unknown_token_is_401_with_a_problem(client: TestClient) ->
 @pytest.mark.parametrize("path", ["/periods/2026-Q9", "/appeals/zz"])
 def test_malformed_path_parameters_are_422_problems(client: TestClient, path: str) -> None:
     problem(client.get(path, headers=auth("admin")), 422)
+
+
+def test_the_leading_group_records_and_retracts_a_veto(client: TestClient) -> None:
+    """V1: a veto is the administrators' decision; so is setting it aside (nothing is deleted)."""
+    set_up(client)
+    veto = client.post("/periods/2026-Q3/facts", json={"type": "veto", "veto": "veto.3", "subject": "s002"},
+                       headers=auth("admin"))
+    assert veto.status_code == 201
+    problem(client.post("/periods/2026-Q3/facts", json={"type": "retraction", "target": veto.json()["facts"][0],
+                                                         "reason": "复核"}, headers=auth("recorder")), 403)
+    retracted = client.post("/periods/2026-Q3/facts", json={"type": "retraction", "target": veto.json()["facts"][0],
+                                                            "reason": "复核"}, headers=auth("admin"))
+    assert retracted.status_code == 201
+    grades = client.get("/periods/2026-Q3/grades", headers=auth("auditor")).json()["grades"]
+    assert next(g for g in grades if g["subject"] == "s002")["eligible"] is True

@@ -1,0 +1,364 @@
+"""Authorization: every caller against every endpoint of the OpenAPI schema, own and other scope.
+
+One world is built per module over HTTP (ZJG uploaded as YAML, 2026-Q1 recorded, closed, published
+and appealed by s001 and s002; 2026-Q2 left open for recording). Each endpoint is then called by
+every caller of tests/api/authz_matrix.py: an allowed caller must get past authorization (any
+status but 401 and 403: 404, 409, 412 or 422 are the state's business); a refused one gets exactly
+403, an unauthenticated one 401, both as RFC 9457 problem details, and the log grows by nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api import routers
+from api.app import create_app
+from service.bootstrap import Service, build
+from service.demo import DEMO_TOKENS
+from service.settings import Settings
+from service.tokens import issue_token, revoke_token
+from tests.api.authz_matrix import CALLERS, DEFAULT_PARAMS, MATRIX, UNAUTHENTICATED, Case
+from tests.api.conftest import SHANGHAI, Clock
+
+ROOT = Path(__file__).resolve().parents[2]
+ISSUED = "2026-03-01T00:00:00+08:00"
+METHODS = {"get", "post", "put", "patch", "delete"}
+PROBLEM_FIELDS = {"type", "title", "status", "detail", "instance"}
+
+
+def _endpoints() -> list[tuple[str, str]]:
+    paths = create_app().openapi()["paths"]
+    return sorted(
+        (method.upper(), path) for path, operations in paths.items() for method in operations if method in METHODS
+    )
+
+
+ENDPOINTS = _endpoints()
+
+
+@dataclass
+class World:
+    client: TestClient
+    service: Service
+    clock: Clock
+    tokens: dict[str, str]  # caller -> bearer token
+    ids: dict[str, str]  # placeholder -> fact or appeal id
+
+    def end(self) -> int:
+        return self.service.ledger.recorder.max_notification_id() or 0
+
+    def headers(self, caller: str) -> dict[str, str]:
+        if caller == "none":
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[caller]}"}
+
+    def post(self, path: str, caller: str, body: Any = None, status: int = 201, **headers: str) -> dict[str, Any]:
+        response = self.client.post(path, json=body, headers={**self.headers(caller), **headers})
+        assert response.status_code == status, (path, caller, response.text)
+        return response.json()  # type: ignore[no-any-return]
+
+    def fact(self, code: str, caller: str, body: dict[str, Any]) -> str:
+        return str(self.post(f"/periods/{code}/facts", caller, body)["facts"][0])
+
+
+def _tokens(service: Service) -> dict[str, str]:
+    tokens = {role: token for role, (token, _, _) in DEMO_TOKENS.items()}
+    for role, (token, principal, scope) in DEMO_TOKENS.items():
+        issue_token(service.ledger, principal, role, scope, "test", ISSUED, token=token)
+    for caller, (role, scope) in CALLERS.items():
+        if caller not in tokens:
+            tokens[caller] = issue_token(service.ledger, caller, role, scope, "test", ISSUED, token=f"test-{caller}")
+    assert {c: (r, s) for c, (r, s) in CALLERS.items() if c in DEMO_TOKENS} == {
+        role: (role, scope) for role, (_, _, scope) in DEMO_TOKENS.items()
+    }, "the matrix's demo callers must have the demo tokens' scopes"
+    tokens["unknown"] = "no-such-token"
+    tokens["revoked"] = issue_token(service.ledger, "离任审计员", "auditor", [], "test", ISSUED, token="test-revoked")
+    revoke_token(service.ledger, tokens["revoked"], "test", ISSUED)
+    return tokens
+
+
+def _record(world: World) -> None:
+    """2026-Q1: recorded by each office and rater, closed, published on 30 March, appealed by s001 and s002;
+    2026-Q2: open, with facts of two offices and principal-1's ratings to retract and correct."""
+    w, ids = world, world.ids
+    yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes()
+    response = w.client.post(
+        "/schemes", content=yaml, headers={**w.headers("admin"), "content-type": "application/yaml"}
+    )
+    assert response.status_code == 201, response.text
+    subjects = [
+        {"id": "s001", "name": "办公室", "group": "g1", "kind": "department"},
+        {"id": "s002", "name": "党建科", "group": "g1", "kind": "department"},
+        {"id": "s003", "name": "督查科", "group": "g1", "kind": "department"},
+    ]
+    for code, registered in (("2026-Q1", subjects[:2]), ("2026-Q2", subjects)):
+        w.post("/periods", "admin", {"code": code, "scheme": "ZJG", "version": 1})
+        w.post(f"/periods/{code}/subjects", "admin", {"subjects": registered}, status=200)
+
+    ids["q1_s001"] = w.fact("2026-Q1", "recorder:office", {"type": "deduction", "item": "1.1.1", "subject": "s001"})
+    ids["q1_s002"] = w.fact(
+        "2026-Q1", "recorder:personnel", {"type": "deduction", "item": "2.1", "subject": "s002", "count": 3}
+    )
+    w.fact("2026-Q1", "recorder", {"type": "deduction", "item": "4.4", "subject": "s002"})
+    w.fact("2026-Q1", "recorder", {"type": "bonus", "item": "b.1", "subject": "s001", "level": "city"})
+    for caller, rater, role, values in (
+        ("rater", "principal-1", "principal", (88, 92)),
+        ("rater:supervising-1", "supervising-1", "supervising", (90, 85)),
+    ):
+        for subject, value in zip(("s001", "s002"), values, strict=True):
+            w.fact(
+                "2026-Q1",
+                caller,
+                {"type": "rating", "item": "rating", "subject": subject, "rater": rater, "role": role, "value": value},
+            )
+    w.post("/periods/2026-Q1/close", "admin", status=200)
+    w.clock.now = datetime(2026, 3, 30, 9, 0, tzinfo=SHANGHAI)
+    w.post("/periods/2026-Q1/publish", "admin", {"published_on": "2026-03-30"}, status=200)
+    w.clock.now = datetime(2026, 3, 31, 10, 0, tzinfo=SHANGHAI)  # within the 3 working days (until 2 April)
+    for subject, caller, reasons in (
+        ("s001", "subject", "该项扣分依据不足"),
+        ("s002", "subject:s002", "迟到人次统计有误"),
+    ):
+        body = {"subject": subject, "contested": [ids[f"q1_{subject}"]], "reasons": reasons}
+        ids[f"appeal_{subject}"] = w.post(
+            "/periods/2026-Q1/appeals", caller, body, **{"Idempotency-Key": f"appeal-{subject}"}
+        )["appeal"]
+
+    ids["q2_office"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "1.2.1", "subject": "s001"})
+    ids["q2_office_b"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "5.3", "subject": "s001"})
+    ids["q2_personnel"] = w.fact(
+        "2026-Q2", "recorder:personnel", {"type": "deduction", "item": "2.3", "subject": "s001"}
+    )
+    ids["q2_personnel_b"] = w.fact(
+        "2026-Q2", "recorder:personnel", {"type": "deduction", "item": "2.4", "subject": "s001"}
+    )
+    for subject in ("s001", "s002"):
+        key = "q2_rating_p1" + ("" if subject == "s001" else f"_{subject}")
+        ids[key] = w.fact(
+            "2026-Q2",
+            "rater",
+            {
+                "type": "rating",
+                "item": "rating",
+                "subject": subject,
+                "rater": "principal-1",
+                "role": "principal",
+                "value": 80,
+            },
+        )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    service = build(Settings(data_dir=tmp_path_factory.mktemp("authz") / "data"))
+    clock = Clock()
+    try:
+        tokens = _tokens(service)
+        with TestClient(create_app(service=service, clock=clock)) as client:
+            world = World(client, service, clock, tokens, {})
+            _record(world)
+            yield world
+    finally:
+        service.close()
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format_map(ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    return value
+
+
+def _call(world: World, method: str, path: str, case: Case, caller: str) -> httpx.Response:
+    url = path.format_map(_fill({**DEFAULT_PARAMS, **case.params}, world.ids))
+    headers = world.headers(caller)
+    if case.stale:
+        headers["If-Match"] = '"999"'
+    if case.key:
+        headers["Idempotency-Key"] = case.key
+    if case.yaml:
+        headers["content-type"] = "application/yaml"
+        content = (ROOT / "schemes" / "zjg.yaml").read_bytes()
+        return world.client.request(method, url, content=content, headers=headers, params=case.query)
+    body = _fill(case.body, world.ids)
+    return world.client.request(method, url, json=body, headers=headers, params=case.query)
+
+
+def _refusal_problems(response: httpx.Response, status: int, appended: int) -> list[str]:
+    """What is wrong with a refusal: status, problem+json body, WWW-Authenticate, appended events."""
+    if response.status_code != status:
+        return [f"got {response.status_code}, expected {status}: {response.text[:300]}"]
+    wrong = []
+    if not response.headers.get("content-type", "").startswith("application/problem+json"):
+        wrong.append(f"content-type {response.headers.get('content-type')}")
+    body = response.json()
+    if not PROBLEM_FIELDS <= body.keys() or body["status"] != status or body["instance"] != response.request.url.path:
+        wrong.append(f"not an RFC 9457 problem for this request: {body}")
+    if status == 401 and "Bearer" not in response.headers.get("www-authenticate", ""):
+        wrong.append("401 without WWW-Authenticate: Bearer")
+    if appended:
+        wrong.append(f"{appended} event(s) appended")
+    return wrong
+
+
+def _check(world: World, method: str, path: str) -> tuple[int, list[str]]:
+    """Call the endpoint as every caller for every case; the count of calls and the mismatches."""
+    checked, mismatches = 0, []
+    for case in MATRIX[(method, path)]:
+        for caller in (*UNAUTHENTICATED, *CALLERS):
+            before = world.end()
+            response = _call(world, method, path, case, caller)
+            checked += 1
+            if caller in UNAUTHENTICATED:
+                wrong = _refusal_problems(response, 401, world.end() - before)
+            elif caller in case.allowed:
+                code = response.status_code
+                wrong = [f"allowed, but got {code}: {response.text[:300]}"] if code in (401, 403) else []
+            else:
+                wrong = _refusal_problems(response, 403, world.end() - before)
+            mismatches += [f"{method} {path} [{case.what or 'any'}] as {caller}: {w}" for w in wrong]
+    return checked, mismatches
+
+
+def test_every_endpoint_in_the_openapi_schema_and_the_routers_has_a_matrix_entry_and_no_entry_is_stale() -> None:
+    routed = {
+        (method, route.path)
+        for module in pkgutil.iter_modules(routers.__path__)
+        for route in getattr(importlib.import_module(f"api.routers.{module.name}"), "router", APIRouter()).routes
+        if isinstance(route, APIRoute)
+        for method in route.methods - {"HEAD", "OPTIONS"}
+    }
+    assert set(ENDPOINTS) == routed, "a routed endpoint is hidden from the OpenAPI schema (or a route is unrouted)"
+    assert sorted(set(ENDPOINTS) - MATRIX.keys()) == [], "new endpoints need an entry in tests/api/authz_matrix.py"
+    assert sorted(MATRIX.keys() - set(ENDPOINTS)) == [], "matrix entries for endpoints that no longer exist"
+    assert all(MATRIX[e] for e in MATRIX), "every entry has at least one case"
+
+
+def test_the_world_is_published_and_appealed_in_2026_q1_and_open_in_2026_q2(world: World) -> None:
+    admin = world.headers("admin")
+    assert world.client.get("/periods/2026-Q1", headers=admin).json()["status"] == "published"
+    assert world.client.get("/periods/2026-Q2", headers=admin).json()["status"] == "open"
+    appeals = world.client.get("/appeals", headers=admin).json()["appeals"]
+    assert {(a["subject"], a["status"]) for a in appeals} >= {("s001", "filed"), ("s002", "filed")}
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS, ids=[f"{m} {p}" for m, p in ENDPOINTS])
+def test_each_caller_is_admitted_or_refused_exactly_as_the_matrix_says(world: World, method: str, path: str) -> None:
+    assert (method, path) in MATRIX, f"{method} {path} has no entry in tests/api/authz_matrix.py"
+    checked, mismatches = _check(world, method, path)
+    assert checked == len(MATRIX[(method, path)]) * (len(UNAUTHENTICATED) + len(CALLERS))
+    assert mismatches == [], f"{len(mismatches)} of {checked} combinations mismatch:\n" + "\n".join(mismatches)
+
+
+# The refusals the matrix found missing, each on a fresh store (conftest's client and service).
+
+
+def _open_quarter(client: TestClient, service: Service, tokens: dict[str, tuple[str, list[str]]]) -> dict[str, str]:
+    for name, (role, scope) in tokens.items():
+        issue_token(service.ledger, name, role, scope, "test", ISSUED, token=f"test-{name}")
+    admin = {"Authorization": "Bearer demo-admin-token"}
+    yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes()
+    assert (
+        client.post("/schemes", content=yaml, headers={**admin, "content-type": "application/yaml"}).status_code == 201
+    )
+    assert (
+        client.post("/periods", json={"code": "2026-Q2", "scheme": "ZJG", "version": 1}, headers=admin).status_code
+        == 201
+    )
+    subjects = [
+        {"id": "s001", "name": "办公室", "kind": "department"},
+        {"id": "s002", "name": "党建科", "kind": "department"},
+    ]
+    assert client.post("/periods/2026-Q2/subjects", json={"subjects": subjects}, headers=admin).status_code == 200
+    return {name: f"Bearer test-{name}" for name in tokens}
+
+
+def _recorded(client: TestClient, token: str, fact: dict[str, Any]) -> str:
+    response = client.post("/periods/2026-Q2/facts", json=fact, headers={"Authorization": token})
+    assert response.status_code == 201, response.text
+    return str(response.json()["facts"][0])
+
+
+def _refused(client: TestClient, service: Service, token: str, fact: dict[str, Any]) -> None:
+    before = service.ledger.recorder.max_notification_id()
+    response = client.post("/periods/2026-Q2/facts", json=fact, headers={"Authorization": token})
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert service.ledger.recorder.max_notification_id() == before
+
+
+def test_a_recording_office_cannot_set_aside_another_offices_deduction_by_recording_a_correction_of_it(
+    client: TestClient, service: Service
+) -> None:
+    tokens = _open_quarter(
+        client, service, {"office": ("recorder", ["office"]), "personnel": ("recorder", ["personnel"])}
+    )
+    lateness = _recorded(
+        client, tokens["personnel"], {"type": "deduction", "item": "2.1", "subject": "s001", "count": 4}
+    )
+    # 办公室 may not retract 人事教育科's finding (S5) ...
+    _refused(client, service, tokens["office"], {"type": "retraction", "target": lateness, "reason": "不认可"})
+    # ... nor replace it with a finding of its own section that `corrects` it
+    _refused(
+        client,
+        service,
+        tokens["office"],
+        {"type": "deduction", "item": "1.2.5", "subject": "s001", "count": 1, "corrects": lateness},
+    )
+
+
+def test_a_rater_cannot_replace_another_raters_rating_by_recording_a_correction_of_it(
+    client: TestClient, service: Service
+) -> None:
+    tokens = _open_quarter(client, service, {"supervisor": ("rater", ["supervising-1"])})
+    principal = _recorded(
+        client,
+        "Bearer demo-rater-token",
+        {
+            "type": "rating",
+            "item": "rating",
+            "subject": "s001",
+            "rater": "principal-1",
+            "role": "principal",
+            "value": 95,
+        },
+    )
+    _refused(client, service, tokens["supervisor"], {"type": "retraction", "target": principal, "reason": "不认可"})
+    _refused(
+        client,
+        service,
+        tokens["supervisor"],
+        {
+            "type": "rating",
+            "item": "rating",
+            "subject": "s001",
+            "rater": "supervising-1",
+            "role": "supervising",
+            "value": 40,
+            "corrects": principal,
+        },
+    )
+
+
+@pytest.mark.parametrize("role", ["recorder", "rater"])
+def test_a_role_that_reads_no_appeals_is_refused_an_appeal_whether_or_not_it_exists(
+    client: TestClient, role: str
+) -> None:
+    response = client.get("/appeals/0123456789abcdef", headers={"Authorization": f"Bearer demo-{role}-token"})
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
