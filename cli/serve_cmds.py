@@ -30,7 +30,11 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
+        from service.settings import Settings
+        from service.stores import sqlite_version_report
 
+        if Settings.from_env().store == "sqlite":
+            out.print(f"store: {sqlite_version_report()}")
         if demo:
             _load_demo(host, port)
         uvicorn.run(create_app(), host=host, port=port, log_level="info")
