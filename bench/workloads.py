@@ -67,9 +67,7 @@ def build(name: str, seed: int = 2026, scale: float = 1.0) -> Workload:
     else:
         subjects = [
             Subject(id=f"u{n:02d}", name=f"单位{n}", group=group, kind="unit")
-            for n, group in enumerate(
-                (g for g, count in CITY_SERIES.items() for _ in range(count)), start=1
-            )
+            for n, group in enumerate((g for g, count in CITY_SERIES.items() for _ in range(count)), start=1)
         ]
         per_subject = 640
     per_subject = max(1, int(per_subject * scale))
@@ -87,7 +85,11 @@ def routed(models: list[Any]) -> list[dict[str, Any]]:
         if "target" in fact:
             fact["target"] = renamed[fact["target"]]
         target = fact.get("target") or fact.get("corrects")
-        stream = target.split(":", 1)[0] if target else ("joint" if fact.get("parties") or "rank" in fact else fact["subject"])
+        stream = (
+            target.split(":", 1)[0]
+            if target
+            else ("joint" if fact.get("parties") or "rank" in fact else fact["subject"])
+        )
         renamed[model.id] = fact["id"] = f"{stream}:f{n:06d}"
         out.append(fact)
     return out
@@ -108,8 +110,11 @@ def province(scheme: Scheme, seed: int, staff: int) -> Workload:
             facts.append(_rating(sid, k, item, rng.choice(values)))
     contested = facts[5 : 5 + 3 * 997 : 997]
     appeals = [
-        {"subject": f["subject"], "contested": f["id"], "correction": {**_rating(f["subject"], 90 + i, f["item"], "100"),
-                                                                        "corrects": f["id"]}}
+        {
+            "subject": f["subject"],
+            "contested": f["id"],
+            "correction": {**_rating(f["subject"], 90 + i, f["item"], "100"), "corrects": f["id"]},
+        }
         for i, f in enumerate(contested)
     ]
     taken = {f["id"] for f in contested}
@@ -118,8 +123,15 @@ def province(scheme: Scheme, seed: int, staff: int) -> Workload:
 
 
 def _rating(sid: str, k: int, item: str, value: str) -> dict[str, Any]:
-    return {"id": f"{sid}:r{k:02d}", "type": "rating", "item": item, "subject": sid, "role": "main",
-            "rater": "主要领导", "value": value}
+    return {
+        "id": f"{sid}:r{k:02d}",
+        "type": "rating",
+        "item": item,
+        "subject": sid,
+        "role": "main",
+        "rater": "主要领导",
+        "value": value,
+    }
 
 
 def _province_extras(
@@ -127,8 +139,11 @@ def _province_extras(
 ) -> Iterator[dict[str, Any]]:
     n = len(subjects)
     for i, fact in enumerate(rng.sample(ratings, max(1, n // 200))):  # corrections
-        yield {**_rating(fact["subject"], 50 + i % 10, fact["item"], rng.choice(["88", "92", "95"])),
-               "id": f"{fact['subject']}:c{i:05d}", "corrects": fact["id"]}
+        yield {
+            **_rating(fact["subject"], 50 + i % 10, fact["item"], rng.choice(["88", "92", "95"])),
+            "id": f"{fact['subject']}:c{i:05d}",
+            "corrects": fact["id"],
+        }
     for i, fact in enumerate(rng.sample(ratings, max(1, n // 500))):  # retractions
         yield {"id": f"{fact['subject']}:x{i:05d}", "type": "retraction", "target": fact["id"], "reason": "复核后撤销"}
     vetoes = [v.id for v in scheme.vetoes]
@@ -136,8 +151,12 @@ def _province_extras(
         yield {"id": f"{subject['id']}:v{i:04d}", "type": "veto", "veto": rng.choice(vetoes), "subject": subject["id"]}
     affirmations = [a.id for a in scheme.affirmations]
     for i, subject in enumerate(rng.sample(subjects, max(1, n // 1000))):
-        yield {"id": f"{subject['id']}:a{i:04d}", "type": "affirmation", "affirmation": rng.choice(affirmations),
-               "subject": subject["id"]}
+        yield {
+            "id": f"{subject['id']}:a{i:04d}",
+            "type": "affirmation",
+            "affirmation": rng.choice(affirmations),
+            "subject": subject["id"],
+        }
 
 
 def read(path: Path) -> Iterator[dict[str, Any]]:
