@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -22,11 +24,16 @@ workdays: []
 """
 
 
-def _client(tmp_path: Path, files: str, clock: Clock) -> TestClient:
+@contextmanager
+def _client(tmp_path: Path, files: str, clock: Clock) -> Iterator[TestClient]:
     service = build(Settings(data_dir=tmp_path / "data", calendar_files=files))
-    for role, (token, principal, scope) in DEMO_TOKENS.items():
-        issue_token(service.ledger, principal, role, scope, "test", "2027-01-01T00:00:00+08:00", token=token)
-    return TestClient(create_app(service=service, clock=clock))
+    try:
+        for role, (token, principal, scope) in DEMO_TOKENS.items():
+            issue_token(service.ledger, principal, role, scope, "test", "2027-01-01T00:00:00+08:00", token=token)
+        with TestClient(create_app(service=service, clock=clock)) as client:
+            yield client
+    finally:
+        service.close()
 
 
 def _publish_and_appeal(client: TestClient, clock: Clock):  # type: ignore[no-untyped-def]
