@@ -34,8 +34,17 @@ def sqlite_version_report() -> str:
     )
 
 
+#: Aggregates are cached and fast-forwarded (newer events, from any process, are read first);
+#: the repository hands out deep copies, so a decision that fails to save never dirties the cache.
+CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "y", "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+
 def event_store_env(settings: Settings, name: str = "log") -> dict[str, str]:
     """The eventsourcing env for the log (name 'log') or a view store (other names)."""
+    return {**CACHE, **_persistence_env(settings, name)}
+
+
+def _persistence_env(settings: Settings, name: str) -> dict[str, str]:
     if settings.store == "postgres":
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
