@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from api import problems
 from api.limits import MAX_BATCH, MAX_BODY, BodyLimit
+from api.openapi import install_openapi
 from api.routers import appeals, audit, facts, log, periods, results, schemes, tokens
 from service.bootstrap import Service, build
 from service.settings import Settings
@@ -45,4 +46,5 @@ def create_app(
     for module in (schemes, periods, facts, results, appeals, audit, log, tokens):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
+    install_openapi(app)
     return app

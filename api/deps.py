@@ -60,7 +60,7 @@ def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -
     """The version a client saw (ETag "n"); 412 comes later when it is not current."""
     if if_match is None:
         return None
-    found = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+    found = re.fullmatch(r'\s*(?:W/)?"?(\d{1,18})"?\s*', if_match)
     if found is None:
         raise InvalidInput('If-Match must be a version ETag such as "3"', [Problem("If-Match", if_match)])
     return int(found.group(1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,10 +15,12 @@ from domain.errors import InvalidInput, ScoreledgerError
 from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
+from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
 
+log = logging.getLogger("scoreledger.api")
 BASE = "https://scoreledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -51,6 +54,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
     TooLarge: (413, "too-large", "Request body too large"),
     StoreBusy: (503, "store-busy", "The store is held by another process"),
+    PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
 
 
@@ -99,8 +103,16 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: still a problem body, never a bare text/plain 500 (the traceback goes to the log)."""
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem(500, "internal", "Internal error", "the server failed; nothing was appended by this request",
+                   request.url.path)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: domain and service errors, request validation, plain HTTP errors."""
+    app.add_exception_handler(Exception, unexpected_error)
     app.add_exception_handler(ScoreledgerError, scoreledger_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

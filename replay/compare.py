@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
+from domain.errors import FactsInvalid, Problem
 from domain.facts import Fact, Subject
 from domain.numbers import canonical_str
 from domain.scoring import NodeResult, PeriodResult, score_period
@@ -52,9 +53,23 @@ def what_if(fold: LogFold, key: str, proposed: Sequence[dict[str, Any]]) -> tupl
     scheme = scheme_for(fold, folded.scheme_hash)
     subjects = [Subject.model_validate(s) for s in folded.subjects.values()]
     facts = [_FACT.validate_python(f) for f in folded.facts.values()]
-    extra = [_FACT.validate_python({**f, "period": folded.code}) for f in proposed]
+    extra = _proposed(proposed, folded.code)
     now = score_period(scheme, subjects, facts, folded.code)
     return now, score_period(scheme, subjects, facts + extra, folded.code)
+
+
+def _proposed(proposed: Sequence[dict[str, Any]], period: str) -> list[Any]:
+    """Proposed facts as facts; every malformed one is reported, as recording would."""
+    facts, problems = [], []
+    for index, fact in enumerate(proposed):
+        try:
+            facts.append(_FACT.validate_python({**fact, "period": period}))
+        except ValidationError as exc:
+            problems += [Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
+                         for e in exc.errors(include_url=False)]
+    if problems:
+        raise FactsInvalid(f"{len(problems)} problem(s) in the proposed facts", problems)
+    return facts
 
 
 def _get(result: PeriodResult, subject: str) -> Any:

@@ -15,7 +15,7 @@ from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
 from domain.scoring.validate import check_facts
-from service.errors import NotFound, VersionMismatch
+from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
 
@@ -61,7 +61,7 @@ class Ledger(LedgerBase):
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             if self.maybe(period_id(code, self.bureau)) is not None:
-                raise VersionMismatch(f"period {code} is already open")
+                raise Conflict(f"period {code} already exists")
             period = Period(
                 code=code,
                 bureau=self.bureau,

@@ -36,6 +36,8 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
 
 def _position(service: Service, as_of: str) -> int:
     if as_of.isdigit():
+        if len(as_of) > 18:
+            raise InvalidInput("as_of is beyond any log position", [Problem("as_of", as_of)])
         return int(as_of)
     try:
         when = datetime.fromisoformat(as_of)

@@ -19,7 +19,7 @@ Auditor = Annotated[Actor, Depends(require("auditor", "admin"))]
 def read_log(
     service: ServiceDep,
     actor: Auditor,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Events after a position, in order; `next` is the cursor for the following page."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.errors import Problem, SchemeInvalid
@@ -79,6 +79,8 @@ def _parse(text: str, source: str) -> tuple[Any, Lines, list[Problem]]:
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise SchemeInvalid(f"{source}: not valid YAML", [Problem("", str(exc.problem), line)]) from None
+    except YAMLError as exc:  # e.g. a character YAML does not allow (NUL): no mark to report
+        raise SchemeInvalid(f"{source}: not valid YAML", [Problem("", str(exc))]) from None
     if root is None:
         raise SchemeInvalid(f"{source}: the file is empty", [Problem("", "expected a mapping")])
     lines: Lines = {}
