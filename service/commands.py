@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -20,6 +21,7 @@ from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]]], None]
 
 
 class Ledger(LedgerBase):
@@ -145,12 +147,17 @@ class Ledger(LedgerBase):
         at: str,
         key: str | None = None,
         appeal: str | None = None,
+        authorize: Authorize | None = None,
     ) -> dict[str, Any]:
-        """Record a batch of facts, all or none; the batch is checked against the scheme first."""
+        """Record a batch of facts, all or none; the batch is checked against the scheme first.
+
+        `authorize(scheme, facts, known)` may refuse the batch, seeing the facts already in the
+        streams it goes to (so a retraction is judged by the fact it names).
+        """
         prepared = self.prepare_facts(code, facts, actor)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            ledgers = self.decide_facts(code, prepared, actor, at, appeal)
+            ledgers = self.decide_facts(code, prepared, actor, at, appeal, authorize)
             return ledgers, {"period": code, "facts": [f["id"] for f in prepared]}
 
         return self.run(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
@@ -161,13 +168,22 @@ class Ledger(LedgerBase):
         return [assign_id({**f, "period": code, "recorded_by": actor}, i) for i, f in enumerate(facts)]
 
     def decide_facts(
-        self, code: str, prepared: list[dict[str, Any]], actor: str, at: str, appeal: str | None
+        self,
+        code: str,
+        prepared: list[dict[str, Any]],
+        actor: str,
+        at: str,
+        appeal: str | None,
+        authorize: Authorize | None = None,
     ) -> list[Any]:
         """Load the streams the facts go to, check the batch, and record it on them (not yet saved)."""
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
         ledgers = self._ledgers(code, prepared, actor, at)
+        if authorize is not None:
+            known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
+            authorize(self.scheme(period.scheme, period.scheme_version), prepared, known)
         self._check(period, prepared, ledgers)
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Path, Response
 from api.deps import ClockDep, IdempotencyKey, ServiceDep, at, in_flight, require
 from api.exact import ExactRoute
 from api.policy import check_recording
-from api.routers.common import folded_period, json_response
+from api.routers.common import json_response
 from api.schemas import FactCreate, FactsBatch, Recorded
+from domain.scheme.model import Scheme
 from projections.period_input import key_of
 from service.bootstrap import Service
 from service.tokens import Actor
@@ -50,11 +51,11 @@ def record_batch(
 def _record(
     service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None
 ) -> Response:
-    period = folded_period(service, code)
-    scheme = service.ledger.scheme(period.scheme, period.scheme_version)
-    check_recording(actor, scheme, facts, period.facts)
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
+        check_recording(actor, scheme, prepared, known)
+
     with in_flight(key):
-        result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key)
+        result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key, authorize=authorize)
     service.runner.wait_for(result["position"])
     return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)
 
