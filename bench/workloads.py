@@ -35,6 +35,21 @@ class Workload:
     subjects: list[dict[str, Any]]
     facts: list[dict[str, Any]]
     appeals: list[dict[str, Any]] = field(default_factory=list)
+    whatif: dict[str, Any] = field(default_factory=dict)  # the changed fact of the what-if, complete
+
+    def probe(self, n: int) -> dict[str, Any]:
+        """A fresh valid fact (the n-th) for the freshness measurement."""
+        simple = [f for f in self.facts if f["type"] == "deduction" and "subject" in f and "situation" not in f]
+        if simple:
+            base = simple[(n * 7919) % len(simple)]
+            return {**base, "id": f"{base['subject']}:probe{n}"}
+        subject = self.subjects[(n * 7919) % len(self.subjects)]["id"]
+        return {
+            "id": f"{subject}:probe{n}",
+            "type": "affirmation",
+            "affirmation": self.scheme.affirmations[-1].id,
+            "subject": subject,
+        }
 
     @property
     def events(self) -> int:
@@ -72,7 +87,26 @@ def build(name: str, seed: int = 2026, scale: float = 1.0) -> Workload:
         per_subject = 640
     per_subject = max(1, int(per_subject * scale))
     models = facts_for(scheme, subjects, PERIODS[name], seed, per_subject=per_subject)
-    return Workload(name, scheme, PERIODS[name], [s.model_dump(mode="json") for s in subjects], routed(models))
+    facts = routed(models)
+    workload = Workload(name, scheme, PERIODS[name], [s.model_dump(mode="json") for s in subjects], facts)
+    gone = {f["target"] for f in facts if "target" in f}
+    plain = [f for f in facts if f["type"] == "deduction" and "subject" in f and f["id"] not in gone]
+    contested, changed = plain[0], plain[len(plain) // 2]
+    workload.appeals = [
+        {
+            "subject": contested["subject"],
+            "contested": contested["id"],
+            "correction": {"type": "retraction", "target": contested["id"], "reason": "申诉成立"},
+        }
+    ]
+    workload.whatif = {
+        "id": f"{changed['subject']}:whatif",
+        "type": "retraction",
+        "target": changed["id"],
+        "reason": "复核拟撤销",
+        "recorded_by": "复核组",
+    }
+    return workload
 
 
 def routed(models: list[Any]) -> list[dict[str, Any]]:
@@ -117,9 +151,15 @@ def province(scheme: Scheme, seed: int, staff: int) -> Workload:
         }
         for i, f in enumerate(contested)
     ]
-    taken = {f["id"] for f in contested}
+    changed = facts[len(facts) // 2 + 3]
+    taken = {f["id"] for f in contested} | {changed["id"]}
     facts += list(_province_extras(rng, subjects, [f for f in facts if f["id"] not in taken], scheme))
-    return Workload("province", scheme, PERIODS["province"], subjects, facts, appeals)
+    whatif = {
+        **_rating(changed["subject"], 80, changed["item"], "100"),
+        "corrects": changed["id"],
+        "recorded_by": "复核组",
+    }
+    return Workload("province", scheme, PERIODS["province"], subjects, facts, appeals, whatif)
 
 
 def _rating(sid: str, k: int, item: str, value: str) -> dict[str, Any]:

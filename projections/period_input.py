@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from projections.fact_index import index_fact
 from projections.records import Record
 
 PERIOD_TOPICS = {
@@ -42,6 +43,9 @@ class PeriodInput:
     subjects: dict[str, dict[str, Any]] = field(default_factory=dict)
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    by_subject: dict[str, list[str]] = field(default_factory=dict)  # subject -> the counted facts concerning it
+    unnamed: list[str] = field(default_factory=list)  # counted facts that concern no subject (refused when scored)
+    ranked: list[str] = field(default_factory=list)  # counted facts that carry a rank (B4)
     late: list[str] = field(default_factory=list)
     closed_at: int | None = None
     seals: list[dict[str, Any]] = field(default_factory=list)
@@ -117,6 +121,7 @@ class LogFold:
             return key
         period.facts[fact["id"]] = fact
         period.positions[fact["id"]] = record.position
+        index_fact(period, fact)
         return key
 
     def _appeal(self, record: Record) -> str | None:

@@ -7,10 +7,12 @@ payload with orjson; they never rebuild aggregates one by one.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
+
+from projections.collector import collector_paused
+from projections.rows import pager
 
 
 class NotificationSource(Protocol):
@@ -29,8 +31,7 @@ class NotificationSource(Protocol):
     def max_notification_id(self) -> int | None: ...
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One stored event: its log position, aggregate id and version, topic, raw and decoded state."""
 
     position: int
@@ -45,16 +46,27 @@ def read_log(
     source: NotificationSource, after: int = 0, upto: int | None = None, page: int = 1000
 ) -> Iterator[list[Record]]:
     """The log after a position (exclusive) up to a position (inclusive), one page at a time."""
-    position = after
+    with collector_paused():  # every record read is kept by the caller: there are no cycles to find
+        yield from _pages(source, after, upto, page)
+
+
+def _pages(source: NotificationSource, after: int, upto: int | None, page: int) -> Iterator[list[Record]]:
+    position, raw, loads = after, pager(source), orjson.loads
+    names: dict[str, str] = {}  # one str per stream, shared by its records
     while upto is None or position < upto:
-        rows = source.select_notifications(start=position, limit=page, stop=upto, inclusive_of_start=False)
-        if not rows:
+        if raw is not None:
+            rows, name = raw[0](position, upto, page), raw[1]
+            batch = [
+                Record(p, names.get(s) or names.setdefault(s, name(s)), v, t, b, loads(b)) for p, s, v, t, b in rows
+            ]
+        else:
+            rows = source.select_notifications(start=position, limit=page, stop=upto, inclusive_of_start=False)
+            batch = [Record(r.id, str(r.originator_id), r.originator_version, r.topic, r.state, loads(r.state))
+                     for r in rows]
+        if not batch:
             return
-        yield [
-            Record(r.id, str(r.originator_id), r.originator_version, r.topic, r.state, orjson.loads(r.state))
-            for r in rows
-        ]
-        position = rows[-1].id
+        yield batch
+        position = batch[-1].position
 
 
 def decode(raw: bytes) -> dict[str, Any]:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from domain.errors import ScoreledgerError
-from domain.facts import Fact, Subject
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
-from domain.scoring import PeriodResult, score_period
+from domain.scoring import PeriodResult
+from projections.collector import collector_paused
+from projections.groups import by_group, groups_of, members_by_group, part
 from projections.period_input import LogFold, PeriodInput
 
-_FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+__all__ = ["SchemeMismatch", "groups_of", "scheme_for", "score_groups", "score_input"]
 _SCHEMES: dict[str, Scheme] = {}
 
 
@@ -39,6 +39,22 @@ def scheme_for(fold: LogFold, content_hash: str) -> Scheme:
 def score_input(fold: LogFold, period: PeriodInput) -> PeriodResult:
     """Score a folded period under the scheme bound to it at the fold's position."""
     scheme = scheme_for(fold, period.scheme_hash)
-    subjects = [Subject.model_validate(s) for s in period.subjects.values()]
-    facts = [_FACT.validate_python(f) for f in period.facts.values()]
-    return score_period(scheme, subjects, facts, period.code)
+    with collector_paused():  # millions of results and facts, all kept: the collector would only rescan them
+        return by_group(scheme, period)
+
+
+def score_groups(
+    fold: LogFold, period: PeriodInput, groups: set[str], extra: Sequence[dict[str, Any]] = ()
+) -> PeriodResult:
+    """The results of some groups of a folded period, with proposed facts added (a what-if).
+
+    Ranks, quotas and grades never reach across groups, so these are exactly the groups' part of
+    the whole period's results. Proposed facts are checked against the facts of those groups, as
+    recording checks a batch against the streams it touches.
+    """
+    scheme = scheme_for(fold, period.scheme_hash)
+    members = [s for g, listed in members_by_group(period).items() if g in groups for s in listed]
+    with collector_paused():
+        subjects = part(scheme, period, groups, members, extra)
+    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
+                        period=period.code, subjects=subjects)

@@ -8,6 +8,7 @@ ahead of or behind what it says it has processed.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,18 +115,20 @@ class SQLiteViewStore(ViewStore):
     def __init__(self, path: Path):
         self.connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=60)
         self.connection.execute("PRAGMA journal_mode=DELETE")
+        self.lock = threading.RLock()  # one connection, many threads: one transaction at a time
         self.create()
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        cur = self.connection.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
+        with self.lock:
+            cur = self.connection.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()
@@ -142,11 +145,12 @@ class PostgresViewStore(ViewStore):
         import psycopg
 
         self.connection = psycopg.connect(conninfo, autocommit=False)
+        self.lock = threading.RLock()  # one connection, many threads: one transaction at a time
         self.create()
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        with self.connection.transaction(), self.connection.cursor() as cur:
+        with self.lock, self.connection.transaction(), self.connection.cursor() as cur:
             yield cur
 
     def close(self) -> None:

@@ -42,8 +42,11 @@ def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: s
     totals = {s: rounded(scheme, "total", card.applied + card.overflow) for s, card in cards.items()}
     decided, decision_lines = _decisions(facts, standing)
     results: list[SubjectResult] = []
-    for group in sorted({s.group for s in subjects}):
-        members = [s for s in subjects if s.group == group]
+    groups: dict[str, list[Subject]] = defaultdict(list)
+    for subject in subjects:
+        groups[subject.group].append(subject)
+    for group in sorted(groups):
+        members = groups[group]
         order = rank_group(scheme, {s.id: rank_key(scheme, totals[s.id], cards[s.id]) for s in members})
         grades = grade_group(scheme, order, group, decided)
         by_id = {s.id: s for s in members}

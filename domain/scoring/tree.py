@@ -11,7 +11,7 @@ from domain.scheme.model import Scheme
 from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Item, Node, RatingItem, Section
 from domain.scoring.applicability import applies
 from domain.scoring.lines import Entry, Key
-from domain.scoring.points import rounded
+from domain.scoring.plan import plan_for
 from domain.scoring.results import Line, NodeResult
 
 _DEDUCT_RULES = {
@@ -31,6 +31,7 @@ class Scorecard:
 
     def __init__(self, scheme: Scheme, subject: Subject, lines: dict[Key, list[Entry]]):
         self.scheme, self.subject, self.lines = scheme, subject, lines
+        self.plan = plan_for(scheme)
 
     def build(self) -> NodeResult:
         result = self.node(self.scheme.tree)
@@ -46,13 +47,7 @@ class Scorecard:
         return self.item(node)
 
     def _base(self, node: Node) -> dict[str, object]:
-        return {
-            "id": node.id,
-            "title": node.title,
-            "article": node.article,
-            "office": self.scheme.offices_of.get(node.id),
-            "weight": node.weight,
-        }
+        return self.plan.base[node.id]
 
     def item(self, item: Item) -> NodeResult:
         lines = [e.line for e in self.lines.get((self.subject.id, item.id), [])]
@@ -64,7 +59,7 @@ class Scorecard:
         rules = self._item_rules(item, lines, applied != raw)
         cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
         return NodeResult(
-            **self._base(item),
+            **self.plan.base[item.id],
             rules=rules,
             max=item.max,
             raw=raw,
@@ -89,27 +84,32 @@ class Scorecard:
 
     def rating(self, item: RatingItem, lines: list[Line]) -> NodeResult:
         """R1-R3: average each role's ratings, weight the roles, convert to the item's max."""
-        by_role: dict[str, list[Decimal]] = {role: [] for role in item.rating.roles}
+        plan = self.plan.ratings[item.id]
+        by_role: dict[str, list[Decimal]] = {role: [] for role in plan.roles}
         for line in lines:
             if line.status == "counted":
                 by_role[(line.note or "").split(" ", 1)[0]].append(line.points)
-        weights = item.rating.roles
-        total_weight = sum(weights.values(), ZERO)
-        weighted = sum((weights[r] * sum(v, ZERO) / len(v) for r, v in by_role.items() if v), ZERO)
-        value = rounded(self.scheme, "ratings", weighted * item.max / (total_weight * item.rating.scale))
-        missing = sorted(role for role, values in by_role.items() if not values)
+        weights, weighted, missing = plan.weights, ZERO, []
+        for role, values in by_role.items():
+            if values:
+                weighted += weights[role] * sum(values, ZERO) / len(values)
+            else:
+                missing.append(role)
+        value = self.plan.rounded("ratings", weighted * item.max / plan.divisor)
         return NodeResult(
-            **self._base(item),
+            **self.plan.base[item.id],
             rules=["R1", "R2", "R3"],
             max=item.max,
             raw=value,  # type: ignore[arg-type]
             applied=value,
-            incomplete=[f"no rating from role {r}" for r in missing],
+            incomplete=[f"no rating from role {r}" for r in sorted(missing)],
             lines=lines,
         )
 
     def section(self, section: Section) -> NodeResult | None:
-        children = [r for r in (self.node(c) for c in section.children) if r is not None]
+        kids = self.plan.children(section, self.subject.kind)
+        built = [self.section(c) if isinstance(c, Section) else self.item(c) for c in kids]
+        children = [r for r in built if r is not None]
         if not children:
             return None
         if section.basis is Basis.sum:
@@ -117,12 +117,17 @@ class Scorecard:
         return self._bounded(section, children)
 
     def _sum(self, section: Section, children: list[NodeResult]) -> NodeResult:
-        parts = [rounded(self.scheme, "weights", c.applied * c.weight) if c.weight else c.applied for c in children]
-        total = sum(parts, ZERO)
-        overflow = sum((c.overflow for c in children), ZERO)
-        rules = (["C2"] if any(c.weight for c in children) else ["C1"]) + self._scope_rules(section)
+        rounded, total, overflow, weighted = self.plan.rounded, ZERO, ZERO, False
+        for c in children:
+            if c.weight:
+                total += rounded("weights", c.applied * c.weight)
+                weighted = True
+            else:
+                total += c.applied
+            overflow += c.overflow
+        rules = (["C2"] if weighted else ["C1"]) + self._scope_rules(section)
         return NodeResult(
-            **self._base(section),
+            **self.plan.base[section.id],
             rules=rules,
             max=section.max,
             raw=total,
@@ -151,7 +156,7 @@ class Scorecard:
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
         cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
         return NodeResult(
-            **self._base(section),
+            **self.plan.base[section.id],
             rules=rules + self._scope_rules(section),
             max=top,
             raw=raw,  # type: ignore[arg-type]

@@ -74,7 +74,8 @@ class _Checker:
         for subject_id, n in Counter(s.id for s in self.subjects.values()).items():
             if n > 1:
                 self.out.append((0, "subject", f"subject {subject_id!r} is registered twice"))
-        dupes = {k for k, n in Counter(f.id for f in self.facts).items() if n > 1}
+        unique = len(self.by_id) == len(self.facts)
+        dupes = set() if unique else {k for k, n in Counter(f.id for f in self.facts).items() if n > 1}
         for i, fact in enumerate(self.facts):
             if fact.id in dupes:
                 self.out.append((i, "id", f"fact id {fact.id!r} is used more than once"))
@@ -180,24 +181,29 @@ class _Checker:
         return target
 
     def _check_uniques(self) -> None:
-        gone = {f.target for f in self.facts if isinstance(f, Retraction)}
-        gone |= {f.corrects for f in self.facts if isinstance(f, (Deduction, Bonus, Rating)) and f.corrects}
+        gone: set[str] = set()
+        for fact in self.facts:
+            if isinstance(fact, Retraction):
+                gone.add(fact.target)
+            elif isinstance(fact, (Deduction, Bonus, Rating)) and fact.corrects:
+                gone.add(fact.corrects)
         ranks: Counter[tuple[str, str, str]] = Counter()
-        raters: Counter[tuple[str, str, str]] = Counter()
+        raters: dict[tuple[str, str, str], int] = {}
         for i, fact in enumerate(self.facts):
-            if fact.id in gone:
-                continue
-            if isinstance(fact, Bonus) and fact.rank is not None:
+            if isinstance(fact, Rating):
+                if fact.id in gone:
+                    continue
+                key = (fact.item, fact.subject, fact.rater)
+                raters[key] = count = raters.get(key, 0) + 1
+                if count == 2:
+                    self.out.append(
+                        (i, "rater", f"{fact.rater} already rated {fact.subject} on {fact.item}; record a correction")
+                    )
+            elif isinstance(fact, Bonus) and fact.rank is not None and fact.id not in gone:
                 ranks[(fact.item, fact.period, fact.rank)] += 1
                 if ranks[(fact.item, fact.period, fact.rank)] == 2:
                     self.out.append(
                         (i, "rank", f"rank {fact.rank} of item {fact.item} is awarded twice in {fact.period} (B4)")
-                    )
-            if isinstance(fact, Rating):
-                raters[(fact.item, fact.subject, fact.rater)] += 1
-                if raters[(fact.item, fact.subject, fact.rater)] == 2:
-                    self.out.append(
-                        (i, "rater", f"{fact.rater} already rated {fact.subject} on {fact.item}; record a correction")
                     )
 
 

@@ -1,0 +1,79 @@
+"""One measurement in a process of its own, so that its peak memory is its own: `python -m bench.child SPEC`.
+
+The spec (JSON) names the task; the result (JSON) is printed after a marker on the last
+line, with the process's peak resident memory and its resident memory before the task.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+MARK = "BENCH-RESULT "
+Task = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def tasks() -> dict[str, Task]:
+    from bench import measure_fresh, measure_import, measure_replay, measure_whatif
+
+    return {
+        "generate": measure_import.generate,
+        "import": measure_import.bulk_import,
+        "import_floor": measure_import.floor,
+        "replay": measure_replay.replay,
+        "replay_floor": measure_replay.floor,
+        "replay_naive": measure_replay.naive,
+        "freshness": measure_fresh.freshness,
+        "appeals": measure_fresh.appeals,
+        "whatif": measure_whatif.whatif,
+        "http": http,
+    }
+
+
+def http(spec: dict[str, Any]) -> dict[str, Any]:
+    """Recording over HTTP with 1, 8 and 32 clients, against a minimal FastAPI floor (bench.measure_http)."""
+    from bench import measure_http
+
+    return measure_http.measure(tuple(spec.get("clients", (1, 8, 32))), spec.get("seconds", 5.0))
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def main() -> None:
+    spec = json.loads(sys.argv[1])
+    task = tasks()[spec["task"]]
+    before = peak_mb()
+    started = time.process_time()
+    try:
+        result = task(spec)
+    except Exception as exc:  # noqa: BLE001 - reported to the runner, which records it
+        result = {"error": f"{type(exc).__name__}: {exc}"[:2000], "trace": traceback.format_exc()[-3000:]}
+    result.update(peak_mb=round(peak_mb(), 1), base_mb=round(before, 1), cpu_s=round(time.process_time() - started, 3))
+    print(MARK + json.dumps(result, default=str), flush=True)
+
+
+def run(spec: dict[str, Any], timeout: float = 3600) -> dict[str, Any]:
+    """Run one task in a child process; its result, or the error it ended with."""
+    command = [sys.executable, "-m", "bench.child", json.dumps(spec)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)  # noqa: S603
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:.0f} s"}
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(MARK):
+            return dict(json.loads(line[len(MARK) :]))
+    return {"error": f"exit {done.returncode}: {done.stderr.strip()[-1500:]}"}
+
+
+if __name__ == "__main__":
+    main()

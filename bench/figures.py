@@ -1,0 +1,184 @@
+"""Figures from a run's raw results: value, floor, ratio, target and whether it is met."""
+
+from __future__ import annotations
+
+from typing import Any
+
+IMPORT_TARGET, REPLAY_SHARE, PROVINCE_SECONDS, WHATIF_SECONDS = 30_000, 0.6, 10.0, 1.0
+
+
+def _row(
+    figure: str,
+    workload: str,
+    store: str,
+    value: Any,
+    unit: str,
+    floor: Any = None,
+    target: str = "",
+    met: bool | None = None,
+    peak: Any = None,
+    note: str = "",
+) -> dict[str, Any]:
+    ratio = round(value / floor, 3) if isinstance(value, (int, float)) and floor else None
+    return {
+        "figure": figure,
+        "workload": workload,
+        "store": store,
+        "value": value,
+        "unit": unit,
+        "floor": floor,
+        "ratio": ratio,
+        "target": target,
+        "met": met,
+        "peak_mb": peak,
+        "note": note,
+    }
+
+
+def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure, workload and store (skipping steps that did not run)."""
+    rows = []
+    for workload, by_store in results["runs"].items():
+        for store, run in by_store.items():
+            rows += list(_rows(workload, store, run))
+    http = results.get("http", {})
+    for clients, level in http.get("levels", {}).items():
+        served, floor = level["service"], level["floor"]
+        rows.append(
+            _row(
+                f"HTTP recording, {clients} clients",
+                "bureau",
+                "sqlite",
+                served["events_per_s"],
+                "ev/s",
+                floor["events_per_s"],
+                "",
+                None,
+                http.get("peak_mb"),
+                f"p50 {served['p50_ms']} ms, p99 {served['p99_ms']} ms; errors {served['errors']}",
+            )
+        )
+    if "error" in http:
+        rows.append(_row("HTTP recording", "bureau", "sqlite", "error", "", note=http["error"][:120]))
+    return rows
+
+
+def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
+    imp, flo = run.get("import", {}), run.get("import_floor", {})
+    if "rate" in imp:
+        yield _row(
+            "import",
+            w,
+            s,
+            imp["rate"],
+            "ev/s",
+            flo.get("rate"),
+            f"≥ {IMPORT_TARGET:,}",
+            imp["rate"] >= IMPORT_TARGET,
+            imp.get("peak_mb"),
+            f"checks {imp['check_share']:.0%} of the time",
+        )
+    rep, rfl, nai = run.get("replay", {}), run.get("replay_floor", {}), run.get("replay_naive", {})
+    if "rate" in rep:
+        ratio = rep["rate"] / rfl["rate"] if rfl.get("rate") else None
+        yield _row(
+            "replay",
+            w,
+            s,
+            rep["rate"],
+            "ev/s",
+            rfl.get("rate"),
+            f"≥ {REPLAY_SHARE:.0%} of floor",
+            None if ratio is None else ratio >= REPLAY_SHARE,
+            rep.get("peak_mb"),
+            f"{rep['seconds']} s; naive {nai.get('rate', '?')} ev/s",
+        )
+        if w == "province":
+            yield _row(
+                "replay time",
+                w,
+                s,
+                rep["seconds"],
+                "s",
+                None,
+                f"< {PROVINCE_SECONDS:g} s",
+                rep["seconds"] < PROVINCE_SECONDS,
+                rep.get("peak_mb"),
+            )
+    if "rate" in nai:
+        yield _row(
+            "replay, naive",
+            w,
+            s,
+            nai["rate"],
+            "ev/s",
+            rfl.get("rate"),
+            "baseline",
+            None,
+            nai.get("peak_mb"),
+            f"{nai['seconds']} s",
+        )
+    fresh = run.get("freshness", {})
+    if "visible_s" in fresh:
+        yield _row(
+            "visible after ack",
+            w,
+            s,
+            fresh["visible_s"],
+            "s",
+            None,
+            "",
+            None,
+            fresh.get("peak_mb"),
+            f"median of {fresh['samples']}; record {fresh['record_s']} s",
+        )
+        yield _row("catch-up", w, s, fresh["catch_up_rate"], "ev/s", rfl.get("rate"), "", None, fresh.get("peak_mb"))
+    elif "page_total_s" in fresh:
+        yield _row(
+            "visible after ack",
+            w,
+            s,
+            fresh["page_total_s"],
+            "s",
+            None,
+            "",
+            None,
+            fresh.get("peak_mb"),
+            f"lower bound: one page re-scores the period; view body {fresh['view_body_mb']} MB; "
+            f"record {fresh['record_s']} s",
+        )
+    app = run.get("appeals", {})
+    if "publish_s" in app:
+        yield _row("publish (seal)", w, s, app["publish_s"], "s", None, "", None, app.get("peak_mb"))
+        yield _row(
+            "appeal upheld",
+            w,
+            s,
+            app.get("uphold_s"),
+            "s",
+            None,
+            "",
+            None,
+            None,
+            f"file {app.get('file_s')} s, accept {app.get('accept_s')} s",
+        )
+    wif = run.get("whatif", {})
+    if "seconds" in wif:
+        note = f"{wif['group_subjects']} subjects re-scored"
+        if "full_seconds" in wif:
+            note += f"; whole period {wif['full_seconds']} s, identical: {wif['identical']}"
+        yield _row(
+            "appeal what-if",
+            w,
+            s,
+            wif["seconds"],
+            "s",
+            None,
+            f"< {WHATIF_SECONDS:g} s",
+            wif["seconds"] < WHATIF_SECONDS,
+            wif.get("peak_mb"),
+            note,
+        )
+    for step, result in run.items():
+        if "error" in result:
+            yield _row(step, w, s, "error", "", note=result["error"][:120])

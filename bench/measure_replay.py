@@ -1,0 +1,105 @@
+"""Replay: the log to finished results as of a position, against a plain SELECT + orjson and a naive rebuild."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.stores import Store
+
+HASH_LIMIT = 5_000  # subjects: hash the results (for the cross-store check) only below this
+
+
+def _ledger(store: Store) -> Any:
+    """The ledger alone (no projection runner, which would fold the log on start)."""
+    from service.appeals import ServiceLedger
+    from service.stores import event_store_env
+
+    return ServiceLedger(env=event_store_env(store.settings(), "log"))
+
+
+def replay(spec: dict[str, Any]) -> dict[str, Any]:
+    """replay.asof.result_as_of at the log's last position: read, fold, score, rank and grade."""
+    from domain.canonical import sha256_hex
+    from replay.asof import result_as_of
+
+    store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
+    ledger = _ledger(store)
+    position = ledger.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    result = result_as_of(ledger.recorder, meta["period"], position)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    grades = Counter(str(s.grade) for s in result.subjects)
+    digest = sha256_hex(result) if len(result.subjects) <= HASH_LIMIT else None
+    return {
+        "events": position,
+        "seconds": round(seconds, 3),
+        "rate": round(position / seconds),
+        "subjects": len(result.subjects),
+        "grades": dict(grades.most_common()),
+        "results_sha256": digest,
+    }
+
+
+def floor(spec: dict[str, Any]) -> dict[str, Any]:
+    """A plain SELECT of the same rows (position, stream, version, topic, payload) and orjson.loads of each."""
+    store = Store(**spec["store"])
+    table, loads, count = store.events_table(), orjson.loads, 0
+    with store.connect() as conn:
+        started = time.perf_counter()
+        if store.kind == "postgres":
+            cur = conn.cursor(name="floor")  # server-side: the rows stream in, as the SQLite cursor's do
+            cur.itersize = 10_000
+            cur.execute(
+                f"SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "  # noqa: S608
+                "ORDER BY notification_id"
+            )
+        else:
+            cur = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+            )
+        for _position, _stream, _version, _topic, state in cur:
+            loads(state)
+            count += 1
+        seconds = time.perf_counter() - started
+    return {"events": count, "seconds": round(seconds, 3), "rate": round(count / seconds)}
+
+
+def naive(spec: dict[str, Any]) -> dict[str, Any]:
+    """What a library user would write: each aggregate rebuilt through the repository, then the engine."""
+    from pydantic import TypeAdapter
+
+    from domain.canonical import sha256_hex
+    from domain.facts import Fact, Subject
+    from domain.ledger.ids import joint_id, ledger_id
+    from domain.scoring import score_period
+
+    store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
+    ledger, adapter, code = _ledger(store), TypeAdapter(Fact), meta["period"]
+    position = ledger.recorder.max_notification_id() or 0
+    started = time.perf_counter()
+    period = ledger.period(code)
+    scheme = ledger.scheme(period.scheme, period.scheme_version)
+    facts: list[dict[str, Any]] = []
+    for stream in [*(ledger_id(code, s, ledger.bureau) for s in period.subjects), joint_id(code, ledger.bureau)]:
+        found = ledger.maybe(stream)
+        if found is not None:
+            facts.extend(found.facts.values())
+    subjects = [Subject.model_validate(s) for s in period.subjects.values()]
+    result = score_period(scheme, subjects, [adapter.validate_python(f) for f in facts], code)
+    seconds = time.perf_counter() - started
+    ledger.close()
+    digest = sha256_hex(result) if len(result.subjects) <= HASH_LIMIT else None
+    return {
+        "events": position,
+        "seconds": round(seconds, 3),
+        "rate": round(position / seconds),
+        "subjects": len(result.subjects),
+        "results_sha256": digest,
+    }

@@ -1,0 +1,66 @@
+"""The figures of a run as rich tables: one row per figure, then how each grows from bureau to province."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.figures import figures
+
+__all__ = ["figures", "growth", "show"]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def show(results: dict[str, Any]) -> None:
+    """The figures as a table, then how each grows from bureau to province."""
+    machine = results["machine"]
+    table = Table(
+        title=f"scoreledger benchmarks ({machine['cpus']} cores, Python {machine['python']}, "
+        f"load {machine['load_before'][0]:.1f})"
+    )
+    for column in ("figure", "workload", "store", "value", "floor", "ratio", "target", "met?", "peak MB", "note"):
+        table.add_column(column, overflow="fold")
+    for row in results["figures"]:
+        met = {True: "[green]yes", False: "[red]no", None: ""}[row["met"]]
+        table.add_row(
+            row["figure"],
+            row["workload"],
+            row["store"],
+            f"{_fmt(row['value'])} {row['unit']}".strip(),
+            _fmt(row["floor"]),
+            _fmt(row["ratio"]),
+            row["target"],
+            met,
+            _fmt(row["peak_mb"]),
+            row["note"],
+        )
+    console = Console(width=200)
+    console.print(table)
+    console.print(growth(results))
+
+
+def growth(results: dict[str, Any]) -> Table:
+    """Per figure and store: the value for each workload and the province/bureau factor."""
+    table = Table(title="growth from bureau to province")
+    names = list(results["workloads"])
+    for column in ("figure", "store", *names, "province/bureau"):
+        table.add_column(column)
+    keyed: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in results["figures"]:
+        if isinstance(row["value"], (int, float)):
+            keyed.setdefault((f"{row['figure']} ({row['unit']})", row["store"]), {})[row["workload"]] = row["value"]
+            keyed.setdefault((f"{row['figure']} (peak MB)", row["store"]), {})[row["workload"]] = row["peak_mb"]
+    for (figure, store), values in keyed.items():
+        first, last = values.get("bureau"), values.get("province")
+        factor = _fmt(round(last / first, 2)) if first and last else ""
+        table.add_row(figure, store, *(_fmt(values.get(n)) for n in names), factor)
+    return table

@@ -1,0 +1,139 @@
+"""Run every benchmark: `python -m bench.run [--quick] [--only replay,import,...] [--stores sqlite,postgres]`.
+
+Each workload is generated once from the seed, imported into a fresh store per backend,
+and measured step by step, each step in its own process (bench.child); floors run in
+the same session on the same machine. Prints a table and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import child, report
+from bench.stores import fresh, postgres_available
+
+WORKLOADS = ["bureau", "city", "province"]
+FIGURES = ["import", "freshness", "appeals", "replay", "whatif", "http"]
+HTTP_CLIENTS = [1, 8, 32]  # recording over HTTP (bench.measure_http): service and floor, each level
+STEPS = [  # (figure it belongs to, child task)
+    ("import", "import_floor"),
+    ("freshness", "freshness"),
+    ("appeals", "appeals"),
+    ("replay", "replay"),
+    ("replay", "replay_floor"),
+    ("replay", "replay_naive"),
+    ("whatif", "whatif"),
+]
+
+
+def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """Every selected step for one workload on one backend, in a fresh store that is dropped afterwards."""
+    store = fresh(kind, root, workload)
+    base = {"store": store.as_dict(), **files, "batch": args.batch}
+    out: dict[str, Any] = {}
+    try:
+        out["import"] = child.run({**base, "task": "import"}, args.timeout)
+        _say(workload, kind, "import", out["import"])
+        if "error" in out["import"]:
+            return out
+        base["first"] = out["import"]["first"]
+        for figure, task in STEPS:
+            if figure in args.only and not (task == "replay_naive" and args.no_naive):
+                out[task] = child.run({**base, "task": task}, args.timeout)
+                _say(workload, kind, task, out[task])
+    finally:
+        if not args.keep:
+            store.drop()
+    return out
+
+
+def _say(workload: str, kind: str, task: str, result: dict[str, Any]) -> None:
+    shown = {k: v for k, v in result.items() if k not in ("trace", "grades")}
+    print(f"  {workload:8s} {kind:8s} {task:13s} {json.dumps(shown, ensure_ascii=False)[:160]}", flush=True)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_before": list(os.getloadavg()),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="bureau and city only (a smoke run)")
+    parser.add_argument("--only", default=",".join(FIGURES), help=f"figures, from {','.join(FIGURES)}")
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--workloads", default="", help="override: e.g. bureau,province")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--batch", type=int, default=5000, help="facts per import transaction")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
+    parser.add_argument("--http-seconds", type=float, default=0.0, help="load per HTTP level (default 5, quick 2)")
+    parser.add_argument("--keep", action="store_true", help="keep the stores and files (for inspection)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive replay (minutes on the province)")
+    args = parser.parse_args(argv)
+    args.only = set(args.only.split(","))
+    workloads = args.workloads.split(",") if args.workloads else WORKLOADS[:2] if args.quick else WORKLOADS
+    stores = args.stores.split(",")
+    if "postgres" in stores and (why := postgres_available()) is not None:
+        print(f"PostgreSQL skipped: {why}")
+        stores.remove("postgres")
+    root = Path(tempfile.mkdtemp(prefix="scoreledger-bench-"))
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seed": args.seed,
+        "batch": args.batch,
+        "stores": stores,
+        "workloads": {},
+        "runs": {},
+        "http": {"clients": HTTP_CLIENTS, "status": "not selected"},
+    }
+    started = time.perf_counter()
+    try:
+        for workload in workloads:
+            files = {"file": str(root / f"{workload}.jsonl"), "meta": str(root / f"{workload}.meta.json")}
+            made = child.run({"task": "generate", "workload": workload, "seed": args.seed, **files}, args.timeout)
+            results["workloads"][workload] = {**made, **_meta(files["meta"])}
+            print(f"{workload}: {made}", flush=True)
+            for kind in stores:
+                results["runs"].setdefault(workload, {})[kind] = measure(workload, kind, root, files, args)
+        if "http" in args.only:
+            seconds = args.http_seconds or (2.0 if args.quick else 5.0)
+            measured = child.run({"task": "http", "clients": HTTP_CLIENTS, "seconds": seconds}, args.timeout)
+            results["http"] = {"clients": HTTP_CLIENTS, "seconds": seconds, "status": "measured", **measured}
+            _say("bureau", "sqlite", "http", measured)
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    results["machine"]["load_after"] = list(os.getloadavg())
+    results["figures"] = report.figures(results)
+    Path(args.out).write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str) + "\n")
+    report.show(results)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _meta(path: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: meta[k] for k in ("period", "scheme", "subjects", "groups", "facts", "events", "bytes")}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

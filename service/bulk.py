@@ -1,0 +1,287 @@
+"""Bulk import: many subjects or facts per transaction, through the same aggregates and topics.
+
+A batch is decided as `record_facts` decides one (facts stamped and routed by
+`prepare_facts`, checked against the scheme, recorded on their FactLedger streams) and
+saved in one transaction: all of it or none of it. Streams stay cached between batches
+and are created optimistically; if one already existed, or anything else wrote to them,
+the save fails with IntegrityError and the batch is decided again on freshly loaded streams.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from itertools import chain, islice
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+from pydantic import TypeAdapter, ValidationError
+
+from domain.canonical import plain, sha256_hex
+from domain.errors import FactsInvalid, Problem
+from domain.facts import Fact, Subject
+from domain.ledger.command import CommandRecord
+from domain.ledger.facts_ledger import FactLedger
+from domain.ledger.ids import command_id, joint_id, ledger_id
+from domain.ledger.period import PeriodStateError
+from domain.scoring.validate import check_facts
+from projections.collector import collector_paused
+from service.commands import Ledger
+from service.errors import Conflict, IdempotencyKeyReused
+from service.facts_routing import JOINT, route
+
+RETRIES = 5
+_FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+Stream = tuple[FactLedger, list[Any]]  # the aggregate and its facts, validated
+_COUNTED = ("rating", "retraction")  # earlier facts the uniqueness rules count (with rank awards)
+
+
+@dataclass
+class ImportReport:
+    """What an import appended, in how many transactions, and the time spent checking."""
+
+    period: str
+    subjects: int = 0
+    facts: int = 0
+    batches: int = 0
+    skipped: int = 0  # batches a run with the same key already imported
+    position: int | None = None
+    seconds: float = 0.0
+    check_seconds: float = 0.0  # pydantic validation and check_facts
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Importer:
+    """Imports into one open period; keeps the period and the recently used streams between batches."""
+
+    def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
+        self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
+        self.period = ledger.period(code)
+        if self.period.status != "open":
+            raise PeriodStateError(f"period {code} is {self.period.status}: bulk import needs an open period")
+        self.scheme = ledger.scheme(self.period.scheme, self.period.scheme_version)
+        self.streams: dict[str, Stream] = {}
+        self.subjects: dict[str, Subject] = {}
+        self.report = ImportReport(code)
+
+    def subjects_in(self, subjects: Iterable[Subject], batch: int = 5000, key: str | None = None) -> None:
+        """Register subjects (S2) as `register_subjects` does, `batch` per transaction."""
+        for index, chunk in enumerate(_chunks(subjects, batch)):
+            wrong = [s for s in chunk if s.kind not in self.scheme.subject_kinds]
+            if wrong:
+                kinds = sorted(self.scheme.subject_kinds)
+                problems = [Problem(f"subject {s.id}.kind", f"unknown kind; the scheme has {kinds}") for s in wrong]
+                raise FactsInvalid("subject refused", problems)
+
+            def decide(chunk: list[Subject] = chunk) -> list[Any]:
+                for subject in chunk:
+                    self.period.register_subject(subject.model_dump(mode="json"), self.actor, self.at)
+                return [self.period]
+
+            def reload() -> None:
+                self.period = self.ledger.period(self.code)
+
+            self._save(decide, reload, f"{key}#s{index}" if key else None, [self.code, chunk])
+            self.report.subjects += len(chunk)
+
+    def facts_in(self, facts: Iterable[dict[str, Any]], batch: int = 5000, key: str | None = None) -> None:
+        """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
+        for index, chunk in enumerate(_chunks(facts, batch)):
+            with collector_paused():  # thousands of events and models per batch, all kept until saved
+                prepared = Ledger.prepare_facts(self.code, chunk, self.actor)
+                routes = [route(f) for f in prepared]
+                started = time.perf_counter()
+                typed = _typed(prepared)
+                self.report.check_seconds += time.perf_counter() - started
+                touched = sorted(set(routes))
+
+                def decide(
+                    prepared: list[Any] = prepared,
+                    typed: list[Any] = typed,
+                    routes: list[str] = routes,
+                    touched: list[str] = touched,
+                ) -> list[Any]:
+                    streams = {name: self._stream(name) for name in touched}
+                    try:
+                        self._check(prepared, typed, streams)
+                        for fact, model, name in zip(prepared, typed, routes, strict=True):
+                            streams[name][0].record(fact, self.actor, self.at)
+                            streams[name][1].append(model)
+                    except BaseException:
+                        for name in touched:  # partly recorded: never reuse them
+                            self.streams.pop(name, None)
+                        raise
+                    return [stream for stream, _ in streams.values()]
+
+                def reload(touched: list[str] = touched) -> None:
+                    for name in touched:
+                        self.streams[name] = self._load(name)
+
+                self._save(decide, reload, f"{key}#f{index}" if key else None, [self.code, chunk])
+            self.report.facts += len(chunk)
+            while len(self.streams) > self.cache:
+                self.streams.pop(next(iter(self.streams)))
+
+    def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None, request: Any) -> None:
+        """Decide and save one batch in one transaction; a conflict reloads and decides again."""
+        request_hash = sha256_hex(plain(request)) if key else ""
+        if key and self._done(key, request_hash):
+            self.report.skipped += 1
+            return
+        for attempt in range(RETRIES):
+            if attempt:
+                reload()
+            try:
+                pending = decide()
+            except FactsInvalid:
+                if attempt:
+                    raise
+                reload()  # a stream created optimistically may have missed facts already in the log
+                pending = decide()
+            if key:
+                result = {"period": self.code, "size": len(request[1])}
+                pending.append(
+                    CommandRecord(key=key, request_hash=request_hash, result=result, actor=self.actor, at=self.at)
+                )
+            try:
+                recordings = self.ledger.save(*pending)
+            except IntegrityError:
+                continue
+            self.report.batches += 1
+            self.report.position = max((r.notification.id for r in recordings), default=self.report.position)
+            return
+        raise Conflict("the streams of a batch changed under the import too many times; run it again")
+
+    def _done(self, key: str, request_hash: str) -> bool:
+        earlier = self.ledger.maybe(command_id(key))
+        if earlier is not None and earlier.request_hash != request_hash:
+            raise IdempotencyKeyReused(f"idempotency key {key!r} was used for a different batch")
+        return earlier is not None
+
+    def _check(self, prepared: list[dict[str, Any]], typed: list[Any], streams: dict[str, Stream]) -> None:
+        """check_facts on the batch, with the earlier facts it names and those a uniqueness rule counts.
+
+        (Every other rule about earlier facts, ids used once among them, is the stream's own check.)
+        """
+        started = time.perf_counter()
+        named = {f.get("target") or f.get("corrects") for f in prepared}
+        earlier = [
+            m
+            for _, models in streams.values()
+            for m in models
+            if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None
+        ]
+        subjects = {s for f in prepared for s in _named(f)} | {s for m in earlier for s in _named_model(m)}
+        subjects |= {name for name in streams if name != JOINT}
+        known = [self._subject(s) for s in sorted(subjects) if s in self.period.subjects]
+        try:
+            check_facts(self.scheme, known, earlier + typed, self.code)
+        except FactsInvalid as exc:
+            exc.problems = [_renumber(p, len(earlier)) for p in exc.problems]
+            raise
+        finally:
+            self.report.check_seconds += time.perf_counter() - started
+
+    def _subject(self, subject_id: str) -> Subject:
+        found = self.subjects.get(subject_id)
+        if found is None:
+            found = self.subjects[subject_id] = Subject.model_validate(self.period.subjects[subject_id])
+        return found
+
+    def _stream(self, name: str) -> Stream:
+        found = self.streams.get(name)
+        if found is None:
+            subject = None if name == JOINT else name
+            opened = FactLedger(
+                period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor, at=self.at
+            )
+            found = self.streams[name] = (opened, [])
+        return found
+
+    def _load(self, name: str) -> Stream:
+        self.streams.pop(name, None)
+        bureau = self.ledger.bureau
+        found = self.ledger.maybe(joint_id(self.code, bureau) if name == JOINT else ledger_id(self.code, name, bureau))
+        if found is None:
+            return self._stream(name)
+        return found, [_FACT.validate_python(f) for f in found.facts.values()]
+
+
+def _typed(prepared: list[dict[str, Any]]) -> list[Any]:
+    typed, problems = [], []
+    for index, fact in enumerate(prepared):
+        try:
+            typed.append(_FACT.validate_python(fact))
+        except ValidationError as exc:
+            problems += [
+                Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
+                for e in exc.errors(include_url=False)
+            ]
+    if problems:
+        raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
+    return typed
+
+
+def _renumber(problem: Problem, offset: int) -> Problem:
+    """check_facts numbers the batch after the earlier facts; report indexes within the batch."""
+    path = problem.path
+    if path.startswith("facts[") and "]" in path:
+        index, rest = int(path[6 : path.index("]")]), path[path.index("]") + 1 :]
+        path = f"facts[{index - offset}]{rest}" if index >= offset else f"recorded {path}"
+    return Problem(path, problem.message, problem.line)
+
+
+def _named(fact: dict[str, Any]) -> set[str]:
+    out = {fact["subject"]} if isinstance(fact.get("subject"), str) else set()
+    return out | {p["subject"] for p in fact.get("parties") or [] if isinstance(p, dict) and "subject" in p}
+
+
+def _named_model(fact: Any) -> set[str]:
+    out = {fact.subject} if isinstance(getattr(fact, "subject", None), str) else set()
+    return out | {p.subject for p in getattr(fact, "parties", None) or []}
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def import_facts(
+    ledger: Ledger,
+    period: str,
+    facts: Iterable[dict[str, Any]],
+    actor: str,
+    at: str,
+    batch: int = 5000,
+    key: str | None = None,
+) -> ImportReport:
+    """Record many facts in an open period, `batch` facts per transaction (each batch all or none)."""
+    return import_rows(ledger, period, facts, actor, at, batch, key)
+
+
+def import_rows(
+    ledger: Ledger,
+    period: str,
+    rows: Iterable[dict[str, Any]],
+    actor: str,
+    at: str,
+    batch: int = 5000,
+    key: str | None = None,
+) -> ImportReport:
+    """Import facts-file rows: leading `type: subject` rows are registered, the rest recorded as facts."""
+    started = time.perf_counter()
+    importer, rows = Importer(ledger, period, actor, at), iter(rows)
+    subjects, first = [], None
+    for row in rows:
+        if row.get("type") != "subject":
+            first = row
+            break
+        subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
+    importer.subjects_in(subjects, batch, key)
+    importer.facts_in(chain([first] if first is not None else [], rows), batch, key)
+    importer.report.seconds = time.perf_counter() - started
+    return importer.report
