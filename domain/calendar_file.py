@@ -20,14 +20,9 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.errors import InvalidInput, Problem
-
-Loc = tuple[str | int, ...]
-Lines = dict[Loc, int]
+from domain.yamltext import Lines, Loc, dotted, line_of, read_yaml
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -72,7 +67,7 @@ class CalendarYear(_CalendarYearShape):
     def _consistent(self) -> CalendarYear:
         problems = consistency_problems(self)
         if problems:
-            raise ValueError("\n".join(f"{_dotted(loc)}: {message}" for loc, message in problems))
+            raise ValueError("\n".join(f"{dotted(loc)}: {message}" for loc, message in problems))
         return self
 
     def is_working_day(self, d: date) -> bool:
@@ -126,18 +121,7 @@ def load_calendar_file(path: str | FsPath) -> CalendarYear:
 def load_calendar_text(text: str, source: str = "<calendar>") -> CalendarYear:
     """Parse YAML or JSON text into a validated CalendarYear; raises CalendarFileInvalid."""
     title = f"{source}: the calendar file is invalid (expected year, holidays, workdays; see docs/calendar.md)"
-    yaml = YAML(typ="rt")
-    yaml.version = (1, 2)
-    try:
-        root = yaml.compose(text)
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise CalendarFileInvalid(f"{source}: not valid YAML or JSON", [Problem("", str(exc.problem), line)]) from None
-    if root is None:
-        raise CalendarFileInvalid(title, [Problem("", "the file is empty; expected a mapping")])
-    lines: Lines = {}
-    problems: list[Problem] = []
-    data = _build(root, (), lines, problems)
+    data, lines, problems = read_yaml(text, source, CalendarFileInvalid, kind="YAML or JSON")
     if problems:
         raise CalendarFileInvalid(title, problems)
     try:
@@ -146,54 +130,13 @@ def load_calendar_text(text: str, source: str = "<calendar>") -> CalendarYear:
         raise CalendarFileInvalid(title, _problems(exc, lines)) from None
     related = consistency_problems(shape)
     if related:
-        raise CalendarFileInvalid(title, [Problem(_dotted(loc), msg, _line_of(loc, lines)) for loc, msg in related])
+        raise CalendarFileInvalid(title, [Problem(dotted(loc), msg, line_of(loc, lines)) for loc, msg in related])
     return CalendarYear.model_validate(shape.model_dump())
-
-
-def _build(node: Node, loc: Loc, lines: Lines, problems: list[Problem]) -> Any:
-    """Plain data from composed YAML: ints stay ints, every other scalar stays its text."""
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, MappingNode):
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, ScalarNode) else None
-            if not isinstance(key, str):
-                problems.append(
-                    Problem(_dotted(loc), "mapping keys must be plain scalars", key_node.start_mark.line + 1)
-                )
-                continue
-            if key in result:
-                problems.append(Problem(_dotted((*loc, key)), "duplicate key", key_node.start_mark.line + 1))
-            result[key] = _build(value_node, (*loc, key), lines, problems)
-        return result
-    if isinstance(node, SequenceNode):
-        return [_build(item, (*loc, i), lines, problems) for i, item in enumerate(node.value)]
-    tag = node.tag.value if hasattr(node.tag, "value") else str(node.tag)
-    if node.style is None and tag.endswith(":null"):
-        return None
-    if node.style is None and tag.endswith(":int") and re.fullmatch(r"[-+]?[0-9]+", node.value):
-        return int(node.value)
-    return node.value
 
 
 def _problems(exc: ValidationError, lines: Lines) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        problems.append(Problem(_dotted(loc), error["msg"].removeprefix("Value error, "), _line_of(loc, lines)))
+        problems.append(Problem(dotted(loc), error["msg"].removeprefix("Value error, "), line_of(loc, lines)))
     return problems
-
-
-def _dotted(loc: Loc) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _line_of(loc: Loc, lines: Lines) -> int | None:
-    while loc:
-        if loc in lines:
-            return lines[loc]
-        loc = loc[:-1]
-    return lines.get(())

@@ -12,14 +12,6 @@ from domain.scheme.nodes import Basis, RatingItem, Section
 Path = tuple[str | int, ...]
 
 
-def dotted(path: Path) -> str:
-    """A path as text: tree.children[0].max."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
 def semantic_problems(scheme: Scheme) -> list[tuple[Path, str]]:
     """Every cross-reference problem in a structurally valid scheme."""
     problems: list[tuple[Path, str]] = []
