@@ -96,7 +96,12 @@ def build(name: str, seed: int = 2026, scale: float = 1.0) -> Workload:
         {
             "subject": contested["subject"],
             "contested": contested["id"],
-            "correction": {"type": "retraction", "target": contested["id"], "reason": "申诉成立"},
+            "correction": {
+                "id": f"{contested['subject']}:appeal1",  # given, so every store holds the same ids
+                "type": "retraction",
+                "target": contested["id"],
+                "reason": "申诉成立",
+            },
         }
     ]
     workload.whatif = {
