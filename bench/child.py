@@ -38,10 +38,10 @@ def tasks() -> dict[str, Task]:
 
 
 def http(spec: dict[str, Any]) -> dict[str, Any]:
-    """Recording over HTTP with 1, 8 and 32 clients, against a minimal FastAPI floor (bench.measure_http)."""
+    """Recording over HTTP with 1, 8 and 32 clients (and 8 posting batches), against a minimal FastAPI floor."""
     from bench import measure_http
 
-    return measure_http.measure(tuple(spec.get("clients", (1, 8, 32))), spec.get("seconds", 5.0))
+    return measure_http.measure(tuple(spec.get("clients", measure_http.LEVELS)), spec.get("seconds", 5.0))
 
 
 def peak_mb() -> float:

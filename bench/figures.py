@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 IMPORT_TARGET, REPLAY_SHARE, PROVINCE_SECONDS, WHATIF_SECONDS = 30_000, 0.6, 10.0, 1.0
+HTTP_RATE, HTTP_P99_MS, HTTP_SHARE = 1_000, 50, 0.7
 
 
 def _row(
@@ -44,16 +45,18 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
     http = results.get("http", {})
     for clients, level in http.get("levels", {}).items():
         served, floor = level["service"], level["floor"]
+        batch = served.get("batch", 1)
+        label = f"{served.get('clients', clients)} clients" + (f", {batch} facts per request" if batch > 1 else "")
         rows.append(
             _row(
-                f"HTTP recording, {clients} clients",
+                f"HTTP recording, {label}",
                 "bureau",
                 "sqlite",
                 served["events_per_s"],
                 "ev/s",
                 floor["events_per_s"],
-                "",
-                None,
+                "≥ 1,000 ev/s, p99 < 50 ms, ≥ 70% of floor",
+                _http_met(served, floor),
                 http.get("peak_mb"),
                 f"p50 {served['p50_ms']} ms, p99 {served['p99_ms']} ms; errors {served['errors']}",
             )
@@ -61,6 +64,12 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
     if "error" in http:
         rows.append(_row("HTTP recording", "bureau", "sqlite", "error", "", note=http["error"][:120]))
     return rows
+
+
+def _http_met(served: dict[str, Any], floor: dict[str, Any]) -> bool:
+    rate, p99 = served["events_per_s"], served["p99_ms"]
+    share = rate / floor["events_per_s"] if floor["events_per_s"] else 0
+    return bool(rate >= HTTP_RATE and p99 is not None and p99 < HTTP_P99_MS and share >= HTTP_SHARE)
 
 
 def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
@@ -174,8 +183,8 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             wif["seconds"],
             "s",
             None,
-            f"< {WHATIF_SECONDS:g} s",
-            wif["seconds"] < WHATIF_SECONDS,
+            f"< {WHATIF_SECONDS:g} s" if w == "province" else "",  # the issue sets it for the province quarter
+            wif["seconds"] < WHATIF_SECONDS if w == "province" else None,
             wif.get("peak_mb"),
             note,
         )

@@ -14,4 +14,8 @@ def create_app() -> FastAPI:
     def record(code: str, body: dict[str, Any]) -> Response:
         return Response(b'{"facts":["floor"]}', status_code=201, media_type="application/json")
 
+    @app.post("/periods/{code}/facts/batch", status_code=201)
+    def record_batch(code: str, body: dict[str, Any]) -> Response:
+        return Response(b'{"facts":["floor"]}', status_code=201, media_type="application/json")
+
     return app

@@ -12,6 +12,10 @@ from bench.figures import figures
 __all__ = ["figures", "growth", "show"]
 
 
+def _mb(value: Any) -> str:
+    return f"{value:,.0f}" if isinstance(value, (int, float)) else ""
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
@@ -40,7 +44,7 @@ def show(results: dict[str, Any]) -> None:
             _fmt(row["ratio"]),
             row["target"],
             met,
-            _fmt(row["peak_mb"]),
+            _mb(row["peak_mb"]),
             row["note"],
         )
     console = Console(width=200)
@@ -64,3 +68,39 @@ def growth(results: dict[str, Any]) -> Table:
         factor = _fmt(round(last / first, 2)) if first and last else ""
         table.add_row(figure, store, *(_fmt(values.get(n)) for n in names), factor)
     return table
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The figures as a Markdown table (for BENCHMARKS.md)."""
+    lines = [
+        "| figure | workload | store | value | floor | ratio | target | met? | peak MB | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["figures"]:
+        met = {True: "yes", False: "**no**", None: ""}[row["met"]]
+        value = f"{_fmt(row['value'])} {row['unit']}".strip()
+        cells = [
+            row["figure"],
+            row["workload"],
+            row["store"],
+            value,
+            _fmt(row["floor"]),
+            _fmt(row["ratio"]),
+            row["target"],
+            met,
+            _mb(row["peak_mb"]),
+            row["note"],
+        ]
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    loaded = json.loads(open(sys.argv[1] if len(sys.argv) > 1 else "bench/results.json").read())  # noqa: SIM115
+    loaded["figures"] = figures(loaded)
+    if "--write" in sys.argv:  # refresh the figures stored in the results file
+        open(sys.argv[1], "w").write(json.dumps(loaded, indent=1, ensure_ascii=False, default=str) + "\n")  # noqa: SIM115
+    print(markdown(loaded)) if "--markdown" in sys.argv else show(loaded)

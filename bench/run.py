@@ -22,7 +22,7 @@ from bench.stores import fresh, postgres_available
 
 WORKLOADS = ["bureau", "city", "province"]
 FIGURES = ["import", "freshness", "appeals", "replay", "whatif", "http"]
-HTTP_CLIENTS = [1, 8, 32]  # recording over HTTP (bench.measure_http): service and floor, each level
+HTTP_CLIENTS = [[1, 1], [8, 1], [32, 1], [8, 20]]  # recording over HTTP: (clients, facts per request)
 STEPS = [  # (figure it belongs to, child task)
     ("import", "import_floor"),
     ("freshness", "freshness"),

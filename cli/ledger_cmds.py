@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.canonical import canonical_bytes
 from projections.runner import ProjectionRunner
-from replay.asof import fold_log, result_as_of
+from replay.asof import canonical_as_of, fold_log, result_as_of
 from replay.bundle import make_bundle, read_bundle, verify_bundle, write_bundle
 from replay.compare import compare
 from replay.verify import Report, verify_records
@@ -94,8 +95,11 @@ def register(app: typer.Typer) -> None:
         """A period's results as of a log position, as canonical JSON."""
         service = build()
         try:
-            result = result_as_of(service.ledger.recorder, period, as_of, service.settings.bureau)
-            sys.stdout.buffer.write(canonical_bytes(result) + b"\n")
+            source, workers = service.ledger.recorder, os.cpu_count() or 1
+            pieces = canonical_as_of(source, period, as_of, service.settings.bureau, workers)
+            for piece in pieces:  # a group at a time: a province's results are never held whole
+                sys.stdout.buffer.write(piece)
+            sys.stdout.buffer.write(b"\n")
         finally:
             service.close()
 

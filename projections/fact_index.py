@@ -25,8 +25,8 @@ def named_subjects(facts: dict[str, Fact], fact: Fact) -> set[str]:
     return out
 
 
-def index_fact(period: Any, fact: Fact) -> None:
-    """List a newly counted fact under its subjects (period: a PeriodInput)."""
+def index_fact(period: Any, fact: Fact) -> set[str]:
+    """List a newly counted fact under its subjects (period: a PeriodInput); returns those subjects."""
     fact_id, subject = fact["id"], fact.get("subject")
     if "rank" in fact:
         period.ranked.append(fact_id)
@@ -44,6 +44,7 @@ def index_fact(period: Any, fact: Fact) -> None:
             by_subject[name] = [fact_id]
         else:
             listed.append(fact_id)
+    return named
 
 
 def _list_targets(period: Any, fact: Fact, named: set[str]) -> None:

@@ -11,20 +11,22 @@ exactly as they always have.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from domain.canonical import canonical_bytes
 from domain.errors import FactsInvalid
 from domain.facts import Fact, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import PeriodResult, SubjectResult, score_period
+from projections.cards import Cards
 from projections.fact_index import named_subjects
 from projections.period_input import PeriodInput
+from projections.slim import slim_subject
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
-_FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
 def whole(scheme: Scheme, period: PeriodInput) -> PeriodResult:
@@ -36,15 +38,7 @@ def whole(scheme: Scheme, period: PeriodInput) -> PeriodResult:
 
 def by_group(scheme: Scheme, period: PeriodInput) -> PeriodResult:
     """The period group by group (the same results as `whole`)."""
-    members = members_by_group(period)
-    if not members or not _indexed(period):
-        return whole(scheme, period)
-    subjects: list[SubjectResult] = []
-    try:
-        for group in sorted(members):
-            subjects += part(scheme, period, {group}, members[group])
-    except FactsInvalid:
-        return whole(scheme, period)  # raises with every problem numbered as ever (or scores, if it fits)
+    subjects = [s for listed in score_parts(scheme, period).values() for s in listed]
     return PeriodResult(
         scheme=scheme.scheme,
         scheme_version=scheme.version,
@@ -52,6 +46,60 @@ def by_group(scheme: Scheme, period: PeriodInput) -> PeriodResult:
         period=period.code,
         subjects=subjects,
     )
+
+
+def score_parts(
+    scheme: Scheme, period: PeriodInput, groups: set[str] | None = None, cards: Cards | None = None
+) -> dict[str, list[SubjectResult]]:
+    """Some groups' results (None: every group), in group order: each group in rank order."""
+    return dict(iter_parts(scheme, period, groups, cards))
+
+
+def iter_parts(
+    scheme: Scheme, period: PeriodInput, groups: set[str] | None = None, cards: Cards | None = None
+) -> Iterator[tuple[str, list[SubjectResult]]]:
+    """Some groups' results one group at a time, in group order (a whole period never held at once);
+    with `cards`, subjects whose facts did not change keep their scorecards (projections/cards)."""
+    members = members_by_group(period)
+    wanted = sorted(members if groups is None else groups & members.keys())
+    if not indexed(period):
+        yield from _split(whole(scheme, period), wanted)
+        return
+    for n, group in enumerate(wanted):
+        try:
+            if cards is None:
+                scored = part(scheme, period, {group}, members[group])
+            else:
+                scored = [slim_subject(s, card=False) for s in cards.group(scheme, period, members[group])]
+        except FactsInvalid:  # the whole period raises with every problem numbered as ever (or scores, if it fits)
+            yield from _split(whole(scheme, period), wanted[n:])
+            return
+        yield group, scored
+
+
+def _split(result: PeriodResult, groups: list[str]) -> Iterator[tuple[str, list[SubjectResult]]]:
+    wanted = set(groups)
+    out: dict[str, list[SubjectResult]] = {}
+    for subject in result.subjects:
+        if subject.group in wanted:
+            out.setdefault(subject.group, []).append(subject)
+    for group in groups:
+        yield group, out.get(group, [])
+
+
+def heading(scheme: Scheme, period: PeriodInput) -> bytes:
+    """The canonical bytes of the period's results up to the first subject: `{...,"subjects":[`."""
+    empty = canonical_bytes(
+        PeriodResult(
+            scheme=scheme.scheme,
+            scheme_version=scheme.version,
+            scheme_hash=scheme.content_hash,
+            period=period.code,
+            subjects=[],
+        )
+    )
+    assert empty.endswith(b"[]}"), "subjects must be the last key of a period's canonical bytes"  # noqa: S101
+    return empty[:-2]
 
 
 def part(
@@ -66,31 +114,7 @@ def part(
             named |= named_subjects(period.facts, fact) & period.subjects.keys()
     subjects = [Subject.model_validate(period.subjects[s]) for s in sorted(named)]
     result = score_period(scheme, subjects, [_FACT.validate_python(f) for f in facts], period.code)
-    return [_slim(s) for s in result.subjects if s.group in groups]
-
-
-def _slim(subject: SubjectResult) -> SubjectResult:
-    """Share one field-name set among results that set the same fields: pydantic keeps one per instance
-    (728 bytes, a third of a scorecard's memory); copies and updates still make their own."""
-    _share(subject)
-    for line in subject.decisions:
-        _share(line)
-    nodes = [subject.card]
-    while nodes:
-        node = nodes.pop()
-        _share(node)
-        for line in node.lines:
-            _share(line)
-        nodes += node.children
-    return subject
-
-
-def _share(model: Any) -> None:
-    fields = frozenset(model.__pydantic_fields_set__)
-    shared = _FIELD_SETS.get(fields)
-    if shared is None:
-        shared = _FIELD_SETS[fields] = set(fields)
-    object.__setattr__(model, "__pydantic_fields_set__", shared)
+    return [slim_subject(s) for s in result.subjects if s.group in groups]
 
 
 def members_by_group(period: PeriodInput) -> dict[str, list[str]]:
@@ -106,7 +130,7 @@ def groups_of(period: PeriodInput, facts: Iterable[dict[str, Any]]) -> set[str]:
     return {period.subjects[s].get("group", "all") for s in named if s in period.subjects}
 
 
-def _indexed(period: PeriodInput) -> bool:
+def indexed(period: PeriodInput) -> bool:
     """Every counted fact concerns a registered subject, and no rank is awarded twice."""
     if period.unnamed or not period.by_subject.keys() <= period.subjects.keys():
         return False

@@ -51,6 +51,26 @@ class PeriodInput:
     seals: list[dict[str, Any]] = field(default_factory=list)
     published_on: str | None = None
     version: int = 0
+    stale: set[str] = field(default_factory=set)  # groups whose results the events since the last write changed
+    stale_all: bool = True  # every group (and the period's heading) must be scored again
+
+    def mark(self, subjects: set[str]) -> None:
+        """The results of these subjects' groups may have changed (every group's, for an unknown subject)."""
+        known = self.subjects
+        for subject in subjects:
+            found = known.get(subject)
+            if found is None:
+                self.stale_all = True
+            else:
+                self.stale.add(found.get("group", "all"))
+        if not subjects:
+            self.stale_all = True
+
+    def take_stale(self) -> set[str] | None:
+        """The groups to score again (None: all of them), forgetting them."""
+        stale = None if self.stale_all else self.stale
+        self.stale, self.stale_all = set(), False
+        return stale
 
     @property
     def scheme_version(self) -> int:
@@ -104,8 +124,10 @@ class LogFold:
         period.version = record.version
         if topic == "scoreledger:Period.SchemeBound":
             period.bindings.append((record.position, state["scheme_version"], state["scheme_hash"]))
+            period.stale_all = True
         elif topic == "scoreledger:Period.SubjectRegistered":
             period.subjects[state["subject"]["id"]] = state["subject"]
+            period.mark({state["subject"]["id"]})
         elif topic == "scoreledger:Period.Closed":
             period.closed_at = record.position
         elif topic == "scoreledger:Period.Published":
@@ -121,7 +143,7 @@ class LogFold:
             return key
         period.facts[fact["id"]] = fact
         period.positions[fact["id"]] = record.position
-        index_fact(period, fact)
+        period.mark(index_fact(period, fact))
         return key
 
     def _appeal(self, record: Record) -> str | None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 
-from domain.canonical import canonical_bytes
+from projections.cards import Cards
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, read_log
-from projections.scoring import score_input
-from projections.viewstore import ViewStore
+from projections.scoring import score_parts
+from projections.viewstore import Row, ViewStore
 
 Progress = Callable[[int], None]
 
@@ -31,6 +32,10 @@ class ProjectionRunner:
     def __init__(self, source: NotificationSource, views: ViewStore, page: int = 1000, chunk: int = 100_000):
         self.source, self.views, self.page, self.chunk = source, views, page, chunk
         self.lock = threading.Lock()
+        self.cards = Cards()
+        self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
+        self.written_at = -1  # the position of this runner's last write (another process may write after it)
+        self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored
         self._refold()
 
     def _refold(self) -> None:
@@ -39,6 +44,8 @@ class ProjectionRunner:
         for batch in read_log(self.source, upto=self.views.position(), page=self.page):
             for record in batch:
                 self.fold.apply(record)
+        for period in self.fold.periods.values():
+            period.take_stale()  # the views hold these results already
 
     @property
     def position(self) -> int:
@@ -64,17 +71,48 @@ class ProjectionRunner:
             return self.fold.position
 
     def _write(self, touched: set[str], leaves: list[tuple[int, str]], progress: Progress | None) -> None:
-        """Score the touched periods once and write them with the leaves and the position, in one transaction."""
-        results = {}
+        """Score the groups the events touched, once each, and write the rows that changed with the leaves
+        and the position, in one transaction (other groups keep their rows: nothing reaches across groups)."""
+        heads: dict[str, bytes] = {}
+        scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
         for key in sorted(touched):
-            body = canonical_bytes(score_input(self.fold, self.fold.periods[key]))
-            results[key] = (hashlib.sha256(body).hexdigest(), body)
+            period = self.fold.periods[key]
+            totals = self.totals.setdefault(key, {})
+            heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
         position = leaves[-1][0]
         with self.views.transaction() as cur:
-            if self.views.position(cur, lock=self.views.row_locks) < position:
-                self.views.write_page(cur, position, results, leaves)
+            tracked = self.views.position(cur, lock=self.views.row_locks)
+            if tracked < position:  # else another process (PostgreSQL) wrote this far already
+                if tracked != self.written_at:
+                    self.written.clear()  # someone wrote since this runner: write every row scored
+                rows, written = self._changed(scored)
+                self.views.write_page(cur, position, heads, rows, leaves)
+                self.written.update(written)  # the transaction commits after this block, or raises
+                self.written_at = position
         if progress is not None:
             progress(position)
+
+    def _changed(
+        self, scored: dict[str, dict[str, list[tuple[str, bytes]]]]
+    ) -> tuple[dict[str, list[Row]], dict[tuple[str, str], tuple[str, int, bytes]]]:
+        """The rows whose group, place or bytes differ from what this runner last wrote."""
+        rows: dict[str, list[Row]] = {}
+        written: dict[tuple[str, str], tuple[str, int, bytes]] = {}
+        for key, groups in scored.items():
+            changed = rows.setdefault(key, [])
+            for group, subjects in groups.items():
+                for place, (subject, body) in enumerate(subjects):
+                    state = (group, place, hashlib.blake2b(body, digest_size=16).digest())
+                    if self.written.get((key, subject)) != state:
+                        changed.append((subject, group, place, body))
+                        written[key, subject] = state
+        return rows, written
+
+    def totals_of(self, key: str, subjects: set[str]) -> dict[str, Decimal]:
+        """The current totals of some subjects of a period (read your writes, without decoding the views)."""
+        with self.lock:
+            known = self.totals.get(key, {})
+            return {s: known[s] for s in sorted(subjects) if s in known}
 
     def wait_for(self, position: int | None) -> int:
         """Read your writes: return once the views include the given position."""

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
+from domain.canonical import canonical_bytes
 from domain.errors import ScoreledgerError
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
-from domain.scoring import PeriodResult
+from domain.scoring import PeriodResult, SubjectResult
+from projections.cards import Cards
 from projections.collector import collector_paused
-from projections.groups import by_group, groups_of, members_by_group, part
+from projections.groups import by_group, groups_of, heading, indexed, iter_parts, members_by_group, part
 from projections.period_input import LogFold, PeriodInput
 
-__all__ = ["SchemeMismatch", "groups_of", "scheme_for", "score_groups", "score_input"]
+__all__ = [
+    "SchemeMismatch",
+    "canonical_chunks",
+    "groups_of",
+    "scheme_for",
+    "score_groups",
+    "score_input",
+    "score_parts",
+]
 _SCHEMES: dict[str, Scheme] = {}
 
 
@@ -41,6 +53,105 @@ def score_input(fold: LogFold, period: PeriodInput) -> PeriodResult:
     scheme = scheme_for(fold, period.scheme_hash)
     with collector_paused():  # millions of results and facts, all kept: the collector would only rescan them
         return by_group(scheme, period)
+
+
+def score_parts(
+    fold: LogFold,
+    period: PeriodInput,
+    groups: set[str] | None,
+    cards: Cards | None = None,
+    totals: dict[str, Decimal] | None = None,
+) -> tuple[bytes, dict[str, list[tuple[str, bytes]]]]:
+    """The period's heading and, for some groups (None: every group), each subject's canonical bytes in
+    rank order, for the views; the totals of the subjects scored are put in `totals` when given."""
+    scheme = scheme_for(fold, period.scheme_hash)
+    bodies = {}
+    with collector_paused():
+        for group, subjects in iter_parts(scheme, period, groups, cards):
+            bodies[group] = [(s.subject, _subject_bytes(s, cards)) for s in subjects]
+            if totals is not None:
+                totals.update((s.subject, s.total) for s in subjects)
+    return heading(scheme, period), bodies
+
+
+def canonical_chunks(
+    fold: LogFold, period: PeriodInput, workers: int = 1, min_subjects: int | None = None, run: int = 2_000
+) -> Iterator[bytes]:
+    """The period's canonical result bytes in pieces, one group at a time: their concatenation is
+    `canonical_bytes(score_input(fold, period))`, without ever holding every scorecard at once.
+
+    With `workers` > 1 (and a period large enough to be worth it), groups are scored by forked
+    processes that share the fold copy-on-write, each taking runs of consecutive groups; the
+    pieces come back in group order, so the bytes are the same."""
+    scheme = scheme_for(fold, period.scheme_hash)
+    yield heading(scheme, period)
+    members = members_by_group(period)
+    least = PARALLEL_MIN_SUBJECTS if min_subjects is None else min_subjects
+    runs = _runs(sorted(members), members, workers if len(period.subjects) >= least else 1, run)
+    if len(runs) > 1 and indexed(period) and hasattr(os, "fork"):
+        pieces = _forked(fold, period, runs, workers)
+    else:
+        pieces = (_encoded(scheme, period, None) for _ in (0,))
+    first = True
+    for piece in pieces:
+        if piece:
+            yield (b"" if first else b",") + piece
+            first = False
+    yield b"]}"
+
+
+PARALLEL_MIN_SUBJECTS = 20_000  # below this, forking costs more than it saves
+_SHARED: dict[str, Any] = {}
+
+
+def _runs(groups: list[str], members: dict[str, list[str]], workers: int, run: int) -> list[list[str]]:
+    """Consecutive groups in runs of about `run` subjects (several runs per worker, for balance)."""
+    if workers < 2:
+        return [groups]
+    runs: list[list[str]] = [[]]
+    size = 0
+    for group in groups:
+        if size >= run:
+            runs.append([])
+            size = 0
+        runs[-1].append(group)
+        size += len(members[group])
+    return runs
+
+
+def _forked(fold: LogFold, period: PeriodInput, runs: list[list[str]], workers: int) -> Iterator[bytes]:
+    import multiprocessing
+
+    _SHARED.update(fold=fold, period=period)  # inherited by the forked workers, never pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_score_run, runs)
+    finally:
+        _SHARED.clear()
+
+
+def _score_run(groups: list[str]) -> bytes:
+    fold, period = _SHARED["fold"], _SHARED["period"]
+    return _encoded(scheme_for(fold, period.scheme_hash), period, set(groups))
+
+
+def _encoded(scheme: Scheme, period: PeriodInput, groups: set[str] | None) -> bytes:
+    with collector_paused():
+        return b",".join(_body(subjects) for _, subjects in iter_parts(scheme, period, groups) if subjects)
+
+
+def _body(subjects: Sequence[SubjectResult], cards: Cards | None = None) -> bytes:
+    return b",".join(_subject_bytes(s, cards) for s in subjects)
+
+
+def _subject_bytes(result: SubjectResult, cards: Cards | None) -> bytes:
+    """A subject result's canonical bytes; a kept card's bytes are spliced in, not encoded again
+    (`card` sorts first among a subject result's keys, and is never None)."""
+    card = cards.card_bytes(result.card) if cards is not None else None
+    if card is None:
+        return canonical_bytes(result)
+    rest = canonical_bytes(result.model_copy(update={"card": None}))
+    return b'{"card":' + card + b"," + rest[1:]
 
 
 def score_groups(

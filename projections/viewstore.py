@@ -3,6 +3,12 @@
 SQLite (its own file, apart from the log) or PostgreSQL tables beside the log. A page of
 events is applied in one transaction with its tracking position, so a view is never
 ahead of or behind what it says it has processed.
+
+A period's results are kept in parts: its heading (scheme, hash, version) and one row per
+subject (its group, its place in the group's rank order and its result's canonical bytes).
+Ranks, quotas and grades never reach across groups, so an event rewrites only the rows whose
+bytes it changed, and the period's canonical bytes are the heading, the rows in group and rank
+order joined by commas, and `]}`.
 """
 
 from __future__ import annotations
@@ -16,10 +22,19 @@ from typing import Any, Protocol
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sl_view_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS sl_view_results (period TEXT PRIMARY KEY, position BIGINT NOT NULL, "
-    "results_hash TEXT NOT NULL, body {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sl_view_heads (period TEXT PRIMARY KEY, position BIGINT NOT NULL, "
+    "head {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sl_view_rows (period TEXT NOT NULL, subject TEXT NOT NULL, grp TEXT NOT NULL, "
+    "place INTEGER NOT NULL, position BIGINT NOT NULL, body {blob} NOT NULL, PRIMARY KEY (period, subject))",
     "CREATE TABLE IF NOT EXISTS sl_view_leaves (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",
 ]
+TABLES = ("sl_view_heads", "sl_view_rows", "sl_view_leaves", "sl_view_tracking")
+Row = tuple[str, str, int, bytes]  # subject, group, place in the group's rank order, canonical bytes
+
+
+def assemble(head: bytes, bodies: list[bytes]) -> bytes:
+    """A period's canonical bytes from its heading and its groups' bodies in group order."""
+    return head + b",".join(body for body in bodies if body) + b"]}"
 
 
 class Cursor(Protocol):
@@ -33,7 +48,7 @@ class ViewStore:
 
     placeholder = "?"
     blob = "BLOB"
-    name = "scorecards"
+    name = "scorecards.v2"  # v2: results kept per group (a store with v1 views rebuilds them from zero)
     row_locks = False  # PostgreSQL: lock the tracking row, so processes sharing views take turns
 
     def create(self) -> None:
@@ -59,17 +74,32 @@ class ViewStore:
         return int(row[0]) if row else 0
 
     def write_page(
-        self, cur: Cursor, position: int, results: dict[str, tuple[str, bytes]], leaves: list[tuple[int, str]]
+        self,
+        cur: Cursor,
+        position: int,
+        heads: dict[str, bytes],
+        rows: dict[str, list[Row]],
+        leaves: list[tuple[int, str]],
     ) -> None:
-        for period, (digest, body) in sorted(results.items()):
+        """Write periods' headings, the subject rows that changed, the leaves and the tracked position."""
+        for period, head in sorted(heads.items()):
             cur.execute(
                 self.sql(
-                    "INSERT INTO sl_view_results (period, position, results_hash, body) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (period) DO UPDATE SET position = excluded.position, "
-                    "results_hash = excluded.results_hash, body = excluded.body"
+                    "INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) "
+                    "ON CONFLICT (period) DO UPDATE SET position = excluded.position, head = excluded.head"
                 ),
-                (period, position, digest, body),
+                (period, position, head),
             )
+        for period, changed in sorted(rows.items()):
+            for subject, group, place, body in changed:
+                cur.execute(
+                    self.sql(
+                        "INSERT INTO sl_view_rows (period, subject, grp, place, position, body) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, "
+                        "place = excluded.place, position = excluded.position, body = excluded.body"
+                    ),
+                    (period, subject, group, place, position, body),
+                )
         for leaf_position, digest in leaves:
             cur.execute(
                 self.sql(
@@ -86,10 +116,15 @@ class ViewStore:
         )
 
     def results(self, period: str) -> tuple[int, bytes] | None:
+        """The period's canonical results and the tracked position they are as of (None: no such period)."""
         with self.transaction() as cur:
-            cur.execute(self.sql("SELECT position, body FROM sl_view_results WHERE period = ?"), (period,))
+            cur.execute(self.sql("SELECT head FROM sl_view_heads WHERE period = ?"), (period,))
             row = cur.fetchone()
-            return (int(row[0]), bytes(row[1])) if row else None
+            if row is None:
+                return None
+            cur.execute(self.sql("SELECT grp, place, body FROM sl_view_rows WHERE period = ?"), (period,))
+            rows = sorted((str(g), int(p), bytes(b)) for g, p, b in cur.fetchall())  # groups by code point, as scored
+            return self.position(cur), assemble(bytes(row[0]), [b for _, _, b in rows])
 
     def leaves(self, upto: int | None = None) -> list[tuple[int, str]]:
         with self.transaction() as cur:
@@ -105,16 +140,20 @@ class ViewStore:
     def reset(self) -> None:
         """Forget every view (for a rebuild from position zero)."""
         with self.transaction() as cur:
-            for table in ("sl_view_results", "sl_view_leaves", "sl_view_tracking"):
+            for table in TABLES:
                 cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 
 class SQLiteViewStore(ViewStore):
-    """Views in their own SQLite file: one connection, rollback journal (no WAL)."""
+    """Views in their own SQLite file: one connection (the log's rule against the WAL-reset bug: no other
+    writer or checkpointer), WAL with synchronous=NORMAL: a commit does not wait for the disk. Views
+    are derived: a power cut may lose the last writes, which the runner then makes again from the log
+    (the position is written in the same transaction as the results)."""
 
     def __init__(self, path: Path):
         self.connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=60)
-        self.connection.execute("PRAGMA journal_mode=DELETE")
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
         self.lock = threading.RLock()  # one connection, many threads: one transaction at a time
         self.create()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from domain.errors import ScoreledgerError
 from domain.scoring import PeriodResult
 from projections.period_input import LogFold, key_of
 from projections.records import NotificationSource, Record, read_log
-from projections.scoring import score_input
+from projections.scoring import canonical_chunks, score_input
 
 
 class PeriodNotInLog(ScoreledgerError):
@@ -38,6 +39,26 @@ def result_as_of(
     if key not in fold.periods:
         raise PeriodNotInLog(f"period {period} is not open at position {position if position is not None else 'now'}")
     return score_input(fold, fold.periods[key])
+
+
+def canonical_as_of(
+    source: NotificationSource,
+    period: str,
+    position: int | None = None,
+    bureau: str = "default",
+    workers: int = 1,
+) -> Iterator[bytes]:
+    """The canonical bytes of `result_as_of` in pieces, a group at a time (never the whole period's
+    scorecards in memory; with `workers` > 1, large periods are scored by forked processes).
+    Folding happens before the first piece, so an unknown period raises before anything is yielded."""
+    fold = LogFold()
+    for batch in read_log(source, upto=position):
+        for record in batch:
+            fold.apply(record)
+    key = key_of(bureau, period)
+    if key not in fold.periods:
+        raise PeriodNotInLog(f"period {period} is not open at position {position if position is not None else 'now'}")
+    return canonical_chunks(fold, fold.periods[key], workers)
 
 
 def position_at(source: NotificationSource, when: datetime) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -31,6 +32,8 @@ class Ledger(LedgerBase):
         super().__init__(env=env)
         self.bureau = bureau
         self._schemes: dict[str, Scheme] = {}
+        self._versions: dict[tuple[str, int], Scheme] = {}
+        self._typed_facts: dict[tuple[UUID, str], Any] = {}
 
     def register_scheme(self, scheme: Scheme, actor: str, at: str, key: str | None = None) -> dict[str, Any]:
         """Register a scheme version (the same content twice is a no-op)."""
@@ -45,7 +48,11 @@ class Ledger(LedgerBase):
         return self.run(decide, key=key, request=document, actor=actor, at=at)
 
     def scheme(self, code: str, version: int) -> Scheme:
-        """A registered scheme version, validated (cached by content hash)."""
+        """A registered scheme version, validated (cached: a registered version never changes, the book
+        refuses other content under its number, so a version once seen is not loaded again)."""
+        known = self._versions.get((code, version))
+        if known is not None:
+            return known
         book = self.load(scheme_book_id(code), f"scheme {code}")
         entry = book.versions.get(version)
         if entry is None:
@@ -53,6 +60,7 @@ class Ledger(LedgerBase):
         cached = self._schemes.get(entry["content_hash"])
         if cached is None:
             cached = self._schemes[entry["content_hash"]] = validate_scheme(entry["document"])
+        self._versions[(code, version)] = cached
         return cached
 
     def open_period(
@@ -199,6 +207,16 @@ class Ledger(LedgerBase):
             )
         return ledgers
 
+    def _typed(self, ledger: FactLedger, fact: dict[str, Any]) -> Any:
+        """A stored fact, typed: facts in a stream never change, so each is validated once (bounded)."""
+        key = (ledger.id, fact["id"])
+        found = self._typed_facts.get(key)
+        if found is None:
+            if len(self._typed_facts) >= TYPED_KEEP:
+                self._typed_facts.clear()
+            found = self._typed_facts[key] = _FACT.validate_python(fact)
+        return found
+
     def _check(self, period: Period, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]) -> None:
         typed, problems = [], []
         for index, fact in enumerate(facts):
@@ -211,7 +229,7 @@ class Ledger(LedgerBase):
                 ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
-        earlier = [_FACT.validate_python(f) for ledger in ledgers.values() for f in ledger.facts.values()]
+        earlier = [self._typed(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
         subjects = [Subject.model_validate(s) for s in period.subjects.values()]
         scheme = self.scheme(period.scheme, period.scheme_version)
         try:
@@ -220,6 +238,9 @@ class Ledger(LedgerBase):
             offset = len(earlier)
             exc.problems = [_renumber(p, offset) for p in exc.problems]
             raise
+
+
+TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
 
 
 def _renumber(problem: Problem, offset: int) -> Problem:

@@ -11,7 +11,9 @@ from api.exact import ExactRoute
 from api.policy import check_recording
 from api.routers.common import json_response
 from api.schemas import FactCreate, FactsBatch, Recorded
+from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
+from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
 from service.tokens import Actor
@@ -62,14 +64,10 @@ def _record(
 
 def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:
     """Read your writes: the current totals of the subjects the facts concern."""
-    import orjson
-
-    stored = service.views.results(key_of(service.settings.bureau, code))
-    if stored is None:
+    key = key_of(service.settings.bureau, code)
+    period = service.runner.fold.periods.get(key)
+    if period is None:
         return {}
-    subjects = {f.split(":", 1)[0] for f in fact_ids}
-    return {
-        s["subject"]: s["total"]
-        for s in orjson.loads(stored[1])["subjects"]
-        if s["subject"] in subjects or "joint" in subjects
-    }
+    facts = [period.facts[i] for i in fact_ids if i in period.facts]
+    subjects = set().union(*(named_subjects(period.facts, f) for f in facts))
+    return {s: canonical_str(total) for s, total in service.runner.totals_of(key, subjects).items()}

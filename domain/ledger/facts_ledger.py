@@ -83,6 +83,16 @@ class FactLedger(Aggregate):
         self.period, self.bureau, self.subject = period, bureau, subject
         self.facts: dict[str, dict[str, Any]] = {}
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> FactLedger:
+        """The repository's cache hands out deep copies, so a decision that fails to save never dirties
+        it. A fact is never changed once applied, so a copy shares the fact dicts and copies only the
+        containers that change: O(facts) pointers, not O(facts) dicts copied field by field."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.facts = dict(self.facts)
+        clone.__dict__["_pending_events"] = list(self.__dict__["_pending_events"])
+        return clone
+
     def record(self, fact: dict[str, Any], actor: str, at: str, appeal: str | None = None) -> None:
         """Append one fact after the checks this stream can make on its own."""
         problems = self.problems(fact)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import product
 from math import prod
 
+from domain.canonical import paused_gc
 from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
-from domain.numbers import scoring_context
+from domain.numbers import ZERO, scoring_context
 from domain.scheme.model import Scheme
 from domain.scoring.grading import Decisions, Grade, grade_group
 from domain.scoring.lines import Entry, Key, Rivals, fact_lines, highest_only_rivals, keep_one
 from domain.scoring.points import rounded
 from domain.scoring.ranking import rank_group, rank_key
-from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult
+from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult, trusted
 from domain.scoring.standing import Standing, standings
 from domain.scoring.tree import Scorecard
 from domain.scoring.validate import allowed_periods, check_facts
@@ -30,44 +32,82 @@ def score_period(
     lines: Sequence[int] | None = None,
 ) -> PeriodResult:
     """Score one period: facts are checked first (FactsInvalid lists every problem)."""
-    check_facts(scheme, subjects, facts, period, lines)
-    with scoring_context():
-        return _score(scheme, sorted(subjects, key=lambda s: s.id), sorted(facts, key=lambda f: f.id), period)
+    with paused_gc():  # scoring makes no cycles, only a great many containers
+        check_facts(scheme, subjects, facts, period, lines)
+        with scoring_context():
+            return _score(scheme, sorted(subjects, key=lambda s: s.id), sorted(facts, key=lambda f: f.id), period)
 
 
 def _score(scheme: Scheme, subjects: list[Subject], facts: list[Fact], period: str) -> PeriodResult:
-    standing = standings(facts)
-    entries = settle_highest_only(scheme, subjects, fact_lines(scheme, facts, standing))
-    cards = {s.id: Scorecard(scheme, s, entries).build() for s in subjects}
-    totals = {s: rounded(scheme, "total", card.applied + card.overflow) for s, card in cards.items()}
-    decided, decision_lines = _decisions(facts, standing)
-    results: list[SubjectResult] = []
-    groups: dict[str, list[Subject]] = defaultdict(list)
-    for subject in subjects:
-        groups[subject.group].append(subject)
-    for group in sorted(groups):
-        members = groups[group]
-        order = rank_group(scheme, {s.id: rank_key(scheme, totals[s.id], cards[s.id]) for s in members})
-        grades = grade_group(scheme, order, group, decided)
-        by_id = {s.id: s for s in members}
-        for place in order:
-            results.append(
-                _subject_result(
-                    by_id[place.subject],
-                    totals[place.subject],
-                    place.rank,
-                    grades[place.subject],
-                    cards[place.subject],
-                    decision_lines.get(place.subject, []),
-                )
-            )
     return PeriodResult(
         scheme=scheme.scheme,
         scheme_version=scheme.version,
         scheme_hash=scheme.content_hash,
         period=period,
-        subjects=results,
+        subjects=ranked(scheme, list(_scored(scheme, subjects, facts).values())),
     )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One subject's scorecard, total and decisions: everything of its result but rank and grade.
+
+    It depends only on the facts that concern the subject, so a projection may keep it until
+    one of those changes, and rank and grade the subject's group again from the kept ones."""
+
+    subject: Subject
+    card: NodeResult
+    total: Decimal
+    decided: Decisions | None
+    decision_lines: list[Line]
+
+
+def score_subjects(
+    scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str, only: set[str] | None = None
+) -> dict[str, Scored]:
+    """The scorecards of some subjects (None: all), from facts that include every fact concerning them;
+    the facts are checked first, as `score_period` checks them."""
+    with paused_gc():
+        check_facts(scheme, subjects, facts, period)
+        with scoring_context():
+            listed = sorted(subjects, key=lambda s: s.id)
+            scored = _scored(scheme, listed, sorted(facts, key=lambda f: f.id))
+    return scored if only is None else {s: v for s, v in scored.items() if s in only}
+
+
+def _scored(scheme: Scheme, subjects: list[Subject], facts: list[Fact]) -> dict[str, Scored]:
+    standing = standings(facts)
+    entries = settle_highest_only(scheme, subjects, fact_lines(scheme, facts, standing))
+    decided, decision_lines = _decisions(facts, standing)
+    out: dict[str, Scored] = {}
+    for subject in subjects:
+        card = Scorecard(scheme, subject, entries).build()
+        total = rounded(scheme, "total", card.applied + card.overflow)
+        out[subject.id] = Scored(subject, card, total, decided.get(subject.id), decision_lines.get(subject.id, []))
+    return out
+
+
+def ranked(scheme: Scheme, scored: Sequence[Scored]) -> list[SubjectResult]:
+    """Rank and grade scored subjects group by group (G1-G7, V1-V5): groups in code-point order,
+    each group in rank order."""
+    groups: dict[str, list[Scored]] = defaultdict(list)
+    for one in sorted(scored, key=lambda s: s.subject.id):
+        groups[one.subject.group].append(one)
+    decided = {s.subject.id: s.decided for s in scored if s.decided is not None}
+    results: list[SubjectResult] = []
+    with scoring_context():
+        for group in sorted(groups):
+            by_id = {s.subject.id: s for s in groups[group]}
+            order = rank_group(scheme, {i: rank_key(scheme, s.total, s.card) for i, s in by_id.items()})
+            grades = grade_group(scheme, order, group, decided)
+            for place in order:
+                one = by_id[place.subject]
+                results.append(
+                    _subject_result(
+                        one.subject, one.total, place.rank, grades[place.subject], one.card, one.decision_lines
+                    )
+                )
+    return results
 
 
 def settle_highest_only(
@@ -119,24 +159,29 @@ def _total(scheme: Scheme, card: NodeResult) -> Decimal:
 
 
 def _subject_result(
-    subject: Subject, total: object, rank: int, grade: Grade, card: NodeResult, decisions: list[Line]
+    subject: Subject, total: Decimal, rank: int, grade: Grade, card: NodeResult, decisions: list[Line]
 ) -> SubjectResult:
     flags = [] if grade.eligible else ["ineligible"]
     flags += [f"incomplete:{n.id}" for n in _incomplete(card)]
-    return SubjectResult(
-        subject=subject.id,
-        name=subject.name,
-        group=subject.group,
-        kind=subject.kind,
-        total=total,
-        rank=rank,
-        grade=grade.grade,
-        eligible=grade.eligible,  # type: ignore[arg-type]
-        flags=flags,
-        grade_reasons=grade.reasons,
-        decisions=decisions,
-        card=card,
-    )
+    values = {
+        "subject": subject.id,
+        "name": subject.name,
+        "group": subject.group,
+        "kind": subject.kind,
+        "total": total,
+        "rank": rank,
+        "grade": grade.grade,
+        "eligible": grade.eligible,
+        "flags": flags,
+        "grade_reasons": list(grade.reasons),
+        "decisions": list(decisions),
+        "card": card,
+    }
+    return trusted(SubjectResult, values, _SUBJECT)
+
+
+_SUBJECT = set(SubjectResult.model_fields)  # every field given
+_DECISION = {"facts", "points", "status", "recorded_by", "note", "by"}
 
 
 def _incomplete(card: NodeResult) -> list[NodeResult]:
@@ -157,16 +202,16 @@ def _decisions(facts: list[Fact], standing: dict[str, Standing]) -> tuple[dict[s
             if isinstance(fact, VetoDecision)
             else (fact.affirmation if isinstance(fact, AffirmationDecision) else fact.condition)
         )
-        lines[fact.subject].append(
-            Line(
-                facts=[fact.id],
-                points=0,
-                status=st.status,  # type: ignore[arg-type]
-                recorded_by=[fact.recorded_by],
-                note=f"{fact.type} {code}",
-                by=list(st.by),
-            )
-        )
+        values = {
+            "facts": [fact.id],
+            "points": ZERO,
+            "status": st.status,
+            "recorded_by": [fact.recorded_by],
+            "note": f"{fact.type} {code}",
+            "by": list(st.by),
+            "occurred_on": None,
+        }
+        lines[fact.subject].append(trusted(Line, values, _DECISION))
         if st.status != "counted":
             continue
         target = (
@@ -188,4 +233,4 @@ def _decisions(facts: list[Fact], standing: dict[str, Standing]) -> tuple[dict[s
     return decided, lines
 
 
-__all__ = ["allowed_periods", "score_period"]
+__all__ = ["Scored", "allowed_periods", "ranked", "score_period", "score_subjects"]

@@ -16,7 +16,7 @@ from domain.numbers import ZERO
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, Section
 from domain.scoring.points import bonus_points, deduction_points
-from domain.scoring.results import Line
+from domain.scoring.results import Line, trusted
 from domain.scoring.standing import Standing
 
 Key = tuple[str, str]  # (subject, item)
@@ -52,15 +52,20 @@ def _order(fact: Fact) -> tuple[date, str]:
 def _line(fact: Fact, points: Decimal, note: str, standing: Standing) -> Line:
     if standing.status != "counted":
         note = f"{note}; {standing.note}"
-    return Line(
-        facts=[fact.id],
-        points=points,
-        status=standing.status,
-        recorded_by=[fact.recorded_by],
-        note=note,
-        by=list(standing.by),
-        occurred_on=fact.occurred_on,
-    )
+    values = {
+        "facts": [fact.id],
+        "points": points,
+        "status": standing.status,
+        "recorded_by": [fact.recorded_by],
+        "note": note,
+        "by": list(standing.by),
+        "occurred_on": fact.occurred_on,
+    }
+    return trusted(Line, values, _FACT_LINE)
+
+
+_FACT_LINE = set(Line.model_fields)  # every field given
+_CONSEQUENCE = {"facts", "points", "status", "recorded_by", "note"}
 
 
 def _attributed(scheme: Scheme, fact: Deduction | Bonus, standing: Standing) -> list[tuple[str, Entry]]:
@@ -112,7 +117,16 @@ def _settle_repeats(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
 def _consequence(hits: list[Entry], points: Decimal, note: str) -> Entry:
     facts = [f for e in hits for f in e.line.facts]
     recorders = sorted({r for e in hits for r in e.line.recorded_by})
-    line = Line(facts=facts, points=-points, status="counted", recorded_by=recorders, note=note)
+    values = {
+        "facts": facts,
+        "points": -points,
+        "status": "counted",
+        "recorded_by": recorders,
+        "note": note,
+        "by": [],
+        "occurred_on": None,
+    }
+    line = trusted(Line, values, _CONSEQUENCE)
     return Entry(line, max(e.order for e in hits))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from domain.facts import Subject
 from domain.numbers import ZERO
@@ -12,7 +13,7 @@ from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Item, Node, Rat
 from domain.scoring.applicability import applies
 from domain.scoring.lines import Entry, Key
 from domain.scoring.plan import plan_for
-from domain.scoring.results import Line, NodeResult
+from domain.scoring.results import Line, NodeResult, trusted
 
 _DEDUCT_RULES = {
     "per": "D1",
@@ -58,12 +59,13 @@ class Scorecard:
         applied = raw if bound is None else max(min(raw, bound), -bound)
         rules = self._item_rules(item, lines, applied != raw)
         cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
-        return NodeResult(
-            **self.plan.base[item.id],
+        return _node(
+            self.plan.base[item.id],
+            _ITEM,
             rules=rules,
             max=item.max,
             raw=raw,
-            applied=applied,  # type: ignore[arg-type]
+            applied=applied,
             cut=raw - applied,
             cut_facts=cut_facts,
             lines=lines,
@@ -96,11 +98,12 @@ class Scorecard:
             else:
                 missing.append(role)
         value = self.plan.rounded("ratings", weighted * item.max / plan.divisor)
-        return NodeResult(
-            **self.plan.base[item.id],
+        return _node(
+            self.plan.base[item.id],
+            _RATING,
             rules=["R1", "R2", "R3"],
             max=item.max,
-            raw=value,  # type: ignore[arg-type]
+            raw=value,
             applied=value,
             incomplete=[f"no rating from role {r}" for r in sorted(missing)],
             lines=lines,
@@ -126,12 +129,13 @@ class Scorecard:
                 total += c.applied
             overflow += c.overflow
         rules = (["C2"] if weighted else ["C1"]) + self._scope_rules(section)
-        return NodeResult(
-            **self.plan.base[section.id],
+        return _node(
+            self.plan.base[section.id],
+            _SUM,
             rules=rules,
             max=section.max,
             raw=total,
-            applied=total,  # type: ignore[arg-type]
+            applied=total,
             overflow=overflow,
             children=children,
         )
@@ -155,11 +159,12 @@ class Scorecard:
         lines = [line for c in children for line in _all_lines(c)]
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
         cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
-        return NodeResult(
-            **self.plan.base[section.id],
+        return _node(
+            self.plan.base[section.id],
+            _BOUNDED,
             rules=rules + self._scope_rules(section),
             max=top,
-            raw=raw,  # type: ignore[arg-type]
+            raw=raw,
             applied=applied,
             cut=cut,
             overflow=overflow,
@@ -170,6 +175,49 @@ class Scorecard:
     @staticmethod
     def _scope_rules(section: Section) -> list[str]:
         return ["D4", "B2"] if section.highest_only else []
+
+
+_HEADER = {"id", "title", "article", "office", "weight"}
+_ITEM = {*_HEADER, "rules", "max", "raw", "applied", "cut", "cut_facts", "lines"}
+_RATING = {*_HEADER, "rules", "max", "raw", "applied", "incomplete", "lines"}
+_SUM = {*_HEADER, "rules", "max", "raw", "applied", "overflow", "children"}
+_BOUNDED = {*_HEADER, "rules", "max", "raw", "applied", "cut", "overflow", "cut_facts", "children"}
+
+
+def _node(
+    base: dict[str, Any],
+    given: set[str],
+    *,
+    rules: list[str],
+    max: Decimal | None,
+    raw: Decimal,
+    applied: Decimal,
+    cut: Decimal = ZERO,
+    overflow: Decimal = ZERO,
+    cut_facts: list[str] | None = None,
+    incomplete: list[str] | None = None,
+    lines: list[Line] | None = None,
+    children: list[NodeResult] | None = None,
+) -> NodeResult:
+    """NodeResult(**base, ...) without validation: every number here is already a Decimal, every list fresh."""
+    values = {
+        "id": base["id"],
+        "title": base["title"],
+        "article": base["article"],
+        "office": base["office"],
+        "rules": rules,
+        "max": max,
+        "raw": raw,
+        "applied": applied,
+        "cut": cut,
+        "overflow": overflow,
+        "weight": base["weight"],
+        "cut_facts": [] if cut_facts is None else cut_facts,
+        "incomplete": [] if incomplete is None else incomplete,
+        "lines": [] if lines is None else lines,
+        "children": [] if children is None else children,
+    }
+    return trusted(NodeResult, values, given)
 
 
 def _all_lines(node: NodeResult) -> list[Line]:

@@ -33,7 +33,7 @@ def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> No
     assert run["replay"]["results_sha256"] == run["replay_naive"]["results_sha256"]
     assert run["whatif"]["identical"] is True
     assert run["freshness"]["visible_s"] >= 0 and run["appeals"]["publish_s"] >= 0
-    assert results["http"]["clients"] == [1, 8, 32]
+    assert results["http"]["clients"] == [[1, 1], [8, 1], [32, 1], [8, 20]]  # (clients, facts per request)
     figures = {row["figure"] for row in results["figures"]}
     assert {"import", "replay", "replay, naive", "visible after ack", "appeal what-if"} <= figures
     assert all({"value", "floor", "ratio", "target", "met", "peak_mb"} <= set(row) for row in results["figures"])

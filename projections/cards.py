@@ -1,0 +1,103 @@
+"""Scorecards kept between view writes, so an event re-scores only the subjects it concerns.
+
+A subject's scorecard, total and decisions depend only on the facts that concern it (the fact
+index lists every fact under each subject it names, its targets' subjects included) and on the
+scheme. The index's lists only grow, so (scheme hash, length of the subject's list) says whether
+a kept card is still the subject's card. Ranks and grades are never kept: the group is ranked and
+graded again from its cards each time (G1-G7 need the whole group).
+
+The cache is bounded (least recently used first out): a province holds about 200,000 cards, which
+a recording server need not keep; when a group's cards are not all kept, the missing ones are
+scored, exactly as a cold start would.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from pydantic import TypeAdapter
+
+from domain.canonical import canonical_bytes
+from domain.facts import Fact, Subject
+from domain.scheme.model import Scheme
+from domain.scoring import NodeResult, SubjectResult
+from domain.scoring.engine import Scored, ranked, score_subjects
+from projections.fact_index import named_subjects
+from projections.period_input import PeriodInput
+from projections.slim import slim_card
+
+_FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+Signature = tuple[str, int, bytes]
+DEFAULT_SIZE = 20_000
+
+
+class Cards:
+    """Scored subjects by (period, subject), with the signature they were scored under."""
+
+    def __init__(self, size: int = DEFAULT_SIZE):
+        self.size = size
+        self.kept: OrderedDict[tuple[str, str], tuple[Signature, Scored]] = OrderedDict()
+        self.encoded: dict[int, bytes] = {}  # id of a kept card -> its canonical bytes (encoded once)
+        self.scored = 0  # subjects scored (misses), for tests and benchmarks
+        self.typed: dict[tuple[str, str], Any] = {}  # (period, fact id) -> typed fact: facts never change
+
+    def card_bytes(self, card: NodeResult) -> bytes | None:
+        """The canonical bytes of a kept card, or None for a card not kept (ids of live objects are unique,
+        and every kept card is alive)."""
+        return self.encoded.get(id(card))
+
+    def group(self, scheme: Scheme, period: PeriodInput, members: Sequence[str]) -> list[SubjectResult]:
+        """One group's results in rank order: kept cards where still valid, the others scored now.
+
+        Raises FactsInvalid when the facts of the subjects to score do not check (the caller then
+        scores the whole period, which lists every problem as it always has)."""
+        key, signatures = period.code + "\0" + period.bureau, {s: _signature(scheme, period, s) for s in members}
+        found: dict[str, Scored] = {}
+        for subject in members:
+            kept = self.kept.get((key, subject))
+            if kept is not None and kept[0] == signatures[subject]:
+                found[subject] = kept[1]
+                self.kept.move_to_end((key, subject))
+        missing = [s for s in members if s not in found]
+        if missing:
+            fresh = self._score(scheme, period, missing)
+            self.scored += len(missing)
+            for subject in missing:
+                found[subject] = fresh[subject]
+                self._keep((key, subject), signatures[subject], fresh[subject])
+            while len(self.kept) > self.size:
+                self.encoded.pop(id(self.kept.popitem(last=False)[1][1].card), None)
+        return ranked(scheme, [found[s] for s in members])
+
+    def _keep(self, key: tuple[str, str], signature: Signature, scored: Scored) -> None:
+        earlier = self.kept.pop(key, None)
+        if earlier is not None:
+            self.encoded.pop(id(earlier[1].card), None)
+        slim_card(scored.card)
+        self.kept[key] = (signature, scored)
+        self.encoded[id(scored.card)] = canonical_bytes(scored.card)
+
+    def _score(self, scheme: Scheme, period: PeriodInput, subjects: list[str]) -> dict[str, Scored]:
+        """Score some subjects from the facts concerning them (with the subjects those facts name)."""
+        ids = dict.fromkeys(i for subject in subjects for i in period.by_subject.get(subject, ()))
+        facts = [period.facts[i] for i in ids]
+        named = set(subjects)
+        for fact in facts:
+            if fact.get("parties") or fact.get("target") or fact.get("corrects") or fact.get("subject") not in named:
+                named |= named_subjects(period.facts, fact) & period.subjects.keys()
+        listed = [Subject.model_validate(period.subjects[s]) for s in sorted(named)]
+        key, typed = period.code + "\0" + period.bureau, self.typed
+        if len(typed) > self.size * 10:
+            typed.clear()
+        facts_typed = [
+            typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f)) for f in facts
+        ]
+        return score_subjects(scheme, listed, facts_typed, period.code, only=set(subjects))
+
+
+def _signature(scheme: Scheme, period: PeriodInput, subject: str) -> Signature:
+    registered = orjson.dumps(period.subjects[subject], option=orjson.OPT_SORT_KEYS)  # kind and group matter
+    return (scheme.content_hash, len(period.by_subject.get(subject, ())), registered)

@@ -1,0 +1,106 @@
+"""The views are kept per subject and group (S2: ranks, quotas and grades never reach across groups):
+an event rewrites only the rows it changes, and the assembled bytes always equal a replay from zero."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from domain.canonical import canonical_bytes
+from domain.facts import Subject
+from projections.period_input import key_of
+from replay.asof import result_as_of
+from service.bootstrap import Service
+from tests.integration.helpers import AT, ZJG
+
+KEY = key_of("default", "2026-Q1")
+
+
+def parts(service: Service) -> dict[str, int]:
+    """Each group and the position its rows were last written at."""
+    with service.views.transaction() as cur:
+        cur.execute(service.views.sql("SELECT grp, MAX(position) FROM sl_view_rows WHERE period = ? GROUP BY grp"),
+                    (KEY,))
+        return {str(g): int(p) for g, p in cur.fetchall()}
+
+
+def rows(service: Service) -> dict[str, int]:
+    """Each subject's row and the position it was last written at."""
+    with service.views.transaction() as cur:
+        cur.execute(service.views.sql("SELECT subject, position FROM sl_view_rows WHERE period = ?"), (KEY,))
+        return {str(s): int(p) for s, p in cur.fetchall()}
+
+
+def assert_views_equal_replay(service: Service) -> None:
+    service.runner.catch_up()
+    stored = service.views.results(KEY)
+    assert stored is not None
+    replayed = canonical_bytes(result_as_of(service.ledger.recorder, "2026-Q1"))
+    assert stored[1] == replayed
+
+
+def test_each_event_rewrites_only_its_groups_and_the_views_always_equal_a_replay(service: Service) -> None:
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group="ab"[i % 2]) for i in range(1, 7)]
+    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+    assert_views_equal_replay(service)
+    assert set(parts(service)) == {"a", "b"}
+
+    before, subjects_before = parts(service), rows(service)
+    late = ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": "d1", "count": 4}],
+                               "人事教育科", AT)
+    assert_views_equal_replay(service)
+    after = parts(service)
+    assert after["b"] > before["b"] and after["a"] == before["a"]  # d1 is in group b (1 % 2): a was not rewritten
+    changed = {s for s, p in rows(service).items() if p != subjects_before[s]}
+    assert "d1" in changed and changed <= {"d1", "d3", "d5"}  # d1's row, and those whose rank moved with it
+
+    ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": "d2"}], "咨询指导科", AT)
+    assert_views_equal_replay(service)
+    assert parts(service)["a"] > after["a"] and parts(service)["b"] == after["b"]
+
+    # B4: rank awards go to the period's joint stream, one rank per item; each touches its subject's group
+    ledger.record_facts("2026-Q1", [{"type": "bonus", "item": "b.4", "subject": "d3", "rank": "1"},
+                                    {"type": "bonus", "item": "b.4", "subject": "d4", "rank": "2"}], "办公室", AT)
+    assert_views_equal_replay(service)
+
+    # a retraction names its target's subject: only that subject's group changes
+    before = parts(service)
+    ledger.record_facts("2026-Q1", [{"type": "retraction", "target": late["facts"][0],
+                                     "reason": "复核: 考勤记录有误"}], "人事教育科", AT)
+    assert_views_equal_replay(service)
+    assert parts(service)["a"] == before["a"] and parts(service)["b"] > before["b"]
+
+    # a subject registered late joins its group's ranking; a new group appears
+    ledger.register_subjects("2026-Q1", [Subject(id="d7", name="科室7", kind="department", group="c")], "admin", AT)
+    assert_views_equal_replay(service)
+    assert set(parts(service)) == {"a", "b", "c"}
+
+    # an event that changes no result (closing) rewrites no group
+    before = parts(service)
+    ledger.close_period("2026-Q1", "admin", AT)
+    assert_views_equal_replay(service)
+    assert parts(service) == before
+
+    body = service.views.results(KEY)[1]  # type: ignore[index]
+    totals = {s["subject"]: Decimal(s["total"]) for s in __import__("orjson").loads(body)["subjects"]}
+    assert totals["d1"] == totals["d5"]  # the retracted late arrivals no longer count against d1
+    assert totals["d2"] == totals["d1"] - Decimal(2)  # ZJG 3.6 smoking in a non-smoking area: 2 points (三.6)
+
+
+def test_a_rebuild_from_zero_writes_the_same_parts(service: Service) -> None:
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % 3}") for i in range(1, 10)]
+    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+    for i in range(1, 10):
+        ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": f"d{i}", "count": i}],
+                            "人事教育科", AT)
+        service.runner.catch_up()  # page by page, as when keeping up
+    incremental = service.views.results(KEY)
+    service.views.reset()
+    service.runner._refold()
+    service.runner.catch_up()  # in one chunk, as a rebuild
+    assert service.views.results(KEY) == incremental
