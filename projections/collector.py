@@ -1,19 +1,11 @@
-"""A pause of the cyclic garbage collector around bulk work whose objects all stay alive."""
+"""A pause of the cyclic garbage collector around bulk work whose objects all stay alive.
+
+One implementation (domain.canonical.paused_gc): pauses nest and overlap across threads, and
+the last one out restores the collector as the first one found it.
+"""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+from domain.canonical import paused_gc as collector_paused
 
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Disable the cyclic collector for the block (reference counting still frees memory)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+__all__ = ["collector_paused"]
