@@ -60,6 +60,7 @@ class Scored:
     total: Decimal
     decided: Decisions | None
     decision_lines: list[Line]
+    incomplete: tuple[str, ...] = ()  # flags for the rating items missing a role (R1), in tree order
 
 
 def score_subjects(
@@ -83,7 +84,10 @@ def _scored(scheme: Scheme, subjects: list[Subject], facts: list[Fact]) -> dict[
     for subject in subjects:
         card = Scorecard(scheme, subject, entries).build()
         total = rounded(scheme, "total", card.applied + card.overflow)
-        out[subject.id] = Scored(subject, card, total, decided.get(subject.id), decision_lines.get(subject.id, []))
+        flags = tuple(f"incomplete:{n.id}" for n in _incomplete(card))
+        out[subject.id] = Scored(
+            subject, card, total, decided.get(subject.id), decision_lines.get(subject.id, []), flags
+        )
     return out
 
 
@@ -104,7 +108,13 @@ def ranked(scheme: Scheme, scored: Sequence[Scored]) -> list[SubjectResult]:
                 one = by_id[place.subject]
                 results.append(
                     _subject_result(
-                        one.subject, one.total, place.rank, grades[place.subject], one.card, one.decision_lines
+                        one.subject,
+                        one.total,
+                        place.rank,
+                        grades[place.subject],
+                        one.card,
+                        one.decision_lines,
+                        one.incomplete,
                     )
                 )
     return results
@@ -159,10 +169,15 @@ def _total(scheme: Scheme, card: NodeResult) -> Decimal:
 
 
 def _subject_result(
-    subject: Subject, total: Decimal, rank: int, grade: Grade, card: NodeResult, decisions: list[Line]
+    subject: Subject,
+    total: Decimal,
+    rank: int,
+    grade: Grade,
+    card: NodeResult,
+    decisions: list[Line],
+    incomplete: tuple[str, ...],
 ) -> SubjectResult:
-    flags = [] if grade.eligible else ["ineligible"]
-    flags += [f"incomplete:{n.id}" for n in _incomplete(card)]
+    flags = ([] if grade.eligible else ["ineligible"]) + list(incomplete)
     values = {
         "subject": subject.id,
         "name": subject.name,
