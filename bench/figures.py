@@ -173,7 +173,10 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
         )
     wif = run.get("whatif", {})
     if "seconds" in wif:
-        note = f"{wif['group_subjects']} subjects re-scored"
+        note = (
+            f"group of {wif['group_subjects']}, {wif.get('subjects_rescored', '?')} re-scored on kept scorecards; "
+            f"cold (group scored from its facts) {wif.get('cold_seconds', '?')} s"
+        )
         if "full_seconds" in wif:
             note += f"; whole period {wif['full_seconds']} s, identical: {wif['identical']}"
         yield _row(

@@ -72,6 +72,21 @@ class Cards:
                 self.encoded.pop(id(self.kept.popitem(last=False)[1][1].card), None)
         return ranked(scheme, [found[s] for s in members])
 
+    def proposed(
+        self, scheme: Scheme, period: PeriodInput, members: Sequence[str], extra: Sequence[Any]
+    ) -> list[SubjectResult]:
+        """One group's results as if typed facts `extra` were recorded (a what-if): the subjects the
+        facts concern are scored with them, the others keep their cards; nothing is kept from it.
+        `extra` is checked with the facts of the subjects it concerns (unknown subjects, targets,
+        duplicate ratings raise FactsInvalid), as recording would check it."""
+        key = period.code + "\0" + period.bureau
+        plain = [f.model_dump(mode="json", exclude_none=True) for f in extra]
+        touched = set().union(set(), *(named_subjects(period.facts, f) for f in plain)) & period.subjects.keys()
+        fresh = self._score(scheme, period, sorted(touched), extra)
+        self.group(scheme, period, members)  # every member's card kept and current
+        cards = {s: fresh[s] if s in fresh else self.kept[(key, s)][1] for s in members}
+        return ranked(scheme, [cards[s] for s in members])
+
     def _keep(self, key: tuple[str, str], signature: Signature, scored: Scored) -> None:
         earlier = self.kept.pop(key, None)
         if earlier is not None:
@@ -80,10 +95,13 @@ class Cards:
         self.kept[key] = (signature, scored)
         self.encoded[id(scored.card)] = canonical_bytes(scored.card)
 
-    def _score(self, scheme: Scheme, period: PeriodInput, subjects: list[str]) -> dict[str, Scored]:
-        """Score some subjects from the facts concerning them (with the subjects those facts name)."""
+    def _score(
+        self, scheme: Scheme, period: PeriodInput, subjects: list[str], extra: Sequence[Any] = ()
+    ) -> dict[str, Scored]:
+        """Score some subjects from the facts concerning them (with the subjects those facts name),
+        and typed facts `extra` if given (a what-if)."""
         ids = dict.fromkeys(i for subject in subjects for i in period.by_subject.get(subject, ()))
-        facts = [period.facts[i] for i in ids]
+        facts = [period.facts[i] for i in ids] + [f.model_dump(mode="json", exclude_none=True) for f in extra]
         named = set(subjects)
         for fact in facts:
             if fact.get("parties") or fact.get("target") or fact.get("corrects") or fact.get("subject") not in named:
@@ -93,8 +111,9 @@ class Cards:
         if len(typed) > self.size * 10:
             typed.clear()
         facts_typed = [
-            typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f)) for f in facts
-        ]
+            typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f))
+            for f in facts[: len(facts) - len(extra)]
+        ] + list(extra)
         return score_subjects(scheme, listed, facts_typed, period.code, only=set(subjects))
 
 

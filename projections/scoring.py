@@ -169,3 +169,28 @@ def score_groups(
         subjects = part(scheme, period, groups, members, extra)
     return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
                         period=period.code, subjects=subjects)
+
+
+def what_if_groups(
+    fold: LogFold, period: PeriodInput, proposed: Sequence[Any], cards: Cards | None = None
+) -> tuple[PeriodResult, PeriodResult]:
+    """The results of the groups typed facts `proposed` can change, now and with them (an appeal
+    what-if): ranks, quotas and grades never reach across groups, so comparing these two gives the
+    whole period's comparison. With `cards` (a running service's), only the subjects the proposed
+    facts concern are scored; without, the groups are scored from their facts (a cold replay)."""
+    plain = [f.model_dump(mode="json", exclude_none=True) for f in proposed]
+    groups = groups_of(period, plain)
+    if cards is None:
+        return score_groups(fold, period, groups), score_groups(fold, period, groups, plain)
+    scheme = scheme_for(fold, period.scheme_hash)
+    members = members_by_group(period)
+    wanted = sorted(groups) or sorted(members)[:1]  # no known subject: still check the facts (they raise)
+    with collector_paused():
+        before = [s for g in wanted for s in cards.group(scheme, period, members.get(g, []))]
+        after = [s for g in wanted for s in cards.proposed(scheme, period, members.get(g, []), proposed)]
+    return _period(scheme, period, before), _period(scheme, period, after)
+
+
+def _period(scheme: Scheme, period: PeriodInput, subjects: list[SubjectResult]) -> PeriodResult:
+    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
+                        period=period.code, subjects=subjects)

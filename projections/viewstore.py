@@ -39,6 +39,7 @@ def assemble(head: bytes, bodies: list[bytes]) -> bytes:
 
 class Cursor(Protocol):
     def execute(self, sql: str, params: Any = ...) -> Any: ...
+    def executemany(self, sql: str, params: Any) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> Any: ...
 
@@ -90,22 +91,22 @@ class ViewStore:
                 ),
                 (period, position, head),
             )
-        for period, changed in sorted(rows.items()):
-            for subject, group, place, body in changed:
-                cur.execute(
-                    self.sql(
-                        "INSERT INTO sl_view_rows (period, subject, grp, place, position, body) "
-                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, "
-                        "place = excluded.place, position = excluded.position, body = excluded.body"
-                    ),
-                    (period, subject, group, place, position, body),
-                )
-        for leaf_position, digest in leaves:
-            cur.execute(
+        changed = [(period, *row) for period, listed in sorted(rows.items()) for row in listed]
+        if changed:
+            cur.executemany(
+                self.sql(
+                    "INSERT INTO sl_view_rows (period, subject, grp, place, position, body) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, "
+                    "place = excluded.place, position = excluded.position, body = excluded.body"
+                ),
+                [(period, subject, group, place, position, body) for period, subject, group, place, body in changed],
+            )
+        if leaves:
+            cur.executemany(
                 self.sql(
                     "INSERT INTO sl_view_leaves (position, digest) VALUES (?, ?) ON CONFLICT (position) DO NOTHING"
                 ),
-                (leaf_position, digest),
+                leaves,
             )
         cur.execute(
             self.sql(

@@ -53,12 +53,12 @@ def what_if(fold: LogFold, key: str, proposed: Sequence[dict[str, Any]]) -> tupl
     scheme = scheme_for(fold, folded.scheme_hash)
     subjects = [Subject.model_validate(s) for s in folded.subjects.values()]
     facts = [_FACT.validate_python(f) for f in folded.facts.values()]
-    extra = _proposed(proposed, folded.code)
+    extra = proposed_facts(proposed, folded.code)
     now = score_period(scheme, subjects, facts, folded.code)
     return now, score_period(scheme, subjects, facts + extra, folded.code)
 
 
-def _proposed(proposed: Sequence[dict[str, Any]], period: str) -> list[Any]:
+def proposed_facts(proposed: Sequence[dict[str, Any]], period: str) -> list[Any]:
     """Proposed facts as facts; every malformed one is reported, as recording would."""
     facts, problems = [], []
     for index, fact in enumerate(proposed):

@@ -14,8 +14,9 @@ from api.routers.common import folded_period, json_response
 from api.schemas import AppealCreate, RejectIn, UpholdIn, WhatIfIn
 from domain.canonical import canonical_bytes
 from projections.period_input import key_of
+from projections.scoring import what_if_groups
 from replay.asof import fold_log, result_as_of
-from replay.compare import compare, what_if
+from replay.compare import compare, proposed_facts
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.tokens import Actor
@@ -181,7 +182,11 @@ def what_if_appeal(appeal: AppealPath, body: WhatIfIn, service: ServiceDep, acto
         {**f.model_dump(mode="json", exclude_none=True), "recorded_by": actor.principal, "id": f"proposed:{i}"}
         for i, f in enumerate(body.facts)
     ]
-    now, then = what_if(service.runner.fold, key_of(service.settings.bureau, found["period"]), proposed)
+    runner = service.runner
+    with runner.lock:  # the fold and the kept scorecards, as of one position
+        period = runner.fold.periods[key_of(service.settings.bureau, found["period"])]
+        typed = proposed_facts(proposed, period.code)  # every malformed fact reported, as recording would
+        now, then = what_if_groups(runner.fold, period, typed, runner.cards)
     return json_response({"appeal": appeal, **orjson.loads(canonical_bytes(compare(now, then)))})
 
 

@@ -31,7 +31,7 @@ def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> No
     for step in ("import", "import_floor", "replay", "replay_floor", "replay_naive"):
         assert run[step]["rate"] > 0 and run[step]["peak_mb"] > 0
     assert run["replay"]["results_sha256"] == run["replay_naive"]["results_sha256"]
-    assert run["whatif"]["identical"] is True
+    assert run["whatif"]["identical"] is True and run["whatif"]["cold_identical"] is True
     assert run["freshness"]["visible_s"] >= 0 and run["appeals"]["publish_s"] >= 0
     assert results["http"]["clients"] == [[1, 1], [8, 1], [32, 1], [8, 20]]  # (clients, facts per request)
     figures = {row["figure"] for row in results["figures"]}

@@ -104,3 +104,39 @@ def test_a_rebuild_from_zero_writes_the_same_parts(service: Service) -> None:
     service.runner._refold()
     service.runner.catch_up()  # in one chunk, as a rebuild
     assert service.views.results(KEY) == incremental
+
+
+def test_a_what_if_on_the_kept_scorecards_gives_the_whole_period_comparison(service: Service) -> None:
+    from projections.scoring import what_if_groups
+    from replay.compare import compare, proposed_facts, what_if
+
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % 2}") for i in range(1, 7)]
+    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+    recorded = []
+    for i in range(1, 7):
+        recorded += ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": f"d{i}",
+                                                     "count": i}], "人事教育科", AT)["facts"]
+    service.runner.catch_up()
+    proposals = [
+        [{"id": "proposed:0", "type": "retraction", "target": recorded[2], "reason": "复核", "recorded_by": "复核组"}],
+        [{"id": "proposed:0", "type": "deduction", "item": "3.6", "subject": "d2", "recorded_by": "复核组"}],
+    ]
+    fold, period = service.runner.fold, service.runner.fold.periods[KEY]
+    for proposed in proposals:
+        whole = compare(*what_if(fold, KEY, proposed))
+        typed = proposed_facts(proposed, "2026-Q1")
+        warm = compare(*what_if_groups(fold, period, typed, service.runner.cards))
+        cold = compare(*what_if_groups(fold, period, typed))
+        assert whole["changes"] and warm == whole and cold == whole
+    assert service.views.results(KEY)[1] == canonical_bytes(result_as_of(ledger.recorder, "2026-Q1"))  # type: ignore[index]
+    import pytest
+
+    from domain.errors import FactsInvalid
+
+    nobody = proposed_facts([{"id": "proposed:0", "type": "deduction", "item": "3.6", "subject": "d99",
+                              "recorded_by": "复核组"}], "2026-Q1")
+    with pytest.raises(FactsInvalid, match="problem"):
+        what_if_groups(fold, period, nobody, service.runner.cards)  # an unknown subject is refused, as recording
