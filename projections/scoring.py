@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -77,27 +78,47 @@ def score_parts(
 def canonical_chunks(
     fold: LogFold, period: PeriodInput, workers: int = 1, min_subjects: int | None = None, run: int = 2_000
 ) -> Iterator[bytes]:
-    """The period's canonical result bytes in pieces, one group at a time: their concatenation is
-    `canonical_bytes(score_input(fold, period))`, without ever holding every scorecard at once.
+    """The period's canonical result bytes in pieces, a run of groups at a time: their concatenation
+    is `canonical_bytes(score_input(fold, period))`, without ever holding every scorecard at once.
 
     With `workers` > 1 (and a period large enough to be worth it), groups are scored by forked
     processes that share the fold copy-on-write, each taking runs of consecutive groups; the
     pieces come back in group order, so the bytes are the same."""
+    head, runs = subject_chunks(fold, period, workers, min_subjects, run)
+    yield head
+    first = True
+    for listed in runs:
+        if listed:
+            yield (b"" if first else b",") + b",".join(body for _, body in listed)
+            first = False
+    yield b"]}"
+
+
+def result_hashes(fold: LogFold, period: PeriodInput, workers: int = 1) -> tuple[str, dict[str, str]]:
+    """The SHA-256 of the period's canonical results and of each subject's (what a seal holds),
+    streamed: `sha256_hex(score_input(...))` and `sha256_hex(subject result)` without the whole period."""
+    head, runs = subject_chunks(fold, period, workers)
+    whole, subjects, first = hashlib.sha256(head), {}, True
+    for listed in runs:
+        for subject, body in listed:
+            whole.update(body if first else b"," + body)
+            subjects[subject] = hashlib.sha256(body).hexdigest()
+            first = False
+    whole.update(b"]}")
+    return whole.hexdigest(), subjects
+
+
+def subject_chunks(
+    fold: LogFold, period: PeriodInput, workers: int = 1, min_subjects: int | None = None, run: int = 2_000
+) -> tuple[bytes, Iterator[list[tuple[str, bytes]]]]:
+    """The period's heading, and its subjects' canonical bytes in order, a run of groups at a time."""
     scheme = scheme_for(fold, period.scheme_hash)
-    yield heading(scheme, period)
     members = members_by_group(period)
     least = PARALLEL_MIN_SUBJECTS if min_subjects is None else min_subjects
     runs = _runs(sorted(members), members, workers if len(period.subjects) >= least else 1, run)
     if len(runs) > 1 and indexed(period) and hasattr(os, "fork"):
-        pieces = _forked(fold, period, runs, workers)
-    else:
-        pieces = (_encoded(scheme, period, None) for _ in (0,))
-    first = True
-    for piece in pieces:
-        if piece:
-            yield (b"" if first else b",") + piece
-            first = False
-    yield b"]}"
+        return heading(scheme, period), _forked(fold, period, runs, workers)
+    return heading(scheme, period), (_encoded(scheme, period, None) for _ in (0,))
 
 
 PARALLEL_MIN_SUBJECTS = 20_000  # below this, forking costs more than it saves
@@ -119,7 +140,9 @@ def _runs(groups: list[str], members: dict[str, list[str]], workers: int, run: i
     return runs
 
 
-def _forked(fold: LogFold, period: PeriodInput, runs: list[list[str]], workers: int) -> Iterator[bytes]:
+def _forked(
+    fold: LogFold, period: PeriodInput, runs: list[list[str]], workers: int
+) -> Iterator[list[tuple[str, bytes]]]:
     import multiprocessing
 
     _SHARED.update(fold=fold, period=period)  # inherited by the forked workers, never pickled
@@ -130,18 +153,14 @@ def _forked(fold: LogFold, period: PeriodInput, runs: list[list[str]], workers: 
         _SHARED.clear()
 
 
-def _score_run(groups: list[str]) -> bytes:
+def _score_run(groups: list[str]) -> list[tuple[str, bytes]]:
     fold, period = _SHARED["fold"], _SHARED["period"]
     return _encoded(scheme_for(fold, period.scheme_hash), period, set(groups))
 
 
-def _encoded(scheme: Scheme, period: PeriodInput, groups: set[str] | None) -> bytes:
+def _encoded(scheme: Scheme, period: PeriodInput, groups: set[str] | None) -> list[tuple[str, bytes]]:
     with collector_paused():
-        return b",".join(_body(subjects) for _, subjects in iter_parts(scheme, period, groups) if subjects)
-
-
-def _body(subjects: Sequence[SubjectResult], cards: Cards | None = None) -> bytes:
-    return b",".join(_subject_bytes(s, cards) for s in subjects)
+        return [(s.subject, canonical_bytes(s)) for _, subjects in iter_parts(scheme, period, groups) for s in subjects]
 
 
 def _subject_bytes(result: SubjectResult, cards: Cards | None) -> bytes:

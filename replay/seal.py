@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from domain.canonical import sha256_hex
 from projections.leaves import leaf
 from projections.period_input import LogFold, key_of
 from projections.records import NotificationSource, Record
-from projections.scoring import score_input
+from projections.scoring import result_hashes
 from replay.asof import PeriodNotInLog, fold_log
 from replay.merkle import MerkleAccumulator
 
@@ -41,14 +40,14 @@ def seal_from(fold: LogFold, records: list[Record], period: str, bureau: str, up
     if key not in fold.periods:
         raise PeriodNotInLog(f"period {period} is not in the log at position {upto}")
     folded = fold.periods[key]
-    results = score_input(fold, folded)
+    results_hash, subject_hashes = result_hashes(fold, folded)  # streamed: a province is never held whole
     return {
         "seal_version": SEAL_VERSION,
         "period": period,
         "position": upto,
         "event_count": len(records),
         "scheme_hash": folded.scheme_hash,
-        "results_hash": sha256_hex(results),
-        "subject_hashes": {s.subject: sha256_hex(s) for s in results.subjects},
+        "results_hash": results_hash,
+        "subject_hashes": subject_hashes,
         "merkle_root": merkle_root_hex(records),
     }

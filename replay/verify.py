@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.canonical import sha256_hex
 from projections.leaves import leaf, leaf_digest
 from projections.period_input import LogFold, key_of
 from projections.records import Record
-from projections.scoring import score_input
+from projections.scoring import result_hashes
 from replay.merkle import MerkleAccumulator
 
 
@@ -97,12 +96,11 @@ def _results_findings(prefix: list[Record], seal: dict[str, Any], label: str) ->
     if folded.scheme_hash != seal["scheme_hash"]:
         return [f"{label}: scheme hash {folded.scheme_hash} differs from the sealed {seal['scheme_hash']}"]
     try:
-        results = score_input(fold, folded)
+        results_hash, now = result_hashes(fold, folded)
     except Exception as exc:  # noqa: BLE001 - a damaged log may not score at all; report, do not crash
         return [f"{label}: results cannot be recomputed: {exc}"]
-    if sha256_hex(results) == seal["results_hash"]:
+    if results_hash == seal["results_hash"]:
         return []
-    now = {s.subject: sha256_hex(s) for s in results.subjects}
     sealed = seal.get("subject_hashes", {})
     diverged = sorted(s for s in set(now) | set(sealed) if now.get(s) != sealed.get(s))
     return [f"{label}: results differ from the published ones for subject(s) {', '.join(diverged) or '(order)'}"]

@@ -35,3 +35,14 @@ def test_forked_workers_give_the_same_bytes_in_the_same_order() -> None:
     forked = b"".join(canonical_chunks(fold, period, workers=2, min_subjects=0, run=150))  # runs of two groups
     assert hashlib.sha256(serial).hexdigest() == hashlib.sha256(whole).hexdigest()
     assert forked == whole
+
+
+def test_streamed_seal_hashes_equal_the_hashes_of_the_whole_result() -> None:
+    from domain.canonical import sha256_hex
+    from projections.scoring import result_hashes
+
+    fold, period = folded(300)
+    whole = score_input(fold, period)
+    results_hash, subject_hashes = result_hashes(fold, period)
+    assert results_hash == sha256_hex(whole)
+    assert subject_hashes == {s.subject: sha256_hex(s) for s in whole.subjects}
