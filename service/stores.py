@@ -36,12 +36,10 @@ def sqlite_version_report() -> str:
 
 #: Aggregates are cached and fast-forwarded (newer events, from any process, are read first);
 #: the repository hands out deep copies, so a decision that fails to save never dirties the cache.
-#: Payloads are encoded by orjson where it writes the library's bytes (service/transcoder.py).
 CACHE = {
     "AGGREGATE_CACHE_MAXSIZE": "20000",
     "AGGREGATE_CACHE_FASTFORWARD": "y",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
-    "TRANSCODER_TOPIC": "service.transcoder:OrjsonTranscoder",
 }
 
 

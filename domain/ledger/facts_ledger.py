@@ -140,7 +140,15 @@ class FactLedger(Aggregate):
         return any(f["type"] == "retraction" and f["target"] == target for f in self.facts.values())
 
     def _rater_twice(self, fact: dict[str, Any]) -> list[str]:
-        for earlier in self._live():
-            if all(earlier.get(k) == fact.get(k) for k in ("type", "item", "subject", "rater")):
+        """R3: one live rating per rater, item and subject (a new opinion is a correction)."""
+        key = (fact.get("item"), fact.get("subject"), fact.get("rater"))
+        same = [
+            f["id"]
+            for f in self.facts.values()
+            if f["type"] == "rating" and (f.get("item"), f.get("subject"), f.get("rater")) == key
+        ]
+        if same:  # only then is it worth finding which facts are gone (retracted or corrected)
+            gone = {f.get("target") for f in self.facts.values()} | {f.get("corrects") for f in self.facts.values()}
+            if any(i not in gone for i in same):
                 return [f"{fact['rater']} already rated {fact['subject']} on {fact['item']}: record a correction"]
         return []
