@@ -12,19 +12,17 @@ from typing import Any
 from bench.measure_import import ADMIN, AT, RECORDER
 from bench.stores import Store
 
-CATCH_UP_LIMIT = 100_000  # subjects: above this the views are not caught up from zero (see BENCHMARKS.md)
 DATES = {"2026-Q1": ("2026-04-13", "2026-04-14", "2026-04-15"), "2026": ("2026-12-21", "2026-12-22", "2026-12-23")}
 
 
 def freshness(spec: dict[str, Any]) -> dict[str, Any]:
-    """Catch the views up from zero, then append one fact at a time and wait until the views show it."""
+    """Catch the views up from zero (the background rate), then append one fact at a time and wait until
+    the views show it (read your writes: only the subject's group is scored again)."""
     store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
     service = store.service()
     try:
         ledger, runner = service.ledger, service.runner
         head = ledger.recorder.max_notification_id() or 0
-        if meta["subjects"] > CATCH_UP_LIMIT:
-            return {"events": head, **_bound(service, meta), "record_s": _record_once(ledger, meta)}
         started = time.perf_counter()
         runner.catch_up()
         caught = time.perf_counter() - started
@@ -48,36 +46,6 @@ def freshness(spec: dict[str, Any]) -> dict[str, Any]:
         "visible_max_s": round(max(visible), 4),
         "samples": len(visible),
     }
-
-
-def _bound(service: Any, meta: dict[str, Any]) -> dict[str, Any]:
-    """What one page costs the runner on a huge period: re-score it, encode and hash its results."""
-    from domain.canonical import canonical_bytes, sha256_hex
-    from projections.period_input import LogFold, key_of
-    from projections.records import read_log
-    from projections.scoring import score_input
-
-    fold = LogFold()
-    for batch in read_log(service.ledger.recorder):
-        for record in batch:
-            fold.apply(record)
-    started = time.perf_counter()
-    result = score_input(fold, fold.periods[key_of("default", meta["period"])])
-    scored = time.perf_counter() - started
-    body = canonical_bytes(result)
-    sha256_hex(result)
-    return {
-        "page_rescore_s": round(scored, 3),
-        "page_total_s": round(time.perf_counter() - started, 3),
-        "view_body_mb": round(len(body) / 2**20, 1),
-        "caught_up": False,
-    }
-
-
-def _record_once(ledger: Any, meta: dict[str, Any]) -> float:
-    started = time.perf_counter()
-    ledger.record_facts(meta["period"], [meta["probes"][0]], RECORDER, AT)
-    return round(time.perf_counter() - started, 3)
 
 
 def appeals(spec: dict[str, Any]) -> dict[str, Any]:

@@ -46,13 +46,21 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
             return out
         base["first"] = out["import"]["first"]
         for figure, task in STEPS:
-            if figure in args.only and not (task == "replay_naive" and args.no_naive):
+            naive_skipped = task == "replay_naive" and (args.no_naive or _subjects(files) > NAIVE_LIMIT)
+            if figure in args.only and not naive_skipped:
                 out[task] = child.run({**base, "task": task}, args.timeout)
                 _say(workload, kind, task, out[task])
     finally:
         if not args.keep:
             store.drop()
     return out
+
+
+NAIVE_LIMIT = 20_000  # subjects: the naive replay holds every scorecard at once (14 GB for the province)
+
+
+def _subjects(files: dict[str, str]) -> int:
+    return int(_meta(files["meta"]).get("subjects", 0))
 
 
 def _say(workload: str, kind: str, task: str, result: dict[str, Any]) -> None:
@@ -82,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
     parser.add_argument("--http-seconds", type=float, default=0.0, help="load per HTTP level (default 5, quick 2)")
     parser.add_argument("--keep", action="store_true", help="keep the stores and files (for inspection)")
-    parser.add_argument("--no-naive", action="store_true", help="skip the naive replay (minutes on the province)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive replay (skipped > 20,000 subjects)")
     args = parser.parse_args(argv)
     args.only = set(args.only.split(","))
     workloads = args.workloads.split(",") if args.workloads else WORKLOADS[:2] if args.quick else WORKLOADS
