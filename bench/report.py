@@ -31,22 +31,10 @@ def show(results: dict[str, Any]) -> None:
         title=f"scoreledger benchmarks ({machine['cpus']} cores, Python {machine['python']}, "
         f"load {machine['load_before'][0]:.1f})"
     )
-    for column in ("figure", "workload", "store", "value", "floor", "ratio", "target", "met?", "peak MB", "note"):
+    for column in COLUMNS:
         table.add_column(column, overflow="fold")
     for row in results["figures"]:
-        met = {True: "[green]yes", False: "[red]no", None: ""}[row["met"]]
-        table.add_row(
-            row["figure"],
-            row["workload"],
-            row["store"],
-            f"{_fmt(row['value'])} {row['unit']}".strip(),
-            _fmt(row["floor"]),
-            _fmt(row["ratio"]),
-            row["target"],
-            met,
-            _mb(row["peak_mb"]),
-            row["note"],
-        )
+        table.add_row(*_cells(row, "[green]yes", "[red]no"))
     console = Console(width=200)
     console.print(table)
     console.print(growth(results))
@@ -70,37 +58,40 @@ def growth(results: dict[str, Any]) -> Table:
     return table
 
 
+COLUMNS = ("figure", "workload", "store", "value", "floor", "ratio", "target", "met?", "peak MB", "note")
+
+
+def _cells(row: dict[str, Any], yes: str, no: str) -> list[str]:
+    return [
+        row["figure"],
+        row["workload"],
+        row["store"],
+        f"{_fmt(row['value'])} {row['unit']}".strip(),
+        _fmt(row["floor"]),
+        _fmt(row["ratio"]),
+        row["target"],
+        {True: yes, False: no, None: ""}[row["met"]],
+        _mb(row["peak_mb"]),
+        row["note"],
+    ]
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The figures as a Markdown table (for BENCHMARKS.md)."""
-    lines = [
-        "| figure | workload | store | value | floor | ratio | target | met? | peak MB | note |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in results["figures"]:
-        met = {True: "yes", False: "**no**", None: ""}[row["met"]]
-        value = f"{_fmt(row['value'])} {row['unit']}".strip()
-        cells = [
-            row["figure"],
-            row["workload"],
-            row["store"],
-            value,
-            _fmt(row["floor"]),
-            _fmt(row["ratio"]),
-            row["target"],
-            met,
-            _mb(row["peak_mb"]),
-            row["note"],
-        ]
-        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
+        lines.append("| " + " | ".join(str(c).replace("|", "/") for c in _cells(row, "yes", "**no**")) + " |")
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m bench.report [results.json] [--markdown] [--write]
     import json
     import sys
+    from pathlib import Path
 
-    loaded = json.loads(open(sys.argv[1] if len(sys.argv) > 1 else "bench/results.json").read())  # noqa: SIM115
+    path = Path(next((a for a in sys.argv[1:] if not a.startswith("--")), "bench/results.json"))
+    loaded = json.loads(path.read_text())
     loaded["figures"] = figures(loaded)
     if "--write" in sys.argv:  # refresh the figures stored in the results file
-        open(sys.argv[1], "w").write(json.dumps(loaded, indent=1, ensure_ascii=False, default=str) + "\n")  # noqa: SIM115
+        path.write_text(json.dumps(loaded, indent=1, ensure_ascii=False, default=str) + "\n")
     print(markdown(loaded)) if "--markdown" in sys.argv else show(loaded)

@@ -5,14 +5,36 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import orjson
+import pytest
+
 from domain.canonical import canonical_bytes
+from domain.errors import FactsInvalid
 from domain.facts import Subject
 from projections.period_input import key_of
+from projections.scoring import what_if_groups
 from replay.asof import result_as_of
+from replay.compare import compare, proposed_facts, what_if
 from service.bootstrap import Service
 from tests.integration.helpers import AT, ZJG
 
 KEY = key_of("default", "2026-Q1")
+
+
+def open_quarter(service: Service, departments: int, groups: int) -> None:
+    """ZJG 2026-Q1 with departments d1..dN spread over groups g0..g(groups-1) by number."""
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % groups}")
+                for i in range(1, departments + 1)]
+    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+
+
+def late_arrivals(service: Service, subject: str, count: int) -> str:
+    """ZJG 二.1: late arrivals recorded for a department; returns the fact's id."""
+    return str(service.ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": subject,
+                                                        "count": count}], "人事教育科", AT)["facts"][0])
 
 
 def parts(service: Service) -> dict[str, int]:
@@ -40,25 +62,22 @@ def assert_views_equal_replay(service: Service) -> None:
 
 def test_each_event_rewrites_only_its_groups_and_the_views_always_equal_a_replay(service: Service) -> None:
     ledger = service.ledger
-    ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
-    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group="ab"[i % 2]) for i in range(1, 7)]
-    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+    open_quarter(service, 6, 2)  # d1, d3, d5 in g1; d2, d4, d6 in g0
     assert_views_equal_replay(service)
-    assert set(parts(service)) == {"a", "b"}
+    assert set(parts(service)) == {"g0", "g1"}
 
     before, subjects_before = parts(service), rows(service)
     late = ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": "d1", "count": 4}],
                                "人事教育科", AT)
     assert_views_equal_replay(service)
     after = parts(service)
-    assert after["b"] > before["b"] and after["a"] == before["a"]  # d1 is in group b (1 % 2): a was not rewritten
+    assert after["g1"] > before["g1"] and after["g0"] == before["g0"]  # d1 is in g1: g0 was not rewritten
     changed = {s for s, p in rows(service).items() if p != subjects_before[s]}
     assert "d1" in changed and changed <= {"d1", "d3", "d5"}  # d1's row, and those whose rank moved with it
 
     ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": "d2"}], "咨询指导科", AT)
     assert_views_equal_replay(service)
-    assert parts(service)["a"] > after["a"] and parts(service)["b"] == after["b"]
+    assert parts(service)["g0"] > after["g0"] and parts(service)["g1"] == after["g1"]
 
     # B4: rank awards go to the period's joint stream, one rank per item; each touches its subject's group
     ledger.record_facts("2026-Q1", [{"type": "bonus", "item": "b.4", "subject": "d3", "rank": "1"},
@@ -70,12 +89,12 @@ def test_each_event_rewrites_only_its_groups_and_the_views_always_equal_a_replay
     ledger.record_facts("2026-Q1", [{"type": "retraction", "target": late["facts"][0],
                                      "reason": "复核: 考勤记录有误"}], "人事教育科", AT)
     assert_views_equal_replay(service)
-    assert parts(service)["a"] == before["a"] and parts(service)["b"] > before["b"]
+    assert parts(service)["g0"] == before["g0"] and parts(service)["g1"] > before["g1"]
 
     # a subject registered late joins its group's ranking; a new group appears
-    ledger.register_subjects("2026-Q1", [Subject(id="d7", name="科室7", kind="department", group="c")], "admin", AT)
+    ledger.register_subjects("2026-Q1", [Subject(id="d7", name="科室7", kind="department", group="g2")], "admin", AT)
     assert_views_equal_replay(service)
-    assert set(parts(service)) == {"a", "b", "c"}
+    assert set(parts(service)) == {"g0", "g1", "g2"}
 
     # an event that changes no result (closing) rewrites no group
     before = parts(service)
@@ -84,20 +103,15 @@ def test_each_event_rewrites_only_its_groups_and_the_views_always_equal_a_replay
     assert parts(service) == before
 
     body = service.views.results(KEY)[1]  # type: ignore[index]
-    totals = {s["subject"]: Decimal(s["total"]) for s in __import__("orjson").loads(body)["subjects"]}
+    totals = {s["subject"]: Decimal(s["total"]) for s in orjson.loads(body)["subjects"]}
     assert totals["d1"] == totals["d5"]  # the retracted late arrivals no longer count against d1
     assert totals["d2"] == totals["d1"] - Decimal(2)  # ZJG 3.6 smoking in a non-smoking area: 2 points (三.6)
 
 
 def test_a_rebuild_from_zero_writes_the_same_parts(service: Service) -> None:
-    ledger = service.ledger
-    ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
-    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % 3}") for i in range(1, 10)]
-    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
+    open_quarter(service, 9, 3)
     for i in range(1, 10):
-        ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": f"d{i}", "count": i}],
-                            "人事教育科", AT)
+        late_arrivals(service, f"d{i}", i)
         service.runner.catch_up()  # page by page, as when keeping up
     incremental = service.views.results(KEY)
     service.views.reset()
@@ -107,18 +121,8 @@ def test_a_rebuild_from_zero_writes_the_same_parts(service: Service) -> None:
 
 
 def test_a_what_if_on_the_kept_scorecards_gives_the_whole_period_comparison(service: Service) -> None:
-    from projections.scoring import what_if_groups
-    from replay.compare import compare, proposed_facts, what_if
-
-    ledger = service.ledger
-    ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
-    subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % 2}") for i in range(1, 7)]
-    ledger.register_subjects("2026-Q1", subjects, "admin", AT)
-    recorded = []
-    for i in range(1, 7):
-        recorded += ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "2.1", "subject": f"d{i}",
-                                                     "count": i}], "人事教育科", AT)["facts"]
+    open_quarter(service, 6, 2)
+    recorded = [late_arrivals(service, f"d{i}", i) for i in range(1, 7)]
     service.runner.catch_up()
     proposals = [
         [{"id": "proposed:0", "type": "retraction", "target": recorded[2], "reason": "复核", "recorded_by": "复核组"}],
@@ -131,11 +135,7 @@ def test_a_what_if_on_the_kept_scorecards_gives_the_whole_period_comparison(serv
         warm = compare(*what_if_groups(fold, period, typed, service.runner.cards))
         cold = compare(*what_if_groups(fold, period, typed))
         assert whole["changes"] and warm == whole and cold == whole
-    assert service.views.results(KEY)[1] == canonical_bytes(result_as_of(ledger.recorder, "2026-Q1"))  # type: ignore[index]
-    import pytest
-
-    from domain.errors import FactsInvalid
-
+    assert service.views.results(KEY)[1] == canonical_bytes(result_as_of(service.ledger.recorder, "2026-Q1"))  # type: ignore[index]
     nobody = proposed_facts([{"id": "proposed:0", "type": "deduction", "item": "3.6", "subject": "d99",
                               "recorded_by": "复核组"}], "2026-Q1")
     with pytest.raises(FactsInvalid, match="problem"):
