@@ -229,8 +229,10 @@ class Ledger(LedgerBase):
                 ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
-        earlier = [self._typed(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
-        subjects = [Subject.model_validate(s) for s in period.subjects.values()]
+        stored = [(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
+        earlier = [self._typed(ledger, f) for ledger, f in stored]
+        named = _subjects_named([*facts, *(f for _, f in stored)])  # a province registers 200,000 subjects
+        subjects = [Subject.model_validate(period.subjects[s]) for s in sorted(named) if s in period.subjects]
         scheme = self.scheme(period.scheme, period.scheme_version)
         try:
             check_facts(scheme, subjects, earlier + typed, period.code)
@@ -241,6 +243,16 @@ class Ledger(LedgerBase):
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
+
+
+def _subjects_named(facts: list[dict[str, Any]]) -> set[str]:
+    """The subjects facts name (their subject and parties): the ones their checks look up."""
+    named = {f["subject"] for f in facts if isinstance(f.get("subject"), str)}
+    for fact in facts:
+        parties = fact.get("parties")
+        if isinstance(parties, list):
+            named |= {p["subject"] for p in parties if isinstance(p, dict) and isinstance(p.get("subject"), str)}
+    return named
 
 
 def _renumber(problem: Problem, offset: int) -> Problem:

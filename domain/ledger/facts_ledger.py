@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import FactsInvalid, Problem
+from domain.ledger.copying import SharedContents
 from domain.ledger.ids import joint_id, ledger_id
 
 _FACT_EVENTS = {
@@ -27,8 +28,10 @@ _FACT_EVENTS = {
 }
 
 
-class FactLedger(Aggregate):
+class FactLedger(SharedContents, Aggregate):
     """A stream of facts: one subject's in a period, or (subject None) the period's joint facts."""
+
+    copied = ("facts",)  # never changed once applied: copies share the contents (domain/ledger/copying.py)
 
     TOPIC = "scoreledger:FactLedger"
 
@@ -82,16 +85,6 @@ class FactLedger(Aggregate):
     def __init__(self, period: str, bureau: str, subject: str | None, actor: str, at: str) -> None:
         self.period, self.bureau, self.subject = period, bureau, subject
         self.facts: dict[str, dict[str, Any]] = {}
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> FactLedger:
-        """The repository's cache hands out deep copies, so a decision that fails to save never dirties
-        it. A fact is never changed once applied, so a copy shares the fact dicts and copies only the
-        containers that change: O(facts) pointers, not O(facts) dicts copied field by field."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.facts = dict(self.facts)
-        clone.__dict__["_pending_events"] = list(self.__dict__["_pending_events"])
-        return clone
 
     def record(self, fact: dict[str, Any], actor: str, at: str, appeal: str | None = None) -> None:
         """Append one fact after the checks this stream can make on its own."""

@@ -8,6 +8,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain.errors import ScoreledgerError
+from domain.ledger.copying import SharedContents
 from domain.ledger.ids import period_id
 
 
@@ -15,8 +16,10 @@ class PeriodStateError(ScoreledgerError):
     """Raised when a period is not in a state that allows the action (closed, published...)."""
 
 
-class Period(Aggregate):
+class Period(SharedContents, Aggregate):
     """A scoring period of one bureau, bound to the exact scheme in force."""
+
+    copied = ("subjects", "seals")  # never changed once applied: copies share the contents (domain/ledger/copying.py)
 
     TOPIC = "scoreledger:Period"
 
