@@ -56,7 +56,11 @@ def score_parts(
 
 
 def iter_parts(
-    scheme: Scheme, period: PeriodInput, groups: set[str] | None = None, cards: Cards | None = None
+    scheme: Scheme,
+    period: PeriodInput,
+    groups: set[str] | None = None,
+    cards: Cards | None = None,
+    keep: bool = True,
 ) -> Iterator[tuple[str, list[SubjectResult]]]:
     """Some groups' results one group at a time, in group order (a whole period never held at once);
     with `cards`, subjects whose facts did not change keep their scorecards (projections/cards)."""
@@ -68,7 +72,7 @@ def iter_parts(
     for n, group in enumerate(wanted):
         try:
             if cards is None:
-                scored = part(scheme, period, {group}, members[group])
+                scored = part(scheme, period, {group}, members[group], keep=keep)
             else:
                 scored = [slim_subject(s, card=False) for s in cards.group(scheme, period, members[group])]
         except FactsInvalid:  # the whole period raises with every problem numbered as ever (or scores, if it fits)
@@ -103,9 +107,16 @@ def heading(scheme: Scheme, period: PeriodInput) -> bytes:
 
 
 def part(
-    scheme: Scheme, period: PeriodInput, groups: set[str], members: Sequence[str], extra: Sequence[dict[str, Any]] = ()
+    scheme: Scheme,
+    period: PeriodInput,
+    groups: set[str],
+    members: Sequence[str],
+    extra: Sequence[dict[str, Any]] = (),
+    keep: bool = True,
 ) -> list[SubjectResult]:
-    """The results of the groups' subjects, from the facts concerning them (and proposed ones)."""
+    """The results of the groups' subjects, from the facts concerning them (and proposed ones);
+    results to be kept share their field-name sets (projections/slim), results encoded and dropped
+    do not bother."""
     ids = dict.fromkeys(i for subject in members for i in period.by_subject.get(subject, ()))
     facts = [period.facts[i] for i in ids] + [{**f, "period": period.code} for f in extra]
     named = set(members)
@@ -114,7 +125,7 @@ def part(
             named |= named_subjects(period.facts, fact) & period.subjects.keys()
     subjects = [Subject.model_validate(period.subjects[s]) for s in sorted(named)]
     result = score_period(scheme, subjects, [_FACT.validate_python(f) for f in facts], period.code)
-    return [slim_subject(s) for s in result.subjects if s.group in groups]
+    return [slim_subject(s) if keep else s for s in result.subjects if s.group in groups]
 
 
 def members_by_group(period: PeriodInput) -> dict[str, list[str]]:

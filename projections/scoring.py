@@ -160,7 +160,8 @@ def _score_run(groups: list[str]) -> list[tuple[str, bytes]]:
 
 def _encoded(scheme: Scheme, period: PeriodInput, groups: set[str] | None) -> list[tuple[str, bytes]]:
     with collector_paused():
-        return [(s.subject, canonical_bytes(s)) for _, subjects in iter_parts(scheme, period, groups) for s in subjects]
+        scored = iter_parts(scheme, period, groups, keep=False)  # encoded and dropped, a group at a time
+        return [(s.subject, canonical_bytes(s)) for _, subjects in scored for s in subjects]
 
 
 def _subject_bytes(result: SubjectResult, cards: Cards | None) -> bytes:
