@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +35,11 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
     workers = int(spec.get("workers") or os.cpu_count() or 1)
     ledger = _ledger(store)
     position = ledger.recorder.max_notification_id() or 0
-    digest, size, grades, subjects = hashlib.sha256(), 0, Counter(), 0
+    digest, size, subjects = hashlib.sha256(), 0, 0
     started = time.perf_counter()
     for piece in canonical_as_of(ledger.recorder, meta["period"], position, workers=workers):
         digest.update(piece)
         size += len(piece)
-        grades.update(g.decode() for g in GRADE.findall(piece))
         subjects += piece.count(b'"subject":')
     seconds = time.perf_counter() - started
     ledger.close()
@@ -52,13 +49,10 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
         "rate": round(position / seconds),
         "workers": workers,
         "subjects": subjects,
-        "grades": dict(grades.most_common()),
         "bytes": size,
         "results_sha256": digest.hexdigest(),
     }
 
-
-GRADE = re.compile(rb'"grade":("[^"]*")')  # one per graded subject result (V5: no grade, no key)
 
 
 def floor(spec: dict[str, Any]) -> dict[str, Any]:
