@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.canonical import canonical_bytes
 from domain.errors import ScoreledgerError
@@ -94,18 +94,31 @@ def canonical_chunks(
     yield b"]}"
 
 
-def result_hashes(fold: LogFold, period: PeriodInput, workers: int = 1) -> tuple[str, dict[str, str]]:
-    """The SHA-256 of the period's canonical results and of each subject's (what a seal holds),
-    streamed: `sha256_hex(score_input(...))` and `sha256_hex(subject result)` without the whole period."""
+def result_hashes(fold: LogFold, period: PeriodInput, workers: int = 1) -> Hashes:
+    """The SHA-256 of the period's canonical results, of each subject's and of each group's (the
+    group's subject results joined by commas), streamed: `sha256_hex(score_input(...))` and
+    `sha256_hex(subject result)` without ever holding the whole period."""
     head, runs = subject_chunks(fold, period, workers)
-    whole, subjects, first = hashlib.sha256(head), {}, True
+    whole, subjects, groups, first = hashlib.sha256(head), {}, {}, True
+    registered = period.subjects
     for listed in runs:
         for subject, body in listed:
             whole.update(body if first else b"," + body)
             subjects[subject] = hashlib.sha256(body).hexdigest()
+            group = registered[subject].get("group", "all")
+            if group in groups:
+                groups[group].update(b"," + body)
+            else:
+                groups[group] = hashlib.sha256(body)
             first = False
     whole.update(b"]}")
-    return whole.hexdigest(), subjects
+    return Hashes(whole.hexdigest(), subjects, {g: h.hexdigest() for g, h in groups.items()})
+
+
+class Hashes(NamedTuple):
+    results: str
+    subjects: dict[str, str]
+    groups: dict[str, str]
 
 
 def subject_chunks(

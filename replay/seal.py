@@ -17,6 +17,11 @@ from replay.asof import PeriodNotInLog, fold_log
 from replay.merkle import MerkleAccumulator
 
 SEAL_VERSION = 1
+#: A seal names a hash per subject up to this many subjects (verification then names the subjects
+#: whose results changed), a hash per group beyond (it names the groups): 200,000 subject hashes
+#: would make the Published event 16 MB, more than one event should carry (PostgreSQL's pipelined
+#: insert of it stalled in the province benchmark).
+SUBJECT_HASHES_MAX = 10_000
 
 
 def merkle_root_hex(records: Iterable[Record]) -> str:
@@ -40,14 +45,19 @@ def seal_from(fold: LogFold, records: list[Record], period: str, bureau: str, up
     if key not in fold.periods:
         raise PeriodNotInLog(f"period {period} is not in the log at position {upto}")
     folded = fold.periods[key]
-    results_hash, subject_hashes = result_hashes(fold, folded)  # streamed: a province is never held whole
+    hashes = result_hashes(fold, folded)  # streamed: a province is never held whole
+    located = (
+        {"subject_hashes": hashes.subjects}
+        if len(hashes.subjects) <= SUBJECT_HASHES_MAX
+        else {"group_hashes": hashes.groups}
+    )
     return {
         "seal_version": SEAL_VERSION,
         "period": period,
         "position": upto,
         "event_count": len(records),
         "scheme_hash": folded.scheme_hash,
-        "results_hash": results_hash,
-        "subject_hashes": subject_hashes,
+        "results_hash": hashes.results,
+        **located,
         "merkle_root": merkle_root_hex(records),
     }

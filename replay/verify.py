@@ -96,14 +96,20 @@ def _results_findings(prefix: list[Record], seal: dict[str, Any], label: str) ->
     if folded.scheme_hash != seal["scheme_hash"]:
         return [f"{label}: scheme hash {folded.scheme_hash} differs from the sealed {seal['scheme_hash']}"]
     try:
-        results_hash, now = result_hashes(fold, folded)
+        hashes = result_hashes(fold, folded)
     except Exception as exc:  # noqa: BLE001 - a damaged log may not score at all; report, do not crash
         return [f"{label}: results cannot be recomputed: {exc}"]
-    if results_hash == seal["results_hash"]:
+    if hashes.results == seal["results_hash"]:
         return []
-    sealed = seal.get("subject_hashes", {})
-    diverged = sorted(s for s in set(now) | set(sealed) if now.get(s) != sealed.get(s))
+    if "group_hashes" in seal:
+        diverged = _diverged(hashes.groups, seal["group_hashes"])
+        return [f"{label}: results differ from the published ones in group(s) {', '.join(diverged) or '(order)'}"]
+    diverged = _diverged(hashes.subjects, seal.get("subject_hashes", {}))
     return [f"{label}: results differ from the published ones for subject(s) {', '.join(diverged) or '(order)'}"]
+
+
+def _diverged(now: dict[str, str], sealed: dict[str, str]) -> list[str]:
+    return sorted(k for k in set(now) | set(sealed) if now.get(k) != sealed.get(k))
 
 
 def _fold(records: Sequence[Record], report: Report | None) -> tuple[LogFold, dict[str, list[dict[str, Any]]]]:

@@ -43,6 +43,9 @@ def test_streamed_seal_hashes_equal_the_hashes_of_the_whole_result() -> None:
 
     fold, period = folded(300)
     whole = score_input(fold, period)
-    results_hash, subject_hashes = result_hashes(fold, period)
-    assert results_hash == sha256_hex(whole)
-    assert subject_hashes == {s.subject: sha256_hex(s) for s in whole.subjects}
+    hashes = result_hashes(fold, period)
+    assert hashes.results == sha256_hex(whole)
+    assert hashes.subjects == {s.subject: sha256_hex(s) for s in whole.subjects}
+    for group in {s.group for s in whole.subjects}:  # a group's hash: its subjects' bytes joined by commas
+        body = b",".join(canonical_bytes(s) for s in whole.subjects if s.group == group)
+        assert hashes.groups[group] == hashlib.sha256(body).hexdigest()
