@@ -100,7 +100,8 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             f"≥ {REPLAY_SHARE:.0%} of floor",
             None if ratio is None else ratio >= REPLAY_SHARE,
             rep.get("peak_mb"),
-            f"{rep['seconds']} s; naive {nai.get('rate', '?')} ev/s",
+            f"{rep['seconds']} s, {rep.get('workers', 1)} workers; "
+            + (f"naive {nai['rate']} ev/s" if "rate" in nai else "naive not run (holds the whole period)"),
         )
         if w == "province":
             yield _row(
