@@ -129,10 +129,15 @@ def part(
 
 
 def members_by_group(period: PeriodInput) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for subject_id, subject in period.subjects.items():
-        out.setdefault(subject.get("group", "all"), []).append(subject_id)
-    return out
+    """Each group's subjects in registration order (kept on the period: subjects are only ever added,
+    so a count that matches says the kept lists are complete). Callers only read them."""
+    kept = period.members
+    if kept is None or sum(map(len, kept.values())) != len(period.subjects):
+        kept = {}
+        for subject_id, subject in period.subjects.items():
+            kept.setdefault(subject.get("group", "all"), []).append(subject_id)
+        period.members = kept
+    return kept
 
 
 def groups_of(period: PeriodInput, facts: Iterable[dict[str, Any]]) -> set[str]:

@@ -51,6 +51,7 @@ class PeriodInput:
     seals: list[dict[str, Any]] = field(default_factory=list)
     published_on: str | None = None
     version: int = 0
+    members: dict[str, list[str]] | None = None  # group -> subjects, kept by projections.groups.members_by_group
     stale: set[str] = field(default_factory=set)  # groups whose results the events since the last write changed
     stale_all: bool = True  # every group (and the period's heading) must be scored again
 
@@ -126,8 +127,11 @@ class LogFold:
             period.bindings.append((record.position, state["scheme_version"], state["scheme_hash"]))
             period.stale_all = True
         elif topic == "scoreledger:Period.SubjectRegistered":
-            period.subjects[state["subject"]["id"]] = state["subject"]
-            period.mark({state["subject"]["id"]})
+            subject = state["subject"]
+            period.subjects[subject["id"]] = subject
+            if period.members is not None:
+                period.members.setdefault(subject.get("group", "all"), []).append(subject["id"])
+            period.mark({subject["id"]})
         elif topic == "scoreledger:Period.Closed":
             period.closed_at = record.position
         elif topic == "scoreledger:Period.Published":
