@@ -44,8 +44,34 @@ def verify_records(
         return report
     for seal in seals.get(key, []):
         report.checked_seals += 1
+        damaged = seal_damage(seal)
+        if damaged is not None:  # an edited seal is reported, never trusted or crashed on
+            report.findings.append(f"seal published at position {seal.get('published_at')}: unreadable ({damaged})")
+            continue
         report.findings += seal_findings(records, seal)
     return report
+
+
+_SEAL_FIELDS = {
+    "period": str,
+    "position": int,
+    "event_count": int,
+    "scheme_hash": str,
+    "results_hash": str,
+    "merkle_root": str,
+}
+
+
+def seal_damage(seal: dict[str, Any]) -> str | None:
+    """What makes a stored seal unusable (a field missing or of the wrong type), or None."""
+    for name, kind in _SEAL_FIELDS.items():
+        value = seal.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"{name} is {'missing' if name not in seal else f'a {type(value).__name__}'}"
+    for name in ("subject_hashes", "group_hashes"):
+        if name in seal and not isinstance(seal[name], dict):
+            return f"{name} is a {type(seal[name]).__name__}"
+    return None
 
 
 def witness_findings(records: Sequence[Record], witness: Sequence[tuple[int, str]]) -> list[str]:

@@ -12,6 +12,7 @@ import os
 import random
 from datetime import date
 
+import orjson
 import pytest
 
 from projections.records import Record, decode
@@ -102,3 +103,25 @@ def test_every_generated_tampering_is_detected_and_located(sealed: tuple[list[Re
     assert detected == located == RUNS
 
 
+
+
+@pytest.mark.parametrize("damage", ["missing", "retyped"])
+def test_an_edited_seal_is_reported_unreadable_not_crashed_on(
+    sealed: tuple[list[Record], list[tuple[int, str]]], damage: str
+) -> None:
+    """Found by the 2,000-run version: a byte edit that renamed the seal's "period" key crashed the verifier."""
+    records, witness = sealed
+    index = next(i for i, r in enumerate(records) if r.topic == "scoreledger:Period.Published")
+    state = dict(records[index].state)
+    seal = dict(state["seal"])
+    if damage == "missing":
+        seal["perioe"] = seal.pop("period")
+    else:
+        seal["event_count"] = str(seal["event_count"])
+    raw = orjson.dumps({**state, "seal": seal})
+    tampered = [*records[:index], replace(records[index], raw=raw, state=decode(raw)), *records[index + 1:]]
+    report = verify_records(tampered, witness, "2026-Q1")
+    position = records[index].position
+    assert f"position {position}: event altered" in "\n".join(report.findings)
+    expected = "period is missing" if damage == "missing" else "event_count is a str"
+    assert any(f.startswith(f"seal published at position {position}: unreadable ({expected})") for f in report.findings)
