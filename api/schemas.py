@@ -24,7 +24,7 @@ from domain.facts import (
     VetoDecision,
 )
 from domain.ledger.token import ROLES
-from domain.scheme.base import Code
+from domain.scheme.base import WHOLE_MAX, Code
 
 SERVER_FIELDS = {"id", "period", "recorded_by"}
 
@@ -80,7 +80,7 @@ class FactsBatch(StrictIn):
 class PeriodCreate(StrictIn):
     code: PeriodCode
     scheme: Code
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=WHOLE_MAX)
 
 
 class SubjectsCreate(StrictIn):
@@ -92,7 +92,7 @@ class PublishIn(StrictIn):
 
 
 class BindSchemeIn(StrictIn):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=WHOLE_MAX)
     reason: str = Field(min_length=1, max_length=2000)
 
 

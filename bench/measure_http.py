@@ -175,6 +175,25 @@ async def _load(base: str, clients: int, seconds: float, tag: str, batch: int = 
 
 
 LEVELS = ((1, 1), (8, 1), (32, 1), (8, 20))  # (clients, facts per request)
+Level = tuple[int, int]
+
+
+def _levels(
+    factory: str, env: dict[str, str], pairs: list[Level], seconds: float, tag: str, set_up: bool = False
+) -> dict[Level, dict[str, Any]]:
+    """Start a server, load it at each level in turn, stop it."""
+    process, base = _start(factory, env)
+    runs = {}
+    try:
+        if set_up:
+            _set_up(base)
+        for n, batch in pairs:
+            runs[n, batch] = asyncio.run(_load(base, n, seconds, tag, batch))
+            print(f"{tag}, {n} clients x {batch}: {runs[n, batch]}", file=sys.stderr)
+    finally:
+        process.terminate()
+        process.wait(30)
+    return runs
 
 
 def measure(levels: tuple[Any, ...] = LEVELS, seconds: float = 5.0) -> dict[str, Any]:
@@ -184,25 +203,8 @@ def measure(levels: tuple[Any, ...] = LEVELS, seconds: float = 5.0) -> dict[str,
     out: dict[str, Any] = {"levels": {}}
     with tempfile.TemporaryDirectory() as tmp:
         env = _prepare_service(Path(tmp) / "data")
-        service, base = _start("api.app:create_app", env)
-        try:
-            _set_up(base)
-            service_runs = {}
-            for n, batch in pairs:
-                service_runs[n, batch] = asyncio.run(_load(base, n, seconds, "svc", batch))
-                print(f"service, {n} clients x {batch}: {service_runs[n, batch]}", file=sys.stderr)
-        finally:
-            service.terminate()
-            service.wait(30)
-    floor, floor_base = _start("bench.floor_app:create_app", {})
-    try:
-        floor_runs = {}
-        for n, batch in pairs:
-            floor_runs[n, batch] = asyncio.run(_load(floor_base, n, seconds, "floor", batch))
-            print(f"floor, {n} clients x {batch}: {floor_runs[n, batch]}", file=sys.stderr)
-    finally:
-        floor.terminate()
-        floor.wait(30)
+        service_runs = _levels("api.app:create_app", env, pairs, seconds, "service", set_up=True)
+    floor_runs = _levels("bench.floor_app:create_app", {}, pairs, seconds, "floor")
     for level in pairs:
         served, floored = service_runs[level], floor_runs[level]
         ratio = served["events_per_s"] / floored["events_per_s"] if floored["events_per_s"] else 0

@@ -6,11 +6,13 @@ correction names the fact it corrects (``corrects``), a retraction names its tar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
+from domain.errors import FactsInvalid, Problem
 from domain.scheme.base import Code, NonNegative, Points, Strict, Text
 
 FactId = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -137,3 +139,22 @@ Fact = Annotated[
     Deduction | Bonus | Rating | VetoDecision | AffirmationDecision | ConditionMet | Exemption | Retraction,
     Field(discriminator="type"),
 ]
+
+
+_FACTS: TypeAdapter[Fact] = TypeAdapter(Fact)
+
+
+def typed_facts(facts: Sequence[dict[str, Any]], what: str = "the facts") -> list[Fact]:
+    """Facts as typed facts; every malformed one is reported at once (`facts[i].field`), nothing typed half."""
+    typed, problems = [], []
+    for index, fact in enumerate(facts):
+        try:
+            typed.append(_FACTS.validate_python(fact))
+        except ValidationError as exc:
+            problems += [
+                Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
+                for e in exc.errors(include_url=False)
+            ]
+    if problems:
+        raise FactsInvalid(f"{len(problems)} problem(s) in {what}", problems)
+    return typed

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
-from domain.errors import FactsInvalid, Problem
-from domain.facts import Fact, Subject
+from domain.facts import Fact, Subject, typed_facts
 from domain.numbers import canonical_str
 from domain.scoring import NodeResult, PeriodResult, score_period
 from projections.period_input import LogFold
@@ -60,16 +59,7 @@ def what_if(fold: LogFold, key: str, proposed: Sequence[dict[str, Any]]) -> tupl
 
 def proposed_facts(proposed: Sequence[dict[str, Any]], period: str) -> list[Any]:
     """Proposed facts as facts; every malformed one is reported, as recording would."""
-    facts, problems = [], []
-    for index, fact in enumerate(proposed):
-        try:
-            facts.append(_FACT.validate_python({**fact, "period": period}))
-        except ValidationError as exc:
-            problems += [Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
-                         for e in exc.errors(include_url=False)]
-    if problems:
-        raise FactsInvalid(f"{len(problems)} problem(s) in the proposed facts", problems)
-    return facts
+    return typed_facts([{**fact, "period": period} for fact in proposed], "the proposed facts")
 
 
 def _get(result: PeriodResult, subject: str) -> Any:

@@ -16,11 +16,11 @@ from itertools import chain, islice
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from domain.canonical import plain, sha256_hex
 from domain.errors import FactsInvalid, Problem
-from domain.facts import Fact, Subject
+from domain.facts import Fact, Subject, typed_facts
 from domain.ledger.command import CommandRecord
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import command_id, joint_id, ledger_id
@@ -94,7 +94,7 @@ class Importer:
                 prepared = Ledger.prepare_facts(self.code, chunk, self.actor)
                 routes = [route(f) for f in prepared]
                 started = time.perf_counter()
-                typed = _typed(prepared)
+                typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
                 touched = sorted(set(routes))
 
@@ -208,21 +208,6 @@ class Importer:
         if found is None:
             return self._stream(name)
         return found, [_FACT.validate_python(f) for f in found.facts.values()]
-
-
-def _typed(prepared: list[dict[str, Any]]) -> list[Any]:
-    typed, problems = [], []
-    for index, fact in enumerate(prepared):
-        try:
-            typed.append(_FACT.validate_python(fact))
-        except ValidationError as exc:
-            problems += [
-                Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
-                for e in exc.errors(include_url=False)
-            ]
-    if problems:
-        raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
-    return typed
 
 
 def _renumber(problem: Problem, offset: int) -> Problem:

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from domain.errors import FactsInvalid, Problem
-from domain.facts import Fact, Subject
+from domain.facts import Fact, Subject, typed_facts
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import joint_id, ledger_id, period_id, scheme_book_id
 from domain.ledger.period import Period, PeriodStateError
@@ -218,17 +218,7 @@ class Ledger(LedgerBase):
         return found
 
     def _check(self, period: Period, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]) -> None:
-        typed, problems = [], []
-        for index, fact in enumerate(facts):
-            try:
-                typed.append(_FACT.validate_python(fact))
-            except ValidationError as exc:
-                problems += [
-                    Problem(f"facts[{index}]." + ".".join(map(str, e["loc"])), e["msg"])
-                    for e in exc.errors(include_url=False)
-                ]
-        if problems:
-            raise FactsInvalid(f"{len(problems)} problem(s) in the facts", problems)
+        typed = typed_facts(facts)
         stored = [(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
         earlier = [self._typed(ledger, f) for ledger, f in stored]
         named = _subjects_named([*facts, *(f for _, f in stored)])  # a province registers 200,000 subjects

@@ -28,7 +28,9 @@ NonNegative = Annotated[Decimal, BeforeValidator(_exact_number), Field(ge=0, all
 Fraction = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=1, allow_inf_nan=False, strict=False)]
 
 #: A whole number (a version, a count, days): an integer in the file, never text or a float.
-Whole = Annotated[int, BeforeValidator(_exact_number), Field(strict=True)]
+#: Whole numbers are bounded so that every one fits the canonical encoding (orjson: 64-bit).
+WHOLE_MAX = 2**31 - 1
+Whole = Annotated[int, Field(strict=True, le=WHOLE_MAX), BeforeValidator(_exact_number)]
 
 #: Codes and keys are strings; quote codes such as "010" in YAML.
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]

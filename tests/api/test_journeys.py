@@ -76,6 +76,18 @@ def test_strict_bodies_refuse_a_boolean_for_a_number_and_malformed_json(client: 
     problem(client.post("/periods/2026-Q3/facts", content=b"x" * (MAX_BODY + 1), headers=auth("recorder")), 413)
 
 
+def test_a_version_beyond_any_encodable_number_is_refused_not_crashed_on(client: TestClient, service: Service) -> None:
+    """Found by schemathesis: version 2**64 reached the canonical encoder (64-bit) and answered 500."""
+    set_up(client)
+    before = end(service)
+    for path, body in (("/periods/2026-Q3/scheme", {"reason": "修订", "version": 2**64}),
+                       ("/periods", {"code": "2026-Q4", "scheme": "ZJG", "version": 2**64})):
+        assert "version" in str(problem(client.post(path, json=body, headers=auth("admin")), 422))
+    scheme = (ROOT / "schemes" / "zjg.yaml").read_text().replace("version: 1", "version: 18446744073709551616", 1)
+    problem(client.post("/schemes", content=scheme.encode(), headers={**auth("admin"), **YAML}), 422)
+    assert end(service) == before  # nothing appended
+
+
 def test_a_rating_of_92_5_is_kept_exactly(client: TestClient) -> None:
     set_up(client)
     rating = {"type": "rating", "item": "rating", "subject": "s001", "role": "principal", "rater": "principal-1",
