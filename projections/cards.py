@@ -25,7 +25,7 @@ from domain.facts import Fact, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import NodeResult, SubjectResult
 from domain.scoring.engine import Scored, ranked, score_subjects
-from projections.fact_index import named_subjects
+from projections.fact_index import named_subjects, working_set
 from projections.period_input import PeriodInput
 from projections.slim import slim_card
 
@@ -100,21 +100,13 @@ class Cards:
     ) -> dict[str, Scored]:
         """Score some subjects from the facts concerning them (with the subjects those facts name),
         and typed facts `extra` if given (a what-if)."""
-        ids = dict.fromkeys(i for subject in subjects for i in period.by_subject.get(subject, ()))
-        facts = [period.facts[i] for i in ids] + [f.model_dump(mode="json", exclude_none=True) for f in extra]
-        named = set(subjects)
-        for fact in facts:
-            if fact.get("parties") or fact.get("target") or fact.get("corrects") or fact.get("subject") not in named:
-                named |= named_subjects(period.facts, fact) & period.subjects.keys()
-        listed = [Subject.model_validate(period.subjects[s]) for s in sorted(named)]
+        stored, named = working_set(period, subjects, [f.model_dump(mode="json", exclude_none=True) for f in extra])
+        listed = [Subject.model_validate(period.subjects[s]) for s in named]
         key, typed = period.code + "\0" + period.bureau, self.typed
         if len(typed) > self.size * 10:
             typed.clear()
-        facts_typed = [
-            typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f))
-            for f in facts[: len(facts) - len(extra)]
-        ] + list(extra)
-        return score_subjects(scheme, listed, facts_typed, period.code, only=set(subjects))
+        kept = [typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f)) for f in stored]
+        return score_subjects(scheme, listed, [*kept, *extra], period.code, only=set(subjects))
 
 
 def _signature(scheme: Scheme, period: PeriodInput, subject: str) -> Signature:

@@ -7,6 +7,7 @@ of the facts that name it, so a group's facts always include the facts theirs de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 Fact = dict[str, Any]
@@ -23,6 +24,20 @@ def named_subjects(facts: dict[str, Fact], fact: Fact) -> set[str]:
     if earlier is not None and earlier is not fact:
         out |= named_subjects(facts, earlier)
     return out
+
+
+def working_set(period: Any, subjects: Iterable[str], extra: Iterable[Fact] = ()) -> tuple[list[Fact], list[str]]:
+    """What scoring some subjects needs (period: a PeriodInput): the counted facts concerning them, and
+    every registered subject those facts (and the proposed `extra` ones) name, the subjects included,
+    sorted. Checking a joint fact needs all of its parties."""
+    wanted = list(subjects)
+    ids = dict.fromkeys(i for subject in wanted for i in period.by_subject.get(subject, ()))
+    facts = [period.facts[i] for i in ids]
+    named = set(wanted)
+    for fact in (*facts, *extra):
+        if fact.get("parties") or fact.get("target") or fact.get("corrects") or fact.get("subject") not in named:
+            named |= named_subjects(period.facts, fact) & period.subjects.keys()
+    return facts, sorted(named)
 
 
 def index_fact(period: Any, fact: Fact) -> set[str]:

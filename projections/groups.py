@@ -22,7 +22,7 @@ from domain.facts import Fact, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import PeriodResult, SubjectResult, score_period
 from projections.cards import Cards
-from projections.fact_index import named_subjects
+from projections.fact_index import named_subjects, working_set
 from projections.period_input import PeriodInput
 from projections.slim import slim_subject
 
@@ -117,14 +117,10 @@ def part(
     """The results of the groups' subjects, from the facts concerning them (and proposed ones);
     results to be kept share their field-name sets (projections/slim), results encoded and dropped
     do not bother."""
-    ids = dict.fromkeys(i for subject in members for i in period.by_subject.get(subject, ()))
-    facts = [period.facts[i] for i in ids] + [{**f, "period": period.code} for f in extra]
-    named = set(members)
-    for fact in facts:
-        if fact.get("parties") or fact.get("target") or fact.get("corrects") or fact.get("subject") not in named:
-            named |= named_subjects(period.facts, fact) & period.subjects.keys()
-    subjects = [Subject.model_validate(period.subjects[s]) for s in sorted(named)]
-    result = score_period(scheme, subjects, [_FACT.validate_python(f) for f in facts], period.code)
+    proposed = [{**f, "period": period.code} for f in extra]
+    stored, named = working_set(period, members, proposed)
+    subjects = [Subject.model_validate(period.subjects[s]) for s in named]
+    result = score_period(scheme, subjects, [_FACT.validate_python(f) for f in stored + proposed], period.code)
     return [slim_subject(s) if keep else s for s in result.subjects if s.group in groups]
 
 
