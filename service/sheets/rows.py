@@ -149,9 +149,7 @@ class _Row:
         subject = self._subject(item)
         if subject is not None:
             fact["subject"] = subject
-        count = self.get("count", as_count)
-        if count is not None:
-            fact["count"] = count
+        fact["count"] = self.get("count", as_count) or 1
         self._choices(item, fact)
         self._amount(item, fact)
         for key in ("situation", "matter"):
