@@ -61,3 +61,11 @@ def _describe(rule: YearRule) -> str:
         f"not {rule.not_grade}" if rule.not_grade else "",
     ]
     return f"{when} → {', '.join(t for t in then if t)} (G6)"
+
+
+def year_of_quarters(scheme: Scheme, quarters: Sequence[PeriodResult]) -> list[YearSubjectResult]:
+    """G6 over quarters scored one by one (a ledger's periods): each subject scored in all of them."""
+    if scheme.year is None:
+        raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
+    everywhere = set.intersection(*({s.subject for s in q.subjects} for q in quarters)) if quarters else set()
+    return [_year_of(scheme.year, subject, list(quarters)) for subject in sorted(everywhere)]
