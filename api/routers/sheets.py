@@ -1,87 +1,94 @@
-"""Spreadsheets: import facts from an uploaded .xlsx or CSV (preview, then confirm), and the
-recording template of an office."""
+"""Spreadsheets: import facts from an uploaded .xlsx or CSV (preview, then confirm), an office's
+recording template, and results exported as workbooks."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
-from api.deps import ClockDep, IdempotencyKey, ServiceDep, at, in_flight, require
-from api.policy import check_recording
-from api.problems import Forbidden
+from api.deps import ClockDep, CurrentActor, IdempotencyKey, ServiceDep, at, in_flight
 from api.routers.common import json_response
-from domain.scheme.model import Scheme
-from service.bootstrap import Service
-from service.errors import NotFound
-from service.sheets.importing import SheetImporter, Upload, uploader_vocabulary
-from service.sheets.template import recording_template
-from service.sheets.texts import period_name
-from service.tokens import Actor
+from service.sheets import documents
+from service.sheets.importing import Upload
 
-router = APIRouter(prefix="/periods/{code}", tags=["spreadsheets"])
-Recorder = Annotated[Actor, Depends(require("admin", "recorder", "rater"))]
-Office = Annotated[Actor, Depends(require("admin", "recorder"))]
+router = APIRouter(tags=["spreadsheets"])
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
+YearPath = Annotated[str, Path(pattern=r"^\d{4}$", examples=["2026"])]
+SubjectPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=64)]
 SheetFile = Annotated[UploadFile, File(description=".xlsx, .xls or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030).")]
 Encoding = Annotated[str | None, Form(description="A CSV file's encoding when not detected: utf-8 or gbk.",
                                       max_length=20)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _importer(service: Service, code: str, actor: Actor, clock: ClockDep) -> SheetImporter:
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
-        check_recording(actor, scheme, prepared, known)
-
-    return SheetImporter(service.ledger, code, actor, at(clock), authorize, today=clock().date())
+WORKBOOK = {200: {"content": {XLSX: {}}, "description": "An .xlsx workbook."}}
 
 
 def _upload(file: UploadFile, encoding: str | None) -> Upload:
     return Upload(file.filename or "upload", file.file.read(), encoding)
 
 
-@router.post("/imports/preview", operation_id="preview_import")
+@router.post("/periods/{code}/imports/preview", operation_id="preview_import")
 def preview_import(
-    code: PeriodPath, file: SheetFile, service: ServiceDep, actor: Recorder, clock: ClockDep,
+    code: PeriodPath, file: SheetFile, service: ServiceDep, actor: CurrentActor, clock: ClockDep,
     encoding: Encoding = None,
 ) -> Response:
     """Read a spreadsheet of facts and check it as recording would; every problem at once, nothing appended."""
-    return json_response(_importer(service, code, actor, clock).preview(_upload(file, encoding)))
+    importer = documents.importer(service, actor, code, at(clock), clock().date())
+    return json_response(importer.preview(_upload(file, encoding)))
 
 
-@router.post("/imports", status_code=201, operation_id="import_facts")
+@router.post("/periods/{code}/imports", status_code=201, operation_id="import_facts")
 def import_facts(
-    code: PeriodPath, file: SheetFile, service: ServiceDep, actor: Recorder, clock: ClockDep,
+    code: PeriodPath, file: SheetFile, service: ServiceDep, actor: CurrentActor, clock: ClockDep,
     encoding: Encoding = None,
     sha256: Annotated[str | None, Form(description="The file's SHA-256 from its preview: refused if it changed.",
                                        pattern=r"^[0-9a-fA-F]{64}$")] = None,
     key: IdempotencyKey = None,
 ) -> Response:
     """Record every fact of a spreadsheet in one transaction, or none; the recorder is the uploader."""
+    importer = documents.importer(service, actor, code, at(clock), clock().date())
     with in_flight(key):
-        result = _importer(service, code, actor, clock).confirm(_upload(file, encoding), sha256, key)
+        result = importer.confirm(_upload(file, encoding), sha256, key)
     service.runner.wait_for(result["position"])
     return json_response(result, 201)
 
 
-@router.get("/template", operation_id="get_template", response_class=Response,
-            responses={200: {"content": {XLSX: {}}, "description": "The office's recording template (.xlsx)."}})
+@router.get("/periods/{code}/template", operation_id="get_template", response_class=Response, responses=WORKBOOK)
 def template(
-    code: PeriodPath, service: ServiceDep, actor: Office,
+    code: PeriodPath, service: ServiceDep, actor: CurrentActor,
     office: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] = None,
 ) -> Response:
     """The recording template of an office for the period: its items, drop-down lists, instructions."""
-    chosen = office or (actor.scope[0] if actor.role == "recorder" and actor.scope else None)
-    if actor.role == "recorder" and chosen not in actor.scope:
-        raise Forbidden(f"office {chosen} is not among this recorder's offices ({', '.join(actor.scope)})")
-    scoped = Actor(actor.principal, "recorder", (chosen,)) if chosen else actor
-    vocabulary = uploader_vocabulary(service.ledger, code, scoped)
-    if chosen is not None and chosen not in vocabulary.scheme.offices:
-        raise NotFound(f"the scheme has no office {chosen}")
-    body = recording_template(vocabulary, code, chosen)
-    name = f"{period_name(code)}{vocabulary.scheme.offices.get(chosen or '', '')}考核记录表.xlsx"
-    return xlsx_response(body, name)
+    return xlsx_response(*documents.template(service, actor, code, office))
+
+
+@router.get("/periods/{code}/exports/rankings", operation_id="export_rankings", response_class=Response,
+            responses=WORKBOOK)
+def export_rankings(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """The period's rankings as a workbook: a sheet per group with sections, total, grade, eligibility."""
+    return xlsx_response(*documents.rankings(service, actor, code))
+
+
+@router.get("/periods/{code}/exports/scorecards/{subject}", operation_id="export_scorecard",
+            response_class=Response, responses=WORKBOOK)
+def export_scorecard(code: PeriodPath, subject: SubjectPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """A subject's scorecard with its explanation as a workbook."""
+    return xlsx_response(*documents.scorecard(service, actor, code, subject))
+
+
+@router.get("/periods/{code}/exports/appeals", operation_id="export_appeals", response_class=Response,
+            responses=WORKBOOK)
+def export_appeals(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """The appeal register (申诉登记表) of the period as a workbook."""
+    return xlsx_response(*documents.appeal_register(service, actor, code))
+
+
+@router.get("/years/{year}/exports/summary", operation_id="export_year", response_class=Response,
+            responses=WORKBOOK)
+def export_year(year: YearPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """A year's summary from its quarters (G6) as a workbook."""
+    return xlsx_response(*documents.year_summary(service, actor, year))
 
 
 def xlsx_response(body: bytes, filename: str) -> Response:

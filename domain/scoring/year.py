@@ -28,7 +28,10 @@ def score_year(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact
 
 
 def _year_of(rules: YearGrading, subject: str, quarters: list[PeriodResult]) -> YearSubjectResult:
-    grades = {q.period: q.subject(subject).grade for q in quarters}
+    return _graded(rules, subject, {q.period: q.subject(subject).grade for q in quarters})
+
+
+def _graded(rules: YearGrading, subject: str, grades: dict[str, str | None]) -> YearSubjectResult:
     grade, flags, ruled_out, reasons = rules.default, [], [], [f"default {rules.default}"]
     for index, rule in enumerate(rules.rules):
         if not _holds(rule, list(grades.values())):
@@ -63,9 +66,10 @@ def _describe(rule: YearRule) -> str:
     return f"{when} → {', '.join(t for t in then if t)} (G6)"
 
 
-def year_of_quarters(scheme: Scheme, quarters: Sequence[PeriodResult]) -> list[YearSubjectResult]:
-    """G6 over quarters scored one by one (a ledger's periods): each subject scored in all of them."""
+def year_of_quarters(scheme: Scheme, quarters: dict[str, dict[str, str | None]]) -> list[YearSubjectResult]:
+    """G6 over quarters scored one by one (a ledger's periods: quarter -> subject -> grade); each
+    subject graded in every one of them gets its year grade."""
     if scheme.year is None:
         raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
-    everywhere = set.intersection(*({s.subject for s in q.subjects} for q in quarters)) if quarters else set()
-    return [_year_of(scheme.year, subject, list(quarters)) for subject in sorted(everywhere)]
+    everywhere = set.intersection(*(set(q) for q in quarters.values())) if quarters else set()
+    return [_graded(scheme.year, s, {p: q[s] for p, q in quarters.items()}) for s in sorted(everywhere)]

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.errors import FactsInvalid, InvalidInput, Problem, ScoreledgerError
-from service.commands import Authorize, Ledger
+from domain.errors import FactsInvalid, InvalidInput, Problem
+from service.commands import Ledger
+from service.errors import Forbidden
+from service.policy import check_recording
 from service.sheets.cells import clean
 from service.sheets.columns import find_header, letter
 from service.sheets.reading import FileUnreadable, read_sheets
@@ -129,14 +131,16 @@ def _whole_file_problems(parsed: ParsedFile, first_sheet: str) -> None:
 
 @dataclass
 class SheetImporter:
-    """Preview and confirm for one uploader and one period, with the API's authorization."""
+    """Preview and confirm for one uploader and one period, authorized as every recording is (service.policy)."""
 
     ledger: Ledger
     code: str
     actor: Actor
     at: str
-    authorize: Authorize | None = None
     today: date | None = None
+
+    def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
+        check_recording(self.actor, scheme, prepared, known)
 
     def parse(self, upload: Upload, progress: Progress | None = None) -> ParsedFile:
         vocabulary = uploader_vocabulary(self.ledger, self.code, self.actor)
@@ -176,7 +180,7 @@ def located(parsed: ParsedFile) -> Iterator[None]:
     except InvalidInput as exc:
         problems = [_locate(parsed, p.path, p.message) for p in exc.problems]
         raise SheetInvalid(text("sheets.refused", count=len(problems)), [_problem(p) for p in problems]) from None
-    except ScoreledgerError as exc:
+    except Forbidden as exc:
         if not str(exc).startswith("facts["):
             raise
         where, _, reason = str(exc).partition(": ")

@@ -219,6 +219,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(roles("admin", "recorder"), "the caller's own office's template", Q2),
         Case(only("admin", "recorder"), "督查科's template", Q2, query={"office": "inspection"}),
     ],
+    ("GET", "/periods/{code}/exports/rankings"): [Case(STAFF)],
+    ("GET", "/periods/{code}/exports/scorecards/{subject}"): [
+        Case(STAFF | only("subject"), "s001's scorecard", {"subject": "s001"}),
+        Case(STAFF | only("subject:s002"), "s002's scorecard", {"subject": "s002"}),
+    ],
+    ("GET", "/periods/{code}/exports/appeals"): [Case(APPEAL_READERS)],
+    ("GET", "/years/{year}/exports/summary"): [Case(STAFF, params={"year": "2026"})],
     ("GET", "/periods/{code}/scorecards/{subject}"): [
         Case(STAFF | only("subject"), "s001's scorecard", {"subject": "s001"}),
         Case(STAFF | only("subject:s002"), "s002's scorecard", {"subject": "s002"}),
