@@ -6,12 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
 
 from api.deps import ClockDep, CurrentActor, IdempotencyKey, ServiceDep, at, in_flight
 from api.routers.common import json_response
 from service.sheets import documents
 from service.sheets.importing import Upload
+from service.sheets.pdf import publication_html, publication_pdf
+from service.sheets.publication import Contact
 
 router = APIRouter(tags=["spreadsheets"])
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
@@ -20,6 +23,8 @@ SubjectPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=64)]
 SheetFile = Annotated[UploadFile, File(description=".xlsx, .xls or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030).")]
 Encoding = Annotated[str | None, Form(description="A CSV file's encoding when not detected: utf-8 or gbk.",
                                       max_length=20)]
+ContactOffice = Annotated[str | None, Query(description="The office that receives appeals (P2).", max_length=40)]
+ContactPhone = Annotated[str | None, Query(description="Its telephone.", max_length=40, pattern=r"^[0-9()+\- ]+$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WORKBOOK = {200: {"content": {XLSX: {}}, "description": "An .xlsx workbook."}}
 
@@ -95,3 +100,29 @@ def xlsx_response(body: bytes, filename: str) -> Response:
     """An .xlsx download under a Chinese file name (RFC 6266 filename*)."""
     disposition = f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+@router.get("/periods/{code}/publication", operation_id="get_publication", response_class=HTMLResponse)
+def publication_page(
+    code: PeriodPath, request: Request, service: ServiceDep, actor: CurrentActor, office: ContactOffice = None,
+    phone: ContactPhone = None,
+) -> HTMLResponse:
+    """The 公示 of a published period as a print-ready page (A4), with its proof and QR code."""
+    found = documents.publication(service, actor, code, str(request.base_url), _contact(office, phone))
+    return HTMLResponse(publication_html(found, f"{request.url.path}.pdf"))
+
+
+@router.get("/periods/{code}/publication.pdf", operation_id="get_publication_pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "The 公示 as a PDF."}})
+def publication_pdf_file(
+    code: PeriodPath, request: Request, service: ServiceDep, actor: CurrentActor, office: ContactOffice = None,
+    phone: ContactPhone = None,
+) -> Response:
+    """The 公示 of a published period as a PDF (Chinese fonts embedded)."""
+    found = documents.publication(service, actor, code, str(request.base_url), _contact(office, phone))
+    disposition = f"inline; filename=\"publication.pdf\"; filename*=UTF-8''{quote(found.title + '.pdf')}"
+    return Response(publication_pdf(found), media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+def _contact(office: str | None, phone: str | None) -> Contact:
+    return Contact(office=office or Contact().office, phone=phone)

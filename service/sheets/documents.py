@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.ledger.period import PeriodStateError
 from domain.scheme.model import Scheme
 from domain.scheme.periods import period_parts
 from domain.scoring.year import year_of_quarters
@@ -15,6 +16,7 @@ from service.errors import Forbidden, NotFound
 from service.policy import AUDITORS, STAFF, require
 from service.sheets import exports
 from service.sheets.importing import SheetImporter, uploader_vocabulary
+from service.sheets.publication import Contact, Notice, notice
 from service.sheets.template import recording_template
 from service.sheets.texts import period_name
 from service.tokens import Actor
@@ -86,3 +88,16 @@ def year_summary(service: Service, actor: Actor, year: str) -> Download:
         {g.subject: g.model_dump(mode="json") for g in year_of_quarters(scheme, graded)} if scheme.year else {}
     )
     return exports.year_workbook(scheme, year, quarters, grades), f"{year}年度考核结果汇总.xlsx"
+
+
+def publication(service: Service, actor: Actor, code: str, base_url: str, contact: Contact = Contact()) -> Notice:  # noqa: B008
+    """The 公示 of a published period: everyone signed in reads it (subjects included), sealed as published."""
+    require(actor, *STAFF, "subject")
+    period = queries.folded_period(service, code)
+    if not period.seals or period.published_on is None:
+        raise PeriodStateError(f"period {code} is not published: there is no 公示 yet")
+    seal = period.seals[-1]
+    data = queries.results(service, code, str(seal["position"]))
+    url = f"{base_url.rstrip('/')}/periods/{code}/verification?position={seal['position']}"
+    return notice(period_scheme(service, code), data, seal, date.fromisoformat(period.published_on),
+                  service.ledger.calendar, url, contact)
