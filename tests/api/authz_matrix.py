@@ -226,6 +226,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/periods/{code}/exports/appeals"): [Case(APPEAL_READERS)],
     ("GET", "/years/{year}/exports/summary"): [Case(STAFF, params={"year": "2026"})],
+    # the 公示 is posted for everyone: every signed-in role reads it once the period is published
+    ("GET", "/periods/{code}/publication"): [Case(STAFF | roles("subject"))],
+    ("GET", "/periods/{code}/publication.pdf"): [Case(STAFF | roles("subject"))],
     ("GET", "/periods/{code}/scorecards/{subject}"): [
         Case(STAFF | only("subject"), "s001's scorecard", {"subject": "s001"}),
         Case(STAFF | only("subject:s002"), "s002's scorecard", {"subject": "s002"}),
