@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,8 @@ from rich.table import Table
 from domain.errors import InvalidInput
 from service.bootstrap import build
 from service.errors import NotFound
+from service.settings import Settings
+from service.signing import create_key, load_key
 from service.tokens import issue_token, list_tokens, revoke
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,14 +37,13 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
-        from service.settings import Settings
         from service.stores import sqlite_version_report
 
         settings = Settings.from_env()
         if settings.store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
         if demo:
-            settings = settings.model_copy(update={"demo": True})  # the demo's tokens are valid only now
+            settings = settings.model_copy(update={"demo": True, "signing_key": _demo_key(settings)})
             _load_demo(host, port)
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
@@ -96,6 +98,17 @@ def register(app: typer.Typer) -> None:
         finally:
             service.close()
         out.print(f"revoked {found['id']} ({found['principal']}, {found['role']})")
+
+
+def _demo_key(settings: Settings) -> Path:
+    """The demo signs its seals with a demo key kept beside its store (a bureau keeps its own elsewhere)."""
+    if settings.signing_key is not None:
+        return settings.signing_key
+    path = settings.data_dir / "demo-signing.key"
+    if not path.exists():
+        create_key(path, "scoreledger-demo")
+    out.print(f"demo signing key: {path} (public: {load_key(path).public.verifier()})")
+    return path
 
 
 def _load_demo(host: str, port: int) -> None:

@@ -32,6 +32,9 @@ class Settings(BaseModel):
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
+    signing_key: Path | None = Field(
+        None, description="The bureau's seal signing key (scoreledger keys create), kept outside the data directory."
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -31,6 +31,7 @@ from service.settings import Settings
 from service.tokens import issue_token, list_tokens, revoke_token
 from tests.api.authz_matrix import CALLERS, DEFAULT_PARAMS, MATRIX, UNAUTHENTICATED, Case
 from tests.api.conftest import SHANGHAI, Clock
+from tests.signing import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUED = "2026-03-01T00:00:00+08:00"
@@ -165,7 +166,7 @@ def _record(world: World) -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    service = build(Settings(data_dir=tmp_path_factory.mktemp("authz") / "data"))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path_factory.mktemp("authz") / "data"))
     clock = Clock()
     try:
         tokens = _tokens(service)
@@ -229,7 +230,9 @@ def _check(world: World, method: str, path: str) -> tuple[int, list[str]]:
             before = world.end()
             response = _call(world, method, path, case, caller)
             checked += 1
-            if caller in UNAUTHENTICATED:
+            if caller in UNAUTHENTICATED and case.public:
+                wrong = [f"public, but got {response.status_code}"] if response.status_code != 200 else []
+            elif caller in UNAUTHENTICATED:
                 wrong = _refusal_problems(response, 401, world.end() - before)
             elif caller in case.allowed:
                 code = response.status_code

@@ -176,7 +176,7 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
     verified = client.get("/periods/2026-Q3/verification", headers=auth("auditor")).json()
     assert verified["ok"] and verified["checked_seals"] == 1
     bundle = client.get("/periods/2026-Q3/bundle", headers=auth("auditor")).json()
-    assert bundle["format"] == "scoreledger-bundle/1" and bundle["records"]
+    assert bundle["format"] == "scoreledger-bundle/2" and bundle["records"]
 
 
 def test_history_and_the_log_page_through_what_was_recorded(client: TestClient, clock: Clock) -> None:
