@@ -18,6 +18,7 @@ from replay.bundle import make_bundle, read_bundle, verify_bundle, write_bundle
 from replay.compare import compare
 from replay.verify import Report, verify_records
 from service.bootstrap import Service, build
+from service.readonly import build_for_reading
 
 out = Console()
 Period = Annotated[str, typer.Argument(help="Period code, e.g. 2026-Q1.")]
@@ -67,7 +68,7 @@ def register(app: typer.Typer) -> None:
             data = read_bundle(Path(target))
             _report(verify_bundle(data))
             return
-        service = build()
+        service = build_for_reading()
         try:
             service.runner.catch_up()
             _report(
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(period: Period, bundle: Annotated[Path, typer.Argument(help="Where to write the bundle.")]) -> None:
         """Write a period bundle (scheme, events, seals, witness) for offline verification."""
-        service = build()
+        service = build_for_reading()
         try:
             service.runner.catch_up()
             records = _read_all(service, "exporting")
@@ -93,7 +94,7 @@ def register(app: typer.Typer) -> None:
         period: Period, as_of: Annotated[int | None, typer.Option(help="Log position (default: now).")] = None
     ) -> None:
         """A period's results as of a log position, as canonical JSON."""
-        service = build()
+        service = build_for_reading()
         try:
             source, workers = service.ledger.recorder, os.cpu_count() or 1
             pieces = canonical_as_of(source, period, as_of, service.settings.bureau, workers)
@@ -110,7 +111,7 @@ def register(app: typer.Typer) -> None:
         after: Annotated[int | None, typer.Option("--to")] = None,
     ) -> None:
         """Before/after between two log positions: totals, ranks, grades, items and causes."""
-        service = build()
+        service = build_for_reading()
         try:
             source = service.ledger.recorder
             old = result_as_of(source, period, before, service.settings.bureau)

@@ -1,0 +1,75 @@
+"""Operations commands: backup and restore; refusals as one line (Chinese, then English), no traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from domain.errors import InvalidInput, ScoreledgerError
+from service.backup import BackupDoesNotVerify, backup
+from service.ops_texts import line
+from service.readonly import StoreMissing
+from service.restore import RestoreRefused, restore
+from service.settings import Settings
+from service.stores import StoreBusy
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class App(typer.Typer):
+    """The scoreledger command: a ScoreledgerError ends it with one line and exit code 1."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ScoreledgerError as exc:
+            err.print(escape(refusal(exc)))
+            sys.exit(1)
+
+
+def refusal(exc: ScoreledgerError) -> str:
+    """The one line a refused command prints."""
+    if isinstance(exc, StoreBusy):
+        return line("store_busy", what=line("store_busy_writer"))
+    if isinstance(exc, StoreMissing):
+        return line("store_missing", detail=exc)
+    detail = exc.title if isinstance(exc, InvalidInput) else str(exc)
+    return line("refused", detail=" ".join(str(detail).split()))
+
+
+def _findings(findings: list[str]) -> None:
+    for finding in findings:
+        err.print(f"  [red]✗[/] {escape(finding)}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("backup")
+    def backup_cmd(dest: Annotated[Path, typer.Argument(help="A new directory for the backup.")]) -> None:
+        """Back up the store while the service runs (SQLite online backup; PostgreSQL logical export), verified."""
+        try:
+            manifest = backup(Settings.from_env(), dest)
+        except BackupDoesNotVerify as exc:
+            err.print(escape(str(exc)))
+            _findings(exc.findings)
+            raise typer.Exit(1) from None
+        out.print(line("backup_written", dest=dest, position=manifest["position"], events=manifest["event_count"],
+                       periods=len(manifest["periods"]), seals=manifest["seals"]))
+
+    @app.command("restore")
+    def restore_cmd(source: Annotated[Path, typer.Argument(help="A backup directory.")]) -> None:
+        """Restore a backup into the configured, empty store; a backup that does not verify is refused."""
+        try:
+            restored = restore(source, Settings.from_env())
+        except RestoreRefused as exc:
+            err.print(line("restore_refused"))
+            err.print(escape(str(exc)))
+            _findings(exc.findings)
+            raise typer.Exit(1) from None
+        out.print(line("restored", source=source, position=restored.position, events=restored.events,
+                       periods=", ".join(restored.periods) or "-", seals=restored.seals, root=restored.merkle_root))
