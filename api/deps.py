@@ -34,12 +34,16 @@ bearer = HTTPBearer(auto_error=False, description="A token from `scoreledger tok
 
 
 def current_actor(
-    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+    request: Request,
+    service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Actor:
-    """The actor behind the bearer token (401 without a valid one)."""
+    """The actor behind the bearer token (401 without a valid one); its principal goes into the request log."""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return actor_for(service.ledger, credentials.credentials.strip())
+    actor = actor_for(service.ledger, credentials.credentials.strip())
+    request.state.principal = actor.principal
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

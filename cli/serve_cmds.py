@@ -30,14 +30,16 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
+        from api.jsonlog import logging_config
         from service.settings import Settings
         from service.stores import sqlite_version_report
 
-        if Settings.from_env().store == "sqlite":
+        settings = Settings.from_env()
+        if settings.store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
         if demo:
             _load_demo(host, port)
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(), host=host, port=port, log_config=logging_config(settings.log_format))
 
     @tokens.command("create")
     def create(

@@ -31,6 +31,11 @@ class Settings(BaseModel):
     pg_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
+    # operations (docs/deployment.md): logs, readiness, the view keeper
+    log_format: Literal["json", "text"] = "json"
+    ready_max_lag_events: int = Field(1000, ge=0, description="/readyz fails when the views are further behind.")
+    ready_max_lag_seconds: int = Field(30, ge=0, description="/readyz fails when the oldest unseen event is older.")
+    keeper_interval_ms: int = Field(1000, ge=10, le=3_600_000, description="How often the views catch up unasked.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.deps import ServiceDep, require
+from api.metrics import verification_done
 from api.routers.common import folded_period, json_response
 from replay.asof import fold_log
 from replay.bundle import make_bundle
@@ -19,11 +20,12 @@ PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=[
 
 
 @router.get("/verification", operation_id="verify_period")
-def verification(code: PeriodPath, service: ServiceDep, actor: Auditor) -> Response:
+def verification(code: PeriodPath, service: ServiceDep, actor: Auditor, request: Request) -> Response:
     """Replay and check every seal and every stored event: ok, or each finding located."""
     folded_period(service, code)
     _, records = fold_log(service.ledger.recorder)
     report = verify_records(records, service.views.leaves(), code, service.settings.bureau)
+    verification_done(request.app, report.ok)
     return json_response(
         {
             "period": code,
