@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from rich.markup import escape
 
 from domain.errors import InvalidInput, ScoreledgerError
 from service.backup import BackupDoesNotVerify, backup
+from service.notify.run import run_notifier
 from service.ops_texts import line
 from service.readonly import StoreMissing
 from service.restore import RestoreRefused, restore
@@ -73,3 +75,17 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         out.print(line("restored", source=source, position=restored.position, events=restored.events,
                        periods=", ".join(restored.periods) or "-", seals=restored.seals, root=restored.merkle_root))
+
+    @app.command("notify")
+    def notify_cmd(
+        once: Annotated[bool, typer.Option("--once", help="One round, then exit (cron).")] = False,
+        today: Annotated[str | None, typer.Option(help="Evaluate the windows as of this date (YYYY-MM-DD).")] = None,
+    ) -> None:
+        """Send reminders (appeals filed, windows closing in 2 working days, decisions overdue); one per bureau."""
+        import logging.config
+
+        from api.jsonlog import logging_config
+
+        settings = Settings.from_env()
+        logging.config.dictConfig(logging_config(settings.log_format))
+        run_notifier(settings, once, date.fromisoformat(today) if today else None)

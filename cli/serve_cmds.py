@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from service.bootstrap import build
+from service.ops_texts import line
 from service.tokens import issue_token
 
 out = Console()
@@ -65,7 +66,8 @@ def _load_demo(host: str, port: int) -> None:
         loaded = load_demo(service, datetime.now(ZoneInfo("Asia/Shanghai")).isoformat())
     finally:
         service.close()
-    out.print("[green]demo bureau loaded[/]" if loaded else "store not empty: demo not reloaded")
+    key = {"loaded": "demo_loaded", "resumed": "demo_resumed", "present": "demo_present"}.get(loaded.status)
+    out.print(line(key, detail=loaded.summary()) if key else line("store_not_demo"))
     table = Table(title="demo tokens (Authorization: Bearer <token>)")
     for column in ("role", "token", "principal", "scope"):
         table.add_column(column)

@@ -33,3 +33,35 @@ LINES = {
 def line(key: str, **values: object) -> str:
     """One command-line line by key, filled in."""
     return LINES[key].format(**values)
+
+
+#: Reminders (title, body) by kind; the fields come from the reminder's facts and the bureau.
+REMINDERS = {
+    "appeal_filed": (
+        "【申诉提醒】{period} 考核结果收到新的申诉",
+        "被考核单位 {subject} 于 {filed_on} 对 {period} 考核结果提出申诉（申诉编号 {appeal}）。"
+        "请及时受理，并在规定的工作日内作出复核决定。",
+    ),
+    "appeal_window": (
+        "【申诉期提醒】{period} 考核结果申诉期将于 {deadline} 截止",
+        "{period} 考核结果于 {published_on} 公示，申诉期将于 {deadline} 截止（还有 2 个工作日），"
+        "逾期不再受理申诉。",
+    ),
+    "decision_window": (
+        "【复核时限提醒】申诉 {appeal} 须于 {decide_by} 前作出决定",
+        "{subject} 对 {period} 考核结果的申诉（编号 {appeal}）已受理，"
+        "考核工作领导小组须于 {decide_by} 前作出复核决定（还有 2 个工作日）。",
+    ),
+    "decision_overdue": (
+        "【逾期提醒】申诉 {appeal} 的复核决定已逾期",
+        "{subject} 对 {period} 考核结果的申诉（编号 {appeal}）复核期限为 {decide_by}，"
+        "至今尚未作出决定，已经逾期，请尽快处理。",
+    ),
+}
+
+
+def reminder_text(kind: str, bureau: str, facts: dict[str, str]) -> tuple[str, str]:
+    """A reminder's title and body, with the bureau named at the end of the body."""
+    title, body = REMINDERS[kind]
+    values = {"bureau": bureau, **facts}
+    return title.format(**values), body.format(**values) + f"\n（单位：{bureau}；本提醒由 scoreledger 自动发送）"
