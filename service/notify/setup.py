@@ -11,7 +11,7 @@ from service.notify.notifier import Notifier
 from service.notify.store import PostgresNotifyStore, SQLiteNotifyStore
 from service.readonly import ReadOnlyLog
 from service.settings import Settings
-from service.stores import hold
+from service.stores import hold, release
 
 
 def channels(settings: Settings) -> list[Channel]:
@@ -42,6 +42,8 @@ def build_notifier(settings: Settings) -> tuple[Notifier, Any]:
     def close() -> None:
         source.close()
         store.close()
+        if settings.store == "sqlite":
+            release(settings.data_dir / "notify.sqlite")
 
     return notifier, close
 
