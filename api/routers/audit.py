@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.deps import ServiceDep, require
 from api.metrics import verification_done
-from api.routers.common import folded_period, json_response
+from api.routers.common import json_response
 from replay.asof import fold_log
 from replay.bundle import make_bundle
 from replay.verify import verify_records
+from service.queries import folded_period
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods/{code}", tags=["audit"])
