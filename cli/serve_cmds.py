@@ -33,13 +33,15 @@ def register(app: typer.Typer) -> None:
         from api.app import create_app
         from api.jsonlog import logging_config
         from service.settings import Settings
-        from service.stores import sqlite_version_report
+        from service.stores import hold, sqlite_version_report
 
         settings = Settings.from_env()
         if settings.store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
         if demo:
             _load_demo(host, port)
+        if settings.store == "sqlite":  # refused here, in one line, rather than in the server's start-up
+            hold(settings.data_dir / "log.sqlite")
         uvicorn.run(create_app(), host=host, port=port, log_config=logging_config(settings.log_format))
 
     @tokens.command("create")

@@ -33,7 +33,7 @@ def test_a_backup_taken_under_write_load_restores_elsewhere_and_gives_the_same_b
         # Check: the backup runs beside the service while both writers append
         taken = _run("backup", str(backup_dir), data_dir=data_dir)
         assert taken.exit_code == 0, taken.output
-        load.wait_for(len(load.ledger.acknowledged) + 20)
+        load.wait_for(len(load.ledger.acknowledged) + 20)  # the writers went on meanwhile
     assert "1 seal(s) verified" in taken.output and "backup written" in taken.output
     manifest = orjson.loads((backup_dir / "manifest.json").read_bytes())
     assert manifest["verified"] is True and manifest["periods"] == [SEALED, "2026-Q1"]
@@ -55,6 +55,9 @@ def test_a_backup_taken_under_write_load_restores_elsewhere_and_gives_the_same_b
     with sqlite3.connect(f"file:{data_dir / 'log.sqlite'}?mode=ro", uri=True) as conn:
         original = conn.execute("SELECT state FROM stored_events WHERE topic = 'scoreledger:Period.Published'").fetchone()
     assert published == original  # the seal itself, byte for byte
+    with sqlite3.connect(f"file:{data_dir / 'log.sqlite'}?mode=ro", uri=True) as conn:
+        (live_end,) = conn.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
+    assert live_end > manifest["position"]  # the live log went on growing past the copy
 
 
 @pytest.fixture
@@ -143,3 +146,17 @@ def test_a_postgresql_store_is_exported_and_restored_into_postgresql_and_sqlite(
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {other} CASCADE")
+
+
+def test_a_store_that_does_not_verify_is_backed_up_but_the_command_says_what_is_wrong(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    with sqlite3.connect(data_dir / "log.sqlite") as conn:
+        rowid, state = next(r for r in conn.execute("SELECT rowid, state FROM stored_events") if b'"count":4' in r[1])
+        conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (state.replace(b'"count":4', b'"count":1'), rowid))
+    conn.close()
+    taken = _run("backup", str(tmp_path / "b"), data_dir=data_dir)
+    assert taken.exit_code == 1 and f"position {rowid}: event altered" in taken.output
+    assert orjson.loads((tmp_path / "b" / "manifest.json").read_bytes())["verified"] is False
+    refused = _run("restore", str(tmp_path / "b"), data_dir=tmp_path / "target")
+    assert refused.exit_code == 1 and "event altered" in refused.output
