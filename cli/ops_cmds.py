@@ -38,7 +38,7 @@ class App(typer.Typer):
 def refusal(exc: ScoreledgerError) -> str:
     """The one line a refused command prints."""
     if isinstance(exc, StoreBusy):
-        return line("store_busy", what=line("store_busy_writer"))
+        return line("store_busy")
     if isinstance(exc, StoreMissing):
         return line("store_missing", detail=exc)
     detail = exc.title if isinstance(exc, InvalidInput) else str(exc)

@@ -69,7 +69,8 @@ def _load_demo(host: str, port: int) -> None:
     finally:
         service.close()
     key = {"loaded": "demo_loaded", "resumed": "demo_resumed", "present": "demo_present"}.get(loaded.status)
-    out.print(line(key, detail=loaded.summary()) if key else line("store_not_demo"))
+    text = line(key, detail=loaded.summary(), detail_en=loaded.summary("en")) if key else line("store_not_demo")
+    out.print(text, soft_wrap=True)
     table = Table(title="demo tokens (Authorization: Bearer <token>)")
     for column in ("role", "token", "principal", "scope"):
         table.add_column(column)

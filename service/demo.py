@@ -45,9 +45,12 @@ class DemoLoad:
     def __bool__(self) -> bool:
         return self.status in ("loaded", "resumed")
 
-    def summary(self) -> str:
-        return (f"ZJG scheme, period {PERIOD}, {self.subjects} subjects, {self.facts} facts, {self.tokens} demo tokens;"
-                f" {self.appended} events appended")
+    def summary(self, language: str = "zh") -> str:
+        """What was loaded, in words (service/ops_texts.py)."""
+        from service.ops_texts import line
+
+        return line("demo_detail" if language == "zh" else "demo_detail_en", period=PERIOD, subjects=self.subjects,
+                    facts=self.facts, tokens=self.tokens, appended=self.appended)
 
 
 def load_demo(service: Service, at: str) -> DemoLoad:

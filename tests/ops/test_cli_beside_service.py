@@ -49,7 +49,7 @@ def test_commands_that_write_say_in_one_line_what_to_do_never_a_traceback(server
         refused = _command(*args, data_dir=data_dir)
         assert refused.returncode == 1
         assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\\n") == 0
-        assert "存储正被另一个进程" in refused.stderr and "stop the service" in refused.stderr, refused.stderr
+        assert "存储正被另一个进程" in refused.stderr and "stop it before this command" in refused.stderr, refused.stderr
 
 
 def test_a_refused_read_says_so_in_one_line(tmp_path: Path) -> None:

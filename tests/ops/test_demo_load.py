@@ -57,7 +57,8 @@ def test_a_load_killed_midway_is_finished_by_the_next_start_and_equals_a_clean_l
         # Check: the restart resumes the load and says so
         resumed = load_demo(service, "2026-03-02T09:00:00+08:00")
         assert resumed.status == "resumed" and resumed.appended > 0 and resumed.facts > KILLED_AFTER
-        assert f"{resumed.facts} facts" in resumed.summary() and f"{resumed.appended} events appended" in resumed.summary()
+        assert f"{resumed.facts} 条事实" in resumed.summary() and f"追加 {resumed.appended} 个事件" in resumed.summary()
+        assert f"{resumed.appended} events appended" in resumed.summary("en")
         # Check: a third start adds nothing
         again = load_demo(service, "2026-03-03T09:00:00+08:00")
         assert again.status == "present" and not again
