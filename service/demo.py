@@ -12,20 +12,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from domain.facts import Subject
 from domain.ledger.ids import command_id
 from domain.scheme.loader import load_scheme_file
 from service.bootstrap import Service
+from service.ledger import scoped_key
 from service.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-Q1"
-DONE = "demo:loaded"  # the idempotency key of the marker that completes a load
+STARTED, DONE = "demo:started", "demo:loaded"  # the idempotency keys of the markers that open and close a load
 DEMO_TOKENS = {
     "admin": ("demo-admin-token", "局办公室管理员", []),
     "recorder": ("demo-recorder-token", "督查科", ["inspection", "office", "personnel", "guidance"]),
-    "rater": ("demo-rater-token", "局长", ["principal-1"]),
+    "rater": ("demo-rater-token", "局长", ["principal-1=principal"]),
     "auditor": ("demo-auditor-token", "审计员", []),
     "reviewer": ("demo-reviewer-token", "绩效考核工作领导小组", []),
     "subject": ("demo-subject-token", "办公室代表", ["s001"]),
@@ -61,13 +63,14 @@ def load_demo(service: Service, at: str) -> DemoLoad:
     load is complete. A store holding anything else is left alone."""
     ledger = service.ledger
     before = ledger.recorder.max_notification_id() or 0
-    if ledger.maybe(command_id(DONE)) is not None:
+    if ledger.maybe(_marker(DONE)) is not None:
         return DemoLoad("present")
-    if before > 0 and ledger.maybe(command_id("demo:scheme")) is None:
+    if before > 0 and ledger.maybe(_marker(STARTED)) is None:
         return DemoLoad("refused")
-    ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at, key="demo:scheme")
+    ledger.run(_started, key=STARTED, request=[PERIOD], actor="demo", at=at)  # the first save: the load's mark
     for role, (token, principal, scope) in DEMO_TOKENS.items():  # issuing a known token again adds nothing
-        issue_token(ledger, principal, role, scope, "demo", at, token=token)
+        issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
+    ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at, key="demo:scheme")
     ledger.open_period(PERIOD, "ZJG", 1, "demo", at, key="demo:period")
     rows = _rows()
     subjects = [
@@ -80,10 +83,23 @@ def load_demo(service: Service, at: str) -> DemoLoad:
         fact = _renamed({k: v for k, v in row.items() if k not in ("id", "period", "recorded_by")}, renamed)
         result = ledger.record_facts(PERIOD, [fact], row["recorded_by"], at, key=f"demo:fact:{row['id']}")
         renamed[row["id"]] = result["facts"][0]
-    ledger.run(lambda: ([], {"demo": PERIOD}), key=DONE, request=[PERIOD], actor="demo", at=at)
+    ledger.run(_loaded, key=DONE, request=[PERIOD], actor="demo", at=at)
     service.runner.catch_up()
     appended = (ledger.recorder.max_notification_id() or 0) - before
     return DemoLoad("resumed" if before else "loaded", appended, len(DEMO_TOKENS), len(subjects), len(facts))
+
+
+def _started() -> tuple[list[Any], dict[str, Any]]:
+    return [], {"demo": PERIOD, "step": "started"}
+
+
+def _loaded() -> tuple[list[Any], dict[str, Any]]:
+    return [], {"demo": PERIOD, "step": "loaded"}
+
+
+def _marker(key: str) -> UUID:
+    """Where the command record of a marker is stored (keys are scoped to principal and command)."""
+    return command_id(scoped_key("demo", _started if key == STARTED else _loaded, key))
 
 
 def _rows() -> list[dict[str, Any]]:

@@ -31,6 +31,7 @@ class Settings(BaseModel):
     pg_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
+    demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
     # operations (docs/deployment.md): logs, readiness, the view keeper
     log_format: Literal["json", "text"] = "json"
     ready_max_lag_events: int = Field(1000, ge=0, description="/readyz fails when the views are further behind.")

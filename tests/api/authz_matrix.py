@@ -32,8 +32,8 @@ CALLERS: dict[str, tuple[str, list[str]]] = {
     "recorder": ("recorder", OFFICES),  # 督查科 demo token: every office, so every section but ratings
     "recorder:office": ("recorder", ["office"]),  # 办公室: sections 1 and 5
     "recorder:personnel": ("recorder", ["personnel"]),  # 人事教育科: section 2
-    "rater": ("rater", ["principal-1"]),
-    "rater:supervising-1": ("rater", ["supervising-1"]),
+    "rater": ("rater", ["principal-1=principal"]),
+    "rater:supervising-1": ("rater", ["supervising-1=supervising"]),
     "auditor": ("auditor", []),
     "reviewer": ("reviewer", []),
     "subject": ("subject", ["s001"]),
@@ -253,4 +253,6 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/tokens"): [
         Case(only("admin"), body={"principal": "咨询指导科", "role": "recorder", "scope": ["guidance"]})
     ],
+    ("GET", "/tokens"): [Case(only("admin"))],
+    ("POST", "/tokens/{token_id}/revoke"): [Case(only("admin"), params={"token_id": "{spare_token}"})],
 }
