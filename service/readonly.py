@@ -121,7 +121,7 @@ class ReadOnlyLedger:
     recorder: ReadOnlyLog
 
 
-class Stands:
+class ViewsAsTheyAre:
     """The reader's stand-in for the projection runner: the views are the holder's to keep current."""
 
     def __init__(self, views: ReadOnlyViews):
@@ -138,7 +138,7 @@ class Reader:
     settings: Settings
     ledger: ReadOnlyLedger
     views: ReadOnlyViews
-    runner: Stands
+    runner: ViewsAsTheyAre
 
     def close(self) -> None:
         self.ledger.recorder.close()
@@ -149,7 +149,7 @@ def open_reader(settings: Settings) -> Reader:
     """A read-only view of the embedded store under settings.data_dir, pinned to the log's end now."""
     log = ReadOnlyLog(settings.data_dir / "log.sqlite")
     views = ReadOnlyViews(settings.data_dir / "views.sqlite", log.pinned)
-    return Reader(settings, ReadOnlyLedger(log), views, Stands(views))
+    return Reader(settings, ReadOnlyLedger(log), views, ViewsAsTheyAre(views))
 
 
 def build_for_reading(settings: Settings | None = None) -> Service | Reader:

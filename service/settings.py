@@ -38,7 +38,7 @@ class Settings(BaseModel):
     ready_max_lag_seconds: int = Field(30, ge=0, description="/readyz fails when the oldest unseen event is older.")
     keeper_interval_ms: int = Field(1000, ge=10, le=3_600_000, description="How often the views catch up unasked.")
     # reminders (scoreledger notify): this bureau's webhook and e-mail; empty means not configured
-    notify_webhook_url: str = ""
+    notify_webhook_url: str = Field("", pattern=r"^(https?://\S+)?$", description="http(s) only.")
     notify_webhook_format: Literal["generic", "wecom", "dingtalk"] = "generic"
     notify_smtp_host: str = ""
     notify_smtp_port: int = Field(25, ge=1, le=65535)

@@ -160,3 +160,14 @@ def test_a_store_that_does_not_verify_is_backed_up_but_the_command_says_what_is_
     assert orjson.loads((tmp_path / "b" / "manifest.json").read_bytes())["verified"] is False
     refused = _run("restore", str(tmp_path / "b"), data_dir=tmp_path / "target")
     assert refused.exit_code == 1 and "event altered" in refused.output
+
+
+def test_an_sqlite_backup_restores_into_postgresql_with_its_positions(taken: Path, pg_schema: str) -> None:
+    from tests.integration.conftest import PG
+
+    manifest = orjson.loads((taken / "manifest.json").read_bytes())
+    into_pg = Settings(store="postgres", pg_schema=pg_schema, **PG)  # type: ignore[arg-type]
+    restored = restore(taken, into_pg)
+    assert (restored.position, restored.events, restored.merkle_root, restored.seals) == (
+        manifest["position"], manifest["event_count"], manifest["merkle_root"], 1)
+    assert restored.periods == [SEALED]

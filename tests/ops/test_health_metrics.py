@@ -138,3 +138,22 @@ def test_each_request_logs_one_json_line_with_its_id_and_principal_never_the_tok
     assert second["status"] == 401
     for line in lines:
         assert TOKENS["recorder"] not in line and "not-a-real-token" not in line and RECORDER not in line
+
+
+def test_readiness_fails_when_the_store_does_not_answer(client: TestClient, service: Service,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable() -> int:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(service.ledger.recorder, "max_notification_id", unreachable)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503 and answer.json() == {"status": "not ready", "store": "unreachable",
+                                                            "detail": "OSError"}
+    assert client.get("/healthz").status_code == 200  # the process itself is up
+
+
+def test_a_webhook_url_that_is_not_http_is_refused_at_start() -> None:
+    from service.settings import SettingsInvalid
+
+    with pytest.raises(SettingsInvalid, match="SCORELEDGER_NOTIFY_WEBHOOK_URL"):
+        Settings.from_env({"SCORELEDGER_NOTIFY_WEBHOOK_URL": "file:///etc/passwd"})
