@@ -15,6 +15,7 @@ from cli.ops_cmds import App
 from cli.ops_cmds import register as register_ops_commands
 from cli.render import explanation_tree, ranking_table
 from cli.serve_cmds import register as register_serve_commands
+from cli.sheets_cmds import register as register_sheets_commands
 from domain.canonical import canonical_bytes
 from domain.errors import InvalidInput
 from domain.scheme.loader import load_scheme_file
@@ -27,6 +28,7 @@ app.add_typer(schemes, name="schemes")
 register_ledger_commands(app)
 register_serve_commands(app)
 register_ops_commands(app)
+register_sheets_commands(app)
 out = Console()
 err = Console(stderr=True)
 

@@ -55,6 +55,7 @@ class Settings(BaseModel):
         environ = dict(os.environ if environ is None else environ)
         values = {k[len("SCORELEDGER_") :].lower(): v for k, v in environ.items() if k.startswith("SCORELEDGER_")}
         values.pop("venv", None)
+        values.pop("token", None)  # the command line's caller (cli/sheets_cmds.py), not a setting of the service
         try:
             return cls.model_validate(values)
         except ValidationError as exc:

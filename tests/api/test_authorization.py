@@ -198,6 +198,8 @@ def _call(world: World, method: str, path: str, case: Case, caller: str) -> http
         headers["content-type"] = "application/yaml"
         content = (ROOT / "schemes" / "zjg.yaml").read_bytes()
         return world.client.request(method, url, content=content, headers=headers, params=case.query)
+    if case.upload:
+        return world.client.request(method, url, files={"file": case.upload}, headers=headers, params=case.query)
     body = _fill(case.body, world.ids)
     return world.client.request(method, url, json=body, headers=headers, params=case.query)
 
