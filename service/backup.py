@@ -45,6 +45,8 @@ def backup(settings: Settings, dest: Path, now: datetime | None = None) -> dict[
         raise BackupRefused(f"{dest} is not empty: a backup goes into a new directory")
     dest.mkdir(parents=True, exist_ok=True)
     if settings.store == "sqlite":
+        if (settings.data_dir / "notify.sqlite").is_file():  # what the notifier sent: not again after a restore
+            copy_sqlite(settings.data_dir / "notify.sqlite", dest / "notify.sqlite")
         for name in ("views.sqlite", "log.sqlite"):  # views first: the log copy covers every witnessed row
             copy_sqlite(settings.data_dir / name, dest / name)
     else:

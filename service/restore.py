@@ -48,7 +48,9 @@ def _copy_files(source: Path, data_dir: Path) -> None:
     hold(log)  # refused while a service runs on the target
     try:
         _require_empty_sqlite(log)
-        for name in ("log.sqlite", "views.sqlite"):
+        for name in ("log.sqlite", "views.sqlite", "notify.sqlite"):
+            if not (source / name).is_file():
+                continue
             for stale in (data_dir / f"{name}-wal", data_dir / f"{name}-shm", data_dir / name):
                 stale.unlink(missing_ok=True)
             partial = data_dir / f"{name}.restoring"

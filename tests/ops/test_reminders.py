@@ -201,3 +201,17 @@ def test_on_postgresql_one_notifier_per_bureau_sends_from_the_shared_log(pg_sche
         finally:
             close()
     assert sorted(b["id"] for b in receiver.bodies) == [f"appeal-filed:{appeal}", "appeal-window:default/2026-Q1"]
+
+
+def test_a_restored_store_does_not_send_again_what_was_sent_before_the_backup(story: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    from service.backup import backup
+    from service.restore import restore
+
+    settings, receiver, inbox = story
+    _file(settings, "d3", date(2026, 3, 3))
+    assert _round(settings, date(2026, 3, 3)) == 4
+    backup(settings, tmp_path / "backup")
+    elsewhere = settings.model_copy(update={"data_dir": tmp_path / "restored"})
+    restore(tmp_path / "backup", elsewhere)
+    assert _round(elsewhere, date(2026, 3, 3)) == 0
+    assert len(receiver.bodies) == len(inbox.messages) == 2
