@@ -20,6 +20,7 @@ from replay.checkpoint import CheckpointInvalid
 from replay.compare import compare
 from replay.verify import Report, verify_records, witness_findings
 from service.bootstrap import Service, build
+from service.readonly import build_for_reading
 from service.signing import SigningKeyError, create_key, load_key, read_public_keys
 
 PERIOD_CODE = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
@@ -131,7 +132,7 @@ def register(app: typer.Typer) -> None:
         if period is None or not PERIOD_CODE.match(period):
             _fail(f"give a period code such as 2026-Q1 (to verify a bundle file: --bundle PATH), not {period!r}")
             return
-        service = build()
+        service = build_for_reading()
         try:
             service.runner.catch_up()
             keys_used = given or ([service.ledger.signer.public] if service.ledger.signer is not None else [])
@@ -146,7 +147,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def export(period: Period, bundle: Annotated[Path, typer.Argument(help="Where to write the bundle.")]) -> None:
         """Write a period bundle (its own events, the log's leaf hashes, witness) for offline verification."""
-        service = build()
+        service = build_for_reading()
         try:
             service.runner.catch_up()
             fold, records = fold_log(service.ledger.recorder)
@@ -161,7 +162,7 @@ def register(app: typer.Typer) -> None:
         period: Period, as_of: Annotated[int | None, typer.Option(help="Log position (default: now).")] = None
     ) -> None:
         """A period's results as of a log position, as canonical JSON."""
-        service = build()
+        service = build_for_reading()
         try:
             source, workers = service.ledger.recorder, os.cpu_count() or 1
             pieces = canonical_as_of(source, period, as_of, service.settings.bureau, workers)
@@ -178,7 +179,7 @@ def register(app: typer.Typer) -> None:
         after: Annotated[int | None, typer.Option("--to")] = None,
     ) -> None:
         """Before/after between two log positions: totals, ranks, grades, items and causes."""
-        service = build()
+        service = build_for_reading()
         try:
             source = service.ledger.recorder
             old = result_as_of(source, period, before, service.settings.bureau)

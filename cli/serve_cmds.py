@@ -14,6 +14,7 @@ from rich.table import Table
 from domain.errors import InvalidInput
 from service.bootstrap import build
 from service.errors import NotFound
+from service.ops_texts import line
 from service.settings import Settings
 from service.signing import create_key, load_key
 from service.tokens import issue_token, list_tokens, revoke
@@ -37,7 +38,8 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
-        from service.stores import sqlite_version_report
+        from api.jsonlog import logging_config
+        from service.stores import hold, sqlite_version_report
 
         settings = Settings.from_env()
         if settings.store == "sqlite":
@@ -45,7 +47,9 @@ def register(app: typer.Typer) -> None:
         if demo:
             settings = settings.model_copy(update={"demo": True, "signing_key": _demo_key(settings)})
             _load_demo(host, port)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        if settings.store == "sqlite":  # refused here, in one line, rather than in the server's start-up
+            hold(settings.data_dir / "log.sqlite")
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=logging_config(settings.log_format))
 
     @tokens.command("create")
     def create(
@@ -119,7 +123,9 @@ def _load_demo(host: str, port: int) -> None:
         loaded = load_demo(service, datetime.now(SHANGHAI).isoformat())
     finally:
         service.close()
-    out.print("[green]demo bureau loaded[/]" if loaded else "store not empty: demo not reloaded")
+    key = {"loaded": "demo_loaded", "resumed": "demo_resumed", "present": "demo_present"}.get(loaded.status)
+    text = line(key, detail=loaded.summary(), detail_en=loaded.summary("en")) if key else line("store_not_demo")
+    out.print(text, soft_wrap=True)
     table = Table(title="demo tokens (Authorization: Bearer <token>)")
     for column in ("role", "token", "principal", "scope"):
         table.add_column(column)

@@ -41,9 +41,11 @@ class Report:
     findings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # set-aside facts, unreadable events: named, not failures
 
+    sealed: bool = True  # a seal is required for ok (False: a backup check of periods never published)
+
     @property
     def ok(self) -> bool:
-        return not self.findings and bool(self.verified_seals)
+        return not self.findings and (bool(self.verified_seals) or not self.sealed)
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,11 @@ def verify_records(
     keys: Sequence[PublicKey] = (),
     expect_root: str | None = None,
     held: Sequence[str] = (),
+    require_seal: bool = True,
 ) -> Report:
-    """Verify a period against the whole log (the store)."""
-    return verify(Evidence(records, witness), period, bureau, keys, expect_root, held)
+    """Verify a period against the whole log (the store); without `require_seal`, a period that was never
+    published passes on its rows alone (a backup's open periods), but every seal it has must verify."""
+    return verify(Evidence(records, witness), period, bureau, keys, expect_root, held, require_seal)
 
 
 def verify(
@@ -76,9 +80,10 @@ def verify(
     keys: Sequence[PublicKey],
     expect_root: str | None = None,
     held: Sequence[str] = (),
+    require_seal: bool = True,
 ) -> Report:
     records = evidence.records
-    report = Report(period=period, checked_events=len(records))
+    report = Report(period=period, checked_events=len(records), sealed=require_seal)
     report.findings += witness_findings(records, evidence.witness)
     leaves = _leaves(evidence, report)
     fold, seals = _fold(records, report)
@@ -88,7 +93,7 @@ def verify(
         return report
     report.notes += [f"position {p}: fact {e['fact'] or '(no id)'} set aside: {'; '.join(e['problems'])}"
                      for p, e in sorted(fold.periods[key].set_aside.items())]
-    if not keys:
+    if not keys and (require_seal or seals.get(key)):
         report.findings.append("no public key given: a seal is checked against the bureau's key you hold (--key)")
     for seal in seals.get(key, []):
         report.checked_seals += 1
@@ -101,7 +106,7 @@ def verify(
         if not found and keys:
             report.verified_seals.append(_verified(seal, bureau, keys))
     report.findings += _anchors(report, leaves, bureau, keys, expect_root, held)
-    if keys and not report.verified_seals:
+    if keys and not report.verified_seals and (require_seal or seals.get(key)):
         report.findings.append(
             f"no seal of {period} verifies with the given key(s): the period is not published, "
             "or its publication was removed or forged"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import CurrentActor, ServiceDep
+from api.metrics import verification_done
 from api.routers.common import json_response
 from service import audit
 
@@ -17,9 +18,13 @@ Root = Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$", description="A 
 
 
 @router.get("/periods/{code}/verification", operation_id="verify_period")
-def verification(code: PeriodPath, service: ServiceDep, actor: CurrentActor, expect_root: Root = None) -> Response:
+def verification(
+    code: PeriodPath, service: ServiceDep, actor: CurrentActor, request: Request, expect_root: Root = None
+) -> Response:
     """Replay and check every seal (signature, Merkle roots, results) and every stored event: ok, or each finding."""
-    return json_response(audit.verification(service, actor, code, expect_root))
+    report = audit.verification(service, actor, code, expect_root)
+    verification_done(request.app, report["ok"])
+    return json_response(report)
 
 
 @router.get("/periods/{code}/bundle", operation_id="export_bundle")
