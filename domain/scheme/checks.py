@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from domain.scheme.grading import YearGrading
 from domain.scheme.model import Scheme, walk
-from domain.scheme.nodes import Basis, RatingItem, Section
+from domain.scheme.nodes import Basis, DeductionItem, RatingItem, Section
 
 Path = tuple[str | int, ...]
 
@@ -33,6 +33,9 @@ def _node_problems(scheme: Scheme) -> list[tuple[Path, str]]:
                 out.append(((*path, "applies_to"), f"subject kind {kind!r} is not declared"))
         if isinstance(node, Section) and node.basis is Basis.sum and node.max is not None:
             out += _max_mismatches(scheme, node, path)
+        source = node.deduct.in_proportion.item if isinstance(node, DeductionItem) and node.deduct.in_proportion else None
+        if source is not None and source not in scheme.items:
+            out.append(((*path, "deduct", "in_proportion", "item"), f"item {source!r} does not exist"))
         if isinstance(node, RatingItem) and node.cap is not None:
             out.append(((*path, "cap"), "a rating item is bounded by its max; cap does not apply"))
     return out

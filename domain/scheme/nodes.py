@@ -46,9 +46,12 @@ class DeductionItem(ItemBase):
 
     @model_validator(mode="after")
     def _needs_max(self) -> Self:
-        needs = self.deduct.zero_item or (self.deduct.shortfall and self.deduct.shortfall.proportional)
-        if needs and self.max is None:
-            raise ValueError("zero_item and proportional shortfall need the item's max")
+        rule = self.deduct
+        needs = rule.zero_item or (rule.shortfall and rule.shortfall.proportional) or rule.in_proportion
+        if (needs or rule.void_at) and self.max is None:
+            raise ValueError("zero_item, void_at, in_proportion and proportional shortfall need the item's max")
+        if rule.void_at and rule.way not in ("per", "graded"):
+            raise ValueError("void_at counts occurrences: give it with per or graded")
         return self
 
 
