@@ -7,22 +7,29 @@ nobody sets aside a fact they could not have recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from api.problems import Forbidden
 from domain.scheme.model import Scheme
+from domain.scheme.offices import recording_office
 from service.tokens import Actor
 
 DECISIONS = {"veto", "affirmation", "condition"}
 
 
 def check_recording(
-    actor: Actor, scheme: Scheme, facts: list[dict[str, Any]], known: dict[str, dict[str, Any]]
+    actor: Actor,
+    scheme: Scheme,
+    facts: list[dict[str, Any]],
+    known: dict[str, dict[str, Any]],
+    groups: Callable[[str], str | None] = lambda subject: None,
 ) -> None:
-    """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended)."""
+    """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended);
+    `groups` tells a subject's group, where an item's office depends on it (S5 office_by_group)."""
     for index, fact in enumerate(facts):
         for judged in _judged(fact, known):
-            reason = _refusal(actor, scheme, judged)
+            reason = _refusal(actor, scheme, judged, groups)
             if reason is not None:
                 raise Forbidden(f"facts[{index}]: {reason}")
 
@@ -35,7 +42,7 @@ def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict
     return own + named
 
 
-def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]) -> str | None:
     kind = fact.get("type")
     if kind == "unknown":
         return None  # not recorded at all: validation refuses it with the other problems (422)
@@ -48,17 +55,27 @@ def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
             return f"a rater records, corrects and retracts only its own ratings (rater {', '.join(actor.scope)})"
         return None
     if actor.role == "recorder":
-        return _office_refusal(actor, scheme, fact)
+        return _office_refusal(actor, scheme, fact, groups)
     return f"role {actor.role} does not record facts"
 
 
-def _office_refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+def _office_refusal(
+    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]
+) -> str | None:
     if fact.get("type") == "rating":
         return "ratings are recorded by their raters"
     item = str(fact.get("item"))
     if item not in scheme.items:
         return None  # not an item at all: validation refuses it with the other problems (422)
-    office = scheme.offices_of.get(item)
-    if office not in actor.scope:
-        return f"item {item} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
+    for subject in _subjects(fact):
+        office = recording_office(scheme, item, groups(subject))
+        if office not in actor.scope:
+            return f"item {item} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
     return None
+
+
+def _subjects(fact: dict[str, Any]) -> list[str]:
+    """The subjects a fact concerns: its subject, or each of its parties."""
+    parties = fact.get("parties") if isinstance(fact.get("parties"), list) else []
+    named = [str(p.get("subject")) for p in parties if isinstance(p, dict)]
+    return named or [str(fact.get("subject"))]

@@ -1,8 +1,10 @@
 """A period scored group by group: each group's subjects with the facts that concern them.
 
-Ranks, quotas and grades never reach across groups (S2), and a subject's scorecard depends
-only on the facts that concern it (projections/fact_index), so scoring each group on its own
-gives exactly the whole period's results while holding one group's working set at a time.
+Ranks, quotas and grades reach across groups only where a scheme's grade rule ranks over the
+whole period (G3/G4 `scope: period`; such a period is scored in one piece), and a subject's
+scorecard depends only on the facts that concern it (projections/fact_index), so scoring each
+group on its own gives exactly the whole period's results while holding one group's working
+set at a time.
 The period is scored in one piece whenever the index cannot vouch for that (a fact that
 concerns no registered subject, a rank awarded twice, any refused fact), so refusals read
 exactly as they always have.
@@ -66,7 +68,7 @@ def iter_parts(
     with `cards`, subjects whose facts did not change keep their scorecards (projections/cards)."""
     members = members_by_group(period)
     wanted = sorted(members if groups is None else groups & members.keys())
-    if not indexed(period):
+    if not indexed(period) or scheme.grades_across_groups:
         yield from _split(whole(scheme, period), wanted)
         return
     for n, group in enumerate(wanted):

@@ -26,6 +26,7 @@ from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import command_id, joint_id, ledger_id
 from domain.ledger.period import PeriodStateError
 from domain.scoring.validate import check_facts
+from domain.units import expand_units
 from projections.collector import collector_paused
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
@@ -91,7 +92,7 @@ class Importer:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
         for index, chunk in enumerate(_chunks(facts, batch)):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
-                prepared = Ledger.prepare_facts(self.code, chunk, self.actor)
+                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
                 routes = [route(f) for f in prepared]
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
@@ -226,7 +227,7 @@ def _named(fact: dict[str, Any]) -> set[str]:
 
 def _named_model(fact: Any) -> set[str]:
     out = {fact.subject} if isinstance(getattr(fact, "subject", None), str) else set()
-    return out | {p.subject for p in getattr(fact, "parties", None) or []}
+    return out | {p.subject for p in getattr(fact, "parties", None) or [] if p.subject is not None}
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -17,6 +17,7 @@ from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
 from domain.scoring.validate import check_facts
+from domain.units import expand_units
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
@@ -188,6 +189,7 @@ class Ledger(LedgerBase):
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
+        prepared[:] = expand_units(prepared, period.subjects)  # D11: a unit party stands for its members
         ledgers = self._ledgers(code, prepared, actor, at)
         if authorize is not None:
             known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}

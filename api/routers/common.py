@@ -35,7 +35,7 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
 
 
 def _position(service: Service, as_of: str) -> int:
-    if as_of.isdigit():
+    if as_of.isascii() and as_of.isdigit():  # "²".isdigit() is true, int("²") fails
         if len(as_of) > 18:
             raise InvalidInput("as_of is beyond any log position", [Problem("as_of", as_of)])
         return int(as_of)

@@ -48,7 +48,7 @@ def rankings(
     as_of: AsOf = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Rankings per group (S2): total, rank, grade, eligibility, in rank order."""
+    """Rankings per group (S2): total, rank, grade, eligibility and further outcomes (G5), in rank order."""
     data = results(service, code, as_of)
     groups: dict[str, list[dict[str, Any]]] = {}
     for s in data["subjects"]:
@@ -61,7 +61,7 @@ def rankings(
 def grades(code: PeriodPath, service: ServiceDep, actor: Staff, as_of: AsOf = None) -> Response:
     """Every subject's grade and eligibility, with the reasons."""
     data = results(service, code, as_of)
-    rows = [{**_row(s), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]
+    rows = [{**_row(s, reasons=True), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]
     return json_response({**_head(data), "grades": rows})
 
 
@@ -90,5 +90,9 @@ def _head(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in ("scheme", "scheme_version", "scheme_hash", "period", "as_of")}
 
 
-def _row(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+def _row(s: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
+    row = {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+    if s.get("outcomes") is not None:  # G5: a scheme's further outcomes, published beside the grade
+        keys = ("grade", "eligible", "reasons") if reasons else ("grade", "eligible")
+        row["outcomes"] = {o["id"]: {k: o.get(k) for k in keys} for o in s["outcomes"]}
+    return row

@@ -26,6 +26,9 @@ class NodeBase(Strict):
     title: Text
     article: Text | None = Field(None, description="The document's article, e.g. 第二章第一条 二.1.")
     office: Code | None = Field(None, description="S5: the office that records it (inherited).")
+    office_by_group: dict[Code, Code] | None = Field(
+        None, description="S5: the office that records it for subjects of each group named (inherited)."
+    )
     applies_to: list[Code] | None = Field(None, description="S3: subject kinds it applies to.")
     weight: Points | None = Field(None, gt=0, description="C2: weight of this node in a sum section.")
     note: str | None = Field(None, description="A remark shown with explanations.")

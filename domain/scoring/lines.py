@@ -74,7 +74,7 @@ def _attributed(scheme: Scheme, fact: Deduction | Bonus, standing: Standing) -> 
     item = scheme.items[fact.item]
     out = []
     for party in fact.targets():
-        subject = party.subject if party else fact.subject or ""
+        subject = (party.subject if party else fact.subject) or ""
         if isinstance(fact, Deduction) and isinstance(item, DeductionItem):
             amount, note = deduction_points(scheme, item, fact, party)
             points = -amount
@@ -125,7 +125,8 @@ def _settle_counts(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
             hits = [e for e in group if e.line.status == "counted"]
             done = sum(e.count for e in hits)
             if done >= item.deduct.void_at:
-                note = f"{done} occurrences, {item.deduct.void_at} or more void the item: all {item.max} points (D5/D10)"
+                void_at = item.deduct.void_at
+                note = f"{done} occurrences, {void_at} or more void the item: all {item.max} points (D5/D10)"
                 group.append(_consequence(hits, item.max or ZERO, note))
         elif isinstance(item, BonusItem) and item.bonus.beyond_quota is not None:
             entries[key] = _fill_quota(group, item.bonus.beyond_quota)

@@ -64,7 +64,7 @@ class Scorecard:
         rules = self._item_rules(item, lines, applied != raw)
         cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
         return _node(
-            self.plan.base[item.id],
+            self.plan.header(item.id, self.subject.group),
             _ITEM,
             rules=rules,
             max=item.max,
@@ -122,7 +122,7 @@ class Scorecard:
                 missing.append(role)
         value = self.plan.rounded("ratings", weighted * item.max / plan.divisor)
         return _node(
-            self.plan.base[item.id],
+            self.plan.header(item.id, self.subject.group),
             _RATING,
             rules=["R1", "R2", "R3"],
             max=item.max,
@@ -153,7 +153,7 @@ class Scorecard:
             overflow += c.overflow
         rules = (["C2"] if weighted else ["C1"]) + self._scope_rules(section)
         return _node(
-            self.plan.base[section.id],
+            self.plan.header(section.id, self.subject.group),
             _SUM,
             rules=rules,
             max=section.max,
@@ -183,7 +183,7 @@ class Scorecard:
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
         cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
         return _node(
-            self.plan.base[section.id],
+            self.plan.header(section.id, self.subject.group),
             _BOUNDED,
             rules=rules + self._scope_rules(section),
             max=top,

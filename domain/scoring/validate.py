@@ -127,8 +127,11 @@ class _Checker:
             kind = "deduction" if wanted is DeductionItem else "bonus"
             self.out.append((i, "item", f"unknown {kind} item {fact.item!r}"))
             return
+        if any(p is not None and p.unit is not None for p in fact.targets()):
+            self.out.append((i, "parties", "a unit party stands for its members: it is expanded when recorded (D11)"))
+            return
         for party in fact.targets():
-            self._subject(i, party.subject if party else fact.subject or "", fact.item)
+            self._subject(i, (party.subject if party else fact.subject) or "", fact.item)
         for field, msg in (
             _deduction_fields(item, fact)
             if isinstance(fact, Deduction) and isinstance(item, DeductionItem)
@@ -226,7 +229,8 @@ def _deduction_fields(item: DeductionItem, fact: Deduction) -> list[tuple[str, s
         out.append(("shortfall", f"item {item.id} needs the shortfall, a fraction from 0 to 1 (D9)"))
     if rule.in_proportion is not None:
         source = rule.in_proportion.item
-        out.append(("item", f"item {item.id} is worked out from the pieces recorded on {source} (D9): record them there"))
+        told = f"item {item.id} is worked out from the pieces recorded on {source} (D9): record them there"
+        out.append(("item", told))
     if rule.repeats is not None and fact.matter is None:
         out.append(("matter", f"item {item.id} needs the matter the reminder concerns (D10)"))
     if rule.shares is not None:

@@ -16,6 +16,7 @@ from domain.errors import FactsInvalid
 from domain.facts import Bonus, Deduction, Retraction, Subject, VetoDecision
 from domain.scheme.loader import load_scheme_file
 from domain.scoring import score_period
+from replay.compare import compare
 
 SCHEME = load_scheme_file(Path(__file__).parents[2] / "schemes" / "js.yaml")
 YEAR = "2014"
@@ -109,6 +110,12 @@ def result():
     return score_period(SCHEME, SUBJECTS, FACTS, period=YEAR)
 
 
+def allowance(result, subject: str) -> str | None:
+    """四(三)2: the allowance band, the scheme's second outcome (G5)."""
+    (found,) = [o for o in result.subject(subject).outcomes or [] if o.id == "allowance"]
+    return found.grade
+
+
 def test_the_year_2014_of_eight_offices_gives_hand_computed_totals_ranks_prizes_and_allowances(result) -> None:
     """三: 共性 30 + 个性 70 (+ 加分); 四(三)1–2 prizes ≥ 85 (1/2/3), allowance bands; 四(三)6 veto (V1).
 
@@ -121,18 +128,19 @@ def test_the_year_2014_of_eight_offices_gives_hand_computed_totals_ranks_prizes_
     jc:  共性 30 − 2 − 2 = 26; 个性 70 − 10 − 2 = 58                                   → 84
     ch:  共性 30 − 2 (C.7 floored) = 28; 个性 70 − 15 − 4 = 51                         → 79
     Prizes among the eligible ≥ 85 (zf vetoed): 一等奖 bgs; 二等奖 xx, zl; 三等奖 fg, rj (only 2 left).
-    zf ≥ 85 draws the full allowance without a prize; jc 80–85 → 5% cut; ch < 80 → 10% cut.
+    Allowance (the second outcome): every office ≥ 85 全额, zf too (the veto takes the prize only);
+    jc 80–85 → 5% cut; ch < 80 → 10% cut.
     """
-    got = {s.subject: (s.total, s.rank, s.grade) for s in result.subjects}
+    got = {s.subject: (s.total, s.rank, s.grade, allowance(result, s.subject)) for s in result.subjects}
     assert got == {
-        "bgs": (D("94"), 1, "一等奖"),
-        "zf": (D("93"), 2, "全额领取津贴补贴"),
-        "xx": (D("92"), 3, "二等奖"),
-        "zl": (D("91"), 4, "二等奖"),
-        "fg": (D("90.5"), 5, "三等奖"),
-        "rj": (D("85"), 6, "三等奖"),
-        "jc": (D("84"), 7, "扣发津贴补贴5%"),
-        "ch": (D("79"), 8, "扣发津贴补贴10%"),
+        "bgs": (D("94"), 1, "一等奖", "全额领取津贴补贴"),
+        "zf": (D("93"), 2, "未获奖", "全额领取津贴补贴"),
+        "xx": (D("92"), 3, "二等奖", "全额领取津贴补贴"),
+        "zl": (D("91"), 4, "二等奖", "全额领取津贴补贴"),
+        "fg": (D("90.5"), 5, "三等奖", "全额领取津贴补贴"),
+        "rj": (D("85"), 6, "三等奖", "全额领取津贴补贴"),
+        "jc": (D("84"), 7, "未获奖", "扣发津贴补贴5%"),
+        "ch": (D("79"), 8, "未获奖", "扣发津贴补贴10%"),
     }
 
 
@@ -257,7 +265,10 @@ def test_a_vetoed_office_keeps_its_score_but_wins_no_prize_V1(result) -> None:
     assert zf.total == D("93")
     assert zf.eligible is False
     assert "ineligible" in zf.flags
-    assert zf.grade == "全额领取津贴补贴"
+    assert zf.grade == "未获奖"
+    assert allowance(result, "zf") == "全额领取津贴补贴"
+    (band,) = zf.outcomes or []
+    assert band.eligible is True and "veto" not in " ".join(band.reasons)
 
 
 def test_allowance_bands_are_85_and_above_80_to_85_and_below_80_G5() -> None:
@@ -284,7 +295,8 @@ def test_allowance_bands_are_85_and_above_80_to_85_and_below_80_G5() -> None:
     facts += [f for k in "abcd" for f in articles(k, "county", "county", "county")]
     subjects = [office("KC", k) for k in "abcd"]
     result = score_period(SCHEME, subjects, facts, period=YEAR)
-    got = {k: (result.subject(k).total, result.subject(k).grade) for k in "abcd"}
+    got = {k: (result.subject(k).total, allowance(result, k)) for k in "abcd"}
+    assert all(result.subject(k).grade == "未获奖" for k in "abcd")
     assert got == {
         "a": (D("85"), "全额领取津贴补贴"),
         "b": (D("84.9"), "扣发津贴补贴5%"),
@@ -307,3 +319,17 @@ def test_offices_tied_for_the_first_prize_share_the_second_prize_G7() -> None:
     result = score_period(SCHEME, subjects, facts, period=YEAR)
     got = {k: (result.subject(k).total, result.subject(k).rank, result.subject(k).grade) for k in "pqr"}
     assert got == {"p": (D("95"), 1, "二等奖"), "q": (D("95"), 1, "二等奖"), "r": (D("90"), 3, "三等奖")}
+
+
+def test_a_change_of_allowance_band_alone_is_reported_by_the_comparison_G5(result) -> None:
+    """Each outcome is compared as the grade is: a result whose allowance band changed, and nothing else,
+    is a change (replay/compare.py), named with the outcome's before and after."""
+    jc = result.subject("jc")
+    (band,) = jc.outcomes or []
+    moved = jc.model_copy(update={"outcomes": [band.model_copy(update={"grade": "扣发津贴补贴10%"})]})
+    after = result.model_copy(update={"subjects": [moved if s.subject == "jc" else s for s in result.subjects]})
+    (row,) = compare(result, after)["changes"]
+    assert row["subject"] == "jc"
+    assert row["before"]["outcomes"] == {"allowance": "扣发津贴补贴5%"}
+    assert row["after"]["outcomes"] == {"allowance": "扣发津贴补贴10%"}
+    assert row["before"]["grade"] == row["after"]["grade"] == "未获奖"
