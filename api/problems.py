@@ -16,17 +16,13 @@ from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
 from replay.asof import PeriodNotInLog
-from service.errors import AppealLate, Conflict, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
 
 log = logging.getLogger("scoreledger.api")
 BASE = "https://scoreledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
-
-
-class Forbidden(ScoreledgerError):
-    """Raised when the actor's role or scope does not allow the action."""
 
 
 class InFlight(ScoreledgerError):
