@@ -116,8 +116,15 @@ class Rating(FactBase):
     subject: Code
     role: Code
     rater: Text
-    value: Points = Field(ge=0)
+    value: Points = Field(
+        ge=0,
+        description="R2: on the item's rating scale (its rating.scale, e.g. 100), converted to the item's points; "
+        "a value at most the item's points on a larger scale is refused unless scale_confirmed.",
+    )
     corrects: FactId | None = None
+    scale_confirmed: bool | None = Field(
+        None, description="R2: the value is meant on the scale although it is at most the item's points."
+    )
 
 
 class VetoDecision(FactBase):

@@ -25,6 +25,7 @@ from domain.ledger.command import CommandRecord
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import command_id, joint_id, ledger_id
 from domain.ledger.period import PeriodStateError
+from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
@@ -168,6 +169,7 @@ class Importer:
         (Every other rule about earlier facts, ids used once among them, is the stream's own check.)
         """
         started = time.perf_counter()
+        refuse_implausible(self.scheme, typed)  # R2: the batch's ratings, as recording checks them
         named = {f.get("target") or f.get("corrects") for f in prepared}
         earlier = [
             m

@@ -16,6 +16,7 @@ from domain.ledger.period import Period, PeriodStateError
 from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
+from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from service.errors import Conflict, NotFound, VersionMismatch
@@ -221,6 +222,7 @@ class Ledger(LedgerBase):
 
     def _check(self, period: Period, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]) -> None:
         typed = typed_facts(facts)
+        refuse_implausible(self.scheme(period.scheme, period.scheme_version), typed)  # R2, new facts only
         stored = [(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
         earlier = [self._typed(ledger, f) for ledger, f in stored]
         named = _subjects_named([*facts, *(f for _, f in stored)])  # a province registers 200,000 subjects

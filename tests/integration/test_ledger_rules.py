@@ -167,3 +167,24 @@ def test_a_unit_named_once_is_stored_as_each_of_its_members_and_a_unit_without_m
     with pytest.raises(FactsInvalid, match="unit 'kj' has no registered member"):
         ledger.record_facts("2026", [{**finding, "parties": [{"unit": "kj", "role": "member"}]}], "办公室", AT)
     assert ledger.recorder.max_notification_id() == end
+
+
+def test_a_bulk_import_refuses_a_rating_typed_on_the_items_points_and_stores_nothing_of_its_batch_R2(
+    service: Service,
+) -> None:
+    """ZJG 班子测评 (10 points on 100): a facts file whose principal typed 8 for one department is refused,
+    told the scale; the same file with 80 imports."""
+    from service.bulk import import_rows
+
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    rows = [{"type": "subject", "id": "d1", "name": "办公室", "kind": "department"},
+            {"type": "rating", "item": "rating", "subject": "d1", "role": "principal", "rater": "局长", "value": "8"}]
+    end = ledger.recorder.max_notification_id()
+    with pytest.raises(FactsInvalid, match="look typed on the item's points") as refused:
+        import_rows(ledger, "2026-Q1", rows, "督查科", AT)
+    assert "on its scale of 100" in refused.value.problems[0].message
+    assert ledger.recorder.max_notification_id() == end + 1  # the subject's batch only
+    report = import_rows(ledger, "2026-Q1", [{**rows[1], "value": "80"}], "督查科", AT)
+    assert report.facts == 1
