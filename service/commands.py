@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from domain.scheme.model import Scheme
 from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import check_facts
 from domain.units import expand_units
+from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
@@ -66,9 +67,18 @@ class Ledger(LedgerBase):
         return cached
 
     def open_period(
-        self, code: str, scheme: str, version: int, actor: str, at: str, key: str | None = None
+        self,
+        code: str,
+        scheme: str,
+        version: int,
+        actor: str,
+        at: str,
+        key: str | None = None,
+        carry_over: bool = False,
+        leave_out: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Open a period bound to a scheme version's content hash."""
+        """Open a period bound to a scheme version's content hash; with `carry_over`, registering the previous
+        period's subjects and groups in the same transaction (service.carry)."""
         bound = self.scheme(scheme, version)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
@@ -83,9 +93,14 @@ class Ledger(LedgerBase):
                 actor=actor,
                 at=at,
             )
-            return [period], {"period": code, "scheme_hash": bound.content_hash}
+            result = {"period": code, "scheme_hash": bound.content_hash}
+            if carry_over:
+                source, carried = carry_subjects(self, period, bound, leave_out, actor, at)
+                result |= {"carried_over_from": source, "subjects": carried}
+            return [period], result
 
-        return self.run(decide, key=key, request=[code, scheme, version], actor=actor, at=at)
+        asked = [code, scheme, version] + ([True, sorted(leave_out)] if carry_over else [])
+        return self.run(decide, key=key, request=asked, actor=actor, at=at)
 
     def bind_scheme(
         self,

@@ -23,12 +23,23 @@ def score_year(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact
         problems = [Problem(f"fact {f.id}", f"period {f.period} is not a quarter of {year}") for f in stray]
         raise FactsInvalid(f"facts outside the quarters of {year}", problems)
     results = [score_period(scheme, subjects, [f for f in facts if f.period == q], q) for q in quarters]
-    rows = [_year_of(scheme.year, s.id, results) for s in sorted(subjects, key=lambda s: s.id)]
-    return YearResult(scheme=scheme.scheme, scheme_hash=scheme.content_hash, year=year, subjects=rows, quarters=results)
+    return year_of_quarters(scheme, results, year)
+
+
+def year_of_quarters(scheme: Scheme, quarters: Sequence[PeriodResult], year: str) -> YearResult:
+    """G6: the year's grade of every subject of the quarters, from the quarters' results as they stand
+    (a subject missing from a quarter has no grade for it)."""
+    if scheme.year is None:
+        raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
+    subjects = sorted({s.subject for q in quarters for s in q.subjects})
+    rows = [_year_of(scheme.year, s, list(quarters)) for s in subjects]
+    return YearResult(
+        scheme=scheme.scheme, scheme_hash=scheme.content_hash, year=year, subjects=rows, quarters=list(quarters)
+    )
 
 
 def _year_of(rules: YearGrading, subject: str, quarters: list[PeriodResult]) -> YearSubjectResult:
-    grades = {q.period: q.subject(subject).grade for q in quarters}
+    grades = {q.period: s.grade for q in quarters for s in q.subjects if s.subject == subject}
     grade, flags, ruled_out, reasons = rules.default, [], [], [f"default {rules.default}"]
     for index, rule in enumerate(rules.rules):
         if not _holds(rule, list(grades.values())):

@@ -249,3 +249,19 @@ def test_a_rating_at_most_the_items_points_on_a_larger_scale_is_refused_unless_c
                             headers=auth("rater"))
     assert confirmed.status_code == 201, confirmed.text
     assert confirmed.json()["scores"] == {"s001": "90.45"}  # 90 + 10 × 5/10 × 9/100 (the other role missing)
+
+
+def test_the_next_quarter_opens_with_the_previous_ones_subjects_and_a_year_without_year_rules_says_so(
+    client: TestClient, service: Service
+) -> None:
+    """POST /periods with carry_over registers 2026-Q3's departments in 2026-Q4 (less leave_out), in one
+    append; ZJG has no year rules (G6) nor parts (C4): its roll-up is refused with the reason."""
+    set_up(client)
+    opened = client.post("/periods", json={"code": "2026-Q4", "scheme": "ZJG", "version": 1, "carry_over": True,
+                                           "leave_out": ["s003"]}, headers=auth("admin"))
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["subjects"] == ["s001", "s002"] and opened.json()["carried_over_from"] == "2026-Q3"
+    overview = client.get("/periods/2026-Q4", headers=auth("admin")).json()
+    assert sorted(s["id"] for s in overview["subjects"]) == ["s001", "s002"]
+    refused = problem(client.get("/periods/2026/rollup", headers=auth("auditor")), 422)
+    assert "has no year rules" in str(refused)
