@@ -21,7 +21,7 @@ PERIOD = "2026-Q1"
 DEMO_TOKENS = {
     "admin": ("demo-admin-token", "局办公室管理员", []),
     "recorder": ("demo-recorder-token", "督查科", ["inspection", "office", "personnel", "guidance"]),
-    "rater": ("demo-rater-token", "局长", ["principal-1"]),
+    "rater": ("demo-rater-token", "局长", ["principal-1=principal"]),
     "auditor": ("demo-auditor-token", "审计员", []),
     "reviewer": ("demo-reviewer-token", "绩效考核工作领导小组", []),
     "subject": ("demo-subject-token", "办公室代表", ["s001"]),
@@ -34,7 +34,7 @@ def load_demo(service: Service, at: str) -> bool:
     if (ledger.recorder.max_notification_id() or 0) > 0:
         return False
     for role, (token, principal, scope) in DEMO_TOKENS.items():
-        issue_token(ledger, principal, role, scope, "demo", at, token=token)
+        issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
     ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at)
     ledger.open_period(PERIOD, "ZJG", 1, "demo", at)
     rows = [

@@ -78,4 +78,7 @@ def _from_quarters(service: Service, year: str, quarters: list[str]) -> dict[str
         raise FactsInvalid(
             f"scheme {scheme.scheme} v{scheme.version} has no year rules", [Problem("code", "no G6 rules to apply")]
         )
-    return {"year": year, "rule": "G6", "parts": quarters, "result": plain(year_of_quarters(scheme, results, year))}
+    graded = {r.period: {s.subject: s.grade for s in r.subjects} for r in results}
+    rows = year_of_quarters(scheme, graded)  # each subject graded in every quarter opened
+    return {"year": year, "rule": "G6", "parts": quarters,
+            "result": {"scheme": scheme.scheme, "scheme_hash": scheme.content_hash, "subjects": plain(rows)}}

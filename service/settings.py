@@ -31,6 +31,7 @@ class Settings(BaseModel):
     pg_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
+    demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -38,6 +39,7 @@ class Settings(BaseModel):
         environ = dict(os.environ if environ is None else environ)
         values = {k[len("SCORELEDGER_") :].lower(): v for k, v in environ.items() if k.startswith("SCORELEDGER_")}
         values.pop("venv", None)
+        values.pop("token", None)  # the command line's caller (cli/sheets_cmds.py), not a setting of the service
         try:
             return cls.model_validate(values)
         except ValidationError as exc:

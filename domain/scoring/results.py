@@ -100,6 +100,14 @@ class SubjectResult(Result):
     outcomes: list[OutcomeResult] | None = Field(None, description="G5: the scheme's further outcomes, if any.")
 
 
+class SetAside(Result):
+    """A stored fact that could not be applied (domain/scoring/vetting.py): named, never counted."""
+
+    fact: str = Field(description="Its id ('' when the stored fact has none).")
+    position: int = Field(description="Its position in the log.")
+    problems: list[str]
+
+
 class PeriodResult(Result):
     """Every subject's result for one period under one scheme (bound by its content hash)."""
 
@@ -107,6 +115,7 @@ class PeriodResult(Result):
     scheme_version: int
     scheme_hash: str
     period: str
+    set_aside: list[SetAside] | None = Field(None, description="Stored facts that could not be applied.")
     subjects: list[SubjectResult]
 
     def subject(self, subject_id: str) -> SubjectResult:
@@ -147,7 +156,7 @@ class YearResult(Result):
         raise KeyError(subject_id)
 
 
-walked(Line, NodeResult, OutcomeResult, SubjectResult, PeriodResult, YearSubjectResult, YearResult)
+walked(Line, NodeResult, OutcomeResult, SubjectResult, SetAside, PeriodResult, YearSubjectResult, YearResult)
 
 R = TypeVar("R", bound=Result)
 _setattr = object.__setattr__

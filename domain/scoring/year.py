@@ -23,23 +23,15 @@ def score_year(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact
         problems = [Problem(f"fact {f.id}", f"period {f.period} is not a quarter of {year}") for f in stray]
         raise FactsInvalid(f"facts outside the quarters of {year}", problems)
     results = [score_period(scheme, subjects, [f for f in facts if f.period == q], q) for q in quarters]
-    return year_of_quarters(scheme, results, year)
-
-
-def year_of_quarters(scheme: Scheme, quarters: Sequence[PeriodResult], year: str) -> YearResult:
-    """G6: the year's grade of every subject of the quarters, from the quarters' results as they stand
-    (a subject missing from a quarter has no grade for it)."""
-    if scheme.year is None:
-        raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
-    subjects = sorted({s.subject for q in quarters for s in q.subjects})
-    rows = [_year_of(scheme.year, s, list(quarters)) for s in subjects]
-    return YearResult(
-        scheme=scheme.scheme, scheme_hash=scheme.content_hash, year=year, subjects=rows, quarters=list(quarters)
-    )
+    rows = [_year_of(scheme.year, s.id, results) for s in sorted(subjects, key=lambda s: s.id)]
+    return YearResult(scheme=scheme.scheme, scheme_hash=scheme.content_hash, year=year, subjects=rows, quarters=results)
 
 
 def _year_of(rules: YearGrading, subject: str, quarters: list[PeriodResult]) -> YearSubjectResult:
-    grades = {q.period: s.grade for q in quarters for s in q.subjects if s.subject == subject}
+    return _graded(rules, subject, {q.period: q.subject(subject).grade for q in quarters})
+
+
+def _graded(rules: YearGrading, subject: str, grades: dict[str, str | None]) -> YearSubjectResult:
     grade, flags, ruled_out, reasons = rules.default, [], [], [f"default {rules.default}"]
     for index, rule in enumerate(rules.rules):
         if not _holds(rule, list(grades.values())):
@@ -72,3 +64,12 @@ def _describe(rule: YearRule) -> str:
         f"not {rule.not_grade}" if rule.not_grade else "",
     ]
     return f"{when} → {', '.join(t for t in then if t)} (G6)"
+
+
+def year_of_quarters(scheme: Scheme, quarters: dict[str, dict[str, str | None]]) -> list[YearSubjectResult]:
+    """G6 over quarters scored one by one (a ledger's periods: quarter -> subject -> grade); each
+    subject graded in every one of them gets its year grade."""
+    if scheme.year is None:
+        raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
+    everywhere = set.intersection(*(set(q) for q in quarters.values())) if quarters else set()
+    return [_graded(scheme.year, s, {p: q[s] for p, q in quarters.items()}) for s in sorted(everywhere)]
