@@ -9,6 +9,7 @@ from domain.scheme.grading import Grading, Outcome, YearGrading
 from domain.scheme.labels import attribute_codes
 from domain.scheme.model import Scheme, walk
 from domain.scheme.nodes import Basis, DeductionItem, RatingItem, Section
+from domain.yamltext import dotted
 
 Path = tuple[str | int, ...]
 
@@ -117,7 +118,7 @@ def _rules_problems(scheme: Scheme, grading: Grading, at: Path, conditions: set[
     for index, rule in enumerate(grading.rules):
         where: Path = (*at, "rules", index)
         if rule.grade not in grades:
-            out.append(((*where, "grade"), f"grade {rule.grade!r} is not one of {'.'.join(map(str, at))}.grades"))
+            out.append(((*where, "grade"), f"grade {rule.grade!r} is not one of {dotted(at)}.grades"))
         for cond in rule.requires:
             if cond not in conditions:
                 out.append(((*where, "requires"), f"condition {cond!r} is not declared under conditions"))
@@ -132,10 +133,11 @@ def _outcome_problems(scheme: Scheme, outcome: Outcome, at: Path, conditions: se
     out = _rules_problems(scheme, outcome.grading, (*at, "grading"), conditions)
     if outcome.id == "grade" or [o.id for o in scheme.outcomes or []].count(outcome.id) > 1:
         out.append(((*at, "id"), f"outcome id {outcome.id!r} is taken (by the grade or another outcome)"))
-    for key, known in (("vetoes", scheme.vetoes_by_id), ("affirmations", scheme.affirmations_by_id)):
+    for key, one, known in (("vetoes", "veto", scheme.vetoes_by_id),
+                            ("affirmations", "affirmation", scheme.affirmations_by_id)):
         for code in getattr(outcome, key) or []:
             if code not in known:
-                out.append(((*at, key), f"{key[:-1]} {code!r} is not declared under {key}"))
+                out.append(((*at, key), f"{one} {code!r} is not declared under {key}"))
     grades = set(outcome.grading.grades)
     for code in outcome.affirmations if outcome.affirmations is not None else scheme.affirmations_by_id:
         aff = scheme.affirmations_by_id.get(code)
