@@ -106,6 +106,7 @@ def verify(
         if not found and keys:
             report.verified_seals.append(_verified(seal, bureau, keys))
     report.findings += _anchors(report, leaves, bureau, keys, expect_root, held)
+    report.findings += _bundle_end(evidence, report)
     if keys and not report.verified_seals and (require_seal or seals.get(key)):
         report.findings.append(
             f"no seal of {period} verifies with the given key(s): the period is not published, "
@@ -268,6 +269,20 @@ def _anchors(
             findings.append(f"the log no longer extends the held checkpoint of size {checkpoint.size}: "
                             "events up to it were rewritten, or the log was cut")
     return findings
+
+
+def _bundle_end(evidence: Evidence, report: Report) -> list[str]:
+    """A bundle ends at its last publication: events beyond the last verified one mean a later publication
+    was taken out (an older genuine bundle simply ends earlier, and the report names its last seal)."""
+    if evidence.leaves is None or not report.verified_seals:
+        return []
+    last = max(int(s["published_at"]) for s in report.verified_seals)
+    index = dict(zip((r.position for r in evidence.records), evidence.indexes or [], strict=False))
+    beyond = [r.position for r in evidence.records if r.position > last]
+    if beyond or index.get(last, -1) != len(evidence.leaves) - 1:
+        return [f"the bundle carries events after its last verified publication (position {last}): "
+                "a later publication was taken out"]
+    return []
 
 
 def _sealed_apart(evidence: Evidence, upto: int, size: int) -> bool:
