@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ServiceDep
 from api.metrics import verification_done
@@ -29,8 +30,10 @@ def verification(
 
 @router.get("/periods/{code}/bundle", operation_id="export_bundle")
 def bundle(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
-    """The period bundle (its own events byte for byte, the log's leaf hashes, witness) for `verify --bundle`."""
-    return json_response(audit.bundle(service, actor, code))
+    """The period bundle (its own events byte for byte, the log's leaf hashes, witness) for `verify --bundle`,
+    streamed."""
+    return StreamingResponse(audit.bundle(service, actor, code), media_type="application/json",
+                             headers={"Content-Disposition": f'attachment; filename="{code}.bundle.json"'})
 
 
 @router.get("/keys", operation_id="public_keys")
