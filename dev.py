@@ -42,7 +42,7 @@ def main() -> None:
     rest = sys.argv[2:]
     if task == "test":
         ensure_venv("test")
-        run(BIN / "python", "-m", "ruff", "check", "domain", "projections", "replay", "service", "api", "cli", "bench", "tests")
+        run(BIN / "python", "-m", "ruff", "check", "domain", "projections", "replay", "service", "api", "web", "cli", "bench", "tests")
         run(BIN / "python", "-m", "pytest", *rest)
     elif task == "serve":
         ensure_venv("")

@@ -26,12 +26,12 @@ def register(app: typer.Typer) -> None:
         port: int = 8000,
         demo: Annotated[bool, typer.Option(help="Load the demo bureau into an empty store.")] = False,
     ) -> None:
-        """Run the HTTP service (OpenAPI at /docs) on the configured store."""
+        """Run the service: the web pages at /, the HTTP API (OpenAPI at /docs), on the configured store."""
         import uvicorn
 
-        from api.app import create_app
         from service.settings import Settings
         from service.stores import sqlite_version_report
+        from web.app import create_app
 
         if Settings.from_env().store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
@@ -56,7 +56,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _load_demo(host: str, port: int) -> None:
-    from service.demo import DEMO_TOKENS, load_demo
+    from service.demo import DEMO_ACCOUNTS, DEMO_TOKENS, load_demo
 
     service = build()
     try:
@@ -70,4 +70,10 @@ def _load_demo(host: str, port: int) -> None:
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         table.add_row(role, token, principal, ", ".join(scope))
     out.print(table)
-    out.print(f"open http://{host}:{port}/docs, click Authorize, paste a token")
+    accounts = Table(title=f"demo accounts: sign in at http://{host}:{port}/")
+    for column in ("role", "user name", "password", "name", "scope"):
+        accounts.add_column(column)
+    for role, (username, password, name, scope, rater_role) in DEMO_ACCOUNTS.items():
+        accounts.add_row(role, username, password, name, ", ".join(scope) + (f" ({rater_role})" if rater_role else ""))
+    out.print(accounts)
+    out.print(f"pages: http://{host}:{port}/ · API: http://{host}:{port}/docs (click Authorize, paste a token)")

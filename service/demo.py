@@ -1,7 +1,8 @@
-"""The demo bureau: the ZJG scheme, twelve departments and a quarter of sample events, plus demo tokens.
+"""The demo bureau: the ZJG scheme, twelve departments and a quarter of sample events, plus demo
+tokens and demo accounts (one per role) for the web pages.
 
-Loaded once into an empty store, so a new user sees real rankings at once. The demo tokens are
-fixed strings printed by `scoreledger serve --demo`; they are for the demo store only.
+Loaded once into an empty store, so a new user sees real rankings at once. The demo tokens and
+passwords are fixed strings printed by `scoreledger serve --demo`; they exist in the demo store only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from domain.facts import Subject
 from domain.scheme.loader import load_scheme_file
+from service.accounts import create_account
 from service.bootstrap import Service
 from service.tokens import issue_token
 
@@ -28,6 +30,23 @@ DEMO_TOKENS = {
 }
 
 
+# role -> (user name, password, name shown, scope, rating role)
+DEMO_ACCOUNTS = {
+    "admin": ("admin", "demo-admin", "局办公室管理员", [], None),
+    "recorder": ("duchake", "demo-recorder", "督查科录入员", ["inspection"], None),
+    "rater": ("juzhang", "demo-rater", "局长", ["principal-1"], "principal"),
+    "auditor": ("shenji", "demo-auditor", "审计员", [], None),
+    "reviewer": ("shensu", "demo-reviewer", "绩效考核工作领导小组", [], None),
+    "subject": ("bangongshi", "demo-subject", "办公室代表", ["s001"], None),
+}
+
+
+def create_demo_accounts(service: Service, at: str) -> None:
+    """One account per role (the recorder: 督查科 only, so another office's items are refused)."""
+    for role, (username, password, name, scope, rater_role) in DEMO_ACCOUNTS.items():
+        create_account(service.ledger, username, name, role, scope, password, "demo", at, rater_role=rater_role)
+
+
 def load_demo(service: Service, at: str) -> bool:
     """Load the demo into an empty store; returns False when the store already has events."""
     ledger = service.ledger
@@ -35,6 +54,7 @@ def load_demo(service: Service, at: str) -> bool:
         return False
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(ledger, principal, role, scope, "demo", at, token=token)
+    create_demo_accounts(service, at)
     ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at)
     ledger.open_period(PERIOD, "ZJG", 1, "demo", at)
     rows = [
