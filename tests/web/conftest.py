@@ -8,6 +8,7 @@ parameters here (the same library) so that creating accounts does not dominate t
 from __future__ import annotations
 
 import json
+import shutil
 from base64 import b64encode
 from collections.abc import Iterator
 from datetime import datetime
@@ -45,15 +46,22 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def demo_service(data_dir: Path) -> Service:
-    built = build(Settings(data_dir=data_dir))
-    load_demo(built, "2026-03-01T09:00:00+08:00")
-    return built
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo bureau loaded once; each test gets a copy of its files."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        built = build(Settings(data_dir=data))
+        load_demo(built, "2026-03-01T09:00:00+08:00")
+        built.close()
+    return data
 
 
 @pytest.fixture
-def service(tmp_path: Path, cheap_hashes: None) -> Iterator[Service]:
-    built = demo_service(tmp_path / "data")
+def service(tmp_path: Path, demo_store: Path, cheap_hashes: None) -> Iterator[Service]:
+    shutil.copytree(demo_store, tmp_path / "data")
+    built = build(Settings(data_dir=tmp_path / "data"))
     yield built
     built.close()
 

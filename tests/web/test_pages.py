@@ -85,5 +85,5 @@ def test_every_label_a_template_uses_is_in_the_catalog() -> None:
 
     used = set()
     for template in (ROOT / "web" / "templates").rglob("*.html"):
-        used |= set(re.findall(r't\("([a-z_.\-]+)"', template.read_text(encoding="utf-8")))
+        used |= set(re.findall(r'\bt\("([a-z_.\-]+)"', template.read_text(encoding="utf-8")))
     assert used and not used - set(TEXTS), sorted(used - set(TEXTS))
