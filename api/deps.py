@@ -12,8 +12,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.problems import Forbidden, InFlight
+from api.problems import InFlight
 from domain.errors import InvalidInput, Problem
+from service import policy
 from service.bootstrap import Service
 from service.tokens import Actor, Unauthenticated, actor_for
 
@@ -49,9 +50,7 @@ def require(*roles: str) -> Callable[[Actor], Actor]:
     """A dependency that admits only the given roles (403 otherwise)."""
 
     def check(actor: CurrentActor) -> Actor:
-        if actor.role not in roles:
-            raise Forbidden(f"role {actor.role} may not do this; allowed: {', '.join(roles)}")
-        return actor
+        return policy.require(actor, *roles)
 
     return check
 

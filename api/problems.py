@@ -18,7 +18,7 @@ from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
 from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text, translate_message
 from replay.asof import PeriodNotInLog
-from service.errors import AppealLate, Conflict, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
@@ -26,10 +26,6 @@ from service.tokens import Unauthenticated
 log = logging.getLogger("scoreledger.api")
 BASE = "https://scoreledger.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
-
-
-class Forbidden(ScoreledgerError):
-    """Raised when the actor's role or scope does not allow the action."""
 
 
 class InFlight(ScoreledgerError):

@@ -25,5 +25,9 @@ class AppealLate(ScoreledgerError):
         self.deadline = deadline
 
 
+class Forbidden(ScoreledgerError):
+    """Raised when the actor's role or scope does not allow the action."""
+
+
 class VersionMismatch(Conflict):
     """Raised when a command's expected aggregate version (If-Match) is not the current one."""

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import ClockDep, CurrentActor, IdempotencyKey, IfMatch, ServiceDep, at, in_flight, require
 from api.exact import ExactRoute
-from api.problems import Forbidden
-from api.routers.common import folded_period, json_response
+from api.routers.common import json_response
 from api.schemas import AppealCreate, RejectIn, UpholdIn, WhatIfIn
-from domain.canonical import canonical_bytes
-from projections.period_input import key_of
-from projections.scoring import what_if_groups
-from replay.asof import fold_log, result_as_of
-from replay.compare import compare, proposed_facts
-from service.bootstrap import Service
-from service.errors import NotFound
+from service import queries
+from service.errors import Forbidden
+from service.policy import require_subject
 from service.tokens import Actor
 
 router = APIRouter(tags=["appeals"], route_class=ExactRoute)
 Reviewer = Annotated[Actor, Depends(require("reviewer"))]
-Readers = Annotated[Actor, Depends(require("reviewer", "auditor", "admin"))]
 AppealPath = Annotated[str, Path(pattern=r"^[a-f0-9]{16}$")]
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 
@@ -50,8 +43,9 @@ def file_appeal(
     key: IdempotencyKey = None,
 ) -> Response:
     """File an appeal against named facts of a published period, within the working-day window (P2, P3)."""
-    if actor.role != "subject" or body.subject not in actor.scope:
+    if actor.role != "subject":
         raise Forbidden("appeals are filed by a subject's representative, for its own subject")
+    require_subject(actor, body.subject, "files appeals")
     with in_flight(key):
         result = service.ledger.file_appeal(
             code,
@@ -75,24 +69,14 @@ def list_appeals(
     overdue: Annotated[bool, Query(description="Only accepted appeals past their decision date.")] = False,
 ) -> Response:
     """Every appeal with its status and dates (a subject: its own); `overdue=true`: decisions past their window."""
-    if actor.role not in ("subject", "reviewer", "auditor", "admin"):
-        raise Forbidden(f"role {actor.role} does not read appeals")
-    rows = [_public(a, clock().date().isoformat()) for a in _appeals(service).values()
-            if actor.role != "subject" or a["subject"] in actor.scope]
-    if overdue:
-        rows = [r for r in rows if r["overdue"]]
-    return json_response({"appeals": sorted(rows, key=lambda r: r["filed_at"])})
+    return json_response(queries.appeals(service, actor, clock().date(), overdue))
 
 
 @router.get("/appeals/{appeal}", operation_id="get_appeal")
 def get_appeal(appeal: AppealPath, service: ServiceDep, actor: CurrentActor, clock: ClockDep) -> Response:
     """One appeal with its history; the ETag is its version."""
-    if actor.role not in ("subject", "reviewer", "auditor", "admin"):
-        raise Forbidden(f"role {actor.role} does not read appeals")
-    found = _appeal(service, appeal)
-    if actor.role == "subject" and found["subject"] not in actor.scope:
-        raise Forbidden("a subject's representative reads only its own appeals")
-    return json_response(_public(found, clock().date().isoformat()), etag=len(found["history"]))
+    found = queries.appeal(service, actor, appeal, clock().date())
+    return json_response(found, etag=len(found["history"]))
 
 
 @router.post("/appeals/{appeal}/accept", operation_id="accept_appeal")
@@ -158,73 +142,13 @@ def reject(
 
 
 @router.get("/appeals/{appeal}/comparison", operation_id="compare_appeal")
-def comparison(appeal: AppealPath, service: ServiceDep, actor: Readers) -> Response:
+def comparison(appeal: AppealPath, service: ServiceDep, actor: CurrentActor) -> Response:
     """Before (as published) and after (now), per subject, with causes and knock-ons."""
-    found = _appeal(service, appeal)
-    period = folded_period(service, found["period"])
-    if not period.seals:
-        raise NotFound(f"period {found['period']} has no publication to compare with")
-    sealed = int(period.seals[_seal_before(period.seals, found)]["position"])
-    source = service.ledger.recorder
-    before = result_as_of(source, found["period"], sealed, service.settings.bureau)
-    after = result_as_of(source, found["period"], None, service.settings.bureau)
-    _, records = fold_log(source)
-    body = compare(before, after, [r for r in records if r.position > sealed])
-    return json_response({"appeal": appeal, "from": sealed, "to": records[-1].position if records else 0, **body})
+    return json_response(queries.appeal_comparison(service, actor, appeal))
 
 
 @router.post("/appeals/{appeal}/what-if", operation_id="what_if_appeal")
-def what_if_appeal(appeal: AppealPath, body: WhatIfIn, service: ServiceDep, actor: Reviewer) -> Response:
+def what_if_appeal(appeal: AppealPath, body: WhatIfIn, service: ServiceDep, actor: CurrentActor) -> Response:
     """The ripple of a proposed decision, computed on a copy: nothing is appended."""
-    found = _appeal(service, appeal)
-    service.runner.catch_up()
-    proposed = [
-        {**f.model_dump(mode="json", exclude_none=True), "recorded_by": actor.principal, "id": f"proposed:{i}"}
-        for i, f in enumerate(body.facts)
-    ]
-    runner = service.runner
-    with runner.lock:  # the fold and the kept scorecards, as of one position
-        period = runner.fold.periods[key_of(service.settings.bureau, found["period"])]
-        typed = proposed_facts(proposed, period.code)  # every malformed fact reported, as recording would
-        now, then = what_if_groups(runner.fold, period, typed, runner.cards)
-    return json_response({"appeal": appeal, **orjson.loads(canonical_bytes(compare(now, then)))})
-
-
-def _appeals(service: Service) -> dict[str, dict[str, Any]]:
-    service.runner.catch_up()
-    return {a["appeal"]: a for a in service.runner.fold.appeals.values()}
-
-
-def _appeal(service: Service, appeal: str) -> dict[str, Any]:
-    found = _appeals(service).get(appeal)
-    if found is None:
-        raise NotFound(f"appeal {appeal} does not exist")
-    return found
-
-
-def _public(a: dict[str, Any], today: str) -> dict[str, Any]:
-    decide_by = next((h.get("decide_by") for h in a["history"] if h.get("decide_by")), None)
-    return {
-        "appeal": a["appeal"],
-        "period": a["period"],
-        "subject": a["subject"],
-        "status": a["status"],
-        "contested": a["contested"],
-        "reasons": a["reasons"],
-        "evidence": a["evidence"],
-        "filed_on": a["filed_on"],
-        "deadline": a["deadline"],
-        "decide_by": decide_by,
-        "overdue": a["status"] == "accepted" and decide_by is not None and today > decide_by,
-        "filed_at": a["filed_at"],
-        "history": a["history"],
-    }
-
-
-def _seal_before(seals: list[dict[str, Any]], appeal: dict[str, Any]) -> int:
-    """The last seal published before the appeal was filed."""
-    index = 0
-    for i, seal in enumerate(seals):
-        if seal["published_at"] < appeal["filed_at"]:
-            index = i
-    return index
+    facts = [f.model_dump(mode="json", exclude_none=True) for f in body.facts]
+    return json_response(queries.what_if(service, actor, appeal, facts))

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 
 from api.deps import ServiceDep, require
-from api.routers.common import folded_period, json_response
+from api.routers.common import json_response
 from replay.asof import fold_log
 from replay.bundle import make_bundle
 from replay.verify import verify_records
+from service.queries import folded_period
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods/{code}", tags=["audit"])

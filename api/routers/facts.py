@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from api.deps import ClockDep, IdempotencyKey, ServiceDep, at, in_flight, require
 from api.exact import ExactRoute
-from api.policy import check_recording
 from api.routers.common import json_response
 from api.schemas import FactCreate, FactsBatch, Recorded
 from domain.numbers import canonical_str
@@ -16,6 +15,7 @@ from domain.scheme.model import Scheme
 from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
+from service.policy import check_recording
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods/{code}/facts", tags=["facts"], route_class=ExactRoute)

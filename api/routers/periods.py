@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from api.deps import ClockDep, IdempotencyKey, IfMatch, ServiceDep, at, in_flight, require
+from api.deps import ClockDep, CurrentActor, IdempotencyKey, IfMatch, ServiceDep, at, in_flight, require
 from api.exact import ExactRoute
-from api.routers.common import folded_period, json_response
+from api.routers.common import json_response
 from api.schemas import BindSchemeIn, PeriodCreate, PublishIn, SubjectsCreate
+from service import queries
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods", tags=["periods"], route_class=ExactRoute)
 Admin = Annotated[Actor, Depends(require("admin"))]
-Reader = Annotated[Actor, Depends(require("admin", "auditor", "reviewer", "recorder", "rater"))]
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 
 
@@ -42,22 +42,10 @@ def open_period(
 
 
 @router.get("/{code}", operation_id="get_period")
-def get_period(code: PeriodPath, service: ServiceDep, actor: Reader) -> Response:
+def get_period(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
     """A period's status, scheme binding, subjects and seals; the ETag is its version."""
-    period = folded_period(service, code)
-    body = {
-        "period": code,
-        "scheme": period.scheme,
-        "scheme_version": period.scheme_version,
-        "scheme_hash": period.scheme_hash,
-        "status": "published" if period.seals else ("closed" if period.closed_at else "open"),
-        "version": period.version,
-        "subjects": sorted(period.subjects.values(), key=lambda s: s["id"]),
-        "seals": period.seals,
-        "published_on": period.published_on,
-        "late_facts": period.late,
-    }
-    return json_response(body, etag=period.version)
+    body = queries.period_overview(service, actor, code)
+    return json_response(body, etag=body["version"])
 
 
 @router.post("/{code}/subjects", operation_id="register_subjects")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from api.deps import CurrentActor, ServiceDep, require
-from api.problems import Forbidden
-from api.routers.common import folded_period, json_response, results
-from service.errors import NotFound
-from service.tokens import Actor
+from api.deps import CurrentActor, ServiceDep
+from api.routers.common import json_response
+from service import queries
 
 router = APIRouter(prefix="/periods/{code}", tags=["results"])
-Staff = Annotated[Actor, Depends(require("admin", "auditor", "reviewer", "recorder", "rater"))]
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 AsOf = Annotated[
     str | None,
@@ -31,38 +28,25 @@ def scorecard(
     code: PeriodPath, subject: Subject, service: ServiceDep, actor: CurrentActor, as_of: AsOf = None
 ) -> Response:
     """One subject's scorecard tree: every number with its rule, article, facts and recorders."""
-    if actor.role == "subject" and subject not in actor.scope:
-        raise Forbidden("a subject's representative reads only its own scorecard")
-    data = results(service, code, as_of)
-    found = next((s for s in data["subjects"] if s["subject"] == subject), None)
-    if found is None:
-        raise NotFound(f"subject {subject} is not scored in {code}")
-    return json_response({**_head(data), "result": found})
+    return json_response(queries.scorecard(service, actor, code, subject, as_of))
 
 
 @router.get("/rankings", operation_id="get_rankings")
 def rankings(
     code: PeriodPath,
     service: ServiceDep,
-    actor: Staff,
+    actor: CurrentActor,
     as_of: AsOf = None,
     group: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """Rankings per group (S2): total, rank, grade, eligibility, in rank order."""
-    data = results(service, code, as_of)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for s in data["subjects"]:
-        if group is None or s["group"] == group:
-            groups.setdefault(s["group"], []).append(_row(s))
-    return json_response({**_head(data), "groups": groups})
+    return json_response(queries.rankings(service, actor, code, as_of, group))
 
 
 @router.get("/grades", operation_id="get_grades")
-def grades(code: PeriodPath, service: ServiceDep, actor: Staff, as_of: AsOf = None) -> Response:
+def grades(code: PeriodPath, service: ServiceDep, actor: CurrentActor, as_of: AsOf = None) -> Response:
     """Every subject's grade and eligibility, with the reasons."""
-    data = results(service, code, as_of)
-    rows = [{**_row(s), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]
-    return json_response({**_head(data), "grades": rows})
+    return json_response(queries.grades(service, actor, code, as_of))
 
 
 @router.get("/history", operation_id="get_history")
@@ -74,21 +58,4 @@ def history(
     item: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     """The recorded facts of a subject or an item, in log order, with their positions and recorders."""
-    if actor.role == "subject" and (subject is None or subject not in actor.scope):
-        raise Forbidden("a subject's representative reads only its own history")
-    period = folded_period(service, code)
-    rows = []
-    for fact_id, fact in period.facts.items():
-        named = {fact.get("subject")} | {p["subject"] for p in fact.get("parties") or []} | {fact_id.split(":", 1)[0]}
-        if (subject is None or subject in named) and (item is None or fact.get("item") == item):
-            rows.append({"position": period.positions[fact_id], "fact": fact})
-    rows.sort(key=lambda r: r["position"])
-    return json_response({"period": code, "subject": subject, "item": item, "facts": rows})
-
-
-def _head(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in ("scheme", "scheme_version", "scheme_hash", "period", "as_of")}
-
-
-def _row(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+    return json_response(queries.history(service, actor, code, subject, item))

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.deps import ClockDep, IdempotencyKey, ServiceDep, at, in_flight, require
+from api.deps import ClockDep, CurrentActor, IdempotencyKey, ServiceDep, at, in_flight, require
 from api.routers.common import json_response
 from domain.scheme.loader import load_scheme_text
+from service import queries
 from service.tokens import Actor
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
 Admin = Annotated[Actor, Depends(require("admin"))]
-Reader = Annotated[Actor, Depends(require("admin", "auditor", "reviewer", "recorder", "rater"))]
 
 
 @router.post(
@@ -42,11 +42,6 @@ async def upload_scheme(
 
 
 @router.get("", operation_id="list_schemes")
-def list_schemes(service: ServiceDep, actor: Reader) -> Response:
+def list_schemes(service: ServiceDep, actor: CurrentActor) -> Response:
     """Every registered scheme version with its content hash."""
-    service.runner.catch_up()
-    schemes = [
-        {"scheme": d["scheme"], "version": d["version"], "title": d["title"], "content_hash": h}
-        for h, d in sorted(service.runner.fold.schemes.items(), key=lambda i: (i[1]["scheme"], i[1]["version"]))
-    ]
-    return json_response({"schemes": schemes})
+    return json_response(queries.schemes(service, actor))

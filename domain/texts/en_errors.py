@@ -156,4 +156,5 @@ ERRORS = {
     "error.not_disabled": "account {username} is not disabled",
     "error.sign_in_first": "sign in first",
     "error.form_expired": "the form has expired; reload the page and send it again",
+    "error.subject_own": "a subject's representative {what} only for its own subject",
 }

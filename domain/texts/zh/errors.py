@@ -144,4 +144,5 @@ ERRORS = {
     "error.not_disabled": "账号{username}未停用",
     "error.sign_in_first": "请先登录",
     "error.form_expired": "表单已过期；请刷新页面后重新提交",
+    "error.subject_own": "被考核单位只能为本单位{what}",
 }

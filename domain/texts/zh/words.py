@@ -136,4 +136,9 @@ WORDS = {
     "office": "办公室",
     "priority_excellent": "可优先确定为优秀",
     "offices": "负责科室",
+    # what a subject's representative does, in "... only for its own subject"
+    "reads the scorecard": "查看考核结果",
+    "reads the history": "查看考核记录",
+    "reads appeals": "查看申诉",
+    "files appeals": "提出申诉",
 }

@@ -1,19 +1,37 @@
-"""Who may record what (S5): offices record in their sections, raters their own ratings,
-the leading group's administrators the one-vote decisions and prerequisites.
+"""Who may do what: the one place the API and the pages ask.
 
-A retraction, exemption or correction is judged by the fact it names as well as by itself:
-nobody sets aside a fact they could not have recorded.
+Recording (S5): offices record in their sections, raters their own ratings, the leading group's
+administrators the one-vote decisions and prerequisites. A retraction, exemption or correction
+is judged by the fact it names as well as by itself: nobody sets aside a fact they could not
+have recorded. Reading: each role reads what its work needs (READERS).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from api.problems import Forbidden
 from domain.scheme.model import Scheme
+from service.errors import Forbidden
 from service.tokens import Actor
 
 DECISIONS = {"veto", "affirmation", "condition"}
+STAFF = ("admin", "auditor", "reviewer", "recorder", "rater")
+RECORDERS = ("admin", "recorder", "rater")
+AUDITORS = ("auditor", "reviewer", "admin")
+APPEAL_READERS = ("subject", "reviewer", "auditor", "admin")
+
+
+def require(actor: Actor, *roles: str) -> Actor:
+    """The actor, when its role is one of `roles`; Forbidden otherwise."""
+    if actor.role not in roles:
+        raise Forbidden(f"role {actor.role} may not do this; allowed: {', '.join(roles)}")
+    return actor
+
+
+def require_subject(actor: Actor, subject: str | None, what: str) -> None:
+    """A subject's representative reads and acts only for its own subject."""
+    if actor.role == "subject" and (subject is None or subject not in actor.scope):
+        raise Forbidden(f"a subject's representative {what} only for its own subject")
 
 
 def check_recording(
