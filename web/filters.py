@@ -10,7 +10,7 @@ from jinja2 import Environment
 
 from domain.numbers import canonical_str
 from domain.texts.catalog import NO_GLOSSARY, Glossary, text, translate, translate_message
-from domain.texts.zh import WORDS
+from domain.texts.zh import TEXTS, WORDS
 
 
 def t(key: str, **values: Any) -> str:
@@ -51,6 +51,12 @@ def message(english: str, names: Glossary = NO_GLOSSARY) -> str:
     return translate_message(english, names)
 
 
+def topic(name: str) -> str:
+    """An event's topic by its Chinese name (the topic itself when the catalog has none)."""
+    key = "topic." + name.split(":", 1)[-1]
+    return t(key) if key in TEXTS else name
+
+
 def install(env: Environment) -> None:
     env.globals.update(t=t, word=word)
-    env.filters.update(num=num, zh_date=zh_date, line=line, message=message, word=word)
+    env.filters.update(num=num, zh_date=zh_date, line=line, message=message, word=word, topic=topic)

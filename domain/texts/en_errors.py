@@ -157,4 +157,10 @@ ERRORS = {
     "error.sign_in_first": "sign in first",
     "error.form_expired": "the form has expired; reload the page and send it again",
     "error.subject_own": "a subject's representative {what} only for its own subject",
+    # the administrator's pages (web/pages/admin.py)
+    "error.period_code": "a period code is a year, a half or a quarter, e.g. 2026-Q2",
+    "error.choose_scheme": "choose the scheme version",
+    "error.not_opened": "the period was not opened",
+    "error.subject_line": "give id, name, group and kind",
+    "error.no_publication_yet": "period {period} has no publication yet",
 }

@@ -145,4 +145,9 @@ ERRORS = {
     "error.sign_in_first": "请先登录",
     "error.form_expired": "表单已过期；请刷新页面后重新提交",
     "error.subject_own": "被考核单位只能为本单位{what}",
+    "error.period_code": "考核周期代码为年度、半年或季度，例如 2026-Q2",
+    "error.choose_scheme": "请选择考核方案的版本",
+    "error.not_opened": "考核周期未建立",
+    "error.subject_line": "每行依次填写编号、名称、组别、类别",
+    "error.no_publication_yet": "考核周期{period}尚未公示",
 }

@@ -1,0 +1,37 @@
+"""Verification of a period and pages of the log, for auditors (the same checks as the API's audit routes).
+
+(Added by the web work beside service/queries.py.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.records import decode
+from replay.asof import fold_log
+from replay.verify import verify_records
+from service.bootstrap import Service
+from service.policy import AUDITORS, require
+from service.queries import folded_period
+from service.tokens import Actor
+
+LOG_READERS = ("auditor", "admin")
+
+
+def verification(service: Service, actor: Actor, code: str) -> dict[str, Any]:
+    """Replay and check every seal and every stored event of the period: ok, or each finding located."""
+    require(actor, *AUDITORS)
+    period = folded_period(service, code)
+    _, records = fold_log(service.ledger.recorder)
+    report = verify_records(records, service.views.leaves(), code, service.settings.bureau)
+    return {"period": code, "ok": report.ok, "checked_events": report.checked_events,
+            "checked_seals": report.checked_seals, "findings": report.findings, "seals": period.seals}
+
+
+def log_page(service: Service, actor: Actor, after: int, limit: int) -> dict[str, Any]:
+    """Events after a position, in order, with the cursor of the next page."""
+    require(actor, *LOG_READERS)
+    rows = service.ledger.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    events = [{"position": r.id, "stream": str(r.originator_id), "version": r.originator_version, "topic": r.topic,
+               "state": decode(r.state)} for r in rows]
+    return {"after": after, "events": events, "next": rows[-1].id if len(rows) == limit else None}
