@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
 from projections.fact_index import named_subjects
@@ -35,4 +37,11 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
 
 
 def _totals(service: Service, key: str, subjects: set[str]) -> dict[str, str]:
-    return {s: canonical_str(t) for s, t in service.runner.totals_of(key, subjects).items()}
+    """The subjects' current totals: as last scored by this process, else from the stored results."""
+    found = {s: canonical_str(t) for s, t in service.runner.totals_of(key, subjects).items()}
+    if set(found) != subjects:
+        stored = service.views.results(key)
+        if stored is not None:
+            rows = orjson.loads(stored[1])["subjects"]
+            found |= {r["subject"]: r["total"] for r in rows if r["subject"] in subjects and r["subject"] not in found}
+    return found

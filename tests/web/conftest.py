@@ -87,8 +87,9 @@ def sign_in_as(client: TestClient, service: Service, role: str) -> str:
     """Sign a demo account in by cookie; returns the form token of its session."""
     found = view(account(service.ledger, USERS[role]))
     csrf = f"token-{role}"
-    client.cookies.set("scoreledger_session", session_cookie(service, {"user": found.username,
-                                                                      "pv": found.password_version, "csrf": csrf}))
+    cookie = session_cookie(service, {"user": found.username, "pv": found.password_version, "csrf": csrf})
+    client.cookies.clear()
+    client.cookies.set("scoreledger_session", cookie, domain="testserver.local", path="/")
     return csrf
 
 

@@ -105,7 +105,7 @@ def _problems(exc: InvalidInput, rows: list[int], scheme: Any) -> dict[str, str]
     errors: dict[str, str] = {}
     names = scheme_glossary(scheme)
     for problem in exc.problems:
-        found = re.match(r"(?:recorded )?facts\[(\d+)\]\.?([^ ]*)", problem.path)
+        found = re.match(r"(?:recorded )?facts\[(\d+)\]\.?(?:(?:deduction|bonus)\.)?([^ ]*)", problem.path)
         key = f"r{rows[int(found.group(1))]}.{found.group(2) or 'item'}" if found and int(found.group(1)) < len(rows) \
             else "form"
         message = translate_message(problem.message, names)
