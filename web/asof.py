@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+from domain.errors import InvalidInput, Problem
+
+DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 
 
 def as_of_param(typed: str | None) -> str | None:
-    """What service.positions.position_of reads; a malformed value is passed on for it to refuse."""
+    """What service.positions.position_of reads; a date that does not exist is refused here, by name."""
     if typed is None or not typed.strip():
         return None
     typed = typed.strip()
-    return f"{typed}T23:59:59.999999+08:00" if DAY.match(typed) else typed
+    if not DAY.match(typed):
+        return typed
+    try:
+        day = date(*(int(part) for part in typed.split("-")))
+    except ValueError:
+        raise InvalidInput(f"as_of {typed!r} is not a date", [Problem("as_of", "give a day that exists")]) from None
+    return f"{day.isoformat()}T23:59:59.999999+08:00"

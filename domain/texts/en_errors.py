@@ -163,4 +163,6 @@ ERRORS = {
     "error.not_opened": "the period was not opened",
     "error.subject_line": "give id, name, group and kind",
     "error.no_publication_yet": "period {period} has no publication yet",
+    "error.as_of_no_date": "as_of {typed!r} is not a date",
+    "error.day_exists": "give a day that exists",
 }

@@ -40,8 +40,9 @@ def record_page(request: Request, account: SignedIn, service: ServiceDep, code: 
 
 @router.get("/period/{code}/record/fields")
 def item_fields(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode,
-                item: str = Query("", max_length=64), row: int = Query(0, ge=0, lt=100)) -> Response:
-    """The inputs one row needs for the chosen item (htmx swaps them in)."""
+                row: int = Query(0, ge=0, lt=100)) -> Response:
+    """The inputs one row needs for the item chosen in it (htmx sends the row's select: `r{row}.item`)."""
+    item = request.query_params.get(f"r{row}.item", "")[:64]
     scheme, _ = _scheme(service, code)
     return render(request, "_fact_fields.html", {"fields": [f.__dict__ for f in fields_for(scheme, item)]},
                   row=row, values={}, errors={})

@@ -150,4 +150,6 @@ ERRORS = {
     "error.not_opened": "考核周期未建立",
     "error.subject_line": "每行依次填写编号、名称、组别、类别",
     "error.no_publication_yet": "考核周期{period}尚未公示",
+    "error.as_of_no_date": "“截至”{typed}不是存在的日期",
+    "error.day_exists": "请填写实际存在的日期，例如 2026-03-31",
 }

@@ -181,4 +181,7 @@ def test_the_reviewer_previews_and_upholds_and_the_auditor_compares_replays_and_
     verified = client.get("/period/2026-Q1/verify")
     assert "核验通过" in verified.text
     bad = client.get("/period/2026-Q1/rankings?as_of=2026-13-45")
-    assert bad.status_code == 422 and "“截至”须为日志位置或带时区的日期时间" in bad.text
+    assert bad.status_code == 422 and "“截至”“2026-13-45”不是存在的日期" in text_of(bad.text)
+    assert "请填写实际存在的日期" in bad.text
+    garbled = client.get("/period/2026-Q1/rankings?as_of=yesterday")
+    assert garbled.status_code == 422 and "“截至”须为日志位置或带时区的日期时间" in garbled.text
