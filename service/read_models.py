@@ -126,3 +126,65 @@ class Comparison(BaseModel):
     period: str
     scheme_hash: list[str]
     changes: list[Change]
+
+
+class WhatIf(Comparison):
+    appeal: str
+
+
+class AppealComparison(Comparison):
+    appeal: str
+    from_: int = Field(alias="from", description="The sealed position compared from.")
+    to: int
+
+
+class SubjectOut(BaseModel):
+    id: str
+    name: str
+    group: str
+    kind: str
+
+
+class PeriodDetail(BaseModel):
+    period: str
+    scheme: str
+    scheme_version: int
+    scheme_hash: str
+    status: str = Field(description="open, closed or published")
+    version: int
+    subjects: list[SubjectOut]
+    seals: list[dict[str, Any]]
+    published_on: date | None = None
+    late_facts: list[str]
+
+
+class SchemeRow(BaseModel):
+    scheme: str
+    version: int
+    title: str
+    content_hash: str
+
+
+class SchemeList(BaseModel):
+    schemes: list[SchemeRow]
+
+
+class Verification(BaseModel):
+    period: str
+    ok: bool
+    checked_events: int
+    checked_seals: int
+    findings: list[str]
+
+
+class LogEvent(BaseModel):
+    position: int
+    stream: str
+    version: int
+    topic: str
+    state: dict[str, Any]
+
+
+class LogPage(BaseModel):
+    events: list[LogEvent]
+    next: str | None = Field(description="The URL of the next page, if any.")

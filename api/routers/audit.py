@@ -12,6 +12,7 @@ from replay.asof import fold_log
 from replay.bundle import make_bundle
 from replay.verify import verify_records
 from service.queries import folded_period
+from service.read_models import Verification
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods/{code}", tags=["audit"])
@@ -19,7 +20,7 @@ Auditor = Annotated[Actor, Depends(require("auditor", "reviewer", "admin"))]
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 
 
-@router.get("/verification", operation_id="verify_period")
+@router.get("/verification", operation_id="verify_period", response_model=Verification)
 def verification(code: PeriodPath, service: ServiceDep, actor: Auditor) -> Response:
     """Replay and check every seal and every stored event: ok, or each finding located."""
     folded_period(service, code)

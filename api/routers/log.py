@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.deps import ServiceDep, require
 from api.routers.common import json_response
 from projections.records import decode
+from service.read_models import LogPage
 from service.tokens import Actor
 
 router = APIRouter(prefix="/log", tags=["audit"])
 Auditor = Annotated[Actor, Depends(require("auditor", "admin"))]
 
 
-@router.get("", operation_id="read_log")
+@router.get("", operation_id="read_log", response_model=LogPage)
 def read_log(
     service: ServiceDep,
     actor: Auditor,

@@ -131,7 +131,8 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
     return render(request, "record.html", model, status=status, errors=errors, notice=notice, subjects=subjects,
                   row_fields=row_fields, names=scheme_glossary(scheme), grounds=scheme.exemption_grounds,
                   titles={i: n.title for i, n in scheme.nodes.items()},
-                  offices="、".join(scheme.offices.get(o, o) for o in actor.scope))
+                  offices="、".join(scheme.offices.get(o, o) for o in actor.scope),
+                  subject_names={s["id"]: s["name"] for s in subjects})
 
 
 def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

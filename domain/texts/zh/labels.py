@@ -252,6 +252,7 @@ LABELS = {
     "appeal.deadline": "申诉截止：{deadline}",
     "appeal.contested": "有异议的记录",
     "appeal.reasons": "申诉理由",
+    "appeal.value": "测评分",
     "appeal.evidence": "证明材料",
     "appeal.evidence_hint": "每行一项，如文件编号或存放位置",
     "appeal.submit": "提交申诉",
