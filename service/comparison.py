@@ -67,7 +67,24 @@ def compare_appeal(service: Service, actor: Actor, name: str, today: Any) -> dic
     return {"appeal": name, **explained(service, found["period"], int(sealed[-1]["position"]), last)}
 
 
+_EXPLAINED: OrderedDict[tuple[int, str, str, int, int], dict[str, Any]] = OrderedDict()
+
+
 def explained(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
+    """The changes between two positions (kept: two fixed positions always give the same answer)."""
+    key = (id(service), service.settings.bureau, code, first, last)
+    with _LOCK:
+        found = _EXPLAINED.get(key)
+    if found is None:
+        found = _explain(service, code, first, last)
+        with _LOCK:
+            _EXPLAINED[key] = found
+            while len(_EXPLAINED) > KEEP:
+                _EXPLAINED.popitem(last=False)
+    return found
+
+
+def _explain(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
     before, after = result_at(service, code, first), result_at(service, code, last)
     between = [r for page in read_log(service.ledger.recorder, first, last) for r in page]
     body = compare(before, after, between)

@@ -294,6 +294,7 @@ LABELS = {
     "compare.after": "之后",
     "compare.causes": "原因",
     "compare.by_appeal": "申诉更正",
+    "compare.first_of": "共{n}项，列出前{shown}项；全部见本页数据",
     "verify.title": "{code} 核验",
     "verify.ok": "核验通过：重放{events}个事件，{seals}次封存的 Merkle 根和结果哈希全部一致。",
     "verify.bad": "核验发现{n}处问题：",
