@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from api import problems
 from api.limits import MAX_BATCH, MAX_BODY, BodyLimit
 from api.openapi import install_openapi
-from api.routers import appeals, audit, facts, log, periods, results, schemes, tokens
+from api.routers import appeals, audit, facts, log, periods, results, schemes, sheets, tokens
 from service.bootstrap import Service, build
 from service.settings import Settings
 
@@ -49,7 +49,7 @@ def create_app(
     app = FastAPI(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     problems.install(app)
-    for module in (schemes, periods, facts, results, appeals, audit, log, tokens):
+    for module in (schemes, periods, facts, sheets, results, appeals, audit, log, tokens):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
     install_openapi(app)

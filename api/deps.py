@@ -35,12 +35,14 @@ bearer = HTTPBearer(auto_error=False, description="A token from `scoreledger tok
 
 
 def current_actor(
-    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None
+    service: ServiceDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Actor:
     """The actor behind the bearer token (401 without a valid one)."""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return actor_for(service.ledger, credentials.credentials.strip())
+    return actor_for(service.ledger, credentials.credentials.strip(), clock(), demo=service.settings.demo)
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
@@ -73,11 +75,12 @@ _LOCK = threading.Lock()
 
 
 @contextmanager
-def in_flight(key: str | None) -> Iterator[None]:
-    """409 while another request with the same idempotency key is being processed."""
+def in_flight(key: str | None, actor: Actor) -> Iterator[None]:
+    """409 while another request of the same principal with the same idempotency key is being processed."""
     if key is None:
         yield
         return
+    key = f"{actor.principal}\x1f{key}"  # keys are the client's: another principal's same key is another key
     with _LOCK:
         if key in _INFLIGHT:
             raise InFlight(f"a request with idempotency key {key!r} is still in progress")

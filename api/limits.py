@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from api.problems import MEDIA_TYPE
 
 MAX_BODY = 1_048_576  # bytes
 MAX_BATCH = 500  # facts in one batch
+MAX_UPLOAD = 32 * 1_048_576  # bytes of a spreadsheet upload (a 100,000-row .xlsx is about 4 MB)
+UPLOADS = re.compile(r"^/periods/[^/]+/imports(/preview)?$")
 
 
 class BodyLimit:
@@ -20,9 +23,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = MAX_UPLOAD if UPLOADS.match(scope.get("path", "")) else self.limit
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, send, limit)
             return
         seen = 0
 
@@ -30,16 +34,16 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 raise _Overflow
             return message  # type: ignore[no-any-return]
 
         try:
             await self.app(scope, counted, send)
         except _Overflow:
-            await self._refuse(scope, send)
+            await self._refuse(scope, send, limit)
 
-    async def _refuse(self, scope: dict[str, Any], send: Any) -> None:
+    async def _refuse(self, scope: dict[str, Any], send: Any, limit: int) -> None:
         import orjson
 
         body = orjson.dumps(
@@ -47,7 +51,7 @@ class BodyLimit:
                 "type": "https://scoreledger.invalid/problems/too-large",
                 "title": "Request body too large",
                 "status": 413,
-                "detail": f"the limit is {self.limit} bytes",
+                "detail": f"the limit is {limit} bytes",
                 "instance": scope["path"],
             }
         )

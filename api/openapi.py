@@ -41,8 +41,8 @@ DEDUCTION = {
     "item": "2.1",
     "subject": "s001",
     "count": 2,
-    "evidence": "考勤记录 2026-03 第12页",
-    "occurred_on": "2026-03-12",
+    "evidence": "考勤记录 2026-04 第3页",
+    "occurred_on": "2026-04-03",
 }
 RATING = {
     "type": "rating",
@@ -75,7 +75,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Json]] = {
                 "facts": [
                     DEDUCTION,
                     {"type": "deduction", "item": "1.2.1", "subject": "s002", "evidence": "年度计划逾期报送"},
-                    {"type": "deduction", "item": "3.6", "subject": "s003", "occurred_on": "2026-03-03"},
+                    {"type": "deduction", "item": "3.6", "subject": "s003", "occurred_on": "2026-04-07"},
                 ]
             },
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 from pydantic import Strict as PydanticStrict
 from pydantic.fields import FieldInfo
 
@@ -98,7 +98,10 @@ class BindSchemeIn(StrictIn):
 
 class AppealCreate(StrictIn):
     subject: Code
-    contested: list[FactId] = Field(min_length=1, max_length=100, description="P3: the contested facts.")
+    contested: list[FactId] = Field(default_factory=list, max_length=100, description="P3: the contested facts.")
+    items: list[Code] = Field(
+        default_factory=list, max_length=50, description="P3: contested items whose fact is missing from the record."
+    )
     reasons: str = Field(min_length=1, max_length=4000)
     evidence: list[str] = Field(default_factory=list, max_length=50)
 
@@ -119,7 +122,12 @@ class WhatIfIn(StrictIn):
 class TokenCreate(StrictIn):
     principal: str = Field(min_length=1, max_length=200)
     role: Literal[ROLES]  # type: ignore[valid-type]
-    scope: list[str] = Field(default_factory=list, max_length=100)
+    scope: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Offices (recorder), `rater=role` entries (rater, R1) or subject ids (subject).",
+    )
+    expires_at: AwareDatetime | None = Field(None, strict=False, description="When the token stops working.")
 
 
 class Recorded(BaseModel):

@@ -21,7 +21,7 @@ Task = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def tasks() -> dict[str, Task]:
-    from bench import measure_fresh, measure_import, measure_pages, measure_replay, measure_whatif
+    from bench import measure_fresh, measure_import, measure_pages, measure_replay, measure_sheets, measure_whatif
 
     return {
         "generate": measure_import.generate,
@@ -35,6 +35,10 @@ def tasks() -> dict[str, Task]:
         "whatif": measure_whatif.whatif,
         "pages": measure_pages.pages,
         "http": http,
+        "sheets_import": measure_sheets.import_sheet,
+        "sheets_read_floor": measure_sheets.read_floor,
+        "sheets_record_floor": measure_sheets.record_floor,
+        "sheets_export_city": measure_sheets.export_city,
     }
 
 

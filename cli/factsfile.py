@@ -92,7 +92,7 @@ def _csv_record(row: dict[str, str]) -> dict[str, Any]:
         elif key in _LIST_FIELDS:
             record[key] = [dict(zip(("subject", "role"), p.split(":", 1), strict=False)) for p in value.split(";") if p]
         elif key == "count":
-            record[key] = int(value) if value.isdigit() else value
+            record[key] = int(value) if value.isascii() and value.isdigit() else value
         else:
             record[key] = value
     return record

@@ -13,6 +13,7 @@ from cli.factsfile import read_facts_file
 from cli.ledger_cmds import register as register_ledger_commands
 from cli.render import explanation_tree, ranking_table
 from cli.serve_cmds import register as register_serve_commands
+from cli.sheets_cmds import register as register_sheets_commands
 from domain.canonical import canonical_bytes
 from domain.errors import InvalidInput
 from domain.scheme.loader import load_scheme_file
@@ -24,6 +25,7 @@ schemes = typer.Typer(no_args_is_help=True, help="Scheme files: check them, prin
 app.add_typer(schemes, name="schemes")
 register_ledger_commands(app)
 register_serve_commands(app)
+register_sheets_commands(app)
 out = Console()
 err = Console(stderr=True)
 

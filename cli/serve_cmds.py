@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,8 +10,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from domain.errors import InvalidInput
 from service.bootstrap import build
-from service.tokens import issue_token
+from service.errors import NotFound
+from service.tokens import issue_token, list_tokens, revoke
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 out = Console()
 
@@ -33,26 +37,65 @@ def register(app: typer.Typer) -> None:
         from service.stores import sqlite_version_report
         from web.app import create_app
 
-        if Settings.from_env().store == "sqlite":
+        settings = Settings.from_env()
+        if settings.store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
         if demo:
+            settings = settings.model_copy(update={"demo": True})  # the demo's tokens are valid only now
             _load_demo(host, port)
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
     @tokens.command("create")
     def create(
         principal: str,
         role: str,
-        scope: Annotated[list[str] | None, typer.Option(help="Offices, rater name or subject ids.")] = None,
+        scope: Annotated[
+            list[str] | None, typer.Option(help="Offices (recorder), rater=role (rater), subject ids (subject).")
+        ] = None,
+        days: Annotated[int | None, typer.Option(help="Valid for this many days (default: until revoked).")] = None,
     ) -> None:
         """Create a bearer token for a principal, role and scope; it is printed once."""
         service = build()
         try:
-            now = datetime.now(ZoneInfo("Asia/Shanghai")).isoformat()
-            token = issue_token(service.ledger, principal, role, list(scope or []), "cli", now)
+            now = datetime.now(SHANGHAI)
+            expires = (now + timedelta(days=days)).isoformat() if days else None
+            token = issue_token(service.ledger, principal, role, list(scope or []), "cli", now.isoformat(),
+                                expires_at=expires)
+        except InvalidInput as exc:
+            out.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
         finally:
             service.close()
         out.print(token)
+
+    @tokens.command("list")
+    def listed() -> None:
+        """Every token issued: id, principal, role, scope, expiry, revoked (never the token itself)."""
+        service = build()
+        try:
+            table = Table(title="tokens")
+            for column in ("id", "principal", "role", "scope", "issued", "expires", "state"):
+                table.add_column(column)
+            for t in list_tokens(service.ledger):
+                state = "revoked" if t["revoked"] else ("demo" if t["demo"] else "valid")
+                table.add_row(t["id"], t["principal"], t["role"], ", ".join(t["scope"]), t["issued_at"][:16],
+                              (t["expires_at"] or "-")[:16], state)
+            out.print(table)
+        finally:
+            service.close()
+
+    @tokens.command("revoke")
+    def revoked(token_id: str) -> None:
+        """Revoke a token by the id `tokens list` shows."""
+        service = build()
+        try:
+            found = revoke(service.ledger, token_id, "cli", datetime.now(SHANGHAI).isoformat())
+        except NotFound as exc:
+            out.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
+        finally:
+            service.close()
+        out.print(f"revoked {found['id']} ({found['principal']}, {found['role']})")
 
 
 def _load_demo(host: str, port: int) -> None:
@@ -60,7 +103,7 @@ def _load_demo(host: str, port: int) -> None:
 
     service = build()
     try:
-        loaded = load_demo(service, datetime.now(ZoneInfo("Asia/Shanghai")).isoformat())
+        loaded = load_demo(service, datetime.now(SHANGHAI).isoformat())
     finally:
         service.close()
     out.print("[green]demo bureau loaded[/]" if loaded else "store not empty: demo not reloaded")

@@ -16,6 +16,7 @@ from domain.errors import FactsInvalid, Problem
 from domain.scheme.base import Code, NonNegative, Points, Strict, Text
 
 FactId = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+MAX_PARTIES = 100  # subjects sharing one fact (D11, B6)
 PeriodCode = Annotated[str, StringConstraints(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$")]
 
 
@@ -50,7 +51,7 @@ class Attributed(FactBase):
 
     item: Code
     subject: Code | None = None
-    parties: list[Party] | None = Field(None, min_length=1)
+    parties: list[Party] | None = Field(None, min_length=1, max_length=MAX_PARTIES)
     count: int = Field(1, ge=1, le=10000, description="D1: occurrences or person-times.")
     amount: NonNegative | None = Field(None, description="Points within a range, or a B5 amount.")
     situation: Code | None = Field(None, description="D4/B2: facts of one situation count once.")
@@ -60,6 +61,10 @@ class Attributed(FactBase):
     def _one_target(self) -> Self:
         if (self.subject is None) == (self.parties is None):
             raise ValueError("give either subject or parties")
+        named = [p.subject for p in self.parties or []]
+        if len(set(named)) != len(named):
+            twice = sorted({s for s in named if named.count(s) > 1})
+            raise ValueError(f"a subject is a party once: {', '.join(twice)} named more than once (D11, B6)")
         return self
 
     def targets(self) -> list[Party | None]:

@@ -52,8 +52,7 @@ class Cards:
     def group(self, scheme: Scheme, period: PeriodInput, members: Sequence[str]) -> list[SubjectResult]:
         """One group's results in rank order: kept cards where still valid, the others scored now.
 
-        Raises FactsInvalid when the facts of the subjects to score do not check (the caller then
-        scores the whole period, which lists every problem as it always has)."""
+        Stored facts are admitted already (projections/admission.py): they are not checked again."""
         key, signatures = period.code + "\0" + period.bureau, {s: _signature(scheme, period, s) for s in members}
         found: dict[str, Scored] = {}
         for subject in members:
@@ -106,7 +105,7 @@ class Cards:
         if len(typed) > self.size * 10:
             typed.clear()
         kept = [typed.get((key, f["id"])) or typed.setdefault((key, f["id"]), _FACT.validate_python(f)) for f in stored]
-        return score_subjects(scheme, listed, [*kept, *extra], period.code, only=set(subjects))
+        return score_subjects(scheme, listed, [*kept, *extra], period.code, only=set(subjects), checked=not extra)
 
 
 def _signature(scheme: Scheme, period: PeriodInput, subject: str) -> Signature:

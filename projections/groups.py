@@ -3,9 +3,9 @@
 Ranks, quotas and grades never reach across groups (S2), and a subject's scorecard depends
 only on the facts that concern it (projections/fact_index), so scoring each group on its own
 gives exactly the whole period's results while holding one group's working set at a time.
-The period is scored in one piece whenever the index cannot vouch for that (a fact that
-concerns no registered subject, a rank awarded twice, any refused fact), so refusals read
-exactly as they always have.
+Stored facts reach scoring admitted (projections/admission.py), so they are not checked again;
+proposed facts (a what-if) are. The period is scored in one piece whenever the index cannot
+vouch for group scoring (a fact that concerns no registered subject, a rank awarded twice).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from domain.canonical import canonical_bytes
-from domain.errors import FactsInvalid
 from domain.facts import Fact, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import PeriodResult, SubjectResult, score_period
+from domain.scoring.results import SetAside
 from projections.cards import Cards
 from projections.fact_index import named_subjects, working_set
 from projections.period_input import PeriodInput
@@ -29,23 +29,32 @@ from projections.slim import slim_subject
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
 
 
-def whole(scheme: Scheme, period: PeriodInput) -> PeriodResult:
-    """The period in one piece: every subject and every counted fact."""
-    subjects = [Subject.model_validate(s) for s in period.subjects.values()]
-    facts = [_FACT.validate_python(f) for f in period.facts.values()]
-    return score_period(scheme, subjects, facts, period.code)
-
-
-def by_group(scheme: Scheme, period: PeriodInput) -> PeriodResult:
-    """The period group by group (the same results as `whole`)."""
-    subjects = [s for listed in score_parts(scheme, period).values() for s in listed]
+def period_result(scheme: Scheme, period: PeriodInput, subjects: list[SubjectResult]) -> PeriodResult:
+    """A period's results with its heading: scheme, period, and the stored facts set aside (if any)."""
+    set_aside = [
+        SetAside(fact=e["fact"], position=e["position"], problems=list(e["problems"]))
+        for _, e in sorted(period.set_aside.items())
+    ]
     return PeriodResult(
         scheme=scheme.scheme,
         scheme_version=scheme.version,
         scheme_hash=scheme.content_hash,
         period=period.code,
+        set_aside=set_aside or None,
         subjects=subjects,
     )
+
+
+def whole(scheme: Scheme, period: PeriodInput) -> PeriodResult:
+    """The period in one piece: every subject and every counted fact (admitted, so not checked again)."""
+    subjects = [Subject.model_validate(s) for s in period.subjects.values()]
+    facts = [_FACT.validate_python(f) for f in period.facts.values()]
+    return period_result(scheme, period, score_period(scheme, subjects, facts, period.code, checked=True).subjects)
+
+
+def by_group(scheme: Scheme, period: PeriodInput) -> PeriodResult:
+    """The period group by group (the same results as `whole`)."""
+    return period_result(scheme, period, [s for listed in score_parts(scheme, period).values() for s in listed])
 
 
 def score_parts(
@@ -69,16 +78,11 @@ def iter_parts(
     if not indexed(period):
         yield from _split(whole(scheme, period), wanted)
         return
-    for n, group in enumerate(wanted):
-        try:
-            if cards is None:
-                scored = part(scheme, period, {group}, members[group], keep=keep)
-            else:
-                scored = [slim_subject(s, card=False) for s in cards.group(scheme, period, members[group])]
-        except FactsInvalid:  # the whole period raises with every problem numbered as ever (or scores, if it fits)
-            yield from _split(whole(scheme, period), wanted[n:])
-            return
-        yield group, scored
+    for group in wanted:
+        if cards is None:
+            yield group, part(scheme, period, {group}, members[group], keep=keep)
+        else:
+            yield group, [slim_subject(s, card=False) for s in cards.group(scheme, period, members[group])]
 
 
 def _split(result: PeriodResult, groups: list[str]) -> Iterator[tuple[str, list[SubjectResult]]]:
@@ -93,15 +97,7 @@ def _split(result: PeriodResult, groups: list[str]) -> Iterator[tuple[str, list[
 
 def heading(scheme: Scheme, period: PeriodInput) -> bytes:
     """The canonical bytes of the period's results up to the first subject: `{...,"subjects":[`."""
-    empty = canonical_bytes(
-        PeriodResult(
-            scheme=scheme.scheme,
-            scheme_version=scheme.version,
-            scheme_hash=scheme.content_hash,
-            period=period.code,
-            subjects=[],
-        )
-    )
+    empty = canonical_bytes(period_result(scheme, period, []))
     assert empty.endswith(b"[]}"), "subjects must be the last key of a period's canonical bytes"  # noqa: S101
     return empty[:-2]
 
@@ -120,7 +116,8 @@ def part(
     proposed = [{**f, "period": period.code} for f in extra]
     stored, named = working_set(period, members, proposed)
     subjects = [Subject.model_validate(period.subjects[s]) for s in named]
-    result = score_period(scheme, subjects, [_FACT.validate_python(f) for f in stored + proposed], period.code)
+    facts = [_FACT.validate_python(f) for f in stored + proposed]
+    result = score_period(scheme, subjects, facts, period.code, checked=not proposed)  # proposed facts are checked
     return [slim_subject(s) if keep else s for s in result.subjects if s.group in groups]
 
 

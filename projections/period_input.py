@@ -2,7 +2,9 @@
 
 A fact counts for a period when it was appended while the period was open, or when an
 upheld appeal recorded it as a correction. A fact that reached the log after the period
-closed (a race with closing) is kept aside as `late` and never counts.
+closed (a race with closing) is kept aside as `late` and never counts. A fact that does not
+fit the scheme, the subjects or the facts before it is set aside (projections/admission.py).
+An event that cannot be read at all is listed in `unreadable`; folding goes on.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from projections.admission import admit, readmit
 from projections.fact_index import index_fact
 from projections.records import Record
 
@@ -54,6 +57,16 @@ class PeriodInput:
     members: dict[str, list[str]] | None = None  # group -> subjects, kept by projections.groups.members_by_group
     stale: set[str] = field(default_factory=set)  # groups whose results the events since the last write changed
     stale_all: bool = True  # every group (and the period's heading) must be scored again
+    set_aside: dict[int, dict[str, Any]] = field(default_factory=dict)  # position -> fact, problems, raw
+    vetting: Any = None  # admission of the facts under the scheme hash `vetting_hash` (projections/admission)
+    vetting_hash: str | None = None
+
+    def reset_facts(self) -> None:
+        """Forget every counted and set-aside fact (they are admitted again under another scheme)."""
+        self.facts, self.positions, self.by_subject, self.set_aside = {}, {}, {}, {}
+        self.unnamed, self.ranked = [], []
+        self.vetting = self.vetting_hash = None
+        self.stale_all = True
 
     def mark(self, subjects: set[str]) -> None:
         """The results of these subjects' groups may have changed (every group's, for an unknown subject)."""
@@ -90,11 +103,20 @@ class LogFold:
     streams: dict[str, str] = field(default_factory=dict)  # fact stream id -> period key
     schemes: dict[str, dict[str, Any]] = field(default_factory=dict)  # content hash -> document
     appeals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)  # position, topic, why
     position: int = 0
 
     def apply(self, record: Record) -> str | None:
-        """Fold one record; returns the key of the period it touched, if any."""
+        """Fold one record; returns the key of the period it touched, if any. An event that cannot be
+        read (a hand edit, a damaged restore) is listed in `unreadable` and skipped."""
         self.position = record.position
+        try:
+            return self._apply(record)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            self.unreadable.append((record.position, record.topic, f"{type(exc).__name__}: {exc}"))
+            return None
+
+    def _apply(self, record: Record) -> str | None:
         topic, state = record.topic, record.state
         if topic in PERIOD_TOPICS:
             return self._period(record)
@@ -125,6 +147,7 @@ class LogFold:
         period.version = record.version
         if topic == "scoreledger:Period.SchemeBound":
             period.bindings.append((record.position, state["scheme_version"], state["scheme_hash"]))
+            readmit(self, period, _count)
             period.stale_all = True
         elif topic == "scoreledger:Period.SubjectRegistered":
             subject = state["subject"]
@@ -145,9 +168,8 @@ class LogFold:
         if period.closed_at is not None and record.position > period.closed_at and not record.state.get("appeal"):
             period.late.append(fact["id"])
             return key
-        period.facts[fact["id"]] = fact
-        period.positions[fact["id"]] = record.position
-        period.mark(index_fact(period, fact))
+        if admit(self, period, record.position, fact):
+            _count(period, record.position, fact)
         return key
 
     def _appeal(self, record: Record) -> str | None:
@@ -173,6 +195,13 @@ class LogFold:
         if name != "filed":
             appeal["status"] = name
         return key_of(appeal["bureau"], appeal["period"])
+
+
+def _count(period: PeriodInput, position: int, fact: dict[str, Any]) -> None:
+    """An admitted fact counts: kept, indexed under its subjects, their groups marked."""
+    period.facts[fact["id"]] = fact
+    period.positions[fact["id"]] = position
+    period.mark(index_fact(period, fact))
 
 
 def key_of(bureau: str, period: str) -> str:

@@ -9,14 +9,22 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from domain.canonical import canonical_bytes
-from domain.errors import ScoreledgerError
-from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
 from domain.scoring import PeriodResult, SubjectResult
 from projections.cards import Cards
 from projections.collector import collector_paused
-from projections.groups import by_group, groups_of, heading, indexed, iter_parts, members_by_group, part
+from projections.groups import (
+    by_group,
+    groups_of,
+    heading,
+    indexed,
+    iter_parts,
+    members_by_group,
+    part,
+    period_result,
+)
 from projections.period_input import LogFold, PeriodInput
+from projections.schemes import SchemeMismatch, scheme_for
 
 __all__ = [
     "SchemeMismatch",
@@ -27,28 +35,6 @@ __all__ = [
     "score_input",
     "score_parts",
 ]
-_SCHEMES: dict[str, Scheme] = {}
-
-
-class SchemeMismatch(ScoreledgerError):
-    """Raised when a stored scheme document no longer hashes to the hash it was registered under."""
-
-
-def scheme_for(fold: LogFold, content_hash: str) -> Scheme:
-    """The scheme registered under a content hash, re-validated and its hash re-checked."""
-    cached = _SCHEMES.get(content_hash)
-    if cached is not None:
-        return cached
-    document = fold.schemes.get(content_hash)
-    if document is None:
-        raise SchemeMismatch(f"no scheme with content hash {content_hash} is registered in the log")
-    scheme = validate_scheme(document)
-    if scheme.content_hash != content_hash:
-        raise SchemeMismatch(f"the stored scheme document hashes to {scheme.content_hash}, not {content_hash}")
-    _SCHEMES[content_hash] = scheme
-    return scheme
-
-
 def score_input(fold: LogFold, period: PeriodInput) -> PeriodResult:
     """Score a folded period under the scheme bound to it at the fold's position."""
     scheme = scheme_for(fold, period.scheme_hash)
@@ -200,8 +186,7 @@ def score_groups(
     members = [s for g, listed in members_by_group(period).items() if g in groups for s in listed]
     with collector_paused():
         subjects = part(scheme, period, groups, members, extra)
-    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
-                        period=period.code, subjects=subjects)
+    return period_result(scheme, period, subjects)
 
 
 def what_if_groups(
@@ -225,5 +210,4 @@ def what_if_groups(
 
 
 def _period(scheme: Scheme, period: PeriodInput, subjects: list[SubjectResult]) -> PeriodResult:
-    return PeriodResult(scheme=scheme.scheme, scheme_version=scheme.version, scheme_hash=scheme.content_hash,
-                        period=period.code, subjects=subjects)
+    return period_result(scheme, period, subjects)

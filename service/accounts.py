@@ -38,22 +38,32 @@ class AccountView:
     name: str
     role: str
     scope: tuple[str, ...]
-    rater_role: str | None
+    demo: bool
     disabled: bool
     password_version: int
 
     def actor(self) -> Actor:
         return Actor(self.username, self.role, self.scope)
 
+    @property
+    def rater_role(self) -> str | None:
+        """The role a rater account rates under (its first `name=role` entry)."""
+        return next(iter(self.actor().rater_roles().values()), None)
+
 
 def view(account: Account) -> AccountView:
-    return AccountView(account.username, account.name, account.role, tuple(account.scope), account.rater_role,
+    return AccountView(account.username, account.name, account.role, tuple(account.scope), account.demo,
                        account.disabled, account.password_version)
 
 
-def check_new_account(
-    username: str, name: str, role: str, scope: list[str], rater_role: str | None, password: str
-) -> list[Problem]:
+def rater_scope(role: str, scope: list[str], rater_role: str | None) -> list[str]:
+    """A rater's entries as `name=role`: a bare name takes the rating role chosen beside it."""
+    if role != "rater" or not rater_role:
+        return scope
+    return [entry if "=" in entry else f"{entry}={rater_role}" for entry in scope]
+
+
+def check_new_account(username: str, name: str, role: str, scope: list[str], password: str) -> list[Problem]:
     """Every problem with a new account's fields, each named by its field."""
     problems = []
     if not USERNAME.match(username):
@@ -66,7 +76,7 @@ def check_new_account(
         problems.append(Problem("scope", f"a {role} account needs its {SCOPED[role]}"))
     elif role == "subject" and len(scope) != 1:
         problems.append(Problem("scope", "a subject account speaks for exactly one subject"))
-    if role == "rater" and not rater_role:
+    if role == "rater" and any("=" not in e or not all(e.split("=", 1)) for e in scope):
         problems.append(Problem("rater_role", "a rater account needs the rating role it rates as"))
     problems += check_password(password)
     return problems
@@ -89,10 +99,11 @@ def create_account(
     at: str,
     rater_role: str | None = None,
     key: str | None = None,
+    demo: bool = False,
 ) -> dict[str, Any]:
     """Create an account; refused with every problem (and nothing appended) when a field is wrong."""
-    scope = [s.strip() for s in scope if s.strip()]
-    problems = check_new_account(username, name, role, scope, rater_role, password)
+    scope = rater_scope(role, [s.strip() for s in scope if s.strip()], rater_role)
+    problems = check_new_account(username, name, role, scope, password)
     if problems:
         raise InvalidInput("the account was not created", problems)
     digest = HASHER.hash(password)
@@ -101,12 +112,12 @@ def create_account(
         if ledger.maybe(account_id(username)) is not None:
             raise Conflict(f"the user name {username} is taken")
         book = ledger.maybe(BOOK_ID) or AccountBook(actor=actor, at=at)
-        account = Account(username=username, name=name.strip(), role=role, scope=scope,
-                          rater_role=rater_role if role == "rater" else None, password_hash=digest, actor=actor, at=at)
+        account = Account(username=username, name=name.strip(), role=role, scope=scope, demo=demo,
+                          password_hash=digest, actor=actor, at=at)
         book.list(username, actor, at)
         return [account, book], {"username": username, "role": role, "scope": scope}
 
-    request = [username, name, role, scope, rater_role]
+    request = [username, name, role, scope, demo]
     return ledger.run(decide, key=key, request=request, actor=actor, at=at)
 
 
@@ -144,8 +155,9 @@ def change(ledger: LedgerBase, username: str, how: str, actor: str, at: str, pas
     return ledger.run(decide, key=None, request=[username, how], actor=actor, at=at)
 
 
-def sign_in(ledger: LedgerBase, username: str, password: str) -> AccountView:
-    """The account a user name and password open; SignInFailed otherwise (the same words either way)."""
+def sign_in(ledger: LedgerBase, username: str, password: str, demo: bool = False) -> AccountView:
+    """The account a user name and password open; SignInFailed otherwise (the same words either way).
+    A demo account opens only while the service runs the demo (`demo`)."""
     try:
         found = account(ledger, username)
     except NotFound:
@@ -157,10 +169,13 @@ def sign_in(ledger: LedgerBase, username: str, password: str) -> AccountView:
         raise SignInFailed("the user name or password is wrong") from None
     if found.disabled:
         raise SignInFailed("this account is disabled; ask the administrator")
+    if found.demo and not demo:
+        raise SignInFailed("the user name or password is wrong")
     return view(found)
 
 
-def own_password(ledger: LedgerBase, username: str, current: str, new: str, at: str) -> dict[str, Any]:
+def own_password(ledger: LedgerBase, username: str, current: str, new: str, at: str,
+                 demo: bool = False) -> dict[str, Any]:
     """A signed-in person's new password, given the current one."""
-    sign_in(ledger, username, current)
+    sign_in(ledger, username, current, demo)
     return change(ledger, username, "password", username, at, new)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import uuid4
@@ -12,6 +13,9 @@ from domain.ledger.appeal import Appeal
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import appeal_id, joint_id, ledger_id
 from domain.ledger.period import PeriodStateError
+from domain.scheme.model import Scheme
+from domain.scoring.applicability import applicable_ids
+from projections.fact_index import named_subjects
 from replay.seal import make_seal
 from service.commands import Ledger
 from service.errors import AppealLate, NotFound, VersionMismatch
@@ -62,8 +66,10 @@ class ServiceLedger(Ledger):
         actor: str,
         at: str,
         key: str | None = None,
+        items: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """P2/P3: an appeal within the window, naming facts of the subject's published scores."""
+        """P2/P3: an appeal within the window, naming facts of the subject's published scores, or items
+        of the scheme whose fact is missing ("our city-level commendation was never recorded")."""
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             period = self.period(code)
@@ -80,7 +86,7 @@ class ServiceLedger(Ledger):
                     f"publication on {period.published_on})",
                     deadline.isoformat(),
                 )
-            self._check_contested(code, subject, contested)
+            self._check_contested(code, subject, contested, items, period.subjects.get(subject), scheme)
             name = uuid4().hex[:16]
             filed = Appeal(
                 appeal=name,
@@ -88,6 +94,7 @@ class ServiceLedger(Ledger):
                 bureau=self.bureau,
                 subject=subject,
                 contested=contested,
+                items=list(items),
                 reasons=reasons,
                 evidence=evidence,
                 filed_on=filed_on.isoformat(),
@@ -97,21 +104,47 @@ class ServiceLedger(Ledger):
             )
             return [filed], {"appeal": name, "deadline": deadline.isoformat(), "status": "filed"}
 
-        request = [code, subject, contested, reasons, evidence, filed_on.isoformat()]
+        request = [code, subject, contested, list(items), reasons, evidence, filed_on.isoformat()]
         return self.run(decide, key=key, request=request, actor=actor, at=at)
 
-    def _check_contested(self, code: str, subject: str, contested: list[str]) -> None:
-        if not contested:
-            raise FactsInvalid("appeal refused", [Problem("contested", "name at least one contested fact (P3)")])
-        own = self.maybe(ledger_id(code, subject, self.bureau))
-        joint = self.maybe(joint_id(code, self.bureau))
-        known = dict(own.facts if isinstance(own, FactLedger) else {})
-        for fact_id, fact in joint.facts.items() if isinstance(joint, FactLedger) else []:
-            if any(p.get("subject") == subject for p in fact.get("parties") or []) or fact.get("subject") == subject:
-                known[fact_id] = fact
+    def _check_contested(
+        self,
+        code: str,
+        subject: str,
+        contested: Sequence[str],
+        items: Sequence[str],
+        registered: dict[str, Any] | None,
+        scheme: Scheme,
+    ) -> None:
+        """P3: the contested facts concern the subject (every fact that lowers its score does), the
+        contested items are items of the scheme that apply to it."""
+        if not contested and not items:
+            wanted = Problem("contested", "name at least one contested fact or item (P3)")
+            raise FactsInvalid("appeal refused", [wanted])
+        if registered is None:
+            raise NotFound(f"subject {subject} is not registered in {code}")
+        known = self._facts_of(code, subject)
         missing = [f for f in contested if f not in known]
         if missing:
             raise NotFound(f"contested fact(s) {', '.join(missing)} are not facts of {subject} in {code}")
+        applicable = applicable_ids(scheme, str(registered.get("kind")))
+        problems = [
+            Problem(f"items[{i}]", f"{item!r} is not an item of scheme {scheme.scheme} that applies to {subject}")
+            for i, item in enumerate(items)
+            if item not in scheme.items or item not in applicable
+        ]
+        if problems:
+            raise FactsInvalid("appeal refused", problems)
+
+    def _facts_of(self, code: str, subject: str) -> dict[str, dict[str, Any]]:
+        """The facts that concern a subject: its own stream's, and the joint facts naming it (through
+        their targets too: a retraction of a shared deduction concerns its parties)."""
+        own = self.maybe(ledger_id(code, subject, self.bureau))
+        joint = self.maybe(joint_id(code, self.bureau))
+        known = dict(own.facts if isinstance(own, FactLedger) else {})
+        shared = joint.facts if isinstance(joint, FactLedger) else {}
+        known.update({i: f for i, f in shared.items() if subject in named_subjects(shared, f)})
+        return known
 
     def accept_appeal(
         self,
@@ -152,15 +185,17 @@ class ServiceLedger(Ledger):
         expected_version: int | None = None,
         key: str | None = None,
     ) -> dict[str, Any]:
-        """P5: uphold; the corrections (retractions, corrected facts) are recorded with the decision."""
+        """P5: uphold; the corrections are recorded with the decision. They correct only what the appeal
+        contests: a correction, retraction or exemption of a contested fact, or the missing fact of a
+        contested item for the appellant (P3). What that changes for others is a knock-on."""
         first = self.appeal(appeal, expected_version)
-        for index, fact in enumerate(corrections):
-            target = fact.get("target") or fact.get("corrects")
-            if target not in first.contested:
-                raise FactsInvalid(
-                    "correction refused",
-                    [Problem(f"corrections[{index}]", "a correction must name a contested fact (P5)")],
-                )
+        problems = [
+            Problem(f"corrections[{index}]", reason)
+            for index, fact in enumerate(corrections)
+            if (reason := _outside_appeal(first, fact)) is not None
+        ]
+        if problems:
+            raise FactsInvalid("correction refused", problems)
         prepared = self.prepare_facts(first.period, corrections, actor)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
@@ -192,3 +227,15 @@ class ServiceLedger(Ledger):
             return [found], {"appeal": appeal, "status": found.status}
 
         return self.run(decide, key=key, request=[appeal, reasons, decided_on.isoformat()], actor=actor, at=at)
+
+
+def _outside_appeal(appeal: Appeal, fact: dict[str, Any]) -> str | None:
+    """Why a correction goes beyond what the appeal contests (P5), or None."""
+    target = fact.get("target") or fact.get("corrects")
+    if target is not None:
+        return None if target in appeal.contested else "a correction must name a contested fact (P5)"
+    if fact.get("item") not in getattr(appeal, "items", []):
+        return "a new fact must be for an item the appeal contests (P3, P5)"
+    if fact.get("subject") != appeal.subject or fact.get("parties"):
+        return f"a new fact of a contested item is recorded for the appellant {appeal.subject} only (P5)"
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +17,9 @@ from domain.ledger.period import Period, PeriodStateError
 from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
-from domain.scoring.validate import check_facts
+from domain.scoring.dating import date_findings
+from domain.scoring.validate import allowed_periods
+from domain.scoring.vetting import Vetting
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
@@ -184,28 +187,53 @@ class Ledger(LedgerBase):
         appeal: str | None,
         authorize: Authorize | None = None,
     ) -> list[Any]:
-        """Load the streams the facts go to, check the batch, and record it on them (not yet saved)."""
+        """Load the streams the facts touch, check the batch, and record it on its streams (not yet saved).
+
+        The batch is checked against the stored facts of every stream it touches: the streams it goes
+        to, those of every subject it (or a fact it names) concerns, and the joint stream whenever a
+        rank is involved (B4), so what scoring will check is checked before anything is appended."""
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
+        scheme = self.scheme(period.scheme, period.scheme_version)
         ledgers = self._ledgers(code, prepared, actor, at)
+        context = self._context(code, prepared, ledgers)
         if authorize is not None:
-            known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
-            authorize(self.scheme(period.scheme, period.scheme_version), prepared, known)
-        self._check(period, prepared, ledgers)
+            known = {fid: fact for ledger in context for fid, fact in ledger.facts.items()}
+            authorize(scheme, prepared, known)
+        self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)
         return list(ledgers.values())
 
     def _ledgers(self, code: str, facts: list[dict[str, Any]], actor: str, at: str) -> dict[str, FactLedger]:
+        """The streams the facts go to (opened when new)."""
         ledgers: dict[str, FactLedger] = {}
         for stream in sorted({route(f) for f in facts}):
-            subject = None if stream == JOINT else stream
-            stream_id = joint_id(code, self.bureau) if subject is None else ledger_id(code, subject, self.bureau)
-            ledgers[stream] = self.maybe(stream_id) or FactLedger(
-                period=code, bureau=self.bureau, subject=subject, actor=actor, at=at
+            ledgers[stream] = self._stream(code, stream) or FactLedger(
+                period=code, bureau=self.bureau, subject=None if stream == JOINT else stream, actor=actor, at=at
             )
         return ledgers
+
+    def _stream(self, code: str, stream: str) -> FactLedger | None:
+        stream_id = joint_id(code, self.bureau) if stream == JOINT else ledger_id(code, stream, self.bureau)
+        found = self.maybe(stream_id)
+        return found if isinstance(found, FactLedger) else None
+
+    def _context(
+        self, code: str, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]
+    ) -> list[FactLedger]:
+        """Every stream the batch touches: its own, its subjects' and (for ranks) the joint stream, in
+        stream order."""
+        known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
+        wanted = set(ledgers)
+        for fact in facts:
+            named = [fact, *(known[t] for t in (fact.get("target"), fact.get("corrects")) if t in known)]
+            wanted |= _subjects_named(named)
+            if any(f.get("rank") is not None for f in named):
+                wanted.add(JOINT)
+        streams = {name: ledgers.get(name) or self._stream(code, name) for name in sorted(wanted)}
+        return [ledger for ledger in streams.values() if ledger is not None]
 
     def _typed(self, ledger: FactLedger, fact: dict[str, Any]) -> Any:
         """A stored fact, typed: facts in a stream never change, so each is validated once (bounded)."""
@@ -217,19 +245,29 @@ class Ledger(LedgerBase):
             found = self._typed_facts[key] = _FACT.validate_python(fact)
         return found
 
-    def _check(self, period: Period, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]) -> None:
+    def _check(
+        self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
+    ) -> None:
+        """Admit the stored facts of the streams touched, then the batch (domain/scoring/vetting.py); a
+        matter dated after today or outside its period is refused too (domain/scoring/dating.py)."""
         typed = typed_facts(facts)
-        stored = [(ledger, f) for ledger in ledgers.values() for f in ledger.facts.values()]
-        earlier = [self._typed(ledger, f) for ledger, f in stored]
-        named = _subjects_named([*facts, *(f for _, f in stored)])  # a province registers 200,000 subjects
-        subjects = [Subject.model_validate(period.subjects[s]) for s in sorted(named) if s in period.subjects]
-        scheme = self.scheme(period.scheme, period.scheme_version)
-        try:
-            check_facts(scheme, subjects, earlier + typed, period.code)
-        except FactsInvalid as exc:
-            offset = len(earlier)
-            exc.problems = [_renumber(p, offset) for p in exc.problems]
-            raise
+        subjects = period.subjects
+
+        def kind_of(subject: str) -> str | None:
+            found = subjects.get(subject)
+            return found.get("kind") if isinstance(found, dict) else None
+
+        vetting = Vetting(scheme, kind_of, allowed_periods(scheme, period.code))
+        for ledger in context:
+            for fact in ledger.facts.values():
+                vetting.admit(self._typed(ledger, fact))  # stored: admitted as the projections admit them
+        problems = [
+            Problem(f"facts[{i}]{'.' + field if field else ''} ({fact.id})", message)
+            for i, fact in enumerate(typed)
+            for field, message in vetting.admit(fact) + date_findings(scheme, fact, today)
+        ]
+        if problems:
+            raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
@@ -243,12 +281,3 @@ def _subjects_named(facts: list[dict[str, Any]]) -> set[str]:
         if isinstance(parties, list):
             named |= {p["subject"] for p in parties if isinstance(p, dict) and isinstance(p.get("subject"), str)}
     return named
-
-
-def _renumber(problem: Problem, offset: int) -> Problem:
-    """check_facts numbers facts after the earlier ones; report indexes within the batch."""
-    path = problem.path
-    if path.startswith("facts[") and "]" in path:
-        index = int(path[6 : path.index("]")])
-        path = f"facts[{index - offset}]{path[path.index(']') + 1 :]}" if index >= offset else f"recorded {path}"
-    return Problem(path, problem.message, problem.line)

@@ -23,7 +23,7 @@ PERIOD = "2026-Q1"
 DEMO_TOKENS = {
     "admin": ("demo-admin-token", "局办公室管理员", []),
     "recorder": ("demo-recorder-token", "督查科", ["inspection", "office", "personnel", "guidance"]),
-    "rater": ("demo-rater-token", "局长", ["principal-1"]),
+    "rater": ("demo-rater-token", "局长", ["principal-1=principal"]),
     "auditor": ("demo-auditor-token", "审计员", []),
     "reviewer": ("demo-reviewer-token", "绩效考核工作领导小组", []),
     "subject": ("demo-subject-token", "办公室代表", ["s001"]),
@@ -34,7 +34,7 @@ DEMO_TOKENS = {
 DEMO_ACCOUNTS = {
     "admin": ("admin", "demo-admin", "局办公室管理员", [], None),
     "recorder": ("duchake", "demo-recorder", "督查科录入员", ["inspection"], None),
-    "rater": ("juzhang", "demo-rater", "局长", ["principal-1"], "principal"),
+    "rater": ("juzhang", "demo-rater", "局长", ["principal-1=principal"], None),
     "auditor": ("shenji", "demo-auditor", "审计员", [], None),
     "reviewer": ("shensu", "demo-reviewer", "绩效考核工作领导小组", [], None),
     "subject": ("bangongshi", "demo-subject", "办公室代表", ["s001"], None),
@@ -44,7 +44,8 @@ DEMO_ACCOUNTS = {
 def create_demo_accounts(service: Service, at: str) -> None:
     """One account per role (the recorder: 督查科 only, so another office's items are refused)."""
     for role, (username, password, name, scope, rater_role) in DEMO_ACCOUNTS.items():
-        create_account(service.ledger, username, name, role, scope, password, "demo", at, rater_role=rater_role)
+        create_account(service.ledger, username, name, role, scope, password, "demo", at, rater_role=rater_role,
+                       demo=True)
 
 
 def load_demo(service: Service, at: str) -> bool:
@@ -53,7 +54,7 @@ def load_demo(service: Service, at: str) -> bool:
     if (ledger.recorder.max_notification_id() or 0) > 0:
         return False
     for role, (token, principal, scope) in DEMO_TOKENS.items():
-        issue_token(ledger, principal, role, scope, "demo", at, token=token)
+        issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
     create_demo_accounts(service, at)
     ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at)
     ledger.open_period(PERIOD, "ZJG", 1, "demo", at)

@@ -48,17 +48,21 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     def run(
         self, decide: Callable[[], Decision], *, key: str | None, request: Any, actor: str, at: str
     ) -> dict[str, Any]:
-        """Decide and save; a repeated key returns the first result and appends nothing."""
+        """Decide and save; a repeated key returns the first result and appends nothing.
+
+        A key is the client's: it is scoped to the principal and the command, so another principal (or
+        another command) sending the same key is another request, never answered with this one's result."""
         request_hash = sha256_hex(plain(request))
+        scoped = None if key is None else scoped_key(actor, decide, key)
         for attempt in range(RETRIES):
-            if key is not None:
-                earlier = self.maybe(command_id(key))
+            if scoped is not None:
+                earlier = self.maybe(command_id(scoped))
                 if earlier is not None:
                     return self._replayed(earlier, request_hash)
             aggregates, result = decide()
             pending = list(aggregates)
-            if key is not None:
-                pending.append(CommandRecord(key=key, request_hash=request_hash, result=result, actor=actor, at=at))
+            if scoped is not None:
+                pending.append(CommandRecord(key=scoped, request_hash=request_hash, result=result, actor=actor, at=at))
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
@@ -71,5 +75,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     @staticmethod
     def _replayed(record: CommandRecord, request_hash: str) -> dict[str, Any]:
         if record.request_hash != request_hash:
-            raise IdempotencyKeyReused(f"idempotency key {record.key!r} was used for a different request")
+            client_key = record.key.rsplit("\x1f", 1)[-1]
+            raise IdempotencyKeyReused(f"idempotency key {client_key!r} was used for a different request")
         return {**record.result, "position": None, "replayed": True}
+
+
+def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:
+    """The key a command record is stored under: principal, command and the client's key."""
+    command = decide.__qualname__.split(".<locals>", 1)[0]
+    return f"{actor}\x1f{command}\x1f{key}"

@@ -46,11 +46,21 @@ def check_recording(
 
 
 def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The fact itself (unless it only names another) and every fact it names."""
-    named = [known.get(str(fact[key]), {"type": "unknown", "id": fact[key]}) for key in ("target", "corrects")
-             if fact.get(key) is not None]
-    own = [] if fact["type"] in ("retraction", "exemption") else [fact]
-    return own + named
+    """The fact itself (unless it only names another) and every fact down its chain of targets: a retraction
+    of an exemption is judged by the deduction the exemption set aside, whoever recorded what between."""
+    judged = [] if fact["type"] in ("retraction", "exemption") else [fact]
+    seen: set[str] = set()
+    named = fact.get("target") or fact.get("corrects")
+    while named is not None and str(named) not in seen:
+        seen.add(str(named))
+        earlier = known.get(str(named))
+        if earlier is None:
+            judged.append({"type": "unknown", "id": named})  # not recorded: validation refuses it (422)
+            break
+        if earlier.get("type") not in ("retraction", "exemption"):
+            judged.append(earlier)
+        named = earlier.get("target") or earlier.get("corrects")
+    return judged
 
 
 def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
@@ -62,12 +72,21 @@ def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
     if kind in DECISIONS:
         return f"only administrators (the leading group) record a {kind}"
     if actor.role == "rater":
-        if kind != "rating" or fact.get("rater") not in actor.scope:
-            return f"a rater records, corrects and retracts only its own ratings (rater {', '.join(actor.scope)})"
-        return None
+        return _rater_refusal(actor, fact)
     if actor.role == "recorder":
         return _office_refusal(actor, scheme, fact)
     return f"role {actor.role} does not record facts"
+
+
+def _rater_refusal(actor: Actor, fact: dict[str, Any]) -> str | None:
+    """A rater rates under the name and role its token or account is bound to (R1), nothing else."""
+    bound = actor.rater_roles()
+    if fact.get("type") != "rating" or fact.get("rater") not in bound:
+        names = ", ".join(bound) or "none"
+        return f"a rater records, corrects and retracts only its own ratings (rater {names})"
+    if fact.get("role") != bound[str(fact.get("rater"))]:
+        return f"rater {fact.get('rater')} rates as {bound[str(fact.get('rater'))]}, not as {fact.get('role')} (R1)"
+    return None
 
 
 def _office_refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:

@@ -11,7 +11,7 @@ from replay.asof import position_at
 
 def position_of(service: Any, as_of: str) -> int:
     """The log position `as_of` names (service: a Service)."""
-    if as_of.isdigit():
+    if as_of.isascii() and as_of.isdigit():
         if len(as_of) > 18:
             raise InvalidInput("as_of is beyond any log position", [Problem("as_of", as_of)])
         return int(as_of)

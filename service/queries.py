@@ -202,6 +202,7 @@ def _public(a: dict[str, Any], today: str) -> dict[str, Any]:
         "subject": a["subject"],
         "status": a["status"],
         "contested": a["contested"],
+        "items": a.get("items", []),
         "reasons": a["reasons"],
         "evidence": a["evidence"],
         "filed_on": a["filed_on"],

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
     session_secret: str = Field("", description="Signs web session cookies; empty: a key kept in data_dir.")
     secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS).")
+    demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +41,7 @@ class Settings(BaseModel):
         environ = dict(os.environ if environ is None else environ)
         values = {k[len("SCORELEDGER_") :].lower(): v for k, v in environ.items() if k.startswith("SCORELEDGER_")}
         values.pop("venv", None)
+        values.pop("token", None)  # the command line's caller (cli/sheets_cmds.py), not a setting of the service
         try:
             return cls.model_validate(values)
         except ValidationError as exc:

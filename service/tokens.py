@@ -1,20 +1,25 @@
-"""Issuing and checking bearer tokens: opaque to clients, stored hashed, every use attributable."""
+"""Issuing, listing, revoking and checking bearer tokens: opaque to clients, stored hashed, every use
+attributable, expiring when asked; the demo's tokens are valid only while the service runs the demo."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from domain.errors import ScoreledgerError
+from domain.errors import InvalidInput, Problem, ScoreledgerError
 from domain.ledger.token import ROLES, AccessToken, token_id
 from service.errors import NotFound
 from service.ledger import LedgerBase
 
+TOKEN_TOPICS = ["scoreledger:AccessToken.Issued", "scoreledger:AccessToken.Revoked"]
+
 
 class Unauthenticated(ScoreledgerError):
-    """Raised when a request carries no token, or one that is unknown or revoked."""
+    """Raised when a request carries no token, or one that is unknown, revoked, expired or the demo's."""
 
 
 @dataclass(frozen=True)
@@ -28,36 +33,113 @@ class Actor:
     def may(self, *roles: str) -> bool:
         return self.role in roles
 
+    def rater_roles(self) -> dict[str, str]:
+        """A rater's scope: each entry `name=role` binds a rater name to the role it rates under (R1); an
+        entry without a role binds none, so that token rates under no role."""
+        return dict(entry.split("=", 1) for entry in self.scope if "=" in entry) if self.role == "rater" else {}
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(
-    ledger: LedgerBase, principal: str, role: str, scope: list[str], actor: str, at: str, token: str | None = None
-) -> str:
-    """Create a token (or register a given one, for demos) and return it; only its hash is stored."""
+def check_scope(role: str, scope: list[str]) -> None:
+    """Refuse a role or scope no token could act under (a rater's entries are `name=role`, R1)."""
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+        raise InvalidInput(f"unknown role {role!r}; roles: {', '.join(ROLES)}", [Problem("role", role)])
+    if role == "rater":
+        unbound = [e for e in scope if "=" not in e or not all(e.split("=", 1))]
+        if unbound or not scope:
+            raise InvalidInput(
+                "a rater's scope names each rater with the role it rates under, e.g. principal-1=principal (R1)",
+                [Problem("scope", ", ".join(unbound) or "(empty)")],
+            )
+
+
+def issue_token(
+    ledger: LedgerBase,
+    principal: str,
+    role: str,
+    scope: list[str],
+    actor: str,
+    at: str,
+    token: str | None = None,
+    expires_at: str | None = None,
+    demo: bool = False,
+) -> str:
+    """Create a token (or register a given one, for the demo) and return it; only its hash is stored."""
+    check_scope(role, scope)
     token = token or f"sl_{secrets.token_urlsafe(32)}"
     digest = hash_token(token)
     if ledger.maybe(token_id(digest)) is None:
-        ledger.save(AccessToken(token_hash=digest, principal=principal, role=role, scope=scope, actor=actor, at=at))
+        issued = AccessToken(
+            token_hash=digest,
+            principal=principal,
+            role=role,
+            scope=scope,
+            expires_at=expires_at,
+            demo=demo,
+            actor=actor,
+            at=at,
+        )
+        ledger.save(issued)
     return token
 
 
-def actor_for(ledger: LedgerBase, token: str, cache: dict[str, Any] | None = None) -> Actor:
-    """The actor a token speaks for; Unauthenticated when unknown or revoked."""
-    digest = hash_token(token)
-    found = ledger.maybe(token_id(digest))
+def actor_for(ledger: LedgerBase, token: str, now: datetime | None = None, demo: bool = False) -> Actor:
+    """The actor a token speaks for; Unauthenticated when unknown, revoked, expired at `now`, or a demo
+    token while the service does not run the demo."""
+    found = ledger.maybe(token_id(hash_token(token)))
     if not isinstance(found, AccessToken) or found.revoked:
         raise Unauthenticated("the bearer token is unknown or revoked")
+    if found.expires_at is not None and now is not None and now >= datetime.fromisoformat(found.expires_at):
+        raise Unauthenticated(f"the bearer token expired at {found.expires_at}")
+    if found.demo and not demo:
+        raise Unauthenticated("demo tokens are valid only while the service runs the demo (serve --demo)")
     return Actor(found.principal, found.role, tuple(found.scope))
 
 
-def revoke_token(ledger: LedgerBase, token: str, actor: str, at: str) -> None:
-    found = ledger.maybe(token_id(hash_token(token)))
+def list_tokens(ledger: LedgerBase) -> list[dict[str, Any]]:
+    """Every token ever issued (never the token itself): id, principal, role, scope, issued, expiry, state."""
+    tokens: dict[str, dict[str, Any]] = {}
+    position = 0
+    while True:
+        rows = ledger.recorder.select_notifications(start=position, limit=1000, topics=TOKEN_TOPICS,
+                                                    inclusive_of_start=False)
+        for row in rows:
+            token = ledger.repository.get(row.originator_id, version=row.originator_version)
+            tokens[str(row.originator_id)] = _listed(token)
+        if len(rows) < 1000:
+            return sorted(tokens.values(), key=lambda t: (t["issued_at"], t["id"]))
+        position = rows[-1].id
+
+
+def revoke(ledger: LedgerBase, token_uuid: str, actor: str, at: str) -> dict[str, Any]:
+    """Revoke a token by its id (as listed); revoking twice changes nothing."""
+    try:
+        found = ledger.maybe(UUID(token_uuid))
+    except ValueError:
+        found = None
     if not isinstance(found, AccessToken):
-        raise NotFound("no such token")
+        raise NotFound(f"no token with id {token_uuid}")
     found.revoke(actor, at)
     ledger.save(found)
+    return _listed(found)
+
+
+def revoke_token(ledger: LedgerBase, token: str, actor: str, at: str) -> None:
+    """Revoke a token given the token itself."""
+    revoke(ledger, str(token_id(hash_token(token))), actor, at)
+
+
+def _listed(token: AccessToken) -> dict[str, Any]:
+    return {
+        "id": str(token.id),
+        "principal": token.principal,
+        "role": token.role,
+        "scope": list(token.scope),
+        "issued_at": token.issued_at,
+        "expires_at": token.expires_at,
+        "demo": token.demo,
+        "revoked": token.revoked,
+    }

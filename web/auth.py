@@ -39,7 +39,8 @@ def signed_in(request: Request) -> AccountView:
         found = view(account(service_of(request).ledger, name))
     except NotFound:
         found = None
-    if found is None or found.disabled or found.password_version != stamp:
+    demo_off = found is not None and found.demo and not service_of(request).settings.demo
+    if found is None or found.disabled or found.password_version != stamp or demo_off:
         request.session.clear()  # disabled, or the password changed since: sign in again
         raise Unauthenticated("sign in first")
     request.state.account = found

@@ -43,11 +43,11 @@ def file_appeal(
     clock: ClockDep,
     key: IdempotencyKey = None,
 ) -> Response:
-    """File an appeal against named facts of a published period, within the working-day window (P2, P3)."""
+    """File an appeal against named facts or items of a published period, within the working-day window (P2, P3)."""
     if actor.role != "subject":
         raise Forbidden("appeals are filed by a subject's representative, for its own subject")
     require_subject(actor, body.subject, "files appeals")
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.file_appeal(
             code,
             body.subject,
@@ -58,6 +58,7 @@ def file_appeal(
             actor.principal,
             at(clock),
             key=key,
+            items=body.items,
         )
     return json_response(result, 201, etag=1)
 
@@ -90,7 +91,7 @@ def accept(
     key: IdempotencyKey = None,
 ) -> Response:
     """Accept an appeal; the decision is due within the decision window (P4)."""
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.accept_appeal(
             appeal, clock().date(), actor.principal, at(clock), expected_version=version, key=key
         )
@@ -109,7 +110,7 @@ def uphold(
 ) -> Response:
     """Uphold: the corrections (retractions or corrected facts of contested facts) are recorded with it (P5)."""
     corrections = [c.model_dump(mode="json", exclude_none=True) for c in body.corrections]
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.uphold_appeal(
             appeal,
             corrections,
@@ -135,7 +136,7 @@ def reject(
     key: IdempotencyKey = None,
 ) -> Response:
     """Reject: the contested values stand; the decision is recorded (P5)."""
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.reject_appeal(
             appeal, body.reasons, clock().date(), actor.principal, at(clock), expected_version=version, key=key
         )

@@ -56,7 +56,7 @@ def _record(
     def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
         check_recording(actor, scheme, prepared, known)
 
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key, authorize=authorize)
     service.runner.wait_for(result["position"])
     return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)

@@ -37,7 +37,7 @@ def open_period(
     body: PeriodCreate, service: ServiceDep, actor: Admin, clock: ClockDep, key: IdempotencyKey = None
 ) -> Response:
     """Open a period bound to a scheme version (by its content hash)."""
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.open_period(body.code, body.scheme, body.version, actor.principal, at(clock), key=key)
     return json_response(result, 201, etag=1)
 
@@ -60,7 +60,7 @@ def register_subjects(
     key: IdempotencyKey = None,
 ) -> Response:
     """Register subjects (S2) in an open period, all or none."""
-    with in_flight(key):
+    with in_flight(key, actor):
         if version is not None:
             service.ledger.period(code, version)
         result = service.ledger.register_subjects(code, body.subjects, actor.principal, at(clock), key=key)
@@ -78,7 +78,7 @@ def bind_scheme(
     key: IdempotencyKey = None,
 ) -> Response:
     """Bind the open period to an amended version of its scheme from now on."""
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.bind_scheme(
             code, body.version, body.reason, actor.principal, at(clock), expected_version=version, key=key
         )
@@ -90,7 +90,7 @@ def close_period(
     code: PeriodPath, service: ServiceDep, actor: Admin, clock: ClockDep, version: IfMatch, key: IdempotencyKey = None
 ) -> Response:
     """Close the period: facts appended later never count, except appeal corrections."""
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.close_period(code, actor.principal, at(clock), expected_version=version, key=key)
     return json_response(result, etag=result.get("version"))
 
@@ -107,7 +107,7 @@ def publish(
 ) -> Response:
     """Publish (P1): seal the results as of the log's end; returns the seal."""
     published_on: date = body.published_on or clock().date()
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.publish(
             code, published_on, actor.principal, at(clock), expected_version=version, key=key
         )

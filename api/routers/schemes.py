@@ -37,7 +37,7 @@ async def upload_scheme(
     """Register a scheme version; invalid files are refused with every problem, its path and line."""
     text = (await request.body()).decode("utf-8", errors="replace")
     scheme = load_scheme_text(text, source="request body")
-    with in_flight(key):
+    with in_flight(key, actor):
         result = service.ledger.register_scheme(scheme, actor.principal, at(clock), key=key)
     return json_response(result, 201)
 

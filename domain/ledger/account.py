@@ -1,8 +1,9 @@
 """Accounts people sign in with: a user name, a password hash, a role and its scope.
 
-The same roles and scopes as bearer tokens (domain/ledger/token.py); a rater's account also
-names the rating role it rates as. Creating, disabling, enabling and changing a password
-are events in the log. The AccountBook lists every user name, for the administrator's page.
+The same roles and scopes as bearer tokens (domain/ledger/token.py: a rater's scope entries are
+`name=role`). Creating, disabling, enabling and changing a password are events in the log; the
+demo's accounts are marked and sign in only while the service runs the demo. The AccountBook
+lists every user name, for the administrator's page.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Account(Aggregate):
         name: str
         role: str
         scope: list[str]
-        rater_role: str | None
+        demo: bool
         password_hash: str
 
     class PasswordChanged(Event):
@@ -70,11 +71,11 @@ class Account(Aggregate):
         return account_id(username)
 
     def __init__(
-        self, username: str, name: str, role: str, scope: list[str], rater_role: str | None, password_hash: str,
+        self, username: str, name: str, role: str, scope: list[str], demo: bool, password_hash: str,
         actor: str, at: str,
     ) -> None:
         self.username, self.name, self.role, self.scope = username, name, role, list(scope)
-        self.rater_role, self.password_hash = rater_role, password_hash
+        self.demo, self.password_hash = demo, password_hash
         self.disabled, self.password_version = False, 1
 
     def change_password(self, password_hash: str, actor: str, at: str) -> None:

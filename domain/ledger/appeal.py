@@ -16,7 +16,7 @@ class AppealStateError(ScoreledgerError):
 
 
 class Appeal(Aggregate):
-    """A scored party's appeal against named facts of a published period."""
+    """A scored party's appeal against named facts or items of a published period."""
 
     TOPIC = "scoreledger:Appeal"
 
@@ -26,18 +26,25 @@ class Appeal(Aggregate):
         at: str
 
     class Filed(Aggregate.Created, Event):
-        """P2/P3: filed within the window, naming the contested facts, with reasons and evidence."""
+        """P2/P3: filed within the window, naming the contested facts and items, with reasons and evidence."""
 
         TOPIC = "scoreledger:Appeal.Filed"
+        class_version = 2
         appeal: str
         period: str
         bureau: str
         subject: str
         contested: list[str]
+        items: list[str]
         reasons: str
         evidence: list[str]
         filed_on: str
         deadline: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 contested facts only; v2 may contest items whose fact is missing (P3)."""
+            state["items"] = []
 
     class Accepted(Event):
         TOPIC = "scoreledger:Appeal.Accepted"
@@ -77,6 +84,7 @@ class Appeal(Aggregate):
         bureau: str,
         subject: str,
         contested: list[str],
+        items: list[str],
         reasons: str,
         evidence: list[str],
         filed_on: str,
@@ -85,7 +93,8 @@ class Appeal(Aggregate):
         at: str,
     ) -> None:
         self.appeal, self.period, self.bureau, self.subject = appeal, period, bureau, subject
-        self.contested, self.reasons, self.evidence = list(contested), reasons, list(evidence)
+        self.contested, self.items = list(contested), list(items)
+        self.reasons, self.evidence = reasons, list(evidence)
         self.filed_on, self.deadline = filed_on, deadline
         self.status = "filed"
         self.decide_by: str | None = None

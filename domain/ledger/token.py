@@ -1,4 +1,5 @@
-"""AccessToken: a bearer token, stored only as its hash, carrying a role and a scope."""
+"""AccessToken: a bearer token, stored only as its hash, carrying a role and a scope, an expiry, and
+whether it belongs to the demo (valid only while the service runs the demo)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,19 @@ class AccessToken(Aggregate):
 
     class Issued(Aggregate.Created, Event):
         TOPIC = "scoreledger:AccessToken.Issued"
+        class_version = 2
         token_hash: str
         principal: str
         role: str
         scope: list[str]
+        expires_at: str | None
+        demo: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """v1 tokens never expired; the demo's were issued by the actor "demo"."""
+            state["expires_at"] = None
+            state["demo"] = state.get("actor") == "demo"
 
     class Revoked(Event):
         TOPIC = "scoreledger:AccessToken.Revoked"
@@ -43,8 +53,19 @@ class AccessToken(Aggregate):
     def create_id(token_hash: str, **_: Any) -> UUID:
         return token_id(token_hash)
 
-    def __init__(self, token_hash: str, principal: str, role: str, scope: list[str], actor: str, at: str) -> None:
+    def __init__(
+        self,
+        token_hash: str,
+        principal: str,
+        role: str,
+        scope: list[str],
+        expires_at: str | None,
+        demo: bool,
+        actor: str,
+        at: str,
+    ) -> None:
         self.token_hash, self.principal, self.role, self.scope = token_hash, principal, role, list(scope)
+        self.expires_at, self.demo, self.issued_at = expires_at, demo, at
         self.revoked = False
 
     def revoke(self, actor: str, at: str) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 from decimal import Decimal
 
 from domain.scheme.grading import YearGrading
+from domain.scheme.labels import attribute_codes
 from domain.scheme.model import Scheme, walk
 from domain.scheme.nodes import Basis, RatingItem, Section
 
@@ -17,7 +18,27 @@ def semantic_problems(scheme: Scheme) -> list[tuple[Path, str]]:
     problems: list[tuple[Path, str]] = []
     problems += _node_problems(scheme)
     problems += _grading_problems(scheme)
+    problems += _label_problems(scheme)
     return problems
+
+
+def _label_problems(scheme: Scheme) -> list[tuple[Path, str]]:
+    """Labels name attributes and codes the scheme uses, and no two codes of one attribute share a label."""
+    out: list[tuple[Path, str]] = []
+    known = attribute_codes(list(scheme.items.values()))
+    for attribute, labels in (scheme.labels or {}).items():
+        where: Path = ("labels", attribute)
+        if attribute not in known:
+            out.append((where, f"no item takes an attribute {attribute!r}; attributes: {sorted(known) or 'none'}"))
+            continue
+        for code in labels.values:
+            if code not in known[attribute]:
+                wanted = sorted(known[attribute])
+                out.append(((*where, "values", code), f"{code!r} is not a value of {attribute}: {wanted}"))
+        twice = sorted(label for label, n in Counter(labels.values.values()).items() if n > 1)
+        if twice:
+            out.append(((*where, "values"), f"labels used for more than one code: {', '.join(twice)}"))
+    return out
 
 
 def _node_problems(scheme: Scheme) -> list[tuple[Path, str]]:

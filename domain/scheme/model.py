@@ -10,6 +10,7 @@ from pydantic import Field
 from domain.canonical import sha256_hex
 from domain.scheme.base import Code, Fraction, Strict, Text, Whole
 from domain.scheme.grading import Affirmation, Condition, Grading, Ranking, Veto, YearGrading
+from domain.scheme.labels import ValueLabels
 from domain.scheme.nodes import Item, Node, Section
 from domain.scheme.periods import PeriodSpec, Publication, Rounding
 
@@ -37,6 +38,8 @@ class Scheme(Strict):
     grading: Grading | None = None
     year: YearGrading | None = Field(None, description="G6: year grade from the quarters.")
     publication: Publication = Field(default_factory=Publication)
+    labels: dict[Code, ValueLabels] | None = Field(
+        None, description="Chinese names of coded fact attributes and their values (level: 级别, city: 市级).")
 
     @cached_property
     def content_hash(self) -> str:

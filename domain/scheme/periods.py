@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
@@ -20,6 +21,11 @@ class PeriodSpec(Strict):
 
     kind: PeriodKind
     parts: PeriodKind | None = Field(None, description="C4: finer periods whose facts roll up.")
+    facts_dated: Literal["before_end"] | None = Field(
+        None,
+        description="When a fact's matter may have happened: within its period (default), or any day up to "
+        "the period's end (before_end: ZZ counts a case in the year of the accountability decision).",
+    )
 
     @model_validator(mode="after")
     def _parts_finer(self) -> Self:
@@ -49,6 +55,18 @@ def period_parts(code: str, kind: PeriodKind) -> list[str]:
             first = 1 if code.endswith("H1") else 3
             return [f"{year}-Q{first}", f"{year}-Q{first + 1}"]
     return [code]
+
+
+def period_dates(code: str) -> tuple[date, date]:
+    """The first and last day of a period code: 2026-Q2 -> 2026-04-01, 2026-06-30."""
+    year, kind = int(code[:4]), period_kind(code)
+    if kind == "year":
+        return date(year, 1, 1), date(year, 12, 31)
+    months = 6 if kind == "half" else 3
+    first = (int(code[-1]) - 1) * months + 1
+    last = first + months - 1
+    end = date(year + 1, 1, 1) if last == 12 else date(year, last + 1, 1)
+    return date(year, first, 1), end - timedelta(days=1)
 
 
 class Rounding(Strict):

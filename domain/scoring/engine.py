@@ -30,10 +30,13 @@ def score_period(
     period: str,
     *,
     lines: Sequence[int] | None = None,
+    checked: bool = False,
 ) -> PeriodResult:
-    """Score one period: facts are checked first (FactsInvalid lists every problem)."""
+    """Score one period: facts are checked first (FactsInvalid lists every problem), unless they were
+    admitted already (`checked`: the projections admit every stored fact, domain/scoring/vetting.py)."""
     with paused_gc():  # scoring makes no cycles, only a great many containers
-        check_facts(scheme, subjects, facts, period, lines)
+        if not checked:
+            check_facts(scheme, subjects, facts, period, lines)
         with scoring_context():
             return _score(scheme, sorted(subjects, key=lambda s: s.id), sorted(facts, key=lambda f: f.id), period)
 
@@ -64,12 +67,18 @@ class Scored:
 
 
 def score_subjects(
-    scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], period: str, only: set[str] | None = None
+    scheme: Scheme,
+    subjects: Sequence[Subject],
+    facts: Sequence[Fact],
+    period: str,
+    only: set[str] | None = None,
+    checked: bool = False,
 ) -> dict[str, Scored]:
     """The scorecards of some subjects (None: all), from facts that include every fact concerning them;
-    the facts are checked first, as `score_period` checks them."""
+    the facts are checked first, as `score_period` checks them (unless `checked`)."""
     with paused_gc():
-        check_facts(scheme, subjects, facts, period)
+        if not checked:
+            check_facts(scheme, subjects, facts, period)
         with scoring_context():
             listed = sorted(subjects, key=lambda s: s.id)
             scored = _scored(scheme, listed, sorted(facts, key=lambda f: f.id))

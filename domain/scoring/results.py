@@ -90,6 +90,14 @@ class SubjectResult(Result):
     card: NodeResult
 
 
+class SetAside(Result):
+    """A stored fact that could not be applied (domain/scoring/vetting.py): named, never counted."""
+
+    fact: str = Field(description="Its id ('' when the stored fact has none).")
+    position: int = Field(description="Its position in the log.")
+    problems: list[str]
+
+
 class PeriodResult(Result):
     """Every subject's result for one period under one scheme (bound by its content hash)."""
 
@@ -97,6 +105,7 @@ class PeriodResult(Result):
     scheme_version: int
     scheme_hash: str
     period: str
+    set_aside: list[SetAside] | None = Field(None, description="Stored facts that could not be applied.")
     subjects: list[SubjectResult]
 
     def subject(self, subject_id: str) -> SubjectResult:
@@ -137,7 +146,7 @@ class YearResult(Result):
         raise KeyError(subject_id)
 
 
-walked(Line, NodeResult, SubjectResult, PeriodResult, YearSubjectResult, YearResult)
+walked(Line, NodeResult, SubjectResult, SetAside, PeriodResult, YearSubjectResult, YearResult)
 
 R = TypeVar("R", bound=Result)
 _setattr = object.__setattr__

@@ -28,7 +28,10 @@ def score_year(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact
 
 
 def _year_of(rules: YearGrading, subject: str, quarters: list[PeriodResult]) -> YearSubjectResult:
-    grades = {q.period: q.subject(subject).grade for q in quarters}
+    return _graded(rules, subject, {q.period: q.subject(subject).grade for q in quarters})
+
+
+def _graded(rules: YearGrading, subject: str, grades: dict[str, str | None]) -> YearSubjectResult:
     grade, flags, ruled_out, reasons = rules.default, [], [], [f"default {rules.default}"]
     for index, rule in enumerate(rules.rules):
         if not _holds(rule, list(grades.values())):
@@ -61,3 +64,12 @@ def _describe(rule: YearRule) -> str:
         f"not {rule.not_grade}" if rule.not_grade else "",
     ]
     return f"{when} → {', '.join(t for t in then if t)} (G6)"
+
+
+def year_of_quarters(scheme: Scheme, quarters: dict[str, dict[str, str | None]]) -> list[YearSubjectResult]:
+    """G6 over quarters scored one by one (a ledger's periods: quarter -> subject -> grade); each
+    subject graded in every one of them gets its year grade."""
+    if scheme.year is None:
+        raise FactsInvalid(f"scheme {scheme.scheme} has no year rules", [])
+    everywhere = set.intersection(*(set(q) for q in quarters.values())) if quarters else set()
+    return [_graded(scheme.year, s, {p: q[s] for p, q in quarters.items()}) for s in sorted(everywhere)]

@@ -27,7 +27,9 @@ TYPED = {name: _NUMBER for name in ("nth0", "count", "per", "factor", "share", "
 TYPED |= {name: _CODE for name in ("role", "by", "key", "level", "matter", "situation", "code", "veto",
                                     "affirmation", "node", "flag")}
 TYPED |= {name: r"\S+?" for name in ("grade", "lower", "cap")}  # grade names hold no spaces
-RECURSIVE = {"note": "note", "reason": "", "more": "", "condition": "condition", "when": "when", "outcome": "outcome"}
+RECURSIVE = {"note": "note", "reason": "", "more": "", "condition": "condition", "when": "when", "outcome": "outcome",
+             "suffix": "suffix"}
+VERBS = {"how", "done"}  # placeholders holding an action: shown by the verb, not the status word
 ITEM_NAMES = {"item", "node"}  # placeholders naming a scheme node: shown by its title
 
 
@@ -41,6 +43,8 @@ class Glossary:
     def name(self, placeholder: str, value: str) -> str:
         if placeholder in ITEM_NAMES and value in self.items:
             return f"{value}（{self.items[value]}）"
+        if placeholder in VERBS and value in zh.VERBS:
+            return zh.VERBS[value]
         return self.codes.get(value) or zh.WORDS.get(value) or value
 
 

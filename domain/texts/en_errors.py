@@ -165,4 +165,31 @@ ERRORS = {
     "error.no_publication_yet": "period {period} has no publication yet",
     "error.as_of_no_date": "as_of {typed!r} is not a date",
     "error.day_exists": "give a day that exists",
+    # issue 9 (admission, corrections, tokens) and the sheets' commands
+    "error.correction_keeps_parties": "a correction keeps the subject and parties of the fact it corrects ({who}), "
+    "not {other}",
+    "error.correction_keeps_rating": "a correction of a rating keeps its {field} ({value!r})",
+    "error.rater_scope": "a rater's scope names each rater with the role it rates under, "
+    "e.g. principal-1=principal (R1)",
+    "error.already_exempted": "deduction {fact!r} is already exempted ({by})",
+    "error.exempted_first": "deduction {fact!r} is exempted ({by}); retract the exemption first",
+    "error.demo_token": "demo tokens are valid only while the service runs the demo (serve --demo)",
+    "error.already_gone": "fact {fact!r} was already {how} ({by}): it cannot be {done}; name the fact that counts now",
+    "error.appeal_fact_or_item": "name at least one contested fact or item (P3)",
+    "error.target_missing_why": "names fact {fact!r}, which is not recorded{suffix}",
+    "suffix.refused": " (it was refused)",
+    "error.no_quarter_results": "no quarter of {year} has results",
+    "error.no_token_id": "no token with id {token}",
+    "error.office_not_yours": "office {office} is not among this recorder's offices ({offices})",
+    "error.no_publication_sheet": "period {period} is not published: there is no 公示 yet",
+    "error.rater_rates_as": "rater {rater} rates as {bound}, not as {role} (R1)",
+    "error.rank_revived": "retracting {correction} would bring back {earlier}, whose rank {rank} of item {item} is now "
+    "awarded to {holder} (B4)",
+    "error.no_year_rules_at_all": "scheme {scheme} has no year rules",
+    "error.subject_not_registered": "subject {subject} is not registered in {period}",
+    "error.token_expired": "the bearer token expired at {at}",
+    "error.no_office": "the scheme has no office {office}",
+    "error.scheme_no_longer_valid": "the stored scheme document {hash} no longer validates: {why}",
+    "error.unknown_role_of": "unknown role {role!r}; roles: {roles}",
+    "error.item_not_applicable": "{item!r} is not an item of scheme {scheme} that applies to {subject}",
 }

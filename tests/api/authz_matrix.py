@@ -32,8 +32,8 @@ CALLERS: dict[str, tuple[str, list[str]]] = {
     "recorder": ("recorder", OFFICES),  # 督查科 demo token: every office, so every section but ratings
     "recorder:office": ("recorder", ["office"]),  # 办公室: sections 1 and 5
     "recorder:personnel": ("recorder", ["personnel"]),  # 人事教育科: section 2
-    "rater": ("rater", ["principal-1"]),
-    "rater:supervising-1": ("rater", ["supervising-1"]),
+    "rater": ("rater", ["principal-1=principal"]),
+    "rater:supervising-1": ("rater", ["supervising-1=supervising"]),
     "auditor": ("auditor", []),
     "reviewer": ("reviewer", []),
     "subject": ("subject", ["s001"]),
@@ -69,6 +69,7 @@ class Case:
     yaml: bool = False  # the body is the ZJG scheme as YAML
     stale: bool = False  # send If-Match with a version that is not current: allowed callers get 412
     key: str | None = None  # Idempotency-Key
+    upload: tuple[str, bytes] | None = None  # a file sent as multipart form field "file"
 
 
 DEFAULT_PARAMS = {"code": "2026-Q1", "appeal": "{appeal_s001}", "subject": "s001"}
@@ -194,6 +195,9 @@ BATCH_CASES = [
     Case(only("admin"), "a veto", Q2, body={"facts": [{"type": "veto", "veto": "veto.2", "subject": "s003"}]}),
 ]
 
+SHEET = ("督查科.csv", "被考核单位,考核项目,次数\r\n督查科,4.1,1\r\n".encode("gbk"))
+UPLOADERS = roles("admin", "recorder", "rater")  # who may upload; each row is then judged as recording judges it
+
 UPHOLD = {"corrections": [retraction("{q1_s001}")], "reasons": "复核属实"}
 
 MATRIX: dict[tuple[str, str], list[Case]] = {
@@ -209,6 +213,22 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/periods/{code}/publish"): [Case(only("admin"), body={"published_on": "2026-03-30"}, stale=True)],
     ("POST", "/periods/{code}/facts"): FACT_CASES,
     ("POST", "/periods/{code}/facts/batch"): BATCH_CASES,
+    ("POST", "/periods/{code}/imports/preview"): [Case(UPLOADERS, "a GBK CSV of one deduction", Q2, upload=SHEET)],
+    ("POST", "/periods/{code}/imports"): [Case(UPLOADERS, "a GBK CSV of one deduction", Q2, upload=SHEET)],
+    ("GET", "/periods/{code}/template"): [
+        Case(roles("admin", "recorder"), "the caller's own office's template", Q2),
+        Case(only("admin", "recorder"), "督查科's template", Q2, query={"office": "inspection"}),
+    ],
+    ("GET", "/periods/{code}/exports/rankings"): [Case(STAFF)],
+    ("GET", "/periods/{code}/exports/scorecards/{subject}"): [
+        Case(STAFF | only("subject"), "s001's scorecard", {"subject": "s001"}),
+        Case(STAFF | only("subject:s002"), "s002's scorecard", {"subject": "s002"}),
+    ],
+    ("GET", "/periods/{code}/exports/appeals"): [Case(APPEAL_READERS)],
+    ("GET", "/years/{year}/exports/summary"): [Case(STAFF, params={"year": "2026"})],
+    # the 公示 is posted for everyone: every signed-in role reads it once the period is published
+    ("GET", "/periods/{code}/publication"): [Case(STAFF | roles("subject"))],
+    ("GET", "/periods/{code}/publication.pdf"): [Case(STAFF | roles("subject"))],
     ("GET", "/periods/{code}/scorecards/{subject}"): [
         Case(STAFF | only("subject"), "s001's scorecard", {"subject": "s001"}),
         Case(STAFF | only("subject:s002"), "s002's scorecard", {"subject": "s002"}),
@@ -253,4 +273,6 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/tokens"): [
         Case(only("admin"), body={"principal": "咨询指导科", "role": "recorder", "scope": ["guidance"]})
     ],
+    ("GET", "/tokens"): [Case(only("admin"))],
+    ("POST", "/tokens/{token_id}/revoke"): [Case(only("admin"), params={"token_id": "{spare_token}"})],
 }

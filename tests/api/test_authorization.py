@@ -28,7 +28,7 @@ from api.app import create_app
 from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS
 from service.settings import Settings
-from service.tokens import issue_token, revoke_token
+from service.tokens import issue_token, list_tokens, revoke_token
 from tests.api.authz_matrix import CALLERS, DEFAULT_PARAMS, MATRIX, UNAUTHENTICATED, Case
 from tests.api.conftest import SHANGHAI, Clock
 
@@ -136,6 +136,9 @@ def _record(world: World) -> None:
             "/periods/2026-Q1/appeals", caller, body, **{"Idempotency-Key": f"appeal-{subject}"}
         )["appeal"]
 
+    spare = issue_token(w.service.ledger, "备用", "auditor", [], "test", ISSUED, token="test-spare")
+    ids["spare_token"] = next(t["id"] for t in list_tokens(w.service.ledger) if t["principal"] == "备用")
+    assert spare
     ids["q2_office"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "1.2.1", "subject": "s001"})
     ids["q2_office_b"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "5.3", "subject": "s001"})
     ids["q2_personnel"] = w.fact(
@@ -195,6 +198,8 @@ def _call(world: World, method: str, path: str, case: Case, caller: str) -> http
         headers["content-type"] = "application/yaml"
         content = (ROOT / "schemes" / "zjg.yaml").read_bytes()
         return world.client.request(method, url, content=content, headers=headers, params=case.query)
+    if case.upload:
+        return world.client.request(method, url, files={"file": case.upload}, headers=headers, params=case.query)
     body = _fill(case.body, world.ids)
     return world.client.request(method, url, json=body, headers=headers, params=case.query)
 
@@ -325,7 +330,7 @@ def test_a_recording_office_cannot_set_aside_another_offices_deduction_by_record
 def test_a_rater_cannot_replace_another_raters_rating_by_recording_a_correction_of_it(
     client: TestClient, service: Service
 ) -> None:
-    tokens = _open_quarter(client, service, {"supervisor": ("rater", ["supervising-1"])})
+    tokens = _open_quarter(client, service, {"supervisor": ("rater", ["supervising-1=supervising"])})
     principal = _recorded(
         client,
         "Bearer demo-rater-token",

@@ -75,7 +75,7 @@ def site(tmp_path: Path, demo_store: Path, cheap_hashes: None) -> Iterator[Site]
     from playwright.sync_api import sync_playwright
 
     shutil.copytree(demo_store, tmp_path / "data")
-    service, clock = build(Settings(data_dir=tmp_path / "data")), Clock()
+    service, clock = build(Settings(data_dir=tmp_path / "data", demo=True)), Clock()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(create_app(service=service, clock=clock), log_level="warning"))

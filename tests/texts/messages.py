@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # settings and calendar files are for the operator and stay English (README says so).
 RINGS = ("domain", "service", "api", "replay", "projections", "web")
 OPERATOR_ONLY = ("domain/scheme/", "domain/calendar_file.py", "service/settings.py", "domain/texts/")
-TUPLE_FILES = ("domain/scoring/validate.py",)
+# the fact checks, which collect (field, message) pairs
+TUPLE_FILES = ("domain/scoring/validate.py", "domain/scoring/vetting.py", "domain/scoring/fields.py")
 ERROR_NAMES_EXCLUDED = {"KeyError", "ValueError", "TypeError", "RuntimeError", "AssertionError", "NotImplementedError"}
 
 
@@ -46,6 +47,7 @@ def shapes_in(path: Path) -> Iterator[tuple[str, int]]:
     """(shape, line) of every message in one file."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     relative = path.relative_to(ROOT).as_posix()
+    types = {id(n.slice) for n in ast.walk(tree) if isinstance(n, ast.Subscript)}  # Callable[[str], "str | None"]
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
             name = _called(node.exc)
@@ -57,9 +59,13 @@ def shapes_in(path: Path) -> Iterator[tuple[str, int]]:
             found = shape(node.args[1])
             if found is not None:
                 yield found, node.lineno
-        if relative in TUPLE_FILES and isinstance(node, ast.Tuple) and len(node.elts) >= 2:
+        if relative in TUPLE_FILES and isinstance(node, ast.Tuple) and len(node.elts) >= 2 and id(node) not in types:
             found = shape(node.elts[-1])
-            if found is not None:
+            if found is not None and " " in found:  # a message, not a field name
+                yield found, node.lineno
+        if relative in TUPLE_FILES and isinstance(node, ast.Call) and _called(node) == "append" and node.args:
+            found = shape(node.args[0])
+            if found is not None and " " in found:
                 yield found, node.lineno
         if isinstance(node, ast.FunctionDef) and node.name.endswith("refusal"):
             for inner in ast.walk(node):

@@ -141,7 +141,9 @@ def test_problems_carry_the_line_of_the_fact_in_its_file() -> None:
 
 def test_a_fact_id_used_twice_is_refused() -> None:
     facts = [deduction("f", "a", "2.1"), deduction("f", "a", "2.2")]
-    assert [p.message for p in refused(ZJG, A, facts)] == ["fact id 'f' is used more than once"] * 2
+    assert [(p.path, p.message) for p in refused(ZJG, A, facts)] == [
+        ("facts[1].id (f)", "fact id 'f' is used more than once")
+    ]
 
 
 def test_rule_specific_fields_are_required() -> None:

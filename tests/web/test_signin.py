@@ -123,9 +123,11 @@ def test_a_wrong_account_form_shows_each_problem_beside_its_field_and_appends_no
     assert response.status_code == 422
     errors = dict(re.findall(r'<li data-field="([^"]+)">([^<]+)</li>', response.text))
     assert errors == {"username": "用户名为2到40个字母、数字或“.”“_”“-”", "name": "请填写使用人姓名",
-                      "scope": "测评人账号须填写测评人", "rater_role": "测评人账号须选择测评角色",
-                      "password": "密码至少8个字符"}
-    assert response.text.count('class="field-error"') == 5
+                      "scope": "测评人账号须填写测评人", "password": "密码至少8个字符"}
+    assert response.text.count('class="field-error"') == 4
+    unbound = client.post("/accounts", data={"csrf": csrf, "username": "fujuzhang", "name": "副局长", "role": "rater",
+                                             "scope": "supervising-9", "password": "long-enough-1"})
+    assert re.findall(r'<li data-field="([^"]+)">([^<]+)</li>', unbound.text) == [("rater_role", "测评人账号须选择测评角色")]
     assert end(service) == before
     taken = client.post("/accounts", data={"csrf": csrf, "username": "shenji", "name": "重名", "role": "auditor",
                                            "password": "long-enough-1"})
@@ -173,3 +175,17 @@ def test_changing_ones_password_needs_the_current_one_and_ends_the_session(
     assert client.get("/").status_code == 303
     assert _sign_in(client, "bangongshi", "demo-subject").status_code == 401
     assert _sign_in(client, "bangongshi", "new-password-1").status_code == 303
+
+
+def test_the_demos_accounts_sign_in_only_while_the_service_runs_the_demo(
+    service: Service, clock: object, ticks: Ticks
+) -> None:
+    from web.app import create_app
+
+    plain = service.settings.model_copy(update={"demo": False})
+    service.settings = plain
+    with TestClient(create_app(service=service, clock=clock), follow_redirects=False) as other:  # type: ignore[arg-type]
+        response = _sign_in(other, "shenji", "demo-auditor")
+        assert response.status_code == 401 and "用户名或密码错误" in response.text
+        sign_in_as(other, service, "auditor")
+        assert other.get("/").status_code == 303  # Check: a demo session opens nothing either

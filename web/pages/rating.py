@@ -32,17 +32,18 @@ def _sheet(service: ServiceDep, account: SignedIn, code: str) -> dict[str, Any]:
     actor = require(account.actor(), "rater")
     period = queries.folded_period(service, code)
     scheme = service.ledger.scheme(period.scheme, period.scheme_version)
-    role = account.rater_role or ""
+    bound = actor.rater_roles()  # name -> the role it rates under (R1)
+    rater, role = next(iter(bound.items()), ("", ""))
     items = [i for i in scheme.items.values() if isinstance(i, RatingItem) and role in i.rating.roles]
     subjects = sorted(period.subjects.values(), key=lambda s: s["id"])
     applies = {kind: applicable_ids(scheme, kind) for kind in {s["kind"] for s in subjects}}
-    return {"period": code, "rater": actor.scope[0] if actor.scope else "", "role": role,
+    return {"period": code, "rater": rater, "role": role,
             "items": [{"item": i.id, "title": i.title, "article": i.article, "scale": i.rating.scale, "max": i.max}
                       for i in items],
             "subjects": [{"subject": s["id"], "name": s["name"], "items": [i.id for i in items
                                                                          if i.id in applies[s["kind"]]]}
                          for s in subjects],
-            "ratings": _live(period.facts, actor.scope), "status": queries.period_status(period)}
+            "ratings": _live(period.facts, (rater,)), "status": queries.period_status(period)}
 
 
 def _live(facts: dict[str, dict[str, Any]], raters: tuple[str, ...]) -> dict[str, dict[str, str]]:

@@ -45,7 +45,7 @@ def login(
         model["message"] = text("signin.wait", seconds=wait)
         return render(request, "login.html", model, status=429, csrf=ensure_form_token(request))
     try:
-        found = sign_in(service.ledger, username, password)
+        found = sign_in(service.ledger, username, password, demo=service.settings.demo)
     except SignInFailed as exc:
         THROTTLE.failed(*keys)
         model["message"] = text("account.disabled") if "disabled" in str(exc) else text("signin.failed")
@@ -77,7 +77,8 @@ def change_own_password(
     """A new password, given the current one; the session ends (sign in again with the new one)."""
     clock = request.app.state.clock
     try:
-        own_password(service.ledger, account.username, current, password, clock().isoformat())
+        own_password(service.ledger, account.username, current, password, clock().isoformat(),
+                     demo=service.settings.demo)
     except SignInFailed:
         errors = {"current": text("account.wrong_current")}
         return render(request, "account.html", {"username": account.username}, status=422, errors=errors)

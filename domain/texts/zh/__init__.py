@@ -3,8 +3,8 @@
 from domain.texts.zh.errors import ERRORS
 from domain.texts.zh.labels import LABELS
 from domain.texts.zh.notes import FLAGS, NOTES, PROBLEMS, REASONS
-from domain.texts.zh.words import WORDS
+from domain.texts.zh.words import VERBS, WORDS
 
 TEXTS = {**NOTES, **REASONS, **FLAGS, **PROBLEMS, **ERRORS, **LABELS}
 
-__all__ = ["TEXTS", "WORDS"]
+__all__ = ["TEXTS", "VERBS", "WORDS"]

@@ -142,3 +142,11 @@ WORDS = {
     "reads appeals": "查看申诉",
     "files appeals": "提出申诉",
 }
+
+# actions inside messages ("fact x was already retracted: it cannot be corrected")
+VERBS = {
+    "retracted": "撤销",
+    "replaced by a correction": "被更正",
+    "corrected": "更正",
+    "exempted": "免扣",
+}

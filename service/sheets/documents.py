@@ -1,0 +1,103 @@
+"""Spreadsheets and prints for people, each read with the reader's rights (service.policy) from the
+same queries the API and the pages use (service.queries)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.ledger.period import PeriodStateError
+from domain.scheme.model import Scheme
+from domain.scheme.periods import period_parts
+from domain.scoring.year import year_of_quarters
+from service import queries
+from service.bootstrap import Service
+from service.errors import Forbidden, NotFound
+from service.policy import AUDITORS, STAFF, require
+from service.sheets import exports
+from service.sheets.importing import SheetImporter, uploader_vocabulary
+from service.sheets.publication import Contact, Notice, notice
+from service.sheets.template import recording_template
+from service.sheets.texts import period_name
+from service.tokens import Actor
+
+Download = tuple[bytes, str]  # the file and its name
+
+
+def importer(service: Service, actor: Actor, code: str, at: str, today: date | None = None) -> SheetImporter:
+    """Preview and confirm imports into a period for whoever may record (admin, recorder, rater)."""
+    require(actor, "admin", "recorder", "rater")
+    return SheetImporter(service.ledger, code, actor, at, today=today)
+
+
+def period_scheme(service: Service, code: str) -> Scheme:
+    period = service.ledger.period(code)
+    return service.ledger.scheme(period.scheme, period.scheme_version)
+
+
+def template(service: Service, actor: Actor, code: str, office: str | None = None) -> Download:
+    """An office's recording template: a recorder gets its own offices', an administrator any office's."""
+    require(actor, "admin", "recorder")
+    chosen = office or (actor.scope[0] if actor.role == "recorder" and actor.scope else None)
+    if actor.role == "recorder" and chosen not in actor.scope:
+        raise Forbidden(f"office {chosen} is not among this recorder's offices ({', '.join(actor.scope)})")
+    scoped = Actor(actor.principal, "recorder", (chosen,)) if chosen else actor
+    vocabulary = uploader_vocabulary(service.ledger, code, scoped)
+    if chosen is not None and chosen not in vocabulary.scheme.offices:
+        raise NotFound(f"the scheme has no office {chosen}")
+    name = f"{period_name(code)}{vocabulary.scheme.offices.get(chosen or '', '')}考核记录表.xlsx"
+    return recording_template(vocabulary, code, chosen), name
+
+
+def rankings(service: Service, actor: Actor, code: str, progress: exports.Progress | None = None) -> Download:
+    require(actor, *STAFF)
+    data = queries.results(service, code, None)
+    body = exports.rankings_workbook(period_scheme(service, code), data, progress)
+    return body, f"{period_name(code)}考核结果排名.xlsx"
+
+
+def scorecard(service: Service, actor: Actor, code: str, subject: str) -> Download:
+    card = queries.scorecard(service, actor, code, subject)
+    found = card["result"]
+    body = exports.scorecard_workbook(period_scheme(service, code), card, found)
+    return body, f"{period_name(code)}{found['name']}考核得分明细.xlsx"
+
+
+def appeal_register(service: Service, actor: Actor, code: str) -> Download:
+    require(actor, *AUDITORS)
+    service.runner.catch_up()
+    appeals = [a for a in service.runner.fold.appeals.values() if a["period"] == code]
+    names = {s: v["name"] for s, v in queries.folded_period(service, code).subjects.items()}
+    return exports.appeals_workbook(code, appeals, names), f"{period_name(code)}申诉登记表.xlsx"
+
+
+def year_summary(service: Service, actor: Actor, year: str) -> Download:
+    """G6: the year's quarters that have results, and each subject's year grade from their grades."""
+    require(actor, *STAFF)
+    quarters, scheme = [], None
+    for code in period_parts(year, "quarter"):
+        try:
+            quarters.append(queries.results(service, code, None))
+        except NotFound:
+            continue
+        scheme = scheme or period_scheme(service, code)
+    if scheme is None:
+        raise NotFound(f"no quarter of {year} has results")
+    graded = {q["period"]: {s["subject"]: s.get("grade") for s in q["subjects"]} for q in quarters}
+    grades: dict[str, dict[str, Any]] = (
+        {g.subject: g.model_dump(mode="json") for g in year_of_quarters(scheme, graded)} if scheme.year else {}
+    )
+    return exports.year_workbook(scheme, year, quarters, grades), f"{year}年度考核结果汇总.xlsx"
+
+
+def publication(service: Service, actor: Actor, code: str, base_url: str, contact: Contact = Contact()) -> Notice:  # noqa: B008
+    """The 公示 of a published period: everyone signed in reads it (subjects included), sealed as published."""
+    require(actor, *STAFF, "subject")
+    period = queries.folded_period(service, code)
+    if not period.seals or period.published_on is None:
+        raise PeriodStateError(f"period {code} is not published: there is no 公示 yet")
+    seal = period.seals[-1]
+    data = queries.results(service, code, str(seal["position"]))
+    url = f"{base_url.rstrip('/')}/periods/{code}/verification?position={seal['position']}"
+    return notice(period_scheme(service, code), data, seal, date.fromisoformat(period.published_on),
+                  service.ledger.calendar, url, contact)

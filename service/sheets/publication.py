@@ -1,0 +1,136 @@
+"""The publication (公示) of a period's published results: what the notice says, in its usual parts
+(title, paragraph, the list, signature block) and the proof that ties it to the sealed log."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domain.calendar import WorkingCalendar, appeal_deadline
+from domain.scheme.model import Scheme
+from service.sheets.exports import reason, sections
+from service.sheets.texts import TEXTS, chinese_date, period_name, text
+
+_DOCUMENT = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
+_BUREAU = re.compile(r"^(.+?(局|委员会|委|办公室|办|院|中心|政府|机关))")
+
+
+@dataclass
+class Row:
+    rank: int
+    name: str
+    sections: list[str]
+    total: str
+    grade: str
+    remark: str
+
+
+@dataclass
+class Proof:
+    position: int
+    scheme: str
+    version: int
+    events: int
+    merkle_root: str
+    fingerprint: str | None
+    verify_url: str
+
+
+@dataclass
+class Notice:
+    """Everything a 公示 shows; the print page and the PDF are drawn from it."""
+
+    title: str
+    paragraph: str
+    annex: str
+    columns: list[str]
+    rows: list[Row]
+    signer: str
+    signed_on: str
+    proof: Proof
+    places: int = 2
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Where and how appeals go (P2): the office that receives them and its telephone."""
+
+    bureau: str | None = None
+    office: str = "考核工作领导小组办公室"
+    phone: str | None = None
+
+
+def document_number(scheme: Scheme) -> str:
+    """The scheme's document number (张行审〔2020〕10号) when its source names one."""
+    found = _DOCUMENT.search(f"{scheme.source or ''} {scheme.title}")
+    return f"（{found.group(0)}）" if found else ""
+
+
+def bureau_of(scheme: Scheme) -> str:
+    found = _BUREAU.match(scheme.title)
+    return found.group(1) if found else scheme.title
+
+
+def seal_fingerprint(seal: dict[str, Any]) -> str | None:
+    """The signing key's fingerprint when the seal is signed (issue 9's signed checkpoints)."""
+    for key in ("key_fingerprint", "fingerprint", "public_key_fingerprint"):
+        if seal.get(key):
+            return str(seal[key])
+    signature = seal.get("signature")
+    if isinstance(signature, dict):
+        return seal_fingerprint(signature)
+    return None
+
+
+def notice(
+    scheme: Scheme, results: dict[str, Any], seal: dict[str, Any], published_on: date, calendar: WorkingCalendar,
+    verify_url: str, contact: Contact = Contact(),  # noqa: B008 - frozen default
+) -> Notice:
+    """The notice of a period's published results, sealed by `seal`."""
+    days = scheme.publication.publicity_working_days or scheme.publication.appeal_window_working_days
+    window = scheme.publication.appeal_window_working_days
+    end, deadline = appeal_deadline(published_on, days, calendar), appeal_deadline(published_on, window, calendar)
+    bureau = contact.bureau or bureau_of(scheme)
+    paragraph = text(
+        "publication.intro", scheme=scheme.title, document=document_number(scheme),
+        period=period_name(results["period"]),
+        start=chinese_date(published_on), end=chinese_date(end), days=days, office=contact.office,
+        phone=text("publication.phone", phone=contact.phone) if contact.phone else "", window=window,
+        deadline=chinese_date(deadline))
+    proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],
+                  seal_fingerprint(seal), verify_url)
+    return Notice(
+        title=text("publication.title", period=period_name(results["period"])), paragraph=paragraph,
+        annex=TEXTS["publication.annex"],
+        columns=["排名", "单位", *(t for _, t in sections(scheme)), "总分", "等次", "备注"],
+        rows=[_row(scheme, s) for s in sorted(results["subjects"], key=_ranked)],
+        signer=text("publication.signer", bureau=bureau), signed_on=chinese_date(published_on), proof=proof,
+        places=scheme.rounding.places)
+
+
+def _ranked(subject: dict[str, Any]) -> tuple[str, int, str]:
+    return subject["group"], subject["rank"], subject["subject"]
+
+
+def _row(scheme: Scheme, subject: dict[str, Any]) -> Row:
+    applied = {c["id"]: c["applied"] for c in subject["card"].get("children", [])}
+    places = scheme.rounding.places
+    return Row(subject["rank"], subject["name"], [_fixed(applied.get(i), places) for i, _ in sections(scheme)],
+               _fixed(subject["total"], places), subject.get("grade") or "—", _remark(scheme, subject))
+
+
+def _remark(scheme: Scheme, subject: dict[str, Any]) -> str:
+    if any((d.get("note") or "").startswith("veto ") for d in subject.get("decisions", [])):
+        return TEXTS["publication.vetoed"]
+    return "" if subject["eligible"] else (reason(scheme, subject) or TEXTS["publication.ineligible"])
+
+
+def _fixed(value: str | None, places: int) -> str:
+    """A number as the notice prints it: the scheme's places, exactly (89.5 -> 89.50)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value):.{places}f}"

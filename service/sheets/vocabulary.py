@@ -1,0 +1,128 @@
+"""What the words in a sheet mean under one scheme and period: subjects by name or id, items by
+id, title or article, coded values by code or by the Chinese label the scheme declares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.scheme.labels import Choice, item_choices
+from domain.scheme.model import Scheme
+from domain.scheme.nodes import BonusItem, DeductionItem, RatingItem
+from service.sheets.cells import CellError, squeezed
+from service.sheets.texts import COLUMNS, text
+
+Item = DeductionItem | BonusItem | RatingItem
+KIND_OF = {DeductionItem: "deduction", BonusItem: "bonus", RatingItem: "rating"}
+
+
+@dataclass
+class Names:
+    """Things known by several written forms: each form (spaces removed) to the codes it names."""
+
+    forms: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, code: str, *written: str | None) -> None:
+        for form in written:
+            if form:
+                self.forms.setdefault(squeezed(form), set()).add(code)
+
+    def find(self, value: Any) -> set[str]:
+        return self.forms.get(squeezed(value), set())
+
+
+@dataclass
+class Vocabulary:
+    """The scheme's items, decisions and labels, the period's subjects, and the uploader's offices."""
+
+    scheme: Scheme
+    subjects: dict[str, dict[str, Any]]
+    offices: tuple[str, ...] | None = None  # a recording office sees only its items (S5)
+    items: Names = field(default_factory=Names)
+    subject_names: Names = field(default_factory=Names)
+    decisions: dict[str, Names] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, scheme: Scheme, subjects: dict[str, dict[str, Any]], offices: Iterable[str] | None = None
+    ) -> Vocabulary:
+        found = cls(scheme, subjects, tuple(offices) if offices is not None else None)
+        for item in scheme.items.values():
+            found.items.add(item.id, *item_forms(item))
+        for subject in subjects.values():
+            found.subject_names.add(subject["id"], subject["id"], subject["name"])
+        for kind, entries in (("veto", scheme.vetoes), ("affirmation", scheme.affirmations),
+                              ("condition", scheme.conditions)):
+            names = found.decisions[kind] = Names()
+            for entry in entries:
+                names.add(entry.id, entry.id, entry.title, getattr(entry, "article", None))
+        return found
+
+    def subject(self, value: Any) -> str:
+        codes = self.subject_names.find(value)
+        if len(codes) > 1:
+            raise CellError(text("sheets.ambiguous_subject", value=value, ids="、".join(sorted(codes))))
+        if not codes:
+            raise CellError(text("sheets.unknown_subject", value=value))
+        return next(iter(codes))
+
+    def item(self, value: Any) -> Item:
+        codes = self.items.find(value)
+        if len(codes) > 1:
+            raise CellError(text("sheets.ambiguous_item", value=value, ids="、".join(sorted(codes))))
+        if not codes:
+            raise CellError(text("sheets.unknown_item", value=value))
+        item = self.scheme.items[next(iter(codes))]
+        office = self.scheme.offices_of.get(item.id)
+        if self.offices is not None and office not in self.offices:
+            owner = self.scheme.offices.get(office or "", office or "—")
+            mine = "、".join(self.scheme.offices.get(o, o) for o in self.offices) or "—"
+            raise CellError(text("sheets.not_office_item", item=item.title, owner=owner, offices=mine))
+        return item
+
+    def decision(self, kind: str, value: Any) -> str:
+        codes = self.decisions[kind].find(value)
+        if len(codes) != 1:
+            raise CellError(text("sheets.unknown_decision", heading=COLUMNS[kind], value=value))
+        return next(iter(codes))
+
+    def label(self, attribute: str, code: str) -> str:
+        labels = (self.scheme.labels or {}).get(attribute)
+        return labels.values.get(code, code) if labels else code
+
+    def heading(self, attribute: str) -> str:
+        labels = (self.scheme.labels or {}).get(attribute)
+        return labels.title if labels else COLUMNS.get(attribute, attribute)
+
+    def coded(self, choice: Choice, value: Any) -> str:
+        """A choice's code from its code or its label."""
+        written = squeezed(value)
+        for code in choice.codes:
+            if written in (squeezed(code), squeezed(self.label(choice.attribute, code))):
+                return code
+        shown = "、".join(self.label(choice.attribute, c) for c in choice.codes)
+        heading = self.heading(choice.attribute)
+        raise CellError(text("sheets.unknown_value", value=value, heading=heading, choices=shown))
+
+    def office_items(self) -> list[Item]:
+        """The items the uploader's offices record (every item for administrators), in tree order."""
+        return [i for i in self.scheme.items.values()
+                if self.offices is None or self.scheme.offices_of.get(i.id) in self.offices]
+
+
+def item_forms(item: Item) -> list[str]:
+    """The ways people write an item: id, title, article, and the combinations a template shows."""
+    forms = [item.id, item.title, item_entry(item)]
+    if item.article:
+        forms += [item.article, f"{item.article} {item.title}", f"{item.title}（{item.article}）"]
+    return forms
+
+
+def item_entry(item: Item) -> str:
+    """The item as the template's drop-down list shows it: its id and title."""
+    return f"{item.id} {item.title}"
+
+
+def choices(item: Item) -> list[Choice]:
+    return item_choices(item)
