@@ -49,8 +49,9 @@ def appeal_form(request: Request, account: SignedIn, service: ServiceDep, code: 
     facts = queries.history(service, actor, code, subject)["facts"]
     model = {**{k: listed[k] for k in ("period", "appeal_deadline", "working_days_left", "published_on")},
              "subject": subject, "facts": facts}
-    titles = {i: n.title for i, n in service.ledger.scheme(listed["scheme"], _version(service, code)).nodes.items()}
-    return render(request, "appeal_form.html", model, titles=titles)
+    scheme = service.ledger.scheme(listed["scheme"], _version(service, code))
+    titles = {i: n.title for i, n in scheme.nodes.items()}
+    return render(request, "appeal_form.html", model, titles=titles, items=sorted(scheme.items))
 
 
 def _version(service: ServiceDep, code: str) -> int:
@@ -65,9 +66,11 @@ async def file(request: Request, account: SignedIn, service: ServiceDep, code: s
     subject = actor.scope[0] if actor.scope else None
     require_subject(actor, subject, "files appeals")
     contested = [str(v) for v in form.getlist("contested")]
+    items = [str(v) for v in form.getlist("items") if str(v)]
     evidence = [line.strip() for line in str(form.get("evidence", "")).splitlines() if line.strip()]
     result = service.ledger.file_appeal(code, str(subject), contested, str(form.get("reasons", "")), evidence,
-                                        _today(request), actor.principal, request.app.state.clock().isoformat())
+                                        _today(request), actor.principal, request.app.state.clock().isoformat(),
+                                        items=items)
     return RedirectResponse(f"/appeal/{result['appeal']}", status_code=303)
 
 

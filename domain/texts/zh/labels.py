@@ -107,6 +107,8 @@ LABELS = {
     "patterns.banner": "截至提示",
     "patterns.chart": "图表",
     "patterns.message": "提示信息",
+    "patterns.tree": "得分明细树",
+    "patterns.ripple": "影响预览（前后对比）",
     "banner.as_of": "截至日志位置{position}的回放结果",
     # as of a position or a date
     "asof.label": "截至",
@@ -253,6 +255,8 @@ LABELS = {
     "appeal.contested": "有异议的记录",
     "appeal.reasons": "申诉理由",
     "appeal.value": "测评分",
+    "appeal.items": "漏记的项目（选填）",
+    "appeal.items_help": "本单位应得加分或应记录的事项没有录入时，选择对应项目（可多选，按住 Ctrl）。",
     "appeal.evidence": "证明材料",
     "appeal.evidence_hint": "每行一项，如文件编号或存放位置",
     "appeal.submit": "提交申诉",
