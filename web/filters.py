@@ -44,7 +44,10 @@ def line(english: str | None, family: str = "note", names: Glossary = NO_GLOSSAR
     """A stored English line in Chinese (never shown in English: the catalog test covers every line)."""
     if not english:
         return ""
-    return translate(family, english, names) or translate_message(english, names)
+    found = translate(family, english, names)
+    if found is not None:
+        return found
+    return text("finding.untranslated", detail=english) if family == "finding" else translate_message(english, names)
 
 
 def message(english: str, names: Glossary = NO_GLOSSARY) -> str:

@@ -17,7 +17,7 @@ from functools import cache
 
 from domain.texts import en, en_errors, zh
 
-ENGLISH = {**en.NOTES, **en.REASONS, **en.FLAGS, **en.PROBLEMS, **en_errors.ERRORS}
+ENGLISH = {**en.NOTES, **en.REASONS, **en.FLAGS, **en.PROBLEMS, **en.FINDINGS, **en_errors.ERRORS}
 TEXTS: dict[str, dict[str, str]] = {"en": ENGLISH, "zh": zh.TEXTS}
 _PLACEHOLDER = re.compile(r"\{(\w+)(!r)?\}")
 _NUMBER = r"-?\d+(?:\.\d+)?(?:E[+-]?\d+)?"
@@ -28,7 +28,7 @@ TYPED |= {name: _CODE for name in ("role", "by", "key", "level", "matter", "situ
                                     "affirmation", "node", "flag")}
 TYPED |= {name: r"\S+?" for name in ("grade", "lower", "cap")}  # grade names hold no spaces
 RECURSIVE = {"note": "note", "reason": "", "more": "", "condition": "condition", "when": "when", "outcome": "outcome",
-             "suffix": "suffix"}
+             "suffix": "suffix", "seal": "seal"}
 VERBS = {"how", "done"}  # placeholders holding an action: shown by the verb, not the status word
 ITEM_NAMES = {"item", "node"}  # placeholders naming a scheme node: shown by its title
 

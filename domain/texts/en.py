@@ -100,3 +100,15 @@ PROBLEMS = {
     "problem.http-404": "Not Found",
     "problem.http-405": "Method Not Allowed",
 }
+
+FINDINGS = {
+    # what verification reports (replay/verify.py)
+    "finding.missing": "position {position}: event missing (deleted or truncated)",
+    "finding.altered": "position {position}: event altered ({topic} of stream {stream} v{version})",
+    "finding.inserted": "position {position}: event inserted (never witnessed)",
+    "finding.truncated": "log truncated after position {position} (witnessed up to {last})",
+    "finding.merkle": "{seal}: Merkle root differs: the log up to the seal was changed",
+    "finding.count": "{seal}: {n} events up to the seal, sealed {sealed}",
+    "finding.not_in_log": "period {period} is not in the log",
+    "seal.label": "seal at position {position} (published at {at})",
+}

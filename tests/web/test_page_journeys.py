@@ -185,3 +185,17 @@ def test_the_reviewer_previews_and_upholds_and_the_auditor_compares_replays_and_
     assert "请填写实际存在的日期" in bad.text
     garbled = client.get("/period/2026-Q1/rankings?as_of=yesterday")
     assert garbled.status_code == 422 and "“截至”须为日志位置或带时区的日期时间" in garbled.text
+
+
+def test_verification_names_an_altered_event_in_chinese(client: TestClient, service: Service) -> None:
+    import sqlite3
+
+    sign_in_as(client, service, "auditor")
+    assert "核验通过" in client.get("/period/2026-Q1/verify").text
+    with sqlite3.connect(service.settings.data_dir / "log.sqlite") as db:  # an insider edits a stored deduction
+        rowid, state = db.execute("SELECT rowid, state FROM stored_events WHERE topic = 'scoreledger:DeductionRecorded' "
+                                  "ORDER BY rowid LIMIT 1").fetchone()
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (state.replace(b'"count":1', b'"count":9'), rowid))
+    page = text_of(client.get("/period/2026-Q1/verify").text)
+    assert "核验发现1处问题" in page
+    assert f"日志位置{rowid}：事件被改动（scoreledger:DeductionRecorded" in page

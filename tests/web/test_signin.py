@@ -189,3 +189,14 @@ def test_the_demos_accounts_sign_in_only_while_the_service_runs_the_demo(
         assert response.status_code == 401 and "用户名或密码错误" in response.text
         sign_in_as(other, service, "auditor")
         assert other.get("/").status_code == 303  # Check: a demo session opens nothing either
+
+
+def test_the_log_never_shows_a_password_or_token_hash(client: TestClient, service: Service) -> None:
+    from tests.api.conftest import auth
+
+    sign_in_as(client, service, "auditor")
+    events = client.get("/events.json?limit=40").json()["events"]
+    created = [e for e in events if e["topic"].endswith("Account.Created")]
+    assert created and all(e["state"]["password_hash"] == "(hidden)" for e in created)
+    api = client.get("/log?limit=40", headers=auth("auditor")).json()["events"]
+    assert "$argon2" not in str(api) and all(e["state"].get("token_hash") in (None, "(hidden)") for e in api)

@@ -91,3 +91,15 @@ PROBLEMS = {
     "problem.http-404": "页面不存在",
     "problem.http-405": "不支持该请求方法",
 }
+
+FINDINGS = {
+    "finding.missing": "日志位置{position}：事件缺失（被删除或截断）",
+    "finding.altered": "日志位置{position}：事件被改动（{topic}，流{stream}第{version}版）",
+    "finding.inserted": "日志位置{position}：事件是插入的（从未被见证）",
+    "finding.truncated": "日志在位置{position}之后被截断（见证到{last}）",
+    "finding.merkle": "{seal}：Merkle 根不一致，封存之前的日志被改动过",
+    "finding.count": "{seal}：封存前有{n}个事件，封存时为{sealed}个",
+    "finding.not_in_log": "日志中没有考核周期{period}",
+    "seal.label": "日志位置{position}的封存（公示事件位置{at}）",
+    "finding.untranslated": "核验发现：{detail}",
+}
