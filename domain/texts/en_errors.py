@@ -192,4 +192,5 @@ ERRORS = {
     "error.scheme_no_longer_valid": "the stored scheme document {hash} no longer validates: {why}",
     "error.unknown_role_of": "unknown role {role!r}; roles: {roles}",
     "error.item_not_applicable": "{item!r} is not an item of scheme {scheme} that applies to {subject}",
+    "error.body_limit": "the limit is {limit} bytes",
 }

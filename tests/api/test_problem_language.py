@@ -62,3 +62,12 @@ def test_english_stays_the_default_and_the_choice_follows_q_values(client: TestC
     assert response.json()["title"] == "Not found"
     response = client.get("/periods/2030-Q1", headers={**auth("admin"), **ZH})
     assert response.json() == {**response.json(), "title": "未找到", "detail": "考核周期2030-Q1不存在"}
+
+
+def test_a_body_over_the_limit_is_refused_in_chinese_too(client: TestClient) -> None:
+    from api.limits import MAX_BODY
+
+    response = client.post("/periods/2026-Q3/facts/batch", content=b"x" * (MAX_BODY + 10),
+                           headers={**auth("recorder"), **ZH, "content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["title"] == "请求内容过大" and response.json()["detail"] == f"上限为{MAX_BODY}字节"

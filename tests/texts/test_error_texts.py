@@ -52,3 +52,10 @@ def test_a_refusal_reads_in_chinese_with_the_schemes_names() -> None:
 
 def test_an_unknown_message_is_still_shown_in_a_chinese_sentence() -> None:
     assert translate_message("something new went wrong") == "操作未完成：something new went wrong"
+
+
+def test_every_kind_of_problem_has_a_chinese_title() -> None:
+    from api.problems import KINDS
+
+    missing = [slug for _, slug, _ in KINDS.values() if f"problem.{slug}" not in zh.TEXTS]
+    assert not missing

@@ -87,3 +87,18 @@ def test_every_label_a_template_uses_is_in_the_catalog() -> None:
     for template in (ROOT / "web" / "templates").rglob("*.html"):
         used |= set(re.findall(r'\bt\("([a-z_.\-]+)"', template.read_text(encoding="utf-8")))
     assert used and not used - set(TEXTS), sorted(used - set(TEXTS))
+
+
+def test_the_rankings_page_shows_exactly_the_numbers_of_its_twin_and_of_the_api(
+    client: TestClient, service: Service
+) -> None:
+    from tests.api.conftest import auth
+
+    sign_in_as(client, service, "auditor")
+    page = client.get("/period/2026-Q1/rankings").text
+    shown = dict(re.findall(r'<tr data-subject="(s\d+)">.*?<td class="num total">([^<]+)</td>', page, re.S))
+    twin = {r["subject"]: r["total"] for g in client.get("/period/2026-Q1/rankings.json").json()["groups"]
+            for r in g["rows"]}
+    api = {r["subject"]: r["total"] for rows in client.get("/periods/2026-Q1/rankings", headers=auth("auditor"))
+           .json()["groups"].values() for r in rows}
+    assert len(shown) == 12 and shown == twin == api

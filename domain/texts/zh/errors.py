@@ -175,4 +175,5 @@ ERRORS = {
     "error.scheme_no_longer_valid": "存储的考核方案{hash}已不能通过校验：{why}",
     "error.unknown_role_of": "没有角色{role}；可用角色：{roles}",
     "error.item_not_applicable": "{item}不是考核方案{scheme}中适用于{subject}的项目",
+    "error.body_limit": "上限为{limit}字节",
 }
