@@ -20,6 +20,7 @@ from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text,
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
+from service.signing import SigningKeyError
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
 
@@ -53,6 +54,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
     TooLarge: (413, "too-large", "Request body too large"),
     StoreBusy: (503, "store-busy", "The store is held by another process"),
+    SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
 

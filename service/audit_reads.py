@@ -1,6 +1,6 @@
-"""Verification of a period and pages of the log, for auditors (the same checks as the API's audit routes).
+"""Pages of the log for auditors, with the hashes of passwords and tokens left out (pages and API).
 
-(Added by the web work beside service/queries.py.)
+(Added by the web work; verification is service.audit.verification.)
 """
 
 from __future__ import annotations
@@ -8,11 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from projections.records import decode
-from replay.asof import fold_log
-from replay.verify import verify_records
 from service.bootstrap import Service
-from service.policy import AUDITORS, require
-from service.queries import folded_period
+from service.policy import require
 from service.tokens import Actor
 
 LOG_READERS = ("auditor", "admin")
@@ -23,16 +20,6 @@ def shown_state(raw: bytes) -> dict[str, Any]:
     """An event's payload as readers see it: the hashes of passwords and tokens left out."""
     state = decode(raw)
     return {k: ("(hidden)" if k in SECRET_FIELDS else v) for k, v in state.items()}
-
-
-def verification(service: Service, actor: Actor, code: str) -> dict[str, Any]:
-    """Replay and check every seal and every stored event of the period: ok, or each finding located."""
-    require(actor, *AUDITORS)
-    period = folded_period(service, code)
-    _, records = fold_log(service.ledger.recorder)
-    report = verify_records(records, service.views.leaves(), code, service.settings.bureau)
-    return {"period": code, "ok": report.ok, "checked_events": report.checked_events,
-            "checked_seals": report.checked_seals, "findings": report.findings, "seals": period.seals}
 
 
 def log_page(service: Service, actor: Actor, after: int, limit: int) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def scorecard(service: Service, actor: Actor, code: str, subject: str, as_of: st
 def rankings(
     service: Service, actor: Actor, code: str, as_of: str | None = None, group: str | None = None
 ) -> dict[str, Any]:
-    """Rankings per group (S2): total, rank, grade, eligibility, in rank order."""
+    """Rankings per group (S2): total, rank, grade, eligibility and further outcomes (G5), in rank order."""
     require(actor, *STAFF)
     data = results(service, code, as_of)
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -111,7 +111,8 @@ def grades(service: Service, actor: Actor, code: str, as_of: str | None = None) 
     """Every subject's grade and eligibility, with the reasons."""
     require(actor, *STAFF)
     data = results(service, code, as_of)
-    return {**_head(data), "grades": [{**_row(s), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]}
+    rows = [{**_row(s, reasons=True), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]
+    return {**_head(data), "grades": rows}
 
 
 def history(
@@ -227,5 +228,9 @@ def _head(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in ("scheme", "scheme_version", "scheme_hash", "period", "as_of")}
 
 
-def _row(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+def _row(s: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
+    row = {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+    if s.get("outcomes") is not None:  # G5: a scheme's further outcomes, published beside the grade
+        keys = ("grade", "eligible", "reasons") if reasons else ("grade", "eligible")
+        row["outcomes"] = {o["id"]: {k: o.get(k) for k in keys} for o in s["outcomes"]}
+    return row

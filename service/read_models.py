@@ -174,7 +174,9 @@ class Verification(BaseModel):
     ok: bool
     checked_events: int
     checked_seals: int
+    verified_seals: list[Any] = Field(description="The seals whose signature verified against the bureau's key.")
     findings: list[str]
+    notes: list[str]
 
 
 class LogEvent(BaseModel):

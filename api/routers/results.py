@@ -10,6 +10,7 @@ from api.deps import CurrentActor, ServiceDep
 from api.routers.common import json_response
 from service import queries
 from service.read_models import Grades, History, Rankings, Scorecard
+from service.rollup import year_rollup
 
 router = APIRouter(prefix="/periods/{code}", tags=["results"])
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
@@ -60,3 +61,10 @@ def history(
 ) -> Response:
     """The recorded facts of a subject or an item, in log order, with their positions and recorders."""
     return json_response(queries.history(service, actor, code, subject, item))
+
+
+@router.get("/rollup", operation_id="get_rollup")
+def rollup(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """A year from its parts, nothing entered again: quarters' grades by the year rules (G6), or the year's
+    and its half-years' facts together (C4)."""
+    return json_response(year_rollup(service, actor, code))

@@ -193,4 +193,28 @@ ERRORS = {
     "error.unknown_role_of": "unknown role {role!r}; roles: {roles}",
     "error.item_not_applicable": "{item!r} is not an item of scheme {scheme} that applies to {subject}",
     "error.body_limit": "the limit is {limit} bytes",
+    # year roll-ups, carry-over, units, rating plausibility (issue 13), publication's signing key
+    "error.rollup_year": "a roll-up is of a year",
+    "error.rollup_nothing": "it has neither year rules over quarters (G6) nor parts (C4)",
+    "error.rollup_no_period": "neither the year {year} nor any of its quarters is a period",
+    "error.rollup_no_g6": "no G6 rules to apply",
+    "error.quarter_no_results": "quarter {quarter} has no results yet",
+    "error.scheme_version_no_year_rules": "scheme {scheme} v{version} has no year rules",
+    "error.scheme_rolls_nothing": "scheme {scheme} v{version} rolls nothing up into its year",
+    "error.not_a_year": "{value} is not a year: give e.g. {example}",
+    "error.unit_party": "a unit party stands for its members: it is expanded when recorded (D11)",
+    "error.unit_no_member": "unit {unit!r} has no registered member",
+    "error.problems_in_facts_plain": "{n} problem(s) in the facts",
+    "error.carry_kind": "kind {kind!r} is not one of the scheme's {kinds}",
+    "error.carry_no_period": "period {period} does not exist: there are no subjects to carry over into {into}",
+    "error.carry_not_registered": "subject {subject!r} is not registered in {period}",
+    "error.carry_refused": "the subjects of {period} cannot be carried over into {into}",
+    "error.no_signing_key": "publishing signs the seal with the bureau's key: none is configured (create one with "
+    "`scoreledger keys create PATH`, then set SCORELEDGER_SIGNING_KEY)",
+    "error.implausible_rating": "rating {value} for item {item} is on its scale of {scale}, which the item's {points} "
+    "points are converted from: {value} would count as {value}/{scale} of them. If {value} of {points} was meant, "
+    "record {meant}; if {value} of {scale} is right, record it with scale_confirmed: true (R2).",
+    "error.implausible_ratings": "{n} rating(s) look typed on the item's points, not its scale",
+    "error.no_proof": "the log has {n} events: no proof from {old} to {new}",
+    "error.not_a_bundle": "{path} is not a scoreledger bundle ({why})",
 }

@@ -69,6 +69,7 @@ class Case:
     yaml: bool = False  # the body is the ZJG scheme as YAML
     stale: bool = False  # send If-Match with a version that is not current: allowed callers get 412
     key: str | None = None  # Idempotency-Key
+    public: bool = False  # no token needed: unauthenticated callers are admitted too
     upload: tuple[str, bytes] | None = None  # a file sent as multipart form field "file"
 
 
@@ -235,6 +236,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/periods/{code}/rankings"): [Case(STAFF)],
     ("GET", "/periods/{code}/grades"): [Case(STAFF)],
+    ("GET", "/periods/{code}/rollup"): [Case(STAFF, "the year 2026 from its quarters", {"code": "2026"})],
     ("GET", "/periods/{code}/history"): [
         Case(STAFF | only("subject"), "s001's history", query={"subject": "s001"}),
         Case(STAFF | only("subject:s002"), "s002's history", query={"subject": "s002"}),
@@ -274,5 +276,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(only("admin"), body={"principal": "咨询指导科", "role": "recorder", "scope": ["guidance"]})
     ],
     ("GET", "/tokens"): [Case(only("admin"))],
+    # the bureau's public key is public: anyone may check a 公示 (unauthenticated callers too)
+    ("GET", "/keys"): [Case(frozenset(CALLERS), public=True)],
+    ("GET", "/checkpoints"): [Case(frozenset(CALLERS), public=True)],
+    ("GET", "/checkpoints/consistency"): [Case(frozenset(CALLERS), public=True, query={"from": "1", "to": "2"})],
     ("POST", "/tokens/{token_id}/revoke"): [Case(only("admin"), params={"token_id": "{spare_token}"})],
 }

@@ -21,6 +21,7 @@ import uvicorn
 
 from service.bootstrap import Service, build
 from service.settings import Settings
+from tests.signing import TEST_KEY
 from tests.web.conftest import Clock, cheap_hashes, demo_store  # noqa: F401 - fixtures shared with tests/web
 from web.app import create_app
 
@@ -75,7 +76,7 @@ def site(tmp_path: Path, demo_store: Path, cheap_hashes: None) -> Iterator[Site]
     from playwright.sync_api import sync_playwright
 
     shutil.copytree(demo_store, tmp_path / "data")
-    service, clock = build(Settings(data_dir=tmp_path / "data", demo=True)), Clock()
+    service, clock = build(Settings(data_dir=tmp_path / "data", demo=True, signing_key=TEST_KEY)), Clock()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(create_app(service=service, clock=clock), log_level="warning"))

@@ -27,6 +27,7 @@ from service.bootstrap import Service, build
 from service.demo import DEMO_ACCOUNTS, load_demo
 from service.session_key import session_secret
 from service.settings import Settings
+from tests.signing import TEST_KEY
 from web.app import create_app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -52,7 +53,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("demo") / "data"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        built = build(Settings(data_dir=data, demo=True))
+        built = build(Settings(data_dir=data, demo=True, signing_key=TEST_KEY))
         load_demo(built, "2026-03-01T09:00:00+08:00")
         built.close()
     return data
@@ -61,7 +62,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def service(tmp_path: Path, demo_store: Path, cheap_hashes: None) -> Iterator[Service]:
     shutil.copytree(demo_store, tmp_path / "data")
-    built = build(Settings(data_dir=tmp_path / "data", demo=True))
+    built = build(Settings(data_dir=tmp_path / "data", demo=True, signing_key=TEST_KEY))
     yield built
     built.close()
 

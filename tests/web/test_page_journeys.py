@@ -91,6 +91,18 @@ def test_a_rating_above_the_scale_is_refused_in_chinese_and_nothing_is_appended(
     assert end(service) == before
 
 
+def test_a_score_typed_on_the_items_points_is_refused_until_the_scale_is_confirmed(
+    client: TestClient, service: Service
+) -> None:
+    csrf = sign_in_as(client, service, "rater")
+    before = end(service)
+    refused = client.post("/period/2026-Q1/rate", data={"csrf": csrf, "v:rating/s003": "9"})
+    assert refused.status_code == 422 and end(service) == before
+    assert "测评分9按100分制打分，本项10分由此折算" in text_of(refused.text) and "如果本意是10分中的9分，请填90" in refused.text
+    confirmed = client.post("/period/2026-Q1/rate", data={"csrf": csrf, "v:rating/s003": "9", "confirm_scale": "1"})
+    assert confirmed.status_code == 303 and end(service) > before
+
+
 def close_and_publish(client: TestClient, service: Service) -> int:
     csrf = sign_in_as(client, service, "admin")
     page = client.get("/period/2026-Q1/publish").text
@@ -191,11 +203,17 @@ def test_verification_names_an_altered_event_in_chinese(client: TestClient, serv
     import sqlite3
 
     sign_in_as(client, service, "auditor")
-    assert "核验通过" in client.get("/period/2026-Q1/verify").text
+    unpublished = text_of(client.get("/period/2026-Q1/verify").text)
+    assert "2026-Q1没有能用所给公钥核验通过的封存：尚未公示" in unpublished
+    close_and_publish(client, service)
+    sign_in_as(client, service, "auditor")
+    assert "核验通过" in client.get("/period/2026-Q1/verify").text and "签名已用本局公钥核验" in client.get(
+        "/period/2026-Q1/verify").text
     with sqlite3.connect(service.settings.data_dir / "log.sqlite") as db:  # an insider edits a stored deduction
         rowid, state = db.execute("SELECT rowid, state FROM stored_events WHERE topic = 'scoreledger:DeductionRecorded' "
                                   "ORDER BY rowid LIMIT 1").fetchone()
         db.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (state.replace(b'"count":1', b'"count":9'), rowid))
     page = text_of(client.get("/period/2026-Q1/verify").text)
-    assert "核验发现1处问题" in page
+    assert "核验发现" in page and "处问题" in page
     assert f"日志位置{rowid}：事件被改动（scoreledger:DeductionRecorded" in page
+    assert "Merkle 根不一致，封存之前的日志被改动过" in page

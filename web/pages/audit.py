@@ -6,7 +6,8 @@ from fastapi import Path, Query, Request, Response
 
 from domain.texts.names import scheme_glossary
 from service import queries
-from service.audit_reads import log_page, verification
+from service.audit import keys, verification
+from service.audit_reads import log_page
 from service.comparison import compare_positions
 from web.asof import as_of_param
 from web.auth import ServiceDep, SignedIn
@@ -37,7 +38,10 @@ def compare(request: Request, account: SignedIn, service: ServiceDep, code: str 
 
 @page(router, "/period/{code}/verify")
 def verify(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode) -> Response:
-    return render(request, "verify.html", verification(service, account.actor(), code))
+    """Replay and check every seal (signature, Merkle roots, results) and every stored event."""
+    report = verification(service, account.actor(), code)
+    seals = queries.folded_period(service, code).seals
+    return render(request, "verify.html", report, seals=seals, keys=keys(service)["keys"])
 
 
 @page(router, "/events")

@@ -75,7 +75,7 @@ async def save(request: Request, account: SignedIn, service: ServiceDep, code: s
         if not typed or (earlier and _same(earlier["value"], typed)):
             continue
         fact = {"type": "rating", "item": item, "subject": subject, "role": model["role"], "rater": model["rater"],
-                "value": typed}
+                "value": typed, **({"scale_confirmed": True} if form.get("confirm_scale") else {})}
         facts.append({**fact, **({"corrects": earlier["id"]} if earlier else {})})
         cells.append(cell)
     if not facts:

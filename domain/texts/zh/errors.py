@@ -176,4 +176,27 @@ ERRORS = {
     "error.unknown_role_of": "没有角色{role}；可用角色：{roles}",
     "error.item_not_applicable": "{item}不是考核方案{scheme}中适用于{subject}的项目",
     "error.body_limit": "上限为{limit}字节",
+    "error.rollup_year": "只能汇总年度",
+    "error.rollup_nothing": "该方案既没有按季度评定年度等次的规则（G6），也没有分期（C4）",
+    "error.rollup_no_period": "{year}年及其各季度都不是考核周期",
+    "error.rollup_no_g6": "没有可用的年度规则（G6）",
+    "error.quarter_no_results": "季度{quarter}尚无结果",
+    "error.scheme_version_no_year_rules": "考核方案{scheme}第{version}版没有年度规则",
+    "error.scheme_rolls_nothing": "考核方案{scheme}第{version}版没有需要汇总到年度的内容",
+    "error.not_a_year": "{value}不是年度，例如{example}",
+    "error.unit_party": "以单位为责任方时代表其全体成员，录入时会展开到各成员（D11）",
+    "error.unit_no_member": "单位{unit}没有已登记的成员",
+    "error.problems_in_facts_plain": "录入内容有{n}处问题",
+    "error.carry_kind": "类别{kind}不在方案的类别中：{kinds}",
+    "error.carry_no_period": "考核周期{period}不存在：没有可沿用到{into}的被考核单位",
+    "error.carry_not_registered": "被考核单位{subject}未在{period}登记",
+    "error.carry_refused": "{period}的被考核单位不能沿用到{into}",
+    "error.no_signing_key": "公示时须用本局的密钥签名封存，但尚未配置密钥"
+    "（用 scoreledger keys create 生成，再设置 SCORELEDGER_SIGNING_KEY）",
+    "error.implausible_rating": "测评分{value}按{scale}分制打分，本项{points}分由此折算："
+    "{value}只相当于{scale}分中的{value}分。如果本意是{points}分中的{value}分，请填{meant}；"
+    "如果确实是{scale}分中的{value}分，请勾选“确认分制”后保存（R2）。",
+    "error.implausible_ratings": "{n}个测评分像是按本项分值而不是按分制打的",
+    "error.no_proof": "日志共{n}个事件：无法给出从{old}到{new}的证明",
+    "error.not_a_bundle": "{path}不是核验包（{why}）",
 }

@@ -186,6 +186,7 @@ LABELS = {
     "rate.help": "空白的格子不保存；未改动的分数不重复记录。",
     "rate.submit": "保存测评表",
     "rate.nothing": "没有新的或改动的分数",
+    "rate.confirm_scale": "确认分制：低于本项分值的分数确实是按满分打的（R2）",
     "rate.saved": "已保存{n}个分数",
     # the administrator's period pages
     "admin.new_period": "新建考核周期",
@@ -304,6 +305,9 @@ LABELS = {
     "verify.bad": "核验发现{n}处问题：",
     "verify.signature": "签名",
     "verify.unsigned": "未签名",
+    "verify.signed": "{n}次封存的签名已用本局公钥核验。",
+    "verify.signed_by": "已签名（公钥指纹 {keys}）",
+    "verify.notes": "说明",
     "log.title": "日志",
     "log.event": "事件",
     "log.by": "操作人",
