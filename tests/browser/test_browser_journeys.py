@@ -159,7 +159,7 @@ def test_the_reviewer_previews_and_upholds_and_the_auditor_compares_replays_and_
     auditor.goto(f"{site.url}/period/2026-Q1/rankings")
     auditor.fill("#f-as_of", str(seal))
     auditor.click("form.asof button")
-    assert f"截至日志位置{seal}的回放结果" in auditor.inner_text(".banner")
+    assert auditor.inner_text(".banner") == f"截至日志位置{seal}的回放结果：即2026年3月20日公示时封存的结果"
     shot(auditor, "auditor-replay-as-published")
     auditor.goto(f"{site.url}/period/2026-Q1/verify")
     assert auditor.inner_text("#verdict").startswith("核验通过")

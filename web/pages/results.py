@@ -18,6 +18,7 @@ from service.read_models import Rankings, Scorecard
 from web.asof import as_of_param
 from web.auth import ServiceDep, SignedIn
 from web.charts import distribution, over_time, sections
+from web.filters import zh_date
 from web.render import render
 from web.routing import page, pages
 
@@ -49,7 +50,7 @@ def rankings(
     charts = {g: distribution(text("chart.distribution", group=names.get(g, g)), rows, scheme)
               for g, rows in shown if len(rows) <= CHART_ROWS}
     return render(request, "rankings.html", model, charts=charts, names=scheme_glossary(scheme),
-                  typed_as_of=as_of or "")
+                  typed_as_of=as_of or "", sealed_note=sealed_note(service, code, data.as_of))
 
 
 @page(router, "/period/{code}/scorecard/{subject}")
@@ -70,7 +71,16 @@ def scorecard(
     charts = [sections(text("chart.sections"), data.result.card),
               over_time(text("chart.over_time"), _totals(service, actor, subject))]
     return render(request, "scorecard.html", data, positions=positions, names=scheme_glossary(scheme),
-                  charts=charts, typed_as_of=as_of or "")
+                  charts=charts, typed_as_of=as_of or "", sealed_note=sealed_note(service, code, data.as_of))
+
+
+def sealed_note(service: ServiceDep, code: str, position: int) -> str:
+    """"As published on …" when the position is a seal's: the replay shows what was posted."""
+    period = queries.folded_period(service, code)
+    for seal in period.seals:
+        if int(seal["position"]) == position:
+            return text("asof.sealed", published=zh_date(period.published_on))
+    return ""
 
 
 def _totals(service: ServiceDep, actor: object, subject: str) -> list[tuple[str, object]]:

@@ -116,6 +116,7 @@ LABELS = {
     "asof.submit": "回放",
     "asof.now": "回到当前结果",
     "asof.typed": "按“{typed}”回放",
+    "asof.sealed": "即{published}公示时封存的结果",
     "pager.previous": "上一页",
     "pager.next": "下一页",
     # rankings
