@@ -217,3 +217,22 @@ def test_verification_names_an_altered_event_in_chinese(client: TestClient, serv
     assert "核验发现" in page and "处问题" in page
     assert f"日志位置{rowid}：事件被改动（scoreledger:DeductionRecorded" in page
     assert "Merkle 根不一致，封存之前的日志被改动过" in page
+
+
+def test_the_queue_orders_by_decide_by_date_and_marks_the_overdue(
+    client: TestClient, service: Service, clock: Clock
+) -> None:
+    close_and_publish(client, service)
+    csrf = sign_in_as(client, service, "subject")
+    clock.now = datetime(2026, 3, 23, 9, 0, tzinfo=SHANGHAI)
+    form = client.get("/period/2026-Q1/appeal").text
+    facts = re.findall(r'name="contested" value="(s001:[^"]+)"', form)
+    names = [client.post("/period/2026-Q1/appeal", data={"csrf": csrf, "contested": f, "reasons": "异议"})
+             .headers["location"].split("/")[-1] for f in facts[:2]]
+    csrf = sign_in_as(client, service, "reviewer")
+    assert client.post(f"/appeal/{names[1]}/accept", data={"csrf": csrf}).status_code == 303
+    clock.now = datetime(2026, 3, 30, 9, 0, tzinfo=SHANGHAI)  # past the 3 working days to decide
+    queue = client.get("/queue").text
+    rows = re.findall(r'<tr data-appeal="([0-9a-f]+)" class="([^"]*)">(.*?)</tr>', queue, re.S)
+    assert [r[0] for r in rows] == [names[1], names[0]]  # the accepted one, with its decide-by date, first
+    assert rows[0][1] == "changed" and "已超期" in rows[0][2] and "已超期" not in rows[1][2]
