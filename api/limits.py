@@ -46,12 +46,16 @@ class BodyLimit:
     async def _refuse(self, scope: dict[str, Any], send: Any, limit: int) -> None:
         import orjson
 
+        from domain.texts.catalog import language, text, translate_message
+
+        headers = dict(scope.get("headers") or [])
+        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
         body = orjson.dumps(
             {
                 "type": "https://scoreledger.invalid/problems/too-large",
-                "title": "Request body too large",
+                "title": text("problem.too-large", lang),
                 "status": 413,
-                "detail": f"the limit is {limit} bytes",
+                "detail": translate_message(f"the limit is {limit} bytes", lang=lang),
                 "instance": scope["path"],
             }
         )

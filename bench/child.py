@@ -21,7 +21,7 @@ Task = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def tasks() -> dict[str, Task]:
-    from bench import measure_fresh, measure_import, measure_replay, measure_sheets, measure_whatif
+    from bench import measure_fresh, measure_import, measure_pages, measure_replay, measure_sheets, measure_whatif
 
     return {
         "generate": measure_import.generate,
@@ -33,6 +33,7 @@ def tasks() -> dict[str, Task]:
         "freshness": measure_fresh.freshness,
         "appeals": measure_fresh.appeals,
         "whatif": measure_whatif.whatif,
+        "pages": measure_pages.pages,
         "http": http,
         "sheets_import": measure_sheets.import_sheet,
         "sheets_read_floor": measure_sheets.read_floor,

@@ -22,17 +22,17 @@ from service.bootstrap import Service
 from service.errors import NotFound
 from service.policy import APPEAL_READERS, AUDITORS, STAFF, require, require_subject
 from service.positions import position_of
+from service.results_cache import current_results
 from service.tokens import Actor
 
 
 def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
     """A period's results: from the views (now), or replayed as of a position or timestamp."""
     if as_of is None:
-        service.runner.catch_up()
-        stored = service.views.results(key_of(service.settings.bureau, period))
-        if stored is None:
+        current = current_results(service, period)  # decoded once per view position (web work)
+        if current is None:
             raise NotFound(f"period {period} does not exist or has no results yet")
-        return {**orjson.loads(stored[1]), "as_of": stored[0]}
+        return current
     position = position_of(service, as_of)
     replayed = result_as_of(service.ledger.recorder, period, position, service.settings.bureau)
     return {**orjson.loads(canonical_bytes(replayed)), "as_of": position}

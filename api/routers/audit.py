@@ -12,13 +12,14 @@ from api.deps import CurrentActor, ServiceDep
 from api.metrics import verification_done
 from api.routers.common import json_response
 from service import audit
+from service.read_models import Verification
 
 router = APIRouter(tags=["audit"])
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 Root = Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$", description="A Merkle root the caller holds.")]
 
 
-@router.get("/periods/{code}/verification", operation_id="verify_period")
+@router.get("/periods/{code}/verification", operation_id="verify_period", response_model=Verification)
 def verification(
     code: PeriodPath, service: ServiceDep, actor: CurrentActor, request: Request, expect_root: Root = None
 ) -> Response:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from api.deps import CurrentActor, ServiceDep
 from api.routers.common import json_response
 from service import queries
+from service.read_models import Grades, History, Rankings, Scorecard
 from service.rollup import year_rollup
 
 router = APIRouter(prefix="/periods/{code}", tags=["results"])
@@ -24,7 +25,7 @@ AsOf = Annotated[
 Subject = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=64)]
 
 
-@router.get("/scorecards/{subject}", operation_id="get_scorecard")
+@router.get("/scorecards/{subject}", operation_id="get_scorecard", response_model=Scorecard)
 def scorecard(
     code: PeriodPath, subject: Subject, service: ServiceDep, actor: CurrentActor, as_of: AsOf = None
 ) -> Response:
@@ -32,7 +33,7 @@ def scorecard(
     return json_response(queries.scorecard(service, actor, code, subject, as_of))
 
 
-@router.get("/rankings", operation_id="get_rankings")
+@router.get("/rankings", operation_id="get_rankings", response_model=Rankings)
 def rankings(
     code: PeriodPath,
     service: ServiceDep,
@@ -44,13 +45,13 @@ def rankings(
     return json_response(queries.rankings(service, actor, code, as_of, group))
 
 
-@router.get("/grades", operation_id="get_grades")
+@router.get("/grades", operation_id="get_grades", response_model=Grades)
 def grades(code: PeriodPath, service: ServiceDep, actor: CurrentActor, as_of: AsOf = None) -> Response:
     """Every subject's grade and eligibility, with the reasons."""
     return json_response(queries.grades(service, actor, code, as_of))
 
 
-@router.get("/history", operation_id="get_history")
+@router.get("/history", operation_id="get_history", response_model=History)
 def history(
     code: PeriodPath,
     service: ServiceDep,
