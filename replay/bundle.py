@@ -79,7 +79,7 @@ def bundle_chunks(
             fold.apply(record)
     key = key_of(bureau, period)
     if key not in fold.periods:
-        raise PeriodNotInLog(f"period {period} is not in the log")
+        raise PeriodNotInLog(f"period {period} is not in the log at position {fold.position}")
     published = [int(s["published_at"]) for s in fold.periods[key].seals]
     upto = max(published) if published else fold.position
     return _chunks(source, fold, key, witness, period, bureau, upto)
