@@ -217,4 +217,5 @@ ERRORS = {
     "error.implausible_ratings": "{n} rating(s) look typed on the item's points, not its scale",
     "error.no_proof": "the log has {n} events: no proof from {old} to {new}",
     "error.not_a_bundle": "{path} is not a scoreledger bundle ({why})",
+    "error.period_not_in_log": "period {period} is not in the log",
 }

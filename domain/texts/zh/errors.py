@@ -199,4 +199,5 @@ ERRORS = {
     "error.implausible_ratings": "{n}个测评分像是按本项分值而不是按分制打的",
     "error.no_proof": "日志共{n}个事件：无法给出从{old}到{new}的证明",
     "error.not_a_bundle": "{path}不是核验包（{why}）",
+    "error.period_not_in_log": "日志中没有考核周期{period}",
 }
