@@ -17,6 +17,7 @@ from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.replays import ReplayBusy
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
 
@@ -50,13 +51,17 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
     TooLarge: (413, "too-large", "Request body too large"),
     StoreBusy: (503, "store-busy", "The store is held by another process"),
+    ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
 
 
-def problem(status: int, slug: str, title: str, detail: str, instance: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, slug: str, title: str, detail: str, instance: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
@@ -73,7 +78,8 @@ async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
         detail = str(exc)
     if isinstance(exc, AppealLate):
         extra["deadline"] = exc.deadline
-    return problem(status, slug, title, detail, request.url.path, **extra)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ReplayBusy) else None
+    return problem(status, slug, title, detail, request.url.path, headers, **extra)
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -90,6 +96,8 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     status = getattr(exc, "status_code", 500)
+    if status == 413:  # a streamed body over the limit (api/limits.py), as a declared one is answered
+        return problem(413, "too-large", "Request body too large", str(getattr(exc, "detail", "")), request.url.path)
     return problem(
         status,
         f"http-{status}",

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
+    replay_wait: float = Field(5.0, ge=0, le=600, description="Seconds an as-of replay waits for the replay slot.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -235,6 +235,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/periods/{code}/rankings"): [Case(STAFF)],
     ("GET", "/periods/{code}/grades"): [Case(STAFF)],
+    ("GET", "/periods/{code}/results"): [Case(roles("auditor", "reviewer", "admin"))],
     ("GET", "/periods/{code}/history"): [
         Case(STAFF | only("subject"), "s001's history", query={"subject": "s001"}),
         Case(STAFF | only("subject:s002"), "s002's history", query={"subject": "s002"}),
