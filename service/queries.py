@@ -281,7 +281,7 @@ def _page(
     after, limit = decode_cursor(cursor), _bounded(limit, ROWS_MAX)
 
     def read(reader: Reader) -> tuple[dict[str, Any], list[Row]]:
-        rows = reader.page(group, after, limit + 1)
+        rows = reader.page(group, after, limit + 1, cards=False)  # rankings and grades need no scorecard
         return reader.head(), rows
 
     head, rows = open_results(service, code, as_of, read)

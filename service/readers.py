@@ -39,7 +39,7 @@ class Reader(Protocol):
 
     def head(self) -> dict[str, Any]: ...
     def subject(self, subject: str) -> dict[str, Any] | None: ...
-    def page(self, group: str | None, after: Place | None, limit: int) -> list[Row]: ...
+    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]: ...
     def whole(self) -> dict[str, Any]: ...
 
 
@@ -93,10 +93,11 @@ class ViewReader:
         self._head(found)
         return orjson.loads(found.rows[0][1]) if found and found.rows else None
 
-    def page(self, group: str | None, after: Place | None, limit: int) -> list[Row]:
+    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]:
         found = self.views.page(self.key, self.seal, group, after, limit)
         self._head(found)
-        return [(place, orjson.loads(body)) for place, body in found.rows] if found else []
+        read = orjson.loads if cards else without_card
+        return [(place, read(body)) for place, body in found.rows] if found else []
 
     def _head(self, found: Page | None) -> dict[str, Any]:
         if found is None:
@@ -132,7 +133,7 @@ class ReplayReader:
         rows = self._group(found.get("group", "all"))
         return next((body for _, body in rows if body["subject"] == subject), None)
 
-    def page(self, group: str | None, after: Place | None, limit: int) -> list[Row]:
+    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]:
         out: list[Row] = []
         for name in _groups_from(sorted(members_by_group(self.period)), group, after):
             out += [r for r in self._group(name) if after is None or r[0] > after][: limit - len(out)]
@@ -148,6 +149,16 @@ class ReplayReader:
             for _, listed in scored
             for place, s in enumerate(listed)
         ]
+
+
+def without_card(body: bytes) -> dict[str, Any]:
+    """A subject result's fields but its scorecard, without decoding the card (a city's are 100s of KB each).
+    Canonical bytes sort their keys: `{"card":{...},"decisions":...,"total":...}`, and no key after "card"
+    holds an object with a "decisions" key, so the last `,"decisions":` starts the rest."""
+    cut = body.rfind(b',"decisions":')
+    if cut < 0:
+        return {k: v for k, v in orjson.loads(body).items() if k != "card"}
+    return orjson.loads(b"{" + body[cut + 1 :])  # type: ignore[no-any-return]
 
 
 def _groups_from(groups: list[str], group: str | None, after: Place | None) -> Iterator[str]:

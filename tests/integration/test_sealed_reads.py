@@ -140,3 +140,13 @@ def _stamp_between(service: Service, position: int) -> datetime:
     low, high = max(s for s in stamps[:-1] if s is not None), stamps[-1]
     assert high is not None and high > low
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=(low + high) // 2)
+
+
+def test_a_rows_fields_but_its_card_are_read_without_decoding_the_card(service: Service) -> None:
+    published_quarter(service)
+    page = service.views.page(KEY, None, limit=100)
+    assert page is not None and len(page.rows) == 9
+    for _, body in page.rows:
+        whole = orjson.loads(body)
+        assert readers.without_card(body) == {k: v for k, v in whole.items() if k != "card"}
+    assert readers.without_card(b'{"card":{},"subject":"x"}') == {"subject": "x"}  # no decisions: decoded whole
