@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from api import problems
+from api import ops, problems
 from api.limits import MAX_BATCH, MAX_BODY, BodyLimit
 from api.openapi import install_openapi
 from api.routers import appeals, audit, facts, log, periods, results, schemes, sheets, tokens
@@ -35,9 +35,11 @@ def create_app(
         app.state.service = service or build(settings)
         app.state.clock = clock or (lambda: datetime.now(SHANGHAI))
         app.state.service.runner.catch_up()
+        ops.started(app)
         try:
             yield
         finally:
+            ops.stopping(app)
             if own:
                 app.state.service.close()
 
@@ -46,5 +48,6 @@ def create_app(
     for module in (schemes, periods, facts, sheets, results, appeals, audit, log, tokens):
         app.include_router(module.router)
     app.add_middleware(BodyLimit)
+    ops.install(app)
     install_openapi(app)
     return app

@@ -35,14 +35,17 @@ bearer = HTTPBearer(auto_error=False, description="A token from `scoreledger tok
 
 
 def current_actor(
+    request: Request,
     service: ServiceDep,
     clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Actor:
-    """The actor behind the bearer token (401 without a valid one)."""
+    """The actor behind the bearer token (401 without a valid one); its principal goes into the request log."""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("send Authorization: Bearer <token>")
-    return actor_for(service.ledger, credentials.credentials.strip(), clock(), demo=service.settings.demo)
+    actor = actor_for(service.ledger, credentials.credentials.strip(), clock(), demo=service.settings.demo)
+    request.state.principal = actor.principal
+    return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -18,6 +18,7 @@ from domain.ledger.scheme_book import SchemeVersionExists
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.replays import ReplayBusy
+from service.signing import SigningKeyError
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
 
@@ -52,6 +53,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     TooLarge: (413, "too-large", "Request body too large"),
     StoreBusy: (503, "store-busy", "The store is held by another process"),
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
+    SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
 

@@ -81,6 +81,8 @@ class PeriodCreate(StrictIn):
     code: PeriodCode
     scheme: Code
     version: int = Field(ge=1, le=WHOLE_MAX)
+    carry_over: bool = Field(False, description="S2/S4: register the previous period's subjects and groups.")
+    leave_out: list[Code] = Field(default_factory=list, max_length=10000, description="Subjects not carried over.")
 
 
 class SubjectsCreate(StrictIn):

@@ -42,7 +42,7 @@ def facts_for(scheme: Scheme, subjects: list[Subject], period: str, seed: int, p
         for item in items:
             if isinstance(item, RatingItem):
                 facts += _ratings(rng, item, subject, period, len(facts))
-        pool = [i for i in items if isinstance(i, (DeductionItem, BonusItem))]
+        pool = [i for i in items if isinstance(i, (DeductionItem, BonusItem)) and not _worked_out(i)]
         for _ in range(per_subject if pool else 0):
             fact = _one(rng, scheme, rng.choice(pool), subject, period, f"{period}-{len(facts):06d}", ranks_left)
             if fact is not None:
@@ -71,6 +71,11 @@ def facts_for(scheme: Scheme, subjects: list[Subject], period: str, seed: int, p
             )
         )
     return facts
+
+
+def _worked_out(item: DeductionItem | BonusItem) -> bool:
+    """Items scored from other items' facts take none of their own (D9 in_proportion)."""
+    return isinstance(item, DeductionItem) and item.deduct.in_proportion is not None
 
 
 def _ratings(rng: random.Random, item: RatingItem, subject: Subject, period: str, start: int) -> list[Fact]:

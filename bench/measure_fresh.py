@@ -51,10 +51,13 @@ def freshness(spec: dict[str, Any]) -> dict[str, Any]:
 def appeals(spec: dict[str, Any]) -> dict[str, Any]:
     """Close the period, publish it (seal), then file, accept and uphold each appeal with its correction."""
     from service.appeals import ServiceLedger
+    from service.signing import load_key
     from service.stores import event_store_env
 
     store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
-    ledger, code = ServiceLedger(env=event_store_env(store.settings(), "log")), meta["period"]
+    settings = store.settings()
+    ledger, code = ServiceLedger(env=event_store_env(settings, "log")), meta["period"]
+    ledger.signer = load_key(settings.signing_key) if settings.signing_key else None
     published, filed, decided = (date.fromisoformat(d) for d in DATES[code])
     out: dict[str, Any] = {}
     try:

@@ -11,6 +11,19 @@ from typing import Any
 
 from service.bootstrap import Service, build, conninfo
 from service.settings import Settings
+from service.signing import SigningKeyError, create_key
+
+
+def bench_key(root: Path) -> Path:
+    """The run's seal signing key, beside (never inside) its stores."""
+    path = root / "bench-signing.key"
+    if not path.exists():
+        try:
+            create_key(path, "bench")
+        except SigningKeyError:  # another benchmark process made it first
+            pass
+    return path
+
 
 PG = {"pg_host": "127.0.0.1", "pg_port": 5432, "pg_user": "postgres", "pg_dbname": "test"}
 LOG_TABLE = "stored_events"
@@ -25,9 +38,11 @@ class Store:
     pg_schema: str = "public"
 
     def settings(self) -> Settings:
+        key = bench_key(Path(self.data_dir).parent)
         if self.kind == "postgres":
-            return Settings(store="postgres", pg_schema=self.pg_schema, data_dir=Path(self.data_dir), **PG)  # type: ignore[arg-type]
-        return Settings(data_dir=Path(self.data_dir))
+            return Settings(store="postgres", pg_schema=self.pg_schema, data_dir=Path(self.data_dir),  # type: ignore[arg-type]
+                            signing_key=key, **PG)
+        return Settings(data_dir=Path(self.data_dir), signing_key=key)
 
     def service(self) -> Service:
         return build(self.settings())

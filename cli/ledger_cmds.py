@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +16,14 @@ from domain.canonical import canonical_bytes
 from projections.runner import ProjectionRunner
 from replay.asof import canonical_as_of, fold_log, result_as_of
 from replay.bundle import make_bundle, read_bundle, verify_bundle, write_bundle
+from replay.checkpoint import CheckpointInvalid
 from replay.compare import compare
-from replay.verify import Report, verify_records
+from replay.verify import Report, verify_records, witness_findings
 from service.bootstrap import Service, build
+from service.readonly import build_for_reading
+from service.signing import SigningKeyError, create_key, load_key, read_public_keys
+
+PERIOD_CODE = re.compile(r"^\d{4}(-H[12]|-Q[1-4])?$")
 
 out = Console()
 Period = Annotated[str, typer.Argument(help="Period code, e.g. 2026-Q1.")]
@@ -46,9 +52,16 @@ def _read_all(service: Service, label: str = "reading the log") -> list:  # type
 
 
 def _report(report: Report) -> None:
+    for note in report.notes:
+        out.print(f"  [yellow]![/] {note}")
     if report.ok:
+        seals = "; ".join(
+            f"position {s['position']}, root {s['merkle_root'][:16]}…, signed by {', '.join(s['keys'])}"
+            for s in report.verified_seals
+        )
         out.print(
-            f"[green]OK[/] {report.period}: {report.checked_events} events, {report.checked_seals} seal(s) verified"
+            f"[green]OK[/] {report.period}: {report.checked_events} events, "
+            f"{len(report.verified_seals)} seal(s) verified ({seals})"
         )
         return
     out.print(f"[bold red]FAILED[/] {report.period}: {len(report.findings)} finding(s)")
@@ -57,34 +70,90 @@ def _report(report: Report) -> None:
     raise typer.Exit(1)
 
 
+def _fail(message: str) -> None:
+    out.print(f"[bold red]{message}[/]")
+    raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
+    keys = typer.Typer(no_args_is_help=True, help="The bureau's seal signing key: create it, show its public key.")
+    app.add_typer(keys, name="keys")
+
+    @keys.command("create")
+    def create_key_cmd(
+        path: Annotated[Path, typer.Argument(help="Where to write the private key (outside the data directory).")],
+        name: Annotated[str, typer.Option(help="The key's name in signed checkpoints.")] = "scoreledger",
+    ) -> None:
+        """Create the Ed25519 key that signs publication seals; prints the public key to hand to auditors."""
+        try:
+            signer = create_key(path, name)
+        except SigningKeyError as exc:
+            _fail(str(exc))
+            return
+        out.print(f"private key written to {path} (mode 0600); set SCORELEDGER_SIGNING_KEY={path}")
+        out.print(f"public verifier key (give it to auditors, print it on the 公示):\n{signer.public.verifier()}")
+        out.print(f"fingerprint {signer.public.fingerprint}")
+
+    @keys.command("show")
+    def show_key(path: Annotated[Path, typer.Argument(help="A private key file.")]) -> None:
+        """Print the public verifier key and fingerprint of a signing key."""
+        try:
+            signer = load_key(path)
+        except SigningKeyError as exc:
+            _fail(str(exc))
+            return
+        out.print(signer.public.verifier())
+        out.print(f"fingerprint {signer.public.fingerprint}")
+
     @app.command()
     def verify(
-        target: Annotated[str, typer.Argument(help="A period code, or a bundle file to check offline.")],
+        period: Annotated[str | None, typer.Argument(help="A period code, e.g. 2026-Q1 (the store).")] = None,
+        bundle: Annotated[Path | None, typer.Option(help="Verify this bundle file instead of the store.")] = None,
+        key: Annotated[
+            list[str] | None, typer.Option(help="The bureau's public verifier key (a line, or a file of lines).")
+        ] = None,
+        expect_root: Annotated[str | None, typer.Option(help="A Merkle root you hold (e.g. from the 公示).")] = None,
+        checkpoint: Annotated[
+            list[Path] | None, typer.Option(help="A signed checkpoint you kept earlier: the log must extend it.")
+        ] = None,
     ) -> None:
-        """Replay and check every seal and every stored event; OK or exactly what diverges."""
-        if Path(target).is_file():
-            data = read_bundle(Path(target))
-            _report(verify_bundle(data))
+        """Check every seal of a period against the keys you hold, and every stored event; OK or what diverges."""
+        try:
+            held = [p.read_text(encoding="utf-8") for p in checkpoint or []]
+            given = read_public_keys(list(key or []))
+        except (OSError, CheckpointInvalid) as exc:
+            _fail(str(exc))
             return
-        service = build()
+        if bundle is not None:
+            if not given:
+                _fail("a bundle is verified against the bureau's public key you hold: give --key")
+            _report(verify_bundle(read_bundle(bundle), given, expect_root, held))
+            return
+        if period is None or not PERIOD_CODE.match(period):
+            _fail(f"give a period code such as 2026-Q1 (to verify a bundle file: --bundle PATH), not {period!r}")
+            return
+        service = build_for_reading()
         try:
             service.runner.catch_up()
-            _report(
-                verify_records(_read_all(service, "verifying"), service.views.leaves(), target, service.settings.bureau)
-            )
+            keys_used = given or ([service.ledger.signer.public] if service.ledger.signer is not None else [])
+            if not given and keys_used:
+                out.print(f"checking against the configured signing key (fingerprint {keys_used[0].fingerprint})")
+            records = _read_all(service, "verifying")
+            _report(verify_records(records, service.views.leaves(), period, service.settings.bureau, keys_used,
+                                   expect_root, held))
         finally:
             service.close()
 
     @app.command()
     def export(period: Period, bundle: Annotated[Path, typer.Argument(help="Where to write the bundle.")]) -> None:
-        """Write a period bundle (scheme, events, seals, witness) for offline verification."""
-        service = build()
+        """Write a period bundle (its own events, the log's leaf hashes, witness) for offline verification."""
+        service = build_for_reading()
         try:
             service.runner.catch_up()
-            records = _read_all(service, "exporting")
-            write_bundle(make_bundle(records, service.views.leaves(), period, service.settings.bureau), bundle)
-            out.print(f"wrote {bundle} ({len(records)} events)")
+            fold, records = fold_log(service.ledger.recorder)
+            made = make_bundle(fold, records, service.views.leaves(), period, service.settings.bureau)
+            write_bundle(made, bundle)
+            out.print(f"wrote {bundle} ({len(made['records'])} of the period's events, up to position {made['upto']})")
         finally:
             service.close()
 
@@ -93,7 +162,7 @@ def register(app: typer.Typer) -> None:
         period: Period, as_of: Annotated[int | None, typer.Option(help="Log position (default: now).")] = None
     ) -> None:
         """A period's results as of a log position, as canonical JSON."""
-        service = build()
+        service = build_for_reading()
         try:
             source, workers = service.ledger.recorder, os.cpu_count() or 1
             pieces = canonical_as_of(source, period, as_of, service.settings.bureau, workers)
@@ -110,7 +179,7 @@ def register(app: typer.Typer) -> None:
         after: Annotated[int | None, typer.Option("--to")] = None,
     ) -> None:
         """Before/after between two log positions: totals, ranks, grades, items and causes."""
-        service = build()
+        service = build_for_reading()
         try:
             source = service.ledger.recorder
             old = result_as_of(source, period, before, service.settings.bureau)
@@ -123,9 +192,18 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def rebuild() -> None:
-        """Rebuild every view from position zero (byte-identical to the views it replaces)."""
+        """Rebuild every view from position zero (byte-identical to the views it replaces); refuses when the
+        log disagrees with the digests the views witnessed, rather than bless an edited log."""
         service = build()
         try:
+            records = _read_all(service, "checking the log against its witness")
+            findings = witness_findings(records, service.views.leaves())
+            if findings:
+                out.print("[bold red]refusing to rebuild: the log differs from what the views witnessed[/]")
+                for finding in findings:
+                    out.print(f"  [red]✗[/] {finding}")
+                out.print("run `scoreledger verify PERIOD --key …` and restore the log from a verified backup")
+                raise typer.Exit(1)
             service.views.reset()
             runner = ProjectionRunner(service.ledger.recorder, service.views, page=service.settings.page_size)
             total = service.ledger.recorder.max_notification_id() or 0

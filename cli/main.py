@@ -11,6 +11,8 @@ from rich.console import Console
 
 from cli.factsfile import read_facts_file
 from cli.ledger_cmds import register as register_ledger_commands
+from cli.ops_cmds import App
+from cli.ops_cmds import register as register_ops_commands
 from cli.render import explanation_tree, ranking_table
 from cli.serve_cmds import register as register_serve_commands
 from cli.sheets_cmds import register as register_sheets_commands
@@ -20,11 +22,12 @@ from domain.scheme.loader import load_scheme_file
 from domain.scheme.schema import scheme_json_schema_text
 from domain.scoring import score_period, score_year
 
-app = typer.Typer(no_args_is_help=True, help="scoreledger: exact, explained performance scoring.")
+app = App(no_args_is_help=True, help="scoreledger: exact, explained performance scoring.")
 schemes = typer.Typer(no_args_is_help=True, help="Scheme files: check them, print their JSON Schema.")
 app.add_typer(schemes, name="schemes")
 register_ledger_commands(app)
 register_serve_commands(app)
+register_ops_commands(app)
 register_sheets_commands(app)
 out = Console()
 err = Console(stderr=True)

@@ -21,9 +21,11 @@ def ranking_table(result: PeriodResult) -> Table:
     table = Table(
         title=f"{result.scheme} v{result.scheme_version} · {result.period} · scheme {result.scheme_hash[:12]}"
     )
-    for column in ("group", "rank", "subject", "name", "total", "grade", "eligible", "flags"):
+    outcomes = [o.id for o in result.subjects[0].outcomes or []] if result.subjects else []
+    for column in ("group", "rank", "subject", "name", "total", "grade", *outcomes, "eligible", "flags"):
         table.add_column(column, justify="right" if column in ("rank", "total") else "left")
     for s in result.subjects:
+        further = [o.grade or "—" for o in s.outcomes or []]  # G5: each further outcome beside the grade
         table.add_row(
             s.group,
             str(s.rank),
@@ -31,6 +33,7 @@ def ranking_table(result: PeriodResult) -> Table:
             s.name,
             n(s.total),
             s.grade or "—",
+            *further,
             "yes" if s.eligible else "no",
             ", ".join(s.flags),
         )
@@ -44,6 +47,10 @@ def explanation_tree(subject: SubjectResult) -> Tree:
     tree = Tree(head + (f" · grade {subject.grade}" if subject.grade else ""))
     for reason in subject.grade_reasons:
         tree.add(f"[italic]{reason}[/]")
+    for outcome in subject.outcomes or []:
+        branch = tree.add(f"{outcome.id}: {outcome.grade or '—'}")
+        for reason in outcome.reasons:
+            branch.add(f"[italic]{reason}[/]")
     for line in subject.decisions:
         tree.add(f"[{_STYLE[line.status] or 'white'}]{line.note} · {_who(line)}[/]")
     _node(tree, subject.card)

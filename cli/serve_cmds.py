@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,9 @@ from rich.table import Table
 from domain.errors import InvalidInput
 from service.bootstrap import build
 from service.errors import NotFound
+from service.ops_texts import line
+from service.settings import Settings
+from service.signing import create_key, load_key
 from service.tokens import issue_token, list_tokens, revoke
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,16 +38,18 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from api.app import create_app
-        from service.settings import Settings
-        from service.stores import sqlite_version_report
+        from api.jsonlog import logging_config
+        from service.stores import hold, sqlite_version_report
 
         settings = Settings.from_env()
         if settings.store == "sqlite":
             out.print(f"store: {sqlite_version_report()}")
         if demo:
-            settings = settings.model_copy(update={"demo": True})  # the demo's tokens are valid only now
+            settings = settings.model_copy(update={"demo": True, "signing_key": _demo_key(settings)})
             _load_demo(host, port)
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        if settings.store == "sqlite":  # refused here, in one line, rather than in the server's start-up
+            hold(settings.data_dir / "log.sqlite")
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=logging_config(settings.log_format))
 
     @tokens.command("create")
     def create(
@@ -98,6 +104,17 @@ def register(app: typer.Typer) -> None:
         out.print(f"revoked {found['id']} ({found['principal']}, {found['role']})")
 
 
+def _demo_key(settings: Settings) -> Path:
+    """The demo signs its seals with a demo key kept beside its store (a bureau keeps its own elsewhere)."""
+    if settings.signing_key is not None:
+        return settings.signing_key
+    path = settings.data_dir / "demo-signing.key"
+    if not path.exists():
+        create_key(path, "scoreledger-demo")
+    out.print(f"demo signing key: {path} (public: {load_key(path).public.verifier()})")
+    return path
+
+
 def _load_demo(host: str, port: int) -> None:
     from service.demo import DEMO_TOKENS, load_demo
 
@@ -106,7 +123,9 @@ def _load_demo(host: str, port: int) -> None:
         loaded = load_demo(service, datetime.now(SHANGHAI).isoformat())
     finally:
         service.close()
-    out.print("[green]demo bureau loaded[/]" if loaded else "store not empty: demo not reloaded")
+    key = {"loaded": "demo_loaded", "resumed": "demo_resumed", "present": "demo_present"}.get(loaded.status)
+    text = line(key, detail=loaded.summary(), detail_en=loaded.summary("en")) if key else line("store_not_demo")
+    out.print(text, soft_wrap=True)
     table = Table(title="demo tokens (Authorization: Bearer <token>)")
     for column in ("role", "token", "principal", "scope"):
         table.add_column(column)

@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from domain.errors import FactsInvalid, Problem
 from domain.scheme.base import Code, NonNegative, Points, Strict, Text
@@ -27,13 +35,30 @@ class Subject(Strict):
     name: Text
     group: Code = "all"
     kind: Code
+    unit: Code | None = Field(None, description="D11: the unit (科室) a person belongs to, for facts naming it.")
+
+    @model_serializer(mode="wrap")
+    def _unit_when_given(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # a subject without a unit is stored exactly as before units existed
+        data = handler(self)
+        if isinstance(data, dict) and data.get("unit") is None:
+            data.pop("unit", None)
+        return data
 
 
 class Party(Strict):
-    """One subject sharing a fact, with its role (D11 liable role, B6 lead or co-unit)."""
+    """One subject sharing a fact, with its role (D11 liable role, B6 lead or co-unit); or, when recorded,
+    a unit (科室) standing for each of its members (expanded before the fact is stored, domain.units)."""
 
-    subject: Code
+    subject: Code | None = None
+    unit: Code | None = Field(None, description="D11: every member of this unit, with this role (when recorded).")
     role: Code
+
+    @model_validator(mode="after")
+    def _one_party(self) -> Self:
+        if (self.subject is None) == (self.unit is None):
+            raise ValueError("a party names a subject or a unit")
+        return self
 
 
 class FactBase(Strict):
@@ -61,7 +86,7 @@ class Attributed(FactBase):
     def _one_target(self) -> Self:
         if (self.subject is None) == (self.parties is None):
             raise ValueError("give either subject or parties")
-        named = [p.subject for p in self.parties or []]
+        named = [p.subject or f"unit {p.unit}" for p in self.parties or []]
         if len(set(named)) != len(named):
             twice = sorted({s for s in named if named.count(s) > 1})
             raise ValueError(f"a subject is a party once: {', '.join(twice)} named more than once (D11, B6)")
@@ -96,8 +121,15 @@ class Rating(FactBase):
     subject: Code
     role: Code
     rater: Text
-    value: Points = Field(ge=0)
+    value: Points = Field(
+        ge=0,
+        description="R2: on the item's rating scale (its rating.scale, e.g. 100), converted to the item's points; "
+        "a value at most the item's points on a larger scale is refused unless scale_confirmed.",
+    )
     corrects: FactId | None = None
+    scale_confirmed: bool | None = Field(
+        None, description="R2: the value is meant on the scale although it is at most the item's points."
+    )
 
 
 class VetoDecision(FactBase):

@@ -1,11 +1,13 @@
 """A period scored group by group: each group's subjects with the facts that concern them.
 
-Ranks, quotas and grades never reach across groups (S2), and a subject's scorecard depends
-only on the facts that concern it (projections/fact_index), so scoring each group on its own
-gives exactly the whole period's results while holding one group's working set at a time.
-Stored facts reach scoring admitted (projections/admission.py), so they are not checked again;
-proposed facts (a what-if) are. The period is scored in one piece whenever the index cannot
-vouch for group scoring (a fact that concerns no registered subject, a rank awarded twice).
+Ranks, quotas and grades reach across groups only where a scheme's grade rule ranks over the
+whole period (G3/G4 `scope: period`; such a period is scored in one piece), and a subject's
+scorecard depends only on the facts that concern it (projections/fact_index), so scoring each
+group on its own gives exactly the whole period's results while holding one group's working
+set at a time. Stored facts reach scoring admitted (projections/admission.py), so they are not
+checked again; proposed facts (a what-if) are. The period is scored in one piece whenever the
+index cannot vouch for group scoring (a fact that concerns no registered subject, a rank awarded
+twice).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def iter_parts(
     with `cards`, subjects whose facts did not change keep their scorecards (projections/cards)."""
     members = members_by_group(period)
     wanted = sorted(members if groups is None else groups & members.keys())
-    if not indexed(period):
+    if not indexed(period) or scheme.grades_across_groups:
         yield from _split(whole(scheme, period), wanted)
         return
     for group in wanted:

@@ -52,6 +52,8 @@ def score_parts(
     """The period's heading and, for some groups (None: every group), each subject's canonical bytes in
     rank order, for the views; the totals of the subjects scored are put in `totals` when given."""
     scheme = scheme_for(fold, period.scheme_hash)
+    if scheme.grades_across_groups:  # G3/G4 over the whole period: one group's event may move every group
+        groups = None
     bodies = {}
     with collector_paused():
         for group, subjects in iter_parts(scheme, period, groups, cards):
@@ -178,9 +180,10 @@ def score_groups(
 ) -> PeriodResult:
     """The results of some groups of a folded period, with proposed facts added (a what-if).
 
-    Ranks, quotas and grades never reach across groups, so these are exactly the groups' part of
-    the whole period's results. Proposed facts are checked against the facts of those groups, as
-    recording checks a batch against the streams it touches.
+    Ranks, quotas and grades reach across groups only under a rule ranked over the period (then the
+    caller passes every group), so these are exactly the groups' part of the whole period's results.
+    Proposed facts are checked against the facts of those groups, as recording checks a batch
+    against the streams it touches.
     """
     scheme = scheme_for(fold, period.scheme_hash)
     members = [s for g, listed in members_by_group(period).items() if g in groups for s in listed]
@@ -198,6 +201,9 @@ def what_if_groups(
     facts concern are scored; without, the groups are scored from their facts (a cold replay)."""
     plain = [f.model_dump(mode="json", exclude_none=True) for f in proposed]
     groups = groups_of(period, plain)
+    if scheme_for(fold, period.scheme_hash).grades_across_groups:  # G3/G4 over the period: every group
+        everyone = set(members_by_group(period))
+        return score_groups(fold, period, everyone), score_groups(fold, period, everyone, plain)
     if cards is None:
         return score_groups(fold, period, groups), score_groups(fold, period, groups, plain)
     scheme = scheme_for(fold, period.scheme_hash)

@@ -1,26 +1,46 @@
-"""Period bundles: the log up to the last seal, the witness digests and the seals, in one file.
+"""Period bundles: what verifying one period needs, in one file, and nothing else.
 
-`scoreledger verify BUNDLE` checks a bundle on a machine with no database: the stored
-rows are carried byte for byte (base64), so the Merkle roots can be recomputed.
+A bundle carries the period's own events byte for byte (its period stream, fact streams and the
+scheme versions bound to it, up to its last publication), the witness digests of those, and the
+hash of every leaf of the log up to there, so the signed Merkle roots can be recomputed without
+the other periods' events, the tokens or the appeals. `scoreledger verify --bundle FILE --key K`
+checks it on a machine with no database, against a key the verifier holds.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from domain.errors import InvalidInput, Problem
+from projections.leaves import leaf
+from projections.period_input import LogFold, key_of
 from projections.records import Record, decode
-from replay.verify import Report, verify_records
+from replay.checkpoint import PublicKey
+from replay.merkle import leaf_hash
+from replay.seal import period_records
+from replay.verify import Evidence, Report, verify
 
-FORMAT = "scoreledger-bundle/1"
+FORMAT = "scoreledger-bundle/2"
+FORMATS = ("scoreledger-bundle/1", FORMAT)
 
 
-def make_bundle(records: list[Record], witness: list[tuple[int, str]], period: str, bureau: str) -> dict[str, Any]:
-    upto = max((r.position for r in records), default=0)
+def make_bundle(
+    fold: LogFold, records: list[Record], witness: list[tuple[int, str]], period: str, bureau: str
+) -> dict[str, Any]:
+    """The bundle of a period, from the whole log folded (`fold`) and its records in order."""
+    key = key_of(bureau, period)
+    own = period_records(fold, records, key) if key in fold.periods else []
+    published = [r.position for r in own if r.topic == "scoreledger:Period.Published"]
+    upto = max(published) if published else (records[-1].position if records else 0)
+    covered = [r for r in records if r.position <= upto]
+    index = {r.position: i for i, r in enumerate(covered)}
+    carried = [r for r in own if r.position <= upto]
+    positions = {r.position for r in carried}
     return {
         "format": FORMAT,
         "period": period,
@@ -29,14 +49,16 @@ def make_bundle(records: list[Record], witness: list[tuple[int, str]], period: s
         "records": [
             {
                 "position": r.position,
+                "index": index[r.position],
                 "stream": r.stream,
                 "version": r.version,
                 "topic": r.topic,
                 "state": base64.b64encode(r.raw).decode(),
             }
-            for r in records
+            for r in carried
         ],
-        "witness": [[p, d] for p, d in witness if p <= upto],
+        "leaves": base64.b64encode(b"".join(leaf_hash(leaf(r)) for r in covered)).decode(),
+        "witness": [[p, d] for p, d in witness if p in positions],
     }
 
 
@@ -49,16 +71,37 @@ def read_bundle(path: Path) -> dict[str, Any]:
         data = orjson.loads(path.read_bytes())
     except (OSError, orjson.JSONDecodeError) as exc:
         raise InvalidInput(f"cannot read bundle {path}", [Problem("", str(exc))]) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InvalidInput(f"{path} is not a {FORMAT} file", [])
+    if not isinstance(data, dict) or data.get("format") not in FORMATS:
+        raise InvalidInput(f"{path} is not a scoreledger bundle ({', '.join(FORMATS)})", [])
     return data
 
 
-def verify_bundle(data: dict[str, Any]) -> Report:
-    """Verify a bundle offline: rows against witness, seals against rows."""
-    records = []
+def verify_bundle(
+    data: dict[str, Any], keys: Sequence[PublicKey], expect_root: str | None = None, held: Sequence[str] = ()
+) -> Report:
+    """Verify a bundle offline against the verifier's keys: rows against leaves and witness, seals
+    against rows; a bundle that cannot be read is a finding, never a crash."""
+    try:
+        evidence = _evidence(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        report = Report(period=str(data.get("period")))
+        report.findings.append(f"the bundle cannot be read: {type(exc).__name__}: {exc}")
+        return report
+    return verify(evidence, str(data["period"]), str(data.get("bureau", "default")), keys, expect_root, held)
+
+
+def _evidence(data: dict[str, Any]) -> Evidence:
+    records, indexes = [], []
     for row in data["records"]:
-        raw = base64.b64decode(row["state"])
-        records.append(Record(row["position"], row["stream"], row["version"], row["topic"], raw, decode(raw)))
+        raw = base64.b64decode(row["state"], validate=True)
+        records.append(Record(int(row["position"]), str(row["stream"]), int(row["version"]), str(row["topic"]), raw,
+                              decode(raw)))
+        indexes.append(int(row["index"]) if "index" in row else len(indexes))
     witness = [(int(p), str(d)) for p, d in data["witness"]]
-    return verify_records(records, witness, data["period"], data.get("bureau", "default"))
+    if data["format"] == "scoreledger-bundle/1":  # every event in full: the records are the log
+        return Evidence(records, witness)
+    blob = base64.b64decode(data["leaves"], validate=True)
+    if len(blob) % 32:
+        raise ValueError("the leaf hashes are not whole SHA-256 digests")
+    leaves = [blob[i : i + 32] for i in range(0, len(blob), 32)]
+    return Evidence(records, witness, leaves, indexes)

@@ -69,7 +69,10 @@ def _get(result: PeriodResult, subject: str) -> Any:
 def _summary(s: Any) -> dict[str, Any] | None:
     if s is None:
         return None
-    return {"total": canonical_str(s.total), "rank": s.rank, "grade": s.grade, "eligible": s.eligible}
+    summary = {"total": canonical_str(s.total), "rank": s.rank, "grade": s.grade, "eligible": s.eligible}
+    if s.outcomes is not None:  # G5: a further outcome that changes is a change, as a grade is
+        summary["outcomes"] = {o.id: o.grade for o in s.outcomes}
+    return summary
 
 
 def _items(s: Any) -> dict[str, str]:

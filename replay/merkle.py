@@ -136,24 +136,26 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
     return sn == 0 and result == root
 
 
-def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
-    """Return PROOF(old_size, D[n]) of RFC 6962 §2.1.2 (empty when old_size is 0 or n)."""
+def consistency_proof(leaves: Sequence[bytes], old_size: int, hashed: bool = False) -> list[bytes]:
+    """Return PROOF(old_size, D[n]) of RFC 6962 §2.1.2 (empty when old_size is 0 or n); with `hashed`,
+    `leaves` are leaf hashes already (SHA-256(0x00 || leaf)), 32 bytes each instead of whole rows."""
     size = len(leaves)
     _require_sizes(old_size, size)
     if old_size in (0, size):
         return []
     proof: list[bytes] = []
     low, high, known = 0, size, True  # SUBPROOF(m, D[low:high], b) with m = old_size - low
+    span = _range_root_hashed if hashed else _range_root
     while old_size != high:
         middle = low + _split(high - low)
         if old_size <= middle:
-            proof.append(_range_root(leaves, middle, high))
+            proof.append(span(leaves, middle, high))
             high = middle
         else:
-            proof.append(_range_root(leaves, low, middle))
+            proof.append(span(leaves, low, middle))
             low, known = middle, False
     if not known:  # b is false: the verifier does not hold this subtree's root already
-        proof.append(_range_root(leaves, low, high))
+        proof.append(span(leaves, low, high))
     proof.reverse()
     return proof
 
@@ -199,6 +201,14 @@ def _shift_to_right_child(fn: int, sn: int) -> tuple[int, int]:
 def _range_root(leaves: Sequence[bytes], low: int, high: int) -> bytes:
     """Return MTH(D[low:high]) of RFC 6962 §2.1 without copying the slice."""
     return merkle_root(leaves[i] for i in range(low, high))
+
+
+def _range_root_hashed(hashes: Sequence[bytes], low: int, high: int) -> bytes:
+    """Return MTH(D[low:high]) from leaf hashes."""
+    accumulator = MerkleAccumulator()
+    for i in range(low, high):
+        accumulator.add_leaf_hash(hashes[i])
+    return accumulator.root()
 
 
 def _split(n: int) -> int:

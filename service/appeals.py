@@ -19,6 +19,7 @@ from projections.fact_index import named_subjects
 from replay.seal import make_seal
 from service.commands import Ledger
 from service.errors import AppealLate, NotFound, VersionMismatch
+from service.signing import Signer, SigningKeyError
 
 
 class ServiceLedger(Ledger):
@@ -29,6 +30,7 @@ class ServiceLedger(Ledger):
     ) -> None:
         super().__init__(env=env, bureau=bureau)
         self.calendar = calendar or MainlandCalendar()
+        self.signer: Signer | None = None  # the bureau's seal signing key (service/signing.py), set by bootstrap
 
     def publish(
         self,
@@ -39,11 +41,20 @@ class ServiceLedger(Ledger):
         expected_version: int | None = None,
         key: str | None = None,
     ) -> dict[str, Any]:
-        """Seal the closed period's results as of the log's end and publish them (P1)."""
+        """Seal the closed period's results as of the log's end, sign the seal's checkpoint with the
+        bureau's key, and publish them (P1)."""
+        signer = self.signer
+        if signer is None:
+            raise SigningKeyError(
+                "publishing signs the seal with the bureau's key: none is configured "
+                "(create one with `scoreledger keys create PATH`, then set SCORELEDGER_SIGNING_KEY)"
+            )
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             period = self.period(code, expected_version)
-            seal = make_seal(self.recorder, code, self.bureau)
+            if period.status not in ("closed", "published"):
+                raise PeriodStateError(f"period {code} must be closed before it is published")
+            seal = make_seal(self.recorder, code, self.bureau, sign=signer.sign)
             period.publish(seal, published_on.isoformat(), actor, at)
             return [period], {"period": code, "seal": seal, "version": period.version}
 

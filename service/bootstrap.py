@@ -15,6 +15,7 @@ from projections.runner import ProjectionRunner
 from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
 from service.appeals import ServiceLedger as Ledger
 from service.settings import Settings
+from service.signing import load_key
 from service.stores import event_store_env, release
 
 
@@ -72,5 +73,6 @@ def build(settings: Settings | None = None) -> Service:
     else:
         ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
         views = SQLiteViewStore(settings.data_dir / "views.sqlite")
+    ledger.signer = load_key(settings.signing_key) if settings.signing_key is not None else None
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
     return Service(settings, ledger, views, runner)

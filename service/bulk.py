@@ -25,7 +25,9 @@ from domain.ledger.command import CommandRecord
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import command_id, joint_id, ledger_id
 from domain.ledger.period import PeriodStateError
+from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import check_facts
+from domain.units import expand_units
 from projections.collector import collector_paused
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
@@ -91,7 +93,7 @@ class Importer:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
         for index, chunk in enumerate(_chunks(facts, batch)):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
-                prepared = Ledger.prepare_facts(self.code, chunk, self.actor)
+                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
                 routes = [route(f) for f in prepared]
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
@@ -167,6 +169,7 @@ class Importer:
         (Every other rule about earlier facts, ids used once among them, is the stream's own check.)
         """
         started = time.perf_counter()
+        refuse_implausible(self.scheme, typed)  # R2: the batch's ratings, as recording checks them
         named = {f.get("target") or f.get("corrects") for f in prepared}
         earlier = [
             m
@@ -226,7 +229,7 @@ def _named(fact: dict[str, Any]) -> set[str]:
 
 def _named_model(fact: Any) -> set[str]:
     out = {fact.subject} if isinstance(getattr(fact, "subject", None), str) else set()
-    return out | {p.subject for p in getattr(fact, "parties", None) or []}
+    return out | {p.subject for p in getattr(fact, "parties", None) or [] if p.subject is not None}
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,8 +18,11 @@ from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
 from domain.scoring.dating import date_findings
+from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import allowed_periods
 from domain.scoring.vetting import Vetting
+from domain.units import expand_units
+from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, route
 from service.ledger import LedgerBase
@@ -67,9 +70,18 @@ class Ledger(LedgerBase):
         return cached
 
     def open_period(
-        self, code: str, scheme: str, version: int, actor: str, at: str, key: str | None = None
+        self,
+        code: str,
+        scheme: str,
+        version: int,
+        actor: str,
+        at: str,
+        key: str | None = None,
+        carry_over: bool = False,
+        leave_out: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Open a period bound to a scheme version's content hash."""
+        """Open a period bound to a scheme version's content hash; with `carry_over`, registering the previous
+        period's subjects and groups in the same transaction (service.carry)."""
         bound = self.scheme(scheme, version)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
@@ -84,9 +96,14 @@ class Ledger(LedgerBase):
                 actor=actor,
                 at=at,
             )
-            return [period], {"period": code, "scheme_hash": bound.content_hash}
+            result = {"period": code, "scheme_hash": bound.content_hash}
+            if carry_over:
+                source, carried = carry_subjects(self, period, bound, leave_out, actor, at)
+                result |= {"carried_over_from": source, "subjects": carried}
+            return [period], result
 
-        return self.run(decide, key=key, request=[code, scheme, version], actor=actor, at=at)
+        asked = [code, scheme, version] + ([True, sorted(leave_out)] if carry_over else [])
+        return self.run(decide, key=key, request=asked, actor=actor, at=at)
 
     def bind_scheme(
         self,
@@ -195,6 +212,7 @@ class Ledger(LedgerBase):
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
+        prepared[:] = expand_units(prepared, period.subjects)  # D11: a unit party stands for its members
         scheme = self.scheme(period.scheme, period.scheme_version)
         ledgers = self._ledgers(code, prepared, actor, at)
         context = self._context(code, prepared, ledgers)
@@ -251,6 +269,7 @@ class Ledger(LedgerBase):
         """Admit the stored facts of the streams touched, then the batch (domain/scoring/vetting.py); a
         matter dated after today or outside its period is refused too (domain/scoring/dating.py)."""
         typed = typed_facts(facts)
+        refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
 
         def kind_of(subject: str) -> str | None:

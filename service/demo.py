@@ -1,23 +1,29 @@
 """The demo bureau: the ZJG scheme, twelve departments and a quarter of sample events, plus demo tokens.
 
-Loaded once into an empty store, so a new user sees real rankings at once. The demo tokens are
+Loaded once into an empty store, so a new user sees real rankings at once; a load cut short (the
+process killed) is finished by the next one, never left half-done. The demo tokens are
 fixed strings printed by `scoreledger serve --demo`; they are for the demo store only.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from domain.facts import Subject
+from domain.ledger.ids import command_id
 from domain.scheme.loader import load_scheme_file
 from service.bootstrap import Service
+from service.ledger import scoped_key
 from service.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIOD = "2026-Q1"
+STARTED, DONE = "demo:started", "demo:loaded"  # the idempotency keys of the markers that open and close a load
 DEMO_TOKENS = {
     "admin": ("demo-admin-token", "局办公室管理员", []),
     "recorder": ("demo-recorder-token", "督查科", ["inspection", "office", "personnel", "guidance"]),
@@ -28,31 +34,80 @@ DEMO_TOKENS = {
 }
 
 
-def load_demo(service: Service, at: str) -> bool:
-    """Load the demo into an empty store; returns False when the store already has events."""
+@dataclass(frozen=True)
+class DemoLoad:
+    """What a demo load did: 'loaded', 'resumed' (a load cut short before was finished), 'present' or 'refused'."""
+
+    status: str
+    appended: int = 0
+    tokens: int = 0
+    subjects: int = 0
+    facts: int = 0
+
+    def __bool__(self) -> bool:
+        return self.status in ("loaded", "resumed")
+
+    def summary(self, language: str = "zh") -> str:
+        """What was loaded, in words (service/ops_texts.py)."""
+        from service.ops_texts import line
+
+        return line("demo_detail" if language == "zh" else "demo_detail_en", period=PERIOD, subjects=self.subjects,
+                    facts=self.facts, tokens=self.tokens, appended=self.appended)
+
+
+def load_demo(service: Service, at: str) -> DemoLoad:
+    """Load the demo into an empty store, or finish a load that was cut short.
+
+    Every step carries an idempotency key (`demo:…`): a step that was saved before a crash returns its
+    first result and appends nothing, so running the load again resumes it. A last marker says the
+    load is complete. A store holding anything else is left alone."""
     ledger = service.ledger
-    if (ledger.recorder.max_notification_id() or 0) > 0:
-        return False
-    for role, (token, principal, scope) in DEMO_TOKENS.items():
+    before = ledger.recorder.max_notification_id() or 0
+    if ledger.maybe(_marker(DONE)) is not None:
+        return DemoLoad("present")
+    if before > 0 and ledger.maybe(_marker(STARTED)) is None:
+        return DemoLoad("refused")
+    ledger.run(_started, key=STARTED, request=[PERIOD], actor="demo", at=at)  # the first save: the load's mark
+    for role, (token, principal, scope) in DEMO_TOKENS.items():  # issuing a known token again adds nothing
         issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
-    ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at)
-    ledger.open_period(PERIOD, "ZJG", 1, "demo", at)
-    rows = [
+    ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at, key="demo:scheme")
+    ledger.open_period(PERIOD, "ZJG", 1, "demo", at, key="demo:period")
+    rows = _rows()
+    subjects = [
+        Subject.model_validate({k: v for k, v in r.items() if k != "type"}) for r in rows if r["type"] == "subject"
+    ]
+    ledger.register_subjects(PERIOD, subjects, "demo", at, key="demo:subjects")
+    facts = [r for r in rows if r["type"] != "subject"]
+    renamed: dict[str, str] = {}
+    for row in facts:
+        fact = _renamed({k: v for k, v in row.items() if k not in ("id", "period", "recorded_by")}, renamed)
+        result = ledger.record_facts(PERIOD, [fact], row["recorded_by"], at, key=f"demo:fact:{row['id']}")
+        renamed[row["id"]] = result["facts"][0]
+    ledger.run(_loaded, key=DONE, request=[PERIOD], actor="demo", at=at)
+    service.runner.catch_up()
+    appended = (ledger.recorder.max_notification_id() or 0) - before
+    return DemoLoad("resumed" if before else "loaded", appended, len(DEMO_TOKENS), len(subjects), len(facts))
+
+
+def _started() -> tuple[list[Any], dict[str, Any]]:
+    return [], {"demo": PERIOD, "step": "started"}
+
+
+def _loaded() -> tuple[list[Any], dict[str, Any]]:
+    return [], {"demo": PERIOD, "step": "loaded"}
+
+
+def _marker(key: str) -> UUID:
+    """Where the command record of a marker is stored (keys are scoped to principal and command)."""
+    return command_id(scoped_key("demo", _started if key == STARTED else _loaded, key))
+
+
+def _rows() -> list[dict[str, Any]]:
+    return [
         json.loads(line, parse_float=Decimal)
         for line in (ROOT / "schemes" / "demo" / "zjg-2026-Q1.jsonl").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    subjects = [
-        Subject.model_validate({k: v for k, v in r.items() if k != "type"}) for r in rows if r["type"] == "subject"
-    ]
-    ledger.register_subjects(PERIOD, subjects, "demo", at)
-    renamed: dict[str, str] = {}
-    for row in (r for r in rows if r["type"] != "subject"):
-        fact = _renamed({k: v for k, v in row.items() if k not in ("id", "period", "recorded_by")}, renamed)
-        result = ledger.record_facts(PERIOD, [fact], row["recorded_by"], at)
-        renamed[row["id"]] = result["facts"][0]
-    service.runner.catch_up()
-    return True
 
 
 def _renamed(fact: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:

@@ -33,6 +33,16 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     name = "scoreledger"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self.append_listeners:
+            listener(len(recordings))
+        return recordings
+
     def load(self, aggregate_id: UUID, what: str) -> Any:
         try:
             return self.repository.get(aggregate_id)

@@ -8,9 +8,11 @@ have recorded. Reading: each role reads what its work needs (READERS).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from domain.scheme.model import Scheme
+from domain.scheme.offices import recording_office
 from service.errors import Forbidden
 from service.tokens import Actor
 
@@ -35,12 +37,17 @@ def require_subject(actor: Actor, subject: str | None, what: str) -> None:
 
 
 def check_recording(
-    actor: Actor, scheme: Scheme, facts: list[dict[str, Any]], known: dict[str, dict[str, Any]]
+    actor: Actor,
+    scheme: Scheme,
+    facts: list[dict[str, Any]],
+    known: dict[str, dict[str, Any]],
+    groups: Callable[[str], str | None] = lambda subject: None,
 ) -> None:
-    """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended)."""
+    """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended);
+    `groups` tells a subject's group, where an item's office depends on it (S5 office_by_group)."""
     for index, fact in enumerate(facts):
         for judged in _judged(fact, known):
-            reason = _refusal(actor, scheme, judged)
+            reason = _refusal(actor, scheme, judged, groups)
             if reason is not None:
                 raise Forbidden(f"facts[{index}]: {reason}")
 
@@ -63,7 +70,7 @@ def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict
     return judged
 
 
-def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]) -> str | None:
     kind = fact.get("type")
     if kind == "unknown":
         return None  # not recorded at all: validation refuses it with the other problems (422)
@@ -74,7 +81,7 @@ def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
     if actor.role == "rater":
         return _rater_refusal(actor, fact)
     if actor.role == "recorder":
-        return _office_refusal(actor, scheme, fact)
+        return _office_refusal(actor, scheme, fact, groups)
     return f"role {actor.role} does not record facts"
 
 
@@ -89,13 +96,23 @@ def _rater_refusal(actor: Actor, fact: dict[str, Any]) -> str | None:
     return None
 
 
-def _office_refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any]) -> str | None:
+def _office_refusal(
+    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]
+) -> str | None:
     if fact.get("type") == "rating":
         return "ratings are recorded by their raters"
     item = str(fact.get("item"))
     if item not in scheme.items:
         return None  # not an item at all: validation refuses it with the other problems (422)
-    office = scheme.offices_of.get(item)
-    if office not in actor.scope:
-        return f"item {item} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
+    for subject in _subjects(fact):
+        office = recording_office(scheme, item, groups(subject))
+        if office not in actor.scope:
+            return f"item {item} is recorded by office {office}, not {', '.join(actor.scope)} (S5)"
     return None
+
+
+def _subjects(fact: dict[str, Any]) -> list[str]:
+    """The subjects a fact concerns: its subject, or each of its parties."""
+    parties = fact.get("parties") if isinstance(fact.get("parties"), list) else []
+    named = [str(p.get("subject")) for p in parties if isinstance(p, dict)]
+    return named or [str(fact.get("subject"))]

@@ -122,8 +122,8 @@ def rankings(
     cursor: str | None = None,
     limit: int = ROWS,
 ) -> dict[str, Any]:
-    """Rankings per group (S2): total, rank, grade, eligibility, in rank order; a page of `limit` rows in group
-    order, `next` the cursor of the following page (None: the last)."""
+    """Rankings per group (S2): total, rank, grade, eligibility and further outcomes (G5), in rank order; a page
+    of `limit` rows in group order, `next` the cursor of the following page (None: the last)."""
     require(actor, *STAFF)
     _may_go_back(actor, as_of)
     head, rows, following = _page(service, code, as_of, group, cursor, limit)
@@ -140,7 +140,7 @@ def grades(
     require(actor, *STAFF)
     _may_go_back(actor, as_of)
     head, rows, following = _page(service, code, as_of, None, cursor, limit)
-    listed = [{**_row(s), "reasons": s.get("grade_reasons", [])} for s in rows]
+    listed = [{**_row(s, reasons=True), "reasons": s.get("grade_reasons", [])} for s in rows]
     return {**_head(head), "grades": listed, "next": following}
 
 
@@ -302,5 +302,9 @@ def _head(data: dict[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in ("scheme", "scheme_version", "scheme_hash", "period", "as_of")}
 
 
-def _row(s: dict[str, Any]) -> dict[str, Any]:
-    return {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+def _row(s: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
+    row = {k: s.get(k) for k in ("subject", "name", "group", "kind", "total", "rank", "grade", "eligible", "flags")}
+    if s.get("outcomes") is not None:  # G5: a scheme's further outcomes, published beside the grade
+        keys = ("grade", "eligible", "reasons") if reasons else ("grade", "eligible")
+        row["outcomes"] = {o["id"]: {k: o.get(k) for k in keys} for o in s["outcomes"]}
+    return row

@@ -33,6 +33,25 @@ class Settings(BaseModel):
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
     replay_wait: float = Field(5.0, ge=0, le=600, description="Seconds an as-of replay waits for the replay slot.")
+    signing_key: Path | None = Field(
+        None, description="The bureau's seal signing key (scoreledger keys create), kept outside the data directory."
+    )
+    # operations (docs/deployment.md): logs, readiness, the view keeper
+    log_format: Literal["json", "text"] = "json"
+    ready_max_lag_events: int = Field(1000, ge=0, description="/readyz fails when the views are further behind.")
+    ready_max_lag_seconds: int = Field(30, ge=0, description="/readyz fails when the oldest unseen event is older.")
+    keeper_interval_ms: int = Field(1000, ge=10, le=3_600_000, description="How often the views catch up unasked.")
+    # reminders (scoreledger notify): this bureau's webhook and e-mail; empty means not configured
+    notify_webhook_url: str = Field("", pattern=r"^(https?://\S+)?$", description="http(s) only.")
+    notify_webhook_format: Literal["generic", "wecom", "dingtalk"] = "generic"
+    notify_smtp_host: str = ""
+    notify_smtp_port: int = Field(25, ge=1, le=65535)
+    notify_smtp_user: str = ""
+    notify_smtp_password: str = ""
+    notify_smtp_starttls: bool = False
+    notify_mail_from: str = "scoreledger@localhost"
+    notify_mail_to: str = Field("", description="Comma-separated addresses.")
+    notify_interval_ms: int = Field(60_000, ge=100, le=86_400_000, description="How often the notifier looks.")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

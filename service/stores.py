@@ -82,6 +82,12 @@ def _lock(path: Path) -> None:
     _LOCKS[key] = handle
 
 
+def hold(path: Path) -> None:
+    """Take an embedded store's write lock for this process (StoreBusy when another process has it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _lock(path)
+
+
 def release(path: Path) -> None:
     """Give up the file lock on an embedded store (when its service closes)."""
     handle = _LOCKS.pop(str(path.resolve()), None)

@@ -35,9 +35,13 @@ PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=[
 def open_period(
     body: PeriodCreate, service: ServiceDep, actor: Admin, clock: ClockDep, key: IdempotencyKey = None
 ) -> Response:
-    """Open a period bound to a scheme version (by its content hash)."""
+    """Open a period bound to a scheme version (by its content hash); `carry_over` registers the previous
+    period's subjects and groups with it (less `leave_out`)."""
     with in_flight(key, actor):
-        result = service.ledger.open_period(body.code, body.scheme, body.version, actor.principal, at(clock), key=key)
+        result = service.ledger.open_period(
+            body.code, body.scheme, body.version, actor.principal, at(clock), key=key,
+            carry_over=body.carry_over, leave_out=body.leave_out,
+        )
     return json_response(result, 201, etag=1)
 
 

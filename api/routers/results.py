@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentActor, ServiceDep, require
 from api.routers.common import json_response, paged
 from service import queries, result_streams
+from service.rollup import year_rollup
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods/{code}", tags=["results"])
@@ -94,3 +95,10 @@ def results(code: PeriodPath, service: ServiceDep, actor: Auditor, as_of: AsOf =
     """The period's whole results, canonical bytes streamed (as of a seal their SHA-256 is its results hash)."""
     position, pieces = result_streams.stream(service, code, as_of)
     return StreamingResponse(pieces, media_type="application/json", headers={"X-As-Of": str(position)})
+
+
+@router.get("/rollup", operation_id="get_rollup")
+def rollup(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
+    """A year from its parts, nothing entered again: quarters' grades by the year rules (G6), or the year's
+    and its half-years' facts together (C4)."""
+    return json_response(year_rollup(service, actor, code))

@@ -11,6 +11,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 
 
+#: Exact numbers lie strictly between -10^15 and 10^15: wide enough for any points, weight or amount
+#: in yuan, and every one stays exact in the scoring context and the canonical encoding.
+NUMBER_LIMIT = Decimal(10) ** 15
+RANGE_TEXT = "a number here must lie strictly between -10^15 and 10^15 (at most 15 digits before the point)"
+
+
 def _exact_number(value: Any) -> Any:
     # Binary floats and booleans are refused: a scheme's numbers are exact decimals.
     if isinstance(value, bool):
@@ -19,7 +25,22 @@ def _exact_number(value: Any) -> Any:
         raise ValueError("expected an exact number, got a binary float")
     if isinstance(value, str) and _LEADING_ZERO.match(value):
         raise ValueError(f"{value!r} has a leading zero: write the number without it (codes belong in code fields)")
+    if _beyond_range(value):
+        shown = str(value) if len(str(value)) <= 40 else f"{str(value)[:20]}…({len(str(value))} characters)"
+        raise ValueError(f"{shown} is out of range: {RANGE_TEXT}")
     return value
+
+
+def _beyond_range(value: Any) -> bool:
+    """A finite number (1e400 is one: exact, not infinite) whose size is 10^15 or more."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except (ArithmeticError, ValueError):
+            return False  # not a number at all: the field's own validation says so
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value) >= NUMBER_LIMIT
+    return isinstance(value, int) and abs(value) >= NUMBER_LIMIT
 
 
 #: A number of points (or a fraction, weight or amount): always an exact Decimal.

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from domain.scheme.grading import YearGrading
+from domain.scheme.grading import Grading, Outcome, YearGrading
 from domain.scheme.labels import attribute_codes
 from domain.scheme.model import Scheme, walk
-from domain.scheme.nodes import Basis, RatingItem, Section
+from domain.scheme.nodes import Basis, DeductionItem, RatingItem, Section
+from domain.yamltext import dotted
 
 Path = tuple[str | int, ...]
 
@@ -49,11 +50,20 @@ def _node_problems(scheme: Scheme) -> list[tuple[Path, str]]:
             out.append(((*path, "id"), f"node id {node.id!r} is used {counts[node.id]} times"))
         if node.office is not None and node.office not in scheme.offices:
             out.append(((*path, "office"), f"office {node.office!r} is not declared under offices"))
+        for group, office in (node.office_by_group or {}).items():
+            if scheme.groups is None or group not in scheme.groups:
+                out.append(((*path, "office_by_group"), f"group {group!r} is not declared under groups"))
+            if office not in scheme.offices:
+                out.append(((*path, "office_by_group"), f"office {office!r} is not declared under offices"))
         for kind in node.applies_to or []:
             if kind not in scheme.subject_kinds:
                 out.append(((*path, "applies_to"), f"subject kind {kind!r} is not declared"))
         if isinstance(node, Section) and node.basis is Basis.sum and node.max is not None:
             out += _max_mismatches(scheme, node, path)
+        worked = node.deduct.in_proportion if isinstance(node, DeductionItem) else None
+        source = worked.item if worked is not None else None
+        if source is not None and source not in scheme.items:
+            out.append(((*path, "deduct", "in_proportion", "item"), f"item {source!r} does not exist"))
         if isinstance(node, RatingItem) and node.cap is not None:
             out.append(((*path, "cap"), "a rating item is bounded by its max; cap does not apply"))
     return out
@@ -86,10 +96,29 @@ def _grading_problems(scheme: Scheme) -> list[tuple[Path, str]]:
     for index, aff in enumerate(scheme.affirmations):
         if aff.grade not in grades:
             out.append((("affirmations", index, "grade"), f"grade {aff.grade!r} is not one of grading.grades"))
-    for index, rule in enumerate(scheme.grading.rules if scheme.grading else []):
-        where: Path = ("grading", "rules", index)
+        for cond in aff.requires or []:
+            if cond not in conditions:
+                where: Path = ("affirmations", index, "requires")
+                out.append((where, f"condition {cond!r} is not declared under conditions"))
+    if scheme.grading is not None:
+        out += _rules_problems(scheme, scheme.grading, ("grading",), conditions)
+    for index, outcome in enumerate(scheme.outcomes or []):
+        out += _outcome_problems(scheme, outcome, ("outcomes", index), conditions)
+    for index, node_id in enumerate(scheme.ranking.tiebreak):
+        if node_id not in scheme.nodes:
+            out.append((("ranking", "tiebreak", index), f"node {node_id!r} does not exist"))
+    if scheme.year is not None:
+        out += _year_problems(scheme.year, grades)
+    return out
+
+
+def _rules_problems(scheme: Scheme, grading: Grading, at: Path, conditions: set[str]) -> list[tuple[Path, str]]:
+    out: list[tuple[Path, str]] = []
+    grades = set(grading.grades)
+    for index, rule in enumerate(grading.rules):
+        where: Path = (*at, "rules", index)
         if rule.grade not in grades:
-            out.append(((*where, "grade"), f"grade {rule.grade!r} is not one of grading.grades"))
+            out.append(((*where, "grade"), f"grade {rule.grade!r} is not one of {dotted(at)}.grades"))
         for cond in rule.requires:
             if cond not in conditions:
                 out.append(((*where, "requires"), f"condition {cond!r} is not declared under conditions"))
@@ -97,11 +126,28 @@ def _grading_problems(scheme: Scheme) -> list[tuple[Path, str]]:
         for group in by_group or {}:
             if scheme.groups is None or group not in scheme.groups:
                 out.append(((*where, "quota", "n_by_group"), f"group {group!r} is not declared under groups"))
-    for index, node_id in enumerate(scheme.ranking.tiebreak):
-        if node_id not in scheme.nodes:
-            out.append((("ranking", "tiebreak", index), f"node {node_id!r} does not exist"))
-    if scheme.year is not None:
-        out += _year_problems(scheme.year, grades)
+    return out
+
+
+def _outcome_problems(scheme: Scheme, outcome: Outcome, at: Path, conditions: set[str]) -> list[tuple[Path, str]]:
+    out = _rules_problems(scheme, outcome.grading, (*at, "grading"), conditions)
+    if outcome.id == "grade" or [o.id for o in scheme.outcomes or []].count(outcome.id) > 1:
+        out.append(((*at, "id"), f"outcome id {outcome.id!r} is taken (by the grade or another outcome)"))
+    for key, one, known in (("vetoes", "veto", scheme.vetoes_by_id),
+                            ("affirmations", "affirmation", scheme.affirmations_by_id)):
+        for code in getattr(outcome, key) or []:
+            if code not in known:
+                out.append(((*at, key), f"{one} {code!r} is not declared under {key}"))
+    grades = set(outcome.grading.grades)
+    for code in outcome.affirmations if outcome.affirmations is not None else scheme.affirmations_by_id:
+        aff = scheme.affirmations_by_id.get(code)
+        if aff is not None and aff.grade not in grades:
+            out.append(((*at, "affirmations"), f"affirmation {code!r} sets {aff.grade!r}, not one of its grades"))
+    for code in outcome.vetoes if outcome.vetoes is not None else scheme.vetoes_by_id:
+        veto = scheme.vetoes_by_id.get(code)
+        for value in (veto.grade, veto.at_most) if veto is not None else ():
+            if value is not None and value not in grades:
+                out.append(((*at, "vetoes"), f"veto {code!r} sets {value!r}, not one of its grades"))
     return out
 
 

@@ -38,7 +38,16 @@ class GradeRule(Strict):
     bottom: Whole | None = Field(None, ge=1, description="G4: among the last N of the group's ranking.")
     requires: list[Code] = Field(default_factory=list, description="G5: conditions recorded as met.")
     excellence: bool = Field(False, description="V1: refused to a subject that lost eligibility.")
+    scope: Literal["group", "period"] | None = Field(
+        None, description="G3/G4: rank within the subject's group (default) or over the whole period."
+    )
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _scoped(self) -> Self:
+        if self.scope == "period" and self.quota is not None and self.quota.n_by_group is not None:
+            raise ValueError("a quota by group cannot rank over the whole period (scope: period)")
+        return self
 
 
 class Grading(Strict):
@@ -86,6 +95,8 @@ class Affirmation(Strict):
     title: Text
     article: Text | None = None
     grade: Text
+    requires: list[Code] | None = Field(None, description="V4/G5: conditions recorded as met for it to count.")
+    unless_vetoed: bool | None = Field(None, description="V4: no effect while any veto is counted on the subject.")
 
 
 class Condition(Strict):
@@ -94,6 +105,18 @@ class Condition(Strict):
     id: Code
     title: Text
     article: Text | None = None
+
+
+class Outcome(Strict):
+    """G5: a further named outcome (a prize, an allowance band...) graded by its own rules and quotas."""
+
+    id: Code
+    title: Text
+    article: Text | None = None
+    grading: Grading
+    vetoes: list[Code] | None = Field(None, description="The vetoes acting on it (absent: every veto).")
+    affirmations: list[Code] | None = Field(None, description="The affirmations acting on it (absent: all).")
+    note: str | None = None
 
 
 class YearRule(Strict):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
 from pydantic import Field
 
 from domain.canonical import sha256_hex
 from domain.scheme.base import Code, Fraction, Strict, Text, Whole
-from domain.scheme.grading import Affirmation, Condition, Grading, Ranking, Veto, YearGrading
+from domain.scheme.grading import Affirmation, Condition, Grading, Outcome, Ranking, Veto, YearGrading
 from domain.scheme.labels import ValueLabels
 from domain.scheme.nodes import Item, Node, Section
 from domain.scheme.periods import PeriodSpec, Publication, Rounding
@@ -36,6 +37,7 @@ class Scheme(Strict):
     conditions: list[Condition] = Field(default_factory=list)
     ranking: Ranking = Field(default_factory=Ranking)
     grading: Grading | None = None
+    outcomes: list[Outcome] | None = Field(None, description="G5: further outcomes beside the grade, each published.")
     year: YearGrading | None = Field(None, description="G6: year grade from the quarters.")
     publication: Publication = Field(default_factory=Publication)
     labels: dict[Code, ValueLabels] | None = Field(
@@ -69,6 +71,19 @@ class Scheme(Strict):
 
         visit(self.tree, None)
         return result
+
+    @cached_property
+    def recording(self) -> dict[str, Any]:
+        """S5: each node's recording offices, by group where the scheme says (domain.scheme.offices)."""
+        from domain.scheme.offices import recording_offices  # the offices module reads this model
+
+        return recording_offices(self)
+
+    @cached_property
+    def grades_across_groups(self) -> bool:
+        """G3/G4: some grade rule ranks over the whole period, so one group's results depend on the others'."""
+        gradings = [self.grading, *(o.grading for o in self.outcomes or [])]
+        return any(rule.scope == "period" for g in gradings if g is not None for rule in g.rules)
 
     @cached_property
     def vetoes_by_id(self) -> dict[str, Veto]:

@@ -26,6 +26,9 @@ class NodeBase(Strict):
     title: Text
     article: Text | None = Field(None, description="The document's article, e.g. 第二章第一条 二.1.")
     office: Code | None = Field(None, description="S5: the office that records it (inherited).")
+    office_by_group: dict[Code, Code] | None = Field(
+        None, description="S5: the office that records it for subjects of each group named (inherited)."
+    )
     applies_to: list[Code] | None = Field(None, description="S3: subject kinds it applies to.")
     weight: Points | None = Field(None, gt=0, description="C2: weight of this node in a sum section.")
     note: str | None = Field(None, description="A remark shown with explanations.")
@@ -46,9 +49,12 @@ class DeductionItem(ItemBase):
 
     @model_validator(mode="after")
     def _needs_max(self) -> Self:
-        needs = self.deduct.zero_item or (self.deduct.shortfall and self.deduct.shortfall.proportional)
-        if needs and self.max is None:
-            raise ValueError("zero_item and proportional shortfall need the item's max")
+        rule = self.deduct
+        needs = rule.zero_item or (rule.shortfall and rule.shortfall.proportional) or rule.in_proportion
+        if (needs or rule.void_at) and self.max is None:
+            raise ValueError("zero_item, void_at, in_proportion and proportional shortfall need the item's max")
+        if rule.void_at and rule.way not in ("per", "graded"):
+            raise ValueError("void_at counts occurrences: give it with per or graded")
         return self
 
 

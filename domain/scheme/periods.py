@@ -69,6 +69,19 @@ def period_dates(code: str) -> tuple[date, date]:
     return date(year, first, 1), end - timedelta(days=1)
 
 
+def previous_period(code: str) -> str:
+    """The period before a period, of the same kind: 2026-Q1 -> 2025-Q4, 2026-H2 -> 2026-H1, 2026 -> 2025."""
+    kind, year = period_kind(code), int(code[:4])
+    if kind == "quarter":
+        quarter = int(code[-1])
+        return f"{year}-Q{quarter - 1}" if quarter > 1 else f"{year - 1:04d}-Q4"
+    if kind == "half":
+        return f"{year}-H1" if code.endswith("H2") else f"{year - 1:04d}-H2"
+    if kind == "year":
+        return f"{year - 1:04d}"
+    raise ValueError(f"{code!r} is not a period code")
+
+
 class Rounding(Strict):
     """Declared rounding: places and mode, and the steps where it applies."""
 

@@ -65,7 +65,14 @@ class Repeats(Strict):
     distinct_matters: Repeat | None = None
 
 
-DEDUCT_WAYS = ("per", "graded", "range", "zero_item", "shortfall", "repeats", "shares")
+class InProportion(Strict):
+    """D9: the item scores in proportion to the pieces recorded on another item, out of a quota."""
+
+    item: Code = Field(description="The item whose counted facts (Σ count) are the pieces done.")
+    quota: Whole = Field(ge=1, description="Pieces the item's full points need.")
+
+
+DEDUCT_WAYS = ("per", "graded", "range", "zero_item", "shortfall", "repeats", "shares", "in_proportion")
 
 
 class DeductRule(Strict):
@@ -78,6 +85,12 @@ class DeductRule(Strict):
     shortfall: Shortfall | None = Field(None, description="D9: shortfall scaling.")
     repeats: Repeats | None = Field(None, description="D10: repeat thresholds.")
     shares: dict[Code, NonNegative] | None = Field(None, description="D11: points per liable role.")
+    in_proportion: InProportion | None = Field(
+        None, description="D9: max × (quota − pieces done) / quota, worked out from another item's facts."
+    )
+    void_at: Whole | None = Field(
+        None, ge=1, description="D5/D10: this many occurrences or more (以上 includes the number) void the item."
+    )
     multiplier: Multiplier | None = Field(None, description="D7: factor by finder.")
 
     @model_validator(mode="after")
@@ -112,6 +125,9 @@ class BonusRule(Strict):
     rank_award: dict[Code, NonNegative] | None = Field(None, description="B4: points by decided rank.")
     steps: Steps | None = Field(None, description="B5: step scale over an amount.")
     range: Range | None = Field(None, description="Points decided per fact, within bounds.")
+    beyond_quota: Whole | None = Field(
+        None, ge=1, description="D9: the first N pieces (lowest points first) fill a quota and earn nothing here."
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:

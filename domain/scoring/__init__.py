@@ -1,12 +1,21 @@
 """Pure scoring: facts and a scheme in, explained scorecards, rankings and grades out."""
 
 from domain.scoring.engine import score_period
-from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult, YearResult, YearSubjectResult
+from domain.scoring.results import (
+    Line,
+    NodeResult,
+    OutcomeResult,
+    PeriodResult,
+    SubjectResult,
+    YearResult,
+    YearSubjectResult,
+)
 from domain.scoring.year import score_year
 
 __all__ = [
     "Line",
     "NodeResult",
+    "OutcomeResult",
     "PeriodResult",
     "SubjectResult",
     "YearResult",

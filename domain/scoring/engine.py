@@ -13,11 +13,11 @@ from domain.canonical import paused_gc
 from domain.facts import AffirmationDecision, ConditionMet, Fact, Subject, VetoDecision
 from domain.numbers import ZERO, scoring_context
 from domain.scheme.model import Scheme
-from domain.scoring.grading import Decisions, Grade, grade_group
+from domain.scoring.grading import Decisions, Grade, Graded, grade_period
 from domain.scoring.lines import Entry, Key, Rivals, fact_lines, highest_only_rivals, keep_one
 from domain.scoring.points import rounded
 from domain.scoring.ranking import rank_group, rank_key
-from domain.scoring.results import Line, NodeResult, PeriodResult, SubjectResult, trusted
+from domain.scoring.results import Line, NodeResult, OutcomeResult, PeriodResult, SubjectResult, trusted
 from domain.scoring.standing import Standing, standings
 from domain.scoring.tree import Scorecard
 from domain.scoring.validate import allowed_periods, check_facts
@@ -101,20 +101,26 @@ def _scored(scheme: Scheme, subjects: list[Subject], facts: list[Fact]) -> dict[
 
 
 def ranked(scheme: Scheme, scored: Sequence[Scored]) -> list[SubjectResult]:
-    """Rank and grade scored subjects group by group (G1-G7, V1-V5): groups in code-point order,
-    each group in rank order."""
+    """Rank and grade scored subjects (G1-G7, V1-V5): groups in code-point order, each group in rank order;
+    a grade rule ranks within the group or, with `scope: period`, over all the subjects given."""
     groups: dict[str, list[Scored]] = defaultdict(list)
     for one in sorted(scored, key=lambda s: s.subject.id):
         groups[one.subject.group].append(one)
     decided = {s.subject.id: s.decided for s in scored if s.decided is not None}
+    by_id = {s.subject.id: s for s in scored}
     results: list[SubjectResult] = []
     with scoring_context():
+        orders = {
+            g: rank_group(scheme, {s.subject.id: rank_key(scheme, s.total, s.card) for s in members})
+            for g, members in groups.items()
+        }
+        boundary = scheme.ranking.quota_boundary
+        grades = grade_period(Graded.main(scheme), orders, decided, boundary)
+        further = [(o.id, grade_period(Graded.of(scheme, o), orders, decided, boundary)) for o in scheme.outcomes or []]
         for group in sorted(groups):
-            by_id = {s.subject.id: s for s in groups[group]}
-            order = rank_group(scheme, {i: rank_key(scheme, s.total, s.card) for i, s in by_id.items()})
-            grades = grade_group(scheme, order, group, decided)
-            for place in order:
+            for place in orders[group]:
                 one = by_id[place.subject]
+                outcomes = [_outcome(oid, found[place.subject]) for oid, found in further] if further else None
                 results.append(
                     _subject_result(
                         one.subject,
@@ -124,9 +130,14 @@ def ranked(scheme: Scheme, scored: Sequence[Scored]) -> list[SubjectResult]:
                         one.card,
                         one.decision_lines,
                         one.incomplete,
+                        outcomes,
                     )
                 )
     return results
+
+
+def _outcome(outcome: str, grade: Grade) -> OutcomeResult:
+    return OutcomeResult(id=outcome, grade=grade.grade, eligible=grade.eligible, reasons=list(grade.reasons))
 
 
 def settle_highest_only(
@@ -185,6 +196,7 @@ def _subject_result(
     card: NodeResult,
     decisions: list[Line],
     incomplete: tuple[str, ...],
+    outcomes: list[OutcomeResult] | None = None,
 ) -> SubjectResult:
     flags = ([] if grade.eligible else ["ineligible"]) + list(incomplete)
     values = {
@@ -200,6 +212,7 @@ def _subject_result(
         "grade_reasons": list(grade.reasons),
         "decisions": list(decisions),
         "card": card,
+        "outcomes": outcomes,
     }
     return trusted(SubjectResult, values, _SUBJECT)
 

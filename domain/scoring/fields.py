@@ -24,6 +24,10 @@ def deduction_fields(item: DeductionItem, fact: Deduction) -> list[tuple[str, st
         out += _amount_in(rule.range.min, rule.range.max, fact.amount, item.id)
     if rule.shortfall is not None and fact.shortfall is None:
         out.append(("shortfall", f"item {item.id} needs the shortfall, a fraction from 0 to 1 (D9)"))
+    if rule.in_proportion is not None:
+        source = rule.in_proportion.item
+        told = f"item {item.id} is worked out from the pieces recorded on {source} (D9): record them there"
+        out.append(("item", told))
     if rule.repeats is not None and fact.matter is None:
         out.append(("matter", f"item {item.id} needs the matter the reminder concerns (D10)"))
     if rule.shares is not None:

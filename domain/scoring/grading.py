@@ -1,4 +1,5 @@
-"""Grades within a group: forced grades, rule bands, quotas, bottom-N, downgrades (G1-G7, V1-V5)."""
+"""Grades, period by period: forced grades, rule bands, quotas, top and bottom places, downgrades
+(G1-G7, V1-V5), for the scheme's grade and each further outcome it declares (G5)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from domain.numbers import quantize
-from domain.scheme.grading import GradeRule, Grading, Quota
+from domain.scheme.grading import Affirmation, GradeRule, Grading, Outcome, Quota, Veto
 from domain.scheme.model import Scheme
-from domain.scoring.ranking import Standing, take_with_ties
+from domain.scoring.ranking import Standing, across_groups, take_with_ties
 
 
 @dataclass(frozen=True)
@@ -32,29 +33,65 @@ class Grade:
     graded: bool = True
 
 
-def grade_group(
-    scheme: Scheme, order: Sequence[Standing], group: str, decisions: dict[str, Decisions]
-) -> dict[str, Grade]:
-    """Every subject of one group, graded; `order` is the group's ranking."""
-    grades = {s.subject: _decided(scheme, decisions.get(s.subject, Decisions())) for s in order}
-    if scheme.grading is None:
+@dataclass(frozen=True)
+class Graded:
+    """What one outcome is graded by: its grades and rules, and the decisions acting on it."""
+
+    grading: Grading | None
+    vetoes: dict[str, Veto]
+    affirmations: dict[str, Affirmation]
+
+    @staticmethod
+    def main(scheme: Scheme) -> Graded:
+        """The scheme's grade: every veto and affirmation acts on it."""
+        return Graded(scheme.grading, scheme.vetoes_by_id, scheme.affirmations_by_id)
+
+    @staticmethod
+    def of(scheme: Scheme, outcome: Outcome) -> Graded:
+        """A further outcome (G5): the vetoes and affirmations it names (none named: all of them)."""
+        vetoes = {k: v for k, v in scheme.vetoes_by_id.items() if outcome.vetoes is None or k in outcome.vetoes}
+        affs = scheme.affirmations_by_id
+        chosen = {k: a for k, a in affs.items() if outcome.affirmations is None or k in outcome.affirmations}
+        return Graded(outcome.grading, vetoes, chosen)
+
+
+Orders = dict[str, Sequence[Standing]]  # group -> the group's ranking
+
+
+def grade_period(graded: Graded, orders: Orders, decisions: dict[str, Decisions], ties: str) -> dict[str, Grade]:
+    """Every subject of every group, graded; each rule ranks within the group or the whole period (G3/G4)."""
+    grades = {s.subject: _decided(graded, decisions.get(s.subject, Decisions())) for o in orders.values() for s in o}
+    grading = graded.grading
+    if grading is None:
         return grades
-    graded = [s for s in order if grades[s.subject].graded]
-    for index, rule in enumerate(scheme.grading.rules):
-        _apply_rule(scheme, index, rule, graded, len(order), group, grades, decisions)
-    for standing in graded:
-        result = grades[standing.subject]
-        if result.grade is None:
-            result.reasons.append("no grade rule matched")
-        _downgrade(scheme.grading, result, decisions.get(standing.subject, Decisions()), scheme)
-        _cap(scheme.grading, result, decisions.get(standing.subject, Decisions()), scheme)
+    by_group = {g: [s for s in order if grades[s.subject].graded] for g, order in orders.items()}
+    for index, rule in enumerate(grading.rules):
+        if rule.scope == "period":
+            everyone = [s for order in orders.values() for s in order]
+            ranked = across_groups(by_group)
+            _apply_rule(index, rule, ranked, len(everyone), None, grades, decisions, ties)
+            continue
+        for group in sorted(orders):
+            _apply_rule(index, rule, by_group[group], len(orders[group]), group, grades, decisions, ties)
+    for group in sorted(orders):
+        for standing in by_group[group]:
+            result = grades[standing.subject]
+            if result.grade is None:
+                result.reasons.append("no grade rule matched")
+            acting = _acting(graded, decisions.get(standing.subject, Decisions()))
+            _downgrade(grading, result, acting)
+            _cap(grading, result, acting)
     return grades
 
 
-def _decided(scheme: Scheme, decided: Decisions) -> Grade:
+def _acting(graded: Graded, decided: Decisions) -> list[Veto]:
+    return [graded.vetoes[v] for v in decided.vetoes if v in graded.vetoes]
+
+
+def _decided(graded: Graded, decided: Decisions) -> Grade:
     """V1, V2, V4, V5: what one-vote decisions settle before any rule is tried."""
     result = Grade()
-    vetoes = [scheme.vetoes_by_id[v] for v in decided.vetoes]
+    vetoes = _acting(graded, decided)
     for veto in vetoes:
         if veto.ineligible or veto.grade or veto.at_most:
             result.eligible = False
@@ -64,35 +101,46 @@ def _decided(scheme: Scheme, decided: Decisions) -> Grade:
         result.reasons.append(f"not graded: {ids} (V5)")
         result.graded = False
         return result
-    order = scheme.grading.grades if scheme.grading else []
+    order = graded.grading.grades if graded.grading else []
     forced = [v for v in vetoes if v.grade]
+    affs = _affirming(graded, decided, vetoes, result)
     if forced:
         worst = max(forced, key=lambda v: order.index(v.grade or ""))
         result.grade, result.forced = worst.grade, True
         result.reasons.append(f"veto {worst.id} {worst.title}: grade {worst.grade} (V2)")
-    elif decided.affirmations:
-        affs = [scheme.affirmations_by_id[a] for a in decided.affirmations]
+    elif affs:
         best = min(affs, key=lambda a: order.index(a.grade))
         result.grade, result.forced = best.grade, True
         result.reasons.append(f"affirmation {best.id} {best.title}: grade {best.grade} (V4)")
     return result
 
 
+def _affirming(graded: Graded, decided: Decisions, vetoes: list[Veto], result: Grade) -> list[Affirmation]:
+    """V4: the counted affirmations acting on this outcome whose own conditions hold."""
+    out = []
+    for aff in (graded.affirmations[a] for a in decided.affirmations if a in graded.affirmations):
+        missing = [c for c in aff.requires or [] if c not in decided.conditions]
+        if missing:
+            result.reasons.append(f"affirmation {aff.id} {aff.title}: prerequisites not met: {', '.join(missing)} (V4)")
+        elif aff.unless_vetoed and vetoes:
+            ids = ", ".join(v.id for v in vetoes)
+            result.reasons.append(f"affirmation {aff.id} {aff.title}: no effect under veto {ids} (V4)")
+        else:
+            out.append(aff)
+    return out
+
+
 def _apply_rule(
-    scheme: Scheme,
     index: int,
     rule: GradeRule,
     graded: Sequence[Standing],
     everyone: int,
-    group: str,
+    group: str | None,
     grades: dict[str, Grade],
     decisions: dict[str, Decisions],
+    ties: str,
 ) -> None:
-    bottom = (
-        {s.subject for s in take_with_ties(list(reversed(graded)), rule.bottom, scheme.ranking.quota_boundary)}
-        if rule.bottom
-        else None
-    )
+    bottom = {s.subject for s in take_with_ties(list(reversed(graded)), rule.bottom, ties)} if rule.bottom else None
     candidates = [
         s
         for s in graded
@@ -101,9 +149,9 @@ def _apply_rule(
     ]
     label = f"rule {index + 1}: {rule.grade}{_describe(rule)}"
     if rule.quota is not None:
-        slots = _slots(scheme, rule.quota, everyone if rule.quota.of == "all" else len(graded), group)
+        slots = _slots(rule.quota, everyone if rule.quota.of == "all" else len(graded), group)
         held = sum(1 for s in graded if grades[s.subject].forced and grades[s.subject].grade == rule.grade)
-        chosen = take_with_ties(candidates, slots - held, scheme.ranking.quota_boundary)
+        chosen = take_with_ties(candidates, slots - held, ties)
         label += f", quota {slots} of {len(graded)}" + (f" less {held} forced" if held else "")
         for s in candidates:
             if s not in chosen:
@@ -136,22 +184,23 @@ def _describe(rule: GradeRule) -> str:
         f"< {rule.below}" if rule.below is not None else "",
         f"last {rule.bottom}" if rule.bottom else "",
         "requires " + ", ".join(rule.requires) if rule.requires else "",
+        "ranked over the whole period" if rule.scope == "period" else "",
     ]
     text = ", ".join(p for p in parts if p)
     return f" ({text})" if text else ""
 
 
-def _slots(scheme: Scheme, quota: Quota, size: int, group: str) -> int:
+def _slots(quota: Quota, size: int, group: str | None) -> int:
     if quota.n is not None:
         return quota.n
     if quota.n_by_group is not None:
-        return quota.n_by_group.get(group, 0)
+        return quota.n_by_group.get(group or "", 0)
     return int(quantize(Decimal(size) * (quota.share or Decimal(0)), 0, quota.round))
 
 
-def _downgrade(grading: Grading, result: Grade, decided: Decisions, scheme: Scheme) -> None:
+def _downgrade(grading: Grading, result: Grade, vetoes: list[Veto]) -> None:
     """V3: each downgrade veto lowers the grade one level (no lower than the last)."""
-    levels = sum(scheme.vetoes_by_id[v].downgrade for v in decided.vetoes)
+    levels = sum(v.downgrade for v in vetoes)
     if not levels or result.grade is None:
         return
     index = min(grading.grades.index(result.grade) + levels, len(grading.grades) - 1)
@@ -159,9 +208,9 @@ def _downgrade(grading: Grading, result: Grade, decided: Decisions, scheme: Sche
     result.grade = grading.grades[index]
 
 
-def _cap(grading: Grading, result: Grade, decided: Decisions, scheme: Scheme) -> None:
+def _cap(grading: Grading, result: Grade, vetoes: list[Veto]) -> None:
     """V2 (at most): a veto allows no grade better than its cap; a worse grade stands."""
-    caps = [scheme.vetoes_by_id[v] for v in decided.vetoes if scheme.vetoes_by_id[v].at_most]
+    caps = [v for v in vetoes if v.at_most]
     if not caps or result.grade is None:
         return
     worst = max(caps, key=lambda v: grading.grades.index(v.at_most or ""))

@@ -30,6 +30,7 @@ class Entry:
     order: tuple[date, str]
     situation: str | None = None
     matter: str | None = None
+    count: int = 1  # occurrences, person-times or pieces the fact records (D1, D5/D10 void_at, D9 quotas)
 
 
 def fact_lines(scheme: Scheme, facts: Sequence[Fact], standing: dict[str, Standing]) -> dict[Key, list[Entry]]:
@@ -42,6 +43,7 @@ def fact_lines(scheme: Scheme, facts: Sequence[Fact], standing: dict[str, Standi
         elif isinstance(fact, Rating):
             entries[(fact.subject, fact.item)].append(_rating(fact, standing[fact.id]))
     _settle_repeats(scheme, entries)
+    _settle_counts(scheme, entries)
     return {key: sorted(value, key=lambda e: e.order) for key, value in entries.items()}
 
 
@@ -72,7 +74,7 @@ def _attributed(scheme: Scheme, fact: Deduction | Bonus, standing: Standing) -> 
     item = scheme.items[fact.item]
     out = []
     for party in fact.targets():
-        subject = party.subject if party else fact.subject or ""
+        subject = (party.subject if party else fact.subject) or ""
         if isinstance(fact, Deduction) and isinstance(item, DeductionItem):
             amount, note = deduction_points(scheme, item, fact, party)
             points = -amount
@@ -81,7 +83,8 @@ def _attributed(scheme: Scheme, fact: Deduction | Bonus, standing: Standing) -> 
         else:  # pragma: no cover - validation refuses a fact recorded against the wrong kind of item
             continue
         matter = fact.matter if isinstance(fact, Deduction) else None
-        out.append((subject, Entry(_line(fact, points, note, standing), _order(fact), fact.situation, matter)))
+        line = _line(fact, points, note, standing)
+        out.append((subject, Entry(line, _order(fact), fact.situation, matter, fact.count)))
     return out
 
 
@@ -112,6 +115,41 @@ def _settle_repeats(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
         if distinct is not None and len(matters) >= distinct.at_least:
             hits = [e for matter in sorted(matters) for e in matters[matter]]
             group.append(_consequence(hits, distinct.points, f"reminders on {len(matters)} distinct matters (D10)"))
+
+
+def _settle_counts(scheme: Scheme, entries: dict[Key, list[Entry]]) -> None:
+    """D5/D10: N occurrences or more void the item; D9: the first N pieces fill a quota elsewhere."""
+    for key, group in list(entries.items()):
+        item = scheme.items[key[1]]
+        if isinstance(item, DeductionItem) and item.deduct.void_at is not None:
+            hits = [e for e in group if e.line.status == "counted"]
+            done = sum(e.count for e in hits)
+            if done >= item.deduct.void_at:
+                void_at = item.deduct.void_at
+                note = f"{done} occurrences, {void_at} or more void the item: all {item.max} points (D5/D10)"
+                group.append(_consequence(hits, item.max or ZERO, note))
+        elif isinstance(item, BonusItem) and item.bonus.beyond_quota is not None:
+            entries[key] = _fill_quota(group, item.bonus.beyond_quota)
+
+
+def _fill_quota(group: list[Entry], quota: int) -> list[Entry]:
+    """D9: the first `quota` pieces, lowest points first (then earliest), fill the quota: they earn nothing
+    here (choice: the pieces beyond the quota are the ones worth most)."""
+    counted = sorted(
+        (i for i, e in enumerate(group) if e.line.status == "counted"),
+        key=lambda i: (group[i].line.points / group[i].count, group[i].order),
+    )
+    out, left = list(group), quota
+    for index in counted:
+        if left <= 0:
+            break
+        entry = out[index]
+        taken = min(entry.count, left)
+        left -= taken
+        points = entry.line.points / entry.count * (entry.count - taken)
+        note = f"{entry.line.note}; {taken} of {entry.count} fill the quota of {quota}, no bonus for them (D9)"
+        out[index] = replace(entry, line=entry.line.model_copy(update={"points": points, "note": note}))
+    return out
 
 
 def _consequence(hits: list[Entry], points: Decimal, note: str) -> Entry:

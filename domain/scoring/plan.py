@@ -9,6 +9,7 @@ from typing import Any
 from domain.numbers import ZERO, scoring_context
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import Node, RatingItem, Section
+from domain.scheme.offices import recording_office
 from domain.scoring.applicability import applies
 
 _PLANS: dict[int, tuple[Scheme, Plan]] = {}
@@ -34,6 +35,18 @@ class Plan:
     kids: dict[tuple[str, str], list[Node]] = field(default_factory=dict)
     exponent: Decimal = Decimal(1)
     mode: str = ""
+    by_group: bool = False  # some node's office depends on the subject's group (S5 office_by_group)
+    group_base: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def header(self, node_id: str, group: str) -> dict[str, Any]:
+        """A node's header for a subject of a group: its office is the one recording it for that group."""
+        if not self.by_group:
+            return self.base[node_id]
+        found = self.group_base.get((node_id, group))
+        if found is None:
+            office = recording_office(self.scheme, node_id, group)
+            found = self.group_base[(node_id, group)] = {**self.base[node_id], "office": office}
+        return found
 
     def children(self, section: Section, kind: str) -> list[Node]:
         """The section's children whose applies_to admits the kind, in order."""
@@ -67,6 +80,7 @@ def _build(scheme: Scheme) -> Plan:
     plan = Plan(scheme)
     plan.exponent = Decimal(1).scaleb(-scheme.rounding.places)
     plan.mode = scheme.rounding.mode.decimal_mode
+    plan.by_group = any(node.office_by_group for node in scheme.nodes.values())
     for node in scheme.nodes.values():
         plan.base[node.id] = {
             "id": node.id,

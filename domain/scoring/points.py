@@ -42,8 +42,10 @@ def deduction_points(scheme: Scheme, item: DeductionItem, fact: Deduction, party
     elif rule.shares is not None and party is not None:
         value = rule.shares[party.role]
         base, note = value * count, f"{fact.count} × {value} as {party.role} (D11)"
-    else:  # repeats: consequences are worked out over all reminders of the item (D10)
+    elif rule.repeats is not None:  # consequences are worked out over all reminders of the item (D10)
         return ZERO, f"reminder on matter {fact.matter} (D10)"
+    else:  # in_proportion: worked out from another item's facts; validation refuses facts recorded here (D9)
+        return ZERO, "worked out from another item (D9)"
     if rule.multiplier is not None:
         key = fact.attributes.get(rule.multiplier.by)
         factor = rule.multiplier.values.get(key, Decimal(1)) if key else Decimal(1)

@@ -44,6 +44,12 @@ def rank_group(scheme: Scheme, keys: dict[str, tuple[Decimal, ...]]) -> list[Sta
     return result
 
 
+def across_groups(groups: dict[str, list[Standing]]) -> list[Standing]:
+    """G3/G4 over the whole period: every group's standings in one order, by the same key (then id)."""
+    merged = [s for listed in groups.values() for s in listed]
+    return sorted(merged, key=lambda s: (_negated(s.key), s.subject))
+
+
 def _negated(key: tuple[Decimal, ...]) -> tuple[Decimal, ...]:
     return tuple(-k for k in key)
 

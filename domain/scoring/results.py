@@ -73,6 +73,15 @@ class NodeResult(Result):
         return None
 
 
+class OutcomeResult(Result):
+    """G5: a subject's grade in one further outcome of the scheme (a prize, an allowance band...)."""
+
+    id: str
+    grade: str | None
+    eligible: bool
+    reasons: list[str] = Field(default_factory=list)
+
+
 class SubjectResult(Result):
     """One subject's result for a period: total, rank in its group, grade and why."""
 
@@ -88,6 +97,7 @@ class SubjectResult(Result):
     grade_reasons: list[str] = Field(default_factory=list)
     decisions: list[Line] = Field(default_factory=list, description="Vetoes, affirmations, conditions.")
     card: NodeResult
+    outcomes: list[OutcomeResult] | None = Field(None, description="G5: the scheme's further outcomes, if any.")
 
 
 class SetAside(Result):
@@ -146,7 +156,7 @@ class YearResult(Result):
         raise KeyError(subject_id)
 
 
-walked(Line, NodeResult, SubjectResult, SetAside, PeriodResult, YearSubjectResult, YearResult)
+walked(Line, NodeResult, OutcomeResult, SubjectResult, SetAside, PeriodResult, YearSubjectResult, YearResult)
 
 R = TypeVar("R", bound=Result)
 _setattr = object.__setattr__

@@ -10,6 +10,7 @@ from domain.facts import Subject
 from domain.numbers import ZERO
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Item, Node, RatingItem, Section
+from domain.scheme.rules import InProportion
 from domain.scoring.applicability import applies
 from domain.scoring.lines import Entry, Key
 from domain.scoring.plan import plan_for
@@ -23,6 +24,7 @@ _DEDUCT_RULES = {
     "shortfall": "D9",
     "repeats": "D10",
     "shares": "D11",
+    "in_proportion": "D9",
 }
 _BONUS_RULES = {"per": "B1", "levels": "B1", "rank_award": "B4", "steps": "B5", "range": "B1"}
 
@@ -54,13 +56,15 @@ class Scorecard:
         lines = [e.line for e in self.lines.get((self.subject.id, item.id), [])]
         if isinstance(item, RatingItem):
             return self.rating(item, lines)
+        if isinstance(item, DeductionItem) and item.deduct.in_proportion is not None:
+            lines = [self.in_proportion(item, item.deduct.in_proportion)]
         raw = sum((line.points for line in lines if line.status == "counted"), ZERO)
         bound = min((b for b in (item.cap, item.max) if b is not None), default=None)
         applied = raw if bound is None else max(min(raw, bound), -bound)
         rules = self._item_rules(item, lines, applied != raw)
         cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
         return _node(
-            self.plan.base[item.id],
+            self.plan.header(item.id, self.subject.group),
             _ITEM,
             rules=rules,
             max=item.max,
@@ -71,18 +75,37 @@ class Scorecard:
             lines=lines,
         )
 
+    def in_proportion(self, item: DeductionItem, rule: InProportion) -> Line:
+        """D9: max × (quota − pieces done) / quota, the pieces being the counted facts of another item."""
+        hits = [e for e in self.lines.get((self.subject.id, rule.item), []) if e.line.status == "counted"]
+        done = sum(e.count for e in hits)
+        short = max(rule.quota - done, 0)
+        points = self.plan.rounded("scaling", (item.max or ZERO) * short / rule.quota)
+        values = {
+            "facts": [f for e in hits for f in e.line.facts],
+            "points": -points,
+            "status": "counted",
+            "recorded_by": sorted({r for e in hits for r in e.line.recorded_by}),
+            "note": f"{done} of {rule.quota} recorded on {rule.item}: {item.max} × {short}/{rule.quota} short (D9)",
+            "by": [],
+            "occurred_on": None,
+        }
+        return trusted(Line, values, _WORKED_OUT)
+
     def _item_rules(self, item: Item, lines: list[Line], capped: bool) -> list[str]:
         if isinstance(item, DeductionItem):
             rules = [_DEDUCT_RULES[item.deduct.way]] + (["D7"] if item.deduct.multiplier else [])
+            rules += ["D5", "D10"] if item.deduct.void_at is not None else []
             rules += ["D8"] if any(line.status == "exempted" for line in lines) else []
             rules += ["D4"] if any(line.status == "superseded" for line in lines) else []
         elif isinstance(item, BonusItem):
-            rules = [_BONUS_RULES[item.bonus.way]]
+            rules = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
             rules += ["B6"] if any("(B6)" in (line.note or "") for line in lines) else []
             rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
         else:
             rules = []
-        return rules + (["B3"] if capped or item.cap is not None else [])
+        voids = isinstance(item, DeductionItem) and item.deduct.void_at is not None  # its max is D5, not a cap
+        return rules + (["B3"] if (capped and not voids) or item.cap is not None else [])
 
     def rating(self, item: RatingItem, lines: list[Line]) -> NodeResult:
         """R1-R3: average each role's ratings, weight the roles, convert to the item's max."""
@@ -99,7 +122,7 @@ class Scorecard:
                 missing.append(role)
         value = self.plan.rounded("ratings", weighted * item.max / plan.divisor)
         return _node(
-            self.plan.base[item.id],
+            self.plan.header(item.id, self.subject.group),
             _RATING,
             rules=["R1", "R2", "R3"],
             max=item.max,
@@ -130,7 +153,7 @@ class Scorecard:
             overflow += c.overflow
         rules = (["C2"] if weighted else ["C1"]) + self._scope_rules(section)
         return _node(
-            self.plan.base[section.id],
+            self.plan.header(section.id, self.subject.group),
             _SUM,
             rules=rules,
             max=section.max,
@@ -160,7 +183,7 @@ class Scorecard:
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
         cut_facts = _beyond(lines, limit) if cut != ZERO and limit is not None else []
         return _node(
-            self.plan.base[section.id],
+            self.plan.header(section.id, self.subject.group),
             _BOUNDED,
             rules=rules + self._scope_rules(section),
             max=top,
@@ -177,6 +200,7 @@ class Scorecard:
         return ["D4", "B2"] if section.highest_only else []
 
 
+_WORKED_OUT = {"facts", "points", "status", "recorded_by", "note"}
 _HEADER = {"id", "title", "article", "office", "weight"}
 _ITEM = {*_HEADER, "rules", "max", "raw", "applied", "cut", "cut_facts", "lines"}
 _RATING = {*_HEADER, "rules", "max", "raw", "applied", "incomplete", "lines"}

@@ -112,9 +112,11 @@ class Vetting:
         wanted = DeductionItem if isinstance(fact, Deduction) else BonusItem
         if item is None or not isinstance(item, wanted):
             return [("item", f"unknown {fact.type} item {fact.item!r}")]
+        if any(p is not None and p.unit is not None for p in fact.targets()):
+            return [("parties", "a unit party stands for its members: it is expanded when recorded (D11)")]
         out: list[Finding] = []
         for party in fact.targets():
-            out += self._subject(party.subject if party else fact.subject or "", fact.item)
+            out += self._subject((party.subject if party else fact.subject) or "", fact.item)
         if isinstance(fact, Deduction) and isinstance(item, DeductionItem):
             out += deduction_fields(item, fact)
         elif isinstance(fact, Bonus) and isinstance(item, BonusItem):
@@ -263,7 +265,7 @@ def _kept(target: Fact, fact: Deduction | Bonus | Rating) -> list[str]:
 def _parties(fact: Any) -> tuple[tuple[str, str], ...]:
     parties = getattr(fact, "parties", None)
     if parties:
-        return tuple(sorted((p.subject, p.role) for p in parties))
+        return tuple(sorted((p.subject or "", p.role) for p in parties))
     return ((str(fact.subject), ""),)
 
 

@@ -84,6 +84,7 @@ class Case:
     yaml: bool = False  # the body is the ZJG scheme as YAML
     stale: bool = False  # send If-Match with a version that is not current: allowed callers get 412
     key: str | None = None  # Idempotency-Key
+    public: bool = False  # no token needed: unauthenticated callers are admitted too
     upload: tuple[str, bytes] | None = None  # a file sent as multipart form field "file"
     status: int = 200  # what an allowed caller gets (412 when stale)
     status_for: dict[str, int] = field(default_factory=dict)  # allowed callers that get another status
@@ -434,6 +435,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("GET", "/periods/{code}/grades"): [Case(STAFF, check=BOTH)],
     ("GET", "/periods/{code}/results"): [Case(AUDITORS, check=BOTH)],
+    # ZJG has no year rules (G6): staff are admitted, and told so (422)
+    ("GET", "/periods/{code}/rollup"): [
+        Case(STAFF, "the year 2026 from its quarters (ZJG has no year rules)", {"code": "2026"}, status=422,
+             check=refused_for("code"))
+    ],
     ("GET", "/periods/{code}/history"): [
         Case(STAFF | only("subject"), "s001's history", query={"subject": "s001"}, check=history_of("s001")),
         Case(STAFF | only("subject:s002"), "s002's history", query={"subject": "s002"}, check=history_of("s002")),
@@ -479,5 +485,9 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(only("admin"), body={"principal": "咨询指导科", "role": "recorder", "scope": ["guidance"]}, status=201)
     ],
     ("GET", "/tokens"): [Case(only("admin"), check=no_token_secrets)],
+    # the bureau's public key is public: anyone may check a 公示 (unauthenticated callers too)
+    ("GET", "/keys"): [Case(frozenset(CALLERS), public=True)],
+    ("GET", "/checkpoints"): [Case(frozenset(CALLERS), public=True)],
+    ("GET", "/checkpoints/consistency"): [Case(frozenset(CALLERS), public=True, query={"from": "1", "to": "2"})],
     ("POST", "/tokens/{token_id}/revoke"): [Case(only("admin"), params={"token_id": "{spare_token}"})],
 }

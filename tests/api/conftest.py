@@ -18,6 +18,7 @@ from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS
 from service.settings import Settings
 from service.tokens import issue_token
+from tests.signing import TEST_KEY
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOKENS = {role: token for role, (token, _, _) in DEMO_TOKENS.items()}
@@ -44,7 +45,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    built = build(Settings(data_dir=tmp_path / "data"))
+    built = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(built.ledger, principal, role, scope, "test", "2026-03-01T00:00:00+08:00", token=token)
     yield built

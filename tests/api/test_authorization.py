@@ -33,6 +33,7 @@ from service.settings import Settings
 from service.tokens import issue_token, list_tokens, revoke_token
 from tests.api.authz_matrix import CALLERS, DEFAULT_PARAMS, MATRIX, UNAUTHENTICATED, Case
 from tests.api.conftest import SHANGHAI, Clock
+from tests.signing import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUED = "2026-03-01T00:00:00+08:00"
@@ -169,7 +170,7 @@ def _record(world: World) -> None:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    service = build(Settings(data_dir=tmp_path_factory.mktemp("authz") / "data"))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path_factory.mktemp("authz") / "data"))
     clock = Clock()
     try:
         tokens = _tokens(service)
@@ -260,7 +261,9 @@ def _check(world: World, method: str, path: str) -> tuple[int, list[str]]:
             before = world.end()
             response = _call(world, method, path, case, caller)
             checked += 1
-            if caller in UNAUTHENTICATED:
+            if caller in UNAUTHENTICATED and case.public:
+                wrong = [f"public, but got {response.status_code}"] if response.status_code != 200 else []
+            elif caller in UNAUTHENTICATED:
                 wrong = _refusal_problems(response, 401, world.end() - before)
             elif caller in case.allowed:
                 wrong = _admission_problems(response, case, caller, world.ids)
@@ -397,3 +400,45 @@ def test_a_role_that_reads_no_appeals_is_refused_an_appeal_whether_or_not_it_exi
     response = client.get("/appeals/0123456789abcdef", headers={"Authorization": f"Bearer demo-{role}-token"})
     assert response.status_code == 403, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_series_body_records_only_the_parts_it_runs_for_its_own_series_S5(
+    client: TestClient, service: Service
+) -> None:
+    """ZZ 三(三)3 综合站位 由各系列考评组认定, run by 市委办 / 市政府办 / 市效能办 for the first, second and
+    third series (四(一)1, 七.2): scheme version 2 says so per group (office_by_group), and a recording
+    office is held to it for each subject's series; nothing is appended when it is refused."""
+    for name, scope in (("party", ["party_office"]), ("gov", ["gov_office"])):
+        issue_token(service.ledger, name, "recorder", scope, "test", ISSUED, token=f"test-{name}")
+    admin = {"Authorization": "Bearer demo-admin-token"}
+    yaml = (ROOT / "schemes" / "zz.yaml").read_bytes()
+    assert client.post("/schemes", content=yaml, headers={**admin, "content-type": "application/yaml"}).status_code == 201
+    assert client.post("/periods", json={"code": "2026", "scheme": "ZZ", "version": 2}, headers=admin).status_code == 201
+    units = [{"id": "u1", "name": "组织部", "kind": "unit", "group": "series1"},
+             {"id": "u2", "name": "发改委", "kind": "unit", "group": "series2"}]
+    assert client.post("/periods/2026/subjects", json={"subjects": units}, headers=admin).status_code == 200
+
+    def post(who: str, fact: dict[str, Any]) -> Any:
+        return client.post("/periods/2026/facts", json=fact, headers={"Authorization": f"Bearer test-{who}"})
+
+    award = {"type": "bonus", "item": "3.3.1", "level": "province"}  # 被省级评为先进单位 8 (B1)
+    # Check: 市委办 records the first series' award; 市政府办 the second's
+    first = post("party", {**award, "subject": "u1"})
+    assert first.status_code == 201, first.text
+    assert post("gov", {**award, "subject": "u2"}).status_code == 201
+    # Check: neither records the other series' award, nor retracts it
+    before = service.ledger.recorder.max_notification_id()
+    refused = post("party", {**award, "subject": "u2"})
+    assert refused.status_code == 403
+    assert "item 3.3.1 is recorded by office gov_office, not party_office (S5)" in refused.json()["detail"]
+    target = first.json()["facts"][0]
+    assert post("gov", {"type": "retraction", "target": target, "reason": "不认可"}).status_code == 403
+    assert service.ledger.recorder.max_notification_id() == before
+    # Check: the scorecard names the office that recorded the part for the unit's series
+    card = client.get("/periods/2026/scorecards/u2", headers=admin).json()["result"]["card"]
+    offices = {n["id"]: n.get("office") for n in _nodes(card)}
+    assert (offices["1"], offices["3.3"], offices["4.1"]) == ("gov_office", "gov_office", "efficiency_office")
+
+
+def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node] + [n for child in node.get("children", []) for n in _nodes(child)]

@@ -19,6 +19,7 @@ from service.replays import replay_slot
 from service.settings import Settings
 from service.tokens import issue_token
 from tests.api.conftest import SHANGHAI, Clock, auth
+from tests.signing import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECTS = [f"s{i:03d}" for i in range(1, 8)]
@@ -27,7 +28,7 @@ SUBJECTS = [f"s{i:03d}" for i in range(1, 8)]
 @pytest.fixture
 def impatient(tmp_path: Path, clock: Clock) -> Iterator[tuple[TestClient, Service]]:
     """An app whose as-of replays do not wait for the replay slot."""
-    service = build(Settings(data_dir=tmp_path / "data", replay_wait=0))
+    service = build(Settings(data_dir=tmp_path / "data", replay_wait=0, signing_key=TEST_KEY))
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(service.ledger, principal, role, scope, "test", "2026-03-01T00:00:00+08:00", token=token)
     with TestClient(create_app(service=service, clock=clock)) as client:

@@ -16,6 +16,7 @@ from service.settings import Settings
 from service.tokens import issue_token
 from tests.api.conftest import SHANGHAI, Clock, auth
 from tests.api.test_journeys import problem, set_up
+from tests.signing import TEST_KEY
 
 CALENDAR_2027 = """year: 2027
 source: test arrangement (not the official notice)
@@ -26,7 +27,7 @@ workdays: []
 
 @contextmanager
 def _client(tmp_path: Path, files: str, clock: Clock) -> Iterator[TestClient]:
-    service = build(Settings(data_dir=tmp_path / "data", calendar_files=files))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data", calendar_files=files))
     try:
         for role, (token, principal, scope) in DEMO_TOKENS.items():
             issue_token(service.ledger, principal, role, scope, "test", "2027-01-01T00:00:00+08:00", token=token)

@@ -198,7 +198,7 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
     verified = client.get("/periods/2026-Q3/verification", headers=auth("auditor")).json()
     assert verified["ok"] and verified["checked_seals"] == 1
     bundle = client.get("/periods/2026-Q3/bundle", headers=auth("auditor")).json()
-    assert bundle["format"] == "scoreledger-bundle/1" and bundle["records"]
+    assert bundle["format"] == "scoreledger-bundle/2" and bundle["records"]
 
 
 def test_history_and_the_log_page_through_what_was_recorded(client: TestClient, clock: Clock) -> None:
@@ -239,3 +239,52 @@ def test_the_leading_group_records_and_retracts_a_veto(client: TestClient) -> No
     assert retracted.status_code == 201
     grades = client.get("/periods/2026-Q3/grades", headers=auth("auditor")).json()["grades"]
     assert next(g for g in grades if g["subject"] == "s002")["eligible"] is True
+
+
+def test_an_exact_number_past_the_range_is_refused_saying_the_range_as_a_number_or_a_string(
+    client: TestClient, service: Service
+) -> None:
+    """1e400 parses as an exact decimal (not infinity): 422 out of range, with the range; nothing appended."""
+    set_up(client)
+    before = end(service)
+    for raw in (b'1e400', b'"1e400"'):
+        body = b'{"type": "bonus", "item": "b.4", "subject": "s001", "rank": "1", "amount": ' + raw + b"}"
+        refused = problem(client.post("/periods/2026-Q3/facts", content=body,
+                                      headers={**auth("recorder"), "content-type": "application/json"}), 422)
+        text = str(refused)
+        assert "out of range" in text and "between -10^15 and 10^15" in text and "finite" not in text
+    assert end(service) == before
+
+
+def test_a_rating_at_most_the_items_points_on_a_larger_scale_is_refused_unless_confirmed_R2(
+    client: TestClient, service: Service
+) -> None:
+    """ZJG 第二章第二条 班子测评 (10 points) rated on 100: a leader who types 9 meant 9 of 10 (it would count as
+    0.45). Refused with the scale and what to send (90); recorded when confirmed."""
+    set_up(client)
+    rating = {"type": "rating", "item": "rating", "subject": "s001", "role": "principal", "rater": "principal-1"}
+    before = end(service)
+    refused = problem(client.post("/periods/2026-Q3/facts", json={**rating, "value": 9}, headers=auth("rater")), 422)
+    text = str(refused)
+    assert "on its scale of 100" in text and "record 90" in text and "scale_confirmed: true (R2)" in text
+    assert end(service) == before
+    confirmed = client.post("/periods/2026-Q3/facts", json={**rating, "value": 9, "scale_confirmed": True},
+                            headers=auth("rater"))
+    assert confirmed.status_code == 201, confirmed.text
+    assert confirmed.json()["scores"] == {"s001": "90.45"}  # 90 + 10 × 5/10 × 9/100 (the other role missing)
+
+
+def test_the_next_quarter_opens_with_the_previous_ones_subjects_and_a_year_without_year_rules_says_so(
+    client: TestClient, service: Service
+) -> None:
+    """POST /periods with carry_over registers 2026-Q3's departments in 2026-Q4 (less leave_out), in one
+    append; ZJG has no year rules (G6) nor parts (C4): its roll-up is refused with the reason."""
+    set_up(client)
+    opened = client.post("/periods", json={"code": "2026-Q4", "scheme": "ZJG", "version": 1, "carry_over": True,
+                                           "leave_out": ["s003"]}, headers=auth("admin"))
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["subjects"] == ["s001", "s002"] and opened.json()["carried_over_from"] == "2026-Q3"
+    overview = client.get("/periods/2026-Q4", headers=auth("admin")).json()
+    assert sorted(s["id"] for s in overview["subjects"]) == ["s001", "s002"]
+    refused = problem(client.get("/periods/2026/rollup", headers=auth("auditor")), 422)
+    assert "has no year rules" in str(refused)

@@ -14,6 +14,7 @@ from cli.main import app
 from service.bootstrap import build
 from service.settings import Settings
 from tests.integration.helpers import AT, record_quarter
+from tests.signing import TEST_KEY, VERIFIER
 
 runner = CliRunner()
 
@@ -21,7 +22,7 @@ runner = CliRunner()
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "data"
-    service = build(Settings(data_dir=directory))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=directory))
     record_quarter(service)
     service.ledger.close_period("2026-Q1", "admin", AT)
     service.ledger.publish("2026-Q1", date(2026, 6, 1), "督查科", AT)
@@ -45,18 +46,36 @@ def test_verify_reports_ok_then_locates_a_row_edited_by_hand(data_dir: Path) -> 
     assert "Merkle root differs" in bad.output and "subject(s) d1" in bad.output
 
 
-def test_an_exported_bundle_verifies_offline_and_its_tampering_is_located(data_dir: Path, tmp_path: Path) -> None:
+def test_an_exported_bundle_verifies_offline_against_the_key_and_its_tampering_is_located(
+    data_dir: Path, tmp_path: Path
+) -> None:
     bundle = tmp_path / "2026-Q1.bundle.json"
     exported = runner.invoke(app, ["export", "2026-Q1", str(bundle)])
     assert exported.exit_code == 0, exported.output
-    assert runner.invoke(app, ["verify", str(bundle)]).exit_code == 0
+    # Check it verifies against the bureau's key the auditor holds, and never without one
+    ok = runner.invoke(app, ["verify", "--bundle", str(bundle), "--key", VERIFIER])
+    assert ok.exit_code == 0, ok.output
+    assert "OK 2026-Q1" in ok.output and "signed by test-bureau" in ok.output
+    keyless = runner.invoke(app, ["verify", "--bundle", str(bundle)])
+    assert keyless.exit_code == 2 and "give --key" in keyless.output
+    # Check two events swapped in the bundle are located
     data = orjson.loads(bundle.read_bytes())
     data["records"][3], data["records"][4] = data["records"][4], data["records"][3]
-    data["records"][3]["position"], data["records"][4]["position"] = 4, 5
+    moved = (data["records"][3]["position"], data["records"][4]["position"])
     bundle.write_bytes(orjson.dumps(data))
-    swapped = runner.invoke(app, ["verify", str(bundle)])
+    swapped = runner.invoke(app, ["verify", "--bundle", str(bundle), "--key", VERIFIER])
     assert swapped.exit_code == 1
-    assert "position 4: event altered" in swapped.output and "position 5: event altered" in swapped.output
+    assert any(f"position {p}: event altered or out of place" in swapped.output for p in moved), swapped.output
+
+
+def test_a_file_named_like_a_period_is_never_read_as_a_bundle(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "2026-Q1").write_text('{"format": "scoreledger-bundle/2"}')
+    result = runner.invoke(app, ["verify", "2026-Q1"])
+    assert result.exit_code == 0, result.output
+    assert "OK 2026-Q1" in result.output and "checking against the configured signing key" in result.output
 
 
 def test_replay_and_rebuild_give_the_same_bytes_as_the_views(data_dir: Path) -> None:

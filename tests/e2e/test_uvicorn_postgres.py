@@ -31,6 +31,7 @@ import pytest
 from domain.calendar import CalendarNotCovered, MainlandCalendar, appeal_deadline, decision_deadline
 from service.demo import DEMO_TOKENS
 from tests.integration.conftest import PG, pg_schema  # noqa: F401 - pg_schema is a fixture, found by name
+from tests.signing import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -112,6 +113,7 @@ def server_env(pg_schema: str, tmp_path: Path) -> dict[str, str]:  # noqa: F811 
         "SCORELEDGER_PG_DBNAME": str(PG["pg_dbname"]),
         "SCORELEDGER_PG_SCHEMA": pg_schema,
         "SCORELEDGER_DATA_DIR": str(tmp_path / "unused"),
+        "SCORELEDGER_SIGNING_KEY": str(TEST_KEY),
         "PYTHONUNBUFFERED": "1",
     }
 

@@ -14,6 +14,7 @@ import pytest
 
 from service.bootstrap import Service, build
 from service.settings import Settings
+from tests.signing import TEST_KEY
 
 PG = {"pg_host": os.environ.get("SCORELEDGER_TEST_PG_HOST", "127.0.0.1"), "pg_port": 5432,
       "pg_user": os.environ.get("SCORELEDGER_TEST_PG_USER", "postgres"), "pg_dbname": "test"}
@@ -47,9 +48,9 @@ def pg_schema() -> Iterator[str]:
 
 def settings_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     if backend == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
+        return Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data")
     schema = request.getfixturevalue("pg_schema")
-    return Settings(store="postgres", pg_schema=schema, **PG)  # type: ignore[arg-type]
+    return Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schema, **PG)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

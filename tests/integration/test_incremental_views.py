@@ -4,6 +4,7 @@ an event rewrites only the rows it changes, and the assembled bytes always equal
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import orjson
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from domain.canonical import canonical_bytes
 from domain.errors import FactsInvalid
 from domain.facts import Subject
+from domain.scheme.loader import load_scheme_file
 from projections.period_input import key_of
 from projections.scoring import what_if_groups
 from replay.asof import result_as_of
@@ -140,3 +142,40 @@ def test_a_what_if_on_the_kept_scorecards_gives_the_whole_period_comparison(serv
                               "recorded_by": "复核组"}], "2026-Q1")
     with pytest.raises(FactsInvalid, match="problem"):
         what_if_groups(fold, period, nobody, service.runner.cards)  # an unknown subject is refused, as recording
+
+
+def test_a_grade_ranked_over_the_whole_period_is_rewritten_in_every_group_G4(service: Service) -> None:
+    """XIANG 七 (version 2): the township's last unit, whatever its category, has its head removed; the
+    second-last is criticised. An event on a 第二类 unit moves the 第一类 unit's grade: the views rewrite
+    every group of such a period and still equal a replay."""
+    xiang = load_scheme_file(Path(__file__).parents[2] / "schemes" / "xiang.yaml")
+    ledger, key = service.ledger, key_of("default", "2026")
+    ledger.register_scheme(xiang, "admin", AT)
+    ledger.open_period("2026", "XIANG", xiang.version, "admin", AT)
+    # 第三类: t (top 1, advanced) and u1; 第二类: v1, v2, v3 (top 3, advanced) and u2
+    units = {"t": "cat3", "u1": "cat3", "v1": "cat2", "v2": "cat2", "v3": "cat2", "u2": "cat2"}
+    ledger.register_subjects("2026", [Subject(id=k, name=f"单位{k}", group=g, kind="unit") for k, g in units.items()],
+                             "admin", AT)
+    # Check: u1 20 (1.1 assessed 10 + 效能监察 10), u2 22, the others 27: u1 is the township's last, u2 second-last
+    assessed = {"t": "17", "u1": "10", "v1": "17", "v2": "17", "v3": "17", "u2": "12"}
+    ledger.record_facts("2026", [{"type": "rating", "item": "1.1", "subject": s, "role": "assessor",
+                                  "rater": "综合考评组", "value": v} for s, v in assessed.items()], "综合考评组", AT)
+
+    def grades() -> dict[str, str]:
+        service.runner.catch_up()
+        stored = service.views.results(key)
+        assert stored is not None and stored[1] == canonical_bytes(result_as_of(service.ledger.recorder, "2026"))
+        found = {s["subject"]: s["grade"] for s in orjson.loads(stored[1])["subjects"]}
+        return {k: found[k] for k in ("u1", "u2")}
+
+    _, _, crit, removed = xiang.grading.grades
+    assert grades() == {"u1": removed, "u2": crit}
+    # Check: u2 vetoed twice in special reviews (三(五), −4): 18, now the last; u1 (第三类) becomes second-last
+    ledger.record_facts("2026", [{"type": "deduction", "item": "5.1", "subject": "u2", "count": 2}], "综合办公室", AT)
+    assert grades() == {"u1": crit, "u2": removed}
+    # Check: a what-if on u1 alone re-grades u2 too (the whole period is compared)
+    now, then = what_if_groups(service.runner.fold, service.runner.fold.periods[key],
+                               proposed_facts([{"type": "deduction", "item": "5.1", "subject": "u1", "count": 3,
+                                                "id": "u1:w1", "recorded_by": "x"}], "2026"))
+    assert {s.subject: s.grade for s in then.subjects if s.subject in ("u1", "u2")} == {"u1": removed, "u2": crit}
+    assert {s.subject for s in now.subjects} == set(units)

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
+from domain.errors import FactsInvalid
 from domain.facts import Subject
 from domain.ledger.ids import ledger_id, period_id
 from domain.ledger.period import Period
@@ -79,7 +80,7 @@ def test_a_command_can_read_its_own_write_and_a_quota_moves_other_subjects_grade
     ledger = service.ledger
     qf = load_scheme_file(ROOT / "schemes" / "qf.yaml")
     ledger.register_scheme(qf, "admin", AT)
-    ledger.open_period("2026-Q2", "QF", 1, "admin", AT)
+    ledger.open_period("2026-Q2", "QF", qf.version, "admin", AT)
     staff = [Subject(id=f"p{i}", name=f"员工{i}", kind="counter") for i in range(1, 6)]
     ledger.register_subjects("2026-Q2", staff, "admin", AT)
     counter_items = applicable_ids(qf, "counter")
@@ -95,9 +96,11 @@ def test_a_command_can_read_its_own_write_and_a_quota_moves_other_subjects_grade
     before = orjson.loads(service.views.results("default/2026-Q2")[1])  # type: ignore[index]
     grades_before = {s["subject"]: s["grade"] for s in before["subjects"]}
     assert list(grades_before.values()).count("好") == 2  # at most 40% of 5 (G2)
-    # An affirmation (V4) for p5 takes one of the two 好 places: p2 falls to the next band
-    result = ledger.record_facts("2026-Q2", [{"type": "affirmation", "affirmation": qf.affirmations[0].id,
-                                              "subject": "p5"}], "领导小组", AT)
+    # An affirmation (V4) for p5, its ground recorded with it, takes one of the two 好 places: p2 falls
+    aff = qf.affirmations[0]
+    grounds = [{"type": "condition", "condition": c, "subject": "p5"} for c in aff.requires or []]
+    result = ledger.record_facts("2026-Q2", [*grounds, {"type": "affirmation", "affirmation": aff.id,
+                                                         "subject": "p5"}], "领导小组", AT)
     position = service.runner.wait_for(result["position"])
     assert position >= result["position"]
     after = orjson.loads(service.views.results("default/2026-Q2")[1])  # type: ignore[index]
@@ -137,3 +140,51 @@ def test_a_period_opened_by_an_older_version_of_the_event_still_replays(service:
     period = ledger.repository.get(period_id("2020-Q2"))
     assert isinstance(period, Period) and period.bureau == "default" and period.code == "2020-Q2"
     assert result_as_of(ledger.recorder, "2020-Q2").scheme_hash == ZJG.content_hash
+
+
+def test_a_unit_named_once_is_stored_as_each_of_its_members_and_a_unit_without_members_appends_nothing_D11(
+    service: Service,
+) -> None:
+    """IND 五 (version 2): 由分管领导和科室共同承担 — recorded once, with the unit (科室) as a party; the stored
+    fact lists every member registered in the period (and the leader), so it reads the same later."""
+    ind = load_scheme_file(ROOT / "schemes" / "ind.yaml")
+    ledger = service.ledger
+    ledger.register_scheme(ind, "admin", AT)
+    ledger.open_period("2026", "IND", ind.version, "admin", AT)
+    staff = [Subject(id="w", name="王", kind="staff", unit="leaders"), Subject(id="a", name="甲", kind="staff", unit="zf"),
+             Subject(id="b", name="乙", kind="staff", unit="zf"), Subject(id="d", name="丁", kind="staff")]
+    ledger.register_subjects("2026", staff, "admin", AT)
+    finding = {"type": "deduction", "item": "2.1", "parties": [{"subject": "w", "role": "leader"},
+                                                               {"unit": "zf", "role": "member"}]}
+    (fact_id,) = ledger.record_facts("2026", [finding], "办公室", AT)["facts"]
+    stored = fold_log(ledger.recorder)[0].periods
+    (period,) = stored.values()
+    assert period.facts[fact_id]["parties"] == [{"subject": "w", "role": "leader"}, {"subject": "a", "role": "member"},
+                                                {"subject": "b", "role": "member"}]
+    assert {s.subject: s.total for s in result_as_of(ledger.recorder, "2026").subjects} == {
+        "w": Decimal("77"), "a": Decimal("77"), "b": Decimal("77"), "d": Decimal("80")}  # 80 full, 2.1 −3 each
+    end = ledger.recorder.max_notification_id()
+    with pytest.raises(FactsInvalid, match="unit 'kj' has no registered member"):
+        ledger.record_facts("2026", [{**finding, "parties": [{"unit": "kj", "role": "member"}]}], "办公室", AT)
+    assert ledger.recorder.max_notification_id() == end
+
+
+def test_a_bulk_import_refuses_a_rating_typed_on_the_items_points_and_stores_nothing_of_its_batch_R2(
+    service: Service,
+) -> None:
+    """ZJG 班子测评 (10 points on 100): a facts file whose principal typed 8 for one department is refused,
+    told the scale; the same file with 80 imports."""
+    from service.bulk import import_rows
+
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    rows = [{"type": "subject", "id": "d1", "name": "办公室", "kind": "department"},
+            {"type": "rating", "item": "rating", "subject": "d1", "role": "principal", "rater": "局长", "value": "8"}]
+    end = ledger.recorder.max_notification_id()
+    with pytest.raises(FactsInvalid, match="look typed on the item's points") as refused:
+        import_rows(ledger, "2026-Q1", rows, "督查科", AT)
+    assert "on its scale of 100" in refused.value.problems[0].message
+    assert ledger.recorder.max_notification_id() == end + 1  # the subject's batch only
+    report = import_rows(ledger, "2026-Q1", [{**rows[1], "value": "80"}], "督查科", AT)
+    assert report.facts == 1

@@ -15,6 +15,7 @@ from replay.proofs import check_proof, prove_event
 from service.bootstrap import Service, build
 from service.settings import Settings
 from tests.integration.helpers import AT, ROOT, record_quarter
+from tests.signing import TEST_KEY
 
 
 def test_results_as_of_a_timestamp_match_results_as_of_its_position(service: Service) -> None:
@@ -54,7 +55,7 @@ def test_one_event_is_proved_to_be_in_the_sealed_log(service: Service) -> None:
 
 def test_a_second_process_cannot_open_the_embedded_store(tmp_path: Path) -> None:
     """SQLite (the WAL-reset bug): one process owns the store; a second one is refused, clearly."""
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data")
     first = build(settings)
     try:
         code = ("from pathlib import Path; from service.bootstrap import build; from service.settings import Settings; "

@@ -21,6 +21,7 @@ from service.bootstrap import build
 from service.settings import Settings
 from tests.reliability.checks import tally
 from tests.reliability.harness import ADMIN, Ledger, Server, issue_tokens, set_up_period, writer
+from tests.signing import TEST_KEY
 
 RUNS = int(os.environ.get("SLTEST_CRASH_RUNS", "3"))
 
@@ -52,7 +53,7 @@ def test_crashes_under_load_lose_nothing_acknowledged_store_nothing_twice_and_no
         assert client.post("/periods/2026-Q1/close").status_code == 200
         assert client.post("/periods/2026-Q1/publish", json={"published_on": "2026-04-01"}).status_code == 200
     server.stop()
-    service = build(Settings(data_dir=tmp_path / "data"))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     try:
         result = tally(service, ledger)
     finally:

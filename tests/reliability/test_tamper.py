@@ -21,13 +21,16 @@ from replay.verify import verify_records
 from service.bootstrap import build
 from service.settings import Settings
 from tests.integration.helpers import AT, record_quarter
+from tests.signing import SIGNER, TEST_KEY
+
+KEYS = [SIGNER.public]
 
 RUNS = int(os.environ.get("SLTEST_TAMPER_RUNS", "200"))
 
 
 @pytest.fixture(scope="module")
 def sealed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Record], list[tuple[int, str]]]:
-    service = build(Settings(data_dir=tmp_path_factory.mktemp("tamper") / "data"))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path_factory.mktemp("tamper") / "data"))
     try:
         record_quarter(service)
         service.ledger.close_period("2026-Q1", "admin", AT)
@@ -82,7 +85,7 @@ KINDS = {"edit": _edit, "delete": _delete, "swap": _swap, "truncate": _truncate}
 
 def test_an_untouched_log_raises_no_alarm(sealed: tuple[list[Record], list[tuple[int, str]]]) -> None:
     records, witness = sealed
-    report = verify_records(records, witness, "2026-Q1")
+    report = verify_records(records, witness, "2026-Q1", keys=KEYS)
     assert report.ok and report.checked_seals == 1, report.findings
 
 
@@ -93,7 +96,7 @@ def test_every_generated_tampering_is_detected_and_located(sealed: tuple[list[Re
     for run in range(RUNS):
         kind = list(KINDS)[run % len(KINDS)]
         tampered, positions = KINDS[kind](rng, records)
-        report = verify_records(tampered, witness, "2026-Q1")
+        report = verify_records(tampered, witness, "2026-Q1", keys=KEYS)
         detected += not report.ok
         named = {int(f.split(":")[0].split()[1]) for f in report.findings if f.startswith("position ")}
         located += positions <= named
@@ -120,7 +123,7 @@ def test_an_edited_seal_is_reported_unreadable_not_crashed_on(
         seal["event_count"] = str(seal["event_count"])
     raw = orjson.dumps({**state, "seal": seal})
     tampered = [*records[:index], replace(records[index], raw=raw, state=decode(raw)), *records[index + 1:]]
-    report = verify_records(tampered, witness, "2026-Q1")
+    report = verify_records(tampered, witness, "2026-Q1", keys=KEYS)
     position = records[index].position
     assert f"position {position}: event altered" in "\n".join(report.findings)
     expected = "period is missing" if damage == "missing" else "event_count is a str"

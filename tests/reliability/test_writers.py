@@ -17,6 +17,7 @@ from service.settings import Settings
 from tests.integration.conftest import PG, postgres_or_skip
 from tests.reliability.checks import tally
 from tests.reliability.harness import Ledger, Server, issue_tokens, set_up_period, writer
+from tests.signing import TEST_KEY
 
 SECONDS = float(os.environ.get("SLTEST_LOAD_SECONDS", "3"))
 
@@ -43,7 +44,7 @@ def test_eight_clients_on_one_embedded_server_lose_and_duplicate_nothing(tmp_pat
         ledger = _run([server], 8)
     finally:
         server.stop()
-    service = build(Settings(data_dir=tmp_path / "data"))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     try:
         result = tally(service, ledger)
     finally:
@@ -64,7 +65,7 @@ def test_two_server_processes_sharing_postgres_lose_and_duplicate_nothing(pg_sch
     finally:
         for server in servers:
             server.stop()
-    service = build(Settings(store="postgres", pg_schema=pg_schema, **PG))  # type: ignore[arg-type]
+    service = build(Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, **PG))  # type: ignore[arg-type]
     try:
         result = tally(service, ledger)
     finally:

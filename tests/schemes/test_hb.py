@@ -2,7 +2,9 @@
 
 第七条: 省一级 ≥ 90, 省二级 ≥ 80, only with every 第五条 prerequisite (G5); 省一级 also needs 省二级
 held for a year (第三条). 第八条: centre + related agencies, combined (choice: 1:1). 第六条: 省特级 by
-on-site review (an affirmation). Choices are those written in schemes/hb.yaml.
+on-site review, its own decision (a condition, with 省一级 held a year and 第五条: version 2). The
+attachments' tables are missing: each table's total is one item (7.0, 8.1, 8.2) of its section.
+Choices are those written in schemes/hb.yaml.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.facts import AffirmationDecision, ConditionMet, Rating, Retraction, Subject
+from domain.facts import ConditionMet, Rating, Retraction, Subject
 from domain.scheme.loader import load_scheme_file
 from domain.scoring import score_period
 
@@ -26,7 +28,7 @@ def agency(sid: str, name: str, kind: str = "agency") -> Subject:
     return Subject(id=sid, name=name, kind=kind)
 
 
-def panel(sid: str, values: list[str], item: str = "7", role: str = "panel") -> list[Rating]:
+def panel(sid: str, values: list[str], item: str = "7.0", role: str = "panel") -> list[Rating]:
     """第十条 四(三)3 逐项评议(评分): each panel member's total (R3: averaged)."""
     return [
         Rating(
@@ -70,16 +72,13 @@ FACTS = [
     *met("h3", [c for c in BASIC if c != "no_incident"]),
     *panel("h4", ["79", "80"]),  # 79.5
     *met("h4", BASIC),
-    *panel("h5", ["90", "86"], item="8", role="center"),  # centre 88
-    *panel("h5", ["84"], item="8", role="related_agencies"),  # related agencies 84
+    *panel("h5", ["90", "86"], item="8.1"),  # centre 88 → 44 of its 50
+    *panel("h5", ["84"], item="8.2"),  # related agencies 84 → 42 of its 50
     *met("h5", [*BASIC, "level2_held"]),
     *panel("h6", ["80"]),  # exactly the 省二级 line
     *met("h6", BASIC),
-    *panel("h7", ["95", "95"]),  # 95, holds 省一级, passed the 省特级 on-site review
-    *met("h7", [*BASIC, "level2_held"]),
-    AffirmationDecision(
-        id="h7.special", period=YEAR, recorded_by="省档案局", affirmation="special_passed", subject="h7"
-    ),
+    *panel("h7", ["95", "95"]),  # 95, holds 省一级 for a year, passed the 省特级 on-site review
+    *met("h7", [*BASIC, "level2_held", "level1_held", "special_review_passed"]),
     *panel("h8", ["89.99"]),  # just under the 省一级 line
     *met("h8", [*BASIC, "level2_held"]),
 ]
@@ -99,7 +98,7 @@ def test_one_year_of_eight_assessments_reaches_the_hand_computed_levels(result) 
     h4 (79+80)/2 = 79.5 < 80                                       → 未达标
     h5 第八条: (88 + 84) / 2 = 86 < 90, all conditions             → 省二级
     h6 80, the line itself passes                                  → 省二级
-    h7 95, 省特级 on-site review passed (affirmation)              → 省特级
+    h7 95, 省特级 on-site review passed, 省一级 held, 第五条         → 省特级
     h8 89.99 < 90                                                  → 省二级
     One group; ranks by total (ranking only, the levels are absolute): h7 1, h1 = h2 2, h8 4, h5 5,
     h3 6, h6 7, h4 8.
@@ -119,7 +118,7 @@ def test_one_year_of_eight_assessments_reaches_the_hand_computed_levels(result) 
 
 
 def test_an_agency_with_an_archive_centre_is_scored_on_both_parts_equally_S3(result) -> None:
-    """第八条 分别考核、综合评分 (choice 1:1): centre (90+86)/2 = 88, related agencies 84 → 86."""
+    """第八条 分别考核、综合评分 (choice 1:1): centre (90+86)/2 = 88 → 44, related agencies 84 → 42: 86."""
     card = result.subject("h5").card
     assert card.find("8").applied == D("86")
     assert card.maybe("7") is None
@@ -160,3 +159,25 @@ def test_a_retracted_prerequisite_no_longer_counts_G5() -> None:
     s = result.subject("a")
     assert s.grade == "未达标"
     assert [ln.status for ln in s.decisions if ln.facts == ["a.c.no_incident"]] == ["retracted"]
+
+
+def test_the_on_site_review_is_its_own_decision_and_needs_level_1_held_and_the_article_5_conditions_G5() -> None:
+    """第六条 省特级考评采取现场评议结合抽查系统档案工作的方式进行 (not scored); 第三条 逐级晋升 (省一级 held a
+    year); 第五条 for every level. a: review passed, 省一级 held, 第五条, no score at all → 省特级; b: review
+    passed, 95 points, 第五条 and 省二级 held but not 省一级 → 省一级 (by 第七条), not 省特级; c: review passed,
+    省一级 held, no 第五条 五 (an archive lost) → 未达标."""
+    facts = [*met("a", [*BASIC, "level1_held", "special_review_passed"]),
+             *panel("b", ["95"]), *met("b", [*BASIC, "level2_held", "special_review_passed"]),
+             *panel("c", ["95"]), *met("c", [*[x for x in BASIC if x != "no_incident"], "level1_held",
+                                            "level2_held", "special_review_passed"])]
+    result = score_period(SCHEME, [agency(k, f"机关{k}") for k in "abc"], facts, period=YEAR)
+    assert {k: result.subject(k).grade for k in "abc"} == {"a": "省特级", "b": "省一级", "c": "未达标"}
+    assert "省特级: prerequisites not met: level1_held (G5)" in result.subject("b").grade_reasons
+    assert result.subject("a").flags == ["incomplete:7.0"]  # the table was not scored: said, not hidden
+
+
+def test_the_scheme_says_which_attachments_are_missing_and_its_tables_are_sections_ready_for_items() -> None:
+    """附件1–3 are not in the source: the scheme file says so, and each table is a section of 100."""
+    for attachment in ("附件1", "附件2", "附件3"):
+        assert attachment in (SCHEME.note or "")
+    assert {n: SCHEME.nodes[n].max for n in ("7", "8")} == {"7": D("100"), "8": D("100")}

@@ -15,28 +15,34 @@ from pathlib import Path
 import pytest
 
 from domain.errors import FactsInvalid
-from domain.facts import Bonus, Deduction, Party, Rating, Retraction, Subject, VetoDecision
+from domain.facts import Bonus, Deduction, Party, Rating, Retraction, Subject, VetoDecision, typed_facts
 from domain.scheme.loader import load_scheme_file
 from domain.scoring import score_period
+from domain.units import expand_units
 
 SCHEME = load_scheme_file(Path(__file__).parents[2] / "schemes" / "ind.yaml")
 YEAR, H1, H2 = "2026", "2026-H1", "2026-H2"
+D = Decimal
 
 
 def staff(sid: str, name: str) -> Subject:
     return Subject(id=sid, name=name, group="all", kind="staff")
 
 
+PERSONAL = {"2.1", "2.2", "2.4a", "2.4b", "2.5"}  # 五 (version 2): shared items; 确因个人造成的 → role person
+
+
 def cut(fact_id: str, period: str, subject: Subject, item: str, count: int = 1, **attributes: str) -> Deduction:
-    """A deduction recorded by 办公室 in a half-year."""
+    """A deduction recorded by 办公室 in a half-year; on a shared business item, caused by this person alone."""
+    target = {"parties": [Party(subject=subject.id, role="person")]} if item in PERSONAL else {"subject": subject.id}
     return Deduction(
         id=fact_id,
         period=period,
         recorded_by="办公室",
         item=item,
-        subject=subject.id,
         count=count,
         attributes=attributes,
+        **target,
     )
 
 
@@ -135,7 +141,7 @@ def year_facts() -> list:
     # in H2. 张伟's article was used by the province and the city: counted once, at 3 (B2).
     facts += [
         shared("h1-court", H1, "2.3", handler=S3, reviewer=S5),
-        cut("h2-s3-report", H2, S3, "2.4", count=2, status="late"),
+        cut("h2-s3-report", H2, S3, "2.4a", count=2),
         award("b-s3-art-p", H2, S3, "6.2", "province", "article-s3"),
         award("b-s3-art-c", H2, S3, "6.2", "city", "article-s3"),
     ]
@@ -405,3 +411,60 @@ def test_a_veto_forces_jiben_chengzhi_even_on_a_top_score() -> None:
         ("p4", Decimal("85.00"), "称职", True),
         ("p5", Decimal("80.00"), "称职", True),
     ]
+
+
+def member(sid: str, name: str, unit: str) -> Subject:
+    return Subject(id=sid, name=name, group="all", kind="staff", unit=unit)
+
+
+def test_a_business_finding_is_recorded_once_for_the_leader_and_the_unit_and_an_honour_once_for_its_members_D11():
+    """五 涉及业务工作扣分项由分管领导和科室共同承担,确因个人造成的扣分由个人承担; 四.(六)1 属于科室类荣誉和先进的,
+    …科室所有人员按最高级别加分 (version 2). 执法科 (unit zf): 甲, 乙, 丙; 分管领导 王 (unit leaders); 综合科 丁.
+
+    Recorded once each (a unit party stands for every member, expanded when recorded, domain.units):
+      2.1 未按要求制定执法计划 (3): 王 as leader, 执法科 as members → 王, 甲, 乙, 丙 −3 each; 丁 untouched
+      2.4b 报表未报 (2):            王 and 执法科                     → 王, 甲, 乙, 丙 −2 each
+      2.5 督办仍未完成 (5), caused by 乙 alone (role person)         → 乙 −5
+      2.2 证据不充足 (3), 有关责任人 甲 and 丙 (each 每人扣3分)         → 甲, 丙 −3
+      6.1 科室荣誉, 市级 (5): 执法科                                   → 甲, 乙, 丙 +5 each
+    业务工作 (30): 王 30 − 3 − 2 = 25; 甲 30 − 3 − 2 − 3 = 22; 乙 30 − 3 − 2 − 5 = 20; 丙 22; 丁 30.
+    Totals (学习 15 + 中心 15 + 考勤 20 = 50, no ratings yet: 0; 加分 ≤ 10):
+    王 50 + 25 = 75; 甲 50 + 22 + 5 = 77; 乙 50 + 20 + 5 = 75; 丙 77; 丁 50 + 30 = 80.
+    """
+    people = [member("w", "王", "leaders"), member("a", "甲", "zf"), member("b", "乙", "zf"),
+              member("c", "丙", "zf"), member("d", "丁", "zh")]
+    zf = {"unit": "zf", "role": "member"}
+    recorded = [
+        {"type": "deduction", "id": "f1", "item": "2.1", "parties": [{"subject": "w", "role": "leader"}, zf]},
+        {"type": "deduction", "id": "f2", "item": "2.4b", "parties": [{"subject": "w", "role": "leader"}, zf]},
+        {"type": "deduction", "id": "f3", "item": "2.5", "parties": [{"subject": "b", "role": "person"}]},
+        {"type": "deduction", "id": "f4", "item": "2.2", "parties": [{"subject": "a", "role": "person"},
+                                                                     {"subject": "c", "role": "person"}]},
+        {"type": "bonus", "id": "f5", "item": "6.1", "level": "city", "parties": [zf]},
+    ]
+    stamped = [{**f, "period": H1, "recorded_by": "办公室"} for f in recorded]
+    facts = typed_facts(expand_units(stamped, {p.id: p.model_dump() for p in people}))
+    assert [p.subject for p in facts[0].parties or []] == ["w", "a", "b", "c"]  # one entry, four liable
+    result = score_period(SCHEME, people, facts, period=YEAR)
+
+    business = {s.subject: s.card.find("business").applied for s in result.subjects}
+    assert business == {"w": D("25"), "a": D("22"), "b": D("20"), "c": D("22"), "d": D("30")}
+    honour = {s.subject: s.card.find("bonus").applied for s in result.subjects}
+    assert honour == {"w": D("0"), "a": D("5"), "b": D("5"), "c": D("5"), "d": D("0")}
+    totals = {s.subject: s.total for s in result.subjects}
+    assert totals == {"w": D("75"), "a": D("77"), "b": D("75"), "c": D("77"), "d": D("80")}
+
+
+def test_a_unit_party_is_never_scored_unexpanded_and_a_unit_without_members_is_refused_D11() -> None:
+    """A unit stands for its members only when recorded against a period's registered subjects; a member
+    the fact names itself keeps its own role (the unit's head as leader is not also a member)."""
+    subjects = {"a": {"id": "a", "unit": "zf"}, "b": {"id": "b", "unit": "zf"}}
+    (once,) = expand_units([{"parties": [{"subject": "a", "role": "leader"}, {"unit": "zf", "role": "member"}]}],
+                           subjects)
+    assert once["parties"] == [{"subject": "a", "role": "leader"}, {"subject": "b", "role": "member"}]
+    fact = Deduction(id="u1", period=H1, recorded_by="办公室", item="2.1", parties=[Party(unit="zf", role="member")])
+    with pytest.raises(FactsInvalid, match="expanded when recorded"):
+        score_period(SCHEME, [member("a", "甲", "zf")], [fact], period=YEAR)
+    with pytest.raises(FactsInvalid, match="unit 'kj' has no registered member"):
+        expand_units([{"type": "deduction", "item": "2.1", "parties": [{"unit": "kj", "role": "member"}]}],
+                     {"a": {"id": "a", "unit": "zf"}})

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from domain.errors import FactsInvalid
-from domain.facts import Bonus, Deduction, Subject, VetoDecision
+from domain.facts import Bonus, Deduction, Retraction, Subject, VetoDecision
 from domain.scheme.loader import load_scheme_file
 from domain.scoring import score_period
+from replay.compare import compare
 
 SCHEME = load_scheme_file(Path(__file__).parents[2] / "schemes" / "js.yaml")
 YEAR = "2014"
@@ -47,18 +48,23 @@ def bonus(fid: str, item: str, subject: str, **kw: object) -> Bonus:
 
 SUBJECTS = [office(k) for k in NAMES]
 
+
+def articles(subject: str, *levels: str) -> list[Bonus]:
+    """三(一)6: every published article recorded once, on B.6, with the level of the paper."""
+    return [bonus(f"{subject}.art{n}", "B.6", subject, level=level) for n, level in enumerate(levels, 1)]
+
+
 FACTS = [
     # 办公室 bgs
-    ded("bgs1", "C.1.a-1", "bgs", count=2),  # 迟到早退 2 × 0.5 = 1
-    ded("bgs2", "C.6-1", "bgs", shortfall=D("0.3333")),  # 2 of 3 articles: 3 × 0.3333 = 0.9999 → 1.00 (D9)
+    ded("bgs1", "C.1.a-1", "bgs", count=4),  # 迟到早退 4 × 0.5 = 2
     ded("bgs3", "BGS.3.b-1", "bgs"),  # 未编制财政预算: the 4-point clause is void (D5)
     ded("bgs4", "BGS.1-1", "bgs", count=3),  # 公文差错 3 × 1
-    bonus("bgs5", "B.6", "bgs", level="province"),  # +1
-    bonus("bgs6", "B.6", "bgs", level="national"),  # +2
-    bonus("bgs7", "B.6", "bgs", level="city"),  # +0.5 → 3.5, capped at 3 (B3)
+    # six articles: the 3 lowest (county, county, city) fill the quota of 3 (C.6 full 3, D9); the
+    # others earn 每多录用 province 1 + national 2 + city 0.5 = 3.5, capped at 3 (B3)
+    *articles("bgs", "county", "province", "national", "county", "city", "city"),
     # 法规监察股 fg
-    ded("fg1", "C.13.a-1", "fg", count=3),  # 3 unexcused absences × 0.2 = 0.6
-    ded("fg2", "C.13.a-2", "fg"),  # 缺席3次以上: the clause is void (D5); 2 − 0.6 − 2 → 0
+    ded("fg1", "C.13.a-1", "fg", count=3),  # 3 unexcused absences: 缺席3次以上 (以上 includes 3), the clause is void
+    *articles("fg", "county", "county", "county"),
     ded("fg3", "FG.4-1", "fg", count=2),  # 2 集中宣传 missed × 2.5 = 5
     ded("fg4", "FG.6-1", "fg", amount=D("3.5")),  # 酌情扣分 3.5
     bonus("fg5", "B.12", "fg", count=2),  # 2 volunteer person-times × 0.5 = 1
@@ -66,30 +72,36 @@ FACTS = [
     ded("zl1", "ZL.3-1", "zl", shortfall=D("0.12")),  # 12% short: ⌊0.12 / 0.05⌋ = 2 steps × 4 = 8 (D9)
     ded("zl2", "ZL.4.a-1", "zl"),  # 越级上访 0.5
     ded("zl3", "C.3-1", "zl"),  # 总结迟报 0.5
+    *articles("zl", "county", "city", "county"),
     # 执法监察大队 zf: high score, but vetoed (V1)
     ded("zf1", "ZF.2.a-1", "zf", count=14),  # 14 patrols missed × 0.5 = 7 > 6: the clause stops at 0
     ded("zf2", "C.9-1", "zf"),  # 1
     VetoDecision(id="zf3", period=YEAR, recorded_by="考评领导小组", veto="V.3", subject="zf"),  # 违反财经纪律
+    *articles("zf", "county", "county", "county"),
     # 信息中心 xx
     ded("xx1", "XX.2-1", "xx", count=4),  # 4 × 0.5 = 2
     ded("xx2", "XX.5-1", "xx", count=4),  # 4 × 1
     ded("xx3", "C.2-1", "xx"),  # 学习抽查不合格: 1 (D5)
     ded("xx4", "C.11-1", "xx"),  # 0.5
     ded("xx5", "C.11-2", "xx"),  # 上级通报批评: void; 1 − 0.5 − 1 → 0
+    *articles("xx", "county", "county", "county"),
     # 监察室 jc
     ded("jc1", "JC.2-1", "jc"),  # 10 (D5)
     ded("jc2", "JC.3-1", "jc", count=2),  # 2
     ded("jc3", "C.8-1", "jc"),  # 违法乱纪 1例: 2 (D5)
     ded("jc4", "C.1.c-1", "jc"),  # 投诉属实: 2 (D5)
+    *articles("jc", "county", "county", "county"),
     # 测绘股 ch
     ded("ch1", "CH.2-1", "ch"),  # 15 (D5)
     ded("ch2", "CH.3-1", "ch", count=4),  # 4
     ded("ch3", "C.7-1", "ch", count=3),  # 3 通报 × 1 = 3 > 2: the clause stops at 0
+    *articles("ch", "county", "county", "county"),
     # 人事教育股 rj: exactly 85
     ded("rj1", "RJ.4-1", "rj", count=12),  # 12
     ded("rj2", "C.10-1", "rj", count=2),  # 1
     ded("rj3", "C.5-1", "rj", count=2),  # 2 × 0.5 = 1 (the whole 1-point clause)
     ded("rj4", "C.12-1", "rj", count=2),  # 1
+    *articles("rj", "county", "county", "county"),
 ]
 
 
@@ -98,10 +110,16 @@ def result():
     return score_period(SCHEME, SUBJECTS, FACTS, period=YEAR)
 
 
+def allowance(result, subject: str) -> str | None:
+    """四(三)2: the allowance band, the scheme's second outcome (G5)."""
+    (found,) = [o for o in result.subject(subject).outcomes or [] if o.id == "allowance"]
+    return found.grade
+
+
 def test_the_year_2014_of_eight_offices_gives_hand_computed_totals_ranks_prizes_and_allowances(result) -> None:
     """三: 共性 30 + 个性 70 (+ 加分); 四(三)1–2 prizes ≥ 85 (1/2/3), allowance bands; 四(三)6 veto (V1).
 
-    bgs: 共性 30 − 1 − 1.00 = 28; 个性 70 − 4 − 3 = 63; 加分 min(3.5, 3) = 3         → 94
+    bgs: 共性 30 − 2 = 28; 个性 70 − 4 − 3 = 63; 加分 min(3.5, 3) = 3                → 94
     zf:  共性 30 − 1 = 29; 个性 70 − 6 (floored clause) = 64                           → 93 (vetoed)
     xx:  共性 30 − 1 − 1 (C.11 floored) = 28; 个性 70 − 2 − 4 = 64                     → 92
     zl:  共性 30 − 0.5 = 29.5; 个性 70 − 8 − 0.5 = 61.5                                → 91
@@ -110,18 +128,19 @@ def test_the_year_2014_of_eight_offices_gives_hand_computed_totals_ranks_prizes_
     jc:  共性 30 − 2 − 2 = 26; 个性 70 − 10 − 2 = 58                                   → 84
     ch:  共性 30 − 2 (C.7 floored) = 28; 个性 70 − 15 − 4 = 51                         → 79
     Prizes among the eligible ≥ 85 (zf vetoed): 一等奖 bgs; 二等奖 xx, zl; 三等奖 fg, rj (only 2 left).
-    zf ≥ 85 draws the full allowance without a prize; jc 80–85 → 5% cut; ch < 80 → 10% cut.
+    Allowance (the second outcome): every office ≥ 85 全额, zf too (the veto takes the prize only);
+    jc 80–85 → 5% cut; ch < 80 → 10% cut.
     """
-    got = {s.subject: (s.total, s.rank, s.grade) for s in result.subjects}
+    got = {s.subject: (s.total, s.rank, s.grade, allowance(result, s.subject)) for s in result.subjects}
     assert got == {
-        "bgs": (D("94"), 1, "一等奖"),
-        "zf": (D("93"), 2, "全额领取津贴补贴"),
-        "xx": (D("92"), 3, "二等奖"),
-        "zl": (D("91"), 4, "二等奖"),
-        "fg": (D("90.5"), 5, "三等奖"),
-        "rj": (D("85"), 6, "三等奖"),
-        "jc": (D("84"), 7, "扣发津贴补贴5%"),
-        "ch": (D("79"), 8, "扣发津贴补贴10%"),
+        "bgs": (D("94"), 1, "一等奖", "全额领取津贴补贴"),
+        "zf": (D("93"), 2, "未获奖", "全额领取津贴补贴"),
+        "xx": (D("92"), 3, "二等奖", "全额领取津贴补贴"),
+        "zl": (D("91"), 4, "二等奖", "全额领取津贴补贴"),
+        "fg": (D("90.5"), 5, "三等奖", "全额领取津贴补贴"),
+        "rj": (D("85"), 6, "三等奖", "全额领取津贴补贴"),
+        "jc": (D("84"), 7, "未获奖", "扣发津贴补贴5%"),
+        "ch": (D("79"), 8, "未获奖", "扣发津贴补贴10%"),
     }
 
 
@@ -144,8 +163,9 @@ def test_one_finding_voids_the_whole_clause_D5(result) -> None:
     assert result.subject("bgs").card.find("BGS.3.b").applied == D("0")
     clause = result.subject("xx").card.find("C.11")
     assert (clause.raw, clause.applied, clause.cut) == (D("-0.5"), D("0"), D("-0.5"))
-    absences = result.subject("fg").card.find("C.13.a")  # 0.2 × 3, then 缺席3次以上 → 0
-    assert (absences.raw, absences.applied) == (D("-0.6"), D("0"))
+    absences = result.subject("fg").card.find("C.13.a-1")  # 0.2 × 3, and 缺席3次以上: all 2 points
+    assert (absences.raw, absences.applied, absences.cut) == (D("-2.6"), D("-2"), D("-0.6"))
+    assert result.subject("fg").card.find("C.13.a").applied == D("0")
 
 
 def test_a_clause_never_loses_more_than_its_own_points_D2(result) -> None:
@@ -167,24 +187,76 @@ def test_each_full_5_percent_short_of_the_farmland_quota_costs_4_points_D9() -> 
     assert got == {"a": D("20"), "b": D("20"), "c": D("16"), "d": D("12"), "e": D("0"), "f": D("0")}
 
 
-def test_fewer_articles_than_the_quota_score_in_proportion_D9() -> None:
-    """三(一)6 全年完成上稿任务3篇计3分,未完成稿件录用任务的按比例得分.
+def test_fewer_articles_than_the_quota_score_in_proportion_worked_out_from_the_articles_D9() -> None:
+    """三(一)6 全年完成上稿任务3篇计3分 … 每多录用县级报刊1篇加0.1分;每多录用市级报刊1篇加0.5分 …
+    未完成稿件录用任务的按比例得分. Each article is recorded once, on B.6; the engine counts them.
 
-    shortfall 1/3 (0.3333) → 3 − 1.00 = 2; 2/3 (0.6667) → 3 − 2.00 = 1; all 3 missing → 0.
+    a: 2 articles → 3 × (3 − 2)/3 = 1 off → C.6 2, no bonus (both fill the quota)
+    b: 1 article  → 3 × 2/3 = 2 off → 1
+    c: none       → 3 × 3/3 = 3 off → 0
+    d: 3 articles → 3, no bonus
+    e: 4 articles (county, city, county, county) → 3; the 3 county ones fill the quota, the city one
+       is the 1 more: + 0.5
+    f: one fact of 4 county articles (count 4) → 3; 3 of them fill the quota, 1 more: + 0.1
     """
-    cases = {"a": "0.3333", "b": "0.6667", "c": "1"}
-    subjects = [office("XX", k) for k in cases]
-    facts = [ded(f"s.{k}", "C.6-1", k, shortfall=D(v)) for k, v in cases.items()]
+    levels = {"a": ["county", "city"], "b": ["city"], "c": [], "d": ["county"] * 3,
+              "e": ["county", "city", "county", "county"]}
+    facts = [f for k, listed in levels.items() for f in articles(k, *listed)]
+    facts.append(bonus("f.art", "B.6", "f", level="county", count=4))
+    subjects = [office("XX", k) for k in "abcdef"]
     result = score_period(SCHEME, subjects, facts, period=YEAR)
-    got = {k: result.subject(k).card.find("C.6").applied for k in cases}
-    assert got == {"a": D("2.00"), "b": D("1.00"), "c": D("0")}
+    got = {k: (result.subject(k).card.find("C.6").applied, result.subject(k).card.find("B.6").applied) for k in "abcdef"}
+    assert got == {
+        "a": (D("2"), D("0")),
+        "b": (D("1"), D("0")),
+        "c": (D("0"), D("0")),
+        "d": (D("3"), D("0")),
+        "e": (D("3"), D("0.5")),
+        "f": (D("3"), D("0.1")),
+    }
+    assert result.subject("e").card.find("C.6-1").raw == D("0")  # more than the quota loses nothing
+    line = result.subject("a").card.find("C.6-1").lines[0]
+    assert line.facts == ["a.art1", "a.art2"] and "2 of 3 recorded on B.6" in (line.note or "")
+    assert "fill the quota of 3" in (result.subject("e").card.find("B.6").lines[0].note or "")
+
+
+def test_the_proportional_clause_takes_no_facts_of_its_own_D9() -> None:
+    """三(一)6: the clause is worked out from the articles; a hand-worked shortfall is refused."""
+    with pytest.raises(FactsInvalid, match="worked out from the pieces recorded on B.6"):
+        score_period(SCHEME, [office("XX", "a")], [ded("a.1", "C.6-1", "a", shortfall=D("0.3333"))], period=YEAR)
+
+
+def test_three_unexcused_absences_or_more_void_the_clause_worked_out_from_the_count_D5_D10() -> None:
+    """三(一)13 (2分) 无故缺席的扣0.2分,缺席3次以上此项不得分 (以上 includes 3, choice in js.yaml).
+
+    2 absences → 2 − 0.4 = 1.6; 3 → 0 (void); 4 recorded as one count of 4 → 0 (not 2 − 0.8 = 1.2);
+    2 + 2 in two facts → 0; 3 absences of which one retracted → 2 − 0.4 = 1.6.
+    """
+    facts = [
+        ded("a.1", "C.13.b-1", "a", count=2),
+        ded("b.1", "C.13.b-1", "b", count=3),
+        ded("c.1", "C.13.b-1", "c", count=4),
+        ded("d.1", "C.13.b-1", "d", count=2),
+        ded("d.2", "C.13.b-1", "d", count=2),
+        ded("e.1", "C.13.b-1", "e", count=2),
+        ded("e.2", "C.13.b-1", "e"),
+        Retraction(id="e.3", period=YEAR, recorded_by="考评领导小组", target="e.2", reason="请假手续补齐"),
+    ]
+    facts += [f for k in "abcde" for f in articles(k, "county", "county", "county")]
+    subjects = [office("XX", k) for k in "abcde"]
+    result = score_period(SCHEME, subjects, facts, period=YEAR)
+    got = {k: result.subject(k).card.find("C.13.b").applied for k in "abcde"}
+    assert got == {"a": D("1.6"), "b": D("0"), "c": D("0"), "d": D("0"), "e": D("1.6")}
+    void = result.subject("c").card.find("C.13.b-1")
+    assert void.rules == ["D1", "D5", "D10"]
+    assert "4 occurrences, 3 or more void the item" in (void.lines[-1].note or "")
 
 
 def test_the_publicity_bonus_is_capped_at_3_B3(result) -> None:
     """三(一)6 每多录用 省级 1、国家级 2、市级 0.5 … 加分不超过3分: 3.5 → 3."""
     item = result.subject("bgs").card.find("B.6")
     assert (item.raw, item.applied, item.cut) == (D("3.5"), D("3"), D("0.5"))
-    assert item.cut_facts == ["bgs7"]
+    assert item.cut_facts == ["bgs.art6"]  # the last of the extra articles (the 3 lowest fill the quota, D9)
 
 
 def test_a_vetoed_office_keeps_its_score_but_wins_no_prize_V1(result) -> None:
@@ -193,7 +265,10 @@ def test_a_vetoed_office_keeps_its_score_but_wins_no_prize_V1(result) -> None:
     assert zf.total == D("93")
     assert zf.eligible is False
     assert "ineligible" in zf.flags
-    assert zf.grade == "全额领取津贴补贴"
+    assert zf.grade == "未获奖"
+    assert allowance(result, "zf") == "全额领取津贴补贴"
+    (band,) = zf.outcomes or []
+    assert band.eligible is True and "veto" not in " ".join(band.reasons)
 
 
 def test_allowance_bands_are_85_and_above_80_to_85_and_below_80_G5() -> None:
@@ -217,9 +292,11 @@ def test_allowance_bands_are_85_and_above_80_to_85_and_below_80_G5() -> None:
         ded("d.3", "KC.2-1", "d", amount=D("0.1")),
     ]
     facts += [VetoDecision(id=f"{k}.v", period=YEAR, recorded_by="考评领导小组", veto="V.5", subject=k) for k in "abcd"]
+    facts += [f for k in "abcd" for f in articles(k, "county", "county", "county")]
     subjects = [office("KC", k) for k in "abcd"]
     result = score_period(SCHEME, subjects, facts, period=YEAR)
-    got = {k: (result.subject(k).total, result.subject(k).grade) for k in "abcd"}
+    got = {k: (result.subject(k).total, allowance(result, k)) for k in "abcd"}
+    assert all(result.subject(k).grade == "未获奖" for k in "abcd")
     assert got == {
         "a": (D("85"), "全额领取津贴补贴"),
         "b": (D("84.9"), "扣发津贴补贴5%"),
@@ -237,7 +314,22 @@ def test_offices_tied_for_the_first_prize_share_the_second_prize_G7() -> None:
         ded("q.1", "XX.1-1", "q", count=5),
         ded("r.1", "XX.1-1", "r", count=10),
     ]
+    facts += [f for k in "pqr" for f in articles(k, "county", "county", "county")]
     subjects = [office("XX", k) for k in "pqr"]
     result = score_period(SCHEME, subjects, facts, period=YEAR)
     got = {k: (result.subject(k).total, result.subject(k).rank, result.subject(k).grade) for k in "pqr"}
     assert got == {"p": (D("95"), 1, "二等奖"), "q": (D("95"), 1, "二等奖"), "r": (D("90"), 3, "三等奖")}
+
+
+def test_a_change_of_allowance_band_alone_is_reported_by_the_comparison_G5(result) -> None:
+    """Each outcome is compared as the grade is: a result whose allowance band changed, and nothing else,
+    is a change (replay/compare.py), named with the outcome's before and after."""
+    jc = result.subject("jc")
+    (band,) = jc.outcomes or []
+    moved = jc.model_copy(update={"outcomes": [band.model_copy(update={"grade": "扣发津贴补贴10%"})]})
+    after = result.model_copy(update={"subjects": [moved if s.subject == "jc" else s for s in result.subjects]})
+    (row,) = compare(result, after)["changes"]
+    assert row["subject"] == "jc"
+    assert row["before"]["outcomes"] == {"allowance": "扣发津贴补贴5%"}
+    assert row["after"]["outcomes"] == {"allowance": "扣发津贴补贴10%"}
+    assert row["before"]["grade"] == row["after"]["grade"] == "未获奖"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import FactsInvalid
-from domain.facts import AffirmationDecision, Rating, Subject, VetoDecision
+from domain.facts import AffirmationDecision, ConditionMet, Rating, Subject, VetoDecision
 from domain.scheme.loader import load_scheme_file
 from domain.scoring import score_period, score_year
 
@@ -99,6 +99,11 @@ def affirm(fact_id: str, period: str, subject: Subject, code: str) -> Affirmatio
     )
 
 
+def ground(fact_id: str, period: str, subject: Subject, code: str) -> ConditionMet:
+    """三.(三)1: the ground of an affirmation recorded as met (V4 with conditions, version 2)."""
+    return ConditionMet(id=fact_id, period=period, recorded_by="局考核工作领导小组", condition=code, subject=subject.id)
+
+
 def counter(sid: str, name: str) -> Subject:
     return Subject(id=sid, name=name, group="all", kind="counter")
 
@@ -153,7 +158,8 @@ def first_quarter_facts() -> list:
         corrects=typo.id,
     )
     facts = [f for f in facts if f.id != "2026-Q1.c2.yi.c.1"] + [typo, fixed]
-    facts.append(affirm("aff-q1-c3", Q1, C3, "aff.1"))  # 周凯: 市级青年岗位能手 (三.(三)1(1))
+    facts.append(ground("award-q1-c3", Q1, C3, "award_city"))  # 周凯: 市级青年岗位能手 (三.(三)1(1))
+    facts.append(affirm("aff-q1-c3", Q1, C3, "aff.1"))
     facts.append(veto("veto-q1-c4", Q1, C4, "veto.3"))  # 林芳: 热线投诉查实 (三.(三)2(3))
     facts.append(veto("ng-q1-c5", Q1, C5, "ng.probation"))  # 韩冰: 新录用试用期内 (六.(一))
     return facts
@@ -277,6 +283,7 @@ def test_an_affirmation_makes_a_low_score_hao_and_takes_a_quota_slot() -> None:
     people = [counter(f"p{i}", name) for i, name in enumerate(["甲", "乙", "丙", "丁", "戊"], 1)]
     scores = [95, 90, 80, 75, 70]
     facts = [f for p, v in zip(people, scores, strict=True) for f in uniform(Q1, p, v)]
+    facts.append(ground("ground-p5", Q1, people[4], "practice_promoted"))
     facts.append(affirm("aff-p5", Q1, people[4], "aff.2"))
     result = score_period(SCHEME, people, facts, period=Q1)
 
@@ -288,12 +295,33 @@ def test_a_veto_beats_an_affirmation_in_the_same_quarter() -> None:
     """V2 beats V4 (scheme guide: a veto beats an affirmation): 95 affirmed and vetoed → 较差."""
     people = [counter("p1", "甲"), counter("p2", "乙"), counter("p3", "丙")]
     facts = [f for p, v in zip(people, [95, 80, 70], strict=True) for f in uniform(Q1, p, v)]
+    facts.append(ground("ground-p1", Q1, people[0], "award_city"))
     facts.append(affirm("aff-p1", Q1, people[0], "aff.1"))
     facts.append(veto("veto-p1", Q1, people[0], "veto.2"))
     result = score_period(SCHEME, people, facts, period=Q1)
 
     p1 = result.subject("p1")
     assert (p1.total, p1.rank, p1.grade, p1.eligible) == (Decimal("95.00"), 1, "较差", False)
+    assert "affirmation aff.1 获得市级以上奖励荣誉: no effect under veto veto.2 (V4)" in p1.grade_reasons
+
+
+def test_an_affirmation_needs_its_ground_recorded_as_met_V4() -> None:
+    """三.(三)1(1) 在工作业务或党团工作方面获得市级以上奖励、荣誉的 … 直接确定为"好" (version 2: V4 with
+    conditions). Three graded at 80 (较好 by 三.(二)4, ≥ 75). 甲 affirmed with the award recorded → 好;
+    乙 affirmed without it → stays 较好, with the reason; 丙 has the award recorded but no affirmation
+    → 较好 (a ground alone decides nothing). (4) 领导小组研究同意 needs no ground: 丁 → 好.
+    Quota: 4 graded × 40% = 1.6 → 1 slot, held by the forced 好 of 甲 and 丁 alike (G2 less forced)."""
+    people = [counter(f"p{i}", name) for i, name in enumerate(["甲", "乙", "丙", "丁"], 1)]
+    facts = [f for p in people for f in uniform(Q1, p, 80)]
+    facts += [ground("g1", Q1, people[0], "award_city"), affirm("a1", Q1, people[0], "aff.1")]
+    facts += [affirm("a2", Q1, people[1], "aff.1")]
+    facts += [ground("g3", Q1, people[2], "award_city")]
+    facts += [affirm("a4", Q1, people[3], "aff.4")]
+    result = score_period(SCHEME, people, facts, period=Q1)
+
+    assert {s.subject: s.grade for s in result.subjects} == {"p1": "好", "p2": "较好", "p3": "较好", "p4": "好"}
+    reasons = result.subject("p2").grade_reasons
+    assert "affirmation aff.1 获得市级以上奖励荣誉: prerequisites not met: award_city (V4)" in reasons
 
 
 def test_staff_on_long_leave_are_ranked_and_counted_in_the_forty_percent_but_not_graded() -> None:

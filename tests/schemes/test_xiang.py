@@ -1,7 +1,8 @@
 """XIANG ××乡机关绩效考评办法 (seed 001, part 3): a year of eleven units in three categories, by hand.
 
 三: 工作业绩 40 + 作风效率 40 (R1: 班子 12, 代表 18, 监督员 10) + 政令畅通 10 + 效能监察 10, then the
-negative items of 三(五) (C3). 七: top 3 / 3 / 1 per category advanced (G3); the last two places (G4).
+negative items of 三(五) (C3). 七: top 3 / 3 / 1 per category advanced (G3); the last two places of the
+whole township (G4, ranked over the period: scheme version 2).
 Choices are those written in schemes/xiang.yaml.
 """
 
@@ -104,9 +105,10 @@ def test_the_year_of_eleven_units_gives_hand_computed_totals_ranks_and_consequen
     b1: 38 + 36 + 10 + 10 = 94;   b2: 34 + 33.1 + 9 + 10 = 86.1
     b3: 33 + 31.1 + 8 + 9 = 81.1; b4: 31 + 28 + 8 + 10 − 2 = 75
     c1: 36 + 34.4 + 9 + 10 = 89.4; c2: 34 + 32 + 9 + 10 = 85
-    cat1: a1, a3, a2 advanced (top 3); a5 last → 免职; a4 second-last → 通报批评.
-    cat2: b1, b2, b3 advanced; b4 last → 免职; the second-last (b3) is advanced, not criticised.
-    cat3: c1 advanced (top 1); c2, last of two, → 免职 (bottom places per category, choice).
+    Advanced (七, per category): cat1 a1, a3, a2 (top 3); cat2 b1, b2, b3; cat3 c1 (top 1).
+    七 总分位列倒数第一名的单位 (the whole township, 11 units): a5 (57.8) → 免职, one head removed;
+    倒数第二名: b4 (75) → 通报批评. a4 (77.9) and c2 (85) last in their categories, but not in the
+    township: 无奖惩 (version 1 removed the heads of a5, b4 and c2).
     """
     adv, none, crit, removed = SCHEME.grading.grades
     got = {s.subject: (s.total, s.rank, s.grade) for s in result.subjects}
@@ -114,15 +116,17 @@ def test_the_year_of_eleven_units_gives_hand_computed_totals_ranks_and_consequen
         "a1": (D("93.3"), 1, adv),
         "a3": (D("86.4"), 2, adv),
         "a2": (D("81.9"), 3, adv),
-        "a4": (D("77.9"), 4, crit),
+        "a4": (D("77.9"), 4, none),
         "a5": (D("57.8"), 5, removed),
         "b1": (D("94"), 1, adv),
         "b2": (D("86.1"), 2, adv),
         "b3": (D("81.1"), 3, adv),
-        "b4": (D("75"), 4, removed),
+        "b4": (D("75"), 4, crit),
         "c1": (D("89.4"), 1, adv),
-        "c2": (D("85"), 2, removed),
+        "c2": (D("85"), 2, none),
     }
+    assert [s.grade for s in result.subjects].count(removed) == 1
+    assert "rule 2: 倒数第一名(主要负责人免职) (last 1, ranked over the whole period)" in result.subject("a5").grade_reasons
     assert none == "无奖惩"
     assert all(s.flags == [] for s in result.subjects)
 
@@ -169,7 +173,7 @@ def test_the_negative_items_may_take_a_total_below_zero_C3() -> None:
 
 
 def test_only_the_top_1_of_category_3_is_advanced_and_the_last_two_places_are_sanctioned_G3_G4() -> None:
-    """七: 第三类第1名 advanced; 倒数第二名 通报批评; 倒数第一名 免职 (per category, choice).
+    """七: 第三类第1名 advanced; 倒数第二名 通报批评; 倒数第一名 免职 (a township of one category here).
 
     Four 第三类 units differing only in 工作计划完成 (1.1): 17, 16, 15, 14; each also has 1.2 18,
     1.3 5, 作风效率 32 (every rater 80), 政令畅通 8, 效能监察 10 → totals 90, 89, 88, 87.

@@ -13,6 +13,7 @@ from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS
 from service.settings import Settings
 from service.tokens import Actor, issue_token
+from tests.signing import TEST_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -41,7 +42,7 @@ def open_quarter(service: Service, code: str = PERIOD) -> None:
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    built = build(Settings(data_dir=tmp_path / "data"))
+    built = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(built.ledger, principal, role, scope, "test", AT, token=token)
     open_quarter(built)

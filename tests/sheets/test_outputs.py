@@ -22,6 +22,7 @@ from api.app import create_app
 from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS, load_demo
 from service.settings import Settings
+from tests.signing import TEST_KEY
 
 AUDITOR = {"Authorization": "Bearer demo-auditor-token"}
 SUBJECT = {"Authorization": "Bearer demo-subject-token"}
@@ -30,7 +31,7 @@ ADMIN = {"Authorization": "Bearer demo-admin-token"}
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, TestClient]]:
-    service = build(Settings(data_dir=tmp_path_factory.mktemp("outputs") / "data", demo=True))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path_factory.mktemp("outputs") / "data", demo=True))
     load_demo(service, "2026-03-20T10:00:00+08:00")
     clock = lambda: datetime(2026, 4, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))  # noqa: E731
     try:

@@ -12,6 +12,7 @@ from service.bootstrap import build
 from service.demo import load_demo
 from service.settings import Settings
 from tests.sheets.files import csv_bytes
+from tests.signing import TEST_KEY
 
 runner = CliRunner()
 AT = "2026-03-20T10:00:00+08:00"
@@ -20,7 +21,7 @@ AT = "2026-03-20T10:00:00+08:00"
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "data"
-    service = build(Settings(data_dir=directory))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=directory))
     load_demo(service, AT)
     end = service.ledger.recorder.max_notification_id()
     service.close()
@@ -32,7 +33,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def log_end(directory: Path) -> int:
-    service = build(Settings(data_dir=directory))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=directory))
     try:
         return service.ledger.recorder.max_notification_id() or 0
     finally:

@@ -22,7 +22,7 @@ from catalog_support import (
 from pydantic import ValidationError
 
 from domain.errors import FactsInvalid, Problem
-from domain.facts import Deduction, Exemption, Fact, FactBase, Party, Subject
+from domain.facts import Deduction, Exemption, Fact, FactBase, Party, Subject, typed_facts
 from domain.scheme.model import Scheme
 from domain.scoring import score_period
 
@@ -197,3 +197,22 @@ def test_counts_and_shortfalls_are_bounded_when_the_fact_is_made() -> None:
         deduction("f", "a", "l.3.1", shortfall=Decimal("1.2"))
     with pytest.raises(ValidationError):
         deduction("bad id!", "a", "2.1")
+
+
+@pytest.mark.parametrize("amount", [Decimal("1e400"), "1e400", "-1E+400", 10**400, Decimal("1e15")])
+def test_a_number_past_the_range_is_refused_as_out_of_range_saying_the_range_not_as_infinite(amount: object) -> None:
+    """1e400 is a finite exact decimal: it is refused for its size, and the message gives the range."""
+    fact = {"type": "deduction", "id": "a", "period": "2026-Q1", "recorded_by": "x", "item": "1.1.1",
+            "subject": "s", "amount": amount}
+    with pytest.raises(FactsInvalid) as refused:
+        typed_facts([fact])
+    (problem,) = refused.value.problems
+    assert "is out of range" in problem.message and "between -10^15 and 10^15" in problem.message
+    assert "finite" not in problem.message
+
+
+def test_numbers_just_inside_the_range_and_tiny_ones_are_exact() -> None:
+    base = {"type": "deduction", "id": "a", "period": "2026-Q1", "recorded_by": "x", "item": "1.1.1", "subject": "s"}
+    for amount in ("999999999999999.99", "1e-400", "-0"):
+        (typed,) = typed_facts([{**base, "amount": amount}])
+        assert typed.amount == Decimal(amount)  # type: ignore[union-attr]

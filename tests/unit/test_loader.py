@@ -209,3 +209,36 @@ def test_the_shipped_zjg_scheme_loads() -> None:
     scheme = load_scheme_file(ROOT / "schemes" / "zjg.yaml")
     assert (scheme.scheme, scheme.version) == ("ZJG", 1)
     assert len(scheme.items) == 36 + 1 + 4  # 36 deduction items, the rating, 4 bonus items
+
+
+def _with(name: str, change: dict) -> dict:  # type: ignore[type-arg]
+    """A shipped scheme's document with some top-level keys replaced (for the issue-13 constructs)."""
+    from domain.scheme.loader import parse_yaml
+
+    data, _ = parse_yaml((ROOT / "schemes" / f"{name}.yaml").read_text(encoding="utf-8"))
+    return {**data, **change}
+
+
+def _messages(data: dict) -> list[str]:  # type: ignore[type-arg]
+    with pytest.raises(SchemeInvalid) as refused:
+        validate_scheme(data)
+    return [f"{p.path}: {p.message}" for p in refused.value.problems]
+
+
+def test_the_new_constructs_refuse_what_they_cannot_mean_with_the_path() -> None:
+    """G5 outcomes naming an unknown veto or a grade outside their own; G3/G4 a quota by group ranked over
+    the period; D9 a proportional item counting a missing item; S5 an office for an undeclared group."""
+    js = _with("js", {})
+    outcome = {**js["outcomes"][0], "vetoes": ["V.9"]}
+    assert any("outcomes[0].vetoes: veto 'V.9' is not declared" in m for m in _messages({**js, "outcomes": [outcome]}))
+    graded = {**outcome, "vetoes": None, "affirmations": None,
+              "grading": {"grades": ["好"], "rules": [{"grade": "差"}]}}
+    assert any("outcomes[0].grading.rules[0].grade: grade '差' is not one of outcomes[0].grading.grades" in m for m in _messages({**js, "outcomes": [graded]}))
+    xiang = _with("xiang", {})
+    rules = [{"grade": "效能建设先进单位", "quota": {"n_by_group": {"cat1": 1}}, "scope": "period"}, {"grade": "无奖惩"}]
+    assert any("cannot rank over the whole period" in m
+               for m in _messages({**xiang, "grading": {**xiang["grading"], "rules": rules}}))
+    text = (ROOT / "schemes" / "js.yaml").read_text(encoding="utf-8").replace("in_proportion: {item: B.6", "in_proportion: {item: B.7")
+    assert any("item 'B.7' does not exist" in f"{p.message}" for p in problems_of(text))
+    zz = (ROOT / "schemes" / "zz.yaml").read_text(encoding="utf-8").replace("{series1: party_office,", "{series9: party_office,", 1)
+    assert any("group 'series9' is not declared under groups" in p.message for p in problems_of(zz))

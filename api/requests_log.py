@@ -1,0 +1,59 @@
+"""Per request: a request id, metrics, one structured log line (route, status, time, principal; never a token).
+
+A pure ASGI middleware (no body buffering). The request id is the caller's `X-Request-ID` when it is a
+short plain token, else a new one; it is echoed in the response. The principal is what authentication
+put on the request's state (api/deps.py), so a refused token leaves no trace of itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+log = logging.getLogger("scoreledger.access")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,64}")
+
+
+def route_of(scope: dict[str, Any]) -> str:
+    """The matched route's template (/periods/{code}/…), never the raw path: bounded label values."""
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
+
+
+class RequestLog:
+    def __init__(self, app: Any, metrics: Any):
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started, status = time.perf_counter(), 500
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self._record(scope, request_id, status, time.perf_counter() - started)
+
+    def _record(self, scope: dict[str, Any], request_id: str, status: int, seconds: float) -> None:
+        route = route_of(scope)
+        self.metrics.observe(scope["method"], route, status, seconds)
+        log.info(
+            "%s %s %s", scope["method"], route, status,
+            extra={"request_id": request_id, "principal": scope["state"].get("principal"), "method": scope["method"],
+                   "route": route, "path": scope.get("path"), "status": status,
+                   "duration_ms": round(seconds * 1000, 2)},
+        )
