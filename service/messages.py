@@ -8,7 +8,6 @@ from __future__ import annotations
 MESSAGES = {
     "ratings.summary": "{count} rating(s) counted; individual ratings (民主测评) are confidential: "
     "only the item's points are published",
-    "ratings.own_only": "individual ratings (民主测评) are confidential: only your own ratings are shown",
     "as_of.roles": "reading results as they were (as_of) is for auditors, reviewers and administrators; "
     "role {role} reads the current results",
     "replay.busy": "another as-of replay is running in this process; try again in {seconds} s",
