@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and tasks for a fresh machine with only Python 3.11+.
 
-    python3 dev.py serve  # create .venv, install, run the service with the demo bureau (OpenAPI at /docs)
+    python3 dev.py serve  # create .venv, install, run the service with the demo bureau: pages at /, OpenAPI at /docs
     python3 dev.py demo   # create .venv, install, score the shipped ZJG demo quarter on the command line
     python3 dev.py test   # create .venv, install with test extras, run the whole suite
 
@@ -42,7 +42,7 @@ def main() -> None:
     rest = sys.argv[2:]
     if task == "test":
         ensure_venv("test")
-        run(BIN / "python", "-m", "ruff", "check", "domain", "projections", "replay", "service", "api", "cli", "bench", "tests")
+        run(BIN / "python", "-m", "ruff", "check", "domain", "projections", "replay", "service", "api", "web", "cli", "bench", "tests")
         run(BIN / "python", "-m", "pytest", *rest)
     elif task == "serve":
         ensure_venv("")

@@ -25,9 +25,14 @@ Limits: request bodies {MAX_BODY} bytes (413 beyond), batches {MAX_BATCH} facts.
 
 
 def create_app(
-    settings: Settings | None = None, service: Service | None = None, clock: Callable[[], datetime] | None = None
+    settings: Settings | None = None,
+    service: Service | None = None,
+    clock: Callable[[], datetime] | None = None,
+    docs: bool = False,
 ) -> FastAPI:
-    """Build the app; the service is built in the lifespan unless one is given (tests)."""
+    """Build the app; the service is built in the lifespan unless one is given (tests).
+
+    /docs and /redoc come from web.app with assets served locally; `docs=True` adds FastAPI's own."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,7 +48,8 @@ def create_app(
             if own:
                 app.state.service.close()
 
-    app = FastAPI(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     problems.install(app)
     for module in (schemes, periods, facts, sheets, results, appeals, audit, log, tokens):
         app.include_router(module.router)

@@ -53,12 +53,16 @@ class BodyLimit:
     async def _refuse(self, scope: dict[str, Any], send: Any, limit: int) -> None:
         import orjson
 
+        from domain.texts.catalog import language, text, translate_message
+
+        headers = dict(scope.get("headers") or [])
+        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
         body = orjson.dumps(
             {
                 "type": "https://scoreledger.invalid/problems/too-large",
-                "title": TOO_LARGE,
+                "title": text("problem.too-large", lang),
                 "status": 413,
-                "detail": limit_text(limit),
+                "detail": translate_message(limit_text(limit), lang=lang),
                 "instance": scope["path"],
             }
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,8 +16,10 @@ from domain.errors import InvalidInput, ScoreledgerError
 from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
+from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text, translate_message
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.names import period_glossary
 from service.replays import ReplayBusy
 from service.signing import SigningKeyError
 from service.stores import StoreBusy
@@ -58,13 +61,36 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
 }
 
 
+_TITLES = set(ENGLISH)
+
+
 def problem(
-    status: int, slug: str, title: str, detail: str, instance: str, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    lang: str = "en",
+    names: Glossary = NO_GLOSSARY,
+    more_headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
+    """A problem body; in Chinese (title, detail, each error's message) when the request asked for zh."""
+    if lang != "en":
+        title = text(f"problem.{slug}", lang) if f"problem.{slug}" in _TITLES else translate_message(title, lang=lang)
+        detail = translate_message(detail, names, lang)
+        if "errors" in extra:
+            extra["errors"] = [{**e, "message": translate_message(e["message"], names, lang)} for e in extra["errors"]]
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance, **extra}
+    headers = {"Content-Language": "zh-CN" if lang == "zh" else "en", **(more_headers or {})}
     if status == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def lang_of(request: Request) -> str:
+    """English unless the request prefers Chinese (Accept-Language: zh)."""
+    return language(request.headers.get("accept-language"))
 
 
 async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
@@ -80,8 +106,19 @@ async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
         detail = str(exc)
     if isinstance(exc, AppealLate):
         extra["deadline"] = exc.deadline
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ReplayBusy) else None
-    return problem(status, slug, title, detail, request.url.path, headers, **extra)
+    lang = lang_of(request)
+    names = _names(request) if lang != "en" else NO_GLOSSARY
+    more = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ReplayBusy) else None
+    return problem(status, slug, title, detail, request.url.path, lang, names, more, **extra)
+
+
+def _names(request: Request) -> Glossary:
+    """The scheme's names for the period the request concerns (codes stay codes when it cannot be told)."""
+    found = re.match(r"^/periods/([^/]+)", request.url.path)
+    try:
+        return period_glossary(request.app.state.service, found.group(1) if found else None)
+    except Exception:  # noqa: BLE001 - a name lookup never hides the problem it decorates
+        return NO_GLOSSARY
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -92,6 +129,7 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         "The request is malformed",
         f"{len(errors)} problem(s) in the request",
         request.url.path,
+        lang_of(request),
         errors=errors,
     )
 
@@ -106,6 +144,7 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
         str(getattr(exc, "detail", "")) or "Error",
         str(getattr(exc, "detail", "")),
         request.url.path,
+        lang_of(request),
     )
 
 
@@ -113,7 +152,7 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: still a problem body, never a bare text/plain 500 (the traceback goes to the log)."""
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return problem(500, "internal", "Internal error", "the server failed; nothing was appended by this request",
-                   request.url.path)
+                   request.url.path, lang_of(request))
 
 
 def install(app: FastAPI) -> None:

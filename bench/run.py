@@ -21,7 +21,7 @@ from bench import child, report
 from bench.stores import fresh, postgres_available
 
 WORKLOADS = ["bureau", "city", "province"]
-FIGURES = ["import", "freshness", "appeals", "asof", "replay", "whatif", "http"]
+FIGURES = ["import", "freshness", "appeals", "asof", "replay", "whatif", "pages", "http"]
 HTTP_CLIENTS = [[1, 1], [8, 1], [32, 1], [8, 20]]  # recording over HTTP: (clients, facts per request)
 STEPS = [  # (figure it belongs to, child task)
     ("import", "import_floor"),
@@ -32,6 +32,7 @@ STEPS = [  # (figure it belongs to, child task)
     ("replay", "replay_floor"),
     ("replay", "replay_naive"),
     ("whatif", "whatif"),
+    ("pages", "pages"),  # web pages: rankings, scorecard, comparison (bench/measure_pages.py)
 ]
 
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from domain.canonical import canonical_bytes
 from projections.runner import ProjectionRunner
 from replay.asof import canonical_as_of, fold_log, result_as_of
-from replay.bundle import make_bundle, read_bundle, verify_bundle, write_bundle
+from replay.bundle import bundle_chunks, read_bundle, verify_bundle
 from replay.checkpoint import CheckpointInvalid
 from replay.compare import compare
 from replay.verify import Report, verify_records, witness_findings
@@ -150,10 +150,11 @@ def register(app: typer.Typer) -> None:
         service = build_for_reading()
         try:
             service.runner.catch_up()
-            fold, records = fold_log(service.ledger.recorder)
-            made = make_bundle(fold, records, service.views.leaves(), period, service.settings.bureau)
-            write_bundle(made, bundle)
-            out.print(f"wrote {bundle} ({len(made['records'])} of the period's events, up to position {made['upto']})")
+            pieces = bundle_chunks(service.ledger.recorder, service.views.leaves, period, service.settings.bureau)
+            with bundle.open("wb") as file:
+                for piece in pieces:  # a province's bundle is never held whole
+                    file.write(piece)
+            out.print(f"wrote {bundle} ({bundle.stat().st_size:,} bytes)")
         finally:
             service.close()
 

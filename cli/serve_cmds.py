@@ -34,12 +34,12 @@ def register(app: typer.Typer) -> None:
         port: int = 8000,
         demo: Annotated[bool, typer.Option(help="Load the demo bureau into an empty store.")] = False,
     ) -> None:
-        """Run the HTTP service (OpenAPI at /docs) on the configured store."""
+        """Run the service: the web pages at /, the HTTP API (OpenAPI at /docs), on the configured store."""
         import uvicorn
 
-        from api.app import create_app
         from api.jsonlog import logging_config
         from service.stores import hold, sqlite_version_report
+        from web.app import create_app
 
         settings = Settings.from_env()
         if settings.store == "sqlite":
@@ -116,7 +116,7 @@ def _demo_key(settings: Settings) -> Path:
 
 
 def _load_demo(host: str, port: int) -> None:
-    from service.demo import DEMO_TOKENS, load_demo
+    from service.demo import DEMO_ACCOUNTS, DEMO_TOKENS, load_demo
 
     service = build()
     try:
@@ -132,4 +132,10 @@ def _load_demo(host: str, port: int) -> None:
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         table.add_row(role, token, principal, ", ".join(scope))
     out.print(table)
-    out.print(f"open http://{host}:{port}/docs, click Authorize, paste a token")
+    accounts = Table(title=f"demo accounts: sign in at http://{host}:{port}/")
+    for column in ("role", "user name", "password", "name", "scope"):
+        accounts.add_column(column)
+    for role, (username, password, name, scope) in DEMO_ACCOUNTS.items():
+        accounts.add_row(role, username, password, name, ", ".join(scope))
+    out.print(accounts)
+    out.print(f"pages: http://{host}:{port}/ · API: http://{host}:{port}/docs (click Authorize, paste a token)")

@@ -1,1 +1,2 @@
-"""Read models folded from the event log (scorecards, rankings, grades): the ledger issue."""
+"""Read models folded from the event log: periods' inputs, kept scorecards, rankings and grades,
+written incrementally to the view store by the projection runner."""

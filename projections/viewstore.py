@@ -130,6 +130,19 @@ class ViewStore(ResultReads):
             rows = sorted((str(g), int(p), bytes(b)) for g, p, b in cur.fetchall())  # groups by code point, as scored
             return self.position(cur), assemble(bytes(row[0]), [b for _, _, b in rows])
 
+    def rows(self, period: str) -> tuple[int, bytes, list[tuple[str, int, str, int, bytes]]] | None:
+        """The tracked position, the period's heading and its rows (group, place, subject, position written,
+        body): what `results` assembles, for readers that decode only the rows that changed."""
+        with self.transaction() as cur:
+            cur.execute(self.sql("SELECT head FROM sl_view_heads WHERE period = ?"), (period,))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            cur.execute(self.sql("SELECT grp, place, subject, position, body FROM sl_view_rows WHERE period = ?"),
+                        (period,))
+            rows = sorted((str(g), int(p), str(s), int(w), bytes(b)) for g, p, s, w, b in cur.fetchall())
+            return self.position(cur), bytes(row[0]), rows
+
     def leaves(self, upto: int | None = None) -> list[tuple[int, str]]:
         with self.transaction() as cur:
             if upto is None:

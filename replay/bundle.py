@@ -10,7 +10,7 @@ checks it on a machine with no database, against a key the verifier holds.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,8 @@ import orjson
 from domain.errors import InvalidInput, Problem
 from projections.leaves import leaf
 from projections.period_input import LogFold, key_of
-from projections.records import Record, decode
+from projections.records import NotificationSource, Record, decode, read_log
+from replay.asof import PeriodNotInLog
 from replay.checkpoint import PublicKey
 from replay.merkle import leaf_hash
 from replay.seal import period_records
@@ -63,7 +64,58 @@ def make_bundle(
 
 
 def write_bundle(bundle: dict[str, Any], path: Path) -> None:
-    path.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
+    path.write_bytes(orjson.dumps(bundle))
+
+
+def bundle_chunks(
+    source: NotificationSource, witness: Callable[[], Iterable[tuple[int, str]]], period: str, bureau: str
+) -> Iterator[bytes]:
+    """The bytes of `make_bundle`'s JSON, streamed: the log is read three times a page at a time (to
+    fold it, to carry the period's events, to hash every leaf), so a province is never held whole.
+    Folding happens before the first piece, so an unknown period raises before anything is sent."""
+    fold = LogFold()
+    for batch in read_log(source):
+        for record in batch:
+            fold.apply(record)
+    key = key_of(bureau, period)
+    if key not in fold.periods:
+        raise PeriodNotInLog(f"period {period} is not in the log at position {fold.position}")
+    published = [int(s["published_at"]) for s in fold.periods[key].seals]
+    upto = max(published) if published else fold.position
+    return _chunks(source, fold, key, witness, period, bureau, upto)
+
+
+def _chunks(
+    source: NotificationSource, fold: LogFold, key: str, witness: Callable[[], Iterable[tuple[int, str]]],
+    period: str, bureau: str, upto: int,
+) -> Iterator[bytes]:
+    head = orjson.dumps({"format": FORMAT, "period": period, "bureau": bureau, "upto": upto})
+    yield head[:-1] + b',"records":['
+    positions: set[int] = set()
+    index = 0
+    for batch in read_log(source, upto=upto):
+        for record in batch:
+            if period_records(fold, [record], key):
+                row = {"position": record.position, "index": index, "stream": record.stream,
+                       "version": record.version, "topic": record.topic,
+                       "state": base64.b64encode(record.raw).decode()}
+                yield (b"," if positions else b"") + orjson.dumps(row)
+                positions.add(record.position)
+            index += 1
+    yield b'],"leaves":"'
+    pending = b""
+    for batch in read_log(source, upto=upto):
+        pending += b"".join(leaf_hash(leaf(r)) for r in batch)
+        whole = len(pending) - len(pending) % 3  # base64 pieces join only at multiples of 3 bytes
+        yield base64.b64encode(pending[:whole])
+        pending = pending[whole:]
+    yield base64.b64encode(pending) + b'","witness":['
+    first = True
+    for position, digest in witness():
+        if position in positions:
+            yield (b"" if first else b",") + orjson.dumps([position, digest])
+            first = False
+    yield b"]}"
 
 
 def read_bundle(path: Path) -> dict[str, Any]:

@@ -4,11 +4,12 @@ consistency proofs between them (RFC 6962), with the access rules applied once f
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 from projections.leaves import leaf
 from replay.asof import fold_log
-from replay.bundle import make_bundle
+from replay.bundle import bundle_chunks
 from replay.checkpoint import PublicKey
 from replay.merkle import consistency_proof, leaf_hash
 from replay.verify import Report, verify_records
@@ -47,12 +48,12 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def bundle(service: Service, actor: Actor, code: str) -> dict[str, Any]:
-    """The period bundle (its own events byte for byte, every leaf hash, witness) for offline checks."""
+def bundle(service: Service, actor: Actor, code: str) -> Iterator[bytes]:
+    """The period bundle (its own events byte for byte, every leaf hash, witness) for offline checks, as
+    pieces of JSON: a province's is never held whole."""
     require(actor, *AUDITORS)
     folded_period(service, code)
-    fold, records = fold_log(service.ledger.recorder)
-    return make_bundle(fold, records, service.views.leaves(), code, service.settings.bureau)
+    return bundle_chunks(service.ledger.recorder, service.views.leaves, code, service.settings.bureau)
 
 
 def keys(service: Service) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""The demo bureau: the ZJG scheme, twelve departments and a quarter of sample events, plus demo tokens.
+"""The demo bureau: the ZJG scheme, twelve departments and a quarter of sample events, plus demo tokens
+and demo accounts (one per role) for the web pages.
 
 Loaded once into an empty store, so a new user sees real rankings at once; a load cut short (the
-process killed) is finished by the next one, never left half-done. The demo tokens are
-fixed strings printed by `scoreledger serve --demo`; they are for the demo store only.
+process killed) is finished by the next one, never left half-done. The demo tokens and passwords are
+fixed strings printed by `scoreledger serve --demo`; they are valid only while the demo runs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from uuid import UUID
 from domain.facts import Subject
 from domain.ledger.ids import command_id
 from domain.scheme.loader import load_scheme_file
+from service.accounts import create_account
 from service.bootstrap import Service
 from service.ledger import scoped_key
 from service.tokens import issue_token
@@ -32,6 +34,23 @@ DEMO_TOKENS = {
     "reviewer": ("demo-reviewer-token", "绩效考核工作领导小组", []),
     "subject": ("demo-subject-token", "办公室代表", ["s001"]),
 }
+
+# role -> (user name, password, name shown, scope): the same scopes as the tokens, the recorder 督查科 only
+DEMO_ACCOUNTS = {
+    "admin": ("admin", "demo-admin", "局办公室管理员", []),
+    "recorder": ("duchake", "demo-recorder", "督查科录入员", ["inspection"]),
+    "rater": ("juzhang", "demo-rater", "局长", ["principal-1=principal"]),
+    "auditor": ("shenji", "demo-auditor", "审计员", []),
+    "reviewer": ("shensu", "demo-reviewer", "绩效考核工作领导小组", []),
+    "subject": ("bangongshi", "demo-subject", "办公室代表", ["s001"]),
+}
+
+
+def create_demo_accounts(service: Service, at: str) -> None:
+    """One account per role, each under its own key (a resumed load adds nothing twice)."""
+    for role, (username, password, name, scope) in DEMO_ACCOUNTS.items():
+        create_account(service.ledger, username, name, role, scope, password, "demo", at, demo=True,
+                       key=f"demo:account:{username}")
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,7 @@ def load_demo(service: Service, at: str) -> DemoLoad:
     ledger.run(_started, key=STARTED, request=[PERIOD], actor="demo", at=at)  # the first save: the load's mark
     for role, (token, principal, scope) in DEMO_TOKENS.items():  # issuing a known token again adds nothing
         issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
+    create_demo_accounts(service, at)
     ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at, key="demo:scheme")
     ledger.open_period(PERIOD, "ZJG", 1, "demo", at, key="demo:period")
     rows = _rows()

@@ -37,6 +37,7 @@ from service.messages import say
 from service.policy import APPEAL_READERS, AUDITORS, STAFF, require, require_subject
 from service.readers import Reader, Row, decode_cursor, encode_cursor, open_results
 from service.replays import replay_slot
+from service.results_cache import current_results
 from service.tokens import Actor
 
 PAGE, PAGE_MAX = 100, 1000  # facts or appeals in a page of the history or the appeal list
@@ -44,8 +45,13 @@ ROWS, ROWS_MAX = 1000, 5000  # subjects in a page of rankings or grades
 
 
 def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
-    """A period's whole results: from the views (now), the rows a seal kept, or a bounded replay. For exports
-    and pages of periods that fit in memory; the API streams them (api/routers/results.py)."""
+    """A period's whole results: from the views (now, decoded once per view position), the rows a seal kept,
+    or a bounded replay. For exports and pages of periods that fit in memory; the API streams them."""
+    if as_of is None:
+        current = current_results(service, period)
+        if current is None:
+            raise NotFound(say("period.no_results", period=period))
+        return current
     return open_results(service, period, as_of, lambda reader: reader.whole())
 
 

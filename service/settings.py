@@ -31,6 +31,8 @@ class Settings(BaseModel):
     pg_schema: str = Field("public", pattern=r"^[a-z_][a-z0-9_]*$")
     page_size: int = Field(1000, ge=1, le=100000)
     calendar_files: str = Field("", description="Comma-separated calendar files for years chinesecalendar lacks.")
+    session_secret: str = Field("", description="Signs web session cookies; empty: a key kept in data_dir.")
+    secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS).")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
     replay_wait: float = Field(5.0, ge=0, le=600, description="Seconds an as-of replay waits for the replay slot.")
     signing_key: Path | None = Field(

@@ -13,6 +13,7 @@ from api.schemas import AppealCreate, RejectIn, UpholdIn, WhatIfIn
 from service import queries
 from service.errors import Forbidden
 from service.policy import require_subject
+from service.read_models import AppealComparison, AppealList, AppealOut, WhatIf
 from service.tokens import Actor
 
 router = APIRouter(tags=["appeals"], route_class=ExactRoute)
@@ -62,7 +63,7 @@ def file_appeal(
     return json_response(result, 201, etag=1)
 
 
-@router.get("/appeals", operation_id="list_appeals")
+@router.get("/appeals", operation_id="list_appeals", response_model=AppealList)
 def list_appeals(
     request: Request,
     service: ServiceDep,
@@ -78,7 +79,7 @@ def list_appeals(
     return json_response(paged(request, body, "after"))
 
 
-@router.get("/appeals/{appeal}", operation_id="get_appeal")
+@router.get("/appeals/{appeal}", operation_id="get_appeal", response_model=AppealOut)
 def get_appeal(appeal: AppealPath, service: ServiceDep, actor: CurrentActor, clock: ClockDep) -> Response:
     """One appeal with its history; the ETag is its version."""
     found = queries.appeal(service, actor, appeal, clock().date())
@@ -147,13 +148,13 @@ def reject(
     return json_response(result)
 
 
-@router.get("/appeals/{appeal}/comparison", operation_id="compare_appeal")
+@router.get("/appeals/{appeal}/comparison", operation_id="compare_appeal", response_model=AppealComparison)
 def comparison(appeal: AppealPath, service: ServiceDep, actor: CurrentActor) -> Response:
     """Before (as published) and after (now), per subject, with causes and knock-ons."""
     return json_response(queries.appeal_comparison(service, actor, appeal))
 
 
-@router.post("/appeals/{appeal}/what-if", operation_id="what_if_appeal")
+@router.post("/appeals/{appeal}/what-if", operation_id="what_if_appeal", response_model=WhatIf)
 def what_if_appeal(appeal: AppealPath, body: WhatIfIn, service: ServiceDep, actor: CurrentActor) -> Response:
     """The ripple of a proposed decision, computed on a copy: nothing is appended."""
     facts = [f.model_dump(mode="json", exclude_none=True) for f in body.facts]

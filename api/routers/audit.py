@@ -6,18 +6,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from api.deps import CurrentActor, ServiceDep
 from api.metrics import verification_done
 from api.routers.common import json_response
 from service import audit
+from service.read_models import Verification
 
 router = APIRouter(tags=["audit"])
 PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=["2026-Q1"])]
 Root = Annotated[str | None, Query(pattern=r"^[0-9a-fA-F]{64}$", description="A Merkle root the caller holds.")]
 
 
-@router.get("/periods/{code}/verification", operation_id="verify_period")
+@router.get("/periods/{code}/verification", operation_id="verify_period", response_model=Verification)
 def verification(
     code: PeriodPath, service: ServiceDep, actor: CurrentActor, request: Request, expect_root: Root = None
 ) -> Response:
@@ -29,8 +31,10 @@ def verification(
 
 @router.get("/periods/{code}/bundle", operation_id="export_bundle")
 def bundle(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
-    """The period bundle (its own events byte for byte, the log's leaf hashes, witness) for `verify --bundle`."""
-    return json_response(audit.bundle(service, actor, code))
+    """The period bundle (its own events byte for byte, the log's leaf hashes, witness) for `verify --bundle`,
+    streamed."""
+    return StreamingResponse(audit.bundle(service, actor, code), media_type="application/json",
+                             headers={"Content-Disposition": f'attachment; filename="{code}.bundle.json"'})
 
 
 @router.get("/keys", operation_id="public_keys")

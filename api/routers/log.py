@@ -8,14 +8,15 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import ServiceDep, require
 from api.routers.common import json_response
-from projections.records import decode
+from service.audit_reads import shown_state
+from service.read_models import LogPage
 from service.tokens import Actor
 
 router = APIRouter(prefix="/log", tags=["audit"])
 Auditor = Annotated[Actor, Depends(require("auditor", "admin"))]
 
 
-@router.get("", operation_id="read_log")
+@router.get("", operation_id="read_log", response_model=LogPage)
 def read_log(
     service: ServiceDep,
     actor: Auditor,
@@ -30,7 +31,7 @@ def read_log(
             "stream": str(r.originator_id),
             "version": r.originator_version,
             "topic": r.topic,
-            "state": decode(r.state),
+            "state": shown_state(r.state),
         }
         for r in rows
     ]

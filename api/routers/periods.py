@@ -12,6 +12,7 @@ from api.exact import ExactRoute
 from api.routers.common import json_response
 from api.schemas import BindSchemeIn, PeriodCreate, PublishIn, SubjectsCreate
 from service import queries
+from service.read_models import PeriodDetail
 from service.tokens import Actor
 
 router = APIRouter(prefix="/periods", tags=["periods"], route_class=ExactRoute)
@@ -45,7 +46,7 @@ def open_period(
     return json_response(result, 201, etag=1)
 
 
-@router.get("/{code}", operation_id="get_period")
+@router.get("/{code}", operation_id="get_period", response_model=PeriodDetail)
 def get_period(code: PeriodPath, service: ServiceDep, actor: CurrentActor) -> Response:
     """A period's status, scheme binding, subjects and seals; the ETag is its version."""
     body = queries.period_overview(service, actor, code)

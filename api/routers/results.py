@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import CurrentActor, ServiceDep, require
 from api.routers.common import json_response, paged
 from service import queries, result_streams
+from service.read_models import Grades, History, Rankings, Scorecard
 from service.rollup import year_rollup
 from service.tokens import Actor
 
@@ -36,7 +37,7 @@ Limit = Annotated[int, Query(ge=1, le=queries.PAGE_MAX, description="Facts in a 
 Auditor = Annotated[Actor, Depends(require("auditor", "reviewer", "admin"))]
 
 
-@router.get("/scorecards/{subject}", operation_id="get_scorecard")
+@router.get("/scorecards/{subject}", operation_id="get_scorecard", response_model=Scorecard)
 def scorecard(
     code: PeriodPath, subject: Subject, service: ServiceDep, actor: CurrentActor, as_of: AsOf = None
 ) -> Response:
@@ -44,7 +45,7 @@ def scorecard(
     return json_response(queries.scorecard(service, actor, code, subject, as_of))
 
 
-@router.get("/rankings", operation_id="get_rankings")
+@router.get("/rankings", operation_id="get_rankings", response_model=Rankings)
 def rankings(
     request: Request,
     code: PeriodPath,
@@ -60,7 +61,7 @@ def rankings(
     return json_response(paged(request, body, "cursor"))
 
 
-@router.get("/grades", operation_id="get_grades")
+@router.get("/grades", operation_id="get_grades", response_model=Grades)
 def grades(
     request: Request,
     code: PeriodPath,
@@ -74,7 +75,7 @@ def grades(
     return json_response(paged(request, queries.grades(service, actor, code, as_of, cursor, limit), "cursor"))
 
 
-@router.get("/history", operation_id="get_history")
+@router.get("/history", operation_id="get_history", response_model=History)
 def history(
     request: Request,
     code: PeriodPath,

@@ -10,6 +10,7 @@ from api.deps import ClockDep, CurrentActor, IdempotencyKey, ServiceDep, at, in_
 from api.routers.common import json_response
 from domain.scheme.loader import load_scheme_text
 from service import queries
+from service.read_models import SchemeList
 from service.tokens import Actor
 
 router = APIRouter(prefix="/schemes", tags=["schemes"])
@@ -41,7 +42,7 @@ async def upload_scheme(
     return json_response(result, 201)
 
 
-@router.get("", operation_id="list_schemes")
+@router.get("", operation_id="list_schemes", response_model=SchemeList)
 def list_schemes(service: ServiceDep, actor: CurrentActor) -> Response:
     """Every registered scheme version with its content hash."""
     return json_response(queries.schemes(service, actor))

@@ -1,0 +1,48 @@
+"""The published list (公示) as sealed, and the appeal window counted in working days (P1, P2).
+
+(Added by the web work.) Every signed-in person may read a published list: it is what was
+posted. The numbers are the sealed results (replayed as of the seal's position).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.calendar import appeal_deadline
+from domain.numbers import canonical_str
+from service.bootstrap import Service
+from service.comparison import result_at
+from service.errors import NotFound
+from service.queries import folded_period
+from service.tokens import Actor
+
+
+def published_list(service: Service, actor: Actor, code: str, today: date) -> dict[str, Any]:
+    """The latest publication of a period: its rows in rank order per group, its seal, the appeal window."""
+    period = folded_period(service, code)
+    if not period.seals or period.published_on is None:
+        raise NotFound(f"period {code} has no publication yet")
+    seal = period.seals[-1]
+    result = result_at(service, code, int(seal["position"]))
+    scheme = service.ledger.scheme(period.scheme, period.scheme_version)
+    published = date.fromisoformat(period.published_on)
+    days = scheme.publication.appeal_window_working_days
+    deadline = appeal_deadline(published, days, service.ledger.calendar)
+    rows = [{"rank": s.rank, "subject": s.subject, "name": s.name, "group": s.group, "total": canonical_str(s.total),
+             "grade": s.grade, "eligible": s.eligible, "flags": list(s.flags)} for s in result.subjects]
+    return {
+        "period": code, "scheme": scheme.scheme, "scheme_title": scheme.title, "published_on": published.isoformat(),
+        "seal_position": int(seal["position"]), "merkle_root": seal["merkle_root"],
+        "appeal_window_working_days": days, "appeal_deadline": deadline.isoformat(),
+        "working_days_left": window_left(service, today, deadline), "rows": rows,
+        "groups": scheme.groups or {},
+    }
+
+
+def window_left(service: Service, today: date, deadline: date) -> int:
+    """Working days left to appeal, today included when it is a working day (0: closed)."""
+    if today > deadline:
+        return 0
+    calendar = service.ledger.calendar
+    return calendar.working_days_between(today, deadline) + (1 if calendar.is_working_day(today) else 0)

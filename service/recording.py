@@ -1,0 +1,47 @@
+"""Recording for a signed-in actor (pages): the policy checks the batch, then the read-your-writes totals.
+
+(Added by the web work: the API's facts router does the same inline; both check S5 through
+service.policy.check_recording before anything is appended.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from domain.numbers import canonical_str
+from domain.scheme.model import Scheme
+from projections.fact_index import named_subjects
+from projections.period_input import key_of
+from service.bootstrap import Service
+from service.policy import RECORDERS, check_recording, require
+from service.tokens import Actor
+
+
+def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]], at: str) -> dict[str, Any]:
+    """Record a batch as the actor (all or nothing); the result names the facts and the new totals."""
+    require(actor, *RECORDERS)
+
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
+        check_recording(actor, scheme, prepared, known)
+
+    service.runner.catch_up()
+    key = key_of(service.settings.bureau, code)
+    period = service.runner.fold.periods.get(key)
+    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in facts)) if period else set()
+    before = _totals(service, key, named)
+    result = service.ledger.record_facts(code, facts, actor.principal, at, authorize=authorize)
+    service.runner.wait_for(result["position"])
+    return {**result, "before": before, "after": _totals(service, key, named)}
+
+
+def _totals(service: Service, key: str, subjects: set[str]) -> dict[str, str]:
+    """The subjects' current totals: as last scored by this process, else from the stored results."""
+    found = {s: canonical_str(t) for s, t in service.runner.totals_of(key, subjects).items()}
+    if set(found) != subjects:
+        stored = service.views.results(key)
+        if stored is not None:
+            rows = orjson.loads(stored[1])["subjects"]
+            found |= {r["subject"]: r["total"] for r in rows if r["subject"] in subjects and r["subject"] not in found}
+    return found

@@ -1,0 +1,104 @@
+"""The first pages: the list of periods, a period's overview, their JSON twins, the message page,
+the patterns page, /docs and /redoc served offline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from service.bootstrap import Service
+from tests.web.conftest import sign_in_as
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/"
+    page = client.get("/login")
+    assert page.status_code == 200 and "登录" in page.text and 'name="csrf"' in page.text
+    twin = client.get("/index.json")
+    assert twin.status_code == 401 and twin.json()["title"] == "需要登录或令牌"
+
+
+def test_the_periods_list_shows_the_demo_quarter_in_chinese_and_its_twin_the_same_values(
+    client: TestClient, service: Service
+) -> None:
+    sign_in_as(client, service, "auditor")
+    page = client.get("/")
+    assert page.status_code == 200
+    row = re.search(r'<tr data-period="2026-Q1">(.*?)</tr>', page.text, re.S)
+    assert row is not None
+    assert "张家港市行政审批局科室绩效考核细则(试行)" in row.group(1) and "正在录入" in row.group(1)
+    twin = client.get("/index.json").json()
+    assert twin["periods"][0] == {**twin["periods"][0], "period": "2026-Q1", "status": "open", "subjects": 12,
+                                  "published_on": None, "appeal_window_working_days": 3}
+    assert f'<td class="num">{twin["periods"][0]["subjects"]}</td>' in row.group(1)
+
+
+def test_a_periods_overview_names_its_scheme_groups_and_publication_state(client: TestClient, service: Service) -> None:
+    sign_in_as(client, service, "recorder")
+    page = client.get("/period/2026-Q1")
+    assert page.status_code == 200
+    assert "2026-Q1 概况" in page.text and "尚未公示" in page.text and "公示之日起3个工作日内" in page.text
+    twin = client.get("/period/2026-Q1.json").json()
+    assert twin["facts"] == len(service.runner.fold.periods[next(iter(service.runner.fold.periods))].facts)
+    assert [g["subjects"] for g in twin["groups"]] == [12]
+
+
+def test_an_unknown_period_is_a_chinese_message_page_not_a_stack_trace(client: TestClient, service: Service) -> None:
+    sign_in_as(client, service, "auditor")
+    page = client.get("/period/2031-Q2")
+    assert page.status_code == 404
+    assert "未找到" in page.text and "考核周期2031-Q2不存在" in page.text
+    assert client.get("/period/2031-Q2.json").json()["detail"] == "考核周期2031-Q2不存在"
+
+
+def test_the_patterns_page_renders_every_component(client: TestClient) -> None:
+    page = client.get("/patterns")
+    assert page.status_code == 200
+    for piece in ('class="grid"', 'class="badge badge-published"', 'class="banner"', 'class="errors"',
+                  'class="field-error"', "<svg", 'class="message"', "就高不计"):
+        assert piece in page.text, piece
+
+
+def test_docs_and_redoc_load_their_assets_from_this_server(client: TestClient) -> None:
+    for path, asset in (("/docs", "/static/vendor/swagger-ui/swagger-ui-bundle.js"),
+                        ("/redoc", "/static/vendor/redoc/redoc.standalone.js")):
+        page = client.get(path)
+        assert page.status_code == 200 and asset in page.text
+        assert not re.search(r'(src|href)="https?://', page.text), f"{path} loads from the internet"
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 100_000
+    assert client.get("/static/vendor/htmx/htmx.min.js").status_code == 200
+
+
+def test_no_page_template_loads_anything_from_the_internet() -> None:
+    for template in (ROOT / "web" / "templates").rglob("*.html"):
+        assert not re.search(r'(src|href)="(https?:)?//', template.read_text(encoding="utf-8")), template
+
+
+def test_every_label_a_template_uses_is_in_the_catalog() -> None:
+    from domain.texts.zh import TEXTS
+
+    used = set()
+    for template in (ROOT / "web" / "templates").rglob("*.html"):
+        used |= set(re.findall(r'\bt\("([a-z_.\-]+)"', template.read_text(encoding="utf-8")))
+    assert used and not used - set(TEXTS), sorted(used - set(TEXTS))
+
+
+def test_the_rankings_page_shows_exactly_the_numbers_of_its_twin_and_of_the_api(
+    client: TestClient, service: Service
+) -> None:
+    from tests.api.conftest import auth
+
+    sign_in_as(client, service, "auditor")
+    page = client.get("/period/2026-Q1/rankings").text
+    shown = dict(re.findall(r'<tr data-subject="(s\d+)">.*?<td class="num total">([^<]+)</td>', page, re.S))
+    twin = {r["subject"]: r["total"] for g in client.get("/period/2026-Q1/rankings.json").json()["groups"]
+            for r in g["rows"]}
+    api = {r["subject"]: r["total"] for rows in client.get("/periods/2026-Q1/rankings", headers=auth("auditor"))
+           .json()["groups"].values() for r in rows}
+    assert len(shown) == 12 and shown == twin == api

@@ -1,0 +1,52 @@
+"""The auditor's pages: before/after between any two positions, verification of a period, the log."""
+
+from __future__ import annotations
+
+from fastapi import Path, Query, Request, Response
+
+from domain.texts.names import scheme_glossary
+from service import queries
+from service.audit import keys, verification
+from service.audit_reads import log_page
+from service.comparison import compare_positions
+from web.asof import as_of_param
+from web.auth import ServiceDep, SignedIn
+from web.render import render
+from web.routing import page, pages
+
+router = pages()
+PeriodCode = Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$")
+
+
+def _names(service: ServiceDep, code: str) -> object:
+    period = queries.folded_period(service, code)
+    return scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
+
+
+@page(router, "/period/{code}/compare")
+def compare(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode,
+            start: str | None = Query(None, alias="from", max_length=40), end: str | None = Query(None, alias="to",
+                                                                                                   max_length=40)
+            ) -> Response:
+    """Subjects whose total, rank or grade changed between two positions (or dates), item by item."""
+    period = queries.folded_period(service, code)
+    default = str(period.seals[-1]["position"]) if period.seals else "0"
+    model = compare_positions(service, account.actor(), code, as_of_param(start) or default, as_of_param(end))
+    return render(request, "compare.html", model, names=_names(service, code), typed_from=start or default,
+                  typed_to=end or "")
+
+
+@page(router, "/period/{code}/verify")
+def verify(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode) -> Response:
+    """Replay and check every seal (signature, Merkle roots, results) and every stored event."""
+    report = verification(service, account.actor(), code)
+    seals = queries.folded_period(service, code).seals
+    return render(request, "verify.html", report, seals=seals, keys=keys(service)["keys"])
+
+
+@page(router, "/events")
+def log(request: Request, account: SignedIn, service: ServiceDep,
+        after: int = Query(0, ge=0, le=2**62), limit: int = Query(50, ge=1, le=500)) -> Response:
+    return render(request, "log.html", log_page(service, account.actor(), after, limit))
+
+
