@@ -26,16 +26,17 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from domain.canonical import paused_gc
 from domain.errors import InvalidInput, Problem
+from domain.texts.en_errors import ERRORS
 
 Loc = tuple[str | int, ...]
 Lines = dict[Loc, int]
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9]+$")
 _BRACKETS = re.compile(r"[\[\]{}]")
 MAX_DEPTH = 64  # levels of nesting; the deepest shipped scheme has 8
-ALIASES = "YAML anchors and aliases (&name, *name, <<: *name) are not accepted: write the value out"
-TOO_DEEP = f"the YAML is nested more than {MAX_DEPTH} levels deep"
+ALIASES = ERRORS["error.yaml_aliases"]
+TOO_DEEP = ERRORS["error.yaml_too_deep"].format(depth=MAX_DEPTH)
 MAX_VALUES = 20_000  # scalars and collections
-TOO_MANY = f"the YAML holds more than {MAX_VALUES} values"
+TOO_MANY = ERRORS["error.yaml_too_many"].format(count=MAX_VALUES)
 
 
 def dotted(path: Loc) -> str:
@@ -78,7 +79,7 @@ def _refuse_expansion(yaml: YAML, text: str, source: str, error: type[InvalidInp
     """Refuse anchors, aliases and deep nesting, every one with its line, before the text is composed."""
     steps = [1 if c in "[{" else -1 for c in _BRACKETS.findall(text)]
     if steps and max(accumulate(steps)) > MAX_DEPTH:  # counted generously (brackets in strings too)
-        raise error(f"{source}: not accepted as {kind}", [Problem("", TOO_DEEP)])
+        raise error(ERRORS["error.yaml_not_accepted"].format(source=source, kind=kind), [Problem("", TOO_DEEP)])
     problems: list[Problem] = []
     depth = 0
     try:
@@ -98,7 +99,7 @@ def _refuse_expansion(yaml: YAML, text: str, source: str, error: type[InvalidInp
     except YAMLError:
         pass  # composing reports it, with its line
     if problems:
-        raise error(f"{source}: not accepted as {kind}", problems)
+        raise error(ERRORS["error.yaml_not_accepted"].format(source=source, kind=kind), problems)
 
 
 def _build(node: Node, path: tuple[str | int, ...], lines: Lines, problems: list[Problem]) -> Any:

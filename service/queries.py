@@ -50,7 +50,7 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
     if as_of is None:
         current = current_results(service, period)
         if current is None:
-            raise NotFound(say("period.no_results", period=period))
+            raise NotFound(say("error.period_no_results", period=period))
         return current
     return open_results(service, period, as_of, lambda reader: reader.whole())
 
@@ -113,7 +113,7 @@ def scorecard(service: Service, actor: Actor, code: str, subject: str, as_of: st
 
     found, head = open_results(service, code, as_of, read)
     if found is None:
-        raise NotFound(say("subject.not_scored", subject=subject, period=code))
+        raise NotFound(say("error.subject_not_scored", subject=subject, period=code))
     if not redaction.sees_ratings(actor):
         found = redaction.scorecard(actor, found, _rating_items(service, head), folded_period(service, code).facts)
     return {**_head(head), "result": found}
@@ -277,7 +277,7 @@ def _seal_before(seals: list[dict[str, Any]], appeal: dict[str, Any]) -> int:
 def _may_go_back(actor: Actor, as_of: str | None) -> None:
     """Only auditors, reviewers and administrators read results as they were (a replay can be costly)."""
     if as_of is not None and actor.role not in AUDITORS:
-        raise Forbidden(say("as_of.roles", role=actor.role))
+        raise Forbidden(say("error.as_of_roles", role=actor.role))
 
 
 def _page(

@@ -81,11 +81,11 @@ class ViewReader:
         if self.seal is None:
             stored = self.views.results(self.key)
             if stored is None:
-                raise NotFound(say("period.no_results", period=self.code))
+                raise NotFound(say("error.period_no_results", period=self.code))
             return {**orjson.loads(stored[1]), "as_of": stored[0]}
         pieces = self.views.stream(self.key, self.seal)
         if pieces is None:
-            raise NotFound(say("period.no_results", period=self.code))
+            raise NotFound(say("error.period_no_results", period=self.code))
         return {**orjson.loads(b"".join(pieces)), "as_of": self.seal}
 
     def subject(self, subject: str) -> dict[str, Any] | None:
@@ -101,7 +101,7 @@ class ViewReader:
 
     def _head(self, found: Page | None) -> dict[str, Any]:
         if found is None:
-            raise NotFound(say("period.no_results", period=self.code))
+            raise NotFound(say("error.period_no_results", period=self.code))
         self.last = {**orjson.loads(found.head + b"]}"), "as_of": found.as_of}
         return self.last
 
@@ -192,4 +192,4 @@ def decode_cursor(cursor: str | None) -> Place | None:
             return Place(group, place)
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         pass
-    raise InvalidInput(say("cursor.bad"), [Problem("cursor", cursor)])
+    raise InvalidInput(say("error.cursor_bad"), [Problem("cursor", cursor)])

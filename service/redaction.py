@@ -88,7 +88,7 @@ def _summary(node: Fact, others: list[Fact]) -> Fact:
     return {
         "by": [],
         "facts": [],
-        "note": say("ratings.summary", count=counted),
+        "note": say("note.ratings_summary", count=counted),
         "points": node["raw"],
         "recorded_by": [],
         "status": "counted",

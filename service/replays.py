@@ -33,7 +33,7 @@ class ReplayBusy(ScoreledgerError):
 def replay_slot(wait: float) -> Iterator[None]:
     """Hold the process's one replay slot for the block; ReplayBusy when it is not free within `wait` s."""
     if not _SLOT.acquire(timeout=max(wait, 0.0)):
-        raise ReplayBusy(say("replay.busy", seconds=RETRY_AFTER))
+        raise ReplayBusy(say("error.replay_busy", seconds=RETRY_AFTER))
     try:
         yield
     finally:

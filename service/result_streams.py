@@ -35,7 +35,7 @@ def stream(service: Service, code: str, as_of: str | None) -> tuple[int, Iterato
             return _replayed(service, code, as_of)
     streamed = service.views.stream(key, seal)
     if streamed is None:
-        raise NotFound(say("period.no_results", period=code))
+        raise NotFound(say("error.period_no_results", period=code))
     return streamed.as_of, iter(streamed)
 
 

@@ -68,6 +68,9 @@ def test_as_of_is_refused_with_a_problem_to_roles_that_do_not_audit(client: Test
         assert response.headers["content-type"].startswith("application/problem+json")
         assert "auditors, reviewers and administrators" in response.json()["detail"]
         assert client.get(path, headers=auth(role)).status_code == 200  # the current results stay readable
+    chinese = client.get("/periods/2026-Q1/scorecards/s001", params={"as_of": str(world["seal"])},
+                         headers={**auth(role), "Accept-Language": "zh-CN"}).json()
+    assert "查看历史结果" in chinese["detail"] and "审计" in chinese["detail"]
 
 
 @pytest.mark.parametrize("role", ["auditor", "reviewer", "admin"])

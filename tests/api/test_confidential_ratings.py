@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.texts.catalog import translate
 from service.bootstrap import Service
 from service.tokens import issue_token
 from tests.api.conftest import auth
@@ -61,6 +62,7 @@ def test_a_subject_sees_its_rating_items_points_and_total_but_no_individual_rati
     assert node["lines"] == [{"by": [], "facts": [], "note": node["lines"][0]["note"], "points": whole["raw"],
                               "recorded_by": [], "status": "counted"}]
     assert "2 rating(s)" in node["lines"][0]["note"]
+    assert translate("note", node["lines"][0]["note"]) == "计入2份测评，个人测评保密（民主测评），仅公布该项得分"
     for secret in ("principal-1", "supervising-1", "91.5", "77.25", "局长", "副局长", rated["principal-1/s001"]):
         assert secret not in seen.text, secret
 

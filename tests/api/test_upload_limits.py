@@ -53,6 +53,9 @@ def test_the_billion_laughs_is_refused_before_it_is_composed_with_each_alias_loc
     assert "anchors and aliases" in body["errors"][0]["message"]
     assert [e["line"] for e in body["errors"]][:3] == [1, 2, 2]
     assert end(service) == before
+    chinese = client.post("/schemes", content=LAUGHS.encode(),
+                          headers={**auth("admin"), **YAML_BODY, "Accept-Language": "zh-CN"}).json()
+    assert "不接受YAML锚点和别名" in chinese["errors"][0]["message"] and "不能作为" in chinese["detail"]
 
 
 @pytest.mark.parametrize(
