@@ -200,4 +200,11 @@ ERRORS = {
     "error.no_proof": "日志共{n}个事件：无法给出从{old}到{new}的证明",
     "error.not_a_bundle": "{path}不是核验包（{why}）",
     "error.period_not_in_log": "日志中没有考核周期{period}",
+    "error.as_of_roles": "查看历史结果（截至某一时点）限审计、复核和管理人员；{role}角色只能查看当前结果",
+    "error.replay_busy": "本服务正在进行另一项历史回放，请{seconds}秒后重试",
+    "error.cursor_bad": "翻页标记无效，请从第一页重新开始",
+    "error.yaml_aliases": "不接受YAML锚点和别名（&名称、*名称、<<: *名称）：请直接写出内容",
+    "error.yaml_too_deep": "YAML嵌套超过{depth}层",
+    "error.yaml_too_many": "YAML包含的值超过{count}个",
+    "error.yaml_not_accepted": "{source}：不能作为{kind}接受",
 }
