@@ -17,6 +17,7 @@ import orjson
 
 from domain.canonical import canonical_bytes
 from domain.errors import InvalidInput, Problem
+from domain.scoring import PeriodResult
 from projections.groups import heading, iter_parts, members_by_group
 from projections.period_input import key_of
 from projections.schemes import scheme_for
@@ -54,6 +55,16 @@ def open_results(service: Service, code: str, as_of: str | None, use: Callable[[
         return use(ViewReader(service, code, seal))
     with replay_slot(service.settings.replay_wait):
         return use(ReplayReader(service, code, as_of))
+
+
+def period_result(data: dict[str, Any]) -> PeriodResult:
+    """Results read back as a model (their canonical bytes leave out fields that are None)."""
+    data = {k: v for k, v in data.items() if k != "as_of"}
+    for subject in data["subjects"]:
+        subject.setdefault("grade", None)
+        for outcome in subject.get("outcomes") or []:
+            outcome.setdefault("grade", None)
+    return PeriodResult.model_validate(data)
 
 
 def kept_seal(service: Service, key: str, when: int | datetime) -> int | None:
