@@ -159,6 +159,7 @@ LABELS = {
     "record.pick_item": "请选择项目",
     "record.subject": "被考核单位",
     "record.count": "次数",
+    "record.confidential": "个人测评保密",
     "record.occurred_on": "发生日期",
     "record.details": "情形、级别等",
     "record.situation": "同一情况（就高）",
