@@ -26,6 +26,7 @@ from service.policy import AUDITORS, require
 from service.positions import position_of
 from service.queries import appeal, folded_period
 from service.readers import ViewReader, kept_seal
+from service.replays import replay_slot
 from service.tokens import Actor
 
 KEEP = 16
@@ -41,9 +42,10 @@ def result_at(service: Service, code: str, position: int) -> PeriodResult:
         if found is not None:
             _KEPT.move_to_end(key)
             return found
-    found = _kept_in_views(service, code, position) or result_as_of(
-        service.ledger.recorder, code, position, service.settings.bureau
-    )
+    found = _kept_in_views(service, code, position)
+    if found is None:
+        with replay_slot(service.settings.replay_wait):  # one replay at a time per process (service/replays.py)
+            found = result_as_of(service.ledger.recorder, code, position, service.settings.bureau)
     with _LOCK:
         _KEPT[key] = found
         while len(_KEPT) > KEEP:
