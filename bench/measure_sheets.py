@@ -54,9 +54,9 @@ def _service(directory: str) -> Any:
     from service.settings import Settings
 
     service = build(Settings(data_dir=Path(directory)))
-    service.ledger.register_scheme(load_scheme_file(Path(__file__).resolve().parents[1] / "schemes" / "zjg.yaml"),
-                                   "admin", AT)
-    service.ledger.open_period(PERIOD, "ZJG", 1, "admin", AT)
+    scheme = load_scheme_file(Path(__file__).resolve().parents[1] / "schemes" / "zjg.yaml")
+    service.ledger.register_scheme(scheme, "admin", AT)
+    service.ledger.open_period(PERIOD, "ZJG", scheme.version, "admin", AT)
     subjects = [Subject(id=f"s{i:03d}", name=n, group="g1", kind="department") for i, n in enumerate(DEPARTMENTS, 1)]
     service.ledger.register_subjects(PERIOD, subjects, "admin", AT)
     return service

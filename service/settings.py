@@ -34,6 +34,8 @@ class Settings(BaseModel):
     session_secret: str = Field("", description="Signs web session cookies; empty: a key kept in data_dir.")
     secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS).")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
+    public_url: str = Field("", pattern=r"^(https?://\S+)?$", description="The address the 公示's QR code opens "
+                            "(the public verification page); empty: the address the page was asked at.")
     signing_key: Path | None = Field(
         None, description="The bureau's seal signing key (scoreledger keys create), kept outside the data directory."
     )

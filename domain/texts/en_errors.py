@@ -217,4 +217,8 @@ ERRORS = {
     "error.implausible_ratings": "{n} rating(s) look typed on the item's points, not its scale",
     "error.no_proof": "the log has {n} events: no proof from {old} to {new}",
     "error.not_a_bundle": "{path} is not a scoreledger bundle ({why})",
+    # the pages' jobs and uploads (issue 11)
+    "error.no_job": "job {job} does not exist",
+    "error.job_failed": "the work failed: {kind}",
+    "error.no_staged_upload": "no uploaded file {sha} is waiting for confirmation",
 }

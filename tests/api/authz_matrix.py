@@ -204,7 +204,7 @@ UPHOLD = {"corrections": [retraction("{q1_s001}")], "reasons": "复核属实"}
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/schemes"): [Case(only("admin"), yaml=True)],
     ("GET", "/schemes"): [Case(STAFF)],
-    ("POST", "/periods"): [Case(only("admin"), body={"code": "2026-Q1", "scheme": "ZJG", "version": 1})],
+    ("POST", "/periods"): [Case(only("admin"), body={"code": "2026-Q1", "scheme": "ZJG", "version": 2})],
     ("GET", "/periods/{code}"): [Case(STAFF)],
     ("POST", "/periods/{code}/subjects"): [
         Case(only("admin"), body={"subjects": [{"id": "s009", "name": "市场准入科", "kind": "department"}]}, stale=True)

@@ -199,4 +199,7 @@ ERRORS = {
     "error.implausible_ratings": "{n}个测评分像是按本项分值而不是按分制打的",
     "error.no_proof": "日志共{n}个事件：无法给出从{old}到{new}的证明",
     "error.not_a_bundle": "{path}不是核验包（{why}）",
+    "error.no_job": "没有找到这项处理（可能已过期，或不是本人发起的）",
+    "error.job_failed": "处理中出现错误（{kind}），没有写入任何内容",
+    "error.no_staged_upload": "上传的文件（{sha}）已过期或不存在：请重新上传",
 }
