@@ -1,9 +1,16 @@
-"""Request size limits (documented in the OpenAPI description): bodies over MAX_BODY get 413."""
+"""Request size limits (documented in the OpenAPI description): bodies over MAX_BODY get 413.
+
+A body is measured by its Content-Length when it declares one, else as it streams (chunked): the
+overflow is raised as an HTTP 413 from the body's receive, so that FastAPI, which answers 400 to any
+other failure while reading a body, passes it on to the 413 problem handler (api/problems.py).
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from starlette.exceptions import HTTPException
 
 from api.problems import MEDIA_TYPE
 from service.sheets.parsing import MAX_BYTES
@@ -36,12 +43,12 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _Overflow
+                raise Overflow(limit)
             return message  # type: ignore[no-any-return]
 
         try:
             await self.app(scope, counted, send)
-        except _Overflow:
+        except Overflow:
             await self._refuse(scope, send, limit)
 
     async def _refuse(self, scope: dict[str, Any], send: Any, limit: int) -> None:
@@ -56,7 +63,7 @@ class BodyLimit:
                 "type": "https://scoreledger.invalid/problems/too-large",
                 "title": text("problem.too-large", lang),
                 "status": 413,
-                "detail": translate_message(f"the limit is {limit} bytes", lang=lang),
+                "detail": translate_message(limit_text(limit), lang=lang),
                 "instance": scope["path"],
             }
         )
@@ -70,5 +77,15 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _Overflow(Exception):
-    pass
+TOO_LARGE = "Request body too large"
+
+
+def limit_text(limit: int) -> str:
+    return f"the limit is {limit} bytes"
+
+
+class Overflow(HTTPException):
+    """Raised when a streamed body passes its limit (an HTTPException: FastAPI re-raises those as they are)."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, limit_text(limit))

@@ -20,6 +20,7 @@ from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text,
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
+from service.replays import ReplayBusy
 from service.signing import SigningKeyError
 from service.stores import StoreBusy
 from service.tokens import Unauthenticated
@@ -54,6 +55,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
     TooLarge: (413, "too-large", "Request body too large"),
     StoreBusy: (503, "store-busy", "The store is held by another process"),
+    ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
@@ -70,6 +72,7 @@ def problem(
     instance: str,
     lang: str = "en",
     names: Glossary = NO_GLOSSARY,
+    more_headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     """A problem body; in Chinese (title, detail, each error's message) when the request asked for zh."""
@@ -79,7 +82,7 @@ def problem(
         if "errors" in extra:
             extra["errors"] = [{**e, "message": translate_message(e["message"], names, lang)} for e in extra["errors"]]
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, "instance": instance, **extra}
-    headers = {"Content-Language": "zh-CN" if lang == "zh" else "en"}
+    headers = {"Content-Language": "zh-CN" if lang == "zh" else "en", **(more_headers or {})}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -105,7 +108,8 @@ async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
         extra["deadline"] = exc.deadline
     lang = lang_of(request)
     names = _names(request) if lang != "en" else NO_GLOSSARY
-    return problem(status, slug, title, detail, request.url.path, lang, names, **extra)
+    more = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ReplayBusy) else None
+    return problem(status, slug, title, detail, request.url.path, lang, names, more, **extra)
 
 
 def _names(request: Request) -> Glossary:
@@ -132,6 +136,8 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     status = getattr(exc, "status_code", 500)
+    if status == 413:  # a streamed body over the limit (api/limits.py), as a declared one is answered
+        return problem(413, "too-large", "Request body too large", str(getattr(exc, "detail", "")), request.url.path)
     return problem(
         status,
         f"http-{status}",

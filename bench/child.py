@@ -21,7 +21,15 @@ Task = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def tasks() -> dict[str, Task]:
-    from bench import measure_fresh, measure_import, measure_pages, measure_replay, measure_sheets, measure_whatif
+    from bench import (
+        measure_asof,
+        measure_fresh,
+        measure_import,
+        measure_pages,
+        measure_replay,
+        measure_sheets,
+        measure_whatif,
+    )
 
     return {
         "generate": measure_import.generate,
@@ -32,6 +40,7 @@ def tasks() -> dict[str, Task]:
         "replay_naive": measure_replay.naive,
         "freshness": measure_fresh.freshness,
         "appeals": measure_fresh.appeals,
+        "asof": measure_asof.asof,
         "whatif": measure_whatif.whatif,
         "pages": measure_pages.pages,
         "http": http,

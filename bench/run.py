@@ -21,12 +21,13 @@ from bench import child, report
 from bench.stores import fresh, postgres_available
 
 WORKLOADS = ["bureau", "city", "province"]
-FIGURES = ["import", "freshness", "appeals", "replay", "whatif", "pages", "http"]
+FIGURES = ["import", "freshness", "appeals", "asof", "replay", "whatif", "pages", "http"]
 HTTP_CLIENTS = [[1, 1], [8, 1], [32, 1], [8, 20]]  # recording over HTTP: (clients, facts per request)
 STEPS = [  # (figure it belongs to, child task)
     ("import", "import_floor"),
     ("freshness", "freshness"),
     ("appeals", "appeals"),
+    ("asof", "asof"),  # after the publication and the appeals: reads as of the seal
     ("replay", "replay"),
     ("replay", "replay_floor"),
     ("replay", "replay_naive"),

@@ -183,13 +183,16 @@ def _province_extras(
     rng: random.Random, subjects: list[dict[str, Any]], ratings: list[dict[str, Any]], scheme: Scheme
 ) -> Iterator[dict[str, Any]]:
     n = len(subjects)
-    for i, fact in enumerate(rng.sample(ratings, max(1, n // 200))):  # corrections
+    corrected = rng.sample(ratings, max(1, n // 200))
+    for i, fact in enumerate(corrected):  # corrections
         yield {
             **_rating(fact["subject"], 50 + i % 10, fact["item"], rng.choice(["88", "92", "95"])),
             "id": f"{fact['subject']}:c{i:05d}",
             "corrects": fact["id"],
         }
-    for i, fact in enumerate(rng.sample(ratings, max(1, n // 500))):  # retractions
+    replaced = {f["id"] for f in corrected}  # a replaced rating can no longer be retracted (only its correction)
+    live = [f for f in ratings if f["id"] not in replaced]
+    for i, fact in enumerate(rng.sample(live, max(1, n // 500))):  # retractions
         yield {"id": f"{fact['subject']}:x{i:05d}", "type": "retraction", "target": fact["id"], "reason": "复核后撤销"}
     vetoes = [v.id for v in scheme.vetoes]
     for i, subject in enumerate(rng.sample(subjects, max(1, n // 2000))):

@@ -7,6 +7,8 @@ page of a backlog is scored once per chunk rather than once per page.
 On start the fold is rebuilt from the log up to the view's tracked position (folding is
 cheap; nothing is re-scored) and catching up resumes from there. A rebuild from zero
 gives byte-identical views: the engine is pure and the log is ordered.
+
+A page ends at each publication, so that the rows the seal fixed are kept with it (projections/sealed.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import hashlib
 import threading
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from projections.cards import Cards
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
-from projections.records import NotificationSource, read_log
+from projections.records import NotificationSource, Record, read_log
 from projections.scoring import score_parts
+from projections.sealed import PUBLISHED, Stamps, keep_seal
 from projections.viewstore import Row, ViewStore
 
 Progress = Callable[[int], None]
+Sealed = list[tuple[str, dict[str, Any]]]  # period key, seal (with its `published_at`)
 
 
 class ProjectionRunner:
@@ -40,10 +45,11 @@ class ProjectionRunner:
 
     def _refold(self) -> None:
         """Fold the log up to the position the views hold (folding is cheap; nothing is scored)."""
-        self.fold = LogFold()
+        self.fold, self.stamps = LogFold(), Stamps()
         for batch in read_log(self.source, upto=self.views.position(), page=self.page):
             for record in batch:
                 self.fold.apply(record)
+                self.stamps.note(record)
         for period in self.fold.periods.values():
             period.take_stale()  # the views hold these results already
 
@@ -58,8 +64,11 @@ class ProjectionRunner:
                 touched: set[str] = set()
                 leaves: list[tuple[int, str]] = []
                 for batch in read_log(self.source, after=self.fold.position, page=self.page):
-                    touched |= {key for record in batch if (key := self.fold.apply(record)) is not None}
-                    leaves += [(record.position, leaf_digest(record)) for record in batch]
+                    for record in batch:
+                        key = self._fold(record, touched, leaves)
+                        if key is not None and record.topic == PUBLISHED:
+                            self._write(touched, leaves, progress, [(key, self.fold.periods[key].seals[-1])])
+                            touched, leaves = set(), []
                     if len(leaves) >= self.chunk:
                         self._write(touched, leaves, progress)
                         touched, leaves = set(), []
@@ -70,9 +79,20 @@ class ProjectionRunner:
                 raise
             return self.fold.position
 
-    def _write(self, touched: set[str], leaves: list[tuple[int, str]], progress: Progress | None) -> None:
+    def _fold(self, record: Record, touched: set[str], leaves: list[tuple[int, str]]) -> str | None:
+        key = self.fold.apply(record)
+        self.stamps.note(record)
+        leaves.append((record.position, leaf_digest(record)))
+        if key is not None:
+            touched.add(key)
+        return key
+
+    def _write(
+        self, touched: set[str], leaves: list[tuple[int, str]], progress: Progress | None, sealed: Sealed | None = None
+    ) -> None:
         """Score the groups the events touched, once each, and write the rows that changed with the leaves
-        and the position, in one transaction (other groups keep their rows: nothing reaches across groups)."""
+        and the position, in one transaction (other groups keep their rows: nothing reaches across groups);
+        keep what a publication among them sealed."""
         heads: dict[str, bytes] = {}
         scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
         for key in sorted(touched):
@@ -87,6 +107,8 @@ class ProjectionRunner:
                     self.written.clear()  # someone wrote since this runner: write every row scored
                 rows, written = self._changed(scored)
                 self.views.write_page(cur, position, heads, rows, leaves)
+                for key, seal in sealed or []:
+                    keep_seal(self.views, cur, key, seal, heads[key], self.stamps)
                 self.written.update(written)  # the transaction commits after this block, or raises
                 self.written_at = position
         if progress is not None:

@@ -18,7 +18,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+
+from projections.viewreads import Cursor, ResultReads
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sl_view_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
@@ -27,8 +28,16 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS sl_view_rows (period TEXT NOT NULL, subject TEXT NOT NULL, grp TEXT NOT NULL, "
     "place INTEGER NOT NULL, position BIGINT NOT NULL, body {blob} NOT NULL, PRIMARY KEY (period, subject))",
     "CREATE TABLE IF NOT EXISTS sl_view_leaves (position BIGINT PRIMARY KEY, digest TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS sl_view_rows_order ON sl_view_rows (period, grp{collate}, place)",
+    # what each publication sealed (projections/sealed.py): its heading, its rows, and the times that map to it
+    "CREATE TABLE IF NOT EXISTS sl_view_seals (period TEXT NOT NULL, seal BIGINT NOT NULL, published_at BIGINT "
+    "NOT NULL, results_hash TEXT NOT NULL, kept INTEGER NOT NULL, head {blob} NOT NULL, since_us BIGINT, "
+    "until_us BIGINT, PRIMARY KEY (period, seal))",
+    "CREATE TABLE IF NOT EXISTS sl_view_sealed (period TEXT NOT NULL, seal BIGINT NOT NULL, subject TEXT NOT NULL, "
+    "grp TEXT NOT NULL, place INTEGER NOT NULL, body {blob} NOT NULL, PRIMARY KEY (period, seal, subject))",
+    "CREATE INDEX IF NOT EXISTS sl_view_sealed_order ON sl_view_sealed (period, seal, grp{collate}, place)",
 ]
-TABLES = ("sl_view_heads", "sl_view_rows", "sl_view_leaves", "sl_view_tracking")
+TABLES = ("sl_view_heads", "sl_view_rows", "sl_view_leaves", "sl_view_seals", "sl_view_sealed", "sl_view_tracking")
 Row = tuple[str, str, int, bytes]  # subject, group, place in the group's rank order, canonical bytes
 
 
@@ -37,25 +46,19 @@ def assemble(head: bytes, bodies: list[bytes]) -> bytes:
     return head + b",".join(body for body in bodies if body) + b"]}"
 
 
-class Cursor(Protocol):
-    def execute(self, sql: str, params: Any = ...) -> Any: ...
-    def executemany(self, sql: str, params: Any) -> Any: ...
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> Any: ...
-
-
-class ViewStore:
+class ViewStore(ResultReads):
     """SQL shared by both engines; subclasses give the connection and the placeholder."""
 
     placeholder = "?"
     blob = "BLOB"
+    collate = ""  # groups in code-point order (SQLite compares text bytewise; PostgreSQL needs "C")
     name = "scorecards.v2"  # v2: results kept per group (a store with v1 views rebuilds them from zero)
     row_locks = False  # PostgreSQL: lock the tracking row, so processes sharing views take turns
 
     def create(self) -> None:
         with self.transaction() as cur:
             for statement in SCHEMA:
-                cur.execute(statement.format(blob=self.blob))
+                cur.execute(statement.format(blob=self.blob, collate=self.collate))
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:  # pragma: no cover - provided by subclasses
@@ -165,6 +168,7 @@ class SQLiteViewStore(ViewStore):
     (the position is written in the same transaction as the results)."""
 
     def __init__(self, path: Path):
+        self.path = path
         self.connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=60)
         self.connection.execute("PRAGMA journal_mode=WAL")
         self.connection.execute("PRAGMA synchronous=NORMAL")
@@ -183,6 +187,19 @@ class SQLiteViewStore(ViewStore):
                 raise
             cur.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor on a read-only connection of its own, in one read transaction: a consistent view that
+        neither waits for nor holds up the runner's writes (WAL readers see the last commit before them)."""
+        own = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        try:
+            cur = own.cursor()
+            cur.execute("BEGIN")
+            yield cur
+            cur.execute("COMMIT")
+        finally:
+            own.close()
+
     def close(self) -> None:
         self.connection.close()
 
@@ -192,11 +209,13 @@ class PostgresViewStore(ViewStore):
 
     placeholder = "%s"
     blob = "BYTEA"
+    collate = ' COLLATE "C"'
     row_locks = True
 
     def __init__(self, conninfo: str):
         import psycopg
 
+        self.conninfo = conninfo
         self.connection = psycopg.connect(conninfo, autocommit=False)
         self.lock = threading.RLock()  # one connection, many threads: one transaction at a time
         self.create()
@@ -205,6 +224,16 @@ class PostgresViewStore(ViewStore):
     def transaction(self) -> Iterator[Cursor]:
         with self.lock, self.connection.transaction(), self.connection.cursor() as cur:
             yield cur
+
+    @contextmanager
+    def reading(self) -> Iterator[Cursor]:
+        """A cursor on a connection of its own in one repeatable-read, read-only transaction (a consistent view)."""
+        import psycopg
+
+        with psycopg.connect(self.conninfo, autocommit=True) as own, own.cursor() as cur:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cur
+            cur.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()

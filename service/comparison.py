@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.numbers import canonical_str
 from domain.scoring import NodeResult, PeriodResult
+from projections.period_input import key_of
 from projections.records import read_log
 from replay.asof import result_as_of
 from replay.compare import compare
@@ -22,6 +23,7 @@ from service.errors import NotFound
 from service.policy import AUDITORS, require
 from service.positions import position_of
 from service.queries import appeal, folded_period
+from service.readers import ViewReader, kept_seal, period_result
 from service.tokens import Actor
 
 KEEP = 16
@@ -37,12 +39,27 @@ def result_at(service: Service, code: str, position: int) -> PeriodResult:
         if found is not None:
             _KEPT.move_to_end(key)
             return found
-    found = result_as_of(service.ledger.recorder, code, position, service.settings.bureau)
+    found = _kept_in_views(service, code, position) or result_as_of(
+        service.ledger.recorder, code, position, service.settings.bureau
+    )
     with _LOCK:
         _KEPT[key] = found
         while len(_KEPT) > KEEP:
             _KEPT.popitem(last=False)
     return found
+
+
+def _kept_in_views(service: Service, code: str, position: int) -> PeriodResult | None:
+    """The results as the views hold them at `position`, when they do: now, or a seal's kept rows (no replay)."""
+    service.runner.catch_up()
+    key = key_of(service.settings.bureau, code)
+    if position == service.views.position():
+        data = ViewReader(service, code, None).whole()
+    elif kept_seal(service, key, position) is not None:
+        data = ViewReader(service, code, position).whole()
+    else:
+        return None
+    return period_result(data)
 
 
 def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None) -> dict[str, Any]:

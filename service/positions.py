@@ -10,7 +10,13 @@ from replay.asof import position_at
 
 
 def position_of(service: Any, as_of: str) -> int:
-    """The log position `as_of` names (service: a Service)."""
+    """The log position `as_of` names (service: a Service); a timestamp costs a scan of the log."""
+    when = parse_as_of(as_of)
+    return when if isinstance(when, int) else position_at(service.ledger.recorder, when)
+
+
+def parse_as_of(as_of: str) -> int | datetime:
+    """A log position, or a timestamp with a zone; 422 for anything else."""
     if as_of.isascii() and as_of.isdigit():
         if len(as_of) > 18:
             raise InvalidInput("as_of is beyond any log position", [Problem("as_of", as_of)])
@@ -23,4 +29,4 @@ def position_of(service: Any, as_of: str) -> int:
         ) from None
     if when.tzinfo is None:
         raise InvalidInput("as_of timestamps need a zone, e.g. +08:00", [Problem("as_of", as_of)])
-    return position_at(service.ledger.recorder, when)
+    return when

@@ -3,6 +3,16 @@
 The HTTP API and the pages both call these (never each other), so a page never shows a number
 the API does not, and a rule (who reads what, what is redacted) lives in one place.
 Each returns plain JSON values.
+
+Chosen for issue 9:
+- Individual ratings (民主测评) are redacted for subjects, raters (but their own) and recording offices, in
+  scorecards and the history; every published number stays (service/redaction.py says how).
+- `as_of` is for auditors, reviewers and administrators (403 for the others). As of a seal (its position, or
+  a timestamp that maps to it) results are read from the rows the seal fixed (projections/sealed.py); as of
+  any other position they are replayed, one replay at a time per process (service/replays.py).
+- Lists are bounded: rankings and grades come a page of rows at a time (keyset cursor over group and rank
+  place), the history and the appeals a page at a time after a log position (`next`: where to continue).
+  The whole results are streamed by the API, never assembled in one request.
 """
 
 from __future__ import annotations
@@ -14,28 +24,35 @@ from typing import Any
 import orjson
 
 from domain.canonical import canonical_bytes
+from domain.scheme.nodes import RatingItem
 from projections.period_input import PeriodInput, key_of
+from projections.schemes import scheme_for
 from projections.scoring import what_if_groups
 from replay.asof import fold_log, result_as_of
 from replay.compare import compare, proposed_facts
+from service import redaction
 from service.bootstrap import Service
-from service.errors import NotFound
+from service.errors import Forbidden, NotFound
+from service.messages import say
 from service.policy import APPEAL_READERS, AUDITORS, STAFF, require, require_subject
-from service.positions import position_of
+from service.readers import Reader, Row, decode_cursor, encode_cursor, open_results
+from service.replays import replay_slot
 from service.results_cache import current_results
 from service.tokens import Actor
 
+PAGE, PAGE_MAX = 100, 1000  # facts or appeals in a page of the history or the appeal list
+ROWS, ROWS_MAX = 1000, 5000  # subjects in a page of rankings or grades
+
 
 def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
-    """A period's results: from the views (now), or replayed as of a position or timestamp."""
+    """A period's whole results: from the views (now, decoded once per view position), the rows a seal kept,
+    or a bounded replay. For exports and pages of periods that fit in memory; the API streams them."""
     if as_of is None:
-        current = current_results(service, period)  # decoded once per view position (web work)
+        current = current_results(service, period)
         if current is None:
-            raise NotFound(f"period {period} does not exist or has no results yet")
+            raise NotFound(say("error.period_no_results", period=period))
         return current
-    position = position_of(service, as_of)
-    replayed = result_as_of(service.ledger.recorder, period, position, service.settings.bureau)
-    return {**orjson.loads(canonical_bytes(replayed)), "as_of": position}
+    return open_results(service, period, as_of, lambda reader: reader.whole())
 
 
 def folded_period(service: Service, period: str) -> PeriodInput:
@@ -82,66 +99,114 @@ def schemes(service: Service, actor: Actor) -> dict[str, Any]:
 
 
 def scorecard(service: Service, actor: Actor, code: str, subject: str, as_of: str | None = None) -> dict[str, Any]:
-    """One subject's scorecard tree: every number with its rule, article, facts and recorders."""
+    """One subject's scorecard tree: every number with its rule, article, facts and recorders (individual
+    ratings only for those who may see them: service/redaction.py)."""
     if actor.role == "subject":
         require_subject(actor, subject, "reads the scorecard")
     else:
         require(actor, *STAFF)
-    data = results(service, code, as_of)
-    found = next((s for s in data["subjects"] if s["subject"] == subject), None)
+    _may_go_back(actor, as_of)
+
+    def read(reader: Reader) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        found = reader.subject(subject)
+        return found, reader.head()
+
+    found, head = open_results(service, code, as_of, read)
     if found is None:
-        raise NotFound(f"subject {subject} is not scored in {code}")
-    return {**_head(data), "result": found}
+        raise NotFound(say("error.subject_not_scored", subject=subject, period=code))
+    if not redaction.sees_ratings(actor):
+        found = redaction.scorecard(actor, found, _rating_items(service, head), folded_period(service, code).facts)
+    return {**_head(head), "result": found}
 
 
 def rankings(
-    service: Service, actor: Actor, code: str, as_of: str | None = None, group: str | None = None
+    service: Service,
+    actor: Actor,
+    code: str,
+    as_of: str | None = None,
+    group: str | None = None,
+    cursor: str | None = None,
+    limit: int = ROWS,
 ) -> dict[str, Any]:
-    """Rankings per group (S2): total, rank, grade, eligibility and further outcomes (G5), in rank order."""
+    """Rankings per group (S2): total, rank, grade, eligibility and further outcomes (G5), in rank order; a page
+    of `limit` rows in group order, `next` the cursor of the following page (None: the last)."""
     require(actor, *STAFF)
-    data = results(service, code, as_of)
+    _may_go_back(actor, as_of)
+    head, rows, following = _page(service, code, as_of, group, cursor, limit)
     groups: dict[str, list[dict[str, Any]]] = {}
-    for s in data["subjects"]:
-        if group is None or s["group"] == group:
-            groups.setdefault(s["group"], []).append(_row(s))
-    return {**_head(data), "groups": groups}
+    for s in rows:
+        groups.setdefault(s["group"], []).append(_row(s))
+    return {**_head(head), "groups": groups, "next": following}
 
 
-def grades(service: Service, actor: Actor, code: str, as_of: str | None = None) -> dict[str, Any]:
-    """Every subject's grade and eligibility, with the reasons."""
+def grades(
+    service: Service, actor: Actor, code: str, as_of: str | None = None, cursor: str | None = None, limit: int = ROWS
+) -> dict[str, Any]:
+    """Every subject's grade and eligibility, with the reasons; a page at a time, as rankings."""
     require(actor, *STAFF)
-    data = results(service, code, as_of)
-    rows = [{**_row(s, reasons=True), "reasons": s.get("grade_reasons", [])} for s in data["subjects"]]
-    return {**_head(data), "grades": rows}
+    _may_go_back(actor, as_of)
+    head, rows, following = _page(service, code, as_of, None, cursor, limit)
+    listed = [{**_row(s, reasons=True), "reasons": s.get("grade_reasons", [])} for s in rows]
+    return {**_head(head), "grades": listed, "next": following}
 
 
 def history(
-    service: Service, actor: Actor, code: str, subject: str | None = None, item: str | None = None
+    service: Service,
+    actor: Actor,
+    code: str,
+    subject: str | None = None,
+    item: str | None = None,
+    after: int = 0,
+    limit: int = PAGE,
+    newest: bool = False,
+    recorded_by: str | None = None,
 ) -> dict[str, Any]:
-    """The recorded facts of a subject or an item, in log order, with their positions and recorders."""
+    """The recorded facts of a subject or an item (or those one principal recorded), in log order, with their
+    positions and recorders; a page of `limit` facts after the position `after`, `next` the position to continue
+    after (None: the last page). With `newest`, newest first: `after` is then the position to continue before."""
     if actor.role == "subject":
         require_subject(actor, subject, "reads the history")
     period = folded_period(service, code)
-    rows = []
-    for fact_id, fact in period.facts.items():
-        named = {fact.get("subject")} | {p["subject"] for p in fact.get("parties") or []} | {fact_id.split(":", 1)[0]}
-        if (subject is None or subject in named) and (item is None or fact.get("item") == item):
-            rows.append({"position": period.positions[fact_id], "fact": fact})
-    rows.sort(key=lambda r: r["position"])
-    return {"period": code, "subject": subject, "item": item, "facts": rows}
+    concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
+    found = sorted(
+        ((period.positions[i], i) for i in concerned
+         if (not after or (period.positions[i] < after if newest else period.positions[i] > after))
+         and (item is None or period.facts[i].get("item") == item)
+         and (recorded_by is None or period.facts[i].get("recorded_by") == recorded_by)),
+        reverse=newest,
+    )
+    shown = found[: _bounded(limit)]
+    rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
+    following = shown[-1][0] if len(found) > len(shown) else None
+    return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
 
 
-def appeals(service: Service, actor: Actor, today: date, overdue: bool = False) -> dict[str, Any]:
-    """Every appeal with its status and dates (a subject: its own); `overdue`: decisions past their window."""
+def every_fact(service: Service, actor: Actor, code: str, subject: str | None = None) -> list[dict[str, Any]]:
+    """Every recorded fact of a subject (or of the period), page after page: for pages that list them all."""
+    rows, after = [], 0
+    while True:
+        page = history(service, actor, code, subject, after=after, limit=PAGE_MAX)
+        rows += page["facts"]
+        if page["next"] is None:
+            return rows
+        after = page["next"]
+
+
+def appeals(
+    service: Service, actor: Actor, today: date, overdue: bool = False, after: int = 0, limit: int = PAGE
+) -> dict[str, Any]:
+    """Appeals in the order filed, with status and dates (a subject: its own); `overdue`: decisions past their
+    window; a page of `limit` after the filing position `after`, `next` where to continue (None: the last)."""
     require(actor, *APPEAL_READERS)
     rows = [
         _public(a, today.isoformat())
         for a in _appeals(service).values()
-        if actor.role != "subject" or a["subject"] in actor.scope
+        if (actor.role != "subject" or a["subject"] in actor.scope) and a["filed_at"] > after  # the subject filter
     ]
-    if overdue:
-        rows = [r for r in rows if r["overdue"]]
-    return {"appeals": sorted(rows, key=lambda r: r["filed_at"])}
+    rows = sorted((r for r in rows if r["overdue"] or not overdue), key=lambda r: r["filed_at"])
+    shown = rows[: _bounded(limit)]
+    following = shown[-1]["filed_at"] if len(rows) > len(shown) else None
+    return {"appeals": shown, "next": following}
 
 
 def appeal(service: Service, actor: Actor, name: str, today: date) -> dict[str, Any]:
@@ -162,10 +227,11 @@ def appeal_comparison(service: Service, actor: Actor, name: str) -> dict[str, An
         raise NotFound(f"period {found['period']} has no publication to compare with")
     sealed = int(period.seals[_seal_before(period.seals, found)]["position"])
     source = service.ledger.recorder
-    before = result_as_of(source, found["period"], sealed, service.settings.bureau)
-    after = result_as_of(source, found["period"], None, service.settings.bureau)
-    _, records = fold_log(source)
-    body = compare(before, after, [r for r in records if r.position > sealed])
+    with replay_slot(service.settings.replay_wait):  # replays: one at a time (service/replays.py)
+        before = result_as_of(source, found["period"], sealed, service.settings.bureau)
+        after = result_as_of(source, found["period"], None, service.settings.bureau)
+        _, records = fold_log(source)
+        body = compare(before, after, [r for r in records if r.position > sealed])
     return {"appeal": name, "from": sealed, "to": records[-1].position if records else 0, **body}
 
 
@@ -222,6 +288,36 @@ def _seal_before(seals: list[dict[str, Any]], appeal: dict[str, Any]) -> int:
         if seal["published_at"] < appeal["filed_at"]:
             index = i
     return index
+
+
+def _may_go_back(actor: Actor, as_of: str | None) -> None:
+    """Only auditors, reviewers and administrators read results as they were (a replay can be costly)."""
+    if as_of is not None and actor.role not in AUDITORS:
+        raise Forbidden(say("error.as_of_roles", role=actor.role))
+
+
+def _page(
+    service: Service, code: str, as_of: str | None, group: str | None, cursor: str | None, limit: int
+) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
+    """A page of subject results in group and rank order: heading, rows, the next page's cursor."""
+    after, limit = decode_cursor(cursor), _bounded(limit, ROWS_MAX)
+
+    def read(reader: Reader) -> tuple[dict[str, Any], list[Row]]:
+        rows = reader.page(group, after, limit + 1, cards=False)  # rankings and grades need no scorecard
+        return reader.head(), rows
+
+    head, rows = open_results(service, code, as_of, read)
+    following = encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
+    return head, [body for _, body in rows[:limit]], following
+
+
+def _bounded(limit: int, most: int = PAGE_MAX) -> int:
+    return min(max(int(limit), 1), most)
+
+
+def _rating_items(service: Service, head: dict[str, Any]) -> set[str]:
+    scheme = scheme_for(service.runner.fold, head["scheme_hash"])
+    return {i for i, node in scheme.items.items() if isinstance(node, RatingItem)}
 
 
 def _head(data: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,10 @@ class RankingRow(BaseModel):
 
 class Rankings(Head):
     groups: dict[str, list[RankingRow]]
+    next: str | int | None = Field(
+        None, description="Where the next page starts: a link in the API, the cursor or position in service.queries; "
+        "None on the last page."
+    )
 
 
 class GradeRow(RankingRow):
@@ -58,6 +62,10 @@ class GradeRow(RankingRow):
 
 class Grades(Head):
     grades: list[GradeRow]
+    next: str | int | None = Field(
+        None, description="Where the next page starts: a link in the API, the cursor or position in service.queries; "
+        "None on the last page."
+    )
 
 
 class HistoryEntry(BaseModel):
@@ -72,6 +80,10 @@ class History(BaseModel):
     subject: str | None
     item: str | None
     facts: list[HistoryEntry]
+    next: str | int | None = Field(
+        None, description="Where the next page starts: a link in the API, the cursor or position in service.queries; "
+        "None on the last page."
+    )
 
 
 class AppealOut(BaseModel):
@@ -92,6 +104,10 @@ class AppealOut(BaseModel):
 
 class AppealList(BaseModel):
     appeals: list[AppealOut]
+    next: str | int | None = Field(
+        None, description="Where the next page starts: a link in the API, the cursor or position in service.queries; "
+        "None on the last page."
+    )
 
 
 class Standing(BaseModel):

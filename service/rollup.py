@@ -23,6 +23,7 @@ from projections.scoring import scheme_for
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.policy import STAFF, require
+from service.readers import period_result
 from service.tokens import Actor
 
 
@@ -56,13 +57,8 @@ def year_rollup(service: Service, actor: Actor, year: str) -> dict[str, Any]:
 
 
 def _period_result(stored: bytes) -> PeriodResult:
-    """A period's stored canonical results as a model (canonical bytes leave out fields that are None)."""
-    data = orjson.loads(stored)
-    for subject in data["subjects"]:
-        subject.setdefault("grade", None)
-        for outcome in subject.get("outcomes") or []:
-            outcome.setdefault("grade", None)
-    return PeriodResult.model_validate(data)
+    """A period's stored canonical results as a model."""
+    return period_result(orjson.loads(stored))
 
 
 def _from_quarters(service: Service, year: str, quarters: list[str]) -> dict[str, Any]:

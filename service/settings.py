@@ -34,6 +34,7 @@ class Settings(BaseModel):
     session_secret: str = Field("", description="Signs web session cookies; empty: a key kept in data_dir.")
     secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS).")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
+    replay_wait: float = Field(5.0, ge=0, le=600, description="Seconds an as-of replay waits for the replay slot.")
     public_url: str = Field("", pattern=r"^(https?://\S+)?$", description="The address the 公示's QR code opens "
                             "(the public verification page); empty: the address the page was asked at.")
     signing_key: Path | None = Field(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from api.deps import ClockDep, CurrentActor, IdempotencyKey, IfMatch, ServiceDep, at, in_flight, require
 from api.exact import ExactRoute
-from api.routers.common import json_response
+from api.routers.common import json_response, paged
 from api.schemas import AppealCreate, RejectIn, UpholdIn, WhatIfIn
 from service import queries
 from service.errors import Forbidden
@@ -65,13 +65,18 @@ def file_appeal(
 
 @router.get("/appeals", operation_id="list_appeals", response_model=AppealList)
 def list_appeals(
+    request: Request,
     service: ServiceDep,
     actor: CurrentActor,
     clock: ClockDep,
     overdue: Annotated[bool, Query(description="Only accepted appeals past their decision date.")] = False,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="Continue after this filing position.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=queries.PAGE_MAX, description="Appeals in a page.")] = queries.PAGE,
 ) -> Response:
-    """Every appeal with its status and dates (a subject: its own); `overdue=true`: decisions past their window."""
-    return json_response(queries.appeals(service, actor, clock().date(), overdue))
+    """Appeals in the order filed (a subject: its own); `overdue=true`: decisions past their window; `next` links
+    the following page."""
+    body = queries.appeals(service, actor, clock().date(), overdue, after, limit)
+    return json_response(paged(request, body, "after"))
 
 
 @router.get("/appeals/{appeal}", operation_id="get_appeal", response_model=AppealOut)

@@ -10,6 +10,8 @@ from __future__ import annotations
 NOTES = {
     # lines of a scorecard (domain/scoring/points.py, lines.py, standing.py, engine.py)
     "note.d1": "{count} × {per} (D1)",
+    # a rating item's individual ratings, for those who may not see them (service/redaction.py)
+    "note.ratings_summary": "{count} rating(s) counted, each confidential (民主测评): only the item's points are shown",
     "note.d6": "{count} × {value} for {by}={key} (D6)",
     "note.range": "{count} × {amount} decided within {min}–{max}",
     "note.d5": "item voided: all {max} points (D5)",
@@ -96,6 +98,7 @@ PROBLEMS = {
     "problem.calendar-not-covered": "No working-day calendar covers the date",
     "problem.too-large": "Request body too large",
     "problem.store-busy": "The store is held by another process",
+    "problem.replay-busy": "Another as-of replay is running",
     "problem.not-in-log": "Not in the log at that position",
     "problem.signing-key": "The seal signing key is not available",
     "problem.invalid-request": "The request is malformed",

@@ -217,6 +217,17 @@ ERRORS = {
     "error.implausible_ratings": "{n} rating(s) look typed on the item's points, not its scale",
     "error.no_proof": "the log has {n} events: no proof from {old} to {new}",
     "error.not_a_bundle": "{path} is not a scoreledger bundle ({why})",
+    "error.period_not_in_log": "period {period} is not in the log",
+    # issue 9: bounded reads and uploads (service/queries.py, service/readers.py, service/replays.py,
+    # domain/yamltext.py)
+    "error.as_of_roles": "reading results as they were (as_of) is for auditors, reviewers and administrators; "
+    "role {role} reads the current results",
+    "error.replay_busy": "another as-of replay is running in this process; try again in {seconds} s",
+    "error.cursor_bad": "the cursor is not one this service gave out; start again without it",
+    "error.yaml_aliases": "YAML anchors and aliases (&name, *name, <<: *name) are not accepted: write the value out",
+    "error.yaml_too_deep": "the YAML is nested more than {depth} levels deep",
+    "error.yaml_too_many": "the YAML holds more than {count} values",
+    "error.yaml_not_accepted": "{source}: not accepted as {kind}",
     # the pages' jobs and uploads (issue 11)
     "error.no_job": "job {job} does not exist",
     "error.job_failed": "the work failed: {kind}",

@@ -1,10 +1,12 @@
 """Authorization: every caller against every endpoint of the OpenAPI schema, own and other scope.
 
-One world is built per module over HTTP (ZJG uploaded as YAML, 2026-Q1 recorded, closed, published
-and appealed by s001 and s002; 2026-Q2 left open for recording). Each endpoint is then called by
-every caller of tests/api/authz_matrix.py: an allowed caller must get past authorization (any
-status but 401 and 403: 404, 409, 412 or 422 are the state's business); a refused one gets exactly
-403, an unauthenticated one 401, both as RFC 9457 problem details, and the log grows by nothing.
+One world is built per module over HTTP (ZJG uploaded as YAML, 2026-Q1 recorded, rated, closed,
+published and appealed by s001 and s002; 2026-Q2 left open for recording, with facts to retract and
+correct recorded once per caller). Each endpoint is then called by every caller of
+tests/api/authz_matrix.py: an allowed caller gets exactly the status its case names (a 500 is a
+failure, and so is a 422 where a 201 was due) and a response that passes the case's content check
+(whose appeals, whose history, which ratings); a refused one gets exactly 403, an unauthenticated one
+401, both as RFC 9457 problem details, and the log grows by nothing.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ def _record(world: World) -> None:
         {"id": "s002", "name": "党建科", "group": "g1", "kind": "department"},
         {"id": "s003", "name": "督查科", "group": "g1", "kind": "department"},
     ]
+    subjects.append({"id": "s004", "name": "咨询指导科", "group": "g1", "kind": "department"})
     for code, registered in (("2026-Q1", subjects[:2]), ("2026-Q2", subjects)):
         w.post("/periods", "admin", {"code": code, "scheme": "ZJG", "version": 2})
         w.post(f"/periods/{code}/subjects", "admin", {"subjects": registered}, status=200)
@@ -126,7 +129,8 @@ def _record(world: World) -> None:
             )
     w.post("/periods/2026-Q1/close", "admin", status=200)
     w.clock.now = datetime(2026, 3, 30, 9, 0, tzinfo=SHANGHAI)
-    w.post("/periods/2026-Q1/publish", "admin", {"published_on": "2026-03-30"}, status=200)
+    ids["q1_seal"] = str(w.post("/periods/2026-Q1/publish", "admin", {"published_on": "2026-03-30"}, status=200)
+                         ["seal"]["position"])
     w.clock.now = datetime(2026, 3, 31, 10, 0, tzinfo=SHANGHAI)  # within the 3 working days (until 2 April)
     for subject, caller, reasons in (
         ("s001", "subject", "该项扣分依据不足"),
@@ -140,16 +144,16 @@ def _record(world: World) -> None:
     spare = issue_token(w.service.ledger, "备用", "auditor", [], "test", ISSUED, token="test-spare")
     ids["spare_token"] = next(t["id"] for t in list_tokens(w.service.ledger) if t["principal"] == "备用")
     assert spare
-    ids["q2_office"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "1.2.1", "subject": "s001"})
-    ids["q2_office_b"] = w.fact("2026-Q2", "recorder:office", {"type": "deduction", "item": "5.3", "subject": "s001"})
-    ids["q2_personnel"] = w.fact(
-        "2026-Q2", "recorder:personnel", {"type": "deduction", "item": "2.3", "subject": "s001"}
-    )
-    ids["q2_personnel_b"] = w.fact(
-        "2026-Q2", "recorder:personnel", {"type": "deduction", "item": "2.4", "subject": "s001"}
-    )
-    for subject in ("s001", "s002"):
-        key = "q2_rating_p1" + ("" if subject == "s001" else f"_{subject}")
+    # one of each fact to retract, exempt or correct per caller, so that every allowed caller meets the same state
+    for name, office, item in (("q2_office", "recorder:office", "1.2.1"), ("q2_office_b", "recorder:office", "5.3"),
+                               ("q2_office_c", "recorder:office", "1.2.2"), ("q2_personnel", "recorder:personnel", "2.3"),
+                               ("q2_personnel_b", "recorder:personnel", "2.4"),
+                               ("q2_personnel_x", "recorder:personnel", "2.3")):
+        for caller in CALLERS:
+            ids[f"{name}@{caller}"] = w.fact("2026-Q2", office, {"type": "deduction", "item": item, "subject": "s001"})
+        ids[name] = ids[f"{name}@admin"]
+    for subject in ("s001", "s002", "s004"):
+        key = "q2_rating_p1" + ("" if subject == "s001" else f"_{subject}")  # s003 stays unrated: a case rates it
         ids[key] = w.fact(
             "2026-Q2",
             "rater",
@@ -170,12 +174,28 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clock = Clock()
     try:
         tokens = _tokens(service)
-        with TestClient(create_app(service=service, clock=clock)) as client:
+        # a server error is a status like any other here: it is reported against the case, not raised
+        with TestClient(create_app(service=service, clock=clock), raise_server_exceptions=False) as client:
             world = World(client, service, clock, tokens, {})
             _record(world)
             yield world
     finally:
         service.close()
+
+
+class _Ids(dict[str, str]):
+    """The world's ids as the caller sees them: its own copy of a fact where the world recorded one per caller."""
+
+    def __init__(self, ids: dict[str, str], caller: str):
+        super().__init__(ids)
+        self.caller = caller
+
+    def __missing__(self, key: str) -> str:
+        raise KeyError(key)
+
+    def __getitem__(self, key: str) -> str:
+        own = f"{key}@{self.caller}"
+        return super().__getitem__(own if own in self else key)
 
 
 def _fill(value: Any, ids: dict[str, str]) -> Any:
@@ -189,7 +209,8 @@ def _fill(value: Any, ids: dict[str, str]) -> Any:
 
 
 def _call(world: World, method: str, path: str, case: Case, caller: str) -> httpx.Response:
-    url = path.format_map(_fill({**DEFAULT_PARAMS, **case.params}, world.ids))
+    ids = _Ids(world.ids, caller)
+    url = path.format_map(_fill({**DEFAULT_PARAMS, **case.params}, ids))
     headers = world.headers(caller)
     if case.stale:
         headers["If-Match"] = '"999"'
@@ -198,11 +219,13 @@ def _call(world: World, method: str, path: str, case: Case, caller: str) -> http
     if case.yaml:
         headers["content-type"] = "application/yaml"
         content = (ROOT / "schemes" / "zjg.yaml").read_bytes()
-        return world.client.request(method, url, content=content, headers=headers, params=case.query)
+        return world.client.request(method, url, content=content, headers=headers, params=_fill(case.query, ids))
     if case.upload:
-        return world.client.request(method, url, files={"file": case.upload}, headers=headers, params=case.query)
-    body = _fill(case.body, world.ids)
-    return world.client.request(method, url, json=body, headers=headers, params=case.query)
+        return world.client.request(
+            method, url, files={"file": case.upload}, headers=headers, params=_fill(case.query, ids)
+        )
+    body = _fill(case.body, ids)
+    return world.client.request(method, url, json=body, headers=headers, params=_fill(case.query, ids))
 
 
 def _refusal_problems(response: httpx.Response, status: int, appended: int) -> list[str]:
@@ -222,6 +245,14 @@ def _refusal_problems(response: httpx.Response, status: int, appended: int) -> l
     return wrong
 
 
+def _admission_problems(response: httpx.Response, case: Case, caller: str, ids: dict[str, str]) -> list[str]:
+    """What is wrong with an allowed call: not exactly the expected status, or not the content the rules say."""
+    expected = case.expected(caller)
+    if response.status_code != expected:
+        return [f"allowed, expected {expected}, got {response.status_code}: {response.text[:300]}"]
+    return case.check(response, caller, ids) if case.check is not None else []
+
+
 def _check(world: World, method: str, path: str) -> tuple[int, list[str]]:
     """Call the endpoint as every caller for every case; the count of calls and the mismatches."""
     checked, mismatches = 0, []
@@ -235,8 +266,7 @@ def _check(world: World, method: str, path: str) -> tuple[int, list[str]]:
             elif caller in UNAUTHENTICATED:
                 wrong = _refusal_problems(response, 401, world.end() - before)
             elif caller in case.allowed:
-                code = response.status_code
-                wrong = [f"allowed, but got {code}: {response.text[:300]}"] if code in (401, 403) else []
+                wrong = _admission_problems(response, case, caller, world.ids)
             else:
                 wrong = _refusal_problems(response, 403, world.end() - before)
             mismatches += [f"{method} {path} [{case.what or 'any'}] as {caller}: {w}" for w in wrong]

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.deps import _INFLIGHT
 from api.limits import MAX_BATCH, MAX_BODY
 from service.bootstrap import Service
+from service.tokens import issue_token
 from tests.api.conftest import SHANGHAI, Clock, auth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,11 +130,19 @@ def test_if_match_with_a_stale_version_is_412_and_changes_nothing(client: TestCl
 
 def test_the_appeal_journey_across_national_day(client: TestClient, service: Service, clock: Clock) -> None:
     """P2 + P6: published Tue 2026-09-29; working days after it: 9/30, (10/1-10/7 holiday), 10/8, 10/9.
-    The window closes on 10/9; Sat 10/10 is a make-up working day but already the 4th: too late."""
+    The window closes on 10/9; Sat 10/10 is a make-up working day but already the 4th: too late.
+    s002 and s003 appeal too, so that each list shows whose appeals it holds."""
     set_up(client)
     recorded = client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "2.1", "subject": "s001",
                                                            "count": 4}, headers=auth("recorder")).json()
     contested = recorded["facts"][0]
+    others = {}
+    for subject in ("s002", "s003"):
+        issue_token(service.ledger, f"{subject}代表", "subject", [subject], "test", "2026-03-01T00:00:00+08:00",
+                    token=f"test-{subject}")
+        others[subject] = client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "4.4",
+                                                                       "subject": subject},
+                                      headers=auth("recorder")).json()["facts"][0]
     assert client.post("/periods/2026-Q3/close", headers=auth("admin")).status_code == 200
     sealed = client.post("/periods/2026-Q3/publish", json={"published_on": "2026-09-29"}, headers=auth("admin")).json()
     seal_position = sealed["seal"]["position"]
@@ -148,7 +157,19 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
     filed = client.post("/periods/2026-Q3/appeals", json=appeal, headers=auth("subject"))
     assert filed.status_code == 201 and filed.json()["deadline"] == "2026-10-09"
     appeal_id = filed.json()["appeal"]
-    assert [a["appeal"] for a in client.get("/appeals", headers=auth("subject")).json()["appeals"]] == [appeal_id]
+    filed_by = {"s001": appeal_id}
+    for subject, fact in others.items():
+        body = {"subject": subject, "contested": [fact], "reasons": "投诉不实"}
+        response = client.post("/periods/2026-Q3/appeals", json=body, headers={"Authorization": f"Bearer test-{subject}"})
+        assert response.status_code == 201, response.text
+        filed_by[subject] = response.json()["appeal"]
+    # Check each subject lists only its own appeal, and the reviewer every one
+    for subject, headers in (("s001", auth("subject")), ("s002", {"Authorization": "Bearer test-s002"}),
+                             ("s003", {"Authorization": "Bearer test-s003"})):
+        listed = client.get("/appeals", headers=headers).json()["appeals"]
+        assert [(a["appeal"], a["subject"]) for a in listed] == [(filed_by[subject], subject)]
+    everyone = client.get("/appeals", headers=auth("reviewer")).json()["appeals"]
+    assert {a["subject"]: a["appeal"] for a in everyone} == filed_by
 
     # Check acceptance sets the decision window (P4) and an undecided appeal becomes overdue
     clock.now = datetime(2026, 10, 10, 9, 0, tzinfo=SHANGHAI)
@@ -172,7 +193,8 @@ def test_the_appeal_journey_across_national_day(client: TestClient, service: Ser
     s001 = next(c for c in compared["changes"] if c["subject"] == "s001")
     assert (s001["before"]["total"], s001["after"]["total"]) == ("88", "90") and s001["items"] == ["2.1"]
     as_published = client.get(f"/periods/2026-Q3/rankings?as_of={seal_position}", headers=auth("auditor")).json()
-    assert as_published["groups"]["all"][-1] == {**as_published["groups"]["all"][-1], "subject": "s001", "total": "88"}
+    published = {r["subject"]: r["total"] for r in as_published["groups"]["all"]}
+    assert published["s001"] == "88" and as_published["as_of"] == seal_position
     verified = client.get("/periods/2026-Q3/verification", headers=auth("auditor")).json()
     assert verified["ok"] and verified["checked_seals"] == 1
     bundle = client.get("/periods/2026-Q3/bundle", headers=auth("auditor")).json()

@@ -13,7 +13,7 @@ from bench.run import main
 
 def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    only = "import,freshness,appeals,replay,whatif"  # all but HTTP, which loads a server for seconds per level
+    only = "import,freshness,appeals,asof,replay,whatif"  # all but HTTP, which loads a server for seconds per level
     assert main(["--workloads", "bureau", "--stores", "sqlite", "--only", only, "--out", str(out)]) == 0
     results = json.loads(out.read_text())
     run = results["runs"]["bureau"]["sqlite"]
@@ -23,6 +23,7 @@ def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> No
         "import_floor",
         "freshness",
         "appeals",
+        "asof",
         "replay",
         "replay_floor",
         "replay_naive",
@@ -33,7 +34,8 @@ def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> No
     assert run["replay"]["results_sha256"] == run["replay_naive"]["results_sha256"]
     assert run["whatif"]["identical"] is True and run["whatif"]["cold_identical"] is True
     assert run["freshness"]["visible_s"] >= 0 and run["appeals"]["publish_s"] >= 0
+    assert run["asof"]["kept"] is True and all(run["asof"]["checks"].values()), run["asof"]
     assert results["http"]["clients"] == [[1, 1], [8, 1], [32, 1], [8, 20]]  # (clients, facts per request)
     figures = {row["figure"] for row in results["figures"]}
-    assert {"import", "replay", "replay, naive", "visible after ack", "appeal what-if"} <= figures
+    assert {"import", "replay", "replay, naive", "visible after ack", "appeal what-if", "as of the seal: scorecard"} <= figures
     assert all({"value", "floor", "ratio", "target", "met", "peak_mb"} <= set(row) for row in results["figures"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -90,40 +91,67 @@ def set_up_period(base: str, subjects: int = 12) -> None:
         client.post("/periods/2026-Q1/subjects", json={"subjects": people}).raise_for_status()
 
 
+ITEMS = [  # ZJG items the 督查科 token records (every office): (item, extra fields)
+    ("3.1", {}),
+    ("4.4", {}),
+    ("2.1", {"count": 2}),
+    ("1.1.1", {}),
+    ("3.6", {}),
+]
+
+
 @dataclass
 class Ledger:
-    """What the clients saw: attempted keys, and the fact id acknowledged for each key."""
+    """What the clients saw: each request's key and the evidence of each fact it sent (every fact's evidence is
+    unique), the fact ids acknowledged for a key, and the keys whose last outcome is unknown."""
 
-    attempted: set[str] = field(default_factory=set)
-    acknowledged: dict[str, str] = field(default_factory=dict)
+    attempted: dict[str, list[str]] = field(default_factory=dict)
+    acknowledged: dict[str, list[str]] = field(default_factory=dict)
     pending: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # answered 4xx: nothing of theirs may be stored
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def evidence(self) -> set[str]:
+        return {e for batch in self.attempted.values() for e in batch}
+
+
+def batch_for(name: str, n: int, rng: random.Random, subjects: int) -> list[dict[str, object]]:
+    """The n-th request of a writer: 1 to 4 facts of different items and subjects, each with its own evidence."""
+    facts = []
+    for i in range(rng.randint(1, 4)):
+        item, extra = ITEMS[rng.randrange(len(ITEMS))]
+        subject = f"s{rng.randrange(subjects) + 1:03d}"
+        facts.append({"type": "deduction", "item": item, "subject": subject, "evidence": f"{name}-{n}/{i}", **extra})
+    return facts
 
 
 def writer(base: str, name: str, ledger: Ledger, stop: threading.Event, subjects: int = 12) -> None:
-    """Append one fact per request with a fresh idempotency key; a failed key is retried, same body."""
+    """Post batches with a fresh idempotency key each; a request that failed or got no answer is retried with the
+    same key and body until it is answered or the run stops (then its outcome stays unknown: pending)."""
+    rng = random.Random(name)
     n = 0
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {RECORDER}"}, timeout=10) as client:
-        retry: str | None = None
         while not stop.is_set():
-            key = retry or f"{name}-{n}"
-            if retry is None:
-                n += 1
-            body = {"type": "deduction", "item": "3.1", "subject": f"s{(hash(key) % subjects) + 1:03d}", "evidence": key}
+            key, facts = f"{name}-{n}", batch_for(name, n, rng, subjects)
+            n += 1
             with ledger.lock:
-                ledger.attempted.add(key)
+                ledger.attempted[key] = [str(f["evidence"]) for f in facts]
                 ledger.pending.add(key)
-            try:
-                response = client.post("/periods/2026-Q1/facts", json=body, headers={"Idempotency-Key": key})
-            except httpx.HTTPError:
-                retry = key
-                time.sleep(0.05)
-                continue
-            if response.status_code == 201:
-                with ledger.lock:
-                    ledger.acknowledged[key] = response.json()["facts"][0]
-                    ledger.pending.discard(key)
-                retry = None
-            else:
-                retry = key
+            while not stop.is_set():
+                try:
+                    response = client.post("/periods/2026-Q1/facts/batch", json={"facts": facts},
+                                           headers={"Idempotency-Key": key})
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+                    continue
+                if response.status_code == 201:
+                    with ledger.lock:
+                        ledger.acknowledged[key] = list(response.json()["facts"])
+                        ledger.pending.discard(key)
+                    break
+                if 400 <= response.status_code < 500 and response.status_code != 409:  # 409: still in flight
+                    with ledger.lock:
+                        ledger.refused.add(key)
+                        ledger.pending.discard(key)
+                    break
                 time.sleep(0.05)

@@ -1,6 +1,10 @@
-"""kill -9 the server at random moments under load, restart, and check nothing acknowledged was lost.
+"""kill -9 the server at random moments under load, restart, and check what the store holds against what the
+writers were told: every acknowledged fact stored exactly once, every request stored whole or not at all.
 
-SLTEST_CRASH_RUNS sets the number of crashes (CI: 3; the long version: 20 or more).
+Writers post batches of 1 to 4 facts (several items, several subjects), each request with its own key and
+body; an unanswered request is retried with the same key and body until answered or the run ends (its outcome
+then stays unknown, and is counted, never forced). SLTEST_CRASH_RUNS sets the number of crashes (CI: 3; the
+long version: 20 or more).
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ from tests.signing import TEST_KEY
 RUNS = int(os.environ.get("SLTEST_CRASH_RUNS", "3"))
 
 
-def test_crashes_under_load_lose_nothing_acknowledged_and_retries_store_exactly_once(tmp_path: Path) -> None:
+def test_crashes_under_load_lose_nothing_acknowledged_store_nothing_twice_and_no_request_in_part(
+    tmp_path: Path,
+) -> None:
     env = {"SCORELEDGER_DATA_DIR": str(tmp_path / "data")}
     issue_tokens(env)
     server = Server(env).start()
@@ -43,17 +49,9 @@ def test_crashes_under_load_lose_nothing_acknowledged_and_retries_store_exactly_
         stop.set()
         for thread in threads:
             thread.join(30)
-    # every key that failed is retried once more, with the same body, until acknowledged
-    with httpx.Client(base_url=server.base, headers={"Authorization": "Bearer rel-recorder-token"}) as client:
-        for key in sorted(ledger.pending):
-            subject = f"s{(hash(key) % 12) + 1:03d}"
-            response = client.post("/periods/2026-Q1/facts", headers={"Idempotency-Key": key},
-                                   json={"type": "deduction", "item": "3.1", "subject": subject, "evidence": key})
-            assert response.status_code == 201, response.text
-            ledger.acknowledged[key] = response.json()["facts"][0]
-        admin = {"Authorization": f"Bearer {ADMIN}"}
-        assert client.post("/periods/2026-Q1/close", headers=admin).status_code == 200
-        assert client.post("/periods/2026-Q1/publish", json={"published_on": "2026-04-01"}, headers=admin).status_code == 200
+    with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {ADMIN}"}) as client:
+        assert client.post("/periods/2026-Q1/close").status_code == 200
+        assert client.post("/periods/2026-Q1/publish", json={"published_on": "2026-04-01"}).status_code == 200
     server.stop()
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     try:
@@ -61,6 +59,5 @@ def test_crashes_under_load_lose_nothing_acknowledged_and_retries_store_exactly_
     finally:
         service.close()
     print(f"crash runs {RUNS}: {result}")
-    assert result.acknowledged == result.attempted > 0
-    assert result.stored == result.acknowledged
+    assert result.acknowledged > 0 and result.stored >= sum(len(ledger.attempted[k]) for k in ledger.acknowledged)
     assert result.ok(), result

@@ -1,5 +1,6 @@
 """Concurrent writers over HTTP, bounded in time: against one server (SQLite), and against two
-server processes sharing PostgreSQL. Lost, duplicated and version gaps must all be zero.
+server processes sharing PostgreSQL. Each writer posts batches of 1 to 4 facts with its own keys and bodies;
+lost, duplicated, half-stored and unknown facts and version gaps must all be zero (tests/reliability/checks.py).
 
 SLTEST_LOAD_SECONDS sets the duration (CI: 3 s; the long version: 60 s or more).
 """

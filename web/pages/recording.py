@@ -122,9 +122,8 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
     actor = account.actor()
     items = recordable_items(scheme, actor.scope)
     subjects = sorted(period.subjects.values(), key=lambda s: s["id"])
-    everything = queries.history(service, actor, code)["facts"]
-    mine = [r for r in everything if r["fact"].get("recorded_by") == actor.principal]
-    recent = _with_points(service, code, mine[-RECENT:][::-1])
+    mine = queries.history(service, actor, code, newest=True, recorded_by=actor.principal, limit=RECENT)["facts"]
+    recent = _with_points(service, code, mine)
     model = {"period": code, "status": queries.period_status(period), "rows": rows, "recent": recent,
              "items": [{"item": i, "label": label} for i, label, _ in items]}
     row_fields = [[f.__dict__ for f in fields_for(scheme, r.get("item", ""))] for r in rows]

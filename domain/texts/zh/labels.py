@@ -257,6 +257,7 @@ LABELS = {
     "appeal.contested": "有异议的记录",
     "appeal.reasons": "申诉理由",
     "appeal.value": "测评分",
+    "appeal.redacted": "个人测评分保密",
     "appeal.items": "漏记的项目（选填）",
     "appeal.items_help": "本单位应得加分或应记录的事项没有录入时，选择对应项目（可多选，按住 Ctrl）。",
     "appeal.evidence": "证明材料",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 NOTES = {
     "note.d1": "{count}次 × 每次{per}分（D1）",
+    "note.ratings_summary": "计入{count}份测评，个人测评保密（民主测评），仅公布该项得分",
     "note.d6": "{count}次 × {value}分，{by}：{key}（D6）",
     "note.range": "{count}次 × 核定{amount}分（幅度{min}–{max}分）",
     "note.d5": "该项不得分：扣除全部{max}分（D5）",
@@ -87,6 +88,7 @@ PROBLEMS = {
     "problem.calendar-not-covered": "工作日历未覆盖该日期",
     "problem.too-large": "请求内容过大",
     "problem.store-busy": "数据存储正被另一进程占用",
+    "problem.replay-busy": "另一项历史回放正在进行，请稍后再试",
     "problem.not-in-log": "该日志位置尚无此内容",
     "problem.signing-key": "封存签名密钥不可用",
     "problem.invalid-request": "请求格式有误",
