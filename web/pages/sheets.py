@@ -15,6 +15,7 @@ from domain.texts.catalog import text
 from service import queries
 from service.errors import NotFound
 from service.policy import require
+from service.recording import totals
 from service.sheets import documents
 from service.sheets.importing import MAX_ROWS, SheetInvalid, Upload
 from service.sheets.parsing import MAX_BYTES as MAX_UPLOAD
@@ -123,7 +124,7 @@ async def confirm(request: Request, account: SignedIn, service: ServiceDep, code
     def work(job: Job) -> None:
         now = clock()
         importer = documents.importer(service, actor, code, now.isoformat(), now.date())
-        before = _totals(service, code)
+        before = totals(service, code)
         try:
             result = importer.confirm(upload, sha256, progress=job.progress)
         except SheetInvalid as exc:  # the ledger changed since the preview: show the problems again
@@ -132,18 +133,11 @@ async def confirm(request: Request, account: SignedIn, service: ServiceDep, code
             job.next = f"/period/{code}/import/{sha256}"
             return
         service.runner.wait_for(result["position"])
-        staged.result = {**result, "before": before, "after": _totals(service, code)}
+        staged.result = {**result, "before": before, "after": totals(service, code)}
         job.next = f"/period/{code}/import/{sha256}/done"
 
     job = request.app.state.jobs.start(account.username, text("import.job_confirm", name=upload.filename), work)
     return RedirectResponse(f"/job/{job.id}", status_code=303)
-
-
-def _totals(service: ServiceDep, code: str) -> dict[str, str]:
-    try:
-        return {s["subject"]: s["total"] for s in queries.results(service, code, None)["subjects"]}
-    except NotFound:
-        return {}
 
 
 @page(router, "/period/{code}/import/{sha256}/done")
