@@ -13,11 +13,12 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 from api.problems import MEDIA_TYPE
+from service.sheets.parsing import MAX_BYTES
 
 MAX_BODY = 1_048_576  # bytes
 MAX_BATCH = 500  # facts in one batch
-MAX_UPLOAD = 32 * 1_048_576  # bytes of a spreadsheet upload (a 100,000-row .xlsx is about 4 MB)
-UPLOADS = re.compile(r"^/periods/[^/]+/imports(/preview)?$")
+MAX_UPLOAD = MAX_BYTES  # bytes of a spreadsheet upload (service.sheets.parsing)
+UPLOADS = re.compile(r"^/periods/[^/]+/imports(/preview)?$|^/period/[^/]+/import$")  # the API's and the page's
 
 
 class BodyLimit:

@@ -82,8 +82,8 @@ REQUEST_EXAMPLES: dict[str, dict[str, Json]] = {
     },
     "open_period": {
         "quarter": {
-            "summary": "Open 2026-Q2 under ZJG version 1",
-            "value": {"code": "2026-Q2", "scheme": "ZJG", "version": 1},
+            "summary": "Open 2026-Q2 under ZJG version 2",
+            "value": {"code": "2026-Q2", "scheme": "ZJG", "version": 2},
         }
     },
     "register_subjects": {

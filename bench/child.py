@@ -45,6 +45,7 @@ def tasks() -> dict[str, Task]:
         "pages": measure_pages.pages,
         "http": http,
         "sheets_import": measure_sheets.import_sheet,
+        "sheets_pages": measure_sheets.import_pages,
         "sheets_read_floor": measure_sheets.read_floor,
         "sheets_record_floor": measure_sheets.record_floor,
         "sheets_export_city": measure_sheets.export_city,

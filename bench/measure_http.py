@@ -90,7 +90,7 @@ def _set_up(base: str) -> None:
             content=(ROOT / "schemes" / "zjg.yaml").read_bytes(),
             headers={"content-type": "application/yaml"},
         ).raise_for_status()
-        c.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 1}).raise_for_status()
+        c.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 2}).raise_for_status()
         people = [{"id": f"s{i:03d}", "name": f"科室{i}", "kind": "department"} for i in range(1, SUBJECTS + 1)]
         c.post("/periods/2026-Q1/subjects", json={"subjects": people}).raise_for_status()
 

@@ -5,6 +5,8 @@ same run on the same machine, each in a process of its own (bench.child) so its 
 - import: SheetImporter.confirm (read, parse, check, record in one transaction) against two floors,
   reading the file's cells alone (python-calamine) and recording the same facts already parsed
   (Ledger.record_facts), the command the import calls;
+- the page path: the same file uploaded on the import page by a signed-in office, its preview job and its
+  confirmation job (what a person waits for, from upload to the page of moved totals);
 - export: the city's (ZZ, 76 units) rankings workbook against writing the same cells as plain values.
 """
 
@@ -42,8 +44,10 @@ def _write(path: Path, rows: int, seed: int = 2026) -> None:
     sheet.write_row(0, 0, ["2026年第一季度科室考核扣分登记表"])
     sheet.write_row(1, 0, ["序号", "被考核单位", "考核项目", "次数", "发生日期", "证明材料"])
     for n in range(rows):
+        month = pick.randint(1, 3)
+        day = pick.randint(1, 19 if month == 3 else 28)  # never after the day it is recorded (AT: 20 March)
         sheet.write_row(n + 2, 0, [n + 1, pick.choice(DEPARTMENTS), pick.choice(entries), float(pick.randint(1, 3)),
-                                   f"2026.{pick.randint(1, 3)}.{pick.randint(1, 28)}", f"督办单{n:06d}"])
+                                   f"2026.{month}.{day}", f"督办单{n:06d}"])
     book.close()
 
 
@@ -54,9 +58,9 @@ def _service(directory: str) -> Any:
     from service.settings import Settings
 
     service = build(Settings(data_dir=Path(directory)))
-    service.ledger.register_scheme(load_scheme_file(Path(__file__).resolve().parents[1] / "schemes" / "zjg.yaml"),
-                                   "admin", AT)
-    service.ledger.open_period(PERIOD, "ZJG", 1, "admin", AT)
+    scheme = load_scheme_file(Path(__file__).resolve().parents[1] / "schemes" / "zjg.yaml")
+    service.ledger.register_scheme(scheme, "admin", AT)
+    service.ledger.open_period(PERIOD, "ZJG", scheme.version, "admin", AT)
     subjects = [Subject(id=f"s{i:03d}", name=n, group="g1", kind="department") for i, n in enumerate(DEPARTMENTS, 1)]
     service.ledger.register_subjects(PERIOD, subjects, "admin", AT)
     return service
@@ -83,6 +87,56 @@ def import_sheet(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         service.close()
     return {"rows": result["rows"], "seconds": round(seconds, 3), "rows_per_s": round(result["rows"] / seconds)}
+
+
+def import_pages(spec: dict[str, Any]) -> dict[str, Any]:
+    """The page path: upload (preview job), then confirm (confirmation job), through the web app."""
+    from fastapi.testclient import TestClient
+
+    from service.accounts import account, create_account, view
+    from web.app import create_app
+
+    service = _service(spec["store"])
+    try:
+        create_account(service.ledger, "duchake", "督查科录入员", "recorder",
+                       ["inspection", "office", "personnel", "guidance"], "bench-password", "admin", AT)
+        found = view(account(service.ledger, "duchake"))
+        with TestClient(create_app(service=service), follow_redirects=False) as client:
+            client.cookies.set("scoreledger_session", _session(service, found.username, found.password_version))
+            data = Path(spec["file"]).read_bytes()
+            started = time.perf_counter()
+            job = client.post(f"/period/{PERIOD}/import", data={"csrf": "bench"},
+                              files={"file": ("bench.xlsx", data)}).headers["location"]
+            preview = _finish(client, job)
+            previewed = time.perf_counter() - started
+            job = client.post(f"{preview}/confirm", data={"csrf": "bench"}).headers["location"]
+            done = _finish(client, job)
+            total = time.perf_counter() - started
+            rows = client.get(f"{done}.json").json()["rows"]
+    finally:
+        service.close()
+    return {"rows": rows, "preview_seconds": round(previewed, 3), "confirm_seconds": round(total - previewed, 3),
+            "seconds": round(total, 3), "rows_per_s": round(rows / total)}
+
+
+def _session(service: Any, username: str, version: int) -> str:
+    import base64
+
+    from itsdangerous import TimestampSigner
+
+    from service.session_key import session_secret
+
+    data = {"user": username, "pv": version, "csrf": "bench"}
+    return TimestampSigner(session_secret(service.settings)).sign(base64.b64encode(json.dumps(data).encode())).decode()
+
+
+def _finish(client: Any, job: str) -> str:
+    """Wait for a job as the page's polling does; the page it leads to."""
+    while True:
+        state = client.get(f"{job}.json").json()
+        if state["state"] != "running":
+            return str(state["next"])
+        time.sleep(0.05)
 
 
 def read_floor(spec: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +206,7 @@ def main() -> None:
             "read_floor": child.run({"task": "sheets_read_floor", "file": str(sheet)}),
             "record_floor": child.run({"task": "sheets_record_floor", "file": str(sheet), "store": f"{root}/a"}),
             "import": child.run({"task": "sheets_import", "file": str(sheet), "store": f"{root}/b"}),
+            "pages": child.run({"task": "sheets_pages", "file": str(sheet), "store": f"{root}/c"}),
             "export_city": child.run({"task": "sheets_export_city"}),
         }
     print(f"file: {args.rows:,} rows, {sheet.name}")
@@ -162,6 +217,10 @@ def main() -> None:
         print(f"import end to end: {imported['rows_per_s']:,} rows/s (target ≥ 20,000), peak {imported['peak_mb']} MB;"
               f" {imported['rows_per_s'] / recorded['rows_per_s']:.2f} of recording the parsed facts,"
               f" {imported['rows_per_s'] / read['rows_per_s']:.3f} of reading the cells")
+    pages = runs["pages"]
+    if "rows_per_s" in pages:
+        print(f"the page path: preview {pages['preview_seconds']} s, confirm {pages['confirm_seconds']} s,"
+              f" {pages['rows_per_s']:,} rows/s from upload to the totals, peak {pages['peak_mb']} MB")
     city = runs["export_city"]
     if "seconds" in city:
         print(f"city rankings export: {city['seconds']} s for {city['subjects']} units;"

@@ -58,6 +58,9 @@ def _fail(exc: ScoreledgerError) -> None:
     raise typer.Exit(1)
 
 
+KIND_HELP = "office (an office's 考核记录表), rating (the rater's 测评表) or decisions (the leading group's register)"
+
+
 def register(app: typer.Typer) -> None:
     sheets = typer.Typer(no_args_is_help=True, help="Spreadsheets: import facts, templates, exports, the 公示.")
     app.add_typer(sheets, name="sheets")
@@ -97,9 +100,16 @@ def register(app: typer.Typer) -> None:
 
     @sheets.command("template")
     def template_cmd(period: Period, output: Output, token: Token,
-                     office: Annotated[str | None, typer.Option(help="Office code, e.g. inspection.")] = None) -> None:
-        """Write an office's recording template (.xlsx) for the period."""
-        _write(token, output, lambda s, a: documents.template(s, a, period, office)[0])
+                     office: Annotated[str | None, typer.Option(help="Office code, e.g. inspection.")] = None,
+                     kind: Annotated[str, typer.Option(help=KIND_HELP)] = "office") -> None:
+        """Write a template (.xlsx) for the period: an office's, the token's rater's, or the leading group's."""
+        makers = {"office": lambda s, a: documents.template(s, a, period, office)[0],
+                  "rating": lambda s, a: documents.rating_sheet(s, a, period)[0],
+                  "decisions": lambda s, a: documents.decisions_sheet(s, a, period)[0]}
+        if kind not in makers:
+            err.print(f"[red]choose one of {', '.join(makers)}[/]")
+            raise typer.Exit(2)
+        _write(token, output, makers[kind])
 
     @sheets.command("export")
     def export_cmd(

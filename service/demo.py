@@ -90,8 +90,9 @@ def load_demo(service: Service, at: str) -> DemoLoad:
     for role, (token, principal, scope) in DEMO_TOKENS.items():  # issuing a known token again adds nothing
         issue_token(ledger, principal, role, scope, "demo", at, token=token, demo=True)
     create_demo_accounts(service, at)
-    ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "demo", at, key="demo:scheme")
-    ledger.open_period(PERIOD, "ZJG", 1, "demo", at, key="demo:period")
+    scheme = load_scheme_file(ROOT / "schemes" / "zjg.yaml")  # version 2: its values have Chinese labels
+    ledger.register_scheme(scheme, "demo", at, key="demo:scheme")
+    ledger.open_period(PERIOD, "ZJG", scheme.version, "demo", at, key="demo:period")
     rows = _rows()
     subjects = [
         Subject.model_validate({k: v for k, v in r.items() if k != "type"}) for r in rows if r["type"] == "subject"

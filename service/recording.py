@@ -36,6 +36,13 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
     return {**result, "before": before, "after": _totals(service, key, named)}
 
 
+def totals(service: Service, code: str) -> dict[str, str]:
+    """Every subject's current total in a period, cheaply (the last scoring's totals, else the stored results)."""
+    key = key_of(service.settings.bureau, code)
+    period = service.runner.fold.periods.get(key)
+    return _totals(service, key, set(period.subjects)) if period is not None else {}
+
+
 def _totals(service: Service, key: str, subjects: set[str]) -> dict[str, str]:
     """The subjects' current totals: as last scored by this process, else from the stored results."""
     found = {s: canonical_str(t) for s, t in service.runner.totals_of(key, subjects).items()}

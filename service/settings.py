@@ -35,6 +35,8 @@ class Settings(BaseModel):
     secure_cookies: bool = Field(False, description="Send the session cookie over HTTPS only (behind TLS).")
     demo: bool = Field(False, description="Running the demo bureau: only then are the demo's tokens valid.")
     replay_wait: float = Field(5.0, ge=0, le=600, description="Seconds an as-of replay waits for the replay slot.")
+    public_url: str = Field("", pattern=r"^(https?://\S+)?$", description="The address the 公示's QR code opens "
+                            "(the public verification page); empty: the address the page was asked at.")
     signing_key: Path | None = Field(
         None, description="The bureau's seal signing key (scoreledger keys create), kept outside the data directory."
     )

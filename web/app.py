@@ -19,7 +19,9 @@ from service.bootstrap import Service
 from service.session_key import session_secret
 from service.settings import Settings
 from web import docs
+from web.jobs import Jobs
 from web.pages import ROUTERS
+from web.staging import Staging
 
 STATIC = Path(__file__).resolve().parent / "static"
 SESSION_HOURS = 10
@@ -43,4 +45,5 @@ def create_app(
     docs.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.state.jobs, app.state.staging = Jobs(), Staging()  # long work behind pages; uploads awaiting confirmation
     return app

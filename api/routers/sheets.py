@@ -3,17 +3,17 @@ recording template, and results exported as workbooks."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
-from fastapi.responses import HTMLResponse
 
 from api.deps import ClockDep, CurrentActor, IdempotencyKey, ServiceDep, at, in_flight
 from api.routers.common import json_response
 from service.sheets import documents
 from service.sheets.importing import Upload
-from service.sheets.pdf import publication_html, publication_pdf
+from service.sheets.pdf import publication_pdf
 from service.sheets.publication import Contact
 
 router = APIRouter(tags=["spreadsheets"])
@@ -102,14 +102,14 @@ def xlsx_response(body: bytes, filename: str) -> Response:
     return Response(body, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
-@router.get("/periods/{code}/publication", operation_id="get_publication", response_class=HTMLResponse)
-def publication_page(
+@router.get("/periods/{code}/publication", operation_id="get_publication")
+def publication(
     code: PeriodPath, request: Request, service: ServiceDep, actor: CurrentActor, office: ContactOffice = None,
     phone: ContactPhone = None,
-) -> HTMLResponse:
-    """The 公示 of a published period as a print-ready page (A4), with its proof and QR code."""
+) -> Response:
+    """The 公示 of a published period as data: title, paragraph, list, signature and proof."""
     found = documents.publication(service, actor, code, str(request.base_url), _contact(office, phone))
-    return HTMLResponse(publication_html(found, f"{request.url.path}.pdf"))
+    return json_response(asdict(found))
 
 
 @router.get("/periods/{code}/publication.pdf", operation_id="get_publication_pdf", response_class=Response,
@@ -125,4 +125,4 @@ def publication_pdf_file(
 
 
 def _contact(office: str | None, phone: str | None) -> Contact:
-    return Contact(office=office or Contact().office, phone=phone)
+    return Contact(office=office, phone=phone) if office else Contact(phone=phone)

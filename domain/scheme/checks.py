@@ -20,7 +20,16 @@ def semantic_problems(scheme: Scheme) -> list[tuple[Path, str]]:
     problems += _node_problems(scheme)
     problems += _grading_problems(scheme)
     problems += _label_problems(scheme)
+    problems += _listed_grade_problems(scheme)
     return problems
+
+
+def _listed_grade_problems(scheme: Scheme) -> list[tuple[Path, str]]:
+    """The grades a 公示 lists are grades the scheme gives."""
+    listed = scheme.publication.listed_grades or []
+    grades = scheme.grading.grades if scheme.grading is not None else []
+    return [(("publication", "listed_grades", i), f"{g!r} is not a grade of the scheme: {grades}")
+            for i, g in enumerate(listed) if g not in grades]
 
 
 def _label_problems(scheme: Scheme) -> list[tuple[Path, str]]:

@@ -9,7 +9,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from domain.numbers import RoundingMode
-from domain.scheme.base import Strict, Whole
+from domain.scheme.base import Strict, Text, Whole
 
 PeriodKind = Literal["quarter", "half", "year"]
 _FINENESS = {"year": 0, "half": 1, "quarter": 2}
@@ -100,3 +100,8 @@ class Publication(Strict):
     appeal_window_working_days: Whole = Field(3, ge=1, description="P2: days to appeal after publication.")
     decision_window_working_days: Whole = Field(3, ge=1, description="P4: days to decide after acceptance.")
     calendar: Literal["mainland"] = Field("mainland", description="P6: working days with holidays and 调休.")
+    listed_grades: list[Text] | None = Field(
+        None,
+        min_length=1,
+        description="P1: the grades the 公示 lists (QF 三.(二)5: only those graded 好); absent: every subject.",
+    )

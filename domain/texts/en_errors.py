@@ -228,4 +228,12 @@ ERRORS = {
     "error.yaml_too_deep": "the YAML is nested more than {depth} levels deep",
     "error.yaml_too_many": "the YAML holds more than {count} values",
     "error.yaml_not_accepted": "{source}: not accepted as {kind}",
+    # when a matter happened (domain/scoring/dating.py)
+    "error.dated_after_recording": "{happened} is after the day it is recorded ({today})",
+    "error.dated_after_period": "{happened} is after the end of {period} ({last})",
+    "error.dated_outside_period": "{happened} is outside {period} ({first} to {last})",
+    # the pages' jobs and uploads (issue 11)
+    "error.no_job": "job {job} does not exist",
+    "error.job_failed": "the work failed: {kind}",
+    "error.no_staged_upload": "no uploaded file {sha} is waiting for confirmation",
 }

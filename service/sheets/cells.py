@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from service.sheets.texts import text
+from domain.texts.catalog import text
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug is before March 1900)
 _SERIALS = range(20_000, 80_000)  # 1954 to 2119: a plain number in a date column outside this is no date

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.scheme.labels import attribute_codes
+from domain.texts.sheets import COLUMNS
 from service.sheets.cells import is_blank, squeezed
-from service.sheets.texts import COLUMNS
 from service.sheets.vocabulary import Vocabulary
 
 HEADER_SEARCH = 10  # rows searched for the header
@@ -27,7 +27,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "article": ("依据", "条款", "考核依据", "依据条款"),
     "count": ("次数", "人次", "数量", "篇数", "件数"),
     "amount": ("分值", "数额", "金额", "扣分分值", "加分分值"),
-    "occurred_on": ("发生日期", "日期", "发生时间", "时间", "检查日期", "发现日期"),
+    "occurred_on": ("发生日期", "日期", "发生时间", "时间", "检查日期", "发现日期", "决定日期"),
     "evidence": ("证明材料", "证据", "依据材料", "佐证材料", "材料", "证明"),
     "level": ("级别", "获奖级别", "表彰级别", "层级"),
     "rank": ("名次", "获奖名次"),
@@ -41,6 +41,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "veto": ("否决事项", "一票否决事项", "一票否决"),
     "affirmation": ("肯定事项", "一票肯定事项", "一票肯定"),
     "condition": ("前置条件", "达标条件"),
+    "target": ("原记录", "原记录编号", "记录编号", "撤销记录", "免扣记录"),
+    "reason": ("撤销理由", "撤销原因"),
+    "ground": ("免扣理由", "免扣依据", "免扣情形"),
+    "scale": ("满分", "测评满分"),
 }
 #: headings read and set aside: numbering, remarks, figures the service computes itself, and what
 #: comes from who uploads and where (recorder, period, ids)

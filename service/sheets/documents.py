@@ -10,15 +10,19 @@ from domain.ledger.period import PeriodStateError
 from domain.scheme.model import Scheme
 from domain.scheme.periods import period_parts
 from domain.scoring.year import year_of_quarters
+from domain.texts.catalog import text
+from domain.texts.sheets import period_name
 from service import queries
 from service.bootstrap import Service
 from service.errors import Forbidden, NotFound
 from service.policy import AUDITORS, STAFF, require
+from service.public_seal import signers_of
 from service.sheets import exports
 from service.sheets.importing import SheetImporter, uploader_vocabulary
-from service.sheets.publication import Contact, Notice, notice
+from service.sheets.publication import Contact, Notice, Proof, notice, verify_address
 from service.sheets.template import recording_template
-from service.sheets.texts import period_name
+from service.sheets.template_decisions import decisions_template
+from service.sheets.template_rating import rating_template
 from service.tokens import Actor
 
 Download = tuple[bytes, str]  # the file and its name
@@ -27,7 +31,8 @@ Download = tuple[bytes, str]  # the file and its name
 def importer(service: Service, actor: Actor, code: str, at: str, today: date | None = None) -> SheetImporter:
     """Preview and confirm imports into a period for whoever may record (admin, recorder, rater)."""
     require(actor, "admin", "recorder", "rater")
-    return SheetImporter(service.ledger, code, actor, at, today=today)
+    facts = queries.folded_period(service, code).facts
+    return SheetImporter(service.ledger, code, actor, at, today=today, facts=dict(facts))
 
 
 def period_scheme(service: Service, code: str) -> Scheme:
@@ -42,25 +47,42 @@ def template(service: Service, actor: Actor, code: str, office: str | None = Non
     if actor.role == "recorder" and chosen not in actor.scope:
         raise Forbidden(f"office {chosen} is not among this recorder's offices ({', '.join(actor.scope)})")
     scoped = Actor(actor.principal, "recorder", (chosen,)) if chosen else actor
-    vocabulary = uploader_vocabulary(service.ledger, code, scoped)
+    vocabulary = uploader_vocabulary(service.ledger, code, scoped, dict(queries.folded_period(service, code).facts))
     if chosen is not None and chosen not in vocabulary.scheme.offices:
         raise NotFound(f"the scheme has no office {chosen}")
-    name = f"{period_name(code)}{vocabulary.scheme.offices.get(chosen or '', '')}考核记录表.xlsx"
+    office_name = vocabulary.scheme.offices.get(chosen or "", "")
+    name = text("template.title", period=period_name(code), office=office_name) + ".xlsx"
     return recording_template(vocabulary, code, chosen), name
+
+
+def rating_sheet(service: Service, actor: Actor, code: str) -> Download:
+    """A rater's sheet (R1, R2): the subjects and rating items of its role, the scale on every row."""
+    require(actor, "rater")
+    rater, role = next(iter(actor.rater_roles().items()), ("", ""))
+    vocabulary = uploader_vocabulary(service.ledger, code, actor, dict(queries.folded_period(service, code).facts))
+    name = text("template.rating_title", period=period_name(code), rater=rater) + ".xlsx"
+    return rating_template(vocabulary, code, rater, role), name
+
+
+def decisions_sheet(service: Service, actor: Actor, code: str) -> Download:
+    """The leading group's register of vetoes, affirmations and conditions met, for an administrator."""
+    require(actor, "admin")
+    vocabulary = uploader_vocabulary(service.ledger, code, actor)
+    return decisions_template(vocabulary, code), text("template.decisions_title", period=period_name(code)) + ".xlsx"
 
 
 def rankings(service: Service, actor: Actor, code: str, progress: exports.Progress | None = None) -> Download:
     require(actor, *STAFF)
     data = queries.results(service, code, None)
     body = exports.rankings_workbook(period_scheme(service, code), data, progress)
-    return body, f"{period_name(code)}考核结果排名.xlsx"
+    return body, text("export.rankings_title", period=period_name(code)) + ".xlsx"
 
 
 def scorecard(service: Service, actor: Actor, code: str, subject: str) -> Download:
     card = queries.scorecard(service, actor, code, subject)
     found = card["result"]
     body = exports.scorecard_workbook(period_scheme(service, code), card, found)
-    return body, f"{period_name(code)}{found['name']}考核得分明细.xlsx"
+    return body, text("export.scorecard_title", period=period_name(code), name=found["name"]) + ".xlsx"
 
 
 def appeal_register(service: Service, actor: Actor, code: str) -> Download:
@@ -68,7 +90,8 @@ def appeal_register(service: Service, actor: Actor, code: str) -> Download:
     service.runner.catch_up()
     appeals = [a for a in service.runner.fold.appeals.values() if a["period"] == code]
     names = {s: v["name"] for s, v in queries.folded_period(service, code).subjects.items()}
-    return exports.appeals_workbook(code, appeals, names), f"{period_name(code)}申诉登记表.xlsx"
+    name = text("export.appeals_title", period=period_name(code)) + ".xlsx"
+    return exports.appeals_workbook(code, appeals, names), name
 
 
 def year_summary(service: Service, actor: Actor, year: str) -> Download:
@@ -87,17 +110,21 @@ def year_summary(service: Service, actor: Actor, year: str) -> Download:
     grades: dict[str, dict[str, Any]] = (
         {g.subject: g.model_dump(mode="json") for g in year_of_quarters(scheme, graded)} if scheme.year else {}
     )
-    return exports.year_workbook(scheme, year, quarters, grades), f"{year}年度考核结果汇总.xlsx"
+    return exports.year_workbook(scheme, year, quarters, grades), text("export.year_title", year=year) + ".xlsx"
 
 
-def publication(service: Service, actor: Actor, code: str, base_url: str, contact: Contact = Contact()) -> Notice:  # noqa: B008
-    """The 公示 of a published period: everyone signed in reads it (subjects included), sealed as published."""
+def publication(service: Service, actor: Actor, code: str, base_url: str, contact: Contact | None = None) -> Notice:
+    """The 公示 of a published period: everyone signed in reads it (subjects included), sealed as published;
+    its QR code opens the public verification page of the seal (service.public_seal)."""
     require(actor, *STAFF, "subject")
     period = queries.folded_period(service, code)
     if not period.seals or period.published_on is None:
         raise PeriodStateError(f"period {code} is not published: there is no 公示 yet")
     seal = period.seals[-1]
+    scheme = period_scheme(service, code)
+    signers = signers_of(service, seal)
+    base = service.settings.public_url or base_url
+    proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],
+                  signers[0].fingerprint if signers else None, verify_address(base, code, seal["position"]))
     data = queries.results(service, code, str(seal["position"]))
-    url = f"{base_url.rstrip('/')}/periods/{code}/verification?position={seal['position']}"
-    return notice(period_scheme(service, code), data, seal, date.fromisoformat(period.published_on),
-                  service.ledger.calendar, url, contact)
+    return notice(scheme, data, seal, date.fromisoformat(period.published_on), service.ledger.calendar, proof, contact)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from domain.scheme.model import Scheme
-from service.sheets.texts import COLUMNS, OUTCOMES, TEXTS, period_name, text
+from domain.texts.catalog import text
+from domain.texts.sheets import COLUMNS, OUTCOMES, period_name
 from service.sheets.workbook import Book, write_exact
 
 Progress = Callable[[int, int], None]
@@ -25,10 +26,10 @@ def reason(scheme: Scheme, subject: dict[str, Any]) -> str:
         kind, _, code = (line.get("note") or "").partition(" ")
         entry = {"veto": scheme.vetoes_by_id, "affirmation": scheme.affirmations_by_id}.get(kind, {}).get(code)
         if entry is not None:
-            label = TEXTS["kind.veto"] if kind == "veto" else TEXTS["kind.affirmation"]
+            label = text("kind.veto") if kind == "veto" else text("kind.affirmation")
             found.append(f"{label}：{entry.title}（{entry.article}）" if entry.article else f"{label}：{entry.title}")
     if "incomplete" in " ".join(subject.get("flags", [])):
-        found.append("测评不完整")
+        found.append(text("export.incomplete"))
     return "；".join(found)
 
 
@@ -44,7 +45,7 @@ def rankings_workbook(scheme: Scheme, results: dict[str, Any], progress: Progres
     for subject in results["subjects"]:
         groups.setdefault(subject["group"], []).append(subject)
     columns = [COLUMNS["rank_no"], COLUMNS["subject"], *(t for _, t in sections(scheme)), COLUMNS["total"],
-               COLUMNS["grade"], COLUMNS["eligible"], COLUMNS["reason"]]
+               COLUMNS["grade"], COLUMNS["eligible"], COLUMNS["why"]]
     done, total = 0, len(results["subjects"])
     for group, rows in groups.items():
         name = (scheme.groups or {}).get(group, group)
@@ -86,8 +87,8 @@ def _ranking_row(book: Book, sheet: Any, r: int, scheme: Scheme, subject: dict[s
         write_exact(sheet, r, column, applied.get(node_id), number)
         column += 1
     write_exact(sheet, r, column, subject["total"], number)
-    sheet.write_string(r, column + 1, subject.get("grade") or TEXTS["export.no_grade"], book.center)
-    sheet.write_string(r, column + 2, TEXTS["export.eligible" if subject["eligible"] else "export.ineligible"],
+    sheet.write_string(r, column + 1, subject.get("grade") or text("export.no_grade"), book.center)
+    sheet.write_string(r, column + 2, text("export.eligible" if subject["eligible"] else "export.ineligible"),
                        book.center)
     sheet.write_string(r, column + 3, reason(scheme, subject), book.text)
 
@@ -96,11 +97,11 @@ def scorecard_workbook(scheme: Scheme, results: dict[str, Any], subject: dict[st
     """A subject's scorecard: each node with its article, maximum and points, and the facts under each item."""
     book, places = Book(), scheme.rounding.places
     sheet = book.sheet(subject["name"])
-    columns = ["编号", "考核项目", "依据", COLUMNS["max"], COLUMNS["points"], COLUMNS["cut"], "说明", COLUMNS["facts"],
-               COLUMNS["recorded_by"]]
+    columns = [COLUMNS[k] for k in ("node_id", "item", "article", "max", "points", "cut", "explain", "facts",
+                                    "recorded_by")]
     _head(book, sheet, text("export.scorecard_title", period=period_name(results["period"]), name=subject["name"]),
           columns, f"{COLUMNS['total']}：{subject['total']}　{COLUMNS['rank_no']}：{subject['rank']}　"
-                   f"{COLUMNS['grade']}：{subject.get('grade') or TEXTS['export.no_grade']}")
+                   f"{COLUMNS['grade']}：{subject.get('grade') or text('export.no_grade')}")
     row = 3
     for node, depth in _walk(subject["card"]):
         row = _node_rows(book, sheet, row, node, depth, places)
@@ -141,8 +142,8 @@ def _node_rows(book: Book, sheet: Any, row: int, node: dict[str, Any], depth: in
 def appeals_workbook(period: str, appeals: list[dict[str, Any]], names: dict[str, str]) -> bytes:
     """The appeal register (申诉登记表): filed, deadline, accepted, decide-by, decided, outcome."""
     book = Book()
-    sheet = book.sheet(TEXTS["export.appeals_title"].format(period=""))
-    columns = ["序号", COLUMNS["appeal"], COLUMNS["subject"], COLUMNS["filed_on"], COLUMNS["deadline"],
+    sheet = book.sheet(text("export.appeals_title", period=""))
+    columns = [COLUMNS["seq"], COLUMNS["appeal"], COLUMNS["subject"], COLUMNS["filed_on"], COLUMNS["deadline"],
                COLUMNS["accepted_on"], COLUMNS["decide_by"], COLUMNS["decided_on"], COLUMNS["outcome"],
                COLUMNS["contested"], COLUMNS["reasons"]]
     _head(book, sheet, text("export.appeals_title", period=period_name(period)), columns)
@@ -166,10 +167,10 @@ def year_workbook(
 ) -> bytes:
     """G6: a year's summary, each subject's quarter totals and grades and the year grade they give."""
     book, places = Book(), scheme.rounding.places
-    sheet = book.sheet(f"{year}年度")
+    sheet = book.sheet(period_name(year))
     codes = [q["period"] for q in quarters]
     columns = [COLUMNS["subject"], *(f"{period_name(c)[5:]}{COLUMNS['total']}" for c in codes),
-               *(f"{period_name(c)[5:]}{COLUMNS['grade']}" for c in codes), COLUMNS["year_grade"], "说明"]
+               *(f"{period_name(c)[5:]}{COLUMNS['grade']}" for c in codes), COLUMNS["year_grade"], COLUMNS["explain"]]
     _head(book, sheet, text("export.year_title", year=year), columns)
     by_quarter = [{s["subject"]: s for s in q["subjects"]} for q in quarters]
     subjects = sorted({s for q in by_quarter for s in q})
@@ -179,9 +180,9 @@ def year_workbook(
         sheet.write_string(r, 0, name, book.text)
         for c, entry in enumerate(found, start=1):
             write_exact(sheet, r, c, entry["total"] if entry else None, book.number(places))
-            sheet.write_string(r, c + len(codes), (entry or {}).get("grade") or TEXTS["export.no_grade"], book.center)
+            sheet.write_string(r, c + len(codes), (entry or {}).get("grade") or text("export.no_grade"), book.center)
         year_grade = grades.get(subject, {})
-        sheet.write_string(r, 1 + 2 * len(codes), year_grade.get("grade", TEXTS["export.no_grade"]), book.center)
+        sheet.write_string(r, 1 + 2 * len(codes), year_grade.get("grade", text("export.no_grade")), book.center)
         sheet.write_string(r, 2 + 2 * len(codes), "；".join(year_grade.get("ruled_out", [])), book.text)
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 2 * len(codes) + 1, 12)

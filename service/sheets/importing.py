@@ -2,131 +2,53 @@
 
 Confirming records the whole file through the ledger's own command (Ledger.record_facts, with
 the same authorization the API applies) in one transaction: all of it or nothing. The
-recorder is the uploader, the period is the one uploaded to, the ids are the ledger's.
+recorder is the uploader, the period is the one uploaded to, the ids are the ledger's. A
+rater's score for a subject and item it has already scored is recorded as a correction of its
+earlier score (R3: one score per rater), and an unchanged score is left out, as the rater's page does.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from domain.errors import FactsInvalid, InvalidInput, Problem
+from domain.errors import InvalidInput
+from domain.texts.catalog import text, translate_message
+from domain.texts.names import scheme_glossary
+from domain.texts.sheets import COLUMNS
 from service.commands import Ledger
 from service.errors import Forbidden
 from service.policy import check_recording
 from service.sheets.cells import clean
-from service.sheets.columns import find_header, letter
-from service.sheets.reading import FileUnreadable, read_sheets
-from service.sheets.rows import CellProblem, RowReader
-from service.sheets.texts import COLUMNS, text
+from service.sheets.parsing import (
+    MAX_ROWS,
+    ParsedFile,
+    Progress,
+    SheetInvalid,
+    Upload,
+    parse_upload,
+)
+from service.sheets.rows import CellProblem
 from service.sheets.vocabulary import Vocabulary
 from service.tokens import Actor
 
-MAX_ROWS = 100_000
-Progress = Callable[[int, int], None]  # (rows done, rows in all)
-_FACT_PATH = re.compile(r"^facts\[(\d+)\]\.?([A-Za-z_.]*)")
+__all__ = ["MAX_ROWS", "SheetImporter", "SheetInvalid", "Upload", "parse_upload", "uploader_vocabulary"]
+_FACT_PATH = re.compile(r"^(?:recorded )?facts\[(\d+)\]\.?([A-Za-z_.]*)")
 
 
-class SheetInvalid(FactsInvalid):
-    """Raised when an uploaded sheet has problems; each names its sheet, row and column, in Chinese."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file: its name (the suffix says its kind), its bytes and, for CSV, a chosen encoding."""
-
-    filename: str
-    data: bytes
-    encoding: str | None = None
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass
-class ParsedFile:
-    """The facts a file records, where each came from, and what was set aside."""
-
-    filename: str
-    sha256: str
-    encoding: str | None = None
-    sheets: list[str] = field(default_factory=list)
-    facts: list[dict[str, Any]] = field(default_factory=list)
-    origins: list[tuple[str, int]] = field(default_factory=list)  # sheet, row (from 1)
-    ignored: list[str] = field(default_factory=list)
-    problems: list[CellProblem] = field(default_factory=list)
-
-    def raise_problems(self) -> None:
-        if self.problems:
-            raise SheetInvalid(text("sheets.refused", count=len(self.problems)), [_problem(p) for p in self.problems])
-
-
-def uploader_vocabulary(ledger: Ledger, code: str, actor: Actor) -> Vocabulary:
+def uploader_vocabulary(ledger: Ledger, code: str, actor: Actor,
+                        facts: dict[str, dict[str, Any]] | None = None) -> Vocabulary:
     """The words of the period's scheme and subjects, narrowed to the items a recording office records."""
     period = ledger.period(code)
     scheme = ledger.scheme(period.scheme, period.scheme_version)
     offices = actor.scope if actor.role == "recorder" else None
-    return Vocabulary.of(scheme, period.subjects, offices)
-
-
-def parse_upload(upload: Upload, vocabulary: Vocabulary, actor: Actor | None = None, today: date | None = None,
-                 progress: Progress | None = None) -> ParsedFile:
-    """Every fact in the file, and every problem in it (located), without touching the ledger."""
-    parsed = ParsedFile(upload.filename, upload.sha256)
-    try:
-        sheets = read_sheets(upload.data, upload.filename, upload.encoding)
-    except FileUnreadable as exc:
-        parsed.problems.append(CellProblem(upload.filename, 1, None, None, str(exc)))
-        return parsed
-    rater = actor.scope[0] if actor is not None and actor.role == "rater" and actor.scope else None
-    total = sum(len(s.rows) for s in sheets)
-    done = 0
-    for sheet in sheets:
-        parsed.encoding = parsed.encoding or sheet.encoding
-        header = find_header(sheet.rows, vocabulary)
-        if header is None or header.column_of("subject") is None and not _any_decision(header):
-            done += len(sheet.rows)
-            continue
-        parsed.sheets.append(sheet.name)
-        parsed.ignored += [h for h in header.ignored if h not in parsed.ignored]
-        for column, heading, earlier in header.duplicates:
-            parsed.problems.append(CellProblem(sheet.name, header.row + 1, column, heading,
-                                               text("sheets.duplicate_column", heading=heading, other=letter(earlier))))
-        reader = RowReader(vocabulary, header, sheet.name, rater=rater, today=today, problems=parsed.problems)
-        for number in range(header.row + 1, len(sheet.rows)):
-            fact = reader.read(number, sheet.rows[number])
-            if fact is not None:
-                parsed.facts.append(fact)
-                parsed.origins.append((sheet.name, number + 1))
-            if progress is not None and number % 5000 == 0:
-                progress(done + number, total)
-        done += len(sheet.rows)
-    _whole_file_problems(parsed, sheets[0].name if sheets else upload.filename)
-    if progress is not None:
-        progress(total, total)
-    return parsed
-
-
-def _any_decision(header: Any) -> bool:
-    return any(header.column_of(k) is not None for k in ("veto", "affirmation", "condition"))
-
-
-def _whole_file_problems(parsed: ParsedFile, first_sheet: str) -> None:
-    if not parsed.sheets and not parsed.problems:
-        parsed.problems.append(CellProblem(first_sheet, 1, None, None, text("sheets.no_header", rows=10)))
-    elif not parsed.facts and not parsed.problems:
-        parsed.problems.append(CellProblem(parsed.sheets[0], 1, None, None, text("sheets.no_rows")))
-    rows = len(parsed.facts)
-    if rows > MAX_ROWS:
-        parsed.problems.append(CellProblem(parsed.sheets[0], 1, None, None,
-                                           text("sheets.too_many_rows", limit=MAX_ROWS, count=rows)))
+    return Vocabulary.of(scheme, period.subjects, offices, facts)
 
 
 @dataclass
@@ -138,21 +60,23 @@ class SheetImporter:
     actor: Actor
     at: str
     today: date | None = None
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts as recorded so far
 
     def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
         check_recording(self.actor, scheme, prepared, known)
 
     def parse(self, upload: Upload, progress: Progress | None = None) -> ParsedFile:
-        vocabulary = uploader_vocabulary(self.ledger, self.code, self.actor)
+        vocabulary = uploader_vocabulary(self.ledger, self.code, self.actor, self.facts)
         parsed = parse_upload(upload, vocabulary, self.actor, self.today, progress)
         parsed.raise_problems()
+        rescored(parsed, self.facts)
         return parsed
 
     def preview(self, upload: Upload, progress: Progress | None = None) -> dict[str, Any]:
         """What confirming would record, checked against the ledger as recording checks it; nothing is appended."""
         parsed = self.parse(upload, progress)
         prepared = Ledger.prepare_facts(self.code, parsed.facts, self.actor.principal)
-        with located(parsed):
+        with located(parsed, self._names()):
             self.ledger.decide_facts(self.code, prepared, self.actor.principal, self.at, None, self.authorize)
         return summary(parsed, self.ledger, self.code)
 
@@ -161,48 +85,65 @@ class SheetImporter:
         """Record every fact of the file in one transaction, or none (the file must be the one previewed)."""
         if expected_sha256 and expected_sha256.lower() != upload.sha256:
             changed = text("sheets.changed", expected=expected_sha256[:12], actual=upload.sha256[:12])
-            problem = Problem("sha256", changed)
-            raise SheetInvalid(text("sheets.refused", count=1), [problem])
+            raise SheetInvalid.of([CellProblem(upload.filename, 1, None, None, changed)])
         parsed = self.parse(upload, progress)
-        with located(parsed):
+        with located(parsed, self._names()):
             result = self.ledger.record_facts(self.code, parsed.facts, self.actor.principal, self.at, key=key,
                                               authorize=self.authorize)
         return {**result, "rows": len(parsed.facts), "file": _file(parsed)}
 
+    def _names(self) -> Any:
+        period = self.ledger.period(self.code)
+        return scheme_glossary(self.ledger.scheme(period.scheme, period.scheme_version))
+
+
+def rescored(parsed: ParsedFile, facts: dict[str, dict[str, Any]]) -> None:
+    """R3: a score for what the rater already scored corrects its live score; the same score is left out."""
+    replaced = {f.get("corrects") for f in facts.values()} | {f.get("target") for f in facts.values()}
+    live = {(f["rater"], f["item"], f["subject"]): f for f in facts.values()
+            if f.get("type") == "rating" and f["id"] not in replaced}
+    kept, origins = [], []
+    for fact, origin in zip(parsed.facts, parsed.origins, strict=True):
+        earlier = live.get((fact.get("rater"), fact.get("item"), fact.get("subject"))) if fact["type"] == "rating" \
+            else None
+        if earlier is not None and Decimal(str(earlier["value"])) == Decimal(fact["value"]):
+            parsed.unchanged += 1
+            continue
+        kept.append({**fact, "corrects": earlier["id"]} if earlier is not None else fact)
+        origins.append(origin)
+    parsed.facts, parsed.origins = kept, origins
+
 
 @contextmanager
-def located(parsed: ParsedFile) -> Iterator[None]:
-    """Ledger refusals (problems and authorization) re-told at the sheet, row and column they come from."""
+def located(parsed: ParsedFile, names: Any) -> Iterator[None]:
+    """Ledger refusals (problems and authorization) re-told in Chinese at the sheet, row and column they come from."""
     try:
         yield
     except SheetInvalid:
         raise
     except InvalidInput as exc:
-        problems = [_locate(parsed, p.path, p.message) for p in exc.problems]
-        raise SheetInvalid(text("sheets.refused", count=len(problems)), [_problem(p) for p in problems]) from None
+        problems = [_locate(parsed, p.path, translate_message(p.message, names)) for p in exc.problems]
+        raise SheetInvalid.of(problems or [_locate(parsed, "", translate_message(exc.title, names))]) from None
     except Forbidden as exc:
         if not str(exc).startswith("facts["):
             raise
-        where, _, reason = str(exc).partition(": ")
-        problem = _locate(parsed, where, text("sheets.not_allowed", reason=reason))
-        raise SheetInvalid(text("sheets.refused", count=1), [_problem(problem)]) from None
+        where = str(exc).partition(": ")[0]
+        reason = translate_message(str(exc), names)
+        reason = reason.split("：", 1)[1] if reason.startswith("第") and "：" in reason else reason
+        raise SheetInvalid.of([_locate(parsed, where, text("sheets.not_allowed", reason=reason))]) from None
 
 
 def _locate(parsed: ParsedFile, path: str, message: str) -> CellProblem:
     found = _FACT_PATH.match(path)
     if found is None or int(found[1]) >= len(parsed.origins):
         sheet = parsed.sheets[0] if parsed.sheets else parsed.filename
-        return CellProblem(sheet, 1, None, None, text("sheets.ledger", message=f"{path}: {message}"))
+        return CellProblem(sheet, 1, None, None, text("sheets.ledger", message=message))
     sheet, row = parsed.origins[int(found[1])]
-    field_name = found[2] or None
-    heading = COLUMNS.get((field_name or "").split(".")[-1], field_name)
-    return CellProblem(sheet, row, None, None, text("sheets.ledger", message=f"{heading or ''} {message}".strip()))
-
-
-def _problem(found: CellProblem) -> Problem:
-    cell = f"{letter(found.column)}{found.row}" if found.column is not None else str(found.row)
-    where = f"{found.sheet}!{cell}"
-    return Problem(where, str(found), found.row)
+    field_name = (found[2] or "").split(".")[0]
+    header = parsed.headers.get(sheet)
+    column = header.column_of(field_name) if header is not None and field_name else None
+    heading = header.headings.get(column) if header is not None and column is not None else None
+    return CellProblem(sheet, row, column, heading or COLUMNS.get(field_name), text("sheets.ledger", message=message))
 
 
 def _file(parsed: ParsedFile) -> dict[str, Any]:
@@ -210,18 +151,21 @@ def _file(parsed: ParsedFile) -> dict[str, Any]:
             "ignored_columns": parsed.ignored}
 
 
-def summary(parsed: ParsedFile, ledger: Ledger, code: str, sample: int = 20) -> dict[str, Any]:
+def summary(parsed: ParsedFile, ledger: Ledger, code: str, sample: int = 200) -> dict[str, Any]:
     """What a preview shows: the file, how many facts of which kind, per item and subject, and the first rows."""
     period = ledger.period(code)
     scheme = ledger.scheme(period.scheme, period.scheme_version)
-    items = Counter(f.get("item") or f.get("veto") or f.get("affirmation") or f.get("condition") for f in parsed.facts)
-    subjects = Counter(f.get("subject") for f in parsed.facts)
+    items = Counter(f.get("item") or f.get("veto") or f.get("affirmation") or f.get("condition") or f.get("type")
+                    for f in parsed.facts)
+    subjects = Counter(f.get("subject") for f in parsed.facts if f.get("subject"))
     first = [{"sheet": s, "row": r, "fact": f} for (s, r), f in zip(parsed.origins[:sample], parsed.facts[:sample],
                                                                      strict=True)]
     return {
         "period": code,
         "file": _file(parsed),
         "rows": len(parsed.facts),
+        "blank_ratings": parsed.blank_ratings,
+        "unchanged_ratings": parsed.unchanged,
         "kinds": dict(Counter(f["type"] for f in parsed.facts)),
         "items": [{"item": i, "title": getattr(scheme.items.get(i or ""), "title", clean(i)), "rows": n}
                   for i, n in items.most_common()],

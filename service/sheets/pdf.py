@@ -11,14 +11,17 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from domain.texts.catalog import text
+from service.sheets.pdf_text import paragraph
 from service.sheets.publication import Notice
-from service.sheets.texts import TEXTS, text
 
 FACE = "serif"
 MARGIN = 20.0  # mm
+QR_SIZE = 34.0  # mm, the quiet zone included
+QUIET_ZONE = 4  # modules of white around the code
 
 
 def font_path() -> Path:
@@ -44,14 +47,23 @@ def publication_pdf(notice: Notice) -> bytes:
     pdf.set_font(FACE, size=18)
     pdf.multi_cell(0, 11, notice.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
-    pdf.set_font(FACE, size=12)
-    pdf.multi_cell(0, 7.5, "\u3000\u3000" + notice.paragraph, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, notice.paragraph)
     pdf.ln(3)
+    pdf.set_font(FACE, size=12)
     pdf.cell(0, 8, notice.annex, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _table(pdf, notice)
+    if notice.listed:
+        pdf.set_font(FACE, size=10)
+        pdf.cell(0, 7, notice.listed, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _signature(pdf, notice)
     _proof(pdf, notice)
     return bytes(pdf.output())
+
+
+def _paragraph(pdf: FPDF, body: str) -> None:
+    """The notice's paragraph: justified, 避头尾, its first line indented two characters (首行缩进两字)."""
+    pdf.set_font(FACE, size=12)
+    paragraph(pdf, body, 12.0, 7.5)
 
 
 def _table(pdf: FPDF, notice: Notice) -> None:
@@ -80,34 +92,41 @@ def _signature(pdf: FPDF, notice: Notice) -> None:
 
 
 def _proof(pdf: FPDF, notice: Notice) -> None:
-    proof, size = notice.proof, 30.0
-    if pdf.get_y() + size + 8 > pdf.h - MARGIN:
+    proof = notice.proof
+    if pdf.get_y() + QR_SIZE + 8 > pdf.h - MARGIN:
         pdf.add_page()
     pdf.ln(6)
     top = pdf.get_y()
     pdf.set_draw_color(120, 120, 120)
     pdf.line(MARGIN, top, pdf.w - MARGIN, top)
-    _qr(pdf, proof.verify_url, MARGIN, top + 3, size)
-    pdf.set_xy(MARGIN + size + 5, top + 3)
+    qr(pdf, proof.verify_url, MARGIN, top + 2, QR_SIZE)
+    left = MARGIN + QR_SIZE + 3
+    pdf.set_xy(left, top + 3)
     pdf.set_font(FACE, size=10)
-    lines = [
-        TEXTS["publication.proof"],
-        text("publication.proof_text", position=proof.position, scheme=proof.scheme, version=proof.version,
+    for line in proof_lines(notice):
+        pdf.set_x(left)
+        pdf.multi_cell(pdf.w - MARGIN - left, 5, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                       wrapmode=WrapMode.CHAR)
+
+
+def proof_lines(notice: Notice) -> list[str]:
+    """The proof beside the QR code, line by line (the print page shows the same lines)."""
+    proof = notice.proof
+    return [
+        text("notice.proof"),
+        text("notice.proof_text", position=proof.position, scheme=proof.scheme, version=proof.version,
              events=proof.events),
-        f"{TEXTS['publication.root']}：{proof.merkle_root}",
-        f"{TEXTS['publication.fingerprint']}：{proof.fingerprint or TEXTS['publication.unsigned']}",
-        f"{TEXTS['publication.verify_at']}：{proof.verify_url}",
+        f"{text('notice.root')}：{proof.merkle_root}",
+        f"{text('notice.fingerprint')}：{proof.fingerprint or text('notice.unsigned')}",
+        f"{text('notice.verify_at')}：{proof.verify_url}",
     ]
-    for line in lines:
-        pdf.set_x(MARGIN + size + 5)
-        pdf.multi_cell(pdf.w - MARGIN - pdf.get_x(), 5, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                       wrapmode="CHAR")
 
 
-def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
-    """The QR code drawn as vector squares (crisp at any print resolution)."""
+def qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
+    """The QR code drawn as vector squares (crisp at any print resolution), inside its quiet zone of four
+    modules (ISO/IEC 18004), so nothing printed beside it runs into the code."""
     code = segno.make(url, error="m", micro=False)
-    rows = list(code.matrix_iter(scale=1, border=0))
+    rows = list(code.matrix_iter(scale=1, border=QUIET_ZONE))
     module = size / len(rows)
     pdf.set_fill_color(0, 0, 0)
     for r, row in enumerate(rows):
@@ -116,14 +135,8 @@ def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
                 pdf.rect(x + c * module, y + r * module, module, module, style="F")
 
 
-def publication_html(notice: Notice, pdf_url: str) -> str:
-    """The notice as a print-ready page (A4, the browser's own print), drawn from the same Notice as the PDF."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    environment = Environment(loader=PackageLoader("service.sheets", "templates"), autoescape=select_autoescape())
-    qr = segno.make(notice.proof.verify_url, error="m", micro=False).svg_inline(scale=4, border=0)
-    proof = notice.proof
-    proof_text = text("publication.proof_text", position=proof.position, scheme=proof.scheme, version=proof.version,
-                      events=proof.events)
-    return environment.get_template("publication.html").render(n=notice, qr=qr, texts=TEXTS, proof_text=proof_text,
-                                                                pdf_url=pdf_url)
+def qr_svg(url: str) -> str:
+    """The QR code as inline SVG for the print page: a viewBox (no fixed size, so CSS sizes it without
+    cutting it off) and the quiet zone inside it."""
+    svg: str = segno.make(url, error="m", micro=False).svg_inline(border=QUIET_ZONE, omitsize=True)
+    return svg

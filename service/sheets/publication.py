@@ -11,8 +11,9 @@ from typing import Any
 
 from domain.calendar import WorkingCalendar, appeal_deadline
 from domain.scheme.model import Scheme
+from domain.texts.catalog import text
+from domain.texts.sheets import chinese_date, period_name
 from service.sheets.exports import reason, sections
-from service.sheets.texts import TEXTS, chinese_date, period_name, text
 
 _DOCUMENT = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
 _BUREAU = re.compile(r"^(.+?(局|委员会|委|办公室|办|院|中心|政府|机关))")
@@ -35,7 +36,7 @@ class Proof:
     version: int
     events: int
     merkle_root: str
-    fingerprint: str | None
+    fingerprint: str | None  # of the bureau key that signed the seal; None: not signed (or not by that key)
     verify_url: str
 
 
@@ -52,7 +53,7 @@ class Notice:
     signed_on: str
     proof: Proof
     places: int = 2
-    notes: list[str] = field(default_factory=list)
+    listed: str | None = None  # which grades are listed, when the scheme lists only some (P1)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Contact:
     """Where and how appeals go (P2): the office that receives them and its telephone."""
 
     bureau: str | None = None
-    office: str = "考核工作领导小组办公室"
+    office: str = field(default_factory=lambda: text("notice.office_default"))
     phone: str | None = None
 
 
@@ -75,41 +76,39 @@ def bureau_of(scheme: Scheme) -> str:
     return found.group(1) if found else scheme.title
 
 
-def seal_fingerprint(seal: dict[str, Any]) -> str | None:
-    """The signing key's fingerprint when the seal is signed (issue 9's signed checkpoints)."""
-    for key in ("key_fingerprint", "fingerprint", "public_key_fingerprint"):
-        if seal.get(key):
-            return str(seal[key])
-    signature = seal.get("signature")
-    if isinstance(signature, dict):
-        return seal_fingerprint(signature)
-    return None
+def verify_address(base_url: str, code: str, position: int) -> str:
+    """The public verification page of a seal: what the 公示's QR code opens (no sign-in)."""
+    return f"{base_url.rstrip('/')}/verify/{code}?position={position}"
 
 
 def notice(
     scheme: Scheme, results: dict[str, Any], seal: dict[str, Any], published_on: date, calendar: WorkingCalendar,
-    verify_url: str, contact: Contact = Contact(),  # noqa: B008 - frozen default
+    proof: Proof, contact: Contact | None = None,
 ) -> Notice:
-    """The notice of a period's published results, sealed by `seal`."""
+    """The notice of a period's published results, sealed by `seal`: the subjects of the grades the scheme
+    lists (P1: QF lists only 好), or every subject."""
+    contact = contact or Contact()
     days = scheme.publication.publicity_working_days or scheme.publication.appeal_window_working_days
     window = scheme.publication.appeal_window_working_days
     end, deadline = appeal_deadline(published_on, days, calendar), appeal_deadline(published_on, window, calendar)
-    bureau = contact.bureau or bureau_of(scheme)
     paragraph = text(
-        "publication.intro", scheme=scheme.title, document=document_number(scheme),
+        "notice.intro", scheme=scheme.title, document=document_number(scheme),
         period=period_name(results["period"]),
         start=chinese_date(published_on), end=chinese_date(end), days=days, office=contact.office,
-        phone=text("publication.phone", phone=contact.phone) if contact.phone else "", window=window,
+        phone=text("notice.phone", phone=contact.phone) if contact.phone else "", window=window,
         deadline=chinese_date(deadline))
-    proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],
-                  seal_fingerprint(seal), verify_url)
+    listed = scheme.publication.listed_grades
+    subjects = [s for s in results["subjects"] if listed is None or s.get("grade") in listed]
+    only = (text("notice.only_grades", grades="、".join(listed), count=len(subjects), total=len(results["subjects"]))
+            if listed is not None else None)
     return Notice(
-        title=text("publication.title", period=period_name(results["period"])), paragraph=paragraph,
-        annex=TEXTS["publication.annex"],
-        columns=["排名", "单位", *(t for _, t in sections(scheme)), "总分", "等次", "备注"],
-        rows=[_row(scheme, s) for s in sorted(results["subjects"], key=_ranked)],
-        signer=text("publication.signer", bureau=bureau), signed_on=chinese_date(published_on), proof=proof,
-        places=scheme.rounding.places)
+        title=text("notice.title", period=period_name(results["period"])), paragraph=paragraph,
+        annex=text("notice.annex"),
+        columns=[text("notice.rank"), text("notice.subject"), *(t for _, t in sections(scheme)), text("notice.total"),
+                 text("notice.grade"), text("notice.remark")],
+        rows=[_row(scheme, s) for s in sorted(subjects, key=_ranked)],
+        signer=text("notice.signer", bureau=contact.bureau or bureau_of(scheme)), signed_on=chinese_date(published_on),
+        proof=proof, places=scheme.rounding.places, listed=only)
 
 
 def _ranked(subject: dict[str, Any]) -> tuple[str, int, str]:
@@ -125,8 +124,8 @@ def _row(scheme: Scheme, subject: dict[str, Any]) -> Row:
 
 def _remark(scheme: Scheme, subject: dict[str, Any]) -> str:
     if any((d.get("note") or "").startswith("veto ") for d in subject.get("decisions", [])):
-        return TEXTS["publication.vetoed"]
-    return "" if subject["eligible"] else (reason(scheme, subject) or TEXTS["publication.ineligible"])
+        return text("notice.vetoed")
+    return "" if subject["eligible"] else (reason(scheme, subject) or text("notice.ineligible"))
 
 
 def _fixed(value: str | None, places: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from service.sheets.texts import text
+from domain.texts.catalog import text
 
 WORKBOOKS = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 TEXTS = {".csv", ".txt", ".tsv"}
@@ -42,7 +42,7 @@ def read_sheets(data: bytes, filename: str, encoding: str | None = None) -> list
     if suffix in WORKBOOKS or (not suffix and data[:2] == b"PK"):
         return _workbook(data)
     if suffix in TEXTS or not suffix:
-        return [_csv(data, PurePath(filename or "表格").stem or "表格", encoding)]
+        return [_csv(data, PurePath(filename or "").stem or text("sheets.default_sheet"), encoding)]
     raise FileUnreadable(text("sheets.unknown_format", suffix=suffix))
 
 

@@ -14,15 +14,19 @@ from typing import Any
 from domain.scheme.labels import Choice
 from domain.scheme.nodes import BonusItem, DeductionItem, RatingItem
 from domain.scoring.applicability import applicable_ids
+from domain.texts.catalog import text
+from domain.texts.sheets import COLUMNS
+from service.sheets import row_kinds as kinds
 from service.sheets.cells import CellError, as_code, as_count, as_date, as_decimal, canonical_decimal, clean, is_blank
 from service.sheets.columns import Header
-from service.sheets.texts import COLUMNS, TEXTS, text
+from service.sheets.parties import parties
 from service.sheets.vocabulary import KIND_OF, Item, Vocabulary, choices
 
 DECISIONS = ("veto", "affirmation", "condition")
+CHANGES = ("retraction", "exemption")
+KINDS = ("deduction", "bonus", "rating", *DECISIONS, *CHANGES)
 EVIDENCE_MAX = 2000
-_KINDS = {**{TEXTS[f"kind.{k}"]: k for k in ("deduction", "bonus", "rating", *DECISIONS)},
-          **{k: k for k in ("deduction", "bonus", "rating", *DECISIONS)}}
+_KINDS = {**{text(f"kind.{k}"): k for k in KINDS}, **{k: k for k in KINDS}}
 
 
 @dataclass
@@ -51,9 +55,10 @@ class RowReader:
     vocabulary: Vocabulary
     header: Header
     sheet: str
-    rater: str | None = None  # a rater's own name, when the uploader is a rater
+    rater: tuple[str, str] | None = None  # a rater's own name and role (R1), when the uploader is a rater
     today: date | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    blank_ratings: int = 0  # rows of a rating sheet left without a score: not imported
     _applicable: dict[str, set[str]] = field(default_factory=dict)
 
     def read(self, number: int, cells: list[Any]) -> dict[str, Any] | None:
@@ -103,19 +108,23 @@ class _Row:
 
     def fact(self) -> dict[str, Any] | None:
         kind = self.get("type", _kind)
-        decided = next((k for k in DECISIONS if k in self.values), None)
-        kind = kind or decided
+        if kind in CHANGES or (kind is None and "target" in self.values):
+            return kinds.change(self, kind)
+        kind = kind or next((k for k in DECISIONS if k in self.values), None)
         if kind in DECISIONS:
-            return self._decision(kind)
+            return kinds.decision(self, kind)
         item = self._item()
-        if item is None:
+        if item is None:  # the rest of the row is still checked: every problem at once
+            if "subject" in self.values:
+                self._subject(None)
+            self._common({})
             return None
         wanted = KIND_OF[type(item)]
         if kind is not None and kind != wanted:
-            self.problem("type", text("sheets.type_mismatch", item=item.title, kind=TEXTS[f"kind.{wanted}"],
+            self.problem("type", text("sheets.type_mismatch", item=item.title, kind=text(f"kind.{wanted}"),
                                       value=clean(self.values["type"])))
-        fact = self._rating(item) if isinstance(item, RatingItem) else self._attributed(item, wanted)
-        return None if self.failed else fact
+        fact = kinds.rating(self, item) if isinstance(item, RatingItem) else self._attributed(item, wanted)
+        return None if self.failed or fact is None else fact
 
     def _item(self) -> Item | None:
         key = "item" if "item" in self.values else "article" if "article" in self.values else None
@@ -146,9 +155,12 @@ class _Row:
 
     def _attributed(self, item: DeductionItem | BonusItem, kind: str) -> dict[str, Any]:
         fact: dict[str, Any] = {"type": kind, "item": item.id}
-        subject = self._subject(item)
-        if subject is not None:
-            fact["subject"] = subject
+        if "parties" in self.values:
+            self._parties(item, fact)
+        else:
+            subject = self._subject(item)
+            if subject is not None:
+                fact["subject"] = subject
         fact["count"] = self.get("count", as_count) or 1
         self._choices(item, fact)
         self._amount(item, fact)
@@ -161,33 +173,14 @@ class _Row:
             fact["shortfall"] = canonical_decimal(shortfall)
         return self._common(fact)
 
-    def _rating(self, item: RatingItem) -> dict[str, Any]:
-        fact: dict[str, Any] = {"type": "rating", "item": item.id}
-        subject = self._subject(item)
-        if subject is not None:
-            fact["subject"] = subject
-        self._choices(item, fact)
-        rater = self.get("rater", clean) or self.reader.rater
-        if rater is None:
-            self.required("rater", clean)
-        fact["rater"] = rater
-        value = self.required("value", as_decimal)
-        if value is not None and value > item.rating.scale:
-            self.problem("value", text("sheets.rating_scale", value=canonical_decimal(value),
-                                       scale=canonical_decimal(item.rating.scale)))
-        elif value is not None and value < 0:
-            self.problem("value", text("sheets.negative", value=canonical_decimal(value)))
-        if value is not None:
-            fact["value"] = canonical_decimal(value)
-        return self._common(fact)
-
-    def _decision(self, kind: str) -> dict[str, Any] | None:
-        fact: dict[str, Any] = {"type": kind}
-        code = self.required(kind, lambda v: self.vocabulary.decision(kind, v))
-        subject = self._subject(None)
-        fact.update({kind: code, "subject": subject})
-        self._common(fact)
-        return None if self.failed else fact
+    def _parties(self, item: DeductionItem | BonusItem, fact: dict[str, Any]) -> None:
+        """D11/B6: the parties sharing the finding, instead of one subject."""
+        if "subject" in self.values:
+            self.problem("parties", text("sheets.parties_or_subject"))
+            return
+        found = self.get("parties", lambda v: parties(self.vocabulary, item, v))
+        if found:
+            fact["parties"] = found
 
     def _choices(self, item: Item, fact: dict[str, Any]) -> None:
         wanted = {c.field: c for c in choices(item)}
@@ -232,7 +225,7 @@ def _kind(value: Any) -> str:
     if written in _KINDS:
         return _KINDS[written]
     raise CellError(text("sheets.unknown_type", value=written,
-                         choices="、".join(TEXTS[f"kind.{k}"] for k in ("deduction", "bonus", "rating", *DECISIONS))))
+                         choices="、".join(text(f"kind.{k}") for k in KINDS)))
 
 
 def _evidence(value: Any) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 from domain.scheme.labels import Choice, item_choices
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, RatingItem
-from service.sheets.cells import CellError, squeezed
-from service.sheets.texts import COLUMNS, text
+from domain.texts.catalog import text
+from domain.texts.sheets import COLUMNS
+from service.sheets.cells import CellError, clean, squeezed
 
 Item = DeductionItem | BonusItem | RatingItem
 KIND_OF = {DeductionItem: "deduction", BonusItem: "bonus", RatingItem: "rating"}
@@ -39,15 +40,17 @@ class Vocabulary:
     scheme: Scheme
     subjects: dict[str, dict[str, Any]]
     offices: tuple[str, ...] | None = None  # a recording office sees only its items (S5)
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts, for retractions
     items: Names = field(default_factory=Names)
     subject_names: Names = field(default_factory=Names)
     decisions: dict[str, Names] = field(default_factory=dict)
 
     @classmethod
     def of(
-        cls, scheme: Scheme, subjects: dict[str, dict[str, Any]], offices: Iterable[str] | None = None
+        cls, scheme: Scheme, subjects: dict[str, dict[str, Any]], offices: Iterable[str] | None = None,
+        facts: dict[str, dict[str, Any]] | None = None,
     ) -> Vocabulary:
-        found = cls(scheme, subjects, tuple(offices) if offices is not None else None)
+        found = cls(scheme, subjects, tuple(offices) if offices is not None else None, facts or {})
         for item in scheme.items.values():
             found.items.add(item.id, *item_forms(item))
         for subject in subjects.values():
@@ -56,7 +59,7 @@ class Vocabulary:
                               ("condition", scheme.conditions)):
             names = found.decisions[kind] = Names()
             for entry in entries:
-                names.add(entry.id, entry.id, entry.title, getattr(entry, "article", None))
+                names.add(entry.id, entry.id, entry.title, getattr(entry, "article", None), decision_entry(entry))
         return found
 
     def subject(self, value: Any) -> str:
@@ -86,6 +89,24 @@ class Vocabulary:
         if len(codes) != 1:
             raise CellError(text("sheets.unknown_decision", heading=COLUMNS[kind], value=value))
         return next(iter(codes))
+
+    def fact(self, value: Any) -> str:
+        """A recorded fact of the period by its id, written alone or first in a drop-down entry (id 单位 项目 日期)."""
+        written = clean(value).split(" ", 1)[0]
+        if written not in self.facts:
+            raise CellError(text("sheets.unknown_fact", value=clean(value)))
+        return written
+
+    def ground(self, value: Any) -> str:
+        """D8: an exemption ground by its code or its name in the scheme."""
+        grounds = self.scheme.exemption_grounds
+        if not grounds:
+            raise CellError(text("sheets.no_grounds"))
+        written = squeezed(value)
+        for code, name in grounds.items():
+            if written in (squeezed(code), squeezed(name)):
+                return code
+        raise CellError(text("sheets.unknown_ground", value=clean(value), choices="、".join(grounds.values())))
 
     def label(self, attribute: str, code: str) -> str:
         labels = (self.scheme.labels or {}).get(attribute)
@@ -122,6 +143,17 @@ def item_forms(item: Item) -> list[str]:
 def item_entry(item: Item) -> str:
     """The item as the template's drop-down list shows it: its id and title."""
     return f"{item.id} {item.title}"
+
+
+def subject_entries(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Each subject as a template lists it: its name, or its id where two share a name."""
+    names = [s["name"] for s in vocabulary.subjects.values()]
+    return tuple(s["name"] if names.count(s["name"]) == 1 else s["id"] for s in vocabulary.subjects.values())
+
+
+def decision_entry(entry: Any) -> str:
+    """A veto, affirmation or condition as a template's drop-down list shows it: its id and title."""
+    return f"{entry.id} {entry.title}"
 
 
 def choices(item: Item) -> list[Choice]:

@@ -85,7 +85,7 @@ def build_world(client: TestClient, service: Service, clock: Clock) -> World:
     assert response.status_code == 201, response.text
     subjects = [{"id": s, "name": f"科室{s[-1]}", "group": "g1", "kind": "department"} for s in SUBJECTS]
     for code in ("2026-Q1", "2026-Q2"):
-        world.ok("admin", "POST", "/periods", {"code": code, "scheme": "ZJG", "version": 1}, 201)
+        world.ok("admin", "POST", "/periods", {"code": code, "scheme": "ZJG", "version": 2}, 201)
         world.ok("admin", "POST", f"/periods/{code}/subjects", {"subjects": subjects})
     _record_q1(world)
     _record_q2(world)

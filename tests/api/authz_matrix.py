@@ -392,7 +392,7 @@ BOTH = the_subjects("s001", "s002")
 MATRIX: dict[tuple[str, str], list[Case]] = {
     ("POST", "/schemes"): [Case(only("admin"), yaml=True, status=201)],
     ("GET", "/schemes"): [Case(STAFF)],
-    ("POST", "/periods"): [Case(only("admin"), body={"code": "2026-Q3", "scheme": "ZJG", "version": 1}, status=201)],
+    ("POST", "/periods"): [Case(only("admin"), body={"code": "2026-Q3", "scheme": "ZJG", "version": 2}, status=201)],
     ("GET", "/periods/{code}"): [Case(STAFF)],
     ("POST", "/periods/{code}/subjects"): [
         Case(only("admin"), body={"subjects": [{"id": "s009", "name": "市场准入科", "kind": "department"}]}, stale=True)

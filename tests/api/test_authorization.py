@@ -108,7 +108,7 @@ def _record(world: World) -> None:
     ]
     subjects.append({"id": "s004", "name": "咨询指导科", "group": "g1", "kind": "department"})
     for code, registered in (("2026-Q1", subjects[:2]), ("2026-Q2", subjects)):
-        w.post("/periods", "admin", {"code": code, "scheme": "ZJG", "version": 1})
+        w.post("/periods", "admin", {"code": code, "scheme": "ZJG", "version": 2})
         w.post(f"/periods/{code}/subjects", "admin", {"subjects": registered}, status=200)
 
     ids["q1_s001"] = w.fact("2026-Q1", "recorder:office", {"type": "deduction", "item": "1.1.1", "subject": "s001"})
@@ -315,7 +315,7 @@ def _open_quarter(client: TestClient, service: Service, tokens: dict[str, tuple[
         client.post("/schemes", content=yaml, headers={**admin, "content-type": "application/yaml"}).status_code == 201
     )
     assert (
-        client.post("/periods", json={"code": "2026-Q2", "scheme": "ZJG", "version": 1}, headers=admin).status_code
+        client.post("/periods", json={"code": "2026-Q2", "scheme": "ZJG", "version": 2}, headers=admin).status_code
         == 201
     )
     subjects = [

@@ -43,7 +43,7 @@ def publish_quarter(client: TestClient, clock: Clock) -> dict[str, int | str]:
     admin = auth("admin")
     yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes()
     assert client.post("/schemes", content=yaml, headers={**admin, "content-type": "application/yaml"}).status_code == 201
-    assert client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 1}, headers=admin).status_code == 201
+    assert client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 2}, headers=admin).status_code == 201
     people = [{"id": s, "name": f"科室{s}", "kind": "department", "group": "g1" if i % 2 else "g2"}
               for i, s in enumerate(SUBJECTS)]
     assert client.post("/periods/2026-Q1/subjects", json={"subjects": people}, headers=admin).status_code == 200

@@ -27,7 +27,7 @@ def rated(client: TestClient, service: Service) -> dict[str, str]:
     admin = auth("admin")
     yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes()
     assert client.post("/schemes", content=yaml, headers={**admin, "content-type": "application/yaml"}).status_code == 201
-    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 1}, headers=admin).status_code == 201
+    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 2}, headers=admin).status_code == 201
     subjects = [{"id": "s001", "name": "办公室", "kind": "department"}, {"id": "s002", "name": "党建科", "kind": "department"}]
     assert client.post("/periods/2026-Q3/subjects", json={"subjects": subjects}, headers=admin).status_code == 200
     ids = {}

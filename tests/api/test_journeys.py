@@ -34,7 +34,7 @@ def end(service: Service) -> int:
 def set_up(client: TestClient) -> None:
     assert client.post("/schemes", content=(ROOT / "schemes" / "zjg.yaml").read_bytes(),
                        headers={**auth("admin"), **YAML}).status_code == 201
-    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 1},
+    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 2},
                        headers=auth("admin")).status_code == 201
     subjects = [{"id": f"s00{i}", "name": name, "kind": "department"} for i, name in enumerate(["办公室", "党建科", "督查科"], 1)]
     assert client.post("/periods/2026-Q3/subjects", json={"subjects": subjects}, headers=auth("admin")).status_code == 200
@@ -84,7 +84,7 @@ def test_a_version_beyond_any_encodable_number_is_refused_not_crashed_on(client:
     for path, body in (("/periods/2026-Q3/scheme", {"reason": "修订", "version": 2**64}),
                        ("/periods", {"code": "2026-Q4", "scheme": "ZJG", "version": 2**64})):
         assert "version" in str(problem(client.post(path, json=body, headers=auth("admin")), 422))
-    scheme = (ROOT / "schemes" / "zjg.yaml").read_text().replace("version: 1", "version: 18446744073709551616", 1)
+    scheme = (ROOT / "schemes" / "zjg.yaml").read_text().replace("version: 2", "version: 18446744073709551616", 1)
     problem(client.post("/schemes", content=scheme.encode(), headers={**auth("admin"), **YAML}), 422)
     assert end(service) == before  # nothing appended
 
@@ -280,7 +280,7 @@ def test_the_next_quarter_opens_with_the_previous_ones_subjects_and_a_year_witho
     """POST /periods with carry_over registers 2026-Q3's departments in 2026-Q4 (less leave_out), in one
     append; ZJG has no year rules (G6) nor parts (C4): its roll-up is refused with the reason."""
     set_up(client)
-    opened = client.post("/periods", json={"code": "2026-Q4", "scheme": "ZJG", "version": 1, "carry_over": True,
+    opened = client.post("/periods", json={"code": "2026-Q4", "scheme": "ZJG", "version": 2, "carry_over": True,
                                            "leave_out": ["s003"]}, headers=auth("admin"))
     assert opened.status_code == 201, opened.text
     assert opened.json()["subjects"] == ["s001", "s002"] and opened.json()["carried_over_from"] == "2026-Q3"

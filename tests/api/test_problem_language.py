@@ -17,7 +17,7 @@ ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 def _quarter(client: TestClient) -> None:
     yaml = {"content-type": "application/yaml", **auth("admin")}
     assert client.post("/schemes", content=(ROOT / "schemes" / "zjg.yaml").read_bytes(), headers=yaml).status_code == 201
-    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 1},
+    assert client.post("/periods", json={"code": "2026-Q3", "scheme": "ZJG", "version": 2},
                        headers=auth("admin")).status_code == 201
     subjects = [{"id": "s001", "name": "办公室", "kind": "department"}]
     assert client.post("/periods/2026-Q3/subjects", json={"subjects": subjects}, headers=auth("admin")).status_code == 200

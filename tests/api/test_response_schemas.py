@@ -31,7 +31,7 @@ def test_what_every_read_sends_matches_its_declared_schema(client: TestClient) -
     admin, subject, reviewer = auth("admin"), auth("subject"), auth("reviewer")
     yaml = {"content-type": "application/yaml", **admin}
     assert client.post("/schemes", content=(ROOT / "schemes" / "zjg.yaml").read_bytes(), headers=yaml).status_code == 201
-    assert client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 1}, headers=admin).status_code == 201
+    assert client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 2}, headers=admin).status_code == 201
     subjects = [{"id": f"s00{i}", "name": n, "kind": "department"} for i, n in enumerate(["办公室", "党建科"], 1)]
     client.post("/periods/2026-Q1/subjects", json={"subjects": subjects}, headers=admin)
     rating = {"type": "rating", "item": "rating", "subject": "s001", "role": "principal", "rater": "principal-1",

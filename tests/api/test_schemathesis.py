@@ -166,7 +166,7 @@ def _seed_published_quarter(service: Service) -> None:
     """2025-Q4 under ZJG: four departments, ratings and a deduction; closed and published today."""
     ledger = service.ledger
     subjects = [Subject(id=f"s00{i}", name=f"科室{i}", group="g1", kind="department") for i in range(1, 5)]
-    ledger.open_period("2025-Q4", "ZJG", 1, "demo", AT)
+    ledger.open_period("2025-Q4", "ZJG", 2, "demo", AT)
     ledger.register_subjects("2025-Q4", subjects, "demo", AT)
     facts: list[dict[str, Any]] = [
         {"type": "rating", "item": "rating", "subject": s.id, "role": role, "rater": f"{role}-1", "value": "90"}

@@ -206,7 +206,7 @@ def walk(api: Api, today: date, server_env: dict[str, str]) -> None:
 
     # A quarter published 30 days ago: its window has closed
     long_ago = today - timedelta(days=30)
-    api("admin", "POST", "/periods", {"code": "2025-Q4", "scheme": "ZJG", "version": 1}, 201)
+    api("admin", "POST", "/periods", {"code": "2025-Q4", "scheme": "ZJG", "version": 2}, 201)
     subjects = [{"id": s, "name": n, "group": "g1", "kind": "department"} for s, n in (("s001", "办公室"), ("s002", "党建科"))]
     api("admin", "POST", "/periods/2025-Q4/subjects", {"subjects": subjects})
     smoking = {"type": "deduction", "item": "3.6", "subject": "s002", "occurred_on": "2025-11-03"}

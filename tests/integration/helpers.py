@@ -20,7 +20,7 @@ def record_quarter(service: Service, period: str = "2026-Q1") -> dict[str, Any]:
     """Four departments, a few deductions and the leadership ratings; returns the fact ids by name."""
     ledger = service.ledger
     ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period(period, "ZJG", 1, "admin", AT)
+    ledger.open_period(period, "ZJG", 2, "admin", AT)
     subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department") for i in range(1, 5)]
     ledger.register_subjects(period, subjects, "admin", AT)
     ratings = []

@@ -27,7 +27,7 @@ def open_quarter(service: Service, departments: int, groups: int) -> None:
     """ZJG 2026-Q1 with departments d1..dN spread over groups g0..g(groups-1) by number."""
     ledger = service.ledger
     ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
     subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=f"g{i % groups}")
                 for i in range(1, departments + 1)]
     ledger.register_subjects("2026-Q1", subjects, "admin", AT)

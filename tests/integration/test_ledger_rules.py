@@ -113,14 +113,14 @@ def test_a_replay_uses_the_scheme_in_force_at_its_position(service: Service) -> 
     record_quarter(service)
     ledger = service.ledger
     amended_text = (ROOT / "schemes" / "zjg.yaml").read_text(encoding="utf-8").replace(
-        "version: 1", "version: 2", 1).replace(
+        "version: 2", "version: 3", 1).replace(
         "{id: \"2.1\", title: 迟到、早退, article: 第二章第一条 二.1, deduct: {per: 0.5}",
         "{id: \"2.1\", title: 迟到、早退, article: 第二章第一条 二.1, deduct: {per: 1}")
     amended = load_scheme_text(amended_text)
     assert amended.content_hash != ZJG.content_hash
     ledger.register_scheme(amended, "admin", AT)
     before = ledger.recorder.max_notification_id()
-    ledger.bind_scheme("2026-Q1", 2, "局党组修订", "admin", AT)
+    ledger.bind_scheme("2026-Q1", 3, "局党组修订", "admin", AT)
     old = result_as_of(ledger.recorder, "2026-Q1", before)
     new = result_as_of(ledger.recorder, "2026-Q1")
     assert old.scheme_hash == ZJG.content_hash and new.scheme_hash == amended.content_hash
@@ -132,7 +132,7 @@ def test_a_period_opened_by_an_older_version_of_the_event_still_replays(service:
     ledger = service.ledger
     ledger.register_scheme(ZJG, "admin", AT)
     state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2020-04-01T00:00:00+00:00"},
-             "originator_topic": "scoreledger:Period", "code": "2020-Q2", "scheme": "ZJG", "scheme_version": 1,
+             "originator_topic": "scoreledger:Period", "code": "2020-Q2", "scheme": "ZJG", "scheme_version": 2,
              "scheme_hash": ZJG.content_hash, "actor": "admin", "at": AT}
     old = StoredEvent(originator_id=period_id("2020-Q2"), originator_version=1, topic="scoreledger:Period.Opened",
                       state=orjson.dumps(state))
@@ -178,7 +178,7 @@ def test_a_bulk_import_refuses_a_rating_typed_on_the_items_points_and_stores_not
 
     ledger = service.ledger
     ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
     rows = [{"type": "subject", "id": "d1", "name": "办公室", "kind": "department"},
             {"type": "rating", "item": "rating", "subject": "d1", "role": "principal", "rater": "局长", "value": "8"}]
     end = ledger.recorder.max_notification_id()

@@ -33,7 +33,7 @@ def published_quarter(service: Service) -> dict[str, int]:
     """Nine departments in three groups, deductions, closed and published; then an upheld appeal changes d1."""
     ledger = service.ledger
     ledger.register_scheme(ZJG, "admin", AT)
-    ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
     subjects = [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group=GROUPS[i % 3]) for i in range(1, 10)]
     ledger.register_subjects("2026-Q1", subjects, "admin", AT)
     found = {}

@@ -140,7 +140,7 @@ def test_a_postgresql_store_is_exported_and_restored_into_postgresql_and_sqlite(
         assert replayed(into_pg) == replayed(source)
         service = build(into_pg)
         try:
-            appended = service.ledger.open_period("2026-Q1", "ZJG", 1, "admin", "2026-04-01T09:00:00+08:00")
+            appended = service.ledger.open_period("2026-Q1", "ZJG", 2, "admin", "2026-04-01T09:00:00+08:00")
         finally:
             service.close()
         assert appended["position"] == manifest["position"] + 1

@@ -35,7 +35,7 @@ def service(tmp_path: Path) -> Iterator[Service]:
 
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(built.ledger, principal, role, scope, "test", "2026-03-01T00:00:00+08:00", token=token)
-    built.ledger.open_period("2026-Q1", "ZJG", 1, "admin", "2026-03-01T00:00:00+08:00")
+    built.ledger.open_period("2026-Q1", "ZJG", 2, "admin", "2026-03-01T00:00:00+08:00")
     from domain.facts import Subject
 
     built.ledger.register_subjects("2026-Q1", [Subject(id=s, name=f"科室{s}", kind="department") for s in SUBJECTS],

@@ -86,7 +86,7 @@ def set_up_period(base: str, subjects: int = 12) -> None:
     with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         client.post("/schemes", content=(ROOT / "schemes" / "zjg.yaml").read_bytes(),
                     headers={"content-type": "application/yaml"}).raise_for_status()
-        client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 1}).raise_for_status()
+        client.post("/periods", json={"code": "2026-Q1", "scheme": "ZJG", "version": 2}).raise_for_status()
         people = [{"id": f"s{i:03d}", "name": f"科室{i}", "kind": "department"} for i in range(1, subjects + 1)]
         client.post("/periods/2026-Q1/subjects", json={"subjects": people}).raise_for_status()
 

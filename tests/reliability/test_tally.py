@@ -22,7 +22,7 @@ AT = "2026-04-01T09:00:00+08:00"
 def service(tmp_path: Path) -> Iterator[Service]:
     built = build(Settings(data_dir=tmp_path / "data"))
     built.ledger.register_scheme(load_scheme_file(ROOT / "schemes" / "zjg.yaml"), "admin", AT)
-    built.ledger.open_period("2026-Q1", "ZJG", 1, "admin", AT)
+    built.ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
     people = [Subject(id=f"s{i:03d}", name=f"科室{i}", kind="department") for i in range(1, 4)]
     built.ledger.register_subjects("2026-Q1", people, "admin", AT)
     yield built

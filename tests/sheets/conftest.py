@@ -1,4 +1,4 @@
-"""A period of the demo bureau (ZJG with the Chinese labels of its values) on a fresh store, for sheet tests."""
+"""A period of the demo bureau (ZJG version 2, with the Chinese labels of its values) on a fresh store, for sheet tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.scheme.loader import load_scheme_text
+from domain.scheme.loader import load_scheme_file
 from domain.scheme.model import Scheme
 from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS
@@ -23,10 +23,8 @@ DEPARTMENTS = ["办公室", "党建科", "督查科", "审批协调科", "人事
 
 
 def labelled_zjg() -> Scheme:
-    text = (ROOT / "schemes" / "zjg.yaml").read_text(encoding="utf-8") + (HERE / "zjg_labels.yaml").read_text(
-        encoding="utf-8"
-    )
-    return load_scheme_text(text, "zjg+labels.yaml")
+    """The shipped ZJG: version 2 declares the Chinese labels of its coded values (市级, 引发矛盾 …)."""
+    return load_scheme_file(ROOT / "schemes" / "zjg.yaml")
 
 
 def open_quarter(service: Service, code: str = PERIOD) -> None:
@@ -34,7 +32,7 @@ def open_quarter(service: Service, code: str = PERIOD) -> None:
 
     ledger = service.ledger
     ledger.register_scheme(labelled_zjg(), "admin", AT)
-    ledger.open_period(code, "ZJG", 1, "admin", AT)
+    ledger.open_period(code, "ZJG", 2, "admin", AT)
     subjects = [Subject(id=f"s{i:03d}", name=name, group="g1", kind="department")
                 for i, name in enumerate(DEPARTMENTS, start=1)]
     ledger.register_subjects(code, subjects, "admin", AT)

@@ -4,6 +4,7 @@ and a file with mistakes is refused whole, every mistake named by sheet, row and
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -149,7 +150,9 @@ def test_the_ledgers_own_refusals_come_back_located_at_their_row(service: Servic
     with pytest.raises(SheetInvalid) as refused:
         importer(service).preview(Upload("创新.csv", csv_bytes(rows, "utf-8")))
     assert [p.line for p in refused.value.problems] == [3]
-    assert refused.value.problems[0].path == "创新!3"
+    assert refused.value.problems[0].path == "创新!C3"  # the ledger's rule, at the cell of the rank
+    message = refused.value.problems[0].message
+    assert message.startswith("工作表「创新」第3行C列（名次）：") and re.search(r"[A-Za-z]{4}", message) is None, message
 
 
 def test_a_file_changed_since_its_preview_is_refused_at_confirmation(service: Service) -> None:

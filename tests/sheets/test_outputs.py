@@ -4,6 +4,7 @@ and as a 公示 (print page and PDF) whose text carries the Chinese title and th
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -99,18 +100,22 @@ def test_the_appeal_register_lists_each_appeal_with_its_dates(published: tuple[S
     assert row[10] == "扣分依据不足"
 
 
-def test_the_publication_page_and_pdf_show_the_notice_and_its_proof(published: tuple[Service, TestClient],
-                                                                   tmp_path: Path) -> None:
+def test_the_publication_and_its_pdf_carry_the_notice_and_its_signed_proof(published: tuple[Service, TestClient],
+                                                                           tmp_path: Path) -> None:
     service, client = published
     seal = service.ledger.period("2026-Q1").seals[-1]
-    page = client.get("/periods/2026-Q1/publication", params={"office": "督查科", "phone": "0512-58000000"},
-                      headers=SUBJECT)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    html = page.text
-    assert "关于2026年第一季度绩效考核结果的公示" in html and seal["merkle_root"] in html
-    assert "张行审〔2020〕10号" in html and "2026年3月30日至2026年4月2日（3个工作日）" in html
-    assert "向督查科提出申诉" in html and "0512-58000000" in html and "<svg" in html
-    (tmp_path / "publication.html").write_text(html, encoding="utf-8")
+    found = client.get("/periods/2026-Q1/publication", params={"office": "督查科", "phone": "0512-58000000"},
+                       headers=SUBJECT)
+    assert found.status_code == 200, found.text
+    notice = found.json()
+    assert notice["title"] == "关于2026年第一季度绩效考核结果的公示"
+    assert "张行审〔2020〕10号" in notice["paragraph"] and "2026年3月30日至2026年4月2日（3个工作日）" in notice["paragraph"]
+    assert "向督查科提出申诉" in notice["paragraph"] and "0512-58000000" in notice["paragraph"]
+    proof = notice["proof"]
+    # Check: the proof is the seal's, signed by the bureau's key, and its address is the public page
+    assert proof["merkle_root"] == seal["merkle_root"] and proof["position"] == seal["position"]
+    assert proof["fingerprint"] == client.get("/keys").json()["keys"][0]["fingerprint"]
+    assert proof["verify_url"] == f"http://testserver/verify/2026-Q1?position={seal['position']}"
     pdf = client.get("/periods/2026-Q1/publication.pdf", params={"office": "督查科"}, headers=SUBJECT)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     target = tmp_path / "publication.pdf"
@@ -121,6 +126,7 @@ def test_the_publication_page_and_pdf_show_the_notice_and_its_proof(published: t
     flat = "".join(words.stdout.split())
     assert "关于2026年第一季度绩效考核结果的公示" in flat
     assert seal["merkle_root"] in flat and "张家港市行政审批局绩效考核工作领导小组" in flat and "2026年3月30日" in flat
+    assert proof["fingerprint"] in flat and proof["verify_url"] in flat
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(target), str(tmp_path / "page")],
                    check=True)
     png = next(tmp_path.glob("page*.png"))
@@ -129,12 +135,27 @@ def test_the_publication_page_and_pdf_show_the_notice_and_its_proof(published: t
     keep.mkdir(exist_ok=True)
     shutil.copy(png, keep / "publication-page1.png")
     shutil.copy(target, keep / "publication.pdf")
-    (keep / "publication.html").write_text(html, encoding="utf-8")
+
+
+def test_the_pdf_paragraph_starts_two_characters_in(published: tuple[Service, TestClient], tmp_path: Path) -> None:
+    """首行缩进两字: the paragraph's first line starts right of the lines under it (read from the PDF's text boxes)."""
+    _, client = published
+    target = tmp_path / "publication.pdf"
+    target.write_bytes(client.get("/periods/2026-Q1/publication.pdf", headers=SUBJECT).content)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed: apt-get install -y poppler-utils")
+    boxes = subprocess.run(["pdftotext", "-bbox-layout", str(target), "-"], capture_output=True, check=True,
+                           text=True).stdout
+    lines = re.findall(r'<line xMin="([\d.]+)"[^>]*>\s*<word[^>]*>([^<]+)</word>', boxes)
+    first = next(float(x) for x, word in lines if word.startswith("根据"))
+    second = next(float(x) for (x, word), (_, before) in zip(lines[1:], lines, strict=False)
+                  if before.startswith("根据"))
+    assert first - second > 20, (first, second)  # two 12-point characters, in points
 
 
 def test_there_is_no_publication_before_a_period_is_published(published: tuple[Service, TestClient]) -> None:
     service, client = published
-    service.ledger.open_period("2026-Q2", "ZJG", 1, "admin", "2026-04-01T09:00:00+08:00")
+    service.ledger.open_period("2026-Q2", "ZJG", 2, "admin", "2026-04-01T09:00:00+08:00")
     response = client.get("/periods/2026-Q2/publication.pdf", headers=AUDITOR)
     assert response.status_code == 409 and "not published" in response.json()["detail"]
 

@@ -75,3 +75,20 @@ def test_the_rankings_export_is_written_for_staff_and_refused_for_a_subject(
     monkeypatch.setenv("SCORELEDGER_TOKEN", "demo-subject-token")
     refused = runner.invoke(app, ["sheets", "export", "rankings", "2026-Q1", str(tmp_path / "no.xlsx")])
     assert refused.exit_code == 1 and "role subject may not do this" in refused.output
+
+
+def test_the_three_templates_are_written_for_who_fills_them(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    for token, kind, first in (("demo-recorder-token", "office", "录入"), ("demo-rater-token", "rating", "录入"),
+                               ("demo-admin-token", "decisions", "一票否决")):
+        monkeypatch.setenv("SCORELEDGER_TOKEN", token)
+        target = tmp_path / f"{kind}.xlsx"
+        written = runner.invoke(app, ["sheets", "template", "2026-Q1", str(target), "--kind", kind])
+        assert written.exit_code == 0, written.output
+        assert load_workbook(target).sheetnames[0] == first
+    refused = runner.invoke(app, ["sheets", "template", "2026-Q1", str(tmp_path / "x.xlsx"), "--kind", "rating"])
+    assert refused.exit_code == 1  # the administrator is no rater
+    assert runner.invoke(app, ["sheets", "template", "2026-Q1", str(tmp_path / "y.xlsx"), "--kind", "x"]).exit_code == 2

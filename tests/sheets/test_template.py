@@ -20,7 +20,7 @@ def template(service: Service) -> bytes:
 
 def test_the_template_lists_only_the_offices_items_with_drop_downs_and_articles(service: Service) -> None:
     book = load_workbook(io.BytesIO(template(service)))
-    assert book.sheetnames == ["录入", "考核项目", "填写说明", "选项"]
+    assert book.sheetnames == ["录入", "考核项目", "撤销与免扣", "填写说明", "选项"]
     assert book["选项"].sheet_state == "hidden"
     entry = book["录入"]
     assert entry["A1"].value == "2026年第一季度督查科考核记录表"

@@ -22,7 +22,8 @@ OPERATOR_ONLY = ("domain/scheme/", "domain/calendar_file.py", "service/settings.
                  "service/backup", "service/restore.py", "service/notify/", "service/readonly.py",
                  "service/signing.py", "replay/checkpoint.py")
 # the fact checks, which collect (field, message) pairs
-TUPLE_FILES = ("domain/scoring/validate.py", "domain/scoring/vetting.py", "domain/scoring/fields.py")
+TUPLE_FILES = ("domain/scoring/validate.py", "domain/scoring/vetting.py", "domain/scoring/fields.py",
+               "domain/scoring/dating.py")
 ERROR_NAMES_EXCLUDED = {"KeyError", "ValueError", "TypeError", "RuntimeError", "AssertionError", "NotImplementedError"}
 
 

@@ -107,7 +107,7 @@ def test_every_result_is_bound_to_the_hash_of_its_scheme() -> None:
     result = score(ZJG, [subject("a")], [])
     assert (result.scheme, result.scheme_version, result.scheme_hash, result.period) == (
         "ZJG",
-        1,
+        2,
         ZJG.content_hash,
         QUARTER,
     )

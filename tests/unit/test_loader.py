@@ -207,7 +207,7 @@ def test_a_missing_file_is_refused_as_an_invalid_scheme(tmp_path: Path) -> None:
 
 def test_the_shipped_zjg_scheme_loads() -> None:
     scheme = load_scheme_file(ROOT / "schemes" / "zjg.yaml")
-    assert (scheme.scheme, scheme.version) == ("ZJG", 1)
+    assert (scheme.scheme, scheme.version) == ("ZJG", 2)
     assert len(scheme.items) == 36 + 1 + 4  # 36 deduction items, the rating, 4 bonus items
 
 

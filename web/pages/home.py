@@ -24,7 +24,18 @@ def periods(request: Request, account: SignedIn, service: ServiceDep) -> Respons
 @page(router, "/period/{code}")
 def overview(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode) -> Response:
     model = period_overview(service, code)
-    return render(request, "period.html", model, links=links(account, model))
+    return render(request, "period.html", model, links=links(account, model), exports=exports(account, model))
+
+
+def exports(account: AccountView, period: PeriodOverview) -> list[tuple[str, str]]:
+    """The workbooks this person may export from the period's page (each a POST that starts a job)."""
+    found = []
+    if account.role in AUDITORS:
+        found.append((f"/period/{period.period}/export/appeals", text("export.button_appeals")))
+    if account.role in STAFF:
+        year = period.period[:4]
+        found.append((f"/year/{year}/export/summary", text("export.button_year", year=year)))
+    return found
 
 
 def links(account: AccountView, period: PeriodOverview) -> list[tuple[str, str]]:
@@ -37,12 +48,14 @@ def links(account: AccountView, period: PeriodOverview) -> list[tuple[str, str]]
         found.append((f"{base}/record", "links.record"))
     if role == "rater" and status == "open":
         found.append((f"{base}/rate", "links.rate"))
+    if role in ("recorder", "rater", "admin") and status == "open":
+        found.append((f"{base}/import", "links.import"))
     if role == "admin":
         found += [(f"{base}/subjects", "links.subjects"), (f"{base}/publish", "links.publish")]
     if role == "subject" and account.scope:
         found.append((f"{base}/scorecard/{account.scope[0]}", "links.scorecard"))
     if status == "published":
-        found.append((f"{base}/publication", "links.publication"))
+        found += [(f"{base}/publication", "links.publication"), (f"{base}/notice", "links.notice")]
     if role in AUDITORS and period.publications:
         found.append((f"{base}/compare", "links.compare"))
     if role in AUDITORS:

@@ -37,6 +37,10 @@ SAMPLE = {
                        {"facts": ["s001:a2"], "points": "-2", "status": "superseded", "recorded_by": ["督查科"],
                         "note": "1 × 2 (D1); superseded: situation sit-1 counts once, at the highest", "by": [],
                         "occurred_on": None}]},
+    "job": {"job": "sample", "title": "正在读取并检查“扣分登记.xlsx”", "state": "running", "done": 20000,
+            "total": 50002, "percent": 39, "next": None, "file": None},
+    "problems": [{"sheet": "扣分登记", "row": 7, "column": "D", "heading": "次数",
+                  "message": "「两次」不是正整数次数"}],
     "ripple": {"changes": [
         {"subject": "s001", "before": {"total": "88.08", "rank": 3, "grade": None},
          "after": {"total": "88.3", "rank": 2, "grade": None}, "knock_on": False},

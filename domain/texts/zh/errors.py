@@ -207,4 +207,10 @@ ERRORS = {
     "error.yaml_too_deep": "YAML嵌套超过{depth}层",
     "error.yaml_too_many": "YAML包含的值超过{count}个",
     "error.yaml_not_accepted": "{source}：不能作为{kind}接受",
+    "error.dated_after_recording": "发生日期{happened}晚于录入当天（{today}）",
+    "error.dated_after_period": "发生日期{happened}晚于{period}的最后一天（{last}）",
+    "error.dated_outside_period": "发生日期{happened}不在{period}内（{first}至{last}）",
+    "error.no_job": "没有找到这项处理（可能已过期，或不是本人发起的）",
+    "error.job_failed": "处理中出现错误（{kind}），没有写入任何内容",
+    "error.no_staged_upload": "上传的文件（{sha}）已过期或不存在：请重新上传",
 }
