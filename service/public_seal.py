@@ -10,6 +10,7 @@ and one not yet published get the same answer, so the page tells nobody which pe
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,9 @@ from service.audit import public_keys
 from service.bootstrap import Service
 from service.errors import NotFound
 
-CACHE_SECONDS = 300  # the log check reads the log up to the seal: kept a while, redone when the log grew
+CACHE_SECONDS = 300  # the log check reads the log up to the seal: kept a while (events up to a seal never change
+# legitimately; an edit shows within this long), one check at a time: the page is open to anyone, and a
+# province's log is millions of events
 
 
 @dataclass
@@ -43,6 +46,7 @@ class _Cache:
 
 
 _LOG_CHECKS = _Cache()
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def public_seals(service: Service, code: str) -> dict[str, Any]:
@@ -52,16 +56,15 @@ def public_seals(service: Service, code: str) -> dict[str, Any]:
     if period is None or not period.seals or period.published_on is None:
         raise NotFound(f"period {code} has no publication yet")
     keys = public_keys(service)
-    end = service.ledger.recorder.max_notification_id() or 0
-    seals = [_seal(service, seal, end) for seal in period.seals]
+    seals = [_seal(service, seal) for seal in period.seals]
     return {"period": code, "published_on": period.published_on, "seals": seals,
             "keys": [{"name": k.name, "fingerprint": k.fingerprint} for k in keys],
             "verified": bool(seals) and all(s["verified"] for s in seals)}
 
 
-def _seal(service: Service, seal: dict[str, Any], end: int) -> dict[str, Any]:
+def _seal(service: Service, seal: dict[str, Any]) -> dict[str, Any]:
     signers = signers_of(service, seal)
-    log_ok = _log_matches(service, seal, end)
+    log_ok = _log_matches(service, seal)
     return {"position": int(seal["position"]), "event_count": int(seal["event_count"]),
             "merkle_root": str(seal["merkle_root"]), "published_on": _published_on(service, seal),
             "fingerprints": [k.fingerprint for k in signers], "signed": isinstance(seal.get("checkpoint"), str),
@@ -81,19 +84,20 @@ def signers_of(service: Service, seal: dict[str, Any]) -> list[Any]:
     return signers if states else []
 
 
-def _log_matches(service: Service, seal: dict[str, Any], end: int) -> bool:
+def _log_matches(service: Service, seal: dict[str, Any]) -> bool:
     """The stored events up to the seal's position are as many as sealed and hash to its Merkle root."""
     position, size = int(seal["position"]), int(seal["event_count"])
-    key = (str(seal["merkle_root"]), position, end)
-    known = _LOG_CHECKS.get(key)
-    if known is not None:
-        return known
-    accumulator, count = MerkleAccumulator(), 0
-    for page in read_log(service.ledger.recorder, 0, position):
-        for record in page:
-            accumulator.add(leaf(record))
-            count += 1
-    return _LOG_CHECKS.put(key, count == size and accumulator.root().hex() == seal["merkle_root"])
+    key = (str(seal["merkle_root"]), position, id(service))
+    with _ONE_AT_A_TIME:  # concurrent visitors wait for the one check, then share its answer
+        known = _LOG_CHECKS.get(key)
+        if known is not None:
+            return known
+        accumulator, count = MerkleAccumulator(), 0
+        for page in read_log(service.ledger.recorder, 0, position):
+            for record in page:
+                accumulator.add(leaf(record))
+                count += 1
+        return _LOG_CHECKS.put(key, count == size and accumulator.root().hex() == seal["merkle_root"])
 
 
 def _published_on(service: Service, seal: dict[str, Any]) -> str | None:
