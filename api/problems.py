@@ -17,6 +17,7 @@ from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
 from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text, translate_message
+from projections.schemes import SchemeMismatch
 from replay.asof import PeriodNotInLog
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
@@ -57,6 +58,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     StoreBusy: (503, "store-busy", "The store is held by another process"),
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
+    SchemeMismatch: (409, "scheme-unavailable", "The period's scheme cannot be loaded from the log"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }
 

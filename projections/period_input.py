@@ -10,6 +10,7 @@ An event that cannot be read at all is listed in `unreadable`; folding goes on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from projections.admission import admit, readmit
@@ -150,7 +151,7 @@ class LogFold:
             readmit(self, period, _count)
             period.stale_all = True
         elif topic == "scoreledger:Period.SubjectRegistered":
-            subject = state["subject"]
+            subject = _registered(state["subject"], period.subjects)
             period.subjects[subject["id"]] = subject
             if period.members is not None:
                 period.members.setdefault(subject.get("group", "all"), []).append(subject["id"])
@@ -158,7 +159,11 @@ class LogFold:
         elif topic == "scoreledger:Period.Closed":
             period.closed_at = record.position
         elif topic == "scoreledger:Period.Published":
-            period.seals.append({**state["seal"], "published_at": record.position})
+            seal = state["seal"]
+            if seal["period"] != period.code:  # a publication moved from another period's stream
+                raise ValueError(f"the seal is of period {seal['period']}, not {period.code}")
+            date.fromisoformat(state["published_on"])
+            period.seals.append({**seal, "published_at": record.position})
             period.published_on = state["published_on"]
         return key
 
@@ -175,6 +180,9 @@ class LogFold:
     def _appeal(self, record: Record) -> str | None:
         state = record.state
         if record.topic == "scoreledger:Appeal.Filed":
+            missing = [k for k in _APPEAL_FIELDS if not isinstance(state.get(k), str)]
+            if missing or not isinstance(state.get("contested"), list):
+                raise ValueError(f"an appeal without {', '.join(missing) or 'its contested facts'}")
             self.appeals[record.stream] = {**state, "status": "filed", "filed_at": record.position, "history": []}
         appeal = self.appeals.get(record.stream)
         if appeal is None:
@@ -195,6 +203,21 @@ class LogFold:
         if name != "filed":
             appeal["status"] = name
         return key_of(appeal["bureau"], appeal["period"])
+
+
+_APPEAL_FIELDS = ("appeal", "period", "bureau", "subject", "reasons", "filed_on", "deadline")
+
+
+def _registered(subject: Any, known: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A registered subject as scoring needs it (an id, a name and a kind, a group if any), once; else a ValueError
+    (the event is listed as unreadable and skipped)."""
+    if not isinstance(subject, dict) or not all(isinstance(subject.get(k), str) for k in ("id", "name", "kind")):
+        raise ValueError("a subject needs an id, a name and a kind")
+    if not isinstance(subject.get("group", "all"), str):
+        raise ValueError(f"subject {subject['id']}: its group is not a code")
+    if subject["id"] in known:
+        raise ValueError(f"subject {subject['id']} is registered twice")
+    return subject
 
 
 def _count(period: PeriodInput, position: int, fact: dict[str, Any]) -> None:

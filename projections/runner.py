@@ -14,6 +14,7 @@ A page ends at each publication, so that the rows the seal fixed are kept with i
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from decimal import Decimal
@@ -23,11 +24,13 @@ from projections.cards import Cards
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, Record, read_log
+from projections.schemes import SchemeMismatch
 from projections.scoring import score_parts
 from projections.sealed import PUBLISHED, Stamps, keep_seal
 from projections.viewstore import Row, ViewStore
 
 Progress = Callable[[int], None]
+log = logging.getLogger("scoreledger.projections")
 Sealed = list[tuple[str, dict[str, Any]]]  # period key, seal (with its `published_at`)
 
 
@@ -98,7 +101,11 @@ class ProjectionRunner:
         for key in sorted(touched):
             period = self.fold.periods[key]
             totals = self.totals.setdefault(key, {})
-            heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
+            try:
+                heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
+            except SchemeMismatch as exc:  # its scheme cannot be had: no results, the rest goes on (docs/ledger.md)
+                log.error("period %s is not scored: %s", key, exc)
+                period.stale_all = True
         position = leaves[-1][0]
         with self.views.transaction() as cur:
             tracked = self.views.position(cur, lock=self.views.row_locks)
@@ -108,7 +115,8 @@ class ProjectionRunner:
                 rows, written = self._changed(scored)
                 self.views.write_page(cur, position, heads, rows, leaves)
                 for key, seal in sealed or []:
-                    keep_seal(self.views, cur, key, seal, heads[key], self.stamps)
+                    if key in heads:  # a period whose scheme cannot be had is not scored: nothing to keep
+                        keep_seal(self.views, cur, key, seal, heads[key], self.stamps)
                 self.written.update(written)  # the transaction commits after this block, or raises
                 self.written_at = position
         if progress is not None:

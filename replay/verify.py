@@ -101,12 +101,20 @@ def verify(
         if damaged is not None:  # an edited seal is reported, never trusted or crashed on
             report.findings.append(f"seal published at position {seal.get('published_at')}: unreadable ({damaged})")
             continue
-        found = seal_findings(evidence, leaves, seal, bureau, keys)
+        if seal["period"] != period:  # the signed period, not the stream the publication event sits in
+            report.findings.append(f"seal published at position {seal.get('published_at')} seals period "
+                                   f"{seal['period']}, not {period}: a publication moved from another period")
+            continue
+        try:
+            found = seal_findings(evidence, leaves, seal, bureau, keys)
+        except (KeyError, TypeError, ValueError) as exc:  # a damaged seal or log is reported, never crashed on
+            found = [f"seal published at position {seal.get('published_at')}: cannot be checked ({exc!r})"]
         report.findings += found
         if not found and keys:
             report.verified_seals.append(_verified(seal, bureau, keys))
     report.findings += _anchors(report, leaves, bureau, keys, expect_root, held)
     report.findings += _bundle_end(evidence, report)
+    report.notes += _unsealed_gaps(records, seals.get(key, []), fold, key)
     if keys and not report.verified_seals and (require_seal or seals.get(key)):
         report.findings.append(
             f"no seal of {period} verifies with the given key(s): the period is not published, "
@@ -141,7 +149,22 @@ def seal_damage(seal: dict[str, Any]) -> str | None:
     for name in ("subject_hashes", "group_hashes", "consistency"):
         if name in seal and not isinstance(seal[name], dict):
             return f"{name} is a {type(seal[name]).__name__}"
+    for name in ("merkle_root", "period_root", "results_hash", "scheme_hash"):
+        if name in seal and not _hex(seal[name]):
+            return f"{name} is not a hexadecimal hash"
+    if "period_root" in seal and (not isinstance(seal.get("period_events"), int) or isinstance(
+            seal.get("period_events"), bool)):
+        return "period_events is missing or not a number"
+    if "checkpoint" in seal and not isinstance(seal["checkpoint"], str):
+        return f"checkpoint is a {type(seal['checkpoint']).__name__}"
     return None
+
+
+def _hex(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 64 and bytes.fromhex(value) is not None
+    except ValueError:
+        return False
 
 
 def witness_findings(records: Sequence[Record], witness: Sequence[tuple[int, str]]) -> list[str]:
@@ -269,6 +292,23 @@ def _anchors(
             findings.append(f"the log no longer extends the held checkpoint of size {checkpoint.size}: "
                             "events up to it were rewritten, or the log was cut")
     return findings
+
+
+def _unsealed_gaps(
+    records: Sequence[Record], seals: list[dict[str, Any]], fold: LogFold, key: str
+) -> list[str]:
+    """The period's own events between a seal's position and the event that publishes it: no signature covers
+    them (an appeal decided while the seal was made, or something slipped in): named, not trusted."""
+    notes = []
+    for seal in seals:
+        low, high = seal.get("position"), seal.get("published_at")
+        if not isinstance(low, int) or not isinstance(high, int):
+            continue
+        gap = [r.position for r in records if low < r.position < high and fold.streams.get(r.stream) == key]
+        if gap:
+            notes.append(f"positions {', '.join(map(str, gap))}: events of the period between the seal at {low} and "
+                         f"its publication at {high}, covered by no signature")
+    return notes
 
 
 def _bundle_end(evidence: Evidence, report: Report) -> list[str]:

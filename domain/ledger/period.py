@@ -76,6 +76,8 @@ class Period(SharedContents, Aggregate):
         published_on: str
 
         def apply(self, period: Period) -> None:
+            if not isinstance(self.seal, dict) or self.seal.get("period") != period.code:
+                return  # a publication moved here from another period's stream: it publishes nothing here
             period.status = "published"
             period.seals.append(self.seal)
             period.published_on = self.published_on

@@ -101,6 +101,7 @@ PROBLEMS = {
     "problem.replay-busy": "Another as-of replay is running",
     "problem.not-in-log": "Not in the log at that position",
     "problem.signing-key": "The seal signing key is not available",
+    "problem.scheme-unavailable": "The period's scheme cannot be loaded from the log",
     "problem.invalid-request": "The request is malformed",
     "problem.internal": "Internal error",
     "problem.refused": "Refused",

@@ -111,7 +111,8 @@ def test_pages_of_rankings_follow_the_groups_code_points_now_at_the_seal_and_rep
 def test_a_seal_whose_rows_do_not_hash_to_it_is_noted_not_kept_and_read_by_replaying(service: Service) -> None:
     world = published_quarter(service)
     period = service.ledger.period("2026-Q1")
-    forged = {"position": world["before_close"], "results_hash": "0" * 64, "scheme_hash": ZJG.content_hash}
+    forged = {"period": "2026-Q1", "position": world["before_close"], "results_hash": "0" * 64,
+              "scheme_hash": ZJG.content_hash}
     period.publish(forged, "2026-04-02", "intruder", AT)
     service.ledger.save(period)
     service.runner.catch_up()
