@@ -9,7 +9,9 @@ Results as of a position never change (the log only grows), so replayed ones are
 from __future__ import annotations
 
 from collections import OrderedDict
+from decimal import Decimal
 from threading import Lock
+from types import SimpleNamespace
 from typing import Any
 
 from domain.numbers import canonical_str
@@ -23,7 +25,8 @@ from service.errors import NotFound
 from service.policy import AUDITORS, require
 from service.positions import position_of
 from service.queries import appeal, folded_period
-from service.readers import ViewReader, kept_seal, period_result
+from service.readers import ViewReader, kept_seal
+from service.replays import replay_slot
 from service.tokens import Actor
 
 KEEP = 16
@@ -39,9 +42,10 @@ def result_at(service: Service, code: str, position: int) -> PeriodResult:
         if found is not None:
             _KEPT.move_to_end(key)
             return found
-    found = _kept_in_views(service, code, position) or result_as_of(
-        service.ledger.recorder, code, position, service.settings.bureau
-    )
+    found = _kept_in_views(service, code, position)
+    if found is None:
+        with replay_slot(service.settings.replay_wait):  # one replay at a time per process (service/replays.py)
+            found = result_as_of(service.ledger.recorder, code, position, service.settings.bureau)
     with _LOCK:
         _KEPT[key] = found
         while len(_KEPT) > KEEP:
@@ -49,8 +53,9 @@ def result_at(service: Service, code: str, position: int) -> PeriodResult:
     return found
 
 
-def _kept_in_views(service: Service, code: str, position: int) -> PeriodResult | None:
-    """The results as the views hold them at `position`, when they do: now, or a seal's kept rows (no replay)."""
+def _kept_in_views(service: Service, code: str, position: int) -> Any:
+    """The results as the views hold them at `position`, when they do (now, or a seal's kept rows): read as
+    they are stored, not validated into models again (a city's cards are megabytes); None: replay."""
     service.runner.catch_up()
     key = key_of(service.settings.bureau, code)
     if position == service.views.position():
@@ -59,7 +64,43 @@ def _kept_in_views(service: Service, code: str, position: int) -> PeriodResult |
         data = ViewReader(service, code, position).whole()
     else:
         return None
-    return period_result(data)
+    return StoredResult(data)
+
+
+class StoredNode:
+    """A scorecard node as stored (canonical JSON): what a comparison reads of NodeResult."""
+
+    __slots__ = ("id", "title", "applied", "children")
+
+    def __init__(self, node: dict[str, Any]):
+        self.id, self.title, self.applied = node["id"], node["title"], Decimal(node["applied"])
+        self.children = [StoredNode(c) for c in node.get("children", ())]
+
+    def maybe(self, node_id: str) -> StoredNode | None:
+        if self.id == node_id:
+            return self
+        return next((found for c in self.children if (found := c.maybe(node_id)) is not None), None)
+
+
+class StoredSubject:
+    """A subject result as stored: what a comparison reads of SubjectResult."""
+
+    def __init__(self, subject: dict[str, Any]):
+        self.subject, self.name, self.rank = subject["subject"], subject["name"], subject["rank"]
+        self.group, self.kind, self.flags = subject["group"], subject["kind"], list(subject.get("flags", ()))
+        self.total, self.grade, self.eligible = Decimal(subject["total"]), subject.get("grade"), subject["eligible"]
+        outcomes = subject.get("outcomes")
+        self.outcomes = None if outcomes is None else [SimpleNamespace(id=o["id"], grade=o.get("grade"))
+                                                       for o in outcomes]
+        self.card = StoredNode(subject["card"])
+
+
+class StoredResult:
+    """A period's results as stored: what a comparison reads of PeriodResult."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.period, self.scheme_hash = data["period"], data["scheme_hash"]
+        self.subjects = [StoredSubject(s) for s in data["subjects"]]
 
 
 def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None) -> dict[str, Any]:

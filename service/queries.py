@@ -158,38 +158,32 @@ def history(
     item: str | None = None,
     after: int = 0,
     limit: int = PAGE,
-    newest: bool = False,
     recorded_by: str | None = None,
+    newest_first: bool = False,
 ) -> dict[str, Any]:
-    """The recorded facts of a subject or an item (or those one principal recorded), in log order, with their
-    positions and recorders; a page of `limit` facts after the position `after`, `next` the position to continue
-    after (None: the last page). With `newest`, newest first: `after` is then the position to continue before."""
+    """The recorded facts of a subject, an item or a recorder, in log order (newest first if asked), with their
+    positions and recorders; a page of `limit` facts after the position `after` (before it, newest first), and
+    `next`: the position to continue from (None: the last page)."""
     if actor.role == "subject":
         require_subject(actor, subject, "reads the history")
     period = folded_period(service, code)
     concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
     found = sorted(
-        ((period.positions[i], i) for i in concerned
-         if (not after or (period.positions[i] < after if newest else period.positions[i] > after))
-         and (item is None or period.facts[i].get("item") == item)
-         and (recorded_by is None or period.facts[i].get("recorded_by") == recorded_by)),
-        reverse=newest,
+        ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by)),
+        reverse=newest_first,
     )
+    if after:
+        found = [(at, i) for at, i in found if (at < after if newest_first else at > after)]
     shown = found[: _bounded(limit)]
     rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
     following = shown[-1][0] if len(found) > len(shown) else None
     return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
 
 
-def every_fact(service: Service, actor: Actor, code: str, subject: str | None = None) -> list[dict[str, Any]]:
-    """Every recorded fact of a subject (or of the period), page after page: for pages that list them all."""
-    rows, after = [], 0
-    while True:
-        page = history(service, actor, code, subject, after=after, limit=PAGE_MAX)
-        rows += page["facts"]
-        if page["next"] is None:
-            return rows
-        after = page["next"]
+def _listed(fact: dict[str, Any], item: str | None, recorded_by: str | None) -> bool:
+    if item is not None and fact.get("item") != item:
+        return False
+    return recorded_by is None or fact.get("recorded_by") == recorded_by
 
 
 def appeals(

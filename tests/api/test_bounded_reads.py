@@ -13,11 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from service import queries
 from service.bootstrap import Service, build
 from service.demo import DEMO_TOKENS
 from service.replays import replay_slot
 from service.settings import Settings
-from service.tokens import issue_token
+from service.tokens import Actor, issue_token
 from tests.api.conftest import SHANGHAI, Clock, auth
 from tests.signing import TEST_KEY
 
@@ -134,7 +135,8 @@ def _follow(client: TestClient, path: str, key: str, role: str = "auditor") -> t
     return items, pages
 
 
-def test_rankings_grades_history_and_appeals_come_in_pages_linked_by_next(client: TestClient, clock: Clock) -> None:
+def test_rankings_grades_history_and_appeals_come_in_pages_linked_by_next(client: TestClient, clock: Clock,
+                                                                          service: Service) -> None:
     world = publish_quarter(client, clock)
     for subject, token in (("s001", "subject"), ("s001", "subject")):
         body = {"subject": subject, "contested": [world["s001"]], "reasons": "依据不足"}
@@ -149,6 +151,13 @@ def test_rankings_grades_history_and_appeals_come_in_pages_linked_by_next(client
     assert [f["fact"]["subject"] for f in history] == SUBJECTS and pages == 4
     positions = [f["position"] for f in history]
     assert positions == sorted(positions)
+    # an office's latest entries, newest first, a page at a time (the recording page's "recent")
+    office = Actor("督查科", "recorder", ["inspection", "office", "personnel", "guidance"])
+    newest = queries.history(service, office, "2026-Q1", recorded_by="督查科", newest_first=True, limit=4)
+    assert [r["position"] for r in newest["facts"]] == positions[::-1][:4] and newest["next"] == positions[-4]
+    rest = queries.history(service, office, "2026-Q1", recorded_by="督查科", newest_first=True, after=newest["next"])
+    assert [r["position"] for r in rest["facts"]] == positions[::-1][4:] and rest["next"] is None
+    assert queries.history(service, office, "2026-Q1", recorded_by="人事教育科")["facts"] == []
     appeals, pages = _follow(client, "/appeals?limit=1", "appeals")
     assert len(appeals) == 2 and pages == 2 and appeals[0]["filed_at"] < appeals[1]["filed_at"]
     bad = client.get("/periods/2026-Q1/rankings?cursor=bm9wZQ", headers=auth("auditor"))

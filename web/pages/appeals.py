@@ -46,7 +46,7 @@ def appeal_form(request: Request, account: SignedIn, service: ServiceDep, code: 
     subject = actor.scope[0] if actor.scope else None
     require_subject(actor, subject, "files appeals")
     listed = published_list(service, actor, code, _today(request))
-    facts = queries.every_fact(service, actor, code, subject)
+    facts = queries.history(service, actor, code, subject, limit=queries.PAGE_MAX)["facts"]
     model = {**{k: listed[k] for k in ("period", "appeal_deadline", "working_days_left", "published_on")},
              "subject": subject, "facts": facts}
     scheme = service.ledger.scheme(listed["scheme"], _version(service, code))

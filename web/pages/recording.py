@@ -122,8 +122,8 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
     actor = account.actor()
     items = recordable_items(scheme, actor.scope)
     subjects = sorted(period.subjects.values(), key=lambda s: s["id"])
-    mine = queries.history(service, actor, code, newest=True, recorded_by=actor.principal, limit=RECENT)["facts"]
-    recent = _with_points(service, code, mine)
+    mine = queries.history(service, actor, code, recorded_by=actor.principal, newest_first=True, limit=RECENT)
+    recent = _with_points(service, code, mine["facts"])
     model = {"period": code, "status": queries.period_status(period), "rows": rows, "recent": recent,
              "items": [{"item": i, "label": label} for i, label, _ in items]}
     row_fields = [[f.__dict__ for f in fields_for(scheme, r.get("item", ""))] for r in rows]

@@ -66,7 +66,7 @@ def scorecard(
     actor = account.actor()
     data = Scorecard.model_validate(queries.scorecard(service, actor, code, subject, as_of_param(as_of)))
     scheme = service.ledger.scheme(data.scheme, data.scheme_version)
-    recorded = queries.every_fact(service, actor, code, subject)
+    recorded = queries.history(service, actor, code, subject, limit=queries.PAGE_MAX)["facts"]
     positions = {r["fact"]["id"]: r["position"] for r in recorded}
     charts = [sections(text("chart.sections"), data.result.card),
               over_time(text("chart.over_time"), _totals(service, actor, subject))]
