@@ -29,14 +29,16 @@ def published_list(service: Service, actor: Actor, code: str, today: date) -> di
     published = date.fromisoformat(period.published_on)
     days = scheme.publication.appeal_window_working_days
     deadline = appeal_deadline(published, days, service.ledger.calendar)
+    listed = scheme.publication.listed_grades  # P1: the 公示 lists only these grades (QF: 好), if the scheme says so
     rows = [{"rank": s.rank, "subject": s.subject, "name": s.name, "group": s.group, "total": canonical_str(s.total),
-             "grade": s.grade, "eligible": s.eligible, "flags": list(s.flags)} for s in result.subjects]
+             "grade": s.grade, "eligible": s.eligible, "flags": list(s.flags)} for s in result.subjects
+            if listed is None or s.grade in listed]
     return {
         "period": code, "scheme": scheme.scheme, "scheme_title": scheme.title, "published_on": published.isoformat(),
         "seal_position": int(seal["position"]), "merkle_root": seal["merkle_root"],
         "appeal_window_working_days": days, "appeal_deadline": deadline.isoformat(),
         "working_days_left": window_left(service, today, deadline), "rows": rows,
-        "groups": scheme.groups or {},
+        "groups": scheme.groups or {}, "listed_grades": listed, "assessed": len(result.subjects),
     }
 
 

@@ -30,6 +30,7 @@ class Staged:
     upload: Upload
     preview: dict[str, Any] | None = None
     result: dict[str, Any] | None = None  # what confirming recorded
+    confirming: str | None = None  # the job confirming it: a file is recorded once
     at: float = field(default_factory=time.monotonic)
 
 
@@ -41,6 +42,7 @@ class Staging:
         self.lock = threading.Lock()
 
     def put(self, owner: str, period: str, upload: Upload) -> Staged:
+        """Hold the upload; the same file uploaded again after it was recorded starts afresh."""
         with self.lock:
             self._forget(owner)
             staged = Staged(owner, period, upload)

@@ -72,3 +72,24 @@ def test_a_listed_grade_the_scheme_does_not_give_is_refused() -> None:
                                                                             "listed_grades: [优秀]")
     with pytest.raises(SchemeInvalid, match="not a grade of the scheme"):
         load_scheme_text(text)
+
+
+def test_the_qr_code_opens_the_public_address_the_bureau_configured(tmp_path: Path) -> None:
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data", public_url="https://kaohe.example.gov.cn"))
+    try:
+        published_quarter(service)
+        notice = documents.publication(service, ADMIN, "2026-Q1", "http://127.0.0.1:8000/")
+        seal = queries.folded_period(service, "2026-Q1").seals[-1]
+        assert notice.proof.verify_url == f"https://kaohe.example.gov.cn/verify/2026-Q1?position={seal['position']}"
+    finally:
+        service.close()
+
+
+def test_the_published_list_in_the_pages_lists_the_same_grades(service: Service) -> None:
+    from service.publication import published_list
+
+    published_quarter(service)
+    listed = published_list(service, ADMIN, "2026-Q1", date(2026, 4, 1))
+    notice = documents.publication(service, ADMIN, "2026-Q1", "https://kaohe.example")
+    assert sorted(r["name"] for r in listed["rows"]) == sorted(r.name for r in notice.rows)
+    assert listed["listed_grades"] == ["好"] and listed["assessed"] == 12

@@ -72,7 +72,11 @@ def test_the_fixed_file_previews_its_rows_then_confirms_and_the_totals_move(clie
     assert "4.4 查实被服务对象投诉" in words and "办公室" in words and "次数 2" in words
     assert end(service) == before  # the preview appends nothing
     sha = page.url.path.rsplit("/", 1)[1]
-    done = follow_job(client, client.post(f"/period/2026-Q1/import/{sha}/confirm", data={"csrf": csrf}))
+    first = client.post(f"/period/2026-Q1/import/{sha}/confirm", data={"csrf": csrf})
+    again = client.post(f"/period/2026-Q1/import/{sha}/confirm", data={"csrf": csrf})  # a second click
+    assert again.headers["location"] == first.headers["location"]  # follows the first: recorded once
+    done = follow_job(client, first)
+    assert follow_job(client, client.post(f"/period/2026-Q1/import/{sha}/confirm", data={"csrf": csrf})).url == done.url
     words = text_of(done.text)
     assert "已导入2条记录" in words
     after_total = total(client, "s001")
@@ -80,6 +84,7 @@ def test_the_fixed_file_previews_its_rows_then_confirms_and_the_totals_move(clie
     assert end(service) > before
     twin = client.get(done.url.path + ".json").json()
     assert twin["rows"] == 2 and {m["subject"] for m in twin["moves"]} == {"s001", "s002"}
+    assert end(service) == before + 2  # two facts, once
 
 
 def test_a_confirmation_names_a_previewed_file_of_the_same_person(client: TestClient, service: Service) -> None:

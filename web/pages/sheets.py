@@ -117,27 +117,40 @@ def preview(request: Request, account: SignedIn, service: ServiceDep, code: str 
 @router.post("/period/{code}/import/{sha256}/confirm")
 async def confirm(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode,
                   sha256: str = Sha) -> Response:
-    """Record the previewed file (all rows or none) as a job; then the page of what changed."""
-    staged = request.app.state.staging.get(account.username, code, sha256)
+    """Record the previewed file (all rows or none) as a job; then the page of what changed. A second click
+    (or the form sent again) follows the first confirmation instead of recording the file twice."""
+    staging = request.app.state.staging
+    staged = staging.get(account.username, code, sha256)
     clock, actor, upload = request.app.state.clock, account.actor(), staged.upload
 
     def work(job: Job) -> None:
-        now = clock()
-        importer = documents.importer(service, actor, code, now.isoformat(), now.date())
-        before = totals(service, code)
         try:
-            result = importer.confirm(upload, sha256, progress=job.progress)
-        except SheetInvalid as exc:  # the ledger changed since the preview: show the problems again
-            staged.preview = {"period": code, "ok": False, "rows": 0, "problems": problems_of(exc),
-                              "file": {"name": upload.filename, "sha256": upload.sha256}}
-            job.next = f"/period/{code}/import/{sha256}"
-            return
-        service.runner.wait_for(result["position"])
-        staged.result = {**result, "before": before, "after": totals(service, code)}
-        job.next = f"/period/{code}/import/{sha256}/done"
+            _record(service, actor, code, staged, clock(), job)
+        finally:
+            with staging.lock:  # refused, or failed: the file may be confirmed again (nothing was recorded)
+                if staged.result is None:
+                    staged.confirming = None
 
-    job = request.app.state.jobs.start(account.username, text("import.job_confirm", name=upload.filename), work)
-    return RedirectResponse(f"/job/{job.id}", status_code=303)
+    with staging.lock:
+        if staged.confirming is None:
+            title = text("import.job_confirm", name=upload.filename)
+            staged.confirming = request.app.state.jobs.start(account.username, title, work).id
+        return RedirectResponse(f"/job/{staged.confirming}", status_code=303)
+
+
+def _record(service: ServiceDep, actor: Any, code: str, staged: Any, now: Any, job: Job) -> None:
+    importer = documents.importer(service, actor, code, now.isoformat(), now.date())
+    before, upload = totals(service, code), staged.upload
+    try:
+        result = importer.confirm(upload, upload.sha256, progress=job.progress)
+    except SheetInvalid as exc:  # the ledger changed since the preview: show the problems again
+        staged.preview = {"period": code, "ok": False, "rows": 0, "problems": problems_of(exc),
+                          "file": {"name": upload.filename, "sha256": upload.sha256}}
+        job.next = f"/period/{code}/import/{upload.sha256}"
+        return
+    service.runner.wait_for(result["position"])
+    staged.result = {**result, "before": before, "after": totals(service, code)}
+    job.next = f"/period/{code}/import/{upload.sha256}/done"
 
 
 @page(router, "/period/{code}/import/{sha256}/done")
