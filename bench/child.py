@@ -63,16 +63,28 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
 
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def children_peak_mb() -> float:
+    """The largest peak of the processes this one forked and waited for (replay and seal workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main() -> None:
     spec = json.loads(sys.argv[1])
     task = tasks()[spec["task"]]
     before = peak_mb()
     started = time.process_time()
+    children = _children_cpu()
     try:
         result = task(spec)
     except Exception as exc:  # noqa: BLE001 - reported to the runner, which records it
         result = {"error": f"{type(exc).__name__}: {exc}"[:2000], "trace": traceback.format_exc()[-3000:]}
-    result.update(peak_mb=round(peak_mb(), 1), base_mb=round(before, 1), cpu_s=round(time.process_time() - started, 3))
+    result.update(peak_mb=round(peak_mb(), 1), base_mb=round(before, 1), cpu_s=round(time.process_time() - started, 3),
+                  workers_peak_mb=round(children_peak_mb(), 1), workers_cpu_s=round(_children_cpu() - children, 3))
     print(MARK + json.dumps(result, default=str), flush=True)
 
 

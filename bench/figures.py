@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-IMPORT_TARGET, REPLAY_SHARE, PROVINCE_SECONDS, WHATIF_SECONDS = 30_000, 0.6, 10.0, 1.0
+#: issue 12: import ≥ 100,000 ev/s (province); replay ≥ 50% of its floor (city, province), province peak
+#: ≤ 1 GB; publish ≤ 2 × replay and ≤ 1 GB; catch-up ≤ 2 × replay; HTTP ≥ 1,000 ev/s with 8 clients, p99 < 50 ms
+IMPORT_TARGET, REPLAY_SHARE, PEAK_MB, WHATIF_SECONDS = 100_000, 0.5, 1024, 1.0
+HTTP_RATE, HTTP_P99_MS = 1_000, 50
 ASOF_SECONDS = 0.05  # issue 9: a read as of a seal, any workload
-HTTP_RATE, HTTP_P99_MS, HTTP_SHARE = 1_000, 50, 0.7
 
 
 def _row(
@@ -56,7 +58,7 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
                 served["events_per_s"],
                 "ev/s",
                 floor["events_per_s"],
-                "≥ 1,000 ev/s, p99 < 50 ms, ≥ 70% of floor",
+                "≥ 1,000 ev/s, p99 < 50 ms",
                 _http_met(served, floor),
                 http.get("peak_mb"),
                 f"p50 {served['p50_ms']} ms, p99 {served['p99_ms']} ms; errors {served['errors']}",
@@ -69,8 +71,23 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _http_met(served: dict[str, Any], floor: dict[str, Any]) -> bool:
     rate, p99 = served["events_per_s"], served["p99_ms"]
-    share = rate / floor["events_per_s"] if floor["events_per_s"] else 0
-    return bool(rate >= HTTP_RATE and p99 is not None and p99 < HTTP_P99_MS and share >= HTTP_SHARE)
+    return bool(rate >= HTTP_RATE and p99 is not None and p99 < HTTP_P99_MS)
+
+
+def _cpu(step: dict[str, Any], floor: dict[str, Any]) -> str:
+    """CPU seconds of a step (its process and its workers) against the floor's: less sensitive to the
+    machine's other load than wall time."""
+    if "workers_cpu_s" not in step:  # results of a run before the workers' CPU was recorded
+        return f"CPU {step.get('cpu_s', 0):.1f} s in its own process (its workers' not recorded)"
+    used = (step.get("cpu_s") or 0) + (step.get("workers_cpu_s") or 0)
+    base = floor.get("cpu_s")
+    return f"CPU {used:.1f} s" + (f" (floor {base:.1f} s, ratio {base / used:.2f})" if base and used else "")
+
+
+def _peak(result: dict[str, Any]) -> float | None:
+    """A step's peak memory: its own process's or its workers', whichever is larger."""
+    peaks = [result.get("peak_mb"), result.get("workers_peak_mb")]
+    return max((p for p in peaks if isinstance(p, (int, float))), default=None)
 
 
 def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
@@ -84,13 +101,15 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             "ev/s",
             flo.get("rate"),
             f"≥ {IMPORT_TARGET:,}",
-            imp["rate"] >= IMPORT_TARGET,
+            imp["rate"] >= IMPORT_TARGET if w.startswith("province") else None,
             imp.get("peak_mb"),
             f"checks {imp['check_share']:.0%} of the time",
         )
     rep, rfl, nai = run.get("replay", {}), run.get("replay_floor", {}), run.get("replay_naive", {})
     if "rate" in rep:
         ratio = rep["rate"] / rfl["rate"] if rfl.get("rate") else None
+        peak = _peak(rep)
+        met = None if ratio is None else ratio >= REPLAY_SHARE and (w != "province" or (peak or 0) <= PEAK_MB)
         yield _row(
             "replay",
             w,
@@ -98,24 +117,13 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             rep["rate"],
             "ev/s",
             rfl.get("rate"),
-            f"≥ {REPLAY_SHARE:.0%} of floor",
-            None if ratio is None else ratio >= REPLAY_SHARE,
-            rep.get("peak_mb"),
-            f"{rep['seconds']} s, {rep.get('workers', 1)} workers; "
+            f"≥ {REPLAY_SHARE:.0%} of floor" + (f", ≤ {PEAK_MB} MB" if w.startswith("province") else ""),
+            met if w == "city" or w.startswith("province") else None,
+            peak,
+            f"{rep['seconds']} s, {rep.get('workers', 1)} workers (peak {rep.get('workers_peak_mb')} MB), "
+            f"{rep.get('path', '?')} path; {_cpu(rep, rfl)}; "
             + (f"naive {nai['rate']} ev/s" if "rate" in nai else "naive not run (holds the whole period)"),
         )
-        if w == "province":
-            yield _row(
-                "replay time",
-                w,
-                s,
-                rep["seconds"],
-                "s",
-                None,
-                f"< {PROVINCE_SECONDS:g} s",
-                rep["seconds"] < PROVINCE_SECONDS,
-                rep.get("peak_mb"),
-            )
     if "rate" in nai:
         yield _row(
             "replay, naive",
@@ -130,6 +138,7 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             f"{nai['seconds']} s",
         )
     fresh = run.get("freshness", {})
+    replay_s = rep.get("seconds") if isinstance(rep.get("seconds"), (int, float)) else None
     if "visible_s" in fresh:
         yield _row(
             "visible after ack",
@@ -150,14 +159,18 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             fresh["catch_up_rate"],
             "ev/s",
             rfl.get("rate"),
-            "",
-            None,
+            "≤ 2 × replay time",
+            fresh["catch_up_s"] <= 2 * replay_s if replay_s else None,
             fresh.get("peak_mb"),
-            f"{fresh['catch_up_s']} s",
+            f"{fresh['catch_up_s']} s" + (f" = {fresh['catch_up_s'] / replay_s:.1f} × replay" if replay_s else ""),
         )
     app = run.get("appeals", {})
     if "publish_s" in app:
-        yield _row("publish (seal)", w, s, app["publish_s"], "s", None, "", None, app.get("peak_mb"))
+        peak = _peak(app)
+        within = app["publish_s"] <= 2 * replay_s if replay_s else None
+        yield _row("publish (seal)", w, s, app["publish_s"], "s", None, "≤ 2 × replay time, ≤ 1 GB",
+                   None if within is None else within and (peak or 0) <= PEAK_MB, peak,
+                   (f"{app['publish_s'] / replay_s:.1f} × replay" if replay_s else ""))
         yield _row(
             "appeal upheld",
             w,
@@ -168,7 +181,8 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             "",
             None,
             None,
-            f"file {app.get('file_s')} s, accept {app.get('accept_s')} s",
+            f"file {app.get('file_s')} s, accept {app.get('accept_s')} s, reject {app.get('reject_s')} s; "
+            f"{app.get('appeals')} appeals, {app.get('upheld')} upheld",
         )
     yield from _asof_rows(w, s, run.get("asof", {}))
     wif = run.get("whatif", {})
@@ -186,8 +200,8 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             wif["seconds"],
             "s",
             None,
-            f"< {WHATIF_SECONDS:g} s" if w == "province" else "",  # the issue sets it for the province quarter
-            wif["seconds"] < WHATIF_SECONDS if w == "province" else None,
+            f"< {WHATIF_SECONDS:g} s" if w.startswith("province") else "",  # the issue sets it for the province quarter
+            wif["seconds"] < WHATIF_SECONDS if w.startswith("province") else None,
             wif.get("peak_mb"),
             note,
         )

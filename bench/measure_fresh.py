@@ -63,21 +63,21 @@ def appeals(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         out["close_s"] = _timed(lambda: ledger.close_period(code, ADMIN, AT))
         out["publish_s"] = _timed(lambda: ledger.publish(code, published, ADMIN, AT))
-        steps: dict[str, list[float]] = {"file_s": [], "accept_s": [], "uphold_s": []}
+        steps: dict[str, list[float]] = {"file_s": [], "accept_s": [], "uphold_s": [], "reject_s": []}
         for appeal in meta["appeals"]:
             started = time.perf_counter()
             name = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
             steps["file_s"].append(time.perf_counter() - started)
             steps["accept_s"].append(_timed(lambda n=name: ledger.accept_appeal(n["appeal"], filed, ADMIN, AT)))
-            steps["uphold_s"].append(
-                _timed(
-                    lambda n=name, a=appeal: ledger.uphold_appeal(
-                        n["appeal"], [a["correction"]], "申诉成立", decided, ADMIN, AT
-                    )
-                )
-            )
+            if appeal.get("outcome", "upheld") == "upheld":
+                steps["uphold_s"].append(_timed(lambda n=name, a=appeal: ledger.uphold_appeal(
+                    n["appeal"], [a["correction"]], "申诉成立", decided, ADMIN, AT)))
+            else:
+                steps["reject_s"].append(_timed(lambda n=name: ledger.reject_appeal(
+                    n["appeal"], "维持原分", decided, ADMIN, AT)))
         out.update({k: round(statistics.median(v), 3) for k, v in steps.items() if v})
         out["appeals"] = len(meta["appeals"])
+        out["upheld"] = sum(a.get("outcome", "upheld") == "upheld" for a in meta["appeals"])
     finally:
         ledger.close()
     return out

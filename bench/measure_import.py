@@ -18,22 +18,25 @@ def generate(spec: dict[str, Any]) -> dict[str, Any]:
     """Write the workload's facts file and a small description of it (not a measured figure)."""
     started = time.perf_counter()
     workload = build(spec["workload"], seed=spec["seed"], scale=spec.get("scale", 1.0))
-    path = workload.write(Path(spec["file"]))
+    path = Path(spec["file"])
+    source = workload.write(path)
     meta = {
         "workload": workload.name,
         "period": workload.period,
         "scheme": workload.scheme.scheme,
         "subjects": len(workload.subjects),
-        "facts": len(workload.facts),
+        "facts": sum(workload.counts.values()),
+        "by_type": workload.counts,
         "events": workload.events,
         "groups": len({s["group"] for s in workload.subjects}),
-        "appeals": workload.appeals,
-        "whatif": workload.whatif,
-        "probes": [workload.probe(n) for n in range(spec.get("probes", 5))],
+        "appeals": source.appeals(),
+        "whatif": source.whatif(),
+        "probes": [source.probe(n) for n in range(spec.get("probes", 5))],
         "bytes": path.stat().st_size,
     }
     Path(spec["meta"]).write_text(json.dumps(meta, ensure_ascii=False))
-    return {"seconds": round(time.perf_counter() - started, 3), **{k: meta[k] for k in ("events", "facts", "subjects")}}
+    shown = ("events", "facts", "subjects", "by_type")
+    return {"seconds": round(time.perf_counter() - started, 3), **{k: meta[k] for k in shown}}
 
 
 def bulk_import(spec: dict[str, Any]) -> dict[str, Any]:

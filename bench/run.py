@@ -49,7 +49,8 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
         base["first"] = out["import"]["first"]
         for figure, task in STEPS:
             naive_skipped = task == "replay_naive" and (args.no_naive or _subjects(files) > NAIVE_LIMIT)
-            if figure in args.only and not naive_skipped:
+            needed = task == "appeals" and bool({"replay", "whatif"} & args.only)  # replay reads a log with appeals
+            if (figure in args.only or needed) and not naive_skipped:
                 out[task] = child.run({**base, "task": task}, args.timeout)
                 _say(workload, kind, task, out[task])
     finally:
@@ -68,6 +69,9 @@ def _subjects(files: dict[str, str]) -> int:
 def _say(workload: str, kind: str, task: str, result: dict[str, Any]) -> None:
     shown = {k: v for k, v in result.items() if k not in ("trace", "grades")}
     print(f"  {workload:8s} {kind:8s} {task:13s} {json.dumps(shown, ensure_ascii=False)[:160]}", flush=True)
+    if "grades" in result:
+        grades = json.dumps(result["grades"], ensure_ascii=False)
+        print(f"  {workload:8s} {kind:8s} {'grades':13s} {grades}", flush=True)
 
 
 def machine() -> dict[str, Any]:
@@ -87,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--workloads", default="", help="override: e.g. bureau,province")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--scale", type=float, default=1.0,
+        help="the province's share of its 200,000 staff (development runs, baselines the old code cannot hold)",
+    )
     parser.add_argument("--batch", type=int, default=5000, help="facts per import transaction")
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
@@ -105,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seed": args.seed,
+        "scale": args.scale,
         "batch": args.batch,
         "stores": stores,
         "workloads": {},
@@ -115,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for workload in workloads:
             files = {"file": str(root / f"{workload}.jsonl"), "meta": str(root / f"{workload}.meta.json")}
-            made = child.run({"task": "generate", "workload": workload, "seed": args.seed, **files}, args.timeout)
+            scale = args.scale if workload == "province" else 1.0
+            spec = {"task": "generate", "workload": workload, "seed": args.seed, "scale": scale, **files}
+            made = child.run(spec, args.timeout)
             results["workloads"][workload] = {**made, **_meta(files["meta"])}
             print(f"{workload}: {made}", flush=True)
             for kind in stores:
@@ -142,7 +153,7 @@ def _meta(path: str) -> dict[str, Any]:
         meta = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return {}
-    return {k: meta[k] for k in ("period", "scheme", "subjects", "groups", "facts", "events", "bytes")}
+    return {k: meta[k] for k in ("period", "scheme", "subjects", "groups", "facts", "by_type", "events", "bytes")}
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from domain.errors import ScoreledgerError
 from domain.scoring import PeriodResult
+from projections.fast.api import fast_canonical
 from projections.period_input import LogFold, key_of
 from projections.records import NotificationSource, Record, read_log
 from projections.scoring import canonical_chunks, score_input
@@ -50,7 +51,13 @@ def canonical_as_of(
 ) -> Iterator[bytes]:
     """The canonical bytes of `result_as_of` in pieces, a group at a time (never the whole period's
     scorecards in memory; with `workers` > 1, large periods are scored by forked processes).
-    Folding happens before the first piece, so an unknown period raises before anything is yielded."""
+    Folding happens before the first piece, so an unknown period raises before anything is yielded.
+
+    The fast replay (projections/fast/) gives them when it can vouch for the period; else the reference
+    fold and engine below (the same bytes: tests/differential/)."""
+    fast = fast_canonical(source, period, position, bureau, workers)
+    if fast is not None:
+        return fast
     fold = LogFold()
     for batch in read_log(source, upto=position):
         for record in batch:

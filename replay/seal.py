@@ -11,6 +11,7 @@ The seal's checkpoint (replay/checkpoint.py) states all of it and carries the bu
 from __future__ import annotations
 
 import base64
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from projections.records import NotificationSource, Record
 from projections.scoring import result_hashes
 from replay.asof import PeriodNotInLog, fold_log
 from replay.checkpoint import Checkpoint
+from replay.fast_seal import fast_seal
 from replay.merkle import MerkleAccumulator, consistency_proof, leaf_hash
 
 SEAL_VERSION = 2
@@ -44,9 +46,18 @@ def make_seal(
     bureau: str = "default",
     position: int | None = None,
     sign: Sign | None = None,
+    workers: int = 0,
 ) -> dict[str, Any]:
-    """Seal a period's results as of a position (None: the log's current end), signed by `sign`."""
+    """Seal a period's results as of a position (None: the log's current end), signed by `sign`.
+
+    Made in one streaming pass by replay/fast_seal.py when the fast replay vouches for the period (the
+    same seal, without holding the log); else from the whole log folded here."""
     upto = position if position is not None else (source.max_notification_id() or 0)
+    seal = fast_seal(source, period, bureau, upto, workers or os.cpu_count() or 1)
+    if seal is not None:
+        if sign is not None:
+            seal["checkpoint"] = sign(checkpoint_of(seal, bureau).body())
+        return seal
     fold, records = fold_log(source, upto=upto)
     return seal_from(fold, records, period, bureau, upto, sign)
 

@@ -1,0 +1,277 @@
+"""One subject's scorecard, folded over its lines as domain/scoring/tree.py folds it, straight to bytes.
+
+`numbers` folds the tree for the totals alone (the D4/B2 search tries every choice of rivals);
+`build` folds it once more with every node's canonical bytes. Nodes are those of the reference
+plan (domain/scoring/plan.py): the same headers, children, rating constants and rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from domain.numbers import ZERO
+from domain.scheme.model import Scheme
+from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Node, RatingItem, Section
+from domain.scoring.applicability import applies
+from domain.scoring.fast import encode
+from domain.scoring.fast.lines import FastLine
+from domain.scoring.plan import plan_for
+
+_DEDUCT_RULES = {"per": "D1", "graded": "D6", "range": "D1", "zero_item": "D5", "shortfall": "D9",
+                 "repeats": "D10", "shares": "D11", "in_proportion": "D9"}
+_BONUS_RULES = {"per": "B1", "levels": "B1", "rank_award": "B4", "steps": "B5", "range": "B1"}
+Lines = dict[str, list[FastLine]]
+
+
+class Built:
+    """A folded node: its applied points and overflow, weight, its own lines or children, and its bytes."""
+
+    __slots__ = ("applied", "children", "encoded", "lines", "node_id", "overflow", "weight")
+
+    def __init__(self, node_id: str, applied: Decimal, overflow: Decimal, weight: Decimal | None,
+                 lines: list[FastLine], encoded: bytes | None, children: list[Built] | None = None):
+        self.node_id, self.applied, self.overflow, self.weight = node_id, applied, overflow, weight
+        self.lines, self.encoded, self.children = lines, encoded, children
+
+    def every(self) -> list[FastLine]:
+        """Every line under the node (tree._all_lines)."""
+        if self.children is None:
+            return self.lines
+        return [line for child in self.children for line in child.every()]
+
+
+class Header:
+    """A node's bytes for a subject of a group, as %-templates around the numbers and lists that vary.
+
+    NodeResult keys in order: applied, article, children, cut, cut_facts, id, incomplete, lines, max,
+    office, overflow, raw, rules, title, weight."""
+
+    __slots__ = ("item", "rating", "section")
+
+    def __init__(self, base: dict[str, Any], top: Decimal | None):
+        def fixed(value: bytes) -> bytes:
+            return value.replace(b"%", b"%%")
+
+        article = fixed(b',"article":' + encode.text(base["article"])) if base["article"] is not None else b""
+        node_id = fixed(b',"id":' + encode.text(base["id"]))
+        top_office = (b',"max":' + encode.number(top) if top is not None else b"") + (
+            fixed(b',"office":' + encode.text(base["office"])) if base["office"] is not None else b"")
+        weight = base["weight"]
+        title = fixed(b',"title":' + encode.text(base["title"])) + (
+            b',"weight":' + encode.number(weight) if weight is not None else b"") + b"}"
+        # applied, cut, cut_facts, lines, raw, rules
+        self.item = (b'{"applied":%s' + article + b',"children":[],"cut":%s,"cut_facts":%s' + node_id
+                     + b',"incomplete":[],"lines":[%s]' + top_office + b',"overflow":"0","raw":%s,"rules":%s' + title)
+        # applied, incomplete, lines, raw
+        self.rating = (b'{"applied":%s' + article + b',"children":[],"cut":"0","cut_facts":[]' + node_id
+                       + b',"incomplete":%s,"lines":[%s]' + top_office + b',"overflow":"0","raw":%s,"rules":'
+                       + b'["R1","R2","R3"]' + title)
+        # applied, children, cut, cut_facts, overflow, raw, rules
+        self.section = (b'{"applied":%s' + article + b',"children":[%s],"cut":%s,"cut_facts":%s' + node_id
+                        + b',"incomplete":[],"lines":[]' + top_office + b',"overflow":%s,"raw":%s,"rules":%s' + title)
+
+
+class CardFold:
+    """The scorecard fold of one scheme (its plan), for subjects of one kind and group at a time."""
+
+    def __init__(self, scheme: Scheme):
+        self.scheme, self.plan = scheme, plan_for(scheme)
+        self.headers: dict[tuple[str, str], Header] = {}
+
+    def total(self, card: Built) -> Decimal:
+        """The subject's total (rounded at "total" when the scheme says)."""
+        return self.plan.rounded("total", card.applied + card.overflow)
+
+    def numbers(self, kind: str, group: str, lines: Lines) -> Built | None:
+        return self._node(self.scheme.tree, kind, group, lines, False)
+
+    def build(self, kind: str, group: str, lines: Lines, applied: dict[str, Decimal] | None = None,
+              incomplete: list[str] | None = None, explained: bool = True) -> Built | None:
+        """The card, or None when no node applies to the kind (the reference then builds an empty card);
+        `applied` collects each node's applied points, by id, and `incomplete` the rating items missing a
+        role (R1), in tree order, when given. Not `explained`: the card's summary, every node's lines
+        left out (domain/scoring/summary.py)."""
+        self.applied, self.incomplete, self.explained = applied, incomplete, explained
+        try:
+            return self._node(self.scheme.tree, kind, group, lines, True)
+        finally:
+            self.applied = self.incomplete = None
+            self.explained = True
+
+    explained = True
+
+    applied: dict[str, Decimal] | None = None
+    incomplete: list[str] | None = None
+
+    def _node(self, node: Node, kind: str, group: str, lines: Lines, full: bool) -> Built | None:
+        if not applies(node.applies_to, kind):
+            return None
+        if isinstance(node, Section):
+            return self._section(node, kind, group, lines, full)
+        return self._item(node, group, lines.get(node.id, []), full)
+
+    def _done(self, built: Built) -> Built:
+        if self.applied is not None:
+            self.applied[built.node_id] = built.applied
+        return built
+
+    def _header(self, node: Any, group: str) -> Header:
+        key = (node.id, group if self.plan.by_group else "")
+        found = self.headers.get(key)
+        if found is None:
+            found = self.headers[key] = Header(self.plan.header(node.id, group), node.max)
+        return found
+
+    # -- items ----------------------------------------------------------------------------------------
+
+    def _item(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
+        if isinstance(item, RatingItem):
+            return self._rating(item, group, lines, full)
+        raw = ZERO
+        for line in lines:
+            if line.status == "counted":
+                raw += line.points
+        bound = min((b for b in (item.cap, item.max) if b is not None), default=None)
+        applied = raw if bound is None else max(min(raw, bound), -bound)
+        weight = self.plan.base[item.id]["weight"]
+        if not full:
+            return Built(item.id, applied, ZERO, weight, lines, None)
+        rules = _item_rules(item, lines, applied != raw)
+        cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
+        number = encode.number
+        encoded = self._header(item, group).item % (
+            number(applied), number(raw - applied), encode.texts(cut_facts),
+            b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
+        return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
+
+    def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
+        """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
+        plan = self.plan.ratings[item.id]
+        by_role: dict[str, list[Decimal]] = {role: [] for role in plan.roles}
+        for line in lines:
+            if line.status == "counted":
+                by_role[line.role].append(line.points)  # type: ignore[index]
+        weighted, missing = ZERO, []
+        for role, values in by_role.items():
+            if values:
+                weighted += plan.weights[role] * sum(values, ZERO) / len(values)
+            else:
+                missing.append(role)
+        value = self.plan.rounded("ratings", weighted * item.max / plan.divisor)
+        weight = self.plan.base[item.id]["weight"]
+        if not full:
+            return Built(item.id, value, ZERO, weight, lines, None)
+        if missing:
+            incomplete = encode.texts([f"no rating from role {r}" for r in sorted(missing)])
+            if self.incomplete is not None:
+                self.incomplete.append(item.id)
+        else:
+            incomplete = b"[]"
+        shown = encode.number(value)
+        encoded = self._header(item, group).rating % (
+            shown, incomplete, b",".join([line.encoded() for line in lines]) if self.explained else b"", shown)
+        return self._done(Built(item.id, value, ZERO, weight, lines, encoded))
+
+    # -- sections -------------------------------------------------------------------------------------
+
+    def _section(self, section: Section, kind: str, group: str, lines: Lines, full: bool) -> Built | None:
+        children = []
+        for child in self.plan.children(section, kind):
+            if isinstance(child, Section):
+                built = self._section(child, kind, group, lines, full)
+                if built is not None:
+                    children.append(built)
+            else:
+                children.append(self._item(child, group, lines.get(child.id, []), full))
+        if not children:
+            return None
+        if section.basis is Basis.sum:
+            return self._sum(section, group, children, full)
+        return self._bounded(section, group, children, full)
+
+    def _sum(self, section: Section, group: str, children: list[Built], full: bool) -> Built:
+        rounded, total, overflow, weighted = self.plan.rounded, ZERO, ZERO, False
+        for c in children:
+            if c.weight:
+                total += rounded("weights", c.applied * c.weight)
+                weighted = True
+            else:
+                total += c.applied
+            overflow += c.overflow
+        weight = self.plan.base[section.id]["weight"]
+        if not full:
+            return Built(section.id, total, overflow, weight, _NONE, None, children)
+        rules = (["C2"] if weighted else ["C1"]) + (["D4", "B2"] if section.highest_only else [])
+        shown = encode.number(total)
+        encoded = self._header(section, group).section % (
+            shown, b",".join([c.encoded for c in children]), b'"0"', b"[]", encode.number(overflow), shown,  # type: ignore[misc]
+            encode.texts(rules))
+        return self._done(Built(section.id, total, overflow, weight, _NONE, encoded, children))
+
+    def _bounded(self, section: Section, group: str, children: list[Built], full: bool) -> Built:
+        base = section.max if section.basis is Basis.deduct and section.max is not None else ZERO
+        raw = base + sum((c.applied for c in children), ZERO)
+        floor, top = section.effective_floor(), section.max
+        applied = raw if top is None else min(raw, top)
+        overflow = ZERO
+        if floor is not None and applied < floor:
+            if section.overflow == "total":
+                overflow = applied - floor
+            applied = floor
+        weight = self.plan.base[section.id]["weight"]
+        if not full:
+            return Built(section.id, applied, overflow, weight, _NONE, None, children)
+        cut = raw - applied - overflow
+        if section.basis is Basis.deduct:
+            rules = ["D2"] + (["D3"] if section.overflow == "total" else [])
+        else:
+            rules = ["B3"] if top is not None else []
+        if section.highest_only:
+            rules += ["D4", "B2"]
+        limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
+        every = [line for c in children for line in c.every()] if cut != ZERO and limit is not None else []
+        cut_facts = _beyond(every, limit) if every else []  # type: ignore[arg-type]
+        number = encode.number
+        encoded = self._header(section, group).section % (
+            number(applied), b",".join([c.encoded for c in children]), number(cut), encode.texts(cut_facts),  # type: ignore[misc]
+            number(overflow), number(raw), encode.texts(rules))
+        return self._done(Built(section.id, applied, overflow, weight, _NONE, encoded, children))
+
+
+_NONE: list[FastLine] = []
+
+
+def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:
+    if isinstance(item, DeductionItem):
+        rule = item.deduct
+        rules = [_DEDUCT_RULES[rule.way]] + (["D7"] if rule.multiplier else [])
+        rules += ["D5", "D10"] if rule.void_at is not None else []
+        rules += ["D8"] if any(line.status == "exempted" for line in lines) else []
+        rules += ["D4"] if any(line.status == "superseded" for line in lines) else []
+    elif isinstance(item, BonusItem):
+        rules = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
+        rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
+        rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
+    else:
+        rules = []
+    voids = isinstance(item, DeductionItem) and item.deduct.void_at is not None
+    return rules + (["B3"] if (capped and not voids) or item.cap is not None else [])
+
+
+def _beyond(lines: Sequence[FastLine], limit: Decimal) -> list[str]:
+    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order."""
+    taken, out = ZERO, []
+    for line in sorted(lines, key=_when):
+        if line.status != "counted" or line.points == ZERO:
+            continue
+        taken += abs(line.points)
+        if taken > limit:
+            out.append(line.fact.id)
+    return out
+
+
+def _when(line: FastLine) -> tuple[date, str]:
+    return line.order

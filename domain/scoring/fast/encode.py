@@ -1,0 +1,104 @@
+"""Canonical bytes written directly: the same bytes `domain.canonical.canonical_bytes` gives a result model.
+
+Keys in code-point order, None fields left out, numbers as canonical decimal text, strings as orjson
+writes them. tests/differential/ pins every piece against the models' own encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+import orjson
+
+from domain.numbers import canonical_str
+
+_NUMBERS: dict[Decimal, bytes] = {}
+_TEXTS: dict[str, bytes] = {}
+_KEEP = 65_536
+
+
+def number(value: Decimal) -> bytes:
+    """A number as its quoted canonical text (equal Decimals share one text, so keying by value is exact)."""
+    found = _NUMBERS.get(value)
+    if found is None:
+        if len(_NUMBERS) >= _KEEP:
+            _NUMBERS.clear()
+        found = _NUMBERS[value] = b'"' + canonical_str(value).encode() + b'"'
+    return found
+
+
+def text(value: str) -> bytes:
+    """A string as orjson writes it (remembered: names, notes and reasons repeat)."""
+    found = _TEXTS.get(value)
+    if found is None:
+        if len(_TEXTS) >= _KEEP:
+            _TEXTS.clear()
+        found = _TEXTS[value] = orjson.dumps(value)
+    return found
+
+
+_LISTS: dict[tuple[str, ...], bytes] = {}
+
+
+def texts(values: Sequence[str]) -> bytes:
+    """A list of strings (short lists remembered: rules, flags and reasons repeat)."""
+    if not values:
+        return b"[]"
+    key = tuple(values)
+    found = _LISTS.get(key)
+    if found is None:
+        if len(_LISTS) >= _KEEP:
+            _LISTS.clear()
+        found = b"[" + b",".join(map(text, key)) + b"]"
+        if len(key) <= 8:
+            _LISTS[key] = found
+    return found
+
+
+def day(value: date) -> bytes:
+    return orjson.dumps(value)
+
+
+def boolean(value: bool) -> bytes:
+    return b"true" if value else b"false"
+
+
+def joined(items: Sequence[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def line(
+    facts: Sequence[str],
+    points: Decimal,
+    status: str,
+    recorded_by: Sequence[str],
+    note: str | None,
+    by: Sequence[str] = (),
+    occurred_on: date | None = None,
+) -> bytes:
+    """A `Line` (keys: by, facts, note, occurred_on, points, recorded_by, status)."""
+    parts = [b'{"by":', texts(by), b',"facts":', texts(facts)]
+    if note is not None:
+        parts += (b',"note":', text(note))
+    if occurred_on is not None:
+        parts += (b',"occurred_on":', day(occurred_on))
+    parts += (b',"points":', number(points), b',"recorded_by":', texts(recorded_by), b',"status":', text(status), b"}")
+    return b"".join(parts)
+
+
+_COUNTED = b'{"by":[],"facts":["%s"],"note":%s%s","points":%s,"recorded_by":[%s],"status":"counted"}'
+_PREFIXES: dict[tuple[str, str], bytes] = {}
+
+
+def counted_rating(fact_id: str, role: str, rater: str, value: Decimal, recorded_by: str) -> bytes:
+    """The line of a counted rating without a date: `line` with the note "<role> <rater>: <value>"
+    (a fact id needs no escaping; JSON escapes character by character, so the note's text is its
+    escaped prefix followed by the value's digits)."""
+    prefix = _PREFIXES.get((role, rater))
+    if prefix is None:
+        if len(_PREFIXES) >= _KEEP:
+            _PREFIXES.clear()
+        prefix = _PREFIXES[(role, rater)] = text(f"{role} {rater}: ")[:-1]
+    return _COUNTED % (fact_id.encode(), prefix, str(value).encode(), number(value), text(recorded_by))

@@ -1,0 +1,231 @@
+"""Subjects scored from typed facts to their scorecard bytes, and groups ranked and graded to result bytes.
+
+`FastScorer.score` is domain/scoring/engine.py's `_scored` for one subject (standings, lines, the D4/B2
+search, the scorecard, decisions); a subject whose facts need what it does not do (D10 reminders,
+D5/D10 voiding, D9 quotas and proportional items, an empty card) comes back None, and the caller
+scores it with the engine (`from_engine`). `ranked` is the engine's `ranked`: the same ranking and
+grading code (G1-G7, V1-V5, G5 outcomes), with each subject result written straight to bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import product
+from math import prod
+from typing import Any
+
+from domain.canonical import canonical_bytes
+from domain.numbers import ZERO, scoring_context
+from domain.scheme.model import Scheme
+from domain.scheme.nodes import BonusItem, DeductionItem, Section
+from domain.scoring.engine import MAX_COMBINATIONS, Scored
+from domain.scoring.fast import encode
+from domain.scoring.fast.card import Built, CardFold
+from domain.scoring.fast.facts import Typed
+from domain.scoring.fast.lines import FastLine, Points, decision_lines, standings, subject_lines
+from domain.scoring.grading import Decisions, Grade, Graded, grade_period
+from domain.scoring.ranking import rank_group, rank_key
+from domain.scoring.summary import unexplained
+
+
+@dataclass
+class Card:
+    """One subject scored: everything of its result but rank and grade, the card already in bytes."""
+
+    subject: dict[str, Any]
+    card: bytes
+    total: Decimal
+    key: tuple[Decimal, ...]
+    decided: Decisions | None
+    decisions: list[bytes]
+    incomplete: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return str(self.subject["id"])
+
+
+class FastScorer:
+    """The fast path of one scheme: what it scores itself, and how."""
+
+    def __init__(self, scheme: Scheme):
+        self.scheme, self.fold, self.points = scheme, CardFold(scheme), Points(scheme)
+        self.scopes = _scopes(scheme)
+        self.settled = {i.id for i in scheme.items.values() if _settled(i)}  # D10, D5/D10, D9 quota: the engine's
+        proportional = [i for i in scheme.items.values()
+                        if isinstance(i, DeductionItem) and i.deduct.in_proportion is not None]
+        self.worked_out = {k for k in scheme.subject_kinds if any(_applies(scheme, i.id, k) for i in proportional)}
+
+    def score(self, subject: dict[str, Any], facts: Sequence[Typed], explained: bool = True) -> Card | None:
+        """The subject's card from the facts concerning it (admitted, in id order), or None: the engine's.
+        Not `explained`: the card's summary (its nodes' lines left out)."""
+        sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out:
+            return None
+        with scoring_context():
+            standing = standings(facts)
+            lines = subject_lines(sid, facts, standing, self.points)
+            if self.settled and not self.settled.isdisjoint(lines):
+                return None
+            lines = self._highest_only(kind, group, lines)
+            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
+            missing: list[str] = []
+            card = self.fold.build(kind, group, lines, applied, missing, explained)
+            if card is None:
+                return None
+            total = self.fold.total(card)
+            tiebreak = self.scheme.ranking.tiebreak
+            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+            decisions, decided = decision_lines(sid, facts, standing)
+        incomplete = tuple(f"incomplete:{i}" for i in missing)
+        return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
+                    incomplete)
+
+    # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
+
+    def _highest_only(self, kind: str, group: str, lines: dict[str, list[FastLine]]) -> dict[str, list[FastLine]]:
+        if not self.scopes:
+            return lines
+        rivals = self._rivals(lines)
+        for bonus in (False, True):
+            groups = [r for r in rivals if r[0] is bonus]
+            if groups:
+                lines = self._best(kind, group, lines, groups, bonus)
+        return lines
+
+    def _rivals(self, lines: dict[str, list[FastLine]]) -> list[tuple[bool, str, tuple[tuple[str, int], ...]]]:
+        found: dict[tuple[str, str, bool], list[tuple[str, int]]] = defaultdict(list)
+        for item, listed in lines.items():
+            scope = self.scopes.get(item)
+            if scope is None:
+                continue
+            for index, line in enumerate(listed):
+                if line.situation and line.status == "counted" and line.points != ZERO:
+                    found[(scope, line.situation, line.points > 0)].append((item, index))
+        out = []
+        for (_scope, situation, bonus), members in sorted(found.items()):
+            if len(members) > 1:
+                ranked = sorted(members, key=lambda m: (-abs(lines[m[0]][m[1]].points), lines[m[0]][m[1]].order))
+                out.append((bonus, situation, tuple(ranked)))
+        return out
+
+    def _best(self, kind: str, group: str, lines: dict[str, list[FastLine]], groups: list[Any], bonus: bool
+              ) -> dict[str, list[FastLine]]:
+        sizes = [len(g[2]) for g in groups]
+        if prod(sizes) > MAX_COMBINATIONS:
+            for one in groups:
+                lines = self._best(kind, group, lines, [one], bonus)
+            return lines
+        best: tuple[Decimal, dict[str, list[FastLine]]] | None = None
+        for choice in product(*(range(n) for n in sizes)):
+            option = lines
+            for rivals, kept in zip(groups, choice, strict=True):
+                option = _keep_one(option, rivals[2], kept)
+            card = self.fold.numbers(kind, group, option)
+            total = card.applied + card.overflow if card is not None else ZERO
+            if best is None or (total > best[0] if bonus else total < best[0]):
+                best = (total, option)
+        return best[1] if best else lines
+
+    @staticmethod
+    def from_engine(scheme: Scheme, scored: Scored, explained: bool = True) -> Card:
+        """A subject the engine scored, as a card of the fast path (or its summary)."""
+        subject = scored.subject.model_dump(mode="json")
+        with scoring_context():
+            key = rank_key(scheme, scored.total, scored.card)
+        card = scored.card if explained else unexplained(scored.card)
+        return Card(subject, canonical_bytes(card), scored.total, key, scored.decided,
+                    [canonical_bytes(line) for line in scored.decision_lines], scored.incomplete)
+
+
+def _keep_one(lines: dict[str, list[FastLine]], members: tuple[tuple[str, int], ...], kept: int
+              ) -> dict[str, list[FastLine]]:
+    winner = lines[members[kept][0]][members[kept][1]]
+    out = dict(lines)
+    for position, (item, index) in enumerate(members):
+        if position != kept:
+            out[item] = list(out[item])
+            out[item][index] = out[item][index].superseded(winner)
+    return out
+
+
+def _settled(item: Any) -> bool:
+    if isinstance(item, DeductionItem):
+        return item.deduct.repeats is not None or item.deduct.void_at is not None
+    return isinstance(item, BonusItem) and item.bonus.beyond_quota is not None
+
+
+def _applies(scheme: Scheme, item_id: str, kind: str) -> bool:
+    from domain.scoring.applicability import applicable_ids
+
+    return item_id in applicable_ids(scheme, kind)
+
+
+def _scopes(scheme: Scheme) -> dict[str, str]:
+    """Each item's nearest highest-only ancestor (domain.scoring.lines._scopes)."""
+    scopes: dict[str, str] = {}
+
+    def visit(node: Section, scope: str | None) -> None:
+        scope = node.id if node.highest_only else scope
+        for child in node.children:
+            if isinstance(child, Section):
+                visit(child, scope)
+            elif scope is not None:
+                scopes[child.id] = scope
+
+    visit(scheme.tree, None)
+    return scopes
+
+
+def ranked(scheme: Scheme, cards: Sequence[Card]) -> list[tuple[str, str, bytes]]:
+    """Rank and grade scored subjects (engine.ranked): (subject, group, result bytes), groups in
+    code-point order, each in rank order."""
+    groups: dict[str, list[Card]] = defaultdict(list)
+    for one in sorted(cards, key=lambda c: c.id):
+        groups[one.subject.get("group", "all")].append(one)
+    decided = {c.id: c.decided for c in cards if c.decided is not None}
+    by_id = {c.id: c for c in cards}
+    out = []
+    with scoring_context():
+        orders = {g: rank_group(scheme, {c.id: c.key for c in members}) for g, members in groups.items()}
+        boundary = scheme.ranking.quota_boundary
+        grades = grade_period(Graded.main(scheme), orders, decided, boundary)
+        further = [(o.id, grade_period(Graded.of(scheme, o), orders, decided, boundary)) for o in scheme.outcomes or []]
+        for group in sorted(groups):
+            for place in orders[group]:
+                card = by_id[place.subject]
+                outcomes = [_outcome(oid, found[place.subject]) for oid, found in further] if further else None
+                out.append((card.id, group, _result(card, place.rank, grades[place.subject], outcomes)))
+    return out
+
+
+def _outcome(outcome: str, grade: Grade) -> bytes:
+    parts = [b'{"eligible":', encode.boolean(grade.eligible)]
+    if grade.grade is not None:
+        parts += (b',"grade":', encode.text(grade.grade))
+    parts += (b',"id":', encode.text(outcome), b',"reasons":', encode.texts(grade.reasons), b"}")
+    return b"".join(parts)
+
+
+def _result(card: Card, rank: int, grade: Grade, outcomes: list[bytes] | None) -> bytes:
+    """A SubjectResult's bytes (keys: card, decisions, eligible, flags, grade, grade_reasons, group, kind,
+    name, outcomes, rank, subject, total)."""
+    subject = card.subject
+    flags = ([] if grade.eligible else ["ineligible"]) + list(card.incomplete)
+    parts = [b'{"card":', card.card, b',"decisions":', encode.joined(card.decisions), b',"eligible":',
+             encode.boolean(grade.eligible), b',"flags":', encode.texts(flags)]
+    if grade.grade is not None:
+        parts += (b',"grade":', encode.text(grade.grade))
+    parts += (b',"grade_reasons":', encode.texts(grade.reasons), b',"group":', encode.text(subject.get("group", "all")),
+              b',"kind":', encode.text(subject["kind"]), b',"name":', encode.text(subject["name"]))
+    if outcomes is not None:
+        parts += (b',"outcomes":', encode.joined(outcomes))
+    parts += (b',"rank":', str(rank).encode(), b',"subject":', encode.text(subject["id"]), b',"total":',
+              encode.number(card.total), b"}")
+    return b"".join(parts)
+
+
+__all__ = ["Built", "Card", "FastScorer", "ranked"]

@@ -1,0 +1,114 @@
+"""The first pass of the fast replay: the log folded without its facts, and where each fact stream's
+rows are.
+
+Every event that is not a fact is folded by the projections' own LogFold (periods, subjects, scheme
+bindings, closing, seals, scheme documents, stream openings, appeals), so that state is the
+reference's. Fact rows are not read, only placed: each stream's positions, kept as runs of
+consecutive positions (a bulk import writes a person's facts together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from projections.fast.reading import Reader
+from projections.period_input import LogFold
+from projections.records import Record
+
+
+@dataclass
+class Placed:
+    """One stream's fact rows: runs of consecutive positions (first, last) and how many rows."""
+
+    runs: list[tuple[int, int]] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class LogIndex:
+    """The fold of every event but the facts, and the fact streams' places."""
+
+    fold: LogFold
+    streams: dict[str, Placed] = field(default_factory=dict)  # stream (UUID text) with fact rows -> its rows
+    registered: dict[str, dict[str, int]] = field(default_factory=dict)  # period key -> subject -> position
+    twice: set[str] = field(default_factory=set)  # period keys where a subject was registered again
+    closings: dict[str, int] = field(default_factory=dict)  # period key -> how many Closed events
+    opened: dict[str, int] = field(default_factory=dict)  # fact stream -> position of its opening
+    position: int = 0
+
+
+def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIndex:
+    """Fold the log up to a position (None: its end), placing the fact rows without reading them (only
+    those of the period `key`, when given: another period's facts never change its results).
+
+    The database does the counting: each stream's first and last position and number of rows (an
+    index-only pass), and the rows that are not facts (folded here). A stream whose rows are all
+    consecutive has its fact rows in one run, less the non-fact rows among them; any other stream's
+    positions are read from its index."""
+    upto = reader.last() if upto is None else upto
+    index = LogIndex(LogFold(), position=upto)
+    others: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    loads, name_of = orjson.loads, reader.name
+    for batch in reader.others(upto):
+        for position, raw, version, topic, state in batch:
+            name = names.get(raw)
+            if name is None:
+                name = names[raw] = name_of(raw)
+            others.setdefault(name, []).append(position)
+            _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
+    for raw, first, last, count in reader.streams(upto):
+        name = names.get(raw) or name_of(raw)
+        skipped = others.get(name, ())
+        if count == len(skipped) or (key is not None and index.fold.streams.get(name) != key):
+            continue  # no fact rows, or another period's
+        if last - first + 1 == count:
+            index.streams[name] = Placed(_runs_between(first, last, skipped), count - len(skipped))
+        else:
+            kept = sorted(set(reader.positions(name, upto)) - set(skipped))
+            index.streams[name] = Placed(_runs_of(kept), len(kept))
+    return index
+
+
+def _runs_between(first: int, last: int, skipped: list[int] | tuple[()]) -> list[tuple[int, int]]:
+    """The runs of first..last without the skipped positions (all within it)."""
+    runs, start = [], first
+    for position in sorted(skipped):
+        if position > start:
+            runs.append((start, position - 1))
+        start = position + 1
+    if start <= last:
+        runs.append((start, last))
+    return runs
+
+
+def _runs_of(positions: list[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for position in positions:
+        if runs and runs[-1][1] == position - 1:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
+
+
+def _fold(index: LogIndex, record: Record) -> None:
+    """Fold one event the reference's way, noting what the fast path must know about it."""
+    if record.topic == "scoreledger:FactLedger.Opened":
+        index.opened.setdefault(record.stream, record.position)
+    elif record.topic == "scoreledger:Period.Closed":
+        key = index.fold.streams.get(record.stream)
+        if key is not None:
+            index.closings[key] = index.closings.get(key, 0) + 1
+    elif record.topic == "scoreledger:Period.SubjectRegistered":
+        key = index.fold.streams.get(record.stream)
+        subject = record.state.get("subject")
+        if key is not None and isinstance(subject, dict):
+            seen = index.registered.setdefault(key, {})
+            if subject.get("id") in seen:
+                index.twice.add(key)
+            else:
+                seen[subject.get("id")] = record.position  # type: ignore[index]
+    index.fold.apply(record)

@@ -1,0 +1,257 @@
+"""Raw reads of the log for the fast replay: a scan that leaves fact payloads unread, and fact rows by
+position range or by stream, from the library's SQLite or PostgreSQL table.
+
+Worker processes open their own connections: to SQLite read-only (`mode=ro`: such a connection never
+writes or checkpoints, so it cannot take part in the WAL-reset bug the single writing connection
+guards against), to PostgreSQL with the log's own settings.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+Row = tuple[int, str, int, str, Any]  # position, stream (its raw id), version, topic, payload (None: not read)
+FACT_TOPICS = (
+    "scoreledger:DeductionRecorded",
+    "scoreledger:BonusRecorded",
+    "scoreledger:RatingRecorded",
+    "scoreledger:VetoRecorded",
+    "scoreledger:AffirmationRecorded",
+    "scoreledger:ConditionRecorded",
+    "scoreledger:ExemptionGranted",
+    "scoreledger:FactRetracted",
+)
+LAST = 2**63 - 1
+
+
+class Reader:
+    """Where the log lives, and how to open a connection to it in any process."""
+
+    kind = ""
+
+    def others(self, upto: int) -> Iterator[list[Row]]:  # pragma: no cover
+        """Every row that is not a fact, in log order."""
+        raise NotImplementedError
+
+    def streams(self, upto: int) -> list[tuple[str, int, int, int]]:  # pragma: no cover
+        """Every stream's first and last position and number of rows."""
+        raise NotImplementedError
+
+    def positions(self, stream: str, upto: int) -> list[int]:  # pragma: no cover
+        """A stream's positions."""
+        raise NotImplementedError
+
+    def last(self) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def rows(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:  # pragma: no cover
+        """Every row up to a position, in log order, payloads as stored."""
+        raise NotImplementedError
+
+    def count(self, upto: int) -> int:  # pragma: no cover
+        """How many rows there are up to a position."""
+        raise NotImplementedError
+
+    def ranges(self, spans: list[tuple[int, int]]) -> Iterator[list[Row]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def stream(self, stream: str, upto: int) -> list[Row]:  # pragma: no cover
+        raise NotImplementedError
+
+    def name(self, raw: str) -> str:
+        """A stream's id as the projections name it (the UUID's text)."""
+        return raw
+
+    def raw(self, name: str) -> str:
+        """A stream's id as this reader returns it."""
+        return name
+
+    def fresh(self) -> Reader:  # pragma: no cover
+        """The same reader with a connection of its own (for another process)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def reader_for(source: Any) -> Reader | None:
+    """A reader for a library application recorder (SQLite with UUID ids, or PostgreSQL), else None."""
+    module = type(source).__module__
+    if not hasattr(source, "datastore") or not hasattr(source, "events_table_name"):
+        return None
+    if module == "eventsourcing.sqlite" and source.datastore.originator_id_type == "uuid":
+        return SQLiteReader(source.datastore.pool.db_name, source.events_table_name)
+    if module == "eventsourcing.postgres":
+        pool = source.datastore.pool
+        return PostgresReader(dict(pool.kwargs), source.datastore.schema, source.events_table_name)
+    return None
+
+
+_FACTS_SQL = ", ".join(f"'{t}'" for t in FACT_TOPICS)
+
+
+class SQLiteReader(Reader):
+    kind = "sqlite"
+
+    def __init__(self, path: str, table: str):
+        self.path, self.table = path, table
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        return self._conn
+
+    def name(self, raw: str) -> str:
+        return str(UUID(raw))
+
+    def raw(self, name: str) -> str:
+        return UUID(name).hex
+
+    def fresh(self) -> Reader:
+        return SQLiteReader(self.path, self.table)
+
+    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+        cur = self._connection().execute(
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
+            f"WHERE rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
+            (upto,),
+        )
+        while rows := cur.fetchmany(chunk):
+            yield rows
+
+    def streams(self, upto: int) -> list[tuple[str, int, int, int]]:
+        sql = (f"SELECT originator_id, min(rowid), max(rowid), count(*) FROM {self.table} "  # noqa: S608
+               "WHERE rowid <= ? GROUP BY originator_id")
+        return self._connection().execute(sql, (upto,)).fetchall()
+
+    def positions(self, stream: str, upto: int) -> list[int]:
+        sql = f"SELECT rowid FROM {self.table} WHERE originator_id = ? AND rowid <= ? ORDER BY rowid"  # noqa: S608
+        return [p for (p,) in self._connection().execute(sql, (self.raw(stream), upto))]
+
+    def last(self) -> int:
+        found = self._connection().execute(f"SELECT max(rowid) FROM {self.table}").fetchone()  # noqa: S608
+        return int(found[0] or 0)
+
+    def rows(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+        cur = self._connection().execute(
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
+            "WHERE rowid <= ? ORDER BY rowid", (upto,))
+        while rows := cur.fetchmany(chunk):
+            yield rows
+
+    def count(self, upto: int) -> int:
+        sql = f"SELECT count(*) FROM {self.table} WHERE rowid <= ?"  # noqa: S608
+        return int(self._connection().execute(sql, (upto,)).fetchone()[0])
+
+    def ranges(self, spans: list[tuple[int, int]]) -> Iterator[list[Row]]:
+        conn = self._connection()
+        sql = (f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
+               "WHERE rowid BETWEEN ? AND ? ORDER BY rowid")
+        for first, last in spans:
+            yield conn.execute(sql, (first, last)).fetchall()
+
+    def stream(self, stream: str, upto: int) -> list[Row]:
+        sql = (f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
+               "WHERE originator_id = ? AND rowid <= ? ORDER BY originator_version")
+        return self._connection().execute(sql, (UUID(stream).hex, upto)).fetchall()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+
+class PostgresReader(Reader):
+    kind = "postgres"
+
+    def __init__(self, kwargs: dict[str, Any], schema: str, table: str):
+        self.kwargs = {k: v for k, v in kwargs.items() if k in ("dbname", "host", "port", "user", "password")}
+        self.schema, self.table = schema, table
+        self._conn: Any = None
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            import psycopg
+
+            self._conn = psycopg.connect(**self.kwargs, autocommit=True)
+        return self._conn
+
+    def fresh(self) -> Reader:
+        return PostgresReader(self.kwargs, self.schema, self.table)
+
+    def _from(self) -> str:
+        return f'"{self.schema}"."{self.table}"'
+
+    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+        conn = self._connection()
+        with conn.transaction(), conn.cursor(name="fast_others") as cur:
+            cur.itersize = chunk
+            cur.execute(
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+                f"FROM {self._from()} WHERE notification_id <= %s AND topic <> ALL(%s) ORDER BY notification_id",
+                (upto, list(FACT_TOPICS)),
+            )
+            while rows := cur.fetchmany(chunk):
+                yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in rows]
+
+    def streams(self, upto: int) -> list[tuple[str, int, int, int]]:
+        sql = ("SELECT originator_id::text, min(notification_id), max(notification_id), count(*) "  # noqa: S608
+               f"FROM {self._from()} WHERE notification_id <= %s GROUP BY originator_id")
+        with self._connection().cursor() as cur:
+            cur.execute(sql, (upto,))
+            return cur.fetchall()  # type: ignore[no-any-return]
+
+    def positions(self, stream: str, upto: int) -> list[int]:
+        sql = (f"SELECT notification_id FROM {self._from()} WHERE originator_id = %s "  # noqa: S608
+               "AND notification_id <= %s ORDER BY notification_id")
+        with self._connection().cursor() as cur:
+            cur.execute(sql, (UUID(stream), upto))
+            return [p for (p,) in cur.fetchall()]
+
+    def last(self) -> int:
+        with self._connection().cursor() as cur:
+            cur.execute(f"SELECT max(notification_id) FROM {self._from()}")  # noqa: S608
+            found = cur.fetchone()
+        return int(found[0] or 0) if found else 0
+
+    def rows(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+        conn = self._connection()
+        with conn.transaction(), conn.cursor(name="fast_rows") as cur:
+            cur.itersize = chunk
+            cur.execute("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+                        f"FROM {self._from()} WHERE notification_id <= %s ORDER BY notification_id", (upto,))
+            while rows := cur.fetchmany(chunk):
+                yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in rows]
+
+    def count(self, upto: int) -> int:
+        with self._connection().cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {self._from()} WHERE notification_id <= %s", (upto,))  # noqa: S608
+            found = cur.fetchone()
+        return int(found[0]) if found else 0
+
+    def ranges(self, spans: list[tuple[int, int]]) -> Iterator[list[Row]]:
+        conn = self._connection()
+        sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+               f"FROM {self._from()} WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id")
+        with conn.cursor() as cur:
+            for first, last in spans:
+                cur.execute(sql, (first, last), prepare=True)
+                yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
+
+    def stream(self, stream: str, upto: int) -> list[Row]:
+        sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+               f"FROM {self._from()} WHERE originator_id = %s AND notification_id <= %s ORDER BY originator_version")
+        with self._connection().cursor() as cur:
+            cur.execute(sql, (UUID(stream), upto), prepare=True)
+            return [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+

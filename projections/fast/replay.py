@@ -1,0 +1,124 @@
+"""The fast replay of a period: index the log, plan the period, score runs of groups in worker processes.
+
+The canonical bytes are the reference's: the heading, every subject's result in group and rank order
+joined by commas, and `]}`. Workers are forked after the first pass (they share its fold) and each
+reads its own groups' rows over a connection of its own; pieces come back in group order. A period
+the plan cannot vouch for raises Unsure, possibly after some pieces were delivered: callers that
+cannot take pieces back (projections/fast/api.py) hash or spool them and replay with the reference.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from projections.collector import collector_paused
+from projections.fast.index import index_log
+from projections.fast.joint import admit_joint
+from projections.fast.plan import NOT_A_RECORDER, NOT_IN_LOG, PeriodPlan, Unsure, plan_period
+from projections.fast.reading import Reader, reader_for
+from projections.fast.runs import score_run
+from projections.groups import heading
+from projections.period_input import key_of
+
+RUN = 2_000  # subjects per run of groups (several runs per worker, for balance)
+PARALLEL_MIN_SUBJECTS = 2_000  # below this one process scores the period
+_SHARED: dict[str, Any] = {}
+Result = tuple[str, str, bytes]  # subject, group, canonical bytes
+
+
+@dataclass
+class FastReplay:
+    """One period planned for the fast replay: its heading and its results, a run of groups at a time."""
+
+    plan: PeriodPlan
+    runs: list[list[str]]
+    workers: int
+
+    def heading(self) -> bytes:
+        return heading(self.plan.scheme, self.plan.period)
+
+    def close(self) -> None:
+        self.plan.reader.close()
+
+    def results(self) -> Iterator[list[Result]]:
+        """Each run's subject results, in order."""
+        if self.workers < 2 or len(self.runs) < 2 or not hasattr(os, "fork"):
+            with collector_paused():
+                for groups in self.runs:
+                    yield score_run(self.plan, groups, self.plan.reader)
+            return
+        yield from _forked(self.plan, self.runs, self.workers)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The canonical bytes in pieces (see the module's note on Unsure)."""
+        yield self.heading()
+        first = True
+        for listed in self.results():
+            if listed:
+                yield (b"" if first else b",") + b",".join(body for _, _, body in listed)
+                first = False
+        yield b"]}"
+
+
+def plan_replay(
+    source: Any, period: str, position: int | None, bureau: str, workers: int, explained: bool = True
+) -> FastReplay:
+    """Index the log up to a position (None: its end) and plan the period, or raise Unsure; not
+    `explained`: the results' summaries (every scorecard node's lines left out)."""
+    reader = reader_for(source)
+    if reader is None:
+        raise Unsure(NOT_A_RECORDER)
+    try:
+        key = key_of(bureau, period)
+        index = index_log(reader, position, key)
+        if key not in index.fold.periods:
+            raise Unsure(NOT_IN_LOG)  # the reference says so in its own words
+        plan = plan_period(index, key, reader, index.position)
+        plan.explained = explained
+        admit_joint(plan)
+    except BaseException:
+        reader.close()
+        raise
+    size = len(plan.period.subjects)
+    workers = workers if size >= PARALLEL_MIN_SUBJECTS else 1
+    return FastReplay(plan, _runs(sorted(plan.members), plan.members, workers), workers)
+
+
+def _runs(groups: list[str], members: dict[str, list[str]], workers: int) -> list[list[str]]:
+    """Consecutive groups in runs of about RUN subjects."""
+    if workers < 2:
+        return [groups]
+    runs: list[list[str]] = [[]]
+    size = 0
+    for group in groups:
+        if size >= RUN:
+            runs.append([])
+            size = 0
+        runs[-1].append(group)
+        size += len(members[group])
+    return runs
+
+
+def _forked(plan: PeriodPlan, runs: list[list[str]], workers: int) -> Iterator[list[Result]]:
+    import multiprocessing
+
+    _SHARED["plan"] = plan  # inherited by the forked workers, never pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+            yield from pool.imap(_worker_run, runs)
+    finally:
+        _SHARED.clear()
+
+
+def _worker_start() -> None:
+    plan: PeriodPlan = _SHARED["plan"]
+    _SHARED["reader"] = plan.reader.fresh()  # the parent's connection stays the parent's
+
+
+def _worker_run(groups: list[str]) -> list[Result]:
+    reader: Reader = _SHARED["reader"]
+    with collector_paused():
+        return score_run(_SHARED["plan"], groups, reader)
