@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.calendar import CalendarNotCovered
 from domain.errors import InvalidInput, ScoreledgerError
+from domain.ledger.account import AccountStateError
 from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
@@ -51,6 +52,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     IdempotencyKeyReused: (422, "idempotency-key-reused", "Idempotency key reused with another body"),
     PeriodStateError: (409, "period-state", "The period does not allow this now"),
     AppealStateError: (409, "appeal-state", "The appeal does not allow this now"),
+    AccountStateError: (409, "account-state", "The account is already so"),
     AppealLate: (422, "appeal-window-closed", "The window has closed"),
     SchemeVersionExists: (409, "scheme-version-exists", "This scheme version exists with other content"),
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),

@@ -93,6 +93,7 @@ PROBLEMS = {
     "problem.idempotency-key-reused": "Idempotency key reused with another body",
     "problem.period-state": "The period does not allow this now",
     "problem.appeal-state": "The appeal does not allow this now",
+    "problem.account-state": "The account is already so",
     "problem.appeal-window-closed": "The window has closed",
     "problem.scheme-version-exists": "This scheme version exists with other content",
     "problem.calendar-not-covered": "No working-day calendar covers the date",

@@ -83,6 +83,7 @@ PROBLEMS = {
     "problem.idempotency-key-reused": "幂等键已用于另一请求",
     "problem.period-state": "考核周期当前状态不允许此操作",
     "problem.appeal-state": "申诉当前状态不允许此操作",
+    "problem.account-state": "账号已是这个状态",
     "problem.appeal-window-closed": "期限已过",
     "problem.scheme-version-exists": "该考核方案版本已存在且内容不同",
     "problem.calendar-not-covered": "工作日历未覆盖该日期",
