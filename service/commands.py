@@ -24,7 +24,7 @@ from domain.scoring.vetting import Vetting
 from domain.units import expand_units
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
-from service.facts_routing import JOINT, assign_id, route
+from service.facts_routing import JOINT, assign_id, log_order, route
 from service.ledger import LedgerBase
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -222,7 +222,7 @@ class Ledger(LedgerBase):
         self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)
-        return list(ledgers.values())
+        return list(ledgers.values())  # in stream order (_ledgers): the log order _check admitted
 
     def _ledgers(self, code: str, facts: list[dict[str, Any]], actor: str, at: str) -> dict[str, FactLedger]:
         """The streams the facts go to (opened when new)."""
@@ -242,11 +242,13 @@ class Ledger(LedgerBase):
         self, code: str, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]
     ) -> list[FactLedger]:
         """Every stream the batch touches: its own, its subjects' and (for ranks) the joint stream, in
-        stream order."""
+        stream order. A fact names its target, which may name another (a retraction of a correction
+        brings back the fact it replaced): the whole chain counts, so a rank award brought back is
+        checked against the joint stream's (B4, security review F1b)."""
         known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
         wanted = set(ledgers)
         for fact in facts:
-            named = [fact, *(known[t] for t in (fact.get("target"), fact.get("corrects")) if t in known)]
+            named = _chain(fact, known)
             wanted |= _subjects_named(named)
             if any(f.get("rank") is not None for f in named):
                 wanted.add(JOINT)
@@ -266,8 +268,9 @@ class Ledger(LedgerBase):
     def _check(
         self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
     ) -> None:
-        """Admit the stored facts of the streams touched, then the batch (domain/scoring/vetting.py); a
-        matter dated after today or outside its period is refused too (domain/scoring/dating.py)."""
+        """Admit the stored facts of the streams touched, then the batch in the order it will have in the
+        log (domain/scoring/vetting.py); a matter dated after today or outside its period is refused too
+        (domain/scoring/dating.py). Problems are listed in the batch's order."""
         typed = typed_facts(facts)
         refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
@@ -280,16 +283,28 @@ class Ledger(LedgerBase):
         for ledger in context:
             for fact in ledger.facts.values():
                 vetting.admit(self._typed(ledger, fact))  # stored: admitted as the projections admit them
+        found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
         problems = [
-            Problem(f"facts[{i}]{'.' + field if field else ''} ({fact.id})", message)
-            for i, fact in enumerate(typed)
-            for field, message in vetting.admit(fact) + date_findings(scheme, fact, today)
+            Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
+            for i in sorted(found)
+            for field, message in found[i]
         ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
+
+
+def _chain(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fact and every stored fact it names, down the chain of targets and corrected facts."""
+    chain, seen = [fact], {fact.get("id")}
+    for current in chain:
+        for named in (current.get("target"), current.get("corrects")):
+            if named in known and named not in seen:
+                seen.add(named)
+                chain.append(known[named])
+    return chain
 
 
 def _subjects_named(facts: list[dict[str, Any]]) -> set[str]:

@@ -169,6 +169,9 @@ ERRORS = {
     "error.correction_keeps_parties": "a correction keeps the subject and parties of the fact it corrects ({who}), "
     "not {other}",
     "error.correction_keeps_rating": "a correction of a rating keeps its {field} ({value!r})",
+    "error.correction_keeps_rank": "a correction of a rank award keeps a rank (B4); to withdraw the award, "
+    "retract {fact}",
+    "error.correction_adds_rank": "a correction cannot make {fact} a rank award (B4): retract it and record the award",
     "error.rater_scope": "a rater's scope names each rater with the role it rates under, "
     "e.g. principal-1=principal (R1)",
     "error.already_exempted": "deduction {fact!r} is already exempted ({by})",

@@ -120,6 +120,13 @@ def chains(world: World) -> Iterator[Attack]:
     yield Attack("rank 1 slipped in as a correction", "recorder:inspection", Q2,
                  {"type": "bonus", "item": "b.4", "subject": "s003", "rank": "1",
                   "corrects": _fact_id(world, "city:s003")}, frozenset({422}))
+    for rank in ("2", "3"):  # a free rank, given to a subject's fact beside it, out of the joint check (F1a)
+        yield Attack("rank added by a correction", "recorder:inspection", Q2,
+                     {"type": "bonus", "item": "b.4", "subject": "s003", "rank": rank,
+                      "corrects": _fact_id(world, "city:s003")}, frozenset({422}))
+    yield Attack("rank dropped by a correction", "recorder:inspection", Q2,
+                 {"type": "bonus", "item": "b.1", "subject": "s001", "level": "city",
+                  "corrects": _fact_id(world, "rank1")}, frozenset({422}))
     replaced = _fact_id(world, "office:s003")
     yield Attack("second correction of a replaced fact", "recorder:office", Q2,
                  {"type": "deduction", "item": "1.2.1", "subject": "s003", "count": 7, "corrects": replaced},
