@@ -10,12 +10,23 @@ appended here by hand, as tests/adversarial/test_poison.py does.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from domain.errors import FactsInvalid
+from domain.facts import Subject
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import ledger_id
+from service.bootstrap import Service, build
+from service.bulk import import_facts
 from service.facts_routing import JOINT
+from service.settings import Settings
 from tests.adversarial.world import World
+from tests.integration.helpers import AT, ZJG
+from tests.signing import TEST_KEY
 
 Q2 = "/periods/2026-Q2/facts"
 
@@ -32,10 +43,14 @@ def _refused(world: World, caller: str, path: str, body: Any) -> list[str]:
 
 def _old_award(world: World, subject: str, fact: dict[str, Any]) -> None:
     """Append a fact straight onto a subject's stream, as an older version did (no command's checks)."""
-    ledger = world.service.ledger
-    stream = ledger.repository.get(ledger_id("2026-Q2", subject))
-    stream.trigger_event(FactLedger.BonusRecorded, fact={"period": "2026-Q2", "recorded_by": "旧版本", **fact},
-                         actor="旧版本", at="2026-06-01T09:00:00+08:00", appeal=None)
+    _append(world.service, "2026-Q2", subject, fact)
+
+
+def _append(service: Service, code: str, subject: str, fact: dict[str, Any]) -> None:
+    ledger = service.ledger
+    stream = ledger.repository.get(ledger_id(code, subject))
+    stream.trigger_event(FactLedger.BonusRecorded, fact={"period": code, "recorded_by": "旧版本", **fact},
+                         actor="旧版本", at=AT, appeal=None)
     ledger.save(stream)
 
 
@@ -81,3 +96,39 @@ def test_a_retraction_brings_back_an_award_only_where_its_rank_is_checked(world:
     messages = _refused(world, "recorder:inspection", Q2, {"type": "retraction", "target": "s004:unranked",
                                                           "reason": "恢复名次"})
     assert messages == ["所指记录“s004:unranked”不存在（该记录未被接受）"]
+
+
+@pytest.fixture
+def late_names(tmp_path: Path) -> Iterator[Service]:
+    """A ZJG quarter whose subjects' streams sort after the joint stream (as s001... do), and one award an
+    older version left in s1's stream."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
+    ledger = service.ledger
+    ledger.register_scheme(ZJG, "admin", AT)
+    ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
+    ledger.register_subjects("2026-Q1", [Subject(id=f"s{i}", name=f"科室{i}", kind="department") for i in (1, 2)],
+                             "admin", AT)
+    ledger.record_facts("2026-Q1", [{"type": "bonus", "item": "b.1", "subject": "s1", "level": "city"}], "督查科", AT)
+    _append(service, "2026-Q1", "s1", {"id": "s1:old-award", "type": "bonus", "item": "b.4", "subject": "s1",
+                                       "rank": "2"})
+    yield service
+    service.close()
+
+
+def test_a_bulk_import_is_checked_in_the_order_it_is_logged(late_names: Service) -> None:
+    """The importer (command line) saves a batch stream by stream too: checked in that order, the award
+    that comes before the retraction in the log is refused, named by its line in the file."""
+    ledger = late_names.ledger
+    before = ledger.recorder.max_notification_id()
+    batch = [{"type": "retraction", "target": "s1:old-award", "reason": "改评"},
+             {"type": "bonus", "item": "b.4", "subject": "s2", "rank": "2"}]
+    with pytest.raises(FactsInvalid) as refused:
+        import_facts(ledger, "2026-Q1", batch, "督查科", AT)
+    [problem] = refused.value.problems
+    assert problem.path.startswith("facts[1].rank (joint:")
+    assert problem.message == "rank 2 of item b.4 is awarded twice in 2026-Q1 (B4)"
+    assert ledger.recorder.max_notification_id() == before
+    for fact in batch:  # one batch after the other: the log holds them in the order sent
+        import_facts(ledger, "2026-Q1", [fact], "督查科", AT)
+    late_names.runner.catch_up()
+    assert late_names.runner.fold.periods["default/2026-Q1"].set_aside == {}
