@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -29,6 +29,8 @@ from service.ledger import LedgerBase
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
 Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]]], None]
+# settle(scheme, period, admitted before the batch, admitted with it, the batch): may refuse what the batch does
+Settle = Callable[[Scheme, Period, Mapping[str, Any], Mapping[str, Any], list[Any]], None]
 
 
 class Ledger(LedgerBase):
@@ -203,12 +205,14 @@ class Ledger(LedgerBase):
         at: str,
         appeal: str | None,
         authorize: Authorize | None = None,
+        settle: Settle | None = None,
     ) -> list[Any]:
         """Load the streams the facts touch, check the batch, and record it on its streams (not yet saved).
 
         The batch is checked against the stored facts of every stream it touches: the streams it goes
         to, those of every subject it (or a fact it names) concerns, and the joint stream whenever a
-        rank is involved (B4), so what scoring will check is checked before anything is appended."""
+        rank is involved (B4), so what scoring will check is checked before anything is appended.
+        `settle` then sees the admitted facts of those streams without the batch and with it."""
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
@@ -219,7 +223,9 @@ class Ledger(LedgerBase):
         if authorize is not None:
             known = {fid: fact for ledger in context for fid, fact in ledger.facts.items()}
             authorize(scheme, prepared, known)
-        self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
+        before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
+        if settle is not None:
+            settle(scheme, period, before, after, typed)
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)
         return list(ledgers.values())  # in stream order (_ledgers): the log order _check admitted
@@ -267,10 +273,11 @@ class Ledger(LedgerBase):
 
     def _check(
         self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
-    ) -> None:
+    ) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
         """Admit the stored facts of the streams touched, then the batch in the order it will have in the
         log (domain/scoring/vetting.py); a matter dated after today or outside its period is refused too
-        (domain/scoring/dating.py). Problems are listed in the batch's order."""
+        (domain/scoring/dating.py). Problems are listed in the batch's order. Returns the admitted facts
+        without the batch and with it, and the batch typed."""
         typed = typed_facts(facts)
         refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
@@ -283,6 +290,7 @@ class Ledger(LedgerBase):
         for ledger in context:
             for fact in ledger.facts.values():
                 vetting.admit(self._typed(ledger, fact))  # stored: admitted as the projections admit them
+        before = dict(vetting.facts)
         found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
         problems = [
             Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
@@ -291,6 +299,7 @@ class Ledger(LedgerBase):
         ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
+        return before, dict(vetting.facts), typed
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands

@@ -171,6 +171,8 @@ ERRORS = {
     "error.correction_keeps_rating": "a correction of a rating keeps its {field} ({value!r})",
     "error.correction_keeps_rank": "a correction of a rank award keeps a rank (B4); to withdraw the award, "
     "retract {fact}",
+    "error.bystander_lowered": "upholding the appeal of {subject} would lower the total of {other}, which did not "
+    "appeal, from {before} to {after}: a decision corrects only what the appellant contests (P5)",
     "error.correction_adds_rank": "a correction cannot make {fact} a rank award (B4): retract it and record the award",
     "error.rater_scope": "a rater's scope names each rater with the role it rates under, "
     "e.g. principal-1=principal (R1)",
