@@ -26,6 +26,7 @@ from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, log_order, route
 from service.ledger import LedgerBase
+from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
 Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]]], None]
@@ -117,11 +118,13 @@ class Ledger(LedgerBase):
         expected_version: int | None = None,
         key: str | None = None,
     ) -> dict[str, Any]:
-        """Bind an open period to an amended version of its scheme from this log position on."""
+        """Bind an open period to an amended version of its scheme from this log position on; refused when a
+        stored fact would be set aside under it (service/rebinding.py)."""
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             period = self.period(code, expected_version)
             amended = self.scheme(period.scheme, version)
+            refuse_unfit(self, period, self.scheme(period.scheme, period.scheme_version), amended)
             period.bind_scheme(version, amended.content_hash, reason, actor, at)
             return [period], {"period": code, "scheme_version": version, "scheme_hash": amended.content_hash}
 
