@@ -31,7 +31,7 @@ from domain.units import expand_units
 from projections.collector import collector_paused
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
-from service.facts_routing import JOINT, route
+from service.facts_routing import JOINT, log_order, route
 
 RETRIES = 5
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -94,10 +94,12 @@ class Importer:
         for index, chunk in enumerate(_chunks(facts, batch)):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
-                routes = [route(f) for f in prepared]
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
+                order = log_order(prepared)  # checked and recorded in the order the log will hold them (F1c)
+                prepared, typed = [prepared[i] for i in order], [typed[i] for i in order]
+                routes = [route(f) for f in prepared]
                 touched = sorted(set(routes))
 
                 def decide(
@@ -105,10 +107,11 @@ class Importer:
                     typed: list[Any] = typed,
                     routes: list[str] = routes,
                     touched: list[str] = touched,
+                    order: list[int] = order,
                 ) -> list[Any]:
                     streams = {name: self._stream(name) for name in touched}
                     try:
-                        self._check(prepared, typed, streams)
+                        self._check(prepared, typed, streams, order)
                         for fact, model, name in zip(prepared, typed, routes, strict=True):
                             streams[name][0].record(fact, self.actor, self.at)
                             streams[name][1].append(model)
@@ -163,10 +166,13 @@ class Importer:
             raise IdempotencyKeyReused(f"idempotency key {key!r} was used for a different batch")
         return earlier is not None
 
-    def _check(self, prepared: list[dict[str, Any]], typed: list[Any], streams: dict[str, Stream]) -> None:
+    def _check(
+        self, prepared: list[dict[str, Any]], typed: list[Any], streams: dict[str, Stream], order: list[int]
+    ) -> None:
         """check_facts on the batch, with the earlier facts it names and those a uniqueness rule counts.
 
         (Every other rule about earlier facts, ids used once among them, is the stream's own check.)
+        The batch comes in log order; `order[i]` is where its i-th fact stood in the file.
         """
         started = time.perf_counter()
         refuse_implausible(self.scheme, typed)  # R2: the batch's ratings, as recording checks them
@@ -183,7 +189,7 @@ class Importer:
         try:
             check_facts(self.scheme, known, earlier + typed, self.code)
         except FactsInvalid as exc:
-            exc.problems = [_renumber(p, len(earlier)) for p in exc.problems]
+            exc.problems = [_renumber(p, len(earlier), order) for p in exc.problems]
             raise
         finally:
             self.report.check_seconds += time.perf_counter() - started
@@ -213,12 +219,12 @@ class Importer:
         return found, [_FACT.validate_python(f) for f in found.facts.values()]
 
 
-def _renumber(problem: Problem, offset: int) -> Problem:
-    """check_facts numbers the batch after the earlier facts; report indexes within the batch."""
+def _renumber(problem: Problem, offset: int, order: list[int]) -> Problem:
+    """check_facts numbers the batch after the earlier facts, in log order; report indexes in the file."""
     path = problem.path
     if path.startswith("facts[") and "]" in path:
         index, rest = int(path[6 : path.index("]")]), path[path.index("]") + 1 :]
-        path = f"facts[{index - offset}]{rest}" if index >= offset else f"recorded {path}"
+        path = f"facts[{order[index - offset]}]{rest}" if index >= offset else f"recorded {path}"
     return Problem(path, problem.message, problem.line)
 
 

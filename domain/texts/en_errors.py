@@ -172,6 +172,15 @@ ERRORS = {
     "error.correction_keeps_parties": "a correction keeps the subject and parties of the fact it corrects ({who}), "
     "not {other}",
     "error.correction_keeps_rating": "a correction of a rating keeps its {field} ({value!r})",
+    "error.correction_keeps_rank": "a correction of a rank award keeps a rank (B4); to withdraw the award, "
+    "retract {fact}",
+    "error.bystander_lowered": "upholding the appeal of {subject} would lower the total of {other}, which did not "
+    "appeal, from {before} to {after}: a decision corrects only what the appellant contests (P5)",
+    "error.bind_unfit": "period {period} cannot be bound to {scheme} version {version}: {n} stored fact(s) would be "
+    "set aside under it",
+    "error.unfit_under_version": "fact {fact} of {subject} on item {item} would be set aside under version {version}: "
+    "{reason}",
+    "error.correction_adds_rank": "a correction cannot make {fact} a rank award (B4): retract it and record the award",
     "error.rater_scope": "a rater's scope names each rater with the role it rates under, "
     "e.g. principal-1=principal (R1)",
     "error.already_exempted": "deduction {fact!r} is already exempted ({by})",

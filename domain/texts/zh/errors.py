@@ -157,6 +157,13 @@ ERRORS = {
     "error.day_exists": "请填写实际存在的日期，例如 2026-03-31",
     "error.correction_keeps_parties": "更正须保持原记录的被考核单位和各方（{who}），不能改为{other}",
     "error.correction_keeps_rating": "测评的更正须保持原来的{field}（{value}）",
+    "error.correction_keeps_rank": "排名奖励的更正须保留名次（B4）；如要取消该奖励，请撤销{fact}",
+    "error.bystander_lowered": "维持{subject}的申诉会使未提出申诉的{other}的总分从{before}分降到{after}分："
+    "申诉决定只能更正申诉人有异议的内容，对其他单位只能影响名次和等次（P5）",
+    "error.bind_unfit": "考核周期{period}不能改用考核方案{scheme}第{version}版："
+    "已录入的{n}条记录在该版本下将被搁置、不再计分",
+    "error.unfit_under_version": "记录{fact}（{subject}，项目{item}）在第{version}版下将被搁置：{reason}",
+    "error.correction_adds_rank": "更正不能把{fact}改为排名奖励（B4）：请撤销该记录，再单独录入排名奖励",
     "error.rater_scope": "测评人的范围须写明测评人及其测评角色，例如 principal-1=principal（R1）",
     "error.already_exempted": "扣分记录{fact}已免扣（{by}）",
     "error.exempted_first": "扣分记录{fact}已免扣（{by}）；请先撤销免扣",
