@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -240,7 +241,16 @@ def what_if(service: Service, actor: Actor, name: str, facts: Sequence[dict[str,
         period = runner.fold.periods[key_of(service.settings.bureau, found["period"])]
         typed = proposed_facts(proposed, period.code)  # every malformed fact reported, as recording would
         now, then = what_if_groups(runner.fold, period, typed, runner.cards)
-    return {"appeal": name, **orjson.loads(canonical_bytes(compare(now, then)))}
+    changes = orjson.loads(canonical_bytes(compare(now, then)))
+    return {"appeal": name, **changes, "lowered": _lowered(changes["changes"], found["subject"])}
+
+
+def _lowered(changes: Sequence[dict[str, Any]], appellant: str) -> list[dict[str, str]]:
+    """The parties but the appellant whose own total would fall: the decision would be refused on upholding
+    (service/appeals.py, domain/scoring/bystanders.py), so the preview says so before the reviewer tries."""
+    return [{"subject": c["subject"], "before": c["before"]["total"], "after": c["after"]["total"]}
+            for c in changes if c["subject"] != appellant and c["before"] and c["after"]
+            and Decimal(c["after"]["total"]) < Decimal(c["before"]["total"])]
 
 
 def _appeals(service: Service) -> dict[str, dict[str, Any]]:

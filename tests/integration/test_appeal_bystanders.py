@@ -90,3 +90,44 @@ def test_a_decision_on_a_joint_fact_never_lowers_a_party_that_did_not_appeal(ser
     assert {s: after[s] - before[s] for s in after} == {"a": Decimal(2), "b": Decimal(2)}
 
 
+
+
+def test_the_preview_of_a_decision_names_the_parties_it_would_lower_before_the_reviewer_upholds(
+    service: Service,
+) -> None:
+    appeal, finding, honour = _appealed(service)
+    ledger = service.ledger
+    issue_token(ledger, "复核人", "reviewer", [], "test", AT, token="bystander-reviewer")
+    heavier = {"type": "deduction", "item": "2.5", "parties": PARTIES, "corrects": finding}
+    lighter = {"type": "deduction", "item": "2.4a", "parties": PARTIES, "corrects": finding}
+    before, end = _totals(service), ledger.recorder.max_notification_id()
+    headers = {"Authorization": "Bearer bystander-reviewer"}
+    with TestClient(create_app(service=service, clock=lambda: CLOCK)) as client:
+        warned = client.post(f"/appeals/{appeal}/what-if", json={"facts": [heavier]}, headers=headers)
+        fine = client.post(f"/appeals/{appeal}/what-if", json={"facts": [lighter]}, headers=headers)
+    assert warned.status_code == 200, warned.text
+    [lowered] = warned.json()["lowered"]  # canonical decimals, as the comparison's totals
+    assert lowered["subject"] == "b" and Decimal(lowered["before"]) == before["b"]
+    assert Decimal(lowered["after"]) == before["b"] - 2
+    assert fine.json()["lowered"] == [] and {c["subject"] for c in fine.json()["changes"]} == {"a", "b"}
+    assert ledger.recorder.max_notification_id() == end
+
+    # The reviewer's page shows the same warning above the ripple, before the decision is sent
+    from service.accounts import account, create_account, view
+    from tests.web.conftest import session_cookie
+    from web.app import create_app as create_pages
+
+    create_account(ledger, "fuhe", "复核人", "reviewer", [], "long-enough-1", "admin", AT)
+    end = ledger.recorder.max_notification_id()
+    found = view(account(ledger, "fuhe"))
+    with TestClient(create_pages(service=service, clock=lambda: CLOCK)) as pages:
+        pages.cookies.set("scoreledger_session", session_cookie(service, {"user": "fuhe", "pv": found.password_version,
+                                                                           "csrf": "t"}))
+        shown = pages.post(f"/appeal/{appeal}/preview", data={"csrf": "t", f"how:{finding}": "correct",
+                                                              f"new:{finding}": "2"})
+        calm = pages.post(f"/appeal/{appeal}/preview", data={"csrf": "t", f"how:{honour}": "keep"})
+    assert shown.status_code == 200, shown.text
+    assert "此决定会降低未提出申诉的单位的总分，维持申诉时将被拒绝" in shown.text
+    assert '<li data-subject="b">干部b：' in shown.text
+    assert calm.status_code == 200 and "ripple-lowered" not in calm.text
+    assert ledger.recorder.max_notification_id() == end

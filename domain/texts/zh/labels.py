@@ -291,6 +291,9 @@ LABELS = {
     "ripple.appellant": "申诉单位",
     "ripple.knock_on": "连带变化",
     "ripple.cause": "直接变化",
+    "ripple.lowered": "此决定会降低未提出申诉的单位的总分，维持申诉时将被拒绝："
+    "申诉决定只能更正申诉人有异议的内容（P5）。",
+    "ripple.lowered_one": "{name}：{before}分 → {after}分",
     # comparison, verification, the log
     "compare.title": "{code} 前后对比",
     "compare.appeal": "申诉{id}：公示时的结果与现在的结果",
