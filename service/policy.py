@@ -8,11 +8,10 @@ have recorded. Reading: each role reads what its work needs (READERS).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from domain.scheme.model import Scheme
-from domain.scheme.offices import recording_office
+from domain.scheme.offices import Groups, recording_office
 from service.errors import Forbidden
 from service.tokens import Actor
 
@@ -41,10 +40,11 @@ def check_recording(
     scheme: Scheme,
     facts: list[dict[str, Any]],
     known: dict[str, dict[str, Any]],
-    groups: Callable[[str], str | None] = lambda subject: None,
+    groups: Groups,
 ) -> None:
     """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended);
-    `groups` tells a subject's group, where an item's office depends on it (S5 office_by_group)."""
+    `groups` tells a subject's group (domain.scheme.offices.group_lookup), where an item's office depends
+    on it (S5 office_by_group): there is no default, so no caller can leave it out."""
     for index, fact in enumerate(facts):
         for judged in _judged(fact, known):
             reason = _refusal(actor, scheme, judged, groups)
@@ -70,7 +70,7 @@ def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict
     return judged
 
 
-def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]) -> str | None:
+def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Groups) -> str | None:
     kind = fact.get("type")
     if kind == "unknown":
         return None  # not recorded at all: validation refuses it with the other problems (422)
@@ -97,7 +97,7 @@ def _rater_refusal(actor: Actor, fact: dict[str, Any]) -> str | None:
 
 
 def _office_refusal(
-    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]
+    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Groups
 ) -> str | None:
     if fact.get("type") == "rating":
         return "ratings are recorded by their raters"
