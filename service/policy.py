@@ -8,6 +8,7 @@ have recorded. Reading: each role reads what its work needs (READERS).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from domain.scheme.model import Scheme
@@ -33,6 +34,16 @@ def require_subject(actor: Actor, subject: str | None, what: str) -> None:
     """A subject's representative reads and acts only for its own subject."""
     if actor.role == "subject" and (subject is None or subject not in actor.scope):
         raise Forbidden(f"a subject's representative {what} only for its own subject")
+
+
+def published_rows(actor: Actor | None, scheme: Scheme, subjects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """P1 (QF v3 三.(二)5, `publication.listed_grades`): the rows of a 公示 a reader sees, each marked `listed`.
+    Auditors, reviewers and administrators see every row (they check what was left out); everyone else, and
+    the posted document itself (actor None: the notice, its PDF, whoever prints it), only the listed grades.
+    Every page, route and export of the 公示 goes through here (security review F7)."""
+    listed = scheme.publication.listed_grades
+    rows = [{**s, "listed": listed is None or s.get("grade") in listed} for s in subjects]
+    return rows if actor is not None and actor.role in AUDITORS else [r for r in rows if r["listed"]]
 
 
 def check_recording(
