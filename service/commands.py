@@ -17,6 +17,7 @@ from domain.ledger.period import Period, PeriodStateError
 from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
+from domain.scheme.offices import Groups, group_lookup
 from domain.scoring.dating import date_findings
 from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import allowed_periods
@@ -29,7 +30,7 @@ from service.ledger import LedgerBase
 from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
-Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]]], None]
+Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]], Groups], None]
 # settle(scheme, period, admitted before the batch, admitted with it, the batch): may refuse what the batch does
 Settle = Callable[[Scheme, Period, Mapping[str, Any], Mapping[str, Any], list[Any]], None]
 
@@ -184,8 +185,9 @@ class Ledger(LedgerBase):
     ) -> dict[str, Any]:
         """Record a batch of facts, all or none; the batch is checked against the scheme first.
 
-        `authorize(scheme, facts, known)` may refuse the batch, seeing the facts already in the
-        streams it goes to (so a retraction is judged by the fact it names).
+        `authorize(scheme, facts, known, groups)` may refuse the batch, seeing the facts already in the
+        streams it goes to (so a retraction is judged by the fact it names) and each subject's group as
+        the period registers it (S5: an office may depend on the group).
         """
         prepared = self.prepare_facts(code, facts, actor)
 
@@ -225,7 +227,7 @@ class Ledger(LedgerBase):
         context = self._context(code, prepared, ledgers)
         if authorize is not None:
             known = {fid: fact for ledger in context for fid, fact in ledger.facts.items()}
-            authorize(scheme, prepared, known)
+            authorize(scheme, prepared, known, group_lookup(period.subjects))
         before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
         if settle is not None:
             settle(scheme, period, before, after, typed)

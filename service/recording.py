@@ -1,7 +1,8 @@
 """Recording for a signed-in actor (pages): the policy checks the batch, then the read-your-writes totals.
 
 (Added by the web work: the API's facts router does the same inline; both check S5 through
-service.policy.check_recording before anything is appended.)
+service.policy.check_recording before anything is appended, with each subject's group as the period
+registers it, handed over by the ledger's decision.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import orjson
 
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
+from domain.scheme.offices import Groups
 from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
@@ -23,8 +25,9 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
     """Record a batch as the actor (all or nothing); the result names the facts and the new totals."""
     require(actor, *RECORDERS)
 
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
-        check_recording(actor, scheme, prepared, known)
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  groups: Groups) -> None:
+        check_recording(actor, scheme, prepared, known, groups)
 
     service.runner.catch_up()
     key = key_of(service.settings.bureau, code)

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem
+from domain.scheme.offices import group_lookup, records_for
 from domain.texts.catalog import text
 from domain.texts.zh import WORDS
 
@@ -63,15 +64,26 @@ def fields_for(scheme: Scheme, item_id: str) -> list[Field]:
     return out
 
 
-def recordable_items(scheme: Scheme, offices: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(id, label, kind) of the deduction and bonus items the offices record (S5), in scheme order."""
+def recordable_items(
+    scheme: Scheme, offices: tuple[str, ...], subjects: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(id, label, kind) of the deduction and bonus items the offices record (S5) for some subject of the
+    period (by its group where the office depends on it), in scheme order."""
     out = []
+    groups = {group_lookup(subjects)(s) for s in subjects} or {None}
     for item_id, item in scheme.items.items():
-        if isinstance(item, (DeductionItem, BonusItem)) and scheme.offices_of.get(item_id) in offices:
+        if isinstance(item, (DeductionItem, BonusItem)) and records_for(scheme, offices, item_id, groups):
             kind = text("kind.deduction" if isinstance(item, DeductionItem) else "kind.bonus")
             out.append((item_id, text("field.item_option", item=item_id, title=item.title, kind=kind,
                                       article=item.article or ""), kind))
     return out
+
+
+def recordable_subjects(scheme: Scheme, offices: tuple[str, ...], subjects: dict[str, dict[str, Any]],
+                        items: list[str]) -> list[dict[str, Any]]:
+    """The subjects for which the offices record one of the items (S5, by the subject's group)."""
+    group_of = group_lookup(subjects)
+    return [s for key, s in subjects.items() if any(records_for(scheme, offices, i, [group_of(key)]) for i in items)]
 
 
 ROW_FIELDS = ("item", "subject", "count", "occurred_on", "situation", "evidence", "amount", "shortfall", "matter",

@@ -17,7 +17,7 @@ from service import queries
 from service.errors import Forbidden
 from service.recording import record
 from web.auth import ServiceDep, SignedIn
-from web.fact_form import fact_from_row, fields_for, recordable_items
+from web.fact_form import fact_from_row, fields_for, recordable_items, recordable_subjects
 from web.forms import field_errors
 from web.render import render
 from web.routing import page, pages
@@ -120,8 +120,9 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
           errors: dict[str, str], notice: str, status: int = 200) -> Response:
     scheme, period = _scheme(service, code)
     actor = account.actor()
-    items = recordable_items(scheme, actor.scope)
-    subjects = sorted(period.subjects.values(), key=lambda s: s["id"])
+    items = recordable_items(scheme, actor.scope, period.subjects)
+    offered = recordable_subjects(scheme, actor.scope, period.subjects, [i for i, _, _ in items])
+    subjects = sorted(offered, key=lambda s: s["id"])
     mine = queries.history(service, actor, code, recorded_by=actor.principal, newest_first=True, limit=RECENT)
     recent = _with_points(service, code, mine["facts"])
     model = {"period": code, "status": queries.period_status(period), "rows": rows, "recent": recent,
@@ -131,7 +132,7 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
                   row_fields=row_fields, names=scheme_glossary(scheme), grounds=scheme.exemption_grounds,
                   titles={i: n.title for i, n in scheme.nodes.items()},
                   offices="、".join(scheme.offices.get(o, o) for o in actor.scope),
-                  subject_names={s["id"]: s["name"] for s in subjects})
+                  subject_names={s["id"]: s["name"] for s in period.subjects.values()})
 
 
 def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -253,6 +253,7 @@ LABELS = {
     "kind.bonus": "加分",
     "field.item_option": "{item} {title}（{kind}，{article}）",
     "publication.left": "距申诉截止还有{days}个工作日",
+    "publication.not_listed": "未公示（仅审核可见）",
     "publication.closed": "申诉期已于{deadline}截止",
     "publication.proof": "封存于日志位置{position}，Merkle 根 {root}…",
     "appeal.new": "{code} 提出申诉",
