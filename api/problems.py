@@ -20,6 +20,7 @@ from domain.ledger.scheme_book import SchemeVersionExists
 from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text, translate_message
 from projections.schemes import SchemeMismatch
 from replay.asof import PeriodNotInLog
+from service.anchoring import AnchorUnavailable, LogRewritten
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
 from service.replays import ReplayBusy
@@ -60,6 +61,8 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     StoreBusy: (503, "store-busy", "The store is held by another process"),
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
+    LogRewritten: (409, "log-rewritten", "The log does not extend the last signed checkpoint"),
+    AnchorUnavailable: (503, "checkpoint-anchor", "The checkpoint anchor is missing or cannot be trusted"),
     SchemeMismatch: (409, "scheme-unavailable", "The period's scheme cannot be loaded from the log"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }

@@ -18,7 +18,8 @@ from domain.scheme.model import Scheme
 from domain.scoring.applicability import applicable_ids
 from domain.scoring.bystanders import lowered_bystanders, named_parties
 from projections.fact_index import named_subjects
-from replay.seal import make_seal
+from replay.seal import checkpoint_of, make_seal
+from service.anchoring import CheckpointAnchor
 from service.commands import Ledger, Settle
 from service.errors import AppealLate, NotFound, VersionMismatch
 from service.signing import Signer, SigningKeyError
@@ -33,6 +34,7 @@ class ServiceLedger(Ledger):
         super().__init__(env=env, bureau=bureau)
         self.calendar = calendar or MainlandCalendar()
         self.signer: Signer | None = None  # the bureau's seal signing key (service/signing.py), set by bootstrap
+        self.anchor: CheckpointAnchor | None = None  # the checkpoints signed, outside the store; set by bootstrap
 
     def publish(
         self,
@@ -56,11 +58,19 @@ class ServiceLedger(Ledger):
             period = self.period(code, expected_version)
             if period.status not in ("closed", "published"):
                 raise PeriodStateError(f"period {code} must be closed before it is published")
-            seal = make_seal(self.recorder, code, self.bureau, sign=signer.sign)
+            seal = make_seal(self.recorder, code, self.bureau)
+            seal["checkpoint"] = self._signed(seal, signer, sealed=bool(period.seals) or "consistency" in seal)
             period.publish(seal, published_on.isoformat(), actor, at)
             return [period], {"period": code, "seal": seal, "version": period.version}
 
         return self.run(decide, key=key, request=[code, published_on.isoformat(), expected_version], actor=actor, at=at)
+
+    def _signed(self, seal: dict[str, Any], signer: Signer, sealed: bool) -> str:
+        """The seal's signed checkpoint: anchored first (service/anchoring.py), which refuses a tree that does not
+        extend the last checkpoint signed; `sealed` says the log already holds a seal."""
+        if self.anchor is None:
+            return signer.sign(checkpoint_of(seal, self.bureau).body())
+        return self.anchor.sign(self.recorder, seal, self.bureau, signer, sealed)
 
     def appeal(self, appeal: str, expected_version: int | None = None) -> Appeal:
         found = self.load(appeal_id(appeal), f"appeal {appeal}")

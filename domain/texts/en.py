@@ -102,6 +102,8 @@ PROBLEMS = {
     "problem.replay-busy": "Another as-of replay is running",
     "problem.not-in-log": "Not in the log at that position",
     "problem.signing-key": "The seal signing key is not available",
+    "problem.log-rewritten": "The log does not extend the last signed checkpoint",
+    "problem.checkpoint-anchor": "The checkpoint anchor is missing or cannot be trusted",
     "problem.scheme-unavailable": "The period's scheme cannot be loaded from the log",
     "problem.invalid-request": "The request is malformed",
     "problem.internal": "Internal error",

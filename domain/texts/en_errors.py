@@ -248,4 +248,18 @@ ERRORS = {
     "error.no_job": "job {job} does not exist",
     "error.job_failed": "the work failed: {kind}",
     "error.no_staged_upload": "no uploaded file {sha} is waiting for confirmation",
+    # the checkpoint anchor (F4/F5: service/anchoring.py, replay/anchor.py)
+    "error.anchor_missing": "the checkpoint file {path} is missing, but the log holds signed seals: copy it back from "
+    "where it is kept, or re-establish it with `scoreledger checkpoints anchor` (docs/deployment.md); nothing was "
+    "published",
+    "error.anchor_untrusted": "the checkpoint file {path} cannot be trusted ({reason}): compare it with its copy, or "
+    "re-establish it with `scoreledger checkpoints anchor` (docs/deployment.md); nothing was published",
+    "error.log_rewritten": "the log does not extend the last checkpoint this service signed (tree size {size}, root "
+    "{root}): events up to it were changed, removed or reordered, or an older or forged backup was restored; nothing "
+    "was published",
+    "error.anchor_line": "entry {n}: a line after the signatures that is not a signature",
+    "error.anchor_unreadable": "{path} cannot be read: {why}",
+    "error.anchor_entry_unreadable": "entry {n} cannot be read: {why}",
+    "error.anchor_unsigned": "entry {n} (tree size {size}) is not signed by the bureau's key",
+    "error.anchor_other_log": "entry {n} is a checkpoint of another log ({origin})",
 }

@@ -223,4 +223,15 @@ ERRORS = {
     "error.no_job": "没有找到这项处理（可能已过期，或不是本人发起的）",
     "error.job_failed": "处理中出现错误（{kind}），没有写入任何内容",
     "error.no_staged_upload": "上传的文件（{sha}）已过期或不存在：请重新上传",
+    "error.anchor_missing": "检查点文件{path}不存在，但日志中已有签名封存：请从保存处复制回来，"
+    "或用 scoreledger checkpoints anchor 重新建立（见 docs/deployment.md）；未公示任何内容",
+    "error.anchor_untrusted": "检查点文件{path}不可信（{reason}）：请与其副本核对，"
+    "或用 scoreledger checkpoints anchor 重新建立（见 docs/deployment.md）；未公示任何内容",
+    "error.log_rewritten": "日志未延续本服务上次签名的检查点（树大小{size}，根{root}）："
+    "其覆盖的事件已被修改、删除或重排，或恢复了较旧或伪造的备份；未公示任何内容",
+    "error.anchor_line": "第{n}条：签名之后有一行不是签名",
+    "error.anchor_unreadable": "{path}无法读取：{why}",
+    "error.anchor_entry_unreadable": "第{n}条无法读取：{why}",
+    "error.anchor_unsigned": "第{n}条（树大小{size}）不是用本局密钥签名的",
+    "error.anchor_other_log": "第{n}条是另一日志的检查点（{origin}）",
 }

@@ -92,6 +92,8 @@ PROBLEMS = {
     "problem.replay-busy": "另一项历史回放正在进行，请稍后再试",
     "problem.not-in-log": "该日志位置尚无此内容",
     "problem.signing-key": "封存签名密钥不可用",
+    "problem.log-rewritten": "日志未延续上次签名的检查点",
+    "problem.checkpoint-anchor": "检查点锚定文件缺失或不可信",
     "problem.scheme-unavailable": "无法从日志载入本周期的考核方案",
     "problem.invalid-request": "请求格式有误",
     "problem.internal": "服务器内部错误",
