@@ -135,7 +135,8 @@ def register(app: typer.Typer) -> None:
         expect_root: Annotated[str | None, typer.Option(help="A Merkle root you hold (e.g. from the 公示).")] = None,
         checkpoint: Annotated[
             list[Path] | None, typer.Option(help="A signed checkpoint you kept earlier, or a copy of the service's "
-                                            "checkpoint file (every entry): the log must extend each.")
+                                            "checkpoint file (every entry): the log must extend each. Default: the "
+                                            "configured checkpoint file, when it exists.")
         ] = None,
     ) -> None:
         """Check every seal of a period against the keys you hold, and every stored event; OK or what diverges."""
@@ -159,6 +160,15 @@ def register(app: typer.Typer) -> None:
             keys_used = given or ([service.ledger.signer.public] if service.ledger.signer is not None else [])
             if not given and keys_used:
                 out.print(f"checking against the configured signing key (fingerprint {keys_used[0].fingerprint})")
+            anchor = service.settings.anchor_file()
+            if not checkpoint and anchor.exists():  # the service's own anchor (F4/F5): the log must extend it
+                try:
+                    held = split_notes(anchor.read_text(encoding="utf-8"))
+                except (OSError, CheckpointInvalid, AnchorInvalid) as exc:
+                    _fail(f"the checkpoint file {anchor} cannot be read: {exc}")
+                    return
+                out.print(f"checking against the checkpoint file {anchor} ({len(held)} signed checkpoint(s))",
+                          soft_wrap=True)  # a path is copied from the terminal: never broken
             records = _read_all(service, "verifying")
             _report(verify_records(records, service.views.leaves(), period, service.settings.bureau, keys_used,
                                    expect_root, held))

@@ -185,3 +185,19 @@ def test_a_kept_copy_the_log_does_not_extend_or_not_signed_by_the_bureau_is_not_
     refused = _run("checkpoints", "anchor", "--from", str(forged), data_dir=data_dir)
     assert refused.exit_code == 1 and "not signed by the bureau's key" in refused.output
     assert not path.exists()
+
+
+def test_verify_checks_the_store_against_the_configured_checkpoint_file_unasked(older: Path, data_dir: Path) -> None:
+    size = (read_notes(data_dir / "checkpoints.log") or [])[-1].splitlines()[1]
+    checked = _run("verify", SEALED, data_dir=data_dir)
+    said = " ".join(checked.output.split())  # the console wraps long lines
+    assert checked.exit_code == 0, checked.output
+    assert f"checking against the checkpoint file {data_dir / 'checkpoints.log'} (2 signed checkpoint(s))" in said
+    assert f"newest held checkpoint the log extends: tree size {size}" in said
+    _wipe_store(data_dir)
+    for name in ("log.sqlite", "views.sqlite"):  # the older log and its witness, copied back by hand
+        shutil.copyfile(older / name, data_dir / name)
+    rolled_back = _run("verify", SEALED, data_dir=data_dir)
+    assert rolled_back.exit_code == 1, rolled_back.output
+    assert f"the log no longer extends the held checkpoint of size {size}: events up to it were rewritten, or the log was cut" \
+        in " ".join(rolled_back.output.split()), rolled_back.output
