@@ -11,9 +11,11 @@ from typing import Any
 
 import orjson
 
+from domain.errors import FactsInvalid
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
 from domain.scheme.offices import Groups
+from domain.units import expand_units
 from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
@@ -32,11 +34,21 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
     service.runner.catch_up()
     key = key_of(service.settings.bureau, code)
     period = service.runner.fold.periods.get(key)
-    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in facts)) if period else set()
+    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in _members(facts, period.subjects))) \
+        if period else set()
     before = _totals(service, key, named)
     result = service.ledger.record_facts(code, facts, actor.principal, at, authorize=authorize)
     service.runner.wait_for(result["position"])
     return {**result, "before": before, "after": _totals(service, key, named)}
+
+
+def _members(facts: list[dict[str, Any]], subjects: dict[str, Any]) -> list[dict[str, Any]]:
+    """The facts with a 科室 party standing for its members, as they will be recorded (their totals move);
+    as given when a unit cannot be expanded (the command then says why)."""
+    try:
+        return expand_units(facts, subjects)
+    except FactsInvalid:
+        return facts
 
 
 def totals(service: Service, code: str) -> dict[str, str]:

@@ -52,6 +52,8 @@ def fields_for(scheme: Scheme, item_id: str) -> list[Field]:
             out.append(Field("shortfall", text("field.shortfall"), "number", hint=text("field.shortfall_hint")))
         if rule.repeats:
             out.append(Field("matter", text("field.matter"), "text"))
+        if rule.shares:
+            out.append(_parties_field(scheme, list(rule.shares)))
     elif isinstance(item, BonusItem):
         rule_b = item.bonus
         if rule_b.levels:
@@ -61,7 +63,17 @@ def fields_for(scheme: Scheme, item_id: str) -> list[Field]:
             out.append(Field("rank", text("field.rank"), "select", ranks))
         if rule_b.steps or rule_b.range:
             out.append(Field("amount", text("field.amount"), "number"))
+        if scheme.joint_credit:
+            out.append(_parties_field(scheme, list(scheme.joint_credit)))
     return out
+
+
+def _parties_field(scheme: Scheme, roles: list[str]) -> Field:
+    """D11/B6: one finding shared by several people or units, written as the sheets take it
+    (service/sheets/parties.py): `张三（带班领导）、李四（值班组员）`, a 科室 standing for its members."""
+    labels = (scheme.labels or {}).get("role")  # the words the sheets accept too: the scheme's labels, else codes
+    named = "、".join(labels.values.get(r, r) if labels else r for r in roles)
+    return Field("parties", text("field.parties"), "wide", hint=text("field.parties_hint", roles=named))
 
 
 def recordable_items(

@@ -11,11 +11,15 @@ from fastapi import Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from domain.errors import InvalidInput
+from domain.scheme.nodes import BonusItem, DeductionItem
 from domain.texts.catalog import text, translate_message
 from domain.texts.names import scheme_glossary
 from service import queries
 from service.errors import Forbidden
 from service.recording import record
+from service.sheets.cells import CellError
+from service.sheets.parties import parties
+from service.sheets.vocabulary import Vocabulary
 from web.auth import ServiceDep, SignedIn
 from web.fact_form import fact_from_row, fields_for, recordable_items, recordable_subjects
 from web.forms import field_errors
@@ -58,11 +62,14 @@ async def record_rows(request: Request, account: SignedIn, service: ServiceDep, 
         found = re.fullmatch(r"r(\d{1,2})\.(.+)", key)
         if found and int(found.group(1)) < len(rows):
             rows[int(found.group(1))][found.group(2)] = str(value)
-    scheme, _ = _scheme(service, code)
+    scheme, period = _scheme(service, code)
     made = [(i, fact_from_row(scheme, row)) for i, row in enumerate(rows)]
     facts = [(i, f) for i, f in made if f is not None]
     if not facts:
         return _form(request, account, service, code, rows, {"form": text("record.empty")}, "", 422)
+    unread = _with_parties(scheme, period.subjects, facts, rows)
+    if unread:
+        return _form(request, account, service, code, rows, unread, "", 422)
     at = request.app.state.clock().isoformat()
     try:
         result = record(service, account.actor(), code, [f for _, f in facts], at)
@@ -85,6 +92,24 @@ async def retract(request: Request, account: SignedIn, service: ServiceDep, code
     result = record(service, account.actor(), code, [fact], request.app.state.clock().isoformat())
     request.session["notice"] = _changed(service, code, result)
     return RedirectResponse(f"/period/{code}/record", status_code=303)
+
+
+def _with_parties(scheme: Any, subjects: dict[str, dict[str, Any]], facts: list[tuple[int, dict[str, Any]]],
+                  rows: list[dict[str, str]]) -> dict[str, str]:
+    """D11/B6: the parties each row names, read as the sheets read them, into its fact; the problems by field."""
+    vocabulary, errors = Vocabulary.of(scheme, subjects), {}
+    for i, fact in facts:
+        written, item = rows[i].get("parties", "").strip(), scheme.items.get(fact["item"])
+        if not written or not isinstance(item, (DeductionItem, BonusItem)):
+            continue
+        if fact.get("subject"):
+            errors[f"r{i}.parties"] = text("sheets.parties_or_subject")
+            continue
+        try:
+            fact["parties"] = parties(vocabulary, item, written)
+        except CellError as exc:
+            errors[f"r{i}.parties"] = str(exc)
+    return errors
 
 
 def _changed(service: ServiceDep, code: str, result: dict[str, Any]) -> str:
