@@ -16,6 +16,7 @@ from domain.texts.catalog import text, translate_message
 from domain.texts.names import scheme_glossary
 from service import queries
 from service.errors import Forbidden
+from service.readers import Reader, open_results
 from service.recording import record
 from service.sheets.cells import CellError
 from service.sheets.parties import parties
@@ -161,9 +162,15 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
 
 
 def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each entry with the points its line now gives the subject and the line's status."""
+    """Each entry with the points its line now gives the subject and the line's status: only the scorecards of
+    the entries' subjects are read (a province's results are never decoded whole for a recording page)."""
+    named = sorted({s for e in entries for s in _subjects_of(e["fact"])})
+
+    def cards(reader: Reader) -> list[dict[str, Any]]:
+        return [found for found in map(reader.subject, named) if found is not None]
+
     try:
-        data = queries.results(service, code, None)
+        scored = open_results(service, code, None, cards)
     except Exception:  # noqa: BLE001 - a period without results yet shows its entries without points
         return entries
     lines: dict[str, tuple[str, str]] = {}
@@ -175,7 +182,12 @@ def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) 
         for child in node.get("children", []):
             walk(child)
 
-    for subject in data["subjects"]:
+    for subject in scored:
         walk(subject["card"])
     shown = [(e, lines.get(e["fact"]["id"], ("", ""))) for e in entries]
     return [{**e, "points": points, "line_status": status} for e, (points, status) in shown]
+
+
+def _subjects_of(fact: dict[str, Any]) -> set[str]:
+    parties = [p.get("subject") for p in fact.get("parties") or [] if isinstance(p, dict)]
+    return {s for s in [fact.get("subject"), *parties] if isinstance(s, str)}
