@@ -17,7 +17,7 @@ Chosen for issue 9:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -55,6 +55,25 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
             raise NotFound(say("error.period_no_results", period=period))
         return current
     return open_results(service, period, as_of, lambda reader: reader.whole())
+
+
+def scan(service: Service, period: str, as_of: str | None, visit: Callable[[dict[str, Any]], None],
+         size: int = ROWS) -> None:
+    """Every subject's result with its scorecard, in group and rank order, a page of `size` at a time from one
+    reader: for reads that keep little of each (the publish page's warnings), so that a province's results
+    are never held whole."""
+
+    def read(reader: Reader) -> None:
+        after = None
+        while True:
+            rows = reader.page(None, after, size, cards=True)
+            for _, subject in rows:
+                visit(subject)
+            if len(rows) < size:
+                return
+            after = rows[-1][0]
+
+    open_results(service, period, as_of, read)
 
 
 def folded_period(service: Service, period: str) -> PeriodInput:

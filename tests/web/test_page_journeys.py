@@ -236,3 +236,26 @@ def test_the_queue_orders_by_decide_by_date_and_marks_the_overdue(
     rows = re.findall(r'<tr data-appeal="([0-9a-f]+)" class="([^"]*)">(.*?)</tr>', queue, re.S)
     assert [r[0] for r in rows] == [names[1], names[0]]  # the accepted one, with its decide-by date, first
     assert rows[0][1] == "changed" and "已超期" in rows[0][2] and "已超期" not in rows[1][2]
+
+
+def test_the_publish_page_names_each_subject_whose_ratings_are_incomplete(client: TestClient, service: Service) -> None:
+    facts = service.runner.fold.periods[next(k for k in service.runner.fold.periods if k.endswith("2026-Q1"))].facts
+    rating = next(f for f in facts.values() if f["type"] == "rating" and f["subject"] == "s003")
+    service.ledger.record_facts("2026-Q1", [{"type": "retraction", "target": rating["id"], "reason": "测评录错"}],
+                                rating["recorded_by"], "2026-03-10T09:00:00+08:00")
+    sign_in_as(client, service, "admin")
+    page = client.get("/period/2026-Q1/publish").text
+    assert "所有测评均已完整" not in page
+    warned = re.findall(r'<li data-subject="([^"]+)">([^<]+)</li>', page)
+    assert [s for s, _ in warned] == ["s003"], warned  # the others are complete
+    assert warned[0][1] == "督查科：班子测评：缺少主要领导的测评"  # who, which item, which role is missing
+
+
+def test_a_scan_visits_every_subject_once_a_page_at_a_time_in_the_results_order(service: Service) -> None:
+    from service import queries
+
+    whole = [s["subject"] for s in queries.results(service, "2026-Q1", None)["subjects"]]
+    for size in (1, 5, 12, 1000):  # pages that end inside, at and past the last subject
+        seen: list[str] = []
+        queries.scan(service, "2026-Q1", None, lambda s: seen.append(s["subject"]), size=size)
+        assert sorted(seen) == sorted(whole) and len(seen) == len(set(seen)) == 12, size

@@ -136,19 +136,22 @@ def publish(request: Request, actor: Admin, service: ServiceDep, code: str = Per
 
 
 def _warnings(service: ServiceDep, code: str) -> list[dict[str, Any]]:
-    """Incomplete ratings and missing raters, subject by subject, from the current results."""
-    try:
-        data = queries.results(service, code, None)
-    except Exception:  # noqa: BLE001 - no results yet: nothing to warn about
-        return []
+    """Incomplete ratings and missing raters, subject by subject, from the current results (read a page at a
+    time: a province's results are never decoded whole for this page)."""
     period = queries.folded_period(service, code)
     names = scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
-    out = []
-    for subject in data["subjects"]:
+    out: list[dict[str, Any]] = []
+
+    def visit(subject: dict[str, Any]) -> None:
         missing = [f"{node['title']}：{translate('incomplete', m, names) or m}" for node in _nodes(subject["card"])
                    for m in node.get("incomplete", [])]
         if missing:
             out.append({"subject": subject["subject"], "name": subject["name"], "missing": missing})
+
+    try:
+        queries.scan(service, code, None, visit)
+    except Exception:  # noqa: BLE001 - no results yet: nothing to warn about
+        return []
     return out
 
 
