@@ -257,5 +257,5 @@ def test_a_scan_visits_every_subject_once_a_page_at_a_time_in_the_results_order(
     whole = [s["subject"] for s in queries.results(service, "2026-Q1", None)["subjects"]]
     for size in (1, 5, 12, 1000):  # pages that end inside, at and past the last subject
         seen: list[str] = []
-        queries.scan(service, "2026-Q1", None, lambda s: seen.append(s["subject"]), size=size)
+        queries.scan(service, "2026-Q1", None, lambda s, into=seen: into.append(s["subject"]), size=size)
         assert sorted(seen) == sorted(whole) and len(seen) == len(set(seen)) == 12, size
