@@ -58,10 +58,12 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
 
 
 def scan(service: Service, period: str, as_of: str | None, visit: Callable[[dict[str, Any]], None],
-         size: int = ROWS) -> None:
+         size: int | None = None) -> None:
     """Every subject's result with its scorecard, in group and rank order, a page of `size` at a time from one
     reader: for reads that keep little of each (the publish page's warnings), so that a province's results
     are never held whole."""
+
+    size = size or ROWS
 
     def read(reader: Reader) -> None:
         after = None

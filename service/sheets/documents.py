@@ -72,9 +72,10 @@ def decisions_sheet(service: Service, actor: Actor, code: str) -> Download:
 
 def rankings(service: Service, actor: Actor, code: str, progress: exports.Progress | None = None) -> Download:
     require(actor, *STAFF)
-    data = queries.results(service, code, None)
-    body = exports.rankings_workbook(period_scheme(service, code), data, progress)
-    return body, text("export.rankings_title", period=period_name(code)) + ".xlsx"
+    total = len(queries.folded_period(service, code).subjects)
+    writer = exports.RankingsWriter(period_scheme(service, code), code, total, progress)
+    queries.scan(service, code, None, writer.add)  # a page at a time, a sheet per group: never the period whole
+    return writer.close(), text("export.rankings_title", period=period_name(code)) + ".xlsx"
 
 
 def scorecard(service: Service, actor: Actor, code: str, subject: str) -> Download:

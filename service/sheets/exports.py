@@ -40,30 +40,59 @@ def sections(scheme: Scheme) -> list[tuple[str, str]]:
 
 def rankings_workbook(scheme: Scheme, results: dict[str, Any], progress: Progress | None = None) -> bytes:
     """One sheet per group: rank, subject, section values, total, grade, eligibility and its reason."""
-    book, places = Book(constant_memory=True), scheme.rounding.places
+    writer = RankingsWriter(scheme, results["period"], len(results["subjects"]), progress)
     groups: dict[str, list[dict[str, Any]]] = {}
     for subject in results["subjects"]:
         groups.setdefault(subject["group"], []).append(subject)
-    columns = [COLUMNS["rank_no"], COLUMNS["subject"], *(t for _, t in sections(scheme)), COLUMNS["total"],
-               COLUMNS["grade"], COLUMNS["eligible"], COLUMNS["why"]]
-    done, total = 0, len(results["subjects"])
-    for group, rows in groups.items():
-        name = (scheme.groups or {}).get(group, group)
+    for rows in groups.values():
+        for subject in rows:
+            writer.add(subject)
+    return writer.close()
+
+
+class RankingsWriter:
+    """The rankings workbook written a group at a time as results are read in group order (queries.scan): a
+    province's results are never held whole, a group's rows at most (XlsxWriter's constant-memory mode)."""
+
+    def __init__(self, scheme: Scheme, period: str, total: int, progress: Progress | None = None) -> None:
+        self.scheme, self.period, self.total, self.progress = scheme, period, total, progress
+        self.book, self.places = Book(constant_memory=True), scheme.rounding.places
+        self.columns = [COLUMNS["rank_no"], COLUMNS["subject"], *(t for _, t in sections(scheme)), COLUMNS["total"],
+                        COLUMNS["grade"], COLUMNS["eligible"], COLUMNS["why"]]
+        self.group: str | None = None
+        self.rows: list[dict[str, Any]] = []
+        self.done = 0
+
+    def add(self, subject: dict[str, Any]) -> None:
+        if subject["group"] != self.group:
+            self._flush()
+            self.group = subject["group"]
+        self.rows.append(subject)
+
+    def close(self) -> bytes:
+        self._flush()
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+        return self.book.close()
+
+    def _flush(self) -> None:
+        if self.group is None:
+            return
+        book, columns = self.book, self.columns
+        name = (self.scheme.groups or {}).get(self.group, self.group)
         sheet = book.sheet(name)
-        _head(book, sheet, text("export.rankings_title", period=period_name(results["period"])), columns,
+        _head(book, sheet, text("export.rankings_title", period=period_name(self.period)), columns,
               text("export.group", group=name))
-        for r, subject in enumerate(sorted(rows, key=lambda s: (s["rank"], s["subject"])), start=3):
-            _ranking_row(book, sheet, r, scheme, subject, places)
-            done += 1
-            if progress is not None and done % 1000 == 0:
-                progress(done, total)
+        for r, subject in enumerate(sorted(self.rows, key=lambda s: (s["rank"], s["subject"])), start=3):
+            _ranking_row(book, sheet, r, self.scheme, subject, self.places)
+            self.done += 1
+            if self.progress is not None and self.done % 1000 == 0:
+                self.progress(self.done, self.total)
         sheet.set_column(0, 0, 6)
         sheet.set_column(1, 1, 18)
         sheet.set_column(2, len(columns) - 2, 11)
         sheet.set_column(len(columns) - 1, len(columns) - 1, 40)
-    if progress is not None:
-        progress(total, total)
-    return book.close()
+        self.group, self.rows = None, []
 
 
 def _head(book: Book, sheet: Any, title: str, columns: list[str], subtitle: str | None = None) -> None:

@@ -71,6 +71,46 @@ def test_the_rankings_workbook_reads_back_to_the_results_exactly(published: tupl
     assert "<v>98.1</v>" in xml and "<v>79.68</v>" in xml and "0000000" not in xml and "9999999" not in xml
 
 
+def test_the_rankings_workbook_is_written_a_page_at_a_time_never_from_the_whole_results(
+    published: tuple[Service, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service import queries
+
+    _, client = published
+    whole = client.get("/periods/2026-Q1/exports/rankings", headers=AUDITOR).content
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the rankings export decoded the period's results whole")
+
+    monkeypatch.setattr(queries, "results", refuse)
+    monkeypatch.setattr(queries, "ROWS", 5)  # pages of 5 for 12 subjects: a group runs across pages
+    paged = client.get("/periods/2026-Q1/exports/rankings", headers=AUDITOR)
+    assert paged.status_code == 200
+    read = [[[c.value for c in row] for row in sheet.iter_rows()] for sheet in load_workbook(io.BytesIO(paged.content))]
+    before = [[[c.value for c in row] for row in sheet.iter_rows()] for sheet in load_workbook(io.BytesIO(whole))]
+    assert read == before and len(read[0]) == 3 + 12
+
+
+def test_the_rankings_writer_puts_each_group_on_its_own_sheet_as_the_groups_come(
+    published: tuple[Service, TestClient],
+) -> None:
+    from service import queries
+    from service.sheets.documents import period_scheme
+    from service.sheets.exports import RankingsWriter
+
+    service, _ = published
+    subjects = queries.results(service, "2026-Q1", None)["subjects"]
+    split = [{**s, "group": "g1" if i < 5 else "g2"} for i, s in enumerate(subjects)]  # two groups, in order
+    writer = RankingsWriter(period_scheme(service, "2026-Q1"), "2026-Q1", len(split))
+    for subject in split:
+        writer.add(subject)
+    book = load_workbook(io.BytesIO(writer.close()))
+    names = {sheet.title: [row[1].value for row in sheet.iter_rows(min_row=4)] for sheet in book}
+    assert set(names) == {"g1", "g2"}  # each group's rows on its own sheet, none carried into the next
+    assert sorted(names["g1"]) == sorted(s["name"] for s in split[:5])
+    assert sorted(names["g2"]) == sorted(s["name"] for s in split[5:])
+
+
 def test_a_scorecard_workbook_carries_each_item_and_its_facts(published: tuple[Service, TestClient]) -> None:
     _, client = published
     card = client.get("/periods/2026-Q1/scorecards/s001", headers=SUBJECT).json()["result"]
