@@ -58,24 +58,24 @@ def results(service: Service, period: str, as_of: str | None) -> dict[str, Any]:
 
 
 def scan(service: Service, period: str, as_of: str | None, visit: Callable[[dict[str, Any]], None],
-         size: int | None = None) -> None:
-    """Every subject's result with its scorecard, in group and rank order, a page of `size` at a time from one
-    reader: for reads that keep little of each (the publish page's warnings), so that a province's results
-    are never held whole."""
-
+         size: int | None = None, cards: bool = True) -> dict[str, Any]:
+    """Every subject's result (with its scorecard unless `cards` is False), in group and rank order, a page of
+    `size` at a time from one reader: for reads that keep little of each (the publish page's warnings, the
+    rankings export, the year's roll-up), so that a province's results are never held whole. Returns the
+    results' heading (scheme, period, set-aside facts, as_of)."""
     size = size or ROWS
 
-    def read(reader: Reader) -> None:
+    def read(reader: Reader) -> dict[str, Any]:
         after = None
         while True:
-            rows = reader.page(None, after, size, cards=True)
+            rows = reader.page(None, after, size, cards=cards)
             for _, subject in rows:
                 visit(subject)
             if len(rows) < size:
-                return
+                return reader.head()
             after = rows[-1][0]
 
-    open_results(service, period, as_of, read)
+    return open_results(service, period, as_of, read)
 
 
 def folded_period(service: Service, period: str) -> PeriodInput:

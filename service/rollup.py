@@ -6,7 +6,7 @@ the quarters are read as they stand (each under the scheme version bound to it).
 recorded in its part periods (2026-H1, 2026-H2), for the subjects registered in any of them.
 
 Security review F2: the roll-up shows nothing the period reads would not. The quarters are the period
-reads' own results (service.queries.results) with the facts they set aside named per quarter; the C4
+reads' own results (service.queries.scan, without scorecards) with the facts they set aside named per quarter; the C4
 year is scored from its parts' stored facts admitted again as folding admits them (projections:
 `rolled_up`, scored by `whole`), so a fact that does not fit is set aside, named and never counted; and
 individual ratings are redacted by the period reads' one function (queries.shown_subjects).
@@ -62,7 +62,7 @@ def quarters_read(service: Service, actor: Actor, year: str) -> dict[str, Any]:
     codes = [q for q in period_parts(year, "quarter") if key_of(bureau, q) in fold.periods]
     if not codes:
         raise NotFound(f"neither the year {year} nor any of its quarters is a period")
-    read = [queries.results(service, code, None) for code in codes]
+    read = [_quarter(service, code) for code in codes]
     scheme = scheme_for(fold, fold.periods[key_of(bureau, codes[-1])].scheme_hash)
     graded = {r["period"]: {s["subject"]: s.get("grade") for s in r["subjects"]} for r in read}
     rows = plain(year_of_quarters(scheme, graded)) if scheme.year is not None else []
@@ -70,6 +70,14 @@ def quarters_read(service: Service, actor: Actor, year: str) -> dict[str, Any]:
             "quarters": [{"period": r["period"], "subjects": [{k: s.get(k) for k in SHOWN} for s in r["subjects"]]}
                          for r in read],
             "set_aside": [{"period": r["period"], **entry} for r in read for entry in r.get("set_aside") or []]}
+
+
+def _quarter(service: Service, code: str) -> dict[str, Any]:
+    """A quarter's rows without their scorecards, a page at a time (a province's are never decoded whole), with
+    the facts its results set aside."""
+    rows: list[dict[str, Any]] = []
+    head = queries.scan(service, code, None, lambda s: rows.append({k: s.get(k) for k in SHOWN}), cards=False)
+    return {"period": code, "subjects": rows, "set_aside": head.get("set_aside") or []}
 
 
 def _from_parts(service: Service, actor: Actor, year: str) -> dict[str, Any]:
