@@ -147,13 +147,14 @@ class Importer:
         dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide."""
         lane = self.lane
         assert lane is not None  # noqa: S101 - only called with a lane
-        started = time.perf_counter()
+        started, checked = time.perf_counter(), lane.check_seconds
         done = lane.record(prepared, routes)
         touched = set(routes)
         if done is None:
             lane.forget(sorted(touched))
             self.report.check_seconds += time.perf_counter() - started
             return False
+        self.report.check_seconds += lane.check_seconds - checked
         for name in touched:
             self.streams.pop(name, None)
         self.report.batches += 1

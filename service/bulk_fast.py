@@ -20,6 +20,7 @@ SQLite only (the library's single writing connection); PostgreSQL imports take t
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +67,7 @@ class FastLane:
         self.applicable: dict[str, set[str]] = {}
         self.items: dict[str, dict[str, tuple[frozenset[str], Any]]] = {}
         self.streams: OrderedDict[str, Stream] = OrderedDict()
+        self.check_seconds = 0.0  # reading the streams and admitting the facts (the lane's checks)
         self.position = 0  # admission's running position (every subject was registered before the import)
         recorder = ledger.recorder
         self.insert = recorder.insert_events_statement  # the library's own INSERT
@@ -86,11 +88,13 @@ class FastLane:
         touched = sorted(set(routes))
         if not prepared or JOINT in touched:
             return None
+        started = time.perf_counter()
         try:
             streams = {name: self._stream(name) for name in touched}
             events: dict[str, list[tuple[Any, ...]]] = {name: [] for name in touched}
             for fact, name in zip(prepared, routes, strict=True):
                 events[name].append(self._admitted(fact, streams[name]))
+            self.check_seconds += time.perf_counter() - started
             rows = self._rows(streams, events)
         except (Declined, NotAdmitted, Untypable, KeyError, TypeError, ValueError, AttributeError):
             self.forget(touched)  # admitted in part: read again from the store when met next

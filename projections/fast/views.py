@@ -23,6 +23,8 @@ import logging
 import multiprocessing
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -73,13 +75,7 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
             built.left.append(key)
     sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
     seals = [(s.position, s.published_at) for listed in sealings.values() for s in listed]
-    threaded = threading.active_count() > 1  # never fork a process whose other threads may hold locks
-    context = multiprocessing.get_context("spawn" if threaded else "fork")
-    receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_leaves, args=(sending, reader.fresh(), upto, seals), daemon=True)
-    worker.start()  # before the scoring workers fork: no thread of this process runs then
-    sending.close()
-    try:
+    with _leaves_beside(reader, upto, seals, workers) as receiving:
         started = time.perf_counter()
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
@@ -87,14 +83,50 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
         log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
         stamps = _receive_leaves(views, cur, receiving)
         log.debug("views from zero: leaves written in %.2f s", time.perf_counter() - started)
-        for key, listed in sealings.items():
-            for sealing in listed:
-                _keep(views, cur, key, sealing, stamps)
+    for key, listed in sealings.items():
+        for sealing in listed:
+            _keep(views, cur, key, sealing, stamps)
+    return built
+
+
+SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
+
+
+@contextmanager
+def _leaves_beside(reader: Reader, upto: int, seals: list[tuple[int, int]], workers: int) -> Iterator[Any]:
+    """Where the leaves come from: a process reading every row while the periods are scored, or (a short log,
+    one worker) this process, once they are."""
+    if upto < SMALL or workers < 2:
+        yield _Here(reader, upto, seals)
+        return
+    threaded = threading.active_count() > 1  # never fork a process whose other threads may hold locks
+    context = multiprocessing.get_context("spawn" if threaded else "fork")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_send_leaves, args=(sending, reader.fresh(), upto, seals), daemon=True)
+    worker.start()  # before the scoring workers fork: no thread of this process runs then
+    sending.close()
+    try:
+        yield receiving
     finally:
         worker.kill()
         worker.join()
         receiving.close()
-    return built
+
+
+class _Here:
+    """The leaves read in this process when first asked for, handed over as the process would send them."""
+
+    def __init__(self, reader: Reader, upto: int, seals: list[tuple[int, int]]):
+        self.job, self.messages = (reader, upto, seals), None
+
+    def send(self, message: Any) -> None:
+        self.messages.append(message)
+
+    def recv(self) -> Any:
+        if self.messages is None:
+            self.messages = []
+            _leaves(self, *self.job)
+        return self.messages.pop(0)
 
 
 def _plan(index: LogIndex, key: str, reader: Reader, upto: int) -> PeriodPlan:

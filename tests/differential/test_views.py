@@ -20,6 +20,7 @@ from bench.workloads import read
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import ledger_id
 from projections.fast import replay as fast_replay
+from projections.fast import views as fast_views
 from projections.runner import ProjectionRunner
 from projections.viewstore import TABLES, SQLiteViewStore
 from service.bootstrap import Service, build
@@ -65,9 +66,10 @@ def same(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], code: str) -
 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small periods scored by two forked workers, in runs of a group or two."""
+    """Small periods scored by two forked workers, in runs of a group or two, the leaves read by a process."""
     monkeypatch.setattr(fast_replay, "PARALLEL_MIN_SUBJECTS", 0)
     monkeypatch.setattr(fast_replay, "RUN", 10)
+    monkeypatch.setattr(fast_views, "SMALL", 0)
 
 
 def test_the_workloads_views_from_zero_are_the_same_both_ways(
