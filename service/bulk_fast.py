@@ -38,7 +38,7 @@ from domain.scoring.validate import allowed_periods
 from service.facts_routing import JOINT
 
 TOPICS = {kind: getattr(FactLedger, name).TOPIC for kind, name in _FACT_EVENTS.items()}
-KEEP = 4_096  # streams whose admission state is kept between batches (others are read again when met)
+KEEP = 16_384  # streams whose admission state is kept between batches (others are read again when met)
 _SAFE = 2**53  # whole numbers both JSON encoders write alike
 _STAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 
