@@ -103,7 +103,8 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             f"≥ {IMPORT_TARGET:,}",
             imp["rate"] >= IMPORT_TARGET if w.startswith("province") else None,
             imp.get("peak_mb"),
-            f"checks {imp['check_share']:.0%} of the time",
+            f"checks {imp['check_share']:.0%} of the time"
+            + (f"; fast lane {imp['fast_batches']} of {imp['batches']} batches" if "fast_batches" in imp else ""),
         )
     rep, rfl, nai = run.get("replay", {}), run.get("replay_floor", {}), run.get("replay_naive", {})
     if "rate" in rep:
@@ -150,7 +151,9 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             "",
             None,
             fresh.get("peak_mb"),
-            f"median of {fresh['samples']}; record {fresh['record_s']} s",
+            f"median of {fresh['samples']}; record {fresh['record_s']} s"
+            + (f"; first {fresh['first_visible_s']} s (the fold made on demand after a fast catch-up)"
+               if fresh.get("fast") else ""),
         )
         yield _row(
             "catch-up (views from zero)",
@@ -161,8 +164,10 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             rfl.get("rate"),
             "≤ 2 × replay time",
             fresh["catch_up_s"] <= 2 * replay_s if replay_s else None,
-            fresh.get("peak_mb"),
-            f"{fresh['catch_up_s']} s" + (f" = {fresh['catch_up_s'] / replay_s:.1f} × replay" if replay_s else ""),
+            fresh.get("catch_up_peak_mb", fresh.get("peak_mb")),
+            f"{fresh['catch_up_s']} s" + (f" = {fresh['catch_up_s'] / replay_s:.1f} × replay" if replay_s else "")
+            + (f"; fast, CPU {fresh['catch_up_cpu_s']} s + workers (peak {fresh['catch_up_workers_peak_mb']} MB)"
+               if fresh.get("fast") else ""),
         )
     app = run.get("appeals", {})
     if "publish_s" in app:

@@ -22,7 +22,7 @@ from domain.ledger.ids import ledger_id
 from projections.fast import replay as fast_replay
 from projections.fast import views as fast_views
 from projections.runner import ProjectionRunner
-from projections.viewstore import TABLES, SQLiteViewStore
+from projections.viewstore import TABLES, PostgresViewStore, SQLiteViewStore
 from service.bootstrap import Service, build
 from service.bulk import import_rows
 from service.settings import Settings
@@ -193,3 +193,46 @@ def test_a_published_period_the_fast_plan_does_not_vouch_for_leaves_the_backlog_
         same(made, "2026-Q1")
     finally:
         service.close()
+
+
+def test_on_postgresql_the_views_from_zero_are_the_same_both_ways(tmp_path: Path) -> None:
+    """The city (a fifth), published with an appeal upheld, in a PostgreSQL schema; each way's views in a schema
+    of their own beside it."""
+    import uuid
+
+    import psycopg
+
+    from service.bootstrap import conninfo
+    from tests.integration.conftest import PG, postgres_or_skip
+
+    postgres_or_skip()
+    admin = f"host={PG['pg_host']} port={PG['pg_port']} user={PG['pg_user']} dbname={PG['pg_dbname']}"
+    schemas = {name: f"sl_{uuid.uuid4().hex[:12]}" for name in ("log", "reference", "fast")}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for schema in schemas.values():
+            conn.execute(f"CREATE SCHEMA {schema}")
+    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schemas["log"], **PG)  # type: ignore[arg-type]
+    service = build(settings)
+    made: dict[str, Any] = {}
+    try:
+        workload = workload_of("city", seed=7, scale=0.05)
+        workload.write(tmp_path / "facts.jsonl")
+        ledger, code = service.ledger, workload.period
+        ledger.register_scheme(workload.scheme, "admin", AT)
+        ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        import_rows(ledger, code, read(tmp_path / "facts.jsonl"), "督查科", AT)
+        _publish(service, workload, code, 2)
+        for name, backlog in (("reference", None), ("fast", 0)):
+            views = PostgresViewStore(conninfo(settings.model_copy(update={"pg_schema": schemas[name]})))
+            runner = ProjectionRunner(service.ledger.recorder, views, fast_backlog=backlog)
+            runner.catch_up()
+            made[name] = (runner, views)
+        assert made["fast"][0].light
+        same(made, code)
+    finally:
+        for _, views in made.values():
+            views.close()
+        service.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for schema in schemas.values():
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
