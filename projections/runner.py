@@ -139,12 +139,21 @@ class ProjectionRunner:
             self.written_at = upto
         except Unsure as exc:
             log.info("the views are caught up by the reference (%s)", exc)
-            self.folded, self.light, self.stamps, self.totals = LogFold(), False, Stamps(), {}
+            self._forget_build()
+            return
+        except Exception:  # noqa: BLE001 - a stored row the fast path cannot read: the reference names it
+            log.exception("building the views with the fast replay failed: the reference catches them up")
+            self._forget_build()
             return
         finally:
             reader.close()
         if progress is not None:
             progress(upto)
+
+    def _forget_build(self) -> None:
+        """Back to nothing folded or written: the reference catches the views up from zero."""
+        self.folded, self.light, self.stamps, self.totals = LogFold(), False, Stamps(), {}
+        self.written.clear()
 
     def _score_left(self, cur: Any, keys: list[str], upto: int) -> None:
         """The periods the fast replay left, scored by the reference as `_write` scores them."""

@@ -27,7 +27,7 @@ from service.bootstrap import Service, build
 from service.bulk import import_rows
 from service.settings import Settings
 from tests.differential.test_stores import AT, stored  # noqa: F401 - the stored workloads
-from tests.integration.helpers import record_quarter
+from tests.integration.helpers import execute, record_quarter
 from tests.signing import TEST_KEY
 
 ROWS = "SELECT period, subject, grp, place, body FROM sl_view_rows"
@@ -166,6 +166,41 @@ def test_a_period_the_fast_plan_does_not_vouch_for_is_scored_by_the_reference(tm
         with made["fast"][1].transaction() as cur:
             cur.execute("SELECT head FROM sl_view_heads WHERE period = 'default/2026-Q1'")
             assert b'"set_aside":[{"fact":"d1:older"' in cur.fetchone()[0]
+    finally:
+        service.close()
+
+
+def test_a_damaged_registration_leaves_its_period_to_the_reference(tmp_path: Path) -> None:
+    """A subject's registration emptied by hand: the reference names it unreadable and scores the rest; the
+    fast plan then meets a stream of no registered subject and leaves the period to it."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        execute(service, "UPDATE stored_events SET state = X'7b7d' WHERE rowid = (SELECT min(rowid) FROM "
+                "stored_events WHERE topic = 'scoreledger:Period.SubjectRegistered')", "")
+        made = both(service, tmp_path)
+        assert not made["fast"][0].light
+        assert made["reference"][0].fold.unreadable
+        same(made, "2026-Q1")
+    finally:
+        service.close()
+
+
+def test_a_fast_build_that_fails_leaves_the_backlog_to_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.runner
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a row the fast path cannot read")
+
+    monkeypatch.setattr(projections.runner, "build_views", broken)
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        made = both(service, tmp_path)
+        assert not made["fast"][0].light
+        same(made, "2026-Q1")
     finally:
         service.close()
 
