@@ -352,14 +352,13 @@ def _stamp(payload: bytes) -> int | None:
 
 
 def _receive_leaves(views: Any, cur: Cursor, receiving: Any) -> dict[tuple[int, int], tuple[int | None, int | None]]:
-    insert = views.sql("INSERT INTO sl_view_leaves (position, digest) VALUES (?, ?) ON CONFLICT (position) DO NOTHING")
     while True:
         message = receiving.recv()
         if isinstance(message, BaseException):
             raise message
         if isinstance(message, tuple):
             return dict(message[1])
-        cur.executemany(insert, message)
+        views.add_leaves(cur, message)
 
 
 def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,
