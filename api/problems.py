@@ -13,12 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.calendar import CalendarNotCovered
 from domain.errors import InvalidInput, ScoreledgerError
+from domain.ledger.account import AccountStateError
 from domain.ledger.appeal import AppealStateError
 from domain.ledger.period import PeriodStateError
 from domain.ledger.scheme_book import SchemeVersionExists
 from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text, translate_message
 from projections.schemes import SchemeMismatch
 from replay.asof import PeriodNotInLog
+from service.anchoring import AnchorUnavailable, LogRewritten
 from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
 from service.names import period_glossary
 from service.replays import ReplayBusy
@@ -51,6 +53,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     IdempotencyKeyReused: (422, "idempotency-key-reused", "Idempotency key reused with another body"),
     PeriodStateError: (409, "period-state", "The period does not allow this now"),
     AppealStateError: (409, "appeal-state", "The appeal does not allow this now"),
+    AccountStateError: (409, "account-state", "The account is already so"),
     AppealLate: (422, "appeal-window-closed", "The window has closed"),
     SchemeVersionExists: (409, "scheme-version-exists", "This scheme version exists with other content"),
     CalendarNotCovered: (422, "calendar-not-covered", "No working-day calendar covers the date"),
@@ -58,6 +61,8 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     StoreBusy: (503, "store-busy", "The store is held by another process"),
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
+    LogRewritten: (409, "log-rewritten", "The log does not extend the last signed checkpoint"),
+    AnchorUnavailable: (503, "checkpoint-anchor", "The checkpoint anchor is missing or cannot be trusted"),
     SchemeMismatch: (409, "scheme-unavailable", "The period's scheme cannot be loaded from the log"),
     PeriodNotInLog: (404, "not-in-log", "Not in the log at that position"),
 }

@@ -13,12 +13,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from domain.canonical import canonical_bytes
+from projections.leaves import leaf
 from projections.runner import ProjectionRunner
+from replay.anchor import AnchorInvalid, not_extended, split_notes
 from replay.asof import canonical_as_of, fold_log, result_as_of
 from replay.bundle import bundle_chunks, read_bundle, verify_bundle
 from replay.checkpoint import CheckpointInvalid
 from replay.compare import compare
+from replay.merkle import leaf_hash
 from replay.verify import Report, verify_records, witness_findings
+from service.anchor_setup import anchor_keys, held_anchors
 from service.bootstrap import Service, build
 from service.readonly import build_for_reading
 from service.signing import SigningKeyError, create_key, load_key, read_public_keys
@@ -54,6 +58,10 @@ def _read_all(service: Service, label: str = "reading the log") -> list:  # type
 def _report(report: Report) -> None:
     for note in report.notes:
         out.print(f"  [yellow]![/] {note}")
+    if report.anchored is not None:
+        top = report.anchored
+        out.print(f"newest held checkpoint the log extends: tree size {top['size']}, root {top['merkle_root'][:16]}…, "
+                  f"period {top['period']} ({top['held']} checkpoint(s) held)")
     if report.ok:
         seals = "; ".join(
             f"position {s['position']}, root {s['merkle_root'][:16]}…, signed by {', '.join(s['keys'])}"
@@ -68,6 +76,18 @@ def _report(report: Report) -> None:
     for finding in report.findings:
         out.print(f"  [red]✗[/] {finding}")
     raise typer.Exit(1)
+
+
+def _unanchored(service: Service, records: list) -> list[str]:  # type: ignore[type-arg]
+    """The anchored checkpoints (service/anchor_setup.py) the log does not extend: rebuilding would bless it."""
+    keys = anchor_keys(service.settings)
+    if not keys:
+        return []  # no key to check the checkpoint file with: publishing refuses anyway
+    try:
+        held = held_anchors(service.settings, keys)
+    except AnchorInvalid as exc:
+        return [f"the checkpoint file cannot be trusted: {exc}"]
+    return not_extended((leaf_hash(leaf(r)) for r in records), held.entries)
 
 
 def _fail(message: str) -> None:
@@ -114,14 +134,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         expect_root: Annotated[str | None, typer.Option(help="A Merkle root you hold (e.g. from the 公示).")] = None,
         checkpoint: Annotated[
-            list[Path] | None, typer.Option(help="A signed checkpoint you kept earlier: the log must extend it.")
+            list[Path] | None, typer.Option(help="A signed checkpoint you kept earlier, or a copy of the service's "
+                                            "checkpoint file (every entry): the log must extend each. Default: the "
+                                            "configured checkpoint file, when it exists.")
         ] = None,
     ) -> None:
         """Check every seal of a period against the keys you hold, and every stored event; OK or what diverges."""
         try:
-            held = [p.read_text(encoding="utf-8") for p in checkpoint or []]
+            held = [note for p in checkpoint or [] for note in split_notes(p.read_text(encoding="utf-8"))]
             given = read_public_keys(list(key or []))
-        except (OSError, CheckpointInvalid) as exc:
+        except (OSError, CheckpointInvalid, AnchorInvalid) as exc:
             _fail(str(exc))
             return
         if bundle is not None:
@@ -138,6 +160,15 @@ def register(app: typer.Typer) -> None:
             keys_used = given or ([service.ledger.signer.public] if service.ledger.signer is not None else [])
             if not given and keys_used:
                 out.print(f"checking against the configured signing key (fingerprint {keys_used[0].fingerprint})")
+            anchor = service.settings.anchor_file()
+            if not checkpoint and anchor.exists():  # the service's own anchor (F4/F5): the log must extend it
+                try:
+                    held = split_notes(anchor.read_text(encoding="utf-8"))
+                except (OSError, CheckpointInvalid, AnchorInvalid) as exc:
+                    _fail(f"the checkpoint file {anchor} cannot be read: {exc}")
+                    return
+                out.print(f"checking against the checkpoint file {anchor} ({len(held)} signed checkpoint(s))",
+                          soft_wrap=True)  # a path is copied from the terminal: never broken
             records = _read_all(service, "verifying")
             _report(verify_records(records, service.views.leaves(), period, service.settings.bureau, keys_used,
                                    expect_root, held))
@@ -198,13 +229,15 @@ def register(app: typer.Typer) -> None:
         service = build()
         try:
             records = _read_all(service, "checking the log against its witness")
-            findings = witness_findings(records, service.views.leaves())
-            if findings:
-                out.print("[bold red]refusing to rebuild: the log differs from what the views witnessed[/]")
-                for finding in findings:
-                    out.print(f"  [red]✗[/] {finding}")
-                out.print("run `scoreledger verify PERIOD --key …` and restore the log from a verified backup")
-                raise typer.Exit(1)
+            checks = (("differs from what the views witnessed", witness_findings(records, service.views.leaves())),
+                      ("does not extend the checkpoints the service signed", _unanchored(service, records)))
+            for why, findings in checks:
+                if findings:
+                    out.print(f"[bold red]refusing to rebuild: the log {why}[/]")
+                    for finding in findings:
+                        out.print(f"  [red]✗[/] {finding}")
+                    out.print("run `scoreledger verify PERIOD --key …` and restore the log from a verified backup")
+                    raise typer.Exit(1)
             service.views.reset()
             runner = ProjectionRunner(service.ledger.recorder, service.views, page=service.settings.page_size)
             total = service.ledger.recorder.max_notification_id() or 0

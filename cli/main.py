@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.anchor_cmds import register as register_anchor_commands
 from cli.factsfile import read_facts_file
 from cli.ledger_cmds import register as register_ledger_commands
 from cli.ops_cmds import App
@@ -28,6 +29,7 @@ app.add_typer(schemes, name="schemes")
 register_ledger_commands(app)
 register_serve_commands(app)
 register_ops_commands(app)
+register_anchor_commands(app)
 register_sheets_commands(app)
 out = Console()
 err = Console(stderr=True)

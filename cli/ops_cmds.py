@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from domain.errors import InvalidInput, ScoreledgerError
 from service.backup import BackupDoesNotVerify, backup
+from service.backup_check import LogCheck
 from service.notify.run import run_notifier
 from service.ops_texts import line
 from service.readonly import StoreMissing
@@ -51,6 +52,17 @@ def _findings(findings: list[str]) -> None:
         err.print(f"  [red]✗[/] {escape(finding)}")
 
 
+def _anchoring(settings: Settings, restored: LogCheck) -> None:
+    """What the restored log was checked against among the checkpoints the service signed."""
+    if restored.not_extended:
+        _findings(restored.not_extended)
+        err.print(line("restore_rolled_back", path=settings.anchor_file()))
+    elif restored.anchored is not None:
+        out.print(line("restore_anchored", count=restored.anchors, size=restored.anchored))
+    elif restored.seals:
+        err.print(line("restore_unanchored", path=settings.anchor_file()))
+
+
 def register(app: typer.Typer) -> None:
     @app.command("backup")
     def backup_cmd(
@@ -73,11 +85,18 @@ def register(app: typer.Typer) -> None:
         source: Annotated[Path, typer.Argument(help="A backup directory.")],
         key: Annotated[list[str] | None, typer.Option(help="The bureau's public verifier key (default: the "
                                                            "configured signing key's).")] = None,
+        checkpoint: Annotated[list[Path] | None, typer.Option(help="A copy of the checkpoint file (or a signed "
+                                                              "checkpoint) the backup must extend.")] = None,
+        accept_rollback: Annotated[bool, typer.Option("--accept-rollback", help="Restore a backup that does not "
+                                                      "extend the signed checkpoints (what was signed after it is "
+                                                      "lost; publishing refuses until re-anchored).")] = False,
     ) -> None:
         """Restore a backup into the configured, empty store; a backup that does not verify (every digest, every
-        seal against the bureau's key) is refused."""
+        seal against the bureau's key) or does not extend the checkpoints the service signed is refused."""
+        settings = Settings.from_env()
         try:
-            restored = restore(source, Settings.from_env(), read_public_keys(list(key or [])))
+            restored = restore(source, settings, read_public_keys(list(key or [])), list(checkpoint or []),
+                               accept_rollback)
         except RestoreRefused as exc:
             err.print(line("restore_refused"))
             err.print(escape(str(exc)))
@@ -85,6 +104,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         out.print(line("restored", source=source, position=restored.position, events=restored.events,
                        periods=", ".join(restored.periods) or "-", seals=restored.seals, root=restored.merkle_root))
+        _anchoring(settings, restored)
+
 
     @app.command("notify")
     def notify_cmd(

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from domain.errors import InvalidInput, ScoreledgerError
+from domain.texts.catalog import text
 from service.bootstrap import Service, build
 from service.sheets import documents
 from service.sheets.importing import Upload
@@ -71,8 +72,11 @@ def register(app: typer.Typer) -> None:
         encoding: Annotated[str | None, typer.Option(help="A CSV file's encoding if not detected: utf-8, gbk.")] = None,
         yes: Annotated[bool, typer.Option("--yes", help="Record without asking after the preview.")] = False,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Preview only.")] = False,
+        again: Annotated[int, typer.Option(min=0, help="Import a file imported before once more: how many imports "
+                                           "of it the preview showed.")] = 0,
     ) -> None:
-        """Import facts from .xlsx or CSV: every problem at once, then record all of them or none."""
+        """Import facts from .xlsx or CSV: every problem at once, then record all of them or none. A file imported
+        before is not recorded again (its earlier import is shown) unless --again says so."""
         upload = Upload(file.name, file.read_bytes(), encoding)
         try:
             service, actor = _session(token)
@@ -90,9 +94,13 @@ def register(app: typer.Typer) -> None:
                 return
             with _bar() as bar:
                 task = bar.add_task("录入", total=None)
-                result = importer.confirm(upload, preview["file"]["sha256"],
+                result = importer.confirm(upload, preview["file"]["sha256"], again=again,
                                           progress=lambda d, t: bar.update(task, completed=d, total=t))
-            out.print(f"[green]已导入[/] {len(result['facts'])} 条记录（日志位置 {result['position']}）")
+            if result["replayed"]:
+                out.print(text("import.replayed", when=result["imported_at"][:16].replace("T", " "),
+                               rows=result["rows"]))
+            else:
+                out.print(f"[green]已导入[/] {len(result['facts'])} 条记录（日志位置 {result['position']}）")
         except ScoreledgerError as exc:
             _fail(exc)
         finally:

@@ -34,12 +34,18 @@ def admit(fold: Any, period: Any, position: int, fact: Any) -> bool:
 def readmit(fold: Any, period: Any, count: Any) -> None:
     """Admit every fact of the period again, in log order (its scheme binding changed): `count(period,
     position, fact)` records each admitted one, as folding did the first time."""
-    stored = [(p, period.facts[f]) for f, p in period.positions.items()]
-    stored += [(p, entry["raw"]) for p, entry in period.set_aside.items()]
+    stored = stored_facts(period)
     period.reset_facts()
-    for position, fact in sorted(stored, key=lambda s: s[0]):
+    for position, fact in stored:
         if admit(fold, period, position, fact):
             count(period, position, fact)
+
+
+def stored_facts(period: Any) -> list[tuple[int, Any]]:
+    """Every fact stored for the period that folding saw in time (counted or set aside), in log order."""
+    stored = [(p, period.facts[f]) for f, p in period.positions.items()]
+    stored += [(p, entry["raw"]) for p, entry in period.set_aside.items()]
+    return sorted(stored, key=lambda s: s[0])
 
 
 def _problems(fold: Any, period: Any, fact: Any) -> list[str]:

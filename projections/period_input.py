@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from projections.admission import admit, readmit
+from projections.admission import admit, readmit, stored_facts
 from projections.fact_index import index_fact
 from projections.records import Record
 
@@ -218,6 +218,20 @@ def _registered(subject: Any, known: dict[str, dict[str, Any]]) -> dict[str, Any
     if subject["id"] in known:
         raise ValueError(f"subject {subject['id']} is registered twice")
     return subject
+
+
+def rolled_up(fold: LogFold, code: str, inputs: list[PeriodInput]) -> PeriodInput:
+    """One period made of several (C4: a year and its parts, the year first): the year's scheme binding, every
+    subject (the year's registration wins), and every stored fact admitted again in log order as folding
+    admits it (projections/admission.py), so what does not fit the whole is set aside and named, never counted."""
+    own = inputs[0]
+    whole = PeriodInput(code, own.bureau, own.scheme, list(own.bindings))
+    for period in reversed(inputs):
+        whole.subjects.update(period.subjects)
+    for position, fact in sorted((s for period in inputs for s in stored_facts(period)), key=lambda s: s[0]):
+        if admit(fold, whole, position, fact):
+            _count(whole, position, fact)
+    return whole
 
 
 def _count(period: PeriodInput, position: int, fact: dict[str, Any]) -> None:

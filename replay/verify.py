@@ -25,6 +25,7 @@ from projections.leaves import leaf, leaf_digest
 from projections.period_input import LogFold, key_of
 from projections.records import Record
 from projections.scoring import result_hashes
+from replay.anchor import prefix_roots
 from replay.checkpoint import CheckpointInvalid, PublicKey, signed_by
 from replay.merkle import MerkleAccumulator, leaf_hash, verify_consistency
 from replay.seal import checkpoint_of, merkle_root_hex, period_records
@@ -42,6 +43,7 @@ class Report:
     notes: list[str] = field(default_factory=list)  # set-aside facts, unreadable events: named, not failures
 
     sealed: bool = True  # a seal is required for ok (False: a backup check of periods never published)
+    anchored: dict[str, Any] | None = None  # the newest held checkpoint the log extends (size, root, period)
 
     @property
     def ok(self) -> bool:
@@ -276,10 +278,12 @@ def _anchors(
     report: Report, leaves: Sequence[bytes], bureau: str, keys: Sequence[PublicKey], expect_root: str | None,
     held: Sequence[str],
 ) -> list[str]:
-    """The verifier's own anchors: an expected root, and checkpoints it held from earlier."""
+    """The verifier's own anchors: an expected root, and checkpoints it held from earlier (kept one by one, or
+    the service's anchor file, replay/anchor.py); the newest that the log extends is reported."""
     findings = []
     if expect_root is not None and not any(s["merkle_root"] == expect_root.lower() for s in report.verified_seals):
         findings.append(f"no verified seal has the expected root {expect_root}")
+    signed = []
     for note in held:
         try:
             checkpoint, signers = signed_by(note, keys)
@@ -288,9 +292,18 @@ def _anchors(
             continue
         if not signers:
             findings.append(f"held checkpoint of size {checkpoint.size} is not signed by the given key(s)")
-        elif checkpoint.size > len(leaves) or _root(leaves[: checkpoint.size]) != checkpoint.root:
+        else:
+            signed.append(checkpoint)
+    roots = prefix_roots(leaves, (c.size for c in signed))  # one pass over the log for every held checkpoint
+    for checkpoint in signed:
+        if roots.get(checkpoint.size) != checkpoint.root:
             findings.append(f"the log no longer extends the held checkpoint of size {checkpoint.size}: "
                             "events up to it were rewritten, or the log was cut")
+    extended = [c for c in signed if roots.get(c.size) == c.root]
+    if extended:
+        top = max(reversed(extended), key=lambda c: c.size)
+        report.anchored = {"size": top.size, "merkle_root": top.root.hex(), "period": top.extension("period"),
+                           "held": len(held)}
     return findings
 
 

@@ -1,4 +1,5 @@
-"""Web accounts: created, disabled, re-enabled and given new passwords by events; signing in.
+"""Web accounts: created, regranted (a new role and scope), disabled, re-enabled and given new
+passwords by events; signing in.
 
 Passwords are hashed with argon2 (argon2-cffi); only the hash is stored, in the event. Every
 check a change needs runs before anything is appended, each problem named by its field.
@@ -70,6 +71,12 @@ def check_new_account(username: str, name: str, role: str, scope: list[str], pas
         problems.append(Problem("username", "a user name has 2 to 40 letters, digits, '.', '_' or '-'"))
     if not name.strip():
         problems.append(Problem("name", "give the account holder's name"))
+    return problems + check_grant(role, scope) + check_password(password)
+
+
+def check_grant(role: str, scope: list[str]) -> list[Problem]:
+    """Every problem with a role and its scope, as a token's (domain/ledger/token.py)."""
+    problems = []
     if role not in ROLES:
         problems.append(Problem("role", f"unknown role {role!r}"))
     elif role in SCOPED and not scope:
@@ -78,7 +85,6 @@ def check_new_account(username: str, name: str, role: str, scope: list[str], pas
         problems.append(Problem("scope", "a subject account speaks for exactly one subject"))
     if role == "rater" and any("=" not in e or not all(e.split("=", 1)) for e in scope):
         problems.append(Problem("rater_role", "a rater account needs the rating role it rates as"))
-    problems += check_password(password)
     return problems
 
 
@@ -153,6 +159,33 @@ def change(ledger: LedgerBase, username: str, how: str, actor: str, at: str, pas
         return [found], {"username": username, "disabled": found.disabled}
 
     return ledger.run(decide, key=None, request=[username, how], actor=actor, at=at)
+
+
+def regrant(
+    ledger: LedgerBase,
+    username: str,
+    role: str,
+    scope: list[str],
+    actor: str,
+    at: str,
+    rater_role: str | None = None,
+) -> dict[str, Any]:
+    """Give an account a new role and scope (a person moves from 督查科 to 人事教育科, a rater becomes a
+    reviewer); refused with every problem, and nothing appended, when they are wrong. An administrator
+    cannot take the administrator's role from their own account: nobody would be left to give it back."""
+    scope = rater_scope(role, [s.strip() for s in scope if s.strip()], rater_role)
+    problems = check_grant(role, scope)
+    if username == actor and role != "admin":
+        problems.append(Problem("role", "an administrator cannot take the administrator's role from their own account"))
+    if problems:
+        raise InvalidInput("the role was not changed", problems)
+
+    def decide() -> tuple[list[Any], dict[str, Any]]:
+        found = account(ledger, username)
+        found.regrant(role, scope, actor, at)
+        return [found], {"username": username, "role": role, "scope": scope}
+
+    return ledger.run(decide, key=None, request=[username, "regrant", role, scope], actor=actor, at=at)
 
 
 def sign_in(ledger: LedgerBase, username: str, password: str, demo: bool = False) -> AccountView:

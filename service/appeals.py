@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import uuid4
 
 from domain.calendar import MainlandCalendar, WorkingCalendar, appeal_deadline, decision_deadline
 from domain.errors import FactsInvalid, Problem
+from domain.facts import Subject
 from domain.ledger.appeal import Appeal
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import appeal_id, joint_id, ledger_id
-from domain.ledger.period import PeriodStateError
+from domain.ledger.period import Period, PeriodStateError
 from domain.scheme.model import Scheme
 from domain.scoring.applicability import applicable_ids
+from domain.scoring.bystanders import lowered_bystanders, named_parties
 from projections.fact_index import named_subjects
-from replay.seal import make_seal
-from service.commands import Ledger
+from replay.seal import checkpoint_of, make_seal
+from service.anchoring import CheckpointAnchor
+from service.commands import Ledger, Settle
 from service.errors import AppealLate, NotFound, VersionMismatch
 from service.signing import Signer, SigningKeyError
 
@@ -31,6 +34,7 @@ class ServiceLedger(Ledger):
         super().__init__(env=env, bureau=bureau)
         self.calendar = calendar or MainlandCalendar()
         self.signer: Signer | None = None  # the bureau's seal signing key (service/signing.py), set by bootstrap
+        self.anchor: CheckpointAnchor | None = None  # the checkpoints signed, outside the store; set by bootstrap
 
     def publish(
         self,
@@ -54,11 +58,19 @@ class ServiceLedger(Ledger):
             period = self.period(code, expected_version)
             if period.status not in ("closed", "published"):
                 raise PeriodStateError(f"period {code} must be closed before it is published")
-            seal = make_seal(self.recorder, code, self.bureau, sign=signer.sign)
+            seal = make_seal(self.recorder, code, self.bureau)
+            seal["checkpoint"] = self._signed(seal, signer, sealed=bool(period.seals) or "consistency" in seal)
             period.publish(seal, published_on.isoformat(), actor, at)
             return [period], {"period": code, "seal": seal, "version": period.version}
 
         return self.run(decide, key=key, request=[code, published_on.isoformat(), expected_version], actor=actor, at=at)
+
+    def _signed(self, seal: dict[str, Any], signer: Signer, sealed: bool) -> str:
+        """The seal's signed checkpoint: anchored first (service/anchoring.py), which refuses a tree that does not
+        extend the last checkpoint signed; `sealed` says the log already holds a seal."""
+        if self.anchor is None:
+            return signer.sign(checkpoint_of(seal, self.bureau).body())
+        return self.anchor.sign(self.recorder, seal, self.bureau, signer, sealed)
 
     def appeal(self, appeal: str, expected_version: int | None = None) -> Appeal:
         found = self.load(appeal_id(appeal), f"appeal {appeal}")
@@ -211,7 +223,8 @@ class ServiceLedger(Ledger):
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             found = self.appeal(appeal, expected_version)
-            ledgers = self.decide_facts(found.period, prepared, actor, at, appeal)
+            kept = _bystanders_kept(found.subject)
+            ledgers = self.decide_facts(found.period, prepared, actor, at, appeal, settle=kept)
             ids = [f["id"] for f in prepared]
             found.uphold(decided_on.isoformat(), ids, reasons, actor, at)
             return [*ledgers, found], {"appeal": appeal, "status": found.status, "corrections": ids}
@@ -238,6 +251,29 @@ class ServiceLedger(Ledger):
             return [found], {"appeal": appeal, "status": found.status}
 
         return self.run(decide, key=key, request=[appeal, reasons, decided_on.isoformat()], actor=actor, at=at)
+
+
+def _bystanders_kept(appellant: str) -> Settle:
+    """P5: the decision may not lower the total of a party that did not appeal (security review F9); it is
+    scored on the admitted facts before anything is appended (domain/scoring/bystanders.py)."""
+
+    def settle(scheme: Scheme, period: Period, before: Mapping[str, Any], after: Mapping[str, Any],
+               batch: list[Any]) -> None:
+        registered = period.subjects
+        parties = [Subject.model_validate(registered[s]) for s in sorted(named_parties(batch, after))
+                   if s in registered]
+        lowered = lowered_bystanders(scheme, parties, list(before.values()), list(after.values()), period.code,
+                                     appellant)
+        problems = [
+            Problem("corrections", f"upholding the appeal of {appellant} would lower the total of {x.subject}, "
+                                   f"which did not appeal, from {x.before} to {x.after}: a decision corrects only "
+                                   "what the appellant contests (P5)")
+            for x in lowered
+        ]
+        if problems:
+            raise FactsInvalid("correction refused", problems)
+
+    return settle
 
 
 def _outside_appeal(appeal: Appeal, fact: dict[str, Any]) -> str | None:

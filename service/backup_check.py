@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from projections.leaves import leaf
 from projections.records import NotificationSource, Record
+from replay.anchor import Anchored, not_extended
 from replay.asof import fold_log
 from replay.checkpoint import PublicKey
+from replay.merkle import leaf_hash
 from replay.seal import merkle_root_hex
 from replay.verify import verify_records
 from service.backup_files import MANIFEST, BackupUnreadable, open_content, read_manifest, sha256_file
@@ -41,17 +44,26 @@ class LogCheck:
     periods: list[str] = field(default_factory=list)
     seals: int = 0
     findings: list[str] = field(default_factory=list)
+    not_extended: list[str] = field(default_factory=list)  # anchored checkpoints this log does not extend
+    anchors: int = 0  # how many anchored checkpoints it was checked against (a restore)
+    anchored: int | None = None  # the tree size of the newest one, which it extends
 
     def figures(self) -> dict[str, Any]:
         return {"position": self.position, "event_count": self.events, "merkle_root": self.merkle_root,
                 "periods": self.periods, "seals": self.seals}
 
 
-def check_log(source: NotificationSource, witness: list[tuple[int, str]], keys: Sequence[PublicKey]) -> LogCheck:
+def check_log(
+    source: NotificationSource, witness: list[tuple[int, str]], keys: Sequence[PublicKey],
+    anchors: Sequence[Anchored] = (),
+) -> LogCheck:
     """Verify every period of a log against its witness, and every seal against the bureau's key(s), and
-    take its figures (a period never published passes on its rows)."""
+    take its figures (a period never published passes on its rows); with `anchors` (the checkpoints the
+    service signed, replay/anchor.py), also which of them the log does not extend."""
     fold, records = fold_log(source)
     check = LogCheck(records[-1].position if records else 0, len(records), merkle_root_hex(records))
+    if anchors:
+        check.not_extended = not_extended((leaf_hash(leaf(r)) for r in records), anchors)
     for period in sorted(fold.periods.values(), key=lambda p: (p.bureau, p.code)):
         check.periods.append(period.code if period.bureau == "default" else f"{period.bureau}/{period.code}")
         report = verify_records(records, witness, period.code, period.bureau, keys, require_seal=False)
@@ -94,7 +106,7 @@ class BackupCheck:
         return not self.findings
 
 
-def check_backup(directory: Path, keys: Sequence[PublicKey]) -> BackupCheck:
+def check_backup(directory: Path, keys: Sequence[PublicKey], anchors: Sequence[Anchored] = ()) -> BackupCheck:
     """Every digest first (a damaged file is never opened as a database), then the log itself, its seals
     against the bureau's key(s)."""
     manifest = read_manifest(directory)
@@ -106,7 +118,7 @@ def check_backup(directory: Path, keys: Sequence[PublicKey]) -> BackupCheck:
     except (BackupUnreadable, OSError) as exc:
         return BackupCheck(manifest, None, [str(exc)])
     try:
-        log = check_log(source, witness, keys)
+        log = check_log(source, witness, keys, anchors)
     finally:
         source.close()
     findings = list(log.findings) + compare_figures(manifest, log)

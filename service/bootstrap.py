@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from domain.calendar import MainlandCalendar
 from projections.runner import ProjectionRunner
 from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
+from service.anchoring import anchor_for
 from service.appeals import ServiceLedger as Ledger
 from service.settings import Settings
-from service.signing import load_key
+from service.signing import load_key, retired_keys
 from service.stores import event_store_env, release
 
 
@@ -74,5 +75,6 @@ def build(settings: Settings | None = None) -> Service:
         ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
         views = SQLiteViewStore(settings.data_dir / "views.sqlite")
     ledger.signer = load_key(settings.signing_key) if settings.signing_key is not None else None
+    ledger.anchor = anchor_for(settings.anchor_file(), ledger.signer, retired_keys(settings))
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
     return Service(settings, ledger, views, runner)

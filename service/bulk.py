@@ -37,7 +37,7 @@ from projections.collector import collector_paused
 from service.bulk_fast import FastLane
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
-from service.facts_routing import JOINT, route
+from service.facts_routing import JOINT, log_order, route
 
 RETRIES = 5
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -106,13 +106,15 @@ class Importer:
         for index, chunk in enumerate(_chunks(facts, batch)):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
-                routes = [route(f) for f in prepared]
-                if self.lane is not None and self._fast(prepared, routes):
-                    self.report.facts += len(chunk)
+                if self.lane is not None and self._fast(prepared, [route(f) for f in prepared]):
+                    self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
+                order = log_order(prepared)  # checked and recorded in the order the log will hold them (F1c)
+                prepared, typed = [prepared[i] for i in order], [typed[i] for i in order]
+                routes = [route(f) for f in prepared]
                 touched = sorted(set(routes))
 
                 def decide(
@@ -120,10 +122,11 @@ class Importer:
                     typed: list[Any] = typed,
                     routes: list[str] = routes,
                     touched: list[str] = touched,
+                    order: list[int] = order,
                 ) -> list[Any]:
                     streams = {name: self._stream(name) for name in touched}
                     try:
-                        self._check(prepared, typed, streams)
+                        self._check(prepared, typed, streams, order)
                         for fact, model, name in zip(prepared, typed, routes, strict=True):
                             streams[name][0].record(fact, self.actor, self.at)
                             streams[name][1].append(model)
@@ -198,27 +201,27 @@ class Importer:
             raise IdempotencyKeyReused(f"idempotency key {key!r} was used for a different batch")
         return earlier is not None
 
-    def _check(self, prepared: list[dict[str, Any]], typed: list[Any], streams: dict[str, Stream]) -> None:
+    def _check(
+        self, prepared: list[dict[str, Any]], typed: list[Any], streams: dict[str, Stream], order: list[int]
+    ) -> None:
         """check_facts on the batch, with the earlier facts it names and those a uniqueness rule counts.
 
         (Every other rule about earlier facts, ids used once among them, is the stream's own check.)
+        The batch comes in log order; `order[i]` is where its i-th fact stood in the file.
         """
         started = time.perf_counter()
         refuse_implausible(self.scheme, typed)  # R2: the batch's ratings, as recording checks them
         named = {f.get("target") or f.get("corrects") for f in prepared}
-        earlier = [
-            m
-            for _, models in streams.values()
-            for m in models
-            if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None
-        ]
+        stored = [m for _, models in streams.values() for m in models]
+        picked = {m.id for m in stored if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None}
+        earlier = [m for m in stored if m.id in _with_targets(picked, stored)]
         subjects = {s for f in prepared for s in _named(f)} | {s for m in earlier for s in _named_model(m)}
         subjects |= {name for name in streams if name != JOINT}
         known = [self._subject(s) for s in sorted(subjects) if s in self.period.subjects]
         try:
             check_facts(self.scheme, known, earlier + typed, self.code)
         except FactsInvalid as exc:
-            exc.problems = [_renumber(p, len(earlier)) for p in exc.problems]
+            exc.problems = [_renumber(p, len(earlier), order) for p in exc.problems]
             raise
         finally:
             self.report.check_seconds += time.perf_counter() - started
@@ -248,12 +251,27 @@ class Importer:
         return found, [_FACT.validate_python(f) for f in found.facts.values()]
 
 
-def _renumber(problem: Problem, offset: int) -> Problem:
-    """check_facts numbers the batch after the earlier facts; report indexes within the batch."""
+def _with_targets(picked: set[str], stored: list[Any]) -> set[str]:
+    """The picked earlier facts with every earlier fact they name, and so on: check_facts must see a
+    retraction's or a correction's target before it (an earlier retraction of a deduction, counted for
+    the uniqueness rules, refused a later batch as naming a fact not recorded)."""
+    by_id = {m.id: m for m in stored}
+    out, frontier = set(picked), list(picked)
+    while frontier:
+        fact = by_id.get(frontier.pop())
+        named = getattr(fact, "target", None) or getattr(fact, "corrects", None)
+        if named in by_id and named not in out:
+            out.add(named)
+            frontier.append(named)
+    return out
+
+
+def _renumber(problem: Problem, offset: int, order: list[int]) -> Problem:
+    """check_facts numbers the batch after the earlier facts, in log order; report indexes in the file."""
     path = problem.path
     if path.startswith("facts[") and "]" in path:
         index, rest = int(path[6 : path.index("]")]), path[path.index("]") + 1 :]
-        path = f"facts[{index - offset}]{rest}" if index >= offset else f"recorded {path}"
+        path = f"facts[{order[index - offset]}]{rest}" if index >= offset else f"recorded {path}"
     return Problem(path, problem.message, problem.line)
 
 

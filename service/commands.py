@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -17,6 +17,7 @@ from domain.ledger.period import Period, PeriodStateError
 from domain.ledger.scheme_book import SchemeBook
 from domain.scheme.loader import validate_scheme
 from domain.scheme.model import Scheme
+from domain.scheme.offices import Groups, group_lookup
 from domain.scoring.dating import date_findings
 from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import allowed_periods
@@ -24,11 +25,14 @@ from domain.scoring.vetting import Vetting
 from domain.units import expand_units
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
-from service.facts_routing import JOINT, assign_id, route
+from service.facts_routing import JOINT, assign_id, log_order, route
 from service.ledger import LedgerBase
+from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
-Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]]], None]
+Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]], Groups], None]
+# settle(scheme, period, admitted before the batch, admitted with it, the batch): may refuse what the batch does
+Settle = Callable[[Scheme, Period, Mapping[str, Any], Mapping[str, Any], list[Any]], None]
 
 
 class Ledger(LedgerBase):
@@ -115,11 +119,13 @@ class Ledger(LedgerBase):
         expected_version: int | None = None,
         key: str | None = None,
     ) -> dict[str, Any]:
-        """Bind an open period to an amended version of its scheme from this log position on."""
+        """Bind an open period to an amended version of its scheme from this log position on; refused when a
+        stored fact would be set aside under it (service/rebinding.py)."""
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
             period = self.period(code, expected_version)
             amended = self.scheme(period.scheme, version)
+            refuse_unfit(self, period, self.scheme(period.scheme, period.scheme_version), amended)
             period.bind_scheme(version, amended.content_hash, reason, actor, at)
             return [period], {"period": code, "scheme_version": version, "scheme_hash": amended.content_hash}
 
@@ -179,8 +185,9 @@ class Ledger(LedgerBase):
     ) -> dict[str, Any]:
         """Record a batch of facts, all or none; the batch is checked against the scheme first.
 
-        `authorize(scheme, facts, known)` may refuse the batch, seeing the facts already in the
-        streams it goes to (so a retraction is judged by the fact it names).
+        `authorize(scheme, facts, known, groups)` may refuse the batch, seeing the facts already in the
+        streams it goes to (so a retraction is judged by the fact it names) and each subject's group as
+        the period registers it (S5: an office may depend on the group).
         """
         prepared = self.prepare_facts(code, facts, actor)
 
@@ -203,12 +210,14 @@ class Ledger(LedgerBase):
         at: str,
         appeal: str | None,
         authorize: Authorize | None = None,
+        settle: Settle | None = None,
     ) -> list[Any]:
         """Load the streams the facts touch, check the batch, and record it on its streams (not yet saved).
 
         The batch is checked against the stored facts of every stream it touches: the streams it goes
         to, those of every subject it (or a fact it names) concerns, and the joint stream whenever a
-        rank is involved (B4), so what scoring will check is checked before anything is appended."""
+        rank is involved (B4), so what scoring will check is checked before anything is appended.
+        `settle` then sees the admitted facts of those streams without the batch and with it."""
         period = self.period(code)
         if appeal is None and period.status != "open":
             raise PeriodStateError(f"period {code} is {period.status}: facts can only come from an upheld appeal")
@@ -218,11 +227,13 @@ class Ledger(LedgerBase):
         context = self._context(code, prepared, ledgers)
         if authorize is not None:
             known = {fid: fact for ledger in context for fid, fact in ledger.facts.items()}
-            authorize(scheme, prepared, known)
-        self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
+            authorize(scheme, prepared, known, group_lookup(period.subjects))
+        before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
+        if settle is not None:
+            settle(scheme, period, before, after, typed)
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)
-        return list(ledgers.values())
+        return list(ledgers.values())  # in stream order (_ledgers): the log order _check admitted
 
     def _ledgers(self, code: str, facts: list[dict[str, Any]], actor: str, at: str) -> dict[str, FactLedger]:
         """The streams the facts go to (opened when new)."""
@@ -242,11 +253,13 @@ class Ledger(LedgerBase):
         self, code: str, facts: list[dict[str, Any]], ledgers: dict[str, FactLedger]
     ) -> list[FactLedger]:
         """Every stream the batch touches: its own, its subjects' and (for ranks) the joint stream, in
-        stream order."""
+        stream order. A fact names its target, which may name another (a retraction of a correction
+        brings back the fact it replaced): the whole chain counts, so a rank award brought back is
+        checked against the joint stream's (B4, security review F1b)."""
         known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
         wanted = set(ledgers)
         for fact in facts:
-            named = [fact, *(known[t] for t in (fact.get("target"), fact.get("corrects")) if t in known)]
+            named = _chain(fact, known)
             wanted |= _subjects_named(named)
             if any(f.get("rank") is not None for f in named):
                 wanted.add(JOINT)
@@ -265,9 +278,11 @@ class Ledger(LedgerBase):
 
     def _check(
         self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
-    ) -> None:
-        """Admit the stored facts of the streams touched, then the batch (domain/scoring/vetting.py); a
-        matter dated after today or outside its period is refused too (domain/scoring/dating.py)."""
+    ) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+        """Admit the stored facts of the streams touched, then the batch in the order it will have in the
+        log (domain/scoring/vetting.py); a matter dated after today or outside its period is refused too
+        (domain/scoring/dating.py). Problems are listed in the batch's order. Returns the admitted facts
+        without the batch and with it, and the batch typed."""
         typed = typed_facts(facts)
         refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
@@ -280,16 +295,30 @@ class Ledger(LedgerBase):
         for ledger in context:
             for fact in ledger.facts.values():
                 vetting.admit(self._typed(ledger, fact))  # stored: admitted as the projections admit them
+        before = dict(vetting.facts)
+        found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
         problems = [
-            Problem(f"facts[{i}]{'.' + field if field else ''} ({fact.id})", message)
-            for i, fact in enumerate(typed)
-            for field, message in vetting.admit(fact) + date_findings(scheme, fact, today)
+            Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
+            for i in sorted(found)
+            for field, message in found[i]
         ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
+        return before, dict(vetting.facts), typed
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
+
+
+def _chain(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fact and every stored fact it names, down the chain of targets and corrected facts."""
+    chain, seen = [fact], {fact.get("id")}
+    for current in chain:
+        for named in (current.get("target"), current.get("corrects")):
+            if named in known and named not in seen:
+                seen.add(named)
+                chain.append(known[named])
+    return chain
 
 
 def _subjects_named(facts: list[dict[str, Any]]) -> set[str]:

@@ -82,6 +82,11 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return {**result, "position": position, "replayed": False}
         raise Conflict("the aggregates changed under this command too many times; try again")
 
+    def earlier(self, actor: str, command: Callable[..., Any], key: str) -> CommandRecord | None:
+        """The record of `command` (e.g. Ledger.record_facts) sent by `actor` under `key`; None: never sent."""
+        found = self.maybe(command_id(command_key(actor, command.__qualname__, key)))
+        return found if isinstance(found, CommandRecord) else None
+
     @staticmethod
     def _replayed(record: CommandRecord, request_hash: str) -> dict[str, Any]:
         if record.request_hash != request_hash:
@@ -92,5 +97,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
 def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:
     """The key a command record is stored under: principal, command and the client's key."""
-    command = decide.__qualname__.split(".<locals>", 1)[0]
+    return command_key(actor, decide.__qualname__.split(".<locals>", 1)[0], key)
+
+
+def command_key(actor: str, command: str, key: str) -> str:
+    """The stored form of a client's key: principal, command (its qualified name) and the key."""
     return f"{actor}\x1f{command}\x1f{key}"

@@ -20,6 +20,25 @@ LINES = {
     "restored": "已恢复 {source}：截至位置 {position}，共 {events} 个事件，考核周期 {periods}，"
     "{seals} 个公示封印已核验，Merkle 根 {root} / restored {source}: up to position {position}, {events} events,"
     " period(s) {periods}, {seals} seal(s) verified, Merkle root {root}",
+    "restore_anchored": "备份延续了 {count} 个已锚定的检查点，最新的树大小为 {size} / the backup extends the {count}"
+    " anchored checkpoint(s); the newest has tree size {size}",
+    "restore_unanchored": "注意：没有可核对的检查点文件（{path}），无法证明此备份未回退已签名的内容；在用"
+    " scoreledger checkpoints anchor 重新建立之前，公示将被拒绝 / note: no checkpoint file to check against ({path}):"
+    " nothing proves this backup keeps what was signed; publishing is refused until"
+    " `scoreledger checkpoints anchor` re-establishes it",
+    "restore_rolled_back": "已按 --accept-rollback 恢复一个未延续已签名检查点的备份；在将 {path} 移走并重新建立之前，"
+    "公示将被拒绝 / restored a backup that does not extend the signed checkpoints (--accept-rollback);"
+    " publishing is refused until {path} is moved aside and re-established",
+    "anchor_written": "已写入检查点文件 {path}：{count} 个检查点，最新的树大小为 {size} / wrote the checkpoint file"
+    " {path}: {count} checkpoint(s), the newest of tree size {size}",
+    "anchor_from_store": "注意：最新的检查点取自存储本身（--from-store），只能证明此后不被改写 / note: the newest"
+    " checkpoint was taken from the store itself (--from-store): it proves only that nothing is rewritten from now on",
+    "anchor_refused": "检查点文件未写入 / the checkpoint file was not written",
+    "anchor_show": "检查点文件 {path}：{count} 个检查点，均由本局密钥签名；最新的树大小为 {size}，根 {root}，"
+    "考核周期 {period}"
+    " / checkpoint file {path}: {count} checkpoint(s), each signed by the bureau's key; the newest has tree size"
+    " {size}, root {root}, period {period}",
+    "anchor_none": "没有检查点文件 {path} / there is no checkpoint file {path}",
     "demo_loaded": "演示数据已载入：{detail} / demo loaded: {detail_en}",
     "demo_present": "演示数据已完整载入，未重复载入 / the demo is already loaded in full; nothing added",
     "demo_resumed": "演示数据此前未载入完整，已续载：{detail}"

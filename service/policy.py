@@ -8,11 +8,11 @@ have recorded. Reading: each role reads what its work needs (READERS).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
 from domain.scheme.model import Scheme
-from domain.scheme.offices import recording_office
+from domain.scheme.offices import Groups, recording_office
 from service.errors import Forbidden
 from service.tokens import Actor
 
@@ -36,15 +36,26 @@ def require_subject(actor: Actor, subject: str | None, what: str) -> None:
         raise Forbidden(f"a subject's representative {what} only for its own subject")
 
 
+def published_rows(actor: Actor | None, scheme: Scheme, subjects: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """P1 (QF v3 三.(二)5, `publication.listed_grades`): the rows of a 公示 a reader sees, each marked `listed`.
+    Auditors, reviewers and administrators see every row (they check what was left out); everyone else, and
+    the posted document itself (actor None: the notice, its PDF, whoever prints it), only the listed grades.
+    Every page, route and export of the 公示 goes through here (security review F7)."""
+    listed = scheme.publication.listed_grades
+    rows = [{**s, "listed": listed is None or s.get("grade") in listed} for s in subjects]
+    return rows if actor is not None and actor.role in AUDITORS else [r for r in rows if r["listed"]]
+
+
 def check_recording(
     actor: Actor,
     scheme: Scheme,
     facts: list[dict[str, Any]],
     known: dict[str, dict[str, Any]],
-    groups: Callable[[str], str | None] = lambda subject: None,
+    groups: Groups,
 ) -> None:
     """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended);
-    `groups` tells a subject's group, where an item's office depends on it (S5 office_by_group)."""
+    `groups` tells a subject's group (domain.scheme.offices.group_lookup), where an item's office depends
+    on it (S5 office_by_group): there is no default, so no caller can leave it out."""
     for index, fact in enumerate(facts):
         for judged in _judged(fact, known):
             reason = _refusal(actor, scheme, judged, groups)
@@ -70,7 +81,7 @@ def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict
     return judged
 
 
-def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]) -> str | None:
+def _refusal(actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Groups) -> str | None:
     kind = fact.get("type")
     if kind == "unknown":
         return None  # not recorded at all: validation refuses it with the other problems (422)
@@ -97,7 +108,7 @@ def _rater_refusal(actor: Actor, fact: dict[str, Any]) -> str | None:
 
 
 def _office_refusal(
-    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Callable[[str], str | None]
+    actor: Actor, scheme: Scheme, fact: dict[str, Any], groups: Groups
 ) -> str | None:
     if fact.get("type") == "rating":
         return "ratings are recorded by their raters"

@@ -1,7 +1,8 @@
 """The published list (公示) as sealed, and the appeal window counted in working days (P1, P2).
 
 (Added by the web work.) Every signed-in person may read a published list: it is what was
-posted. The numbers are the sealed results (replayed as of the seal's position).
+posted. The numbers are the sealed results (replayed as of the seal's position), under the scheme
+the seal names; which rows a reader sees is the policy's (service.policy.published_rows).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import Any
 
 from domain.calendar import appeal_deadline
 from domain.numbers import canonical_str
+from projections.schemes import scheme_for
 from service.bootstrap import Service
 from service.comparison import result_at
 from service.errors import NotFound
+from service.policy import published_rows
 from service.queries import folded_period
 from service.tokens import Actor
 
@@ -25,20 +28,21 @@ def published_list(service: Service, actor: Actor, code: str, today: date) -> di
         raise NotFound(f"period {code} has no publication yet")
     seal = period.seals[-1]
     result = result_at(service, code, int(seal["position"]))
-    scheme = service.ledger.scheme(period.scheme, period.scheme_version)
+    scheme = scheme_for(service.runner.fold, seal["scheme_hash"])  # the scheme the seal was made under
     published = date.fromisoformat(period.published_on)
     days = scheme.publication.appeal_window_working_days
     deadline = appeal_deadline(published, days, service.ledger.calendar)
-    listed = scheme.publication.listed_grades  # P1: the 公示 lists only these grades (QF: 好), if the scheme says so
-    rows = [{"rank": s.rank, "subject": s.subject, "name": s.name, "group": s.group, "total": canonical_str(s.total),
-             "grade": s.grade, "eligible": s.eligible, "flags": list(s.flags)} for s in result.subjects
-            if listed is None or s.grade in listed]
+    rows = published_rows(actor, scheme, ({
+        "rank": s.rank, "subject": s.subject, "name": s.name, "group": s.group, "total": canonical_str(s.total),
+        "grade": s.grade, "eligible": s.eligible, "flags": list(s.flags)} for s in result.subjects))
+    listed = scheme.publication.listed_grades
     return {
         "period": code, "scheme": scheme.scheme, "scheme_title": scheme.title, "published_on": published.isoformat(),
         "seal_position": int(seal["position"]), "merkle_root": seal["merkle_root"],
         "appeal_window_working_days": days, "appeal_deadline": deadline.isoformat(),
         "working_days_left": window_left(service, today, deadline), "rows": rows,
         "groups": scheme.groups or {}, "listed_grades": listed, "assessed": len(result.subjects),
+        "listed_count": sum(1 for s in result.subjects if listed is None or s.grade in listed),
     }
 
 

@@ -17,13 +17,15 @@ Chosen for issue 9:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
 from domain.canonical import canonical_bytes
+from domain.scheme.model import Scheme
 from domain.scheme.nodes import RatingItem
 from projections.period_input import PeriodInput, key_of
 from projections.schemes import scheme_for
@@ -115,8 +117,20 @@ def scorecard(service: Service, actor: Actor, code: str, subject: str, as_of: st
     if found is None:
         raise NotFound(say("error.subject_not_scored", subject=subject, period=code))
     if not redaction.sees_ratings(actor):
-        found = redaction.scorecard(actor, found, _rating_items(service, head), folded_period(service, code).facts)
+        scheme = scheme_for(service.runner.fold, head["scheme_hash"])
+        found = shown_subjects(actor, scheme, [found], folded_period(service, code).facts)[0]
     return {**_head(head), "result": found}
+
+
+def shown_subjects(
+    actor: Actor, scheme: Scheme, subjects: list[dict[str, Any]], facts: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Subject results as the actor may see them (individual ratings: service/redaction.py): the one place the
+    period reads and the year's roll-up (service/rollup.py) redact; `facts`: those the results were made of."""
+    if redaction.sees_ratings(actor):
+        return subjects
+    items = {i for i, node in scheme.items.items() if isinstance(node, RatingItem)}
+    return [redaction.scorecard(actor, s, items, facts) for s in subjects]
 
 
 def rankings(
@@ -240,7 +254,16 @@ def what_if(service: Service, actor: Actor, name: str, facts: Sequence[dict[str,
         period = runner.fold.periods[key_of(service.settings.bureau, found["period"])]
         typed = proposed_facts(proposed, period.code)  # every malformed fact reported, as recording would
         now, then = what_if_groups(runner.fold, period, typed, runner.cards)
-    return {"appeal": name, **orjson.loads(canonical_bytes(compare(now, then)))}
+    changes = orjson.loads(canonical_bytes(compare(now, then)))
+    return {"appeal": name, **changes, "lowered": _lowered(changes["changes"], found["subject"])}
+
+
+def _lowered(changes: Sequence[dict[str, Any]], appellant: str) -> list[dict[str, str]]:
+    """The parties but the appellant whose own total would fall: the decision would be refused on upholding
+    (service/appeals.py, domain/scoring/bystanders.py), so the preview says so before the reviewer tries."""
+    return [{"subject": c["subject"], "before": c["before"]["total"], "after": c["after"]["total"]}
+            for c in changes if c["subject"] != appellant and c["before"] and c["after"]
+            and Decimal(c["after"]["total"]) < Decimal(c["before"]["total"])]
 
 
 def _appeals(service: Service) -> dict[str, dict[str, Any]]:
@@ -307,11 +330,6 @@ def _page(
 
 def _bounded(limit: int, most: int = PAGE_MAX) -> int:
     return min(max(int(limit), 1), most)
-
-
-def _rating_items(service: Service, head: dict[str, Any]) -> set[str]:
-    scheme = scheme_for(service.runner.fold, head["scheme_hash"])
-    return {i for i, node in scheme.items.items() if isinstance(node, RatingItem)}
 
 
 def _head(data: dict[str, Any]) -> dict[str, Any]:

@@ -144,8 +144,19 @@ class Comparison(BaseModel):
     changes: list[Change]
 
 
+class Lowered(BaseModel):
+    subject: str
+    before: str
+    after: str
+
+
 class WhatIf(Comparison):
     appeal: str
+    lowered: list[Lowered] = Field(
+        default_factory=list,
+        description="Parties other than the appellant whose own total the decision would lower: upholding it "
+        "would be refused (P5, review F9).",
+    )
 
 
 class AppealComparison(Comparison):

@@ -1,7 +1,8 @@
 """Recording for a signed-in actor (pages): the policy checks the batch, then the read-your-writes totals.
 
 (Added by the web work: the API's facts router does the same inline; both check S5 through
-service.policy.check_recording before anything is appended.)
+service.policy.check_recording before anything is appended, with each subject's group as the period
+registers it, handed over by the ledger's decision.)
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from typing import Any
 
 import orjson
 
+from domain.errors import FactsInvalid
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
+from domain.scheme.offices import Groups
+from domain.units import expand_units
 from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
@@ -23,17 +27,28 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
     """Record a batch as the actor (all or nothing); the result names the facts and the new totals."""
     require(actor, *RECORDERS)
 
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
-        check_recording(actor, scheme, prepared, known)
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  groups: Groups) -> None:
+        check_recording(actor, scheme, prepared, known, groups)
 
     service.runner.catch_up()
     key = key_of(service.settings.bureau, code)
     period = service.runner.fold.periods.get(key)
-    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in facts)) if period else set()
+    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in _members(facts, period.subjects))) \
+        if period else set()
     before = _totals(service, key, named)
     result = service.ledger.record_facts(code, facts, actor.principal, at, authorize=authorize)
     service.runner.wait_for(result["position"])
     return {**result, "before": before, "after": _totals(service, key, named)}
+
+
+def _members(facts: list[dict[str, Any]], subjects: dict[str, Any]) -> list[dict[str, Any]]:
+    """The facts with a 科室 party standing for its members, as they will be recorded (their totals move);
+    as given when a unit cannot be expanded (the command then says why)."""
+    try:
+        return expand_units(facts, subjects)
+    except FactsInvalid:
+        return facts
 
 
 def totals(service: Service, code: str) -> dict[str, str]:

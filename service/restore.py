@@ -17,7 +17,9 @@ from typing import Any
 
 from domain.errors import ScoreledgerError
 from projections.records import read_log
+from replay.anchor import AnchorInvalid
 from replay.checkpoint import PublicKey
+from service.anchor_setup import Held, anchor_keys, held_anchors
 from service.backup_check import LogCheck, bureau_keys, check_backup, check_log, compare_figures
 from service.backup_files import open_content
 from service.bootstrap import Service, build
@@ -33,18 +35,42 @@ class RestoreRefused(ScoreledgerError):
         self.findings = findings
 
 
-def restore(source: Path, settings: Settings, keys: Sequence[PublicKey] = ()) -> LogCheck:
+def restore(
+    source: Path, settings: Settings, keys: Sequence[PublicKey] = (), checkpoints: Sequence[Path] = (),
+    accept_rollback: bool = False,
+) -> LogCheck:
     """Verify the backup (every digest, and every seal against `keys`, else the configured signing key's
-    public key), restore it into the configured (empty) store, verify the result."""
+    public key), check that its log extends every checkpoint the service signed (the anchor file, and the
+    `checkpoints` files given: F4/F5), restore it into the configured (empty) store, verify the result.
+
+    A backup that does not extend them (older than the last publication, or rewritten) is refused unless
+    `accept_rollback`: then it is restored, what it does not extend is reported, and publishing refuses until
+    the anchor is re-established (docs/deployment.md)."""
     keys = bureau_keys(settings, keys)
-    checked = check_backup(source, keys)
+    held = _held(settings, keys, checkpoints)
+    checked = check_backup(source, keys, held.entries)
     if not checked.ok:
         raise RestoreRefused(f"{source} does not verify: nothing was restored", checked.findings)
+    rolled_back = checked.log.not_extended if checked.log is not None else []
+    if rolled_back and not accept_rollback:
+        raise RestoreRefused(f"{source} does not extend the checkpoints the service signed (a backup older than the "
+                             "last publication, or a rewritten one): nothing was restored", rolled_back)
     if settings.store == "sqlite" and (source / "log.sqlite").is_file():
         _copy_files(source, settings.data_dir)
     else:
         _insert_rows(source, settings)
-    return _verify_restored(settings, checked.manifest, keys)
+    log = _verify_restored(settings, checked.manifest, keys)
+    log.not_extended, log.anchors = rolled_back, len(held.entries)
+    top = held.newest()
+    log.anchored = top.checkpoint.size if top is not None and not rolled_back else None
+    return log
+
+
+def _held(settings: Settings, keys: Sequence[PublicKey], checkpoints: Sequence[Path]) -> Held:
+    try:
+        return held_anchors(settings, anchor_keys(settings, keys), checkpoints)
+    except AnchorInvalid as exc:
+        raise RestoreRefused("the anchored checkpoints cannot be trusted: nothing was restored", [str(exc)]) from None
 
 
 def _copy_files(source: Path, data_dir: Path) -> None:

@@ -40,6 +40,12 @@ class Settings(BaseModel):
     signing_key: Path | None = Field(
         None, description="The bureau's seal signing key (scoreledger keys create), kept outside the data directory."
     )
+    checkpoint_log: Path | None = Field(
+        None, description="The anchor: every checkpoint the service signed, appended (replay/anchor.py); default "
+        "data_dir/checkpoints.log. Keep it on other storage or copy it off the machine; backups leave it out."
+    )
+    retired_keys: str = Field("", description="Public verifier keys of signing keys used before a rotation "
+                              "(comma-separated lines or files): anchored checkpoints they signed stay trusted.")
     # operations (docs/deployment.md): logs, readiness, the view keeper
     log_format: Literal["json", "text"] = "json"
     ready_max_lag_events: int = Field(1000, ge=0, description="/readyz fails when the views are further behind.")
@@ -56,6 +62,10 @@ class Settings(BaseModel):
     notify_mail_from: str = "scoreledger@localhost"
     notify_mail_to: str = Field("", description="Comma-separated addresses.")
     notify_interval_ms: int = Field(60_000, ge=100, le=86_400_000, description="How often the notifier looks.")
+
+    def anchor_file(self) -> Path:
+        """Where the checkpoints the service signed are anchored (F4/F5)."""
+        return self.checkpoint_log if self.checkpoint_log is not None else self.data_dir / "checkpoints.log"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -82,3 +83,8 @@ def read_public_keys(values: list[str]) -> list[PublicKey]:
         ]
         keys += [PublicKey.parse(line) for line in lines if line.strip() and not line.startswith("#")]
     return keys
+
+
+def retired_keys(settings: Any) -> list[PublicKey]:
+    """The public keys of signing keys used before a rotation (`SCORELEDGER_RETIRED_KEYS`)."""
+    return read_public_keys([v.strip() for v in settings.retired_keys.split(",") if v.strip()])

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem
+from domain.scheme.offices import group_lookup, records_for
 from domain.texts.catalog import text
 from domain.texts.zh import WORDS
 
@@ -51,6 +52,8 @@ def fields_for(scheme: Scheme, item_id: str) -> list[Field]:
             out.append(Field("shortfall", text("field.shortfall"), "number", hint=text("field.shortfall_hint")))
         if rule.repeats:
             out.append(Field("matter", text("field.matter"), "text"))
+        if rule.shares:
+            out.append(_parties_field(scheme, list(rule.shares)))
     elif isinstance(item, BonusItem):
         rule_b = item.bonus
         if rule_b.levels:
@@ -60,18 +63,39 @@ def fields_for(scheme: Scheme, item_id: str) -> list[Field]:
             out.append(Field("rank", text("field.rank"), "select", ranks))
         if rule_b.steps or rule_b.range:
             out.append(Field("amount", text("field.amount"), "number"))
+        if scheme.joint_credit:
+            out.append(_parties_field(scheme, list(scheme.joint_credit)))
     return out
 
 
-def recordable_items(scheme: Scheme, offices: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(id, label, kind) of the deduction and bonus items the offices record (S5), in scheme order."""
+def _parties_field(scheme: Scheme, roles: list[str]) -> Field:
+    """D11/B6: one finding shared by several people or units, written as the sheets take it
+    (service/sheets/parties.py): `张三（带班领导）、李四（值班组员）`, a 科室 standing for its members."""
+    labels = (scheme.labels or {}).get("role")  # the words the sheets accept too: the scheme's labels, else codes
+    named = "、".join(labels.values.get(r, r) if labels else r for r in roles)
+    return Field("parties", text("field.parties"), "wide", hint=text("field.parties_hint", roles=named))
+
+
+def recordable_items(
+    scheme: Scheme, offices: tuple[str, ...], subjects: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, str]]:
+    """(id, label, kind) of the deduction and bonus items the offices record (S5) for some subject of the
+    period (by its group where the office depends on it), in scheme order."""
     out = []
+    groups = {group_lookup(subjects)(s) for s in subjects} or {None}
     for item_id, item in scheme.items.items():
-        if isinstance(item, (DeductionItem, BonusItem)) and scheme.offices_of.get(item_id) in offices:
+        if isinstance(item, (DeductionItem, BonusItem)) and records_for(scheme, offices, item_id, groups):
             kind = text("kind.deduction" if isinstance(item, DeductionItem) else "kind.bonus")
             out.append((item_id, text("field.item_option", item=item_id, title=item.title, kind=kind,
                                       article=item.article or ""), kind))
     return out
+
+
+def recordable_subjects(scheme: Scheme, offices: tuple[str, ...], subjects: dict[str, dict[str, Any]],
+                        items: list[str]) -> list[dict[str, Any]]:
+    """The subjects for which the offices record one of the items (S5, by the subject's group)."""
+    group_of = group_lookup(subjects)
+    return [s for key, s in subjects.items() if any(records_for(scheme, offices, i, [group_of(key)]) for i in items)]
 
 
 ROW_FIELDS = ("item", "subject", "count", "occurred_on", "situation", "evidence", "amount", "shortfall", "matter",

@@ -29,8 +29,8 @@ class Staged:
     period: str
     upload: Upload
     preview: dict[str, Any] | None = None
-    result: dict[str, Any] | None = None  # what confirming recorded
-    confirming: str | None = None  # the job confirming it: a file is recorded once
+    result: dict[str, Any] | None = None  # what confirming recorded (or had recorded before: `replayed`)
+    confirming: dict[int, str] = field(default_factory=dict)  # `again` -> the job confirming it: one per choice
     at: float = field(default_factory=time.monotonic)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -13,6 +12,7 @@ from api.routers.common import json_response
 from api.schemas import FactCreate, FactsBatch, Recorded
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
+from domain.scheme.offices import Groups
 from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
@@ -54,29 +54,14 @@ def record_batch(
 def _record(
     service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None
 ) -> Response:
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
-        check_recording(actor, scheme, prepared, known, _groups(service, code))
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  groups: Groups) -> None:
+        check_recording(actor, scheme, prepared, known, groups)
 
     with in_flight(key, actor):
         result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key, authorize=authorize)
     service.runner.wait_for(result["position"])
     return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)
-
-
-def _groups(service: Service, code: str) -> Callable[[str], str | None]:
-    """A registered subject's group (S5 office_by_group), from the views' fold, caught up when it does not
-    know the subject yet (registered by another process); an unknown subject has none (validation refuses it)."""
-    key = key_of(service.settings.bureau, code)
-
-    def group(subject: str) -> str | None:
-        period = service.runner.fold.periods.get(key)
-        if period is None or subject not in period.subjects:
-            service.runner.catch_up()
-            period = service.runner.fold.periods.get(key)
-        found = period.subjects.get(subject) if period is not None else None
-        return str(found.get("group", "all")) if found is not None else None
-
-    return group
 
 
 def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:

@@ -49,12 +49,16 @@ def import_facts(
     encoding: Encoding = None,
     sha256: Annotated[str | None, Form(description="The file's SHA-256 from its preview: refused if it changed.",
                                        pattern=r"^[0-9a-fA-F]{64}$")] = None,
+    again: Annotated[int, Form(ge=0, le=99999, description="A deliberate new import of a file imported before: "
+                               "how many imports of it you know of (the `imported` count of its preview).")] = 0,
     key: IdempotencyKey = None,
 ) -> Response:
-    """Record every fact of a spreadsheet in one transaction, or none; the recorder is the uploader."""
+    """Record every fact of a spreadsheet in one transaction, or none; the recorder is the uploader. The import
+    of a file is idempotent by itself (uploader, period, the file's SHA-256): sent again it answers with the
+    first import (`replayed`) and records nothing, unless `again` asks for a new import explicitly."""
     importer = documents.importer(service, actor, code, at(clock), clock().date())
     with in_flight(key, actor):
-        result = importer.confirm(_upload(file, encoding), sha256, key)
+        result = importer.confirm(_upload(file, encoding), sha256, again)
     service.runner.wait_for(result["position"])
     return json_response(result, 201)
 

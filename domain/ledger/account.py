@@ -1,7 +1,8 @@
 """Accounts people sign in with: a user name, a password hash, a role and its scope.
 
 The same roles and scopes as bearer tokens (domain/ledger/token.py: a rater's scope entries are
-`name=role`). Creating, disabling, enabling and changing a password are events in the log; the
+`name=role`). Creating, disabling, enabling, changing a password and changing the role and scope
+(regranting) are events in the log; the
 demo's accounts are marked and sign in only while the service runs the demo. The AccountBook
 lists every user name, for the administrator's page.
 """
@@ -54,6 +55,14 @@ class Account(Aggregate):
             account.password_hash = self.password_hash
             account.password_version += 1
 
+    class Regranted(Event):
+        TOPIC = "scoreledger:Account.Regranted"
+        role: str
+        scope: list[str]
+
+        def apply(self, account: Account) -> None:
+            account.role, account.scope = self.role, list(self.scope)
+
     class Disabled(Event):
         TOPIC = "scoreledger:Account.Disabled"
 
@@ -80,6 +89,12 @@ class Account(Aggregate):
 
     def change_password(self, password_hash: str, actor: str, at: str) -> None:
         self.trigger_event(self.PasswordChanged, password_hash=password_hash, actor=actor, at=at)
+
+    def regrant(self, role: str, scope: list[str], actor: str, at: str) -> None:
+        """A new role and scope, from the next request on (sessions read the account each time)."""
+        if role == self.role and list(scope) == self.scope:
+            raise AccountStateError(f"account {self.username} already has this role and scope")
+        self.trigger_event(self.Regranted, role=role, scope=list(scope), actor=actor, at=at)
 
     def disable(self, actor: str, at: str) -> None:
         if self.disabled:

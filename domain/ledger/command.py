@@ -32,3 +32,4 @@ class CommandRecord(Aggregate):
 
     def __init__(self, key: str, request_hash: str, result: dict[str, Any], actor: str, at: str) -> None:
         self.key, self.request_hash, self.result = key, request_hash, result
+        self.actor, self.at = actor, at  # who sent it, and when (an import names its first time: F10)

@@ -7,7 +7,9 @@ another office, inherited the same way. The nearest node that says anything wins
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import Node, Section
@@ -47,3 +49,22 @@ def recording_office(scheme: Scheme, node_id: str, group: str | None) -> str | N
     """The office that records node `node_id` for a subject of `group` (None: the node's default office)."""
     found = scheme.recording.get(node_id)
     return found.of(group) if found is not None else None
+
+
+Groups = Callable[[str], str | None]
+
+
+def group_lookup(subjects: Mapping[str, Mapping[str, Any]]) -> Groups:
+    """A subject's group from a period's registered subjects (None: not registered, so the node's default
+    office): the one lookup wherever the office recording a node for a subject is decided (S5)."""
+
+    def group(subject: str) -> str | None:
+        found = subjects.get(subject)
+        return str(found.get("group", "all")) if isinstance(found, Mapping) else None
+
+    return group
+
+
+def records_for(scheme: Scheme, offices: Collection[str], node_id: str, groups: Iterable[str | None]) -> bool:
+    """Whether one of `offices` records node `node_id` for a subject of one of `groups`."""
+    return any(recording_office(scheme, node_id, group) in offices for group in groups)

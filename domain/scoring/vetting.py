@@ -172,7 +172,7 @@ class Vetting:
         if target_id in self.exempted:
             return [("corrects", f"deduction {target_id!r} is exempted ({self.exempted[target_id]}); "
                                  "retract the exemption first")]
-        return [("corrects", m) for m in _kept(target, fact)]
+        return [("corrects", m) for m in _kept(target, fact) + _rank_kept(target, fact)]
 
     def _live_target(self, target_id: str, wanted: type | None, done: str) -> list[Finding]:
         target = self.facts.get(target_id)
@@ -260,6 +260,18 @@ def _kept(target: Fact, fact: Deduction | Bonus | Rating) -> list[str]:
             if getattr(target, name) != getattr(fact, name):
                 out.append(f"a correction of a rating keeps its {name} ({getattr(target, name)!r})")
     return out
+
+
+def _rank_kept(target: Fact, fact: Deduction | Bonus | Rating) -> list[str]:
+    """A correction keeps whether its target is a rank award (B4): rank awards live in the period's joint
+    stream, where one award per rank is checked across subjects, and a correction is stored beside its
+    target. Gaining or losing a rank would move an award out of that check (security review F1a)."""
+    ranked, ranks = getattr(target, "rank", None) is not None, getattr(fact, "rank", None) is not None
+    if ranked and not ranks:
+        return [f"a correction of a rank award keeps a rank (B4); to withdraw the award, retract {target.id}"]
+    if ranks and not ranked:
+        return [f"a correction cannot make {target.id} a rank award (B4): retract it and record the award"]
+    return []
 
 
 def _parties(fact: Any) -> tuple[tuple[str, str], ...]:

@@ -154,6 +154,9 @@ ERRORS = {
     "error.account_disabled": "this account is disabled; ask the administrator",
     "error.already_disabled": "account {username} is already disabled",
     "error.not_disabled": "account {username} is not disabled",
+    "error.role_not_changed": "the role was not changed",
+    "error.own_admin": "an administrator cannot take the administrator's role from their own account",
+    "error.same_grant": "account {username} already has this role and scope",
     "error.sign_in_first": "sign in first",
     "error.form_expired": "the form has expired; reload the page and send it again",
     "error.subject_own": "a subject's representative {what} only for its own subject",
@@ -169,6 +172,15 @@ ERRORS = {
     "error.correction_keeps_parties": "a correction keeps the subject and parties of the fact it corrects ({who}), "
     "not {other}",
     "error.correction_keeps_rating": "a correction of a rating keeps its {field} ({value!r})",
+    "error.correction_keeps_rank": "a correction of a rank award keeps a rank (B4); to withdraw the award, "
+    "retract {fact}",
+    "error.bystander_lowered": "upholding the appeal of {subject} would lower the total of {other}, which did not "
+    "appeal, from {before} to {after}: a decision corrects only what the appellant contests (P5)",
+    "error.bind_unfit": "period {period} cannot be bound to {scheme} version {version}: {n} stored fact(s) would be "
+    "set aside under it",
+    "error.unfit_under_version": "fact {fact} of {subject} on item {item} would be set aside under version {version}: "
+    "{reason}",
+    "error.correction_adds_rank": "a correction cannot make {fact} a rank award (B4): retract it and record the award",
     "error.rater_scope": "a rater's scope names each rater with the role it rates under, "
     "e.g. principal-1=principal (R1)",
     "error.already_exempted": "deduction {fact!r} is already exempted ({by})",
@@ -236,4 +248,18 @@ ERRORS = {
     "error.no_job": "job {job} does not exist",
     "error.job_failed": "the work failed: {kind}",
     "error.no_staged_upload": "no uploaded file {sha} is waiting for confirmation",
+    # the checkpoint anchor (F4/F5: service/anchoring.py, replay/anchor.py)
+    "error.anchor_missing": "the checkpoint file {path} is missing, but the log holds signed seals: copy it back from "
+    "where it is kept, or re-establish it with `scoreledger checkpoints anchor` (docs/deployment.md); nothing was "
+    "published",
+    "error.anchor_untrusted": "the checkpoint file {path} cannot be trusted ({reason}): compare it with its copy, or "
+    "re-establish it with `scoreledger checkpoints anchor` (docs/deployment.md); nothing was published",
+    "error.log_rewritten": "the log does not extend the last checkpoint this service signed (tree size {size}, root "
+    "{root}): events up to it were changed, removed or reordered, or an older or forged backup was restored; nothing "
+    "was published",
+    "error.anchor_line": "entry {n}: a line after the signatures that is not a signature",
+    "error.anchor_unreadable": "{path} cannot be read: {why}",
+    "error.anchor_entry_unreadable": "entry {n} cannot be read: {why}",
+    "error.anchor_unsigned": "entry {n} (tree size {size}) is not signed by the bureau's key",
+    "error.anchor_other_log": "entry {n} is a checkpoint of another log ({origin})",
 }

@@ -4,19 +4,18 @@ same queries the API and the pages use (service.queries)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from domain.ledger.period import PeriodStateError
 from domain.scheme.model import Scheme
-from domain.scheme.periods import period_parts
-from domain.scoring.year import year_of_quarters
 from domain.texts.catalog import text
 from domain.texts.sheets import period_name
+from projections.schemes import scheme_for
 from service import queries
 from service.bootstrap import Service
 from service.errors import Forbidden, NotFound
 from service.policy import AUDITORS, STAFF, require
 from service.public_seal import signers_of
+from service.rollup import quarters_read
 from service.sheets import exports
 from service.sheets.importing import SheetImporter, uploader_vocabulary
 from service.sheets.publication import Contact, Notice, Proof, notice, verify_address
@@ -95,22 +94,12 @@ def appeal_register(service: Service, actor: Actor, code: str) -> Download:
 
 
 def year_summary(service: Service, actor: Actor, year: str) -> Download:
-    """G6: the year's quarters that have results, and each subject's year grade from their grades."""
-    require(actor, *STAFF)
-    quarters, scheme = [], None
-    for code in period_parts(year, "quarter"):
-        try:
-            quarters.append(queries.results(service, code, None))
-        except NotFound:
-            continue
-        scheme = scheme or period_scheme(service, code)
-    if scheme is None:
-        raise NotFound(f"no quarter of {year} has results")
-    graded = {q["period"]: {s["subject"]: s.get("grade") for s in q["subjects"]} for q in quarters}
-    grades: dict[str, dict[str, Any]] = (
-        {g.subject: g.model_dump(mode="json") for g in year_of_quarters(scheme, graded)} if scheme.year else {}
-    )
-    return exports.year_workbook(scheme, year, quarters, grades), text("export.year_title", year=year) + ".xlsx"
+    """G6: the year's quarters and each subject's year grade from their grades, read as the roll-up reads them
+    (service.rollup: the period reads' results, the facts they set aside named)."""
+    read = quarters_read(service, actor, year)
+    grades = {row["subject"]: row for row in read["rows"]}
+    body = exports.year_workbook(read["scheme"], year, read["quarters"], grades, read["set_aside"])
+    return body, text("export.year_title", year=year) + ".xlsx"
 
 
 def publication(service: Service, actor: Actor, code: str, base_url: str, contact: Contact | None = None) -> Notice:
@@ -121,7 +110,7 @@ def publication(service: Service, actor: Actor, code: str, base_url: str, contac
     if not period.seals or period.published_on is None:
         raise PeriodStateError(f"period {code} is not published: there is no 公示 yet")
     seal = period.seals[-1]
-    scheme = period_scheme(service, code)
+    scheme = scheme_for(service.runner.fold, seal["scheme_hash"])  # the scheme the seal was made under
     signers = signers_of(service, seal)
     base = service.settings.public_url or base_url
     proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],

@@ -7,12 +7,12 @@ scheme's number format, so Excel shows 89.35, and reading the file back gives 89
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from domain.scheme.model import Scheme
-from domain.texts.catalog import text
+from domain.texts.catalog import text, translate_message
 from domain.texts.sheets import COLUMNS, OUTCOMES, period_name
 from service.sheets.workbook import Book, write_exact
 
@@ -163,9 +163,11 @@ def appeals_workbook(period: str, appeals: list[dict[str, Any]], names: dict[str
 
 
 def year_workbook(
-    scheme: Scheme, year: str, quarters: list[dict[str, Any]], grades: dict[str, dict[str, Any]]
+    scheme: Scheme, year: str, quarters: list[dict[str, Any]], grades: dict[str, dict[str, Any]],
+    set_aside: Sequence[dict[str, Any]] = (),
 ) -> bytes:
-    """G6: a year's summary, each subject's quarter totals and grades and the year grade they give."""
+    """G6: a year's summary, each subject's quarter totals and grades and the year grade they give; below, the
+    stored facts the quarters set aside (named, never counted), as their results name them."""
     book, places = Book(), scheme.rounding.places
     sheet = book.sheet(period_name(year))
     codes = [q["period"] for q in quarters]
@@ -184,6 +186,10 @@ def year_workbook(
         year_grade = grades.get(subject, {})
         sheet.write_string(r, 1 + 2 * len(codes), year_grade.get("grade", text("export.no_grade")), book.center)
         sheet.write_string(r, 2 + 2 * len(codes), "；".join(year_grade.get("ruled_out", [])), book.text)
+    for r, entry in enumerate(set_aside, start=4 + len(subjects)):
+        line = text("finding.set_aside", position=entry["position"], fact=entry["fact"] or "—",
+                    problems="；".join(translate_message(p) for p in entry["problems"]))
+        sheet.write_string(r, 0, f"{period_name(entry['period'])}：{line}", book.text)
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 2 * len(codes) + 1, 12)
     return book.close()

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.scheme.offices import Groups
 from domain.texts.catalog import text, translate_message
 from domain.texts.names import scheme_glossary
 from domain.texts.sheets import COLUMNS
@@ -62,8 +63,9 @@ class SheetImporter:
     today: date | None = None
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts as recorded so far
 
-    def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]]) -> None:
-        check_recording(self.actor, scheme, prepared, known)
+    def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+                  groups: Groups) -> None:
+        check_recording(self.actor, scheme, prepared, known, groups)
 
     def parse(self, upload: Upload, progress: Progress | None = None) -> ParsedFile:
         vocabulary = uploader_vocabulary(self.ledger, self.code, self.actor, self.facts)
@@ -78,19 +80,40 @@ class SheetImporter:
         prepared = Ledger.prepare_facts(self.code, parsed.facts, self.actor.principal)
         with located(parsed, self._names()):
             self.ledger.decide_facts(self.code, prepared, self.actor.principal, self.at, None, self.authorize)
-        return summary(parsed, self.ledger, self.code)
+        return {**summary(parsed, self.ledger, self.code), "imported": self.imports(upload.sha256)}
 
-    def confirm(self, upload: Upload, expected_sha256: str | None = None, key: str | None = None,
+    def confirm(self, upload: Upload, expected_sha256: str | None = None, again: int = 0,
                 progress: Progress | None = None) -> dict[str, Any]:
-        """Record every fact of the file in one transaction, or none (the file must be the one previewed)."""
+        """Record every fact of the file in one transaction, or none (the file must be the one previewed).
+
+        The file's import is idempotent (F10): its key is derived from the uploader, the period and the
+        file's SHA-256, so confirming it again (a double click, a retried request, another tab) answers
+        with the first outcome and appends nothing. `again` = n (the imports of this file the uploader
+        knows of) deliberately records it once more, and repeating that request records nothing more."""
         if expected_sha256 and expected_sha256.lower() != upload.sha256:
             changed = text("sheets.changed", expected=expected_sha256[:12], actual=upload.sha256[:12])
             raise SheetInvalid.of([CellProblem(upload.filename, 1, None, None, changed)])
+        earlier = self.imports(upload.sha256)
+        if again < len(earlier):
+            return {**earlier[again], "replayed": True, "position": None, "file": _named(upload)}
+        if again > len(earlier):
+            wrong = text("sheets.again_unknown", again=again, count=len(earlier))
+            raise SheetInvalid.of([CellProblem(upload.filename, 1, None, None, wrong)])
         parsed = self.parse(upload, progress)
         with located(parsed, self._names()):
-            result = self.ledger.record_facts(self.code, parsed.facts, self.actor.principal, self.at, key=key,
+            result = self.ledger.record_facts(self.code, parsed.facts, self.actor.principal, self.at,
+                                              key=import_key(self.code, upload.sha256, again),
                                               authorize=self.authorize)
-        return {**result, "rows": len(parsed.facts), "file": _file(parsed)}
+        return {**result, "rows": len(parsed.facts), "file": _file(parsed), "imported_at": self.at}
+
+    def imports(self, sha256: str) -> list[dict[str, Any]]:
+        """The uploader's earlier imports of the file into the period, first first: when, and what they recorded."""
+        found: list[dict[str, Any]] = []
+        while (record := self.ledger.earlier(self.actor.principal, Ledger.record_facts,
+                                             import_key(self.code, sha256, len(found)))) is not None:
+            facts = list(record.result.get("facts", []))
+            found.append({"period": self.code, "facts": facts, "rows": len(facts), "imported_at": record.at})
+        return found
 
     def _names(self) -> Any:
         period = self.ledger.period(self.code)
@@ -144,6 +167,16 @@ def _locate(parsed: ParsedFile, path: str, message: str) -> CellProblem:
     column = header.column_of(field_name) if header is not None and field_name else None
     heading = header.headings.get(column) if header is not None and column is not None else None
     return CellProblem(sheet, row, column, heading or COLUMNS.get(field_name), text("sheets.ledger", message=message))
+
+
+def import_key(code: str, sha256: str, again: int = 0) -> str:
+    """The idempotency key of a file's import into a period (the ledger scopes it to the uploader and the
+    command); `again` = n: the deliberate (n+1)-th import of the same file."""
+    return f"import:{code}:{sha256.lower()}" + (f":again:{again}" if again else "")
+
+
+def _named(upload: Upload) -> dict[str, Any]:
+    return {"name": upload.filename, "sha256": upload.sha256}
 
 
 def _file(parsed: ParsedFile) -> dict[str, Any]:

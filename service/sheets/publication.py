@@ -13,6 +13,7 @@ from domain.calendar import WorkingCalendar, appeal_deadline
 from domain.scheme.model import Scheme
 from domain.texts.catalog import text
 from domain.texts.sheets import chinese_date, period_name
+from service.policy import published_rows
 from service.sheets.exports import reason, sections
 
 _DOCUMENT = re.compile(r"[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号")
@@ -86,7 +87,7 @@ def notice(
     proof: Proof, contact: Contact | None = None,
 ) -> Notice:
     """The notice of a period's published results, sealed by `seal`: the subjects of the grades the scheme
-    lists (P1: QF lists only 好), or every subject."""
+    lists (P1: QF lists only 好; service.policy.published_rows), or every subject."""
     contact = contact or Contact()
     days = scheme.publication.publicity_working_days or scheme.publication.appeal_window_working_days
     window = scheme.publication.appeal_window_working_days
@@ -98,7 +99,7 @@ def notice(
         phone=text("notice.phone", phone=contact.phone) if contact.phone else "", window=window,
         deadline=chinese_date(deadline))
     listed = scheme.publication.listed_grades
-    subjects = [s for s in results["subjects"] if listed is None or s.get("grade") in listed]
+    subjects = published_rows(None, scheme, results["subjects"])  # the document as posted, whoever prints it
     only = (text("notice.only_grades", grades="、".join(listed), count=len(subjects), total=len(results["subjects"]))
             if listed is not None else None)
     return Notice(

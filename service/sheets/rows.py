@@ -136,7 +136,9 @@ class _Row:
 
     def _subject(self, item: Item | None) -> str | None:
         subject: str | None = self.required("subject", self.vocabulary.subject)
-        if subject is not None and item is not None and not self.reader.applies(item, subject):
+        if subject is not None and item is not None and not self.vocabulary.records(item.id, subject):
+            self.problem("subject", self.vocabulary.not_recorded(item, subject))
+        elif subject is not None and item is not None and not self.reader.applies(item, subject):
             kind = self.vocabulary.scheme.subject_kinds.get(self.vocabulary.subjects[subject]["kind"], "")
             self.problem("subject", text("sheets.not_applicable", item=item.title, kind=kind,
                                          subject=self.vocabulary.subjects[subject]["name"]))

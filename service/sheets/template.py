@@ -47,7 +47,7 @@ def recording_template(vocabulary: Vocabulary, period: str, office: str | None) 
 
 
 def _columns(vocabulary: Vocabulary, items: list[Item]) -> list[Column]:
-    subjects = subject_entries(vocabulary)
+    subjects = subject_entries(vocabulary, vocabulary.office_subjects(items))  # S5: by group, where it depends
     out = [Column("seq", COLUMNS["seq"], 6), Column("subject", COLUMNS["subject"], 16, True, subjects,
                                                       "template.prompt_subject"),
            Column("item", COLUMNS["item"], 40, True, tuple(item_entry(i) for i in items), "template.prompt_item"),

@@ -10,6 +10,7 @@ from typing import Any
 from domain.scheme.labels import Choice, item_choices
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, RatingItem
+from domain.scheme.offices import group_lookup, recording_office, records_for
 from domain.texts.catalog import text
 from domain.texts.sheets import COLUMNS
 from service.sheets.cells import CellError, clean, squeezed
@@ -77,12 +78,28 @@ class Vocabulary:
         if not codes:
             raise CellError(text("sheets.unknown_item", value=value))
         item = self.scheme.items[next(iter(codes))]
-        office = self.scheme.offices_of.get(item.id)
-        if self.offices is not None and office not in self.offices:
-            owner = self.scheme.offices.get(office or "", office or "—")
-            mine = "、".join(self.scheme.offices.get(o, o) for o in self.offices) or "—"
-            raise CellError(text("sheets.not_office_item", item=item.title, owner=owner, offices=mine))
+        if not self.records(item.id):
+            raise CellError(self.not_recorded(item, None))
         return item
+
+    def records(self, item_id: str, subject: str | None = None) -> bool:
+        """S5: whether the uploader's offices record the item for the subject (None: for any subject of the
+        period), by the subject's group where the scheme names the office per group (office_by_group)."""
+        if self.offices is None:
+            return True
+        group_of = group_lookup(self.subjects)
+        groups = [group_of(subject)] if subject is not None else [group_of(s) for s in self.subjects] or [None]
+        return records_for(self.scheme, self.offices, item_id, groups)
+
+    def not_recorded(self, item: Item, subject: str | None) -> str:
+        """Why the uploader may not record the item (for the subject): the office that does, by group."""
+        office = recording_office(self.scheme, item.id, group_lookup(self.subjects)(subject) if subject else None)
+        owner = self.scheme.offices.get(office or "", office or "—")
+        mine = "、".join(self.scheme.offices.get(o, o) for o in self.offices or ()) or "—"
+        if subject is None:
+            return text("sheets.not_office_item", item=item.title, owner=owner, offices=mine)
+        return text("sheets.not_office_subject", item=item.title, owner=owner, offices=mine,
+                    subject=self.subjects[subject]["name"])
 
     def decision(self, kind: str, value: Any) -> str:
         codes = self.decisions[kind].find(value)
@@ -127,9 +144,14 @@ class Vocabulary:
         raise CellError(text("sheets.unknown_value", value=value, heading=heading, choices=shown))
 
     def office_items(self) -> list[Item]:
-        """The items the uploader's offices record (every item for administrators), in tree order."""
-        return [i for i in self.scheme.items.values()
-                if self.offices is None or self.scheme.offices_of.get(i.id) in self.offices]
+        """The items the uploader's offices record for some subject of the period (every item for
+        administrators), in tree order."""
+        return [i for i in self.scheme.items.values() if self.records(i.id)]
+
+    def office_subjects(self, items: Iterable[Item]) -> list[str]:
+        """The subjects for which the uploader's offices record one of the items (S5, by group)."""
+        wanted = [i.id for i in items]
+        return [s for s in self.subjects if any(self.records(i, s) for i in wanted)]
 
 
 def item_forms(item: Item) -> list[str]:
@@ -145,10 +167,11 @@ def item_entry(item: Item) -> str:
     return f"{item.id} {item.title}"
 
 
-def subject_entries(vocabulary: Vocabulary) -> tuple[str, ...]:
-    """Each subject as a template lists it: its name, or its id where two share a name."""
+def subject_entries(vocabulary: Vocabulary, only: Iterable[str] | None = None) -> tuple[str, ...]:
+    """Each subject (of `only`, if given) as a template lists it: its name, or its id where two share a name."""
     names = [s["name"] for s in vocabulary.subjects.values()]
-    return tuple(s["name"] if names.count(s["name"]) == 1 else s["id"] for s in vocabulary.subjects.values())
+    listed = vocabulary.subjects.values() if only is None else [vocabulary.subjects[s] for s in only]
+    return tuple(s["name"] if names.count(s["name"]) == 1 else s["id"] for s in listed)
 
 
 def decision_entry(entry: Any) -> str:

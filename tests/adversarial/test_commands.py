@@ -2,10 +2,11 @@
 
 Each attack is generated from the world's stored facts (tests/adversarial/world.py): corrections that
 move a finding to another subject, retractions, exemptions and corrections across offices and roles,
-ratings under another role, a second rank award slipped in as a correction, facts named after they
-were replaced or retracted, matters dated outside their period, appeal decisions that reach beyond
-what the appeal contests. Each must be refused with a problem detail and append nothing; afterwards
-the service still answers, starts again and verifies.
+ratings under another role, a second rank award slipped in as a correction, a rank added or dropped
+by a correction, facts named after they were replaced or retracted, matters dated outside their
+period, appeal decisions that reach beyond what the appeal contests or lower a party that did not
+appeal. Each must be refused with a problem detail and append nothing; afterwards the service still
+answers, starts again and verifies.
 """
 
 from __future__ import annotations
@@ -120,6 +121,13 @@ def chains(world: World) -> Iterator[Attack]:
     yield Attack("rank 1 slipped in as a correction", "recorder:inspection", Q2,
                  {"type": "bonus", "item": "b.4", "subject": "s003", "rank": "1",
                   "corrects": _fact_id(world, "city:s003")}, frozenset({422}))
+    for rank in ("2", "3"):  # a free rank, given to a subject's fact beside it, out of the joint check (F1a)
+        yield Attack("rank added by a correction", "recorder:inspection", Q2,
+                     {"type": "bonus", "item": "b.4", "subject": "s003", "rank": rank,
+                      "corrects": _fact_id(world, "city:s003")}, frozenset({422}))
+    yield Attack("rank dropped by a correction", "recorder:inspection", Q2,
+                 {"type": "bonus", "item": "b.1", "subject": "s001", "level": "city",
+                  "corrects": _fact_id(world, "rank1")}, frozenset({422}))
     replaced = _fact_id(world, "office:s003")
     yield Attack("second correction of a replaced fact", "recorder:office", Q2,
                  {"type": "deduction", "item": "1.2.1", "subject": "s003", "count": 7, "corrects": replaced},
@@ -167,6 +175,12 @@ def appeals(world: World) -> Iterator[Attack]:
     for body in bodies:
         yield Attack("uphold beyond the appeal", "reviewer", uphold, {"corrections": [body], "reasons": "复核"},
                      frozenset({422}))
+    joint = _fact_id(world, "q1:joint")  # contested by s001; s002, its co-party, did not appeal (F9)
+    parties = [{"subject": "s001", "role": "lead"}, {"subject": "s002", "role": "co"}]
+    for body in ({"type": "retraction", "target": joint, "reason": "x"},
+                 {"type": "bonus", "item": "b.1", "level": "own_government", "parties": parties, "corrects": joint}):
+        yield Attack("uphold lowering a party that did not appeal", "reviewer", uphold,
+                     {"corrections": [body], "reasons": "复核"}, frozenset({422}))
     in_window = datetime(2026, 4, 3, 10, 0, tzinfo=SHANGHAI)  # within 3 working days of 1 April (P2)
     yield Attack("appeal for another subject", "subject:s002", "/periods/2026-Q1/appeals",
                  {"subject": "s001", "contested": [s001], "reasons": "x"}, frozenset({403}), in_window)

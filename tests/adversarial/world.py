@@ -79,8 +79,10 @@ def build_world(client: TestClient, service: Service, clock: Clock) -> World:
     world = World(client, service, clock)
     for caller, (role, scope) in CALLERS.items():
         issue_token(service.ledger, caller, role, scope, "test", ISSUED, token=f"adv-{caller}")
-    # ZJG as shipped, with a ground for exemptions (D8) so that exemptions can be attacked too
-    yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes() + "\nexemption_grounds: {force_majeure: 不可抗力}\n".encode()
+    # ZJG as shipped, with a ground for exemptions (D8) and joint credit (B6) so that exemptions and decisions
+    # on a joint fact can be attacked too
+    extra = "\nexemption_grounds: {force_majeure: 不可抗力}\njoint_credit: {lead: 0.8, co: 0.2}\n"
+    yaml = (ROOT / "schemes" / "zjg.yaml").read_bytes() + extra.encode()
     response = client.post("/schemes", content=yaml, headers=world.headers("admin", **{"content-type": "application/yaml"}))
     assert response.status_code == 201, response.text
     subjects = [{"id": s, "name": f"科室{s[-1]}", "group": "g1", "kind": "department"} for s in SUBJECTS]
@@ -93,7 +95,8 @@ def build_world(client: TestClient, service: Service, clock: Clock) -> World:
 
 
 def _record_q1(world: World) -> None:
-    """2026-Q1: a deduction per subject by 办公室, ratings, closed, published, appealed by s001 and s002."""
+    """2026-Q1: a deduction per subject by 办公室, ratings, a joint commendation of s001 (lead) and s002 (co),
+    closed, published, appealed by s001 (its deduction and the joint commendation) and s002."""
     for subject in SUBJECTS:
         world.record(f"q1:{subject}", "recorder:office", "2026-Q1",
                      {"type": "deduction", "item": "1.2.1", "subject": subject})
@@ -101,12 +104,16 @@ def _record_q1(world: World) -> None:
             world.record(f"q1:{subject}:{rater}", f"rater:{rater}", "2026-Q1",
                          {"type": "rating", "item": "rating", "subject": subject, "rater": rater, "role": role,
                           "value": 80})
+    world.record("q1:joint", "recorder:inspection", "2026-Q1",
+                 {"type": "bonus", "item": "b.1", "level": "city",
+                  "parties": [{"subject": "s001", "role": "lead"}, {"subject": "s002", "role": "co"}]})
     world.ok("admin", "POST", "/periods/2026-Q1/close")
     world.clock.now = datetime(2026, 4, 1, 9, 0, tzinfo=SHANGHAI)
     world.ok("admin", "POST", "/periods/2026-Q1/publish", {"published_on": "2026-04-01"})
     world.clock.now = datetime(2026, 4, 2, 10, 0, tzinfo=SHANGHAI)
     for subject in ("s001", "s002"):
-        body = {"subject": subject, "contested": [world.facts[f"q1:{subject}"]["id"]], "items": ["b.1"],
+        contested = [world.facts[f"q1:{subject}"]["id"], *([world.facts["q1:joint"]["id"]] if subject == "s001" else [])]
+        body = {"subject": subject, "contested": contested, "items": ["b.1"],
                 "reasons": "扣分依据不足，且市级表彰未记录"}
         name = world.ok(f"subject:{subject}", "POST", "/periods/2026-Q1/appeals", body, 201)["appeal"]
         world.ok("reviewer", "POST", f"/appeals/{name}/accept")

@@ -246,7 +246,8 @@ def test_on_postgresql_the_views_from_zero_are_the_same_both_ways(tmp_path: Path
     with psycopg.connect(admin, autocommit=True) as conn:
         for schema in schemas.values():
             conn.execute(f"CREATE SCHEMA {schema}")
-    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schemas["log"], **PG)  # type: ignore[arg-type]
+    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schemas["log"], data_dir=tmp_path / "data",
+                        **PG)  # type: ignore[arg-type]
     service = build(settings)
     made: dict[str, Any] = {}
     try:

@@ -50,7 +50,7 @@ def settings_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     if backend == "sqlite":
         return Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data")
     schema = request.getfixturevalue("pg_schema")
-    return Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schema, **PG)  # type: ignore[arg-type]
+    return Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schema, data_dir=tmp_path / "data", **PG)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

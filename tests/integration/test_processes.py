@@ -33,7 +33,7 @@ def _writer(settings_json: str, name: str, out: str) -> None:
 def test_two_processes_on_one_postgres_lose_and_duplicate_nothing(pg_schema: str, tmp_path: Path) -> None:
     from tests.integration.conftest import PG
 
-    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, **PG)  # type: ignore[arg-type]
+    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, data_dir=tmp_path, **PG)  # type: ignore[arg-type]
     service = build(settings)
     try:
         record_quarter(service)

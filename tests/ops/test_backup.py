@@ -109,7 +109,7 @@ def test_a_postgresql_store_is_exported_and_restored_into_postgresql_and_sqlite(
     from tests.integration.conftest import PG
     from tests.ops.conftest import seal_a_quarter
 
-    source = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, **PG)  # type: ignore[arg-type]
+    source = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, data_dir=tmp_path / "pg", **PG)  # type: ignore[arg-type]
     seal_a_quarter(source)
     manifest = backup(source, tmp_path / "pg-backup")
     assert set(manifest["files"]) == {"log.jsonl", "witness.jsonl"} and manifest["seals"] == 1
@@ -135,7 +135,7 @@ def test_a_postgresql_store_is_exported_and_restored_into_postgresql_and_sqlite(
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {other}")
     try:
-        into_pg = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=other, **PG)  # type: ignore[arg-type]
+        into_pg = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=other, data_dir=tmp_path / "pg2", **PG)  # type: ignore[arg-type]
         assert restore(tmp_path / "pg-backup", into_pg).merkle_root == manifest["merkle_root"]
         assert replayed(into_pg) == replayed(source)
         service = build(into_pg)
@@ -163,11 +163,13 @@ def test_a_store_that_does_not_verify_is_backed_up_but_the_command_says_what_is_
     assert refused.exit_code == 1 and "event altered" in refused.output
 
 
-def test_an_sqlite_backup_restores_into_postgresql_with_its_positions(taken: Path, pg_schema: str) -> None:
+def test_an_sqlite_backup_restores_into_postgresql_with_its_positions(
+    taken: Path, pg_schema: str, tmp_path: Path
+) -> None:
     from tests.integration.conftest import PG
 
     manifest = orjson.loads((taken / "manifest.json").read_bytes())
-    into_pg = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, **PG)  # type: ignore[arg-type]
+    into_pg = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, data_dir=tmp_path / "pg", **PG)  # type: ignore[arg-type]
     restored = restore(taken, into_pg)
     assert (restored.position, restored.events, restored.merkle_root, restored.seals) == (
         manifest["position"], manifest["event_count"], manifest["merkle_root"], 1)

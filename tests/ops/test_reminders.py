@@ -181,12 +181,13 @@ def test_a_notifier_killed_midway_sends_each_reminder_exactly_once(tmp_path: Pat
     assert len(mails) == 5 and set(mails.values()) == {1}
 
 
-def test_on_postgresql_one_notifier_per_bureau_sends_from_the_shared_log(pg_schema: str) -> None:
+def test_on_postgresql_one_notifier_per_bureau_sends_from_the_shared_log(pg_schema: str, tmp_path: Path) -> None:
     from service.stores import StoreBusy
     from tests.integration.conftest import PG
 
     with webhook_receiver() as receiver:
-        settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, notify_webhook_url=receiver.url, **PG)  # type: ignore[arg-type]
+        settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, notify_webhook_url=receiver.url,
+                            data_dir=tmp_path, **PG)  # type: ignore[arg-type]
         _published(settings)
         appeal = _file(settings, "d2", date(2026, 3, 3))
         notifier, close = build_notifier(settings)

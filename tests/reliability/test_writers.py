@@ -65,7 +65,7 @@ def test_two_server_processes_sharing_postgres_lose_and_duplicate_nothing(pg_sch
     finally:
         for server in servers:
             server.stop()
-    service = build(Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, **PG))  # type: ignore[arg-type]
+    service = build(Settings(signing_key=TEST_KEY, store="postgres", pg_schema=pg_schema, data_dir=tmp_path, **PG))  # type: ignore[arg-type]
     try:
         result = tally(service, ledger)
     finally:

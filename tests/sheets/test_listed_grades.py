@@ -89,7 +89,10 @@ def test_the_published_list_in_the_pages_lists_the_same_grades(service: Service)
     from service.publication import published_list
 
     published_quarter(service)
-    listed = published_list(service, ADMIN, "2026-Q1", date(2026, 4, 1))
+    listed = published_list(service, Actor("s001代表", "subject", ("s001",)), "2026-Q1", date(2026, 4, 1))
     notice = documents.publication(service, ADMIN, "2026-Q1", "https://kaohe.example")
     assert sorted(r["name"] for r in listed["rows"]) == sorted(r.name for r in notice.rows)
     assert listed["listed_grades"] == ["好"] and listed["assessed"] == 12
+    # Check: an administrator's list has every row, the listed ones those of the notice (F7)
+    every = published_list(service, ADMIN, "2026-Q1", date(2026, 4, 1))["rows"]
+    assert len(every) == 12 and sorted(r["name"] for r in every if r["listed"]) == sorted(r.name for r in notice.rows)

@@ -216,3 +216,17 @@ def test_numbers_just_inside_the_range_and_tiny_ones_are_exact() -> None:
     for amount in ("999999999999999.99", "1e-400", "-0"):
         (typed,) = typed_facts([{**base, "amount": amount}])
         assert typed.amount == Decimal(amount)  # type: ignore[union-attr]
+
+
+def test_a_correction_keeps_whether_its_target_is_a_rank_award() -> None:
+    """B4 awards live in the joint stream, where one award per rank is checked, and a correction is stored
+    beside its target: a correction that gave a subject's fact a rank, or took an award's away, would move
+    an award out of that check (security review F1a)."""
+    adds = refused(ZJG, A, [bonus("f", "a", "b.1", level="city"), bonus("g", "a", "b.4", rank="2", corrects="f")])
+    assert only(adds) == ("facts[1].corrects (g)",
+                          "a correction cannot make f a rank award (B4): retract it and record the award")
+    drops = refused(ZJG, A, [bonus("f", "a", "b.4", rank="1"), bonus("g", "a", "b.1", level="city", corrects="f")])
+    assert only(drops) == ("facts[1].corrects (g)",
+                           "a correction of a rank award keeps a rank (B4); to withdraw the award, retract f")
+    kept = score(ZJG, A, [bonus("f", "a", "b.4", rank="1"), bonus("g", "a", "b.4", rank="2", corrects="f")])
+    assert kept.subjects[0].total > 0

@@ -36,6 +36,8 @@ def test_the_print_page_shows_the_notice_its_proof_and_a_qr_code_that_fits(clien
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == \
         "application/pdf"
     assert client.get("/fonts/notice-serif.otf").status_code == 200
+    sans = client.get("/fonts/sans.otf")  # the pages' last face, for machines without a Chinese font
+    assert sans.status_code == 200 and sans.content[:4] == b"OTTO" and sans.headers["content-type"] == "font/otf"
 
 
 def test_the_notice_page_is_not_there_before_publication(client: TestClient, service: Service) -> None:

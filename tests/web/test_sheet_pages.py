@@ -84,7 +84,7 @@ def test_the_fixed_file_previews_its_rows_then_confirms_and_the_totals_move(clie
     assert end(service) > before
     twin = client.get(done.url.path + ".json").json()
     assert twin["rows"] == 2 and {m["subject"] for m in twin["moves"]} == {"s001", "s002"}
-    assert end(service) == before + 2  # two facts, once
+    assert end(service) == before + 3  # two facts, once, and the import's idempotency record (F10)
 
 
 def test_a_confirmation_names_a_previewed_file_of_the_same_person(client: TestClient, service: Service) -> None:
@@ -180,7 +180,7 @@ def test_an_office_retracts_its_own_finding_from_the_template(client: TestClient
     sha = page.url.path.rsplit("/", 1)[1]
     before = end(service)
     done = follow_job(client, client.post(f"/period/2026-Q1/import/{sha}/confirm", data={"csrf": csrf}))
-    assert "已导入1条记录" in text_of(done.text) and end(service) == before + 1
+    assert "已导入1条记录" in text_of(done.text) and end(service) == before + 2  # and its idempotency record
 
 
 def test_the_rankings_export_is_a_job_whose_workbook_reads_back_to_the_results(

@@ -200,3 +200,54 @@ def test_the_log_never_shows_a_password_or_token_hash(client: TestClient, servic
     assert created and all(e["state"]["password_hash"] == "(hidden)" for e in created)
     api = client.get("/log?limit=40", headers=auth("auditor")).json()["events"]
     assert "$argon2" not in str(api) and all(e["state"].get("token_hash") in (None, "(hidden)") for e in api)
+
+
+def test_the_administrator_changes_a_role_as_an_event_and_open_sessions_follow_it(
+    client: TestClient, service: Service
+) -> None:
+    auditor = TestClient(client.app, follow_redirects=False)
+    sign_in_as(auditor, service, "auditor")
+    assert auditor.get("/accounts").status_code == 403
+    csrf = sign_in_as(client, service, "admin")
+    before = end(service)
+    response = client.post("/accounts/shenji/grant", data={"csrf": csrf, "role": "admin", "scope": ""})
+    assert response.status_code == 303
+    assert end(service) == before + 1  # one Account.Regranted event
+    assert "账号shenji的角色已改为管理员" in client.get("/accounts").text
+    assert auditor.get("/accounts").status_code == 200  # the open session has the new role at once
+    moved = client.post("/accounts/duchake/grant", data={"csrf": csrf, "role": "recorder", "scope": "personnel，office"})
+    assert moved.status_code == 303
+    found = {a["username"]: a for a in client.get("/accounts.json").json()["accounts"]}
+    assert found["duchake"]["role"] == "recorder" and found["duchake"]["scope"] == ["personnel", "office"]
+    assert found["shenji"]["role"] == "admin"
+    rater = client.post("/accounts/bangongshi/grant", data={"csrf": csrf, "role": "rater", "scope": "fujuzhang",
+                                                            "rater_role": "supervising"})
+    assert rater.status_code == 303
+    found = {a["username"]: a for a in client.get("/accounts.json").json()["accounts"]}
+    assert found["bangongshi"]["scope"] == ["fujuzhang=supervising"]
+
+
+def test_a_wrong_role_change_is_shown_in_its_row_and_appends_nothing(client: TestClient, service: Service) -> None:
+    csrf = sign_in_as(client, service, "admin")
+    before = end(service)
+    response = client.post("/accounts/shenji/grant", data={"csrf": csrf, "role": "rater", "scope": ""})
+    assert response.status_code == 422
+    row = re.search(r'<tr data-username="shenji">(.*?)</tr>', response.text, re.S)
+    assert row is not None and "<details class=\"grant\" open>" in row.group(1)
+    assert re.findall(r'<li data-field="([^"]+)">([^<]+)</li>', row.group(1)) == [("scope", "测评人账号须填写测评人")]
+    own = client.post("/accounts/admin/grant", data={"csrf": csrf, "role": "auditor", "scope": ""})
+    assert own.status_code == 422 and "管理员不能取消自己账号的管理员角色" in own.text
+    same = client.post("/accounts/shenji/grant", data={"csrf": csrf, "role": "auditor", "scope": ""})
+    assert same.status_code == 409 and "账号shenji的角色和范围未变" in same.text
+    unknown = client.post("/accounts/nobody/grant", data={"csrf": csrf, "role": "auditor", "scope": ""})
+    assert unknown.status_code == 404 and "账号nobody不存在" in unknown.text
+    assert end(service) == before
+
+
+def test_only_the_administrator_changes_roles(client: TestClient, service: Service) -> None:
+    for role in ("recorder", "rater", "auditor", "reviewer", "subject"):
+        csrf = sign_in_as(client, service, role)
+        before = end(service)
+        response = client.post("/accounts/shenji/grant", data={"csrf": csrf, "role": "admin", "scope": ""})
+        assert response.status_code == 403 and "无权进行此操作" in response.text, role
+        assert end(service) == before

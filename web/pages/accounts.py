@@ -1,4 +1,5 @@
-"""The administrator's accounts page: create (role and scope as tokens), disable, enable, reset a password."""
+"""The administrator's accounts page: create (role and scope as tokens), change a role and scope, disable,
+enable, reset a password."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from domain.errors import InvalidInput
 from domain.ledger.token import ROLES
 from domain.texts.catalog import text
 from domain.texts.zh import WORDS
-from service.accounts import accounts, change, create_account
+from service.accounts import accounts, change, create_account, regrant
 from service.tokens import Actor
 from web.auth import ServiceDep
 from web.forms import field_errors
@@ -62,6 +63,28 @@ def create(
     except InvalidInput as exc:
         return _page(request, service, 422, form=form, errors=field_errors(exc))
     request.session["notice"] = text("accounts.created", username=username)
+    return RedirectResponse("/accounts", status_code=303)
+
+
+@router.post("/accounts/{username}/grant")
+def grant(
+    request: Request,
+    actor: Admin,
+    service: ServiceDep,
+    username: str = Username,
+    role: Annotated[str, Form(max_length=20)] = "",
+    scope: Annotated[str, Form(max_length=400)] = "",
+    rater_role: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """A new role and scope for an account, an event; its problems are shown in its own row, nothing appended."""
+    scopes = [s for s in scope.replace("，", ",").split(",")]
+    try:
+        regrant(service.ledger, username, role, scopes, actor.principal, request.app.state.clock().isoformat(),
+                rater_role=rater_role or None)
+    except InvalidInput as exc:
+        grant_form = {"username": username, "role": role, "scope": scope, "rater_role": rater_role}
+        return _page(request, service, 422, form={}, grant_form=grant_form, grant_errors=field_errors(exc))
+    request.session["notice"] = text("accounts.regranted", username=username, role=WORDS.get(role, role))
     return RedirectResponse("/accounts", status_code=303)
 
 

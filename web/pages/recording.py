@@ -11,13 +11,18 @@ from fastapi import Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from domain.errors import InvalidInput
+from domain.scheme.nodes import BonusItem, DeductionItem
 from domain.texts.catalog import text, translate_message
 from domain.texts.names import scheme_glossary
 from service import queries
 from service.errors import Forbidden
+from service.readers import Reader, open_results
 from service.recording import record
+from service.sheets.cells import CellError
+from service.sheets.parties import parties
+from service.sheets.vocabulary import Vocabulary
 from web.auth import ServiceDep, SignedIn
-from web.fact_form import fact_from_row, fields_for, recordable_items
+from web.fact_form import fact_from_row, fields_for, recordable_items, recordable_subjects
 from web.forms import field_errors
 from web.render import render
 from web.routing import page, pages
@@ -58,11 +63,14 @@ async def record_rows(request: Request, account: SignedIn, service: ServiceDep, 
         found = re.fullmatch(r"r(\d{1,2})\.(.+)", key)
         if found and int(found.group(1)) < len(rows):
             rows[int(found.group(1))][found.group(2)] = str(value)
-    scheme, _ = _scheme(service, code)
+    scheme, period = _scheme(service, code)
     made = [(i, fact_from_row(scheme, row)) for i, row in enumerate(rows)]
     facts = [(i, f) for i, f in made if f is not None]
     if not facts:
         return _form(request, account, service, code, rows, {"form": text("record.empty")}, "", 422)
+    unread = _with_parties(scheme, period.subjects, facts, rows)
+    if unread:
+        return _form(request, account, service, code, rows, unread, "", 422)
     at = request.app.state.clock().isoformat()
     try:
         result = record(service, account.actor(), code, [f for _, f in facts], at)
@@ -85,6 +93,24 @@ async def retract(request: Request, account: SignedIn, service: ServiceDep, code
     result = record(service, account.actor(), code, [fact], request.app.state.clock().isoformat())
     request.session["notice"] = _changed(service, code, result)
     return RedirectResponse(f"/period/{code}/record", status_code=303)
+
+
+def _with_parties(scheme: Any, subjects: dict[str, dict[str, Any]], facts: list[tuple[int, dict[str, Any]]],
+                  rows: list[dict[str, str]]) -> dict[str, str]:
+    """D11/B6: the parties each row names, read as the sheets read them, into its fact; the problems by field."""
+    vocabulary, errors = Vocabulary.of(scheme, subjects), {}
+    for i, fact in facts:
+        written, item = rows[i].get("parties", "").strip(), scheme.items.get(fact["item"])
+        if not written or not isinstance(item, (DeductionItem, BonusItem)):
+            continue
+        if fact.get("subject"):
+            errors[f"r{i}.parties"] = text("sheets.parties_or_subject")
+            continue
+        try:
+            fact["parties"] = parties(vocabulary, item, written)
+        except CellError as exc:
+            errors[f"r{i}.parties"] = str(exc)
+    return errors
 
 
 def _changed(service: ServiceDep, code: str, result: dict[str, Any]) -> str:
@@ -120,8 +146,9 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
           errors: dict[str, str], notice: str, status: int = 200) -> Response:
     scheme, period = _scheme(service, code)
     actor = account.actor()
-    items = recordable_items(scheme, actor.scope)
-    subjects = sorted(period.subjects.values(), key=lambda s: s["id"])
+    items = recordable_items(scheme, actor.scope, period.subjects)
+    offered = recordable_subjects(scheme, actor.scope, period.subjects, [i for i, _, _ in items])
+    subjects = sorted(offered, key=lambda s: s["id"])
     mine = queries.history(service, actor, code, recorded_by=actor.principal, newest_first=True, limit=RECENT)
     recent = _with_points(service, code, mine["facts"])
     model = {"period": code, "status": queries.period_status(period), "rows": rows, "recent": recent,
@@ -131,13 +158,19 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
                   row_fields=row_fields, names=scheme_glossary(scheme), grounds=scheme.exemption_grounds,
                   titles={i: n.title for i, n in scheme.nodes.items()},
                   offices="、".join(scheme.offices.get(o, o) for o in actor.scope),
-                  subject_names={s["id"]: s["name"] for s in subjects})
+                  subject_names={s["id"]: s["name"] for s in period.subjects.values()})
 
 
 def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each entry with the points its line now gives the subject and the line's status."""
+    """Each entry with the points its line now gives the subject and the line's status: only the scorecards of
+    the entries' subjects are read (a province's results are never decoded whole for a recording page)."""
+    named = sorted({s for e in entries for s in _subjects_of(e["fact"])})
+
+    def cards(reader: Reader) -> list[dict[str, Any]]:
+        return [found for found in map(reader.subject, named) if found is not None]
+
     try:
-        data = queries.results(service, code, None)
+        scored = open_results(service, code, None, cards)
     except Exception:  # noqa: BLE001 - a period without results yet shows its entries without points
         return entries
     lines: dict[str, tuple[str, str]] = {}
@@ -149,7 +182,12 @@ def _with_points(service: ServiceDep, code: str, entries: list[dict[str, Any]]) 
         for child in node.get("children", []):
             walk(child)
 
-    for subject in data["subjects"]:
+    for subject in scored:
         walk(subject["card"])
     shown = [(e, lines.get(e["fact"]["id"], ("", ""))) for e in entries]
     return [{**e, "points": points, "line_status": status} for e, (points, status) in shown]
+
+
+def _subjects_of(fact: dict[str, Any]) -> set[str]:
+    parties = [p.get("subject") for p in fact.get("parties") or [] if isinstance(p, dict)]
+    return {s for s in [fact.get("subject"), *parties] if isinstance(s, str)}

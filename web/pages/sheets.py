@@ -118,39 +118,46 @@ def preview(request: Request, account: SignedIn, service: ServiceDep, code: str 
 async def confirm(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode,
                   sha256: str = Sha) -> Response:
     """Record the previewed file (all rows or none) as a job; then the page of what changed. A second click
-    (or the form sent again) follows the first confirmation instead of recording the file twice."""
+    (or the form sent again) follows the first confirmation; a file imported before (uploaded again, another
+    tab) answers with that import and records nothing (F10), unless `again` chose a new import explicitly."""
+    form = await request.form()
+    again = str(form.get("again", "0"))
+    again_n = int(again) if again.isdigit() and len(again) < 6 else 0
     staging = request.app.state.staging
     staged = staging.get(account.username, code, sha256)
     clock, actor, upload = request.app.state.clock, account.actor(), staged.upload
 
     def work(job: Job) -> None:
+        recorded = False
         try:
-            _record(service, actor, code, staged, clock(), job)
+            recorded = _record(service, actor, code, staged, clock(), job, again_n)
         finally:
             with staging.lock:  # refused, or failed: the file may be confirmed again (nothing was recorded)
-                if staged.result is None:
-                    staged.confirming = None
+                if not recorded:
+                    staged.confirming.pop(again_n, None)
 
     with staging.lock:
-        if staged.confirming is None:
+        if again_n not in staged.confirming:
             title = text("import.job_confirm", name=upload.filename)
-            staged.confirming = request.app.state.jobs.start(account.username, title, work).id
-        return RedirectResponse(f"/job/{staged.confirming}", status_code=303)
+            staged.confirming[again_n] = request.app.state.jobs.start(account.username, title, work).id
+        return RedirectResponse(f"/job/{staged.confirming[again_n]}", status_code=303)
 
 
-def _record(service: ServiceDep, actor: Any, code: str, staged: Any, now: Any, job: Job) -> None:
+def _record(service: ServiceDep, actor: Any, code: str, staged: Any, now: Any, job: Job, again: int) -> bool:
+    """Confirm the staged file; False when the ledger refused it (the preview shows the problems again)."""
     importer = documents.importer(service, actor, code, now.isoformat(), now.date())
     before, upload = totals(service, code), staged.upload
     try:
-        result = importer.confirm(upload, upload.sha256, progress=job.progress)
+        result = importer.confirm(upload, upload.sha256, again=again, progress=job.progress)
     except SheetInvalid as exc:  # the ledger changed since the preview: show the problems again
         staged.preview = {"period": code, "ok": False, "rows": 0, "problems": problems_of(exc),
                           "file": {"name": upload.filename, "sha256": upload.sha256}}
         job.next = f"/period/{code}/import/{upload.sha256}"
-        return
+        return False
     service.runner.wait_for(result["position"])
     staged.result = {**result, "before": before, "after": totals(service, code)}
     job.next = f"/period/{code}/import/{upload.sha256}/done"
+    return True
 
 
 @page(router, "/period/{code}/import/{sha256}/done")
@@ -165,7 +172,8 @@ def done(request: Request, account: SignedIn, service: ServiceDep, code: str = P
     moves = [{"subject": s, "name": names.get(s, s), "before": result["before"].get(s), "after": after}
              for s, after in sorted(result["after"].items()) if result["before"].get(s) != after]
     model = {"period": code, "rows": result["rows"], "position": result["position"], "facts": result["facts"],
-             "file": result["file"], "moves": moves}
+             "file": result["file"], "moves": moves, "replayed": result.get("replayed", False),
+             "imported_at": result.get("imported_at")}
     return render(request, "import_done.html", model)
 
 

@@ -142,6 +142,9 @@ ERRORS = {
     "error.account_disabled": "该账号已停用；请联系管理员",
     "error.already_disabled": "账号{username}已停用",
     "error.not_disabled": "账号{username}未停用",
+    "error.role_not_changed": "角色未修改",
+    "error.own_admin": "管理员不能取消自己账号的管理员角色",
+    "error.same_grant": "账号{username}的角色和范围未变",
     "error.sign_in_first": "请先登录",
     "error.form_expired": "表单已过期；请刷新页面后重新提交",
     "error.subject_own": "被考核单位只能为本单位{what}",
@@ -154,6 +157,13 @@ ERRORS = {
     "error.day_exists": "请填写实际存在的日期，例如 2026-03-31",
     "error.correction_keeps_parties": "更正须保持原记录的被考核单位和各方（{who}），不能改为{other}",
     "error.correction_keeps_rating": "测评的更正须保持原来的{field}（{value}）",
+    "error.correction_keeps_rank": "排名奖励的更正须保留名次（B4）；如要取消该奖励，请撤销{fact}",
+    "error.bystander_lowered": "维持{subject}的申诉会使未提出申诉的{other}的总分从{before}分降到{after}分："
+    "申诉决定只能更正申诉人有异议的内容，对其他单位只能影响名次和等次（P5）",
+    "error.bind_unfit": "考核周期{period}不能改用考核方案{scheme}第{version}版："
+    "已录入的{n}条记录在该版本下将被搁置、不再计分",
+    "error.unfit_under_version": "记录{fact}（{subject}，项目{item}）在第{version}版下将被搁置：{reason}",
+    "error.correction_adds_rank": "更正不能把{fact}改为排名奖励（B4）：请撤销该记录，再单独录入排名奖励",
     "error.rater_scope": "测评人的范围须写明测评人及其测评角色，例如 principal-1=principal（R1）",
     "error.already_exempted": "扣分记录{fact}已免扣（{by}）",
     "error.exempted_first": "扣分记录{fact}已免扣（{by}）；请先撤销免扣",
@@ -213,4 +223,15 @@ ERRORS = {
     "error.no_job": "没有找到这项处理（可能已过期，或不是本人发起的）",
     "error.job_failed": "处理中出现错误（{kind}），没有写入任何内容",
     "error.no_staged_upload": "上传的文件（{sha}）已过期或不存在：请重新上传",
+    "error.anchor_missing": "检查点文件{path}不存在，但日志中已有签名封存：请从保存处复制回来，"
+    "或用 scoreledger checkpoints anchor 重新建立（见 docs/deployment.md）；未公示任何内容",
+    "error.anchor_untrusted": "检查点文件{path}不可信（{reason}）：请与其副本核对，"
+    "或用 scoreledger checkpoints anchor 重新建立（见 docs/deployment.md）；未公示任何内容",
+    "error.log_rewritten": "日志未延续本服务上次签名的检查点（树大小{size}，根{root}）："
+    "其覆盖的事件已被修改、删除或重排，或恢复了较旧或伪造的备份；未公示任何内容",
+    "error.anchor_line": "第{n}条：签名之后有一行不是签名",
+    "error.anchor_unreadable": "{path}无法读取：{why}",
+    "error.anchor_entry_unreadable": "第{n}条无法读取：{why}",
+    "error.anchor_unsigned": "第{n}条（树大小{size}）不是用本局密钥签名的",
+    "error.anchor_other_log": "第{n}条是另一日志的检查点（{origin}）",
 }
