@@ -84,6 +84,11 @@ def _cpu(step: dict[str, Any], floor: dict[str, Any]) -> str:
     return f"CPU {used:.1f} s" + (f" (floor {base:.1f} s, ratio {base / used:.2f})" if base and used else "")
 
 
+def _used(step: dict[str, Any]) -> float:
+    """CPU seconds of a step, its workers' included."""
+    return float((step.get("cpu_s") or 0) + (step.get("workers_cpu_s") or 0))
+
+
 def _peak(result: dict[str, Any]) -> float | None:
     """A step's peak memory: its own process's or its workers', whichever is larger."""
     peaks = [result.get("peak_mb"), result.get("workers_peak_mb")]
@@ -103,7 +108,9 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             f"≥ {IMPORT_TARGET:,}",
             imp["rate"] >= IMPORT_TARGET if w.startswith("province") else None,
             imp.get("peak_mb"),
-            f"checks {imp['check_share']:.0%} of the time",
+            f"checks {imp['check_share']:.0%} of the time"
+            + (f"; fast lane {imp['fast_batches']} of {imp['batches']} batches; {_cpu(imp, flo)}"
+               if "fast_batches" in imp else ""),
         )
     rep, rfl, nai = run.get("replay", {}), run.get("replay_floor", {}), run.get("replay_naive", {})
     if "rate" in rep:
@@ -150,7 +157,9 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             "",
             None,
             fresh.get("peak_mb"),
-            f"median of {fresh['samples']}; record {fresh['record_s']} s",
+            f"median of {fresh['samples']}; record {fresh['record_s']} s"
+            + (f"; first {fresh['first_visible_s']} s (the fold made on demand after a fast catch-up)"
+               if fresh.get("fast") else ""),
         )
         yield _row(
             "catch-up (views from zero)",
@@ -161,8 +170,11 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
             rfl.get("rate"),
             "≤ 2 × replay time",
             fresh["catch_up_s"] <= 2 * replay_s if replay_s else None,
-            fresh.get("peak_mb"),
-            f"{fresh['catch_up_s']} s" + (f" = {fresh['catch_up_s'] / replay_s:.1f} × replay" if replay_s else ""),
+            fresh.get("catch_up_peak_mb", fresh.get("peak_mb")),
+            f"{fresh['catch_up_s']} s" + (f" = {fresh['catch_up_s'] / replay_s:.1f} × replay" if replay_s else "")
+            + (f"; fast: CPU {fresh['catch_up_cpu_s'] + fresh.get('workers_cpu_s', 0):.1f} s with its workers "
+               f"(peak {fresh['catch_up_workers_peak_mb']} MB), replay's {_used(rep):.1f} s"
+               if fresh.get("fast") else ""),
         )
     app = run.get("appeals", {})
     if "publish_s" in app:

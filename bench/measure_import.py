@@ -67,6 +67,7 @@ def bulk_import(spec: dict[str, Any]) -> dict[str, Any]:
         "check_seconds": round(report.check_seconds, 3),
         "check_share": round(report.check_seconds / seconds, 3),
         "batches": report.batches,
+        "fast_batches": report.fast_batches,
         "batch": spec["batch"],
     }
 

@@ -8,6 +8,12 @@ On start the fold is rebuilt from the log up to the view's tracked position (fol
 cheap; nothing is re-scored) and catching up resumes from there. A rebuild from zero
 gives byte-identical views: the engine is pure and the log is ordered.
 
+A backlog from zero of at least `fast_backlog` events is built by the fast replay instead
+(projections/fast/views.py: the same rows, headings, leaves and kept seals, a period the fast plan
+does not vouch for scored by the reference): nothing is folded or scored in this process then, and
+the fold (every fact of every period) is made only when something needs it: the next event to
+process, or a reader of `fold`.
+
 A page ends at each publication, so that the rows the seal fixed are kept with it (projections/sealed.py).
 """
 
@@ -15,12 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from projections.cards import Cards
+from projections.fast.plan import Unsure
+from projections.fast.reading import reader_for
+from projections.fast.views import build_views
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, Record, read_log
@@ -32,41 +42,62 @@ from projections.viewstore import Row, ViewStore
 Progress = Callable[[int], None]
 log = logging.getLogger("scoreledger.projections")
 Sealed = list[tuple[str, dict[str, Any]]]  # period key, seal (with its `published_at`)
+FAST_BACKLOG = 10_000  # events: a backlog from zero this long is built by the fast replay
 
 
 class ProjectionRunner:
     """Catches the views up with the log, one transaction per chunk of pages (per page when keeping up)."""
 
-    def __init__(self, source: NotificationSource, views: ViewStore, page: int = 1000, chunk: int = 100_000):
+    def __init__(
+        self,
+        source: NotificationSource,
+        views: ViewStore,
+        page: int = 1000,
+        chunk: int = 100_000,
+        fast_backlog: int | None = FAST_BACKLOG,
+    ):
         self.source, self.views, self.page, self.chunk = source, views, page, chunk
-        self.lock = threading.Lock()
+        self.fast_backlog = fast_backlog  # None: never build from zero with the fast replay
+        self.lock = threading.RLock()  # re-entered when folding on demand while catching up
         self.cards = Cards()
         self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
         self.written_at = -1  # the position of this runner's last write (another process may write after it)
         self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored
         self._refold()
 
-    def _refold(self) -> None:
+    def _refold(self, upto: int | None = None) -> None:
         """Fold the log up to the position the views hold (folding is cheap; nothing is scored)."""
-        self.fold, self.stamps = LogFold(), Stamps()
-        for batch in read_log(self.source, upto=self.views.position(), page=self.page):
+        folded, stamps = LogFold(), Stamps()
+        for batch in read_log(self.source, upto=self.views.position() if upto is None else upto, page=self.page):
             for record in batch:
-                self.fold.apply(record)
-                self.stamps.note(record)
-        for period in self.fold.periods.values():
+                folded.apply(record)
+                stamps.note(record)
+        for period in folded.periods.values():
             period.take_stale()  # the views hold these results already
+        self.folded, self.stamps, self.light = folded, stamps, False
+
+    @property
+    def fold(self) -> LogFold:
+        """Every period's input as of the views' position (folded now if the views were built without it)."""
+        if self.light:
+            with self.lock:
+                if self.light:
+                    self._refold(self.folded.position)
+        return self.folded
 
     @property
     def position(self) -> int:
-        return self.fold.position
+        return self.folded.position
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Process every event after the tracked position; returns the new position."""
         with self.lock:
             try:
+                if self.folded.position == 0 and self.fast_backlog is not None:
+                    self._build_fast(progress)
                 touched: set[str] = set()
                 leaves: list[tuple[int, str]] = []
-                for batch in read_log(self.source, after=self.fold.position, page=self.page):
+                for batch in read_log(self.source, after=self.folded.position, page=self.page):
                     for record in batch:
                         key = self._fold(record, touched, leaves)
                         if key is not None and record.topic == PUBLISHED:
@@ -80,7 +111,65 @@ class ProjectionRunner:
             except Exception:
                 self._refold()  # the views did not take what was folded: start again from what they hold
                 raise
-            return self.fold.position
+            return self.folded.position
+
+    def _build_fast(self, progress: Progress | None) -> None:
+        """Build the views of a backlog from zero with the fast replay, in one transaction; the periods it
+        does not vouch for are scored by the reference from the full fold, in the same transaction. Left
+        as it was (the reference catches up) when the fast replay cannot take the backlog."""
+        reader = reader_for(self.source)
+        if reader is None:
+            return
+        try:
+            upto = reader.last()
+            if upto < (self.fast_backlog or 0) or upto == 0:
+                return
+            workers = 1 if threading.active_count() > 1 else os.cpu_count() or 1  # never fork beside threads
+            with self.views.transaction() as cur:
+                if self.views.position(cur, lock=self.views.row_locks) != 0:
+                    return  # another process (PostgreSQL) is building or built them
+                built = build_views(self.views, cur, reader, upto, workers)
+                self.folded, self.light, self.stamps = built.fold, True, Stamps()
+                self.totals = built.totals
+                if built.left:
+                    self._refold(upto)
+                    self._score_left(cur, built.left, upto)
+                self.views.write_page(cur, upto, {}, {}, [])
+            self.written.clear()
+            self.written_at = upto
+        except Unsure as exc:
+            log.info("the views are caught up by the reference (%s)", exc)
+            self._forget_build()
+            return
+        except Exception:  # noqa: BLE001 - a stored row the fast path cannot read: the reference names it
+            log.exception("building the views with the fast replay failed: the reference catches them up")
+            self._forget_build()
+            return
+        finally:
+            reader.close()
+        if progress is not None:
+            progress(upto)
+
+    def _forget_build(self) -> None:
+        """Back to nothing folded or written: the reference catches the views up from zero."""
+        self.folded, self.light, self.stamps, self.totals = LogFold(), False, Stamps(), {}
+        self.written.clear()
+
+    def _score_left(self, cur: Any, keys: list[str], upto: int) -> None:
+        """The periods the fast replay left, scored by the reference as `_write` scores them."""
+        heads: dict[str, bytes] = {}
+        scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
+        for key in keys:
+            period = self.folded.periods[key]
+            try:
+                heads[key], scored[key] = score_parts(self.folded, period, None, self.cards,
+                                                      self.totals.setdefault(key, {}))
+            except SchemeMismatch as exc:
+                log.error("period %s is not scored: %s", key, exc)
+                period.stale_all = True
+        rows, written = self._changed(scored)
+        self.views.write_page(cur, upto, heads, rows, [])
+        self.written.update(written)
 
     def _fold(self, record: Record, touched: set[str], leaves: list[tuple[int, str]]) -> str | None:
         key = self.fold.apply(record)
@@ -146,6 +235,6 @@ class ProjectionRunner:
 
     def wait_for(self, position: int | None) -> int:
         """Read your writes: return once the views include the given position."""
-        if position is None or self.fold.position < position:
+        if position is None or self.folded.position < position:
             return self.catch_up()
-        return self.fold.position
+        return self.folded.position

@@ -119,6 +119,11 @@ class ViewStore(ResultReads):
             (self.name, position),
         )
 
+    def add_leaves(self, cur: Cursor, leaves: list[tuple[int, str]]) -> None:
+        """Add witness digests to views built from zero (projections/fast/views.py), in the caller's transaction."""
+        cur.executemany(self.sql("INSERT INTO sl_view_leaves (position, digest) VALUES (?, ?) "
+                                 "ON CONFLICT (position) DO NOTHING"), leaves)
+
     def results(self, period: str) -> tuple[int, bytes] | None:
         """The period's canonical results and the tracked position they are as of (None: no such period)."""
         with self.transaction() as cur:
@@ -224,6 +229,13 @@ class PostgresViewStore(ViewStore):
     def transaction(self) -> Iterator[Cursor]:
         with self.lock, self.connection.transaction(), self.connection.cursor() as cur:
             yield cur
+
+    def add_leaves(self, cur: Cursor, leaves: list[tuple[int, str]]) -> None:
+        """COPY: the table is empty when views are built from zero (a row there already makes the build fail,
+        and the reference catch the views up)."""
+        with cur.copy("COPY sl_view_leaves (position, digest) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in leaves:
+                copy.write_row(row)
 
     @contextmanager
     def reading(self) -> Iterator[Cursor]:

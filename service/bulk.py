@@ -5,6 +5,11 @@ A batch is decided as `record_facts` decides one (facts stamped and routed by
 saved in one transaction: all of it or none of it. Streams stay cached between batches
 and are created optimistically; if one already existed, or anything else wrote to them,
 the save fails with IntegrityError and the batch is decided again on freshly loaded streams.
+
+On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
+(service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
+events encoded and inserted with one executemany); any batch it does not vouch for is
+decided here, from the start, so the same batches are refused with the same problems.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
+from service.bulk_fast import FastLane
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -47,10 +53,11 @@ class ImportReport:
     subjects: int = 0
     facts: int = 0
     batches: int = 0
+    fast_batches: int = 0  # of which the fast lane took (service/bulk_fast.py)
     skipped: int = 0  # batches a run with the same key already imported
     position: int | None = None
     seconds: float = 0.0
-    check_seconds: float = 0.0  # pydantic validation and check_facts
+    check_seconds: float = 0.0  # pydantic validation and check_facts (the reference), batches the lane declined
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +65,8 @@ class ImportReport:
 
 class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
+
+    fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -68,6 +77,7 @@ class Importer:
         self.streams: dict[str, Stream] = {}
         self.subjects: dict[str, Subject] = {}
         self.report = ImportReport(code)
+        self.lane: FastLane | None = None  # made after the subjects are registered
 
     def subjects_in(self, subjects: Iterable[Subject], batch: int = 5000, key: str | None = None) -> None:
         """Register subjects (S2) as `register_subjects` does, `batch` per transaction."""
@@ -91,9 +101,14 @@ class Importer:
 
     def facts_in(self, facts: Iterable[dict[str, Any]], batch: int = 5000, key: str | None = None) -> None:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
+        if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
+            self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
         for index, chunk in enumerate(_chunks(facts, batch)):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
+                if self.lane is not None and self._fast(prepared, [route(f) for f in prepared]):
+                    self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
+                    continue
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
@@ -129,6 +144,26 @@ class Importer:
             self.report.facts += len(chunk)
             while len(self.streams) > self.cache:
                 self.streams.pop(next(iter(self.streams)))
+
+    def _fast(self, prepared: list[dict[str, Any]], routes: list[str]) -> bool:
+        """The batch through the fast lane, if it takes it; the reference's cached streams it wrote to are
+        dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide."""
+        lane = self.lane
+        assert lane is not None  # noqa: S101 - only called with a lane
+        started, checked = time.perf_counter(), lane.check_seconds
+        done = lane.record(prepared, routes)
+        touched = set(routes)
+        if done is None:
+            lane.forget(sorted(touched))
+            self.report.check_seconds += time.perf_counter() - started
+            return False
+        self.report.check_seconds += lane.check_seconds - checked
+        for name in touched:
+            self.streams.pop(name, None)
+        self.report.batches += 1
+        self.report.fast_batches += 1
+        self.report.position = done[1]
+        return True
 
     def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None, request: Any) -> None:
         """Decide and save one batch in one transaction; a conflict reloads and decides again."""
@@ -177,12 +212,9 @@ class Importer:
         started = time.perf_counter()
         refuse_implausible(self.scheme, typed)  # R2: the batch's ratings, as recording checks them
         named = {f.get("target") or f.get("corrects") for f in prepared}
-        earlier = [
-            m
-            for _, models in streams.values()
-            for m in models
-            if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None
-        ]
+        stored = [m for _, models in streams.values() for m in models]
+        picked = {m.id for m in stored if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None}
+        earlier = [m for m in stored if m.id in _with_targets(picked, stored)]
         subjects = {s for f in prepared for s in _named(f)} | {s for m in earlier for s in _named_model(m)}
         subjects |= {name for name in streams if name != JOINT}
         known = [self._subject(s) for s in sorted(subjects) if s in self.period.subjects]
@@ -217,6 +249,21 @@ class Importer:
         if found is None:
             return self._stream(name)
         return found, [_FACT.validate_python(f) for f in found.facts.values()]
+
+
+def _with_targets(picked: set[str], stored: list[Any]) -> set[str]:
+    """The picked earlier facts with every earlier fact they name, and so on: check_facts must see a
+    retraction's or a correction's target before it (an earlier retraction of a deduction, counted for
+    the uniqueness rules, refused a later batch as naming a fact not recorded)."""
+    by_id = {m.id: m for m in stored}
+    out, frontier = set(picked), list(picked)
+    while frontier:
+        fact = by_id.get(frontier.pop())
+        named = getattr(fact, "target", None) or getattr(fact, "corrects", None)
+        if named in by_id and named not in out:
+            out.add(named)
+            frontier.append(named)
+    return out
 
 
 def _renumber(problem: Problem, offset: int, order: list[int]) -> Problem:

@@ -1,0 +1,388 @@
+"""The views built from zero with the fast replay: the same rows, headings, leaves and kept seals as the
+runner's catch-up writes (projections/runner.py), without folding or scoring a fact in this process.
+
+A backlog (a new views store, a rebuild) is caught up as one transaction:
+
+- every period the fast plan vouches for is replayed as of the log's end (projections/fast/replay.py)
+  and its heading and rows written as they come, a run of groups at a time (never the whole period);
+- a separate process reads every row once for the witness leaves and the timestamps a kept seal maps
+  from (projections/sealed.py: `Stamps`), as the runner notes them;
+- each publication keeps the rows as they stood at it: the groups no fact after it touched are copied
+  from the rows just written, the others scored again as of the publication, and the rows are kept only
+  when they hash to the seal's results hash (else noted with `kept = 0`, as `keep_seal` does).
+
+A period the plan does not vouch for is returned to the runner, which scores it with the reference
+(then from the full fold); when such a period was published, the whole backlog is left to the
+reference (`Unsure`). tests/differential/test_views.py compares both ways of building the views.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import multiprocessing
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from projections.collector import collector_paused
+from projections.fast.index import LogIndex, Placed, index_log
+from projections.fast.joint import admit_joint
+from projections.fast.plan import PeriodPlan, Unsure, plan_period
+from projections.fast.reading import Reader
+from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
+from projections.fast.runs import score_run
+from projections.groups import heading
+from projections.records import Record
+from projections.sealed import micros, stamp
+from projections.viewreads import Cursor
+
+log = logging.getLogger("scoreledger.fast")
+PUBLISHED_UNSURE = "a published period the fast plan does not vouch for"
+KEEP = 10_000  # records the runner's Stamps remember (projections/sealed.py)
+
+
+@dataclass
+class Built:
+    """What a fast build wrote: the position, the periods left to the reference, the totals scored."""
+
+    position: int
+    fold: Any  # the first pass's LogFold: every event but the facts
+    left: list[str] = field(default_factory=list)  # period keys the fast plan did not vouch for
+    totals: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int) -> Built:
+    """Write the views of the log up to `upto` in the caller's transaction (views: a ViewStore, cur: its
+    cursor); raises Unsure when the reference must catch the whole backlog up instead."""
+    index = index_log(reader, upto)
+    index.fold.position = upto
+    plans, built = {}, Built(upto, index.fold)
+    for key in sorted(index.fold.periods):
+        try:
+            plans[key] = _plan(index, key, reader, upto)
+        except Unsure as exc:
+            if index.fold.periods[key].seals:
+                raise Unsure(PUBLISHED_UNSURE, key) from None
+            log.info("views of %s: the fast plan does not vouch (%s): the reference scores it", key, exc)
+            built.left.append(key)
+    sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
+    seals = [(s.position, s.published_at) for listed in sealings.values() for s in listed]
+    with _leaves_beside(reader, upto, seals, workers) as receiving:
+        started = time.perf_counter()
+        for key, plan in plans.items():
+            replay = FastReplay(plan, *_split(plan, workers))
+            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key])
+        log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
+        stamps = _receive_leaves(views, cur, receiving)
+        log.debug("views from zero: leaves written in %.2f s", time.perf_counter() - started)
+    for key, listed in sealings.items():
+        for sealing in listed:
+            _keep(views, cur, key, sealing, stamps)
+    return built
+
+
+SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
+
+
+@contextmanager
+def _leaves_beside(reader: Reader, upto: int, seals: list[tuple[int, int]], workers: int) -> Iterator[Any]:
+    """Where the leaves come from: a process reading every row while the periods are scored, or (a short log,
+    one worker) this process, once they are."""
+    if upto < SMALL or workers < 2:
+        yield _Here(reader, upto, seals)
+        return
+    threaded = threading.active_count() > 1  # never fork a process whose other threads may hold locks
+    context = multiprocessing.get_context("spawn" if threaded else "fork")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_send_leaves, args=(sending, reader.fresh(), upto, seals), daemon=True)
+    worker.start()  # before the scoring workers fork: no thread of this process runs then
+    sending.close()
+    try:
+        yield receiving
+    finally:
+        worker.kill()
+        worker.join()
+        receiving.close()
+
+
+class _Here:
+    """The leaves read in this process when first asked for, handed over as the process would send them."""
+
+    def __init__(self, reader: Reader, upto: int, seals: list[tuple[int, int]]):
+        self.job, self.messages = (reader, upto, seals), None
+
+    def send(self, message: Any) -> None:
+        self.messages.append(message)
+
+    def recv(self) -> Any:
+        if self.messages is None:
+            self.messages = []
+            _leaves(self, *self.job)
+        return self.messages.pop(0)
+
+
+def _plan(index: LogIndex, key: str, reader: Reader, upto: int) -> PeriodPlan:
+    plan = plan_period(index, key, reader, upto)
+    admit_joint(plan)
+    return plan
+
+
+def _split(plan: PeriodPlan, workers: int) -> tuple[list[list[str]], int]:
+    workers = workers if len(plan.period.subjects) >= PARALLEL_MIN_SUBJECTS else 1
+    return _runs(sorted(plan.members), plan.members, workers), workers
+
+
+@dataclass
+class Sealing:
+    """One publication of a period: the rows it keeps are the final rows but for the `changed` groups', which
+    are its own (scored as of the publication); their hash is taken while the final rows stream by."""
+
+    position: int
+    published_at: int
+    claimed: str
+    head: bytes
+    changed: dict[str, list[tuple[str, str, int, bytes]]]  # group -> (subject, group, place, body) at publication
+    digest: Any = None
+    first: bool = True
+
+    def feed(self, bodies: list[bytes]) -> None:
+        if bodies:
+            self.digest.update((b"," if not self.first else b"") + b",".join(bodies))
+            self.first = False
+
+
+def _sealings(index: LogIndex, plan: PeriodPlan, reader: Reader) -> list[Sealing]:
+    """The period's readable publications, each with the groups a later fact changed scored as of it."""
+    out: list[Sealing] = []
+    seen: set[int] = set()
+    for seal in plan.period.seals:
+        try:
+            position, published_at = int(seal["position"]), int(seal["published_at"])
+            claimed = str(seal["results_hash"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("the publication at position %s of %s has a seal that cannot be read",
+                        seal.get("published_at"), plan.key)
+            continue
+        if position in seen:
+            continue  # noted once (keep_seal: ON CONFLICT DO NOTHING)
+        seen.add(position)
+        at = _plan_at(index, plan, reader, published_at)
+        changed = _changed_groups(index, plan, published_at)
+        rescored: dict[str, list[tuple[str, str, int, bytes]]] = {g: [] for g in changed}
+        if changed:
+            for _, subject, group, place, _, body in _placed(plan.key, score_run(at, sorted(changed), reader), 0):
+                rescored[group].append((subject, group, place, body))
+        head = heading(at.scheme, at.period)
+        out.append(Sealing(position, published_at, claimed, head, rescored, hashlib.sha256(head)))
+    return out
+
+
+def _plan_at(index: LogIndex, plan: PeriodPlan, reader: Reader, published_at: int) -> PeriodPlan:
+    """The plan as of a publication: the same period (no subject registered, no closing and no joint fact
+    after it, else planned again from the log as of then), each stream's rows up to it."""
+    closed, joint = plan.period.closed_at, plan.joint
+    if (any(p > published_at for p in plan.registered.values()) or closed is None or closed > published_at
+            or (joint is not None and joint.runs[-1][1] > published_at)):
+        return _plan(index_log(reader, published_at, plan.key), plan.key, reader, published_at)
+    streams = {}
+    for subject, placed in plan.streams.items():
+        runs = [(a, min(b, published_at)) for a, b in placed.runs if a <= published_at]
+        if runs:
+            streams[subject] = Placed(runs, sum(b - a + 1 for a, b in runs))
+    return replace(plan, upto=published_at, streams=streams)
+
+
+def _changed_groups(index: LogIndex, plan: PeriodPlan, published_at: int) -> set[str]:
+    """The groups whose rows may differ between the publication and the log's end: those of subjects with
+    fact rows after it (every group when the joint stream has some, or a subject was registered after it)."""
+    everyone = set(plan.members)
+    if any(p > published_at for p in plan.registered.values()):
+        return everyone
+    if plan.joint is not None and plan.joint.runs[-1][1] > published_at:
+        return everyone
+    subjects = plan.period.subjects
+    return {subjects[s].get("group", "all") for s, placed in plan.streams.items() if placed.runs[-1][1] > published_at}
+
+
+def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing]
+                  ) -> dict[str, Decimal]:
+    """The period's heading and rows (run by run), as the runner writes them, each publication's hash taken
+    on the way; its subjects' totals."""
+    key, sql, totals = replay.plan.key, views.sql, {}
+    cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
+                    "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
+    insert = sql("INSERT INTO sl_view_rows (period, subject, grp, place, position, body) VALUES (?, ?, ?, ?, ?, ?) "
+                 "ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, place = excluded.place, "
+                 "position = excluded.position, body = excluded.body")
+    for listed in replay.results():
+        rows = _placed(key, listed, upto)
+        cur.executemany(insert, rows)
+        totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
+        for sealing in sealings:
+            _hash_run(sealing, rows)
+    for sealing in sealings:
+        sealing.digest.update(b"]}")
+    return totals
+
+
+def _hash_run(sealing: Sealing, rows: list[tuple[Any, ...]]) -> None:
+    """Feed a run's rows (group by group, in order) to a publication's hash, its own rows for a changed group."""
+    start = 0
+    while start < len(rows):
+        group, end = rows[start][2], start
+        while end < len(rows) and rows[end][2] == group:
+            end += 1
+        own = sealing.changed.get(group)
+        sealing.feed([r[5] for r in rows[start:end]] if own is None else [r[3] for r in own])
+        start = end
+
+
+def _placed(key: str, listed: list[tuple[str, str, bytes]], position: int) -> list[tuple[Any, ...]]:
+    """Rows with their place in their group's rank order (results come group by group, in rank order)."""
+    rows, group, place = [], None, 0
+    for subject, grp, body in listed:
+        place = place + 1 if grp == group else 0
+        group = grp
+        rows.append((key, subject, grp, place, position, body))
+    return rows
+
+
+def _total(body: bytes) -> Decimal:
+    """A subject result's total: its last key (canonical keys are sorted; `total` comes after `subject`)."""
+    return Decimal(str(orjson.loads(body[body.rindex(b',"total":') + 9 : -1])))
+
+
+def _send_leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]]) -> None:
+    try:
+        _leaves(sending, reader, upto, seals)
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        sending.send(exc)
+    finally:
+        sending.close()
+        reader.close()
+
+
+def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]], chunk: int = 50_000) -> None:
+    """Every row's witness digest, sent in chunks, then the (since, until) stamps of each seal as the runner's
+    Stamps would give them at its publication (the seal's position among the last KEEP records noted)."""
+    wanted = {p for p, _ in seals}
+    published = {q for _, q in seals}
+    last = max(published, default=0)  # no stamp after the last publication is looked at
+    latest: int | None = None
+    at: dict[int, tuple[int | None, int]] = {}  # seal position -> (latest stamp there, its index)
+    after: dict[int, int | None] = {}  # seal position -> own stamp of the record after it
+    indexes: dict[int, int] = {}  # publication position -> its index
+    previous: int | None = None
+    names: dict[str, bytes] = {}  # a stream's id, length-prefixed, as its leaves hold it
+    topics: dict[str, bytes] = {}
+    out: list[tuple[int, str]] = []
+    sha, count = hashlib.sha256, 0
+    with collector_paused():
+        for batch in reader.rows(upto):
+            for position, raw, version, topic, payload in batch:
+                name = names.get(raw)
+                if name is None:
+                    name = names[raw] = _prefixed(reader.name(raw).encode())
+                kind = topics.get(topic)
+                if kind is None:
+                    kind = topics[topic] = _prefixed(topic.encode())
+                at_, of = str(position).encode(), str(version).encode()
+                out.append((position, sha(b"".join((len(at_).to_bytes(8, "big"), at_, name, len(of).to_bytes(8, "big"),
+                                                     of, kind, len(payload).to_bytes(8, "big"), payload))).hexdigest()))
+                if wanted and position <= last:
+                    own = _stamp(payload)
+                    if own is not None and (latest is None or own > latest):
+                        latest = own
+                    if previous in wanted:
+                        after[previous] = own
+                    if position in wanted:
+                        at[position] = (latest, count)
+                    if position in published:
+                        indexes[position] = count
+                    previous = position
+                count += 1
+            if len(out) >= chunk:
+                sending.send(out)
+                out = []
+    if out:
+        sending.send(out)
+    stamps = {}
+    for position, publication in seals:
+        noted, ending = at.get(position), indexes.get(publication)
+        following = after.get(position)
+        if noted is None or ending is None or following is None or not 0 < ending - noted[1] < KEEP:
+            stamps[position, publication] = (None, None)
+        else:
+            stamps[position, publication] = (noted[0], following)
+    sending.send(("stamps", stamps))
+
+
+def _prefixed(part: bytes) -> bytes:
+    """A part of a leaf as projections.leaves.leaf writes it: its length (8 bytes, big-endian), then itself."""
+    return len(part).to_bytes(8, "big") + part
+
+
+_STAMPED = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+
+
+def _stamp(payload: bytes) -> int | None:
+    """`projections.sealed.stamp` of a stored row; read straight from the bytes when the row starts as the
+    library writes it (one timestamp, no escapes), else from the decoded state."""
+    if payload.startswith(_STAMPED) and payload.count(b'"timestamp"') == 1:
+        end = payload.find(b'"', len(_STAMPED))
+        text = payload[len(_STAMPED) : end]
+        if end > 0 and b"\\" not in text:
+            try:
+                return micros(datetime.fromisoformat(text.decode()))
+            except (ValueError, UnicodeDecodeError):
+                return None
+    try:
+        state = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    return stamp(Record(0, "", 0, "", payload, state)) if isinstance(state, dict) else None
+
+
+def _receive_leaves(views: Any, cur: Cursor, receiving: Any) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    while True:
+        message = receiving.recv()
+        if isinstance(message, BaseException):
+            raise message
+        if isinstance(message, tuple):
+            return dict(message[1])
+        views.add_leaves(cur, message)
+
+
+def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,
+          stamps: dict[tuple[int, int], tuple[int | None, int | None]]) -> None:
+    """Note a publication and keep its rows when they hash to its seal, as projections.sealed.keep_seal does."""
+    sql, position = views.sql, sealing.position
+    ok = sealing.digest.hexdigest() == sealing.claimed
+    cur.execute(
+        sql("INSERT INTO sl_view_seals (period, seal, published_at, results_hash, kept, head, since_us, until_us) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, seal) DO NOTHING"),
+        (key, position, sealing.published_at, sealing.claimed, int(ok), sealing.head,
+         *stamps.get((position, sealing.published_at), (None, None))),
+    )
+    if not ok:
+        log.warning("the views of %s at the publication of position %s do not hash to its seal's results hash: "
+                    "as-of reads at that seal will replay the log", key, position)
+        return
+    changed = sorted(sealing.changed)
+    marks = " AND grp NOT IN (" + ", ".join("?" for _ in changed) + ")" if changed else ""
+    cur.execute(sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body) "  # noqa: S608
+                    "SELECT period, ?, subject, grp, place, body FROM sl_view_rows WHERE period = ?" + marks +
+                    " ON CONFLICT (period, seal, subject) DO NOTHING"), (position, key, *changed))
+    cur.executemany(
+        sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (period, seal, subject) DO NOTHING"),
+        [(key, position, *row) for listed in sealing.changed.values() for row in listed],
+    )

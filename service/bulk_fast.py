@@ -1,0 +1,214 @@
+"""The fast lane of bulk import: a batch of plain facts on subjects' own streams, checked by the fast
+admission and written as the library writes them, in one transaction.
+
+A batch takes this lane only when every fact in it is one the fast admission vouches for
+(domain/scoring/fast/admit.py: the rules of domain/scoring/vetting.py, which recording's check_facts
+applies, against every earlier fact of the stream), is plausible on its item's scale (R2), and can
+be encoded exactly as the library encodes it. Then the stored events are the reference import's,
+byte for byte but for their timestamps (tests/differential/test_import.py): each stream's new events
+in stream order (an `Opened` first for a new stream, made by the aggregate itself), the streams in the
+order the reference saves them, every version the next of its stream. Anything else (a joint fact, a
+unit, a rank, a fact the fast admission would refuse or does not judge, an idempotency key, a stream it
+cannot read) leaves the batch to the reference, which decides it again from the start and names any
+problem: so the same inputs are refused, with the same problems, and a batch is all or nothing.
+
+Optimistic concurrency is the primary key's, as for the library's saves: a stream another writer
+appended to since it was read makes the insert fail (IntegrityError); the lane then forgets what it
+knew of the batch's streams and the reference decides the batch again on freshly loaded streams.
+SQLite only (the library's single writing connection); PostgreSQL imports take the reference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import IntegrityError
+
+from domain.ledger.facts_ledger import _FACT_EVENTS, FactLedger
+from domain.ledger.ids import ledger_id
+from domain.scheme.model import Scheme
+from domain.scheme.nodes import RatingItem
+from domain.scoring.fast.admit import NotAdmitted, RatingLane, StreamAdmission
+from domain.scoring.fast.facts import Typed, Untypable, typed
+from domain.scoring.validate import allowed_periods
+from service.facts_routing import JOINT
+
+TOPICS = {kind: getattr(FactLedger, name).TOPIC for kind, name in _FACT_EVENTS.items()}
+KEEP = 16_384  # streams whose admission state is kept between batches (others are read again when met)
+_SAFE = 2**53  # whole numbers both JSON encoders write alike
+_STAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+
+
+class Declined(Exception):  # noqa: N818 - not an error: the batch goes to the reference
+    """The fast lane does not take this batch."""
+
+
+class Stream:
+    """What the lane knows of one subject's stream: its last version and its admitted facts."""
+
+    __slots__ = ("admission", "hex", "opened", "version")
+
+    def __init__(self, hex_id: str, version: int, admission: StreamAdmission, opened: tuple[Any, ...] | None):
+        self.hex, self.version, self.admission, self.opened = hex_id, version, admission, opened
+
+
+class FastLane:
+    """Plain batches of one open period, for an Importer (service/bulk.py)."""
+
+    def __init__(self, ledger: Any, code: str, scheme: Scheme, subjects: dict[str, dict[str, Any]], actor: str,
+                 at: str):
+        self.ledger, self.code, self.scheme, self.actor, self.at = ledger, code, scheme, actor, at
+        self.kinds = {s: v.get("kind") for s, v in subjects.items()}
+        self.periods = allowed_periods(scheme, code)
+        self.applicable: dict[str, set[str]] = {}
+        self.items: dict[str, dict[str, tuple[frozenset[str], Any]]] = {}
+        self.streams: OrderedDict[str, Stream] = OrderedDict()
+        self.check_seconds = 0.0  # reading the streams and admitting the facts (the lane's checks)
+        self.position = 0  # admission's running position (every subject was registered before the import)
+        recorder = ledger.recorder
+        self.insert = recorder.insert_events_statement  # the library's own INSERT
+        self.last = f"SELECT MAX(rowid) FROM {recorder.events_table_name}"  # noqa: S608
+        self.plausible = {i.id: (i.rating.scale, i.max) for i in scheme.items.values()
+                          if isinstance(i, RatingItem) and i.rating.scale > i.max}
+
+    @staticmethod
+    def fits(ledger: Any, key: str | None) -> bool:
+        """Whether this ledger's batches can take the lane: SQLite with UUID ids, no idempotency key."""
+        recorder = ledger.recorder
+        return (key is None and type(recorder).__module__ == "eventsourcing.sqlite"
+                and getattr(recorder.datastore, "originator_id_type", None) == "uuid")
+
+    def record(self, prepared: list[dict[str, Any]], routes: list[str]) -> tuple[int, int] | None:
+        """Check and append one batch (facts prepared and routed as the reference prepares them): (events
+        appended, last position), or None when the reference must decide it (nothing appended then)."""
+        touched = sorted(set(routes))
+        if not prepared or JOINT in touched:
+            return None
+        started = time.perf_counter()
+        try:
+            streams = {name: self._stream(name) for name in touched}
+            events: dict[str, list[tuple[Any, ...]]] = {name: [] for name in touched}
+            for fact, name in zip(prepared, routes, strict=True):
+                events[name].append(self._admitted(fact, streams[name]))
+            self.check_seconds += time.perf_counter() - started
+            rows = self._rows(streams, events)
+        except (Declined, NotAdmitted, Untypable, KeyError, TypeError, ValueError, AttributeError):
+            self.forget(touched)  # admitted in part: read again from the store when met next
+            return None
+        try:
+            with self.ledger.recorder.datastore.transaction(commit=True) as cursor:
+                cursor.executemany(self.insert, rows)
+                cursor.execute(self.last)
+                position = int(cursor.fetchone()[0])
+        except IntegrityError:  # another writer appended to one of the streams: the reference decides
+            self.forget(touched)
+            return None
+        for stream in streams.values():
+            stream.opened = None
+        for listener in self.ledger.append_listeners:
+            listener(len(rows))
+        return len(rows), position
+
+    def forget(self, names: list[str]) -> None:
+        for name in names:
+            self.streams.pop(name, None)
+
+    def _stream(self, subject: str) -> Stream:
+        found = self.streams.get(subject)
+        if found is not None:
+            self.streams.move_to_end(subject)
+            return found
+        kind = self.kinds.get(subject)
+        if kind is None:
+            raise Declined  # not a registered subject: the reference names the problem
+        uuid = ledger_id(self.code, subject, self.ledger.bureau)
+        admission = StreamAdmission(self.scheme, self.periods, self.applicable, self._kind, self._lane(subject, kind))
+        stored = self.ledger.maybe(uuid)
+        if stored is None:
+            opened = FactLedger(period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor,
+                                at=self.at)
+            event = self.ledger.mapper.to_stored_event(opened.collect_events()[0])
+            found = Stream(uuid.hex, event.originator_version, admission,
+                           (uuid.hex, event.originator_version, event.topic, event.state))
+        else:
+            for fact in stored.facts.values():
+                self._admit(admission, dict(fact))
+            found = Stream(uuid.hex, stored.version, admission, None)
+        self.streams[subject] = found
+        while len(self.streams) > KEEP:
+            self.streams.popitem(last=False)
+        return found
+
+    def _kind(self, subject: str, _position: int) -> str | None:
+        return self.kinds.get(subject)
+
+    def _lane(self, subject: str, kind: str) -> RatingLane:
+        items = self.items.get(kind)
+        if items is None:
+            items = self.items[kind] = RatingLane.items_of(self.scheme, kind)
+        return RatingLane(subject, 0, items)
+
+    def _admit(self, admission: StreamAdmission, raw: dict[str, Any]) -> Typed:
+        """Admit a fact (the caller's own copy: the rating lane takes it over), or raise."""
+        self.position += 1
+        fact = admission.rating(raw, self.position) if raw.get("type") == "rating" else None
+        if fact is None:
+            fact = typed(raw)
+            admission.admit(fact, self.position)
+        return fact
+
+    def _admitted(self, fact: dict[str, Any], stream: Stream) -> tuple[Any, ...]:
+        """The fact checked (admission, R2, plain JSON) and its event encoded: (topic, state bytes)."""
+        copy = dict(fact)
+        checked = self._admit(stream.admission, copy)
+        if checked.type == "rating":
+            found = self.plausible.get(checked.item)
+            if found is not None and not checked.scale_confirmed and checked.value <= found[1]:
+                raise Declined  # R2: refused by the reference, with its message
+        if checked.__dict__ is not copy or type(fact["value"]) is not str:  # the lane vouched for every other value
+            _plain_json(fact)
+        return TOPICS[fact["type"]], fact
+
+    def _rows(self, streams: dict[str, Stream], events: dict[str, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+        """The batch's stored events in the order the reference saves them: stream by stream (sorted by name),
+        an opening first, each fact's event with the next version."""
+        rows: list[tuple[Any, ...]] = []
+        dumps, now = orjson.dumps, datetime.now
+        middle = b'"},"actor":' + dumps(self.actor) + b',"at":' + dumps(self.at) + b',"fact":'
+        for name, listed in events.items():
+            stream = streams[name]
+            if stream.opened is not None:
+                rows.append(stream.opened)
+            version = stream.version
+            for topic, fact in listed:  # the library's JSON of {timestamp, actor, at, fact, appeal}
+                version += 1
+                state = b"".join((_STAMP, now(UTC).isoformat().encode(), middle, dumps(fact), b',"appeal":null}'))
+                rows.append((stream.hex, version, topic, state))
+            stream.version = version
+        return rows
+
+
+def _plain_json(value: Any) -> None:
+    """Raise Declined unless orjson writes the value exactly as the library's JSON encoder does: strings,
+    booleans, None, whole numbers of at most 53 bits, lists and string-keyed objects of those."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return
+    if kind is int:
+        if -_SAFE < value < _SAFE:
+            return
+    elif kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise Declined
+            _plain_json(item)
+        return
+    elif kind is list:
+        for item in value:
+            _plain_json(item)
+        return
+    raise Declined

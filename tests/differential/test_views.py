@@ -1,0 +1,274 @@
+"""The views built from zero both ways: by the runner folding and scoring every event (the reference) and
+by the fast replay (projections/fast/views.py). Same headings, rows (subject, group, place, bytes), leaves,
+kept seals with their timestamps, tracked position and totals; the same again after one more event (the
+fast-built runner folds the log then). The position a row was last written at is left out: it says
+when the row was written, which depends on how the backlog was cut into transactions."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.workloads import build as workload_of
+from bench.workloads import read
+from domain.ledger.facts_ledger import FactLedger
+from domain.ledger.ids import ledger_id
+from projections.fast import replay as fast_replay
+from projections.fast import views as fast_views
+from projections.runner import ProjectionRunner
+from projections.viewstore import TABLES, PostgresViewStore, SQLiteViewStore
+from service.bootstrap import Service, build
+from service.bulk import import_rows
+from service.settings import Settings
+from tests.differential.test_stores import AT, stored  # noqa: F401 - the stored workloads
+from tests.integration.helpers import execute, record_quarter
+from tests.signing import TEST_KEY
+
+ROWS = "SELECT period, subject, grp, place, body FROM sl_view_rows"
+
+
+def contents(views: SQLiteViewStore) -> dict[str, list[Any]]:
+    with views.transaction() as cur:
+        out = {}
+        for table in TABLES:
+            cur.execute(ROWS if table == "sl_view_rows" else f"SELECT * FROM {table}")  # noqa: S608
+            out[table] = sorted(cur.fetchall())
+        return out
+
+
+def both(service: Service, where: Path) -> dict[str, tuple[ProjectionRunner, SQLiteViewStore]]:
+    """A reference runner and a fast-building one over the same log, each with views of its own, caught up."""
+    made = {}
+    for name, backlog in (("reference", None), ("fast", 0)):
+        views = SQLiteViewStore(where / f"{name}.sqlite")
+        runner = ProjectionRunner(service.ledger.recorder, views, fast_backlog=backlog)
+        runner.catch_up()
+        made[name] = (runner, views)
+    return made
+
+
+def same(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], code: str) -> None:
+    (reference, ref_views), (fast, fast_views) = made["reference"], made["fast"]
+    expected, found = contents(ref_views), contents(fast_views)
+    assert expected["sl_view_rows"], "the reference wrote no rows: nothing was compared"
+    for table in TABLES:
+        assert found[table] == expected[table], table
+    key = f"default/{code}"
+    everyone = set(reference.fold.periods[key].subjects)
+    assert fast.totals_of(key, everyone) == reference.totals_of(key, everyone)
+
+
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small periods scored by two forked workers, in runs of a group or two, the leaves read by a process."""
+    monkeypatch.setattr(fast_replay, "PARALLEL_MIN_SUBJECTS", 0)
+    monkeypatch.setattr(fast_replay, "RUN", 10)
+    monkeypatch.setattr(fast_views, "SMALL", 0)
+
+
+def test_the_workloads_views_from_zero_are_the_same_both_ways(
+    stored: tuple[Service, str, int], forked: None, tmp_path: Path  # noqa: F811
+) -> None:
+    service, code, _ = stored
+    made = both(service, tmp_path)
+    assert made["fast"][0].light, "the fast replay did not build the views (it fell back)"
+    same(made, code)
+    with made["fast"][1].transaction() as cur:
+        cur.execute("SELECT kept FROM sl_view_seals")
+        assert [k for (k,) in cur.fetchall()] == [1]  # the publication's rows were kept, as the reference keeps them
+
+
+def test_after_a_fast_build_the_next_events_are_scored_as_the_reference_scores_them(tmp_path: Path) -> None:
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        made = both(service, tmp_path)
+        assert made["fast"][0].light
+        service.ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": "d3"}], "咨询指导科", AT)
+        for runner, _ in made.values():
+            runner.catch_up()
+        assert not made["fast"][0].light  # folded when the next event came
+        same(made, "2026-Q1")
+    finally:
+        service.close()
+
+
+quick = settings(max_examples=6, deadline=None, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@quick
+@given(st.sampled_from(["bureau", "city", "province"]), st.integers(0, 10_000), st.booleans(), st.integers(0, 3))
+def test_generated_periods_build_the_same_views_both_ways(name: str, seed: int, publish: bool, appeals: int) -> None:
+    """Workloads from random seeds at small scales, published or not, with some appeals upheld or rejected."""
+    scale = {"bureau": 0.5, "city": 0.05, "province": 150 / 200_000}[name]
+    workload = workload_of(name, seed=seed, scale=scale)
+    with tempfile.TemporaryDirectory() as where:
+        data = Path(where)
+        workload.write(data / "facts.jsonl")
+        service = build(Settings(signing_key=TEST_KEY, data_dir=data / "store"))
+        try:
+            ledger, code = service.ledger, workload.period
+            ledger.register_scheme(workload.scheme, "admin", AT)
+            ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+            import_rows(ledger, code, read(data / "facts.jsonl"), "督查科", AT)
+            if publish:
+                _publish(service, workload, code, appeals)
+            made = both(service, data)
+            assert made["fast"][0].light
+            same(made, code)
+        finally:
+            service.close()
+
+
+def _publish(service: Service, workload: Any, code: str, appeals: int) -> None:
+    ledger = service.ledger
+    ledger.close_period(code, "admin", AT)
+    published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
+    ledger.publish(code, published, "admin", AT)
+    filed = date.fromordinal(published.toordinal() + 1)
+    for appeal in workload.written.appeals()[:appeals]:
+        made = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
+        ledger.accept_appeal(made["appeal"], filed, "admin", AT)
+        if "correction" in appeal:
+            ledger.uphold_appeal(made["appeal"], [appeal["correction"]], "申诉成立", filed, "admin", AT)
+        else:
+            ledger.reject_appeal(made["appeal"], "维持原分", filed, "admin", AT)
+
+
+def _older_fact(service: Service) -> None:
+    """A stored rating admission sets aside (a second one by the same rater), written past the commands."""
+    fact = {"period": "2026-Q1", "recorded_by": "旧版本", "type": "rating", "item": "rating", "subject": "d1",
+            "role": "principal", "rater": "局长", "value": "70", "id": "d1:older"}
+    stream = service.ledger.repository.get(ledger_id("2026-Q1", "d1"))
+    stream.trigger_event(FactLedger.RatingRecorded, fact=fact, actor="旧版本", at=AT, appeal=None)
+    service.ledger.save(stream)
+
+
+def test_a_period_the_fast_plan_does_not_vouch_for_is_scored_by_the_reference(tmp_path: Path) -> None:
+    """Two periods, one with a fact admission sets aside: the other is built fast, that one by the reference."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        record_quarter_again(service)
+        _older_fact(service)
+        made = both(service, tmp_path)
+        fast = made["fast"][0]
+        assert not fast.light  # folded to score the period left to the reference
+        same(made, "2026-Q1")
+        same(made, "2026-Q2")
+        with made["fast"][1].transaction() as cur:
+            cur.execute("SELECT head FROM sl_view_heads WHERE period = 'default/2026-Q1'")
+            assert b'"set_aside":[{"fact":"d1:older"' in cur.fetchone()[0]
+    finally:
+        service.close()
+
+
+def test_a_damaged_registration_leaves_its_period_to_the_reference(tmp_path: Path) -> None:
+    """A subject's registration emptied by hand: the reference names it unreadable and scores the rest; the
+    fast plan then meets a stream of no registered subject and leaves the period to it."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        execute(service, "UPDATE stored_events SET state = X'7b7d' WHERE rowid = (SELECT min(rowid) FROM "
+                "stored_events WHERE topic = 'scoreledger:Period.SubjectRegistered')", "")
+        made = both(service, tmp_path)
+        assert not made["fast"][0].light
+        assert made["reference"][0].fold.unreadable
+        same(made, "2026-Q1")
+    finally:
+        service.close()
+
+
+def test_a_fast_build_that_fails_leaves_the_backlog_to_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.runner
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a row the fast path cannot read")
+
+    monkeypatch.setattr(projections.runner, "build_views", broken)
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        made = both(service, tmp_path)
+        assert not made["fast"][0].light
+        same(made, "2026-Q1")
+    finally:
+        service.close()
+
+
+def record_quarter_again(service: Service) -> None:
+    from domain.facts import Subject
+
+    ledger = service.ledger
+    ledger.open_period("2026-Q2", "ZJG", 2, "admin", AT)
+    ledger.register_subjects("2026-Q2", [Subject(id="d1", name="科室1", kind="department")], "admin", AT)
+    ledger.record_facts("2026-Q2", [{"type": "deduction", "item": "3.6", "subject": "d1"}], "咨询指导科", AT)
+
+
+def test_a_published_period_the_fast_plan_does_not_vouch_for_leaves_the_backlog_to_the_reference(
+    tmp_path: Path,
+) -> None:
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        _older_fact(service)
+        service.ledger.close_period("2026-Q1", "admin", AT)
+        service.ledger.publish("2026-Q1", date(2026, 4, 13), "admin", AT)
+        made = both(service, tmp_path)
+        assert not made["fast"][0].light
+        same(made, "2026-Q1")
+    finally:
+        service.close()
+
+
+def test_on_postgresql_the_views_from_zero_are_the_same_both_ways(tmp_path: Path) -> None:
+    """The city (a fifth), published with an appeal upheld, in a PostgreSQL schema; each way's views in a schema
+    of their own beside it."""
+    import uuid
+
+    import psycopg
+
+    from service.bootstrap import conninfo
+    from tests.integration.conftest import PG, postgres_or_skip
+
+    postgres_or_skip()
+    admin = f"host={PG['pg_host']} port={PG['pg_port']} user={PG['pg_user']} dbname={PG['pg_dbname']}"
+    schemas = {name: f"sl_{uuid.uuid4().hex[:12]}" for name in ("log", "reference", "fast")}
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for schema in schemas.values():
+            conn.execute(f"CREATE SCHEMA {schema}")
+    settings = Settings(signing_key=TEST_KEY, store="postgres", pg_schema=schemas["log"], data_dir=tmp_path / "data",
+                        **PG)  # type: ignore[arg-type]
+    service = build(settings)
+    made: dict[str, Any] = {}
+    try:
+        workload = workload_of("city", seed=7, scale=0.05)
+        workload.write(tmp_path / "facts.jsonl")
+        ledger, code = service.ledger, workload.period
+        ledger.register_scheme(workload.scheme, "admin", AT)
+        ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        import_rows(ledger, code, read(tmp_path / "facts.jsonl"), "督查科", AT)
+        _publish(service, workload, code, 2)
+        for name, backlog in (("reference", None), ("fast", 0)):
+            views = PostgresViewStore(conninfo(settings.model_copy(update={"pg_schema": schemas[name]})))
+            runner = ProjectionRunner(service.ledger.recorder, views, fast_backlog=backlog)
+            runner.catch_up()
+            made[name] = (runner, views)
+        assert made["fast"][0].light
+        same(made, code)
+    finally:
+        for _, views in made.values():
+            views.close()
+        service.close()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for schema in schemas.values():
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
