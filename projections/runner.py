@@ -46,7 +46,7 @@ class ProjectionRunner:
         self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
         self.written_at = -1  # the position of this runner's last write (another process may write after it)
         self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored
-        self.folded = threading.Event()  # set when events were folded that the views do not hold yet
+        self.unwritten = threading.Event()  # set when events were folded that the views do not hold yet
         self._refold()
 
     def _refold(self) -> None:
@@ -177,10 +177,10 @@ class ProjectionRunner:
     def fold_to(self, position: int | None) -> int:
         """Fold the log up to `position` (everything when None) without writing the views: a recording
         request's read-your-writes. The groups touched are scored and written by the next call that
-        writes (a read, the keeper, which `folded` wakes)."""
+        writes (a read, the keeper, which `unwritten` wakes)."""
         if position is None or self.fold.position < position:
             self.catch_up(write=False)
-            self.folded.set()
+            self.unwritten.set()
         return self.fold.position
 
     def scored_totals(self, key: str, subjects: set[str]) -> dict[str, Decimal]:

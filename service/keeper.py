@@ -30,13 +30,13 @@ class ViewKeeper:
         return self
 
     def _run(self) -> None:
-        folded: threading.Event | None = getattr(self.runner, "folded", None)
+        unwritten: threading.Event | None = getattr(self.runner, "unwritten", None)
         while not self.stopping.is_set():
-            if folded is not None and folded.wait(self.interval):
-                folded.clear()
+            if unwritten is not None and unwritten.wait(self.interval):
+                unwritten.clear()
                 if self.stopping.wait(GATHER):
                     return
-            elif self.stopping.wait(0 if folded is not None else self.interval):
+            elif self.stopping.wait(0 if unwritten is not None else self.interval):
                 return
             try:
                 self.runner.catch_up()
@@ -45,6 +45,6 @@ class ViewKeeper:
 
     def stop(self) -> None:
         self.stopping.set()
-        if getattr(self.runner, "folded", None) is not None:
-            self.runner.folded.set()
+        if getattr(self.runner, "unwritten", None) is not None:
+            self.runner.unwritten.set()
         self.thread.join(timeout=30)
