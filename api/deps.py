@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,12 +18,15 @@ from service import policy
 from service.bootstrap import Service
 from service.tokens import Actor, Unauthenticated, actor_for
 
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in its thread pool,
+# and each such hop cost more CPU than the dependency itself (issue 12, profile of recording).
 
-def get_service(request: Request) -> Service:
+
+async def get_service(request: Request) -> Service:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 
@@ -51,16 +54,16 @@ def current_actor(
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require(*roles: str) -> Callable[[Actor], Actor]:
+def require(*roles: str) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     """A dependency that admits only the given roles (403 otherwise)."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         return policy.require(actor, *roles)
 
     return check
 
 
-def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version a client saw (ETag "n"); 412 comes later when it is not current."""
     if if_match is None:
         return None

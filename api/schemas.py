@@ -138,4 +138,8 @@ class Recorded(BaseModel):
     facts: list[str]
     position: int | None
     replayed: bool
-    scores: dict[str, str] = Field(default_factory=dict)
+    scores: dict[str, str] = Field(
+        default_factory=dict,
+        description="The updated total of each subject the facts concern (read your writes); its rank and grade "
+        "follow in the rankings a moment later.",
+    )

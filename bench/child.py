@@ -53,10 +53,12 @@ def tasks() -> dict[str, Task]:
 
 
 def http(spec: dict[str, Any]) -> dict[str, Any]:
-    """Recording over HTTP with 1, 8 and 32 clients (and 8 posting batches), against a minimal FastAPI floor."""
+    """Recording over HTTP with 1, 8 and 32 clients (and 8 posting batches), against a minimal FastAPI floor;
+    on PostgreSQL with several server processes."""
     from bench import measure_http
 
-    return measure_http.measure(tuple(spec.get("clients", measure_http.LEVELS)), spec.get("seconds", 5.0))
+    return measure_http.measure(tuple(spec.get("clients", measure_http.LEVELS)), spec.get("seconds", 5.0),
+                                spec.get("store", "sqlite"), spec.get("workers", 1))
 
 
 def peak_mb() -> float:

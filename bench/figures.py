@@ -45,27 +45,38 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
     for workload, by_store in results["runs"].items():
         for store, run in by_store.items():
             rows += list(_rows(workload, store, run))
-    http = results.get("http", {})
+    for name, store in (("http", "sqlite"), ("http_postgres", "postgres")):
+        rows += _http_rows(results.get(name, {}), store)
+    return rows
+
+
+def _http_rows(http: dict[str, Any], store: str) -> list[dict[str, Any]]:
+    """Recording over HTTP, one row per level; the server's CPU per request beside the rates."""
+    rows = []
+    workers = http.get("workers", 1)
     for clients, level in http.get("levels", {}).items():
         served, floor = level["service"], level["floor"]
         batch = served.get("batch", 1)
         label = f"{served.get('clients', clients)} clients" + (f", {batch} facts per request" if batch > 1 else "")
+        label += f", {workers} server processes" if workers > 1 else ""
+        cpu = served.get("cpu_ms_per_request")
         rows.append(
             _row(
                 f"HTTP recording, {label}",
                 "bureau",
-                "sqlite",
+                store,
                 served["events_per_s"],
                 "ev/s",
                 floor["events_per_s"],
                 "≥ 1,000 ev/s, p99 < 50 ms",
                 _http_met(served, floor),
                 http.get("peak_mb"),
-                f"p50 {served['p50_ms']} ms, p99 {served['p99_ms']} ms; errors {served['errors']}",
+                f"p50 {served['p50_ms']} ms, p99 {served['p99_ms']} ms; errors {served['errors']}"
+                + (f"; server CPU {cpu} ms per request, load {served['load'][0]}-{served['load'][1]}" if cpu else ""),
             )
         )
     if "error" in http:
-        rows.append(_row("HTTP recording", "bureau", "sqlite", "error", "", note=http["error"][:120]))
+        rows.append(_row("HTTP recording", "bureau", store, "error", "", note=http["error"][:120]))
     return rows
 
 

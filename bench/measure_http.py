@@ -1,8 +1,11 @@
 """Recording over HTTP: sustained events/s and p50/p99 latency with 1, 8 and 32 concurrent clients,
-against the service (SQLite) and against the floor (a minimal FastAPI endpoint), same generator.
+against the service (SQLite: one process; PostgreSQL: several server processes) and against the
+floor (a minimal FastAPI endpoint), same generator.
 
-The load generator is asyncio + httpx in this process; the server is a separate uvicorn process
-on loopback. Each level runs for a bounded time; every request carries a fresh idempotency key.
+The load generator is asyncio in this process; the server is a separate uvicorn process (or several,
+`--workers`) on loopback. Each level runs for a bounded time; every request carries a fresh
+idempotency key. The CPU seconds the server processes used during each level are recorded beside
+the rates (per acknowledged request), which the machine's load does not move as much as the rates.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +69,17 @@ def _start(factory: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], 
     raise RuntimeError(f"{factory} did not start")
 
 
-def _prepare_service(data_dir: Path) -> dict[str, str]:
-    env = {"SCORELEDGER_DATA_DIR": str(data_dir)}
+def _cpu_seconds(processes: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds (user + system) the server processes have used, from /proc."""
+    total = 0.0
+    for process in processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _prepare_service(data_dir: Path, store: dict[str, str] | None = None) -> dict[str, str]:
+    env = {"SCORELEDGER_DATA_DIR": str(data_dir), **(store or {})}
     code = (
         "from service.bootstrap import build; from service.tokens import issue_token; s = build(); "
         "issue_token(s.ledger, 'admin', 'admin', [], 'bench', 'now', token='bench-admin'); "
@@ -131,8 +144,9 @@ def _fact(n: int, i: int, k: int) -> dict[str, str]:
     return {"type": "deduction", "item": "3.1", "subject": f"s{(n + i) % SUBJECTS + 1:03d}"}
 
 
-async def _load(base: str, clients: int, seconds: float, tag: str, batch: int = 1) -> dict[str, Any]:
-    """`clients` connections posting for `seconds`: one fact per request, or batches of `batch` facts."""
+async def _load(bases: list[str], clients: int, seconds: float, tag: str, batch: int = 1) -> dict[str, Any]:
+    """`clients` connections posting for `seconds`: one fact per request, or batches of `batch` facts;
+    client n talks to server n modulo the servers (several server processes, as behind a balancer)."""
     latencies: list[float] = []
     errors = 0
     stop_at = time.perf_counter() + seconds
@@ -140,7 +154,7 @@ async def _load(base: str, clients: int, seconds: float, tag: str, batch: int = 
 
     async def client(n: int) -> None:
         nonlocal errors
-        async with _Client(base, "bench-recorder") as http:
+        async with _Client(bases[n % len(bases)], "bench-recorder") as http:
             i = 0
             while time.perf_counter() < stop_at:
                 facts = [_fact(n, i, k) for k in range(batch)]
@@ -179,38 +193,84 @@ Level = tuple[int, int]
 
 
 def _levels(
-    factory: str, env: dict[str, str], pairs: list[Level], seconds: float, tag: str, set_up: bool = False
+    factory: str,
+    env: dict[str, str],
+    pairs: list[Level],
+    seconds: float,
+    tag: str,
+    set_up: bool = False,
+    workers: int = 1,
 ) -> dict[Level, dict[str, Any]]:
-    """Start a server, load it at each level in turn, stop it."""
-    process, base = _start(factory, env)
+    """Start the server processes (the first sets the period up before the others start), load them at
+    each level in turn, stop them."""
+    started = [_start(factory, env)]
     runs = {}
     try:
         if set_up:
-            _set_up(base)
+            _set_up(started[0][1])
+        started += [_start(factory, env) for _ in range(workers - 1)]
+        processes, bases = [p for p, _ in started], [b for _, b in started]
         for n, batch in pairs:
-            runs[n, batch] = asyncio.run(_load(base, n, seconds, tag, batch))
+            used, load = _cpu_seconds(processes), os.getloadavg()[0]
+            runs[n, batch] = asyncio.run(_load(bases, n, seconds, tag, batch))
+            used = _cpu_seconds(processes) - used
+            runs[n, batch] |= {
+                "server_cpu_s": round(used, 2),
+                "cpu_ms_per_request": round(used * 1000 / runs[n, batch]["requests"], 2)
+                if runs[n, batch]["requests"] else None,
+                "load": [round(load, 2), round(os.getloadavg()[0], 2)],
+            }
             print(f"{tag}, {n} clients x {batch}: {runs[n, batch]}", file=sys.stderr)
     finally:
-        process.terminate()
-        process.wait(30)
+        for process, _ in started:
+            process.terminate()
+        for process, _ in started:
+            process.wait(30)
     return runs
 
 
-def measure(levels: tuple[Any, ...] = LEVELS, seconds: float = 5.0) -> dict[str, Any]:
+def measure(
+    levels: tuple[Any, ...] = LEVELS, seconds: float = 5.0, store: str = "sqlite", workers: int = 1
+) -> dict[str, Any]:
     """Service and floor at each level (clients, or (clients, facts per request)); the ratio is
-    service / floor events per second."""
+    service / floor events per second. On PostgreSQL the service runs `workers` processes, and so
+    does the floor."""
     pairs = [(n, 1) if isinstance(n, int) else (int(n[0]), int(n[1])) for n in levels]
-    out: dict[str, Any] = {"levels": {}}
+    workers = workers if store == "postgres" else 1  # the embedded SQLite store admits one process
+    out: dict[str, Any] = {"store": store, "workers": workers, "levels": {}}
     with tempfile.TemporaryDirectory() as tmp:
-        env = _prepare_service(Path(tmp) / "data")
-        service_runs = _levels("api.app:create_app", env, pairs, seconds, "service", set_up=True)
-    floor_runs = _levels("bench.floor_app:create_app", {}, pairs, seconds, "floor")
+        schema = _postgres_schema() if store == "postgres" else None
+        try:
+            env = _prepare_service(Path(tmp) / "data", _postgres_env(schema) if schema else None)
+            service_runs = _levels("api.app:create_app", env, pairs, seconds, "service", True, workers)
+        finally:
+            if schema:
+                from bench.stores import drop_schema
+
+                drop_schema(schema)
+    floor_runs = _levels("bench.floor_app:create_app", {}, pairs, seconds, "floor", workers=workers)
     for level in pairs:
         served, floored = service_runs[level], floor_runs[level]
         ratio = served["events_per_s"] / floored["events_per_s"] if floored["events_per_s"] else 0
         name = str(level[0]) if level[1] == 1 else f"{level[0]}x{level[1]}"
         out["levels"][name] = {"service": served, "floor": floored, "ratio": round(ratio, 3)}
     return out
+
+
+def _postgres_schema() -> str:
+    from bench.stores import admin
+
+    schema = f"bench_http_{uuid.uuid4().hex[:8]}"
+    with admin() as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return schema
+
+
+def _postgres_env(schema: str) -> dict[str, str]:
+    from bench.stores import PG
+
+    return {"SCORELEDGER_STORE": "postgres", "SCORELEDGER_PG_SCHEMA": schema,
+            **{f"SCORELEDGER_{k.upper()}": str(v) for k, v in PG.items()}}
 
 
 if __name__ == "__main__":

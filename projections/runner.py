@@ -34,9 +34,10 @@ from projections.fast.views import build_views
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
 from projections.records import NotificationSource, Record, read_log
-from projections.schemes import SchemeMismatch
+from projections.schemes import SchemeMismatch, scheme_for
 from projections.scoring import score_parts
 from projections.sealed import PUBLISHED, Stamps, keep_seal
+from projections.subject_totals import SubjectTotals
 from projections.viewstore import Row, ViewStore
 
 Progress = Callable[[int], None]
@@ -60,9 +61,13 @@ class ProjectionRunner:
         self.fast_backlog = fast_backlog  # None: never build from zero with the fast replay
         self.lock = threading.RLock()  # re-entered when folding on demand while catching up
         self.cards = Cards()
+        self.subject_totals = SubjectTotals()
         self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
         self.written_at = -1  # the position of this runner's last write (another process may write after it)
         self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored
+        self.unwritten = threading.Event()  # set when events were folded that the views do not hold yet
+        self.touched: set[str] = set()  # periods folded but not yet written (catch_up(write=False))
+        self.leaves: list[tuple[int, str]] = []  # their events' leaves, in log order
         self._refold()
 
     def _refold(self, upto: int | None = None) -> None:
@@ -89,27 +94,27 @@ class ProjectionRunner:
     def position(self) -> int:
         return self.folded.position
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Process every event after the tracked position; returns the new position."""
+    def catch_up(self, progress: Progress | None = None, write: bool = True) -> int:
+        """Process every event after the tracked position; returns the new position.
+
+        With `write=False` the events are folded only (cheap): the groups they touch are scored and
+        written by the next call that writes (a read, the keeper), a chunk or a publication."""
         with self.lock:
             try:
                 if self.folded.position == 0 and self.fast_backlog is not None:
                     self._build_fast(progress)
-                touched: set[str] = set()
-                leaves: list[tuple[int, str]] = []
                 for batch in read_log(self.source, after=self.folded.position, page=self.page):
                     for record in batch:
-                        key = self._fold(record, touched, leaves)
+                        key = self._fold(record, self.touched, self.leaves)
                         if key is not None and record.topic == PUBLISHED:
-                            self._write(touched, leaves, progress, [(key, self.fold.periods[key].seals[-1])])
-                            touched, leaves = set(), []
-                    if len(leaves) >= self.chunk:
-                        self._write(touched, leaves, progress)
-                        touched, leaves = set(), []
-                if leaves:
-                    self._write(touched, leaves, progress)
+                            self._flush(progress, [(key, self.fold.periods[key].seals[-1])])
+                    if len(self.leaves) >= self.chunk:
+                        self._flush(progress)
+                if write and self.leaves:
+                    self._flush(progress)
             except Exception:
                 self._refold()  # the views did not take what was folded: start again from what they hold
+                self.touched, self.leaves = set(), []
                 raise
             return self.folded.position
 
@@ -171,6 +176,10 @@ class ProjectionRunner:
         self.views.write_page(cur, upto, heads, rows, [])
         self.written.update(written)
 
+    def _flush(self, progress: Progress | None, sealed: Sealed | None = None) -> None:
+        self._write(self.touched, self.leaves, progress, sealed)
+        self.touched, self.leaves = set(), []
+
     def _fold(self, record: Record, touched: set[str], leaves: list[tuple[int, str]]) -> str | None:
         key = self.fold.apply(record)
         self.stamps.note(record)
@@ -184,21 +193,15 @@ class ProjectionRunner:
     ) -> None:
         """Score the groups the events touched, once each, and write the rows that changed with the leaves
         and the position, in one transaction (other groups keep their rows: nothing reaches across groups);
-        keep what a publication among them sealed."""
-        heads: dict[str, bytes] = {}
-        scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
-        for key in sorted(touched):
-            period = self.fold.periods[key]
-            totals = self.totals.setdefault(key, {})
-            try:
-                heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
-            except SchemeMismatch as exc:  # its scheme cannot be had: no results, the rest goes on (docs/ledger.md)
-                log.error("period %s is not scored: %s", key, exc)
-                period.stale_all = True
+        keep what a publication among them sealed. The views' position is locked and read first: when
+        another process (PostgreSQL) wrote this far already, nothing is scored again."""
         position = leaves[-1][0]
         with self.views.transaction() as cur:
             tracked = self.views.position(cur, lock=self.views.row_locks)
-            if tracked < position:  # else another process (PostgreSQL) wrote this far already
+            if tracked >= position:
+                self._written_elsewhere(touched)
+            else:
+                heads, scored = self._score(touched)
                 if tracked != self.written_at:
                     self.written.clear()  # someone wrote since this runner: write every row scored
                 rows, written = self._changed(scored)
@@ -210,6 +213,28 @@ class ProjectionRunner:
                 self.written_at = position
         if progress is not None:
             progress(position)
+
+    def _score(self, touched: set[str]) -> tuple[dict[str, bytes], dict[str, dict[str, list[tuple[str, bytes]]]]]:
+        """The heading and the changed groups' rows of each period touched."""
+        heads: dict[str, bytes] = {}
+        scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
+        for key in sorted(touched):
+            period = self.fold.periods[key]
+            totals = self.totals.setdefault(key, {})
+            try:
+                heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
+            except SchemeMismatch as exc:  # its scheme cannot be had: no results, the rest goes on (docs/ledger.md)
+                log.error("period %s is not scored: %s", key, exc)
+                period.stale_all = True
+        return heads, scored
+
+    def _written_elsewhere(self, touched: set[str]) -> None:
+        """The views hold these events already (written by another process): the groups they made stale are
+        not scored again, and the totals this runner scored for those periods, maybe behind now, are
+        forgotten (callers read the views instead)."""
+        for key in touched:
+            self.fold.periods[key].take_stale()
+            self.totals.pop(key, None)
 
     def _changed(
         self, scored: dict[str, dict[str, list[tuple[str, bytes]]]]
@@ -235,6 +260,28 @@ class ProjectionRunner:
 
     def wait_for(self, position: int | None) -> int:
         """Read your writes: return once the views include the given position."""
-        if position is None or self.folded.position < position:
+        if position is None or self.folded.position < position or self.leaves:
             return self.catch_up()
         return self.folded.position
+
+    def fold_to(self, position: int | None) -> int:
+        """Fold the log up to `position` (everything when None) without writing the views: a recording
+        request's read-your-writes. The groups touched are scored and written by the next call that
+        writes (a read, the keeper, which `unwritten` wakes)."""
+        if position is None or self.folded.position < position:
+            self.catch_up(write=False)
+            self.unwritten.set()
+        return self.folded.position
+
+    def scored_totals(self, key: str, subjects: set[str]) -> dict[str, Decimal]:
+        """The subjects' current totals as folded, each scored alone by the fast scorer (a subject's total
+        depends on its facts only: projections/subject_totals.py); never their group ranked or encoded."""
+        with self.lock:
+            period = self.fold.periods.get(key)
+            if period is None:
+                return {}
+            try:
+                scheme = scheme_for(self.fold, period.scheme_hash)
+            except SchemeMismatch:
+                return {}
+            return self.subject_totals.totals(scheme, period, sorted(subjects & period.subjects.keys()))

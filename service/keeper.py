@@ -1,8 +1,10 @@
 """A background thread that keeps the views caught up with the log.
 
-Requests catch the views up when they write or read; this thread also catches up what other
-processes appended (PostgreSQL) and what a burst left behind, so readiness and the lag figures
-settle without traffic. The runner's own lock serialises it with the requests.
+Reads catch the views up before they read; a recording request only folds its events and scores its
+subjects (read your writes), and wakes this thread, which ranks, grades and writes the groups touched
+by every request of the last moment in one transaction. It also catches up what other processes
+appended (PostgreSQL) and what a burst left behind, so readiness and the lag figures settle without
+traffic. The runner's own lock serialises it with the requests.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import threading
 from typing import Any
 
 log = logging.getLogger("scoreledger.keeper")
+GATHER = 0.2  # seconds a wake-up waits, so that the writes of concurrent requests share one view write
 
 
 class ViewKeeper:
-    """Calls runner.catch_up() every `interval` seconds until stopped."""
+    """Calls runner.catch_up() every `interval` seconds, and soon after a request folded events, until stopped."""
 
     def __init__(self, runner: Any, interval: float):
         self.runner, self.interval = runner, interval
@@ -27,7 +30,14 @@ class ViewKeeper:
         return self
 
     def _run(self) -> None:
-        while not self.stopping.wait(self.interval):
+        unwritten: threading.Event | None = getattr(self.runner, "unwritten", None)
+        while not self.stopping.is_set():
+            if unwritten is not None and unwritten.wait(self.interval):
+                unwritten.clear()
+                if self.stopping.wait(GATHER):
+                    return
+            elif self.stopping.wait(0 if unwritten is not None else self.interval):
+                return
             try:
                 self.runner.catch_up()
             except Exception:  # noqa: BLE001 - a failed round is logged and tried again next round
@@ -35,4 +45,6 @@ class ViewKeeper:
 
     def stop(self) -> None:
         self.stopping.set()
+        if getattr(self.runner, "unwritten", None) is not None:
+            self.runner.unwritten.set()
         self.thread.join(timeout=30)

@@ -60,16 +60,17 @@ def _record(
 
     with in_flight(key, actor):
         result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key, authorize=authorize)
-    service.runner.wait_for(result["position"])
+    service.runner.fold_to(result["position"])  # the views (ranks, grades) follow a moment later
     return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)
 
 
 def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:
-    """Read your writes: the current totals of the subjects the facts concern."""
+    """Read your writes: the current totals of the subjects the facts concern, scored for them alone (their
+    group is ranked and graded in the views a moment later, by the view keeper or the next read)."""
     key = key_of(service.settings.bureau, code)
     period = service.runner.fold.periods.get(key)
     if period is None:
         return {}
     facts = [period.facts[i] for i in fact_ids if i in period.facts]
     subjects = set().union(*(named_subjects(period.facts, f) for f in facts))
-    return {s: canonical_str(total) for s, total in service.runner.totals_of(key, subjects).items()}
+    return {s: canonical_str(total) for s, total in service.runner.scored_totals(key, subjects).items()}

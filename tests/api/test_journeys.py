@@ -3,12 +3,14 @@ decide, compare, verify; with idempotency keys, If-Match, limits and problem det
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.deps import _INFLIGHT
 from api.limits import MAX_BATCH, MAX_BODY
 from service.bootstrap import Service
@@ -54,6 +56,31 @@ def test_recording_returns_the_event_ids_position_and_updated_score(client: Test
     body = response.json()
     assert body["facts"][0].startswith("s001:") and body["position"] == end(service)
     assert body["scores"] == {"s001": "88"}  # ZJG 四.4 投诉 2: 90 - 2, ratings not yet in
+
+
+def test_the_recorded_total_comes_before_the_views_which_follow_with_it(service: Service, clock: Clock) -> None:
+    """Read your writes without ranking the group in the request: the response's total is its subject's alone
+    (projections/subject_totals.py); the views are written after it by the keeper, which the request wakes
+    (its round comes only every minute here), with that total."""
+    service.settings = service.settings.model_copy(update={"keeper_interval_ms": 60_000})
+    with TestClient(create_app(service=service, clock=clock)) as client:
+        _recorded_then_written(client, service)
+
+
+def _recorded_then_written(client: TestClient, service: Service) -> None:
+    set_up(client)
+    response = client.post("/periods/2026-Q3/facts", json={"type": "deduction", "item": "4.4", "subject": "s002"},
+                           headers=auth("recorder"))
+    assert response.status_code == 201 and response.json()["scores"] == {"s002": "88"}
+    position = response.json()["position"]
+    for _ in range(200):  # no read: the keeper, woken by the request, writes the views
+        if service.views.position() == position:
+            break
+        time.sleep(0.05)
+    assert service.views.position() == position
+    rows = client.get("/periods/2026-Q3/rankings", headers=auth("admin")).json()
+    totals = {r["subject"]: r["total"] for listed in rows["groups"].values() for r in listed}
+    assert totals["s002"] == "88" and totals["s001"] == "90"
 
 
 def test_a_batch_is_all_or_nothing_and_lists_every_problem(client: TestClient, service: Service) -> None:

@@ -7,19 +7,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from bench.workloads import build as workload_of
 from bench.workloads import read
+from domain.numbers import canonical_str
 from domain.scoring.fast import encode
+from domain.scoring.fast.card import CardFold
 from projections.fast import replay as fast_replay
 from projections.fast.api import fast_canonical
 from projections.fast.replay import plan_replay
 from projections.period_input import key_of
+from projections.schemes import scheme_for
 from projections.scoring import canonical_chunks
+from projections.subject_totals import SubjectTotals
 from replay.asof import canonical_as_of, fold_log
 from replay.fast_seal import fast_seal
 from replay.seal import seal_from
@@ -113,6 +119,29 @@ def test_a_fast_path_changed_on_purpose_is_caught(
     monkeypatch.setattr(encode, "line", lambda facts, points, *rest: original(facts, points + 1, *rest))
     replayed = fast_canonical(source, code, None, "default", 1)
     assert replayed is not None and b"".join(replayed) != truth
+
+
+def test_each_subject_scored_alone_has_its_total_in_the_reference_results(stored: tuple[Service, str, int]) -> None:
+    """Read your writes on recording (projections/subject_totals.py): every subject of the workload scored
+    alone, from the facts the fold counts for it, has the total the reference gives it in the whole period."""
+    service, code, _ = stored
+    fold, _ = fold_log(service.ledger.recorder)
+    period = fold.periods[key_of("default", code)]
+    expected = {r["subject"]: r["total"] for r in orjson.loads(reference(service, code))["subjects"]}
+    found = SubjectTotals().totals(scheme_for(fold, period.scheme_hash), period, sorted(period.subjects))
+    assert {s: canonical_str(t) for s, t in found.items()} == expected
+
+
+def test_a_subject_scored_alone_wrongly_is_caught(stored: tuple[Service, str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison above can fail: a card's total one cent off in the fast scorer."""
+    service, code, _ = stored
+    fold, _ = fold_log(service.ledger.recorder)
+    period = fold.periods[key_of("default", code)]
+    expected = {r["subject"]: r["total"] for r in orjson.loads(reference(service, code))["subjects"]}
+    original = CardFold.total
+    monkeypatch.setattr(CardFold, "total", lambda self, card: original(self, card) + Decimal("0.01"))
+    found = SubjectTotals().totals(scheme_for(fold, period.scheme_hash), period, sorted(period.subjects))
+    assert {s: canonical_str(t) for s, t in found.items()} != expected
 
 
 def test_a_store_left_behind_still_replays_fast(tmp_path: Path) -> None:
