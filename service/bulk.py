@@ -35,6 +35,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
+from service.bulk_pipe import Pipeline, can_fork
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -54,10 +55,12 @@ class ImportReport:
     facts: int = 0
     batches: int = 0
     fast_batches: int = 0  # of which the fast lane took (service/bulk_fast.py)
+    piped_batches: int = 0  # of those, checked by the pipeline's worker (service/bulk_pipe.py)
     skipped: int = 0  # batches a run with the same key already imported
     position: int | None = None
     seconds: float = 0.0
     check_seconds: float = 0.0  # pydantic validation and check_facts (the reference), batches the lane declined
+    wait_seconds: float = 0.0  # the writer waiting for the pipeline's worker
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +70,7 @@ class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
+    piped = True  # False: the fast lane in this process only (no worker: service/bulk_pipe.py)
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -103,7 +107,46 @@ class Importer:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
         if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
             self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
-        for index, chunk in enumerate(_chunks(facts, batch)):
+        chunks, pipeline = _chunks(facts, batch), None
+        if self.lane is not None and self.piped and can_fork():
+            chunks, pipeline = self._piped(chunks)
+        try:
+            self._facts_in(chunks, key)
+        finally:
+            if pipeline is not None:
+                pipeline.close()
+                self.report.wait_seconds += pipeline.wait_seconds
+
+    def _piped(self, chunks: Iterator[list[dict[str, Any]]]) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:
+        """The chunks through a pipeline's worker when there are two or more (forking costs more than it
+        saves for one): those it hands back, to be decided here."""
+        first = list(islice(chunks, 2))
+        if len(first) < 2:
+            return iter(first), None
+        assert self.lane is not None  # noqa: S101 - only called with a lane
+        pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
+        return pipeline.batches(chain(first, chunks), self._written), pipeline
+
+    def _written(self, chunk: list[dict[str, Any]], rows: list[tuple[Any, ...]], touched: list[str]) -> bool:
+        """Insert a batch the pipeline's worker checked and encoded; False when another writer took one
+        of its versions meanwhile (nothing written then: the batch is decided here)."""
+        lane = self.lane
+        assert lane is not None  # noqa: S101 - only called with a lane
+        position = lane.write(rows)
+        if position is None:
+            return False
+        lane.forget(touched)  # what this process's lane knew of them is behind the store now
+        for name in touched:
+            self.streams.pop(name, None)
+        self.report.batches += 1
+        self.report.fast_batches += 1
+        self.report.piped_batches += 1
+        self.report.facts += len(chunk)
+        self.report.position = position
+        return True
+
+    def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None) -> None:
+        for index, chunk in enumerate(chunks):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
                 if self.lane is not None and self._fast(prepared, [route(f) for f in prepared]):
