@@ -26,7 +26,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 from uuid import uuid4
 
@@ -37,6 +37,7 @@ from service.bulk_fast import KEEP, FastLane
 from service.facts_routing import route
 
 AHEAD = 2  # batches sent to the worker before the writer waits for the first answer
+_OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
 _IDS = 500  # stream ids per existence query (SQLite's limit on parameters is 999 or more)
 
 
@@ -106,7 +107,7 @@ class Pipeline:
         self.conn.close()
 
     def _send(self, chunk: list[dict[str, Any]]) -> None:
-        names = sorted({n for n in map(_name, chunk) if n is not None and n in self.subjects})
+        names = sorted(n for n in _names(chunk) if n in self.subjects)
         for name in names:
             if name in self.known:
                 self.known.move_to_end(name)
@@ -161,6 +162,18 @@ class Pipeline:
             self.conn.send(("reset", self.generation))
         except OSError as exc:
             raise WorkerFailed(str(exc)) from exc
+
+
+def _names(chunk: list[Any]) -> set[Any]:
+    """The subjects' streams a chunk's facts go to (a few more do no harm: they are only read and sent):
+    their subjects, and the streams of the facts their retractions, exemptions and corrections name."""
+    try:
+        names = set(map(dict.get, chunk, repeat("subject")))
+        for key in ("target", "corrects"):
+            names.update(n.split(":", 1)[0] for n in set(map(dict.get, chunk, repeat(key))) if type(n) is str)
+    except TypeError:  # a row that is no object: route's rule fact by fact
+        return set(map(_name, chunk))
+    return names
 
 
 def _name(fact: Any) -> str | None:
@@ -227,10 +240,17 @@ def _prepared(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[
     by the reference, which names it)."""
     prepared, routes = [], []
     for fact in chunk:
-        if type(fact) is not dict or fact.get("parties"):
+        if type(fact) is not dict:
             return None
         stamped = {**fact, "period": code, "recorded_by": actor}
-        name = route(stamped)
+        if stamped.keys() <= _OWN:  # a fact of its subject's own stream: route's last rule
+            name = stamped["subject"]
+            if type(name) is not str:
+                return None
+        elif fact.get("parties"):
+            return None
+        else:
+            name = route(stamped)
         given = stamped.get("id")
         if given is None:  # assign_id's rule: the id says which stream holds the fact
             stamped["id"] = f"{name}:{uuid4().hex[:20]}"
