@@ -40,6 +40,7 @@ from service.facts_routing import JOINT
 TOPICS = {kind: getattr(FactLedger, name).TOPIC for kind, name in _FACT_EVENTS.items()}
 KEEP = 16_384  # streams whose admission state is kept between batches (others are read again when met)
 _SAFE = 2**53  # whole numbers both JSON encoders write alike
+_PLAIN = frozenset('"\\')  # with these (or a character outside printable ASCII) a subject's JSON may differ
 _STAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 
 
@@ -69,6 +70,8 @@ class FastLane:
         self.streams: OrderedDict[str, Stream] = OrderedDict()
         self.check_seconds = 0.0  # reading the streams and admitting the facts (the lane's checks)
         self.position = 0  # admission's running position (every subject was registered before the import)
+        self.opened: tuple[str, bytes] | None = None  # a new stream's Opened event, but its time and subject
+        self.templates = True  # False: every Opened event made by the aggregate
         self.reads = True  # False in a pipeline's worker (service/bulk_pipe.py): streams are installed there
         recorder = ledger.recorder
         self.insert = recorder.insert_events_statement  # the library's own INSERT
@@ -148,11 +151,8 @@ class FastLane:
         uuid = ledger_id(self.code, subject, self.ledger.bureau)
         admission = StreamAdmission(self.scheme, self.periods, self.applicable, self._kind, self._lane(subject, kind))
         if stored is None:
-            opened = FactLedger(period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor,
-                                at=self.at)
-            event = self.ledger.mapper.to_stored_event(opened.collect_events()[0])
-            found = Stream(uuid.hex, event.originator_version, admission,
-                           (uuid.hex, event.originator_version, event.topic, event.state))
+            opened = self._opened(uuid.hex, subject)
+            found = Stream(uuid.hex, opened[1], admission, opened)
         else:
             for fact in stored[1]:
                 self._admit(admission, dict(fact))
@@ -161,6 +161,22 @@ class FastLane:
         while len(self.streams) > KEEP:
             self.streams.popitem(last=False)
         return found
+
+    def _opened(self, hex_id: str, subject: str) -> tuple[Any, ...]:
+        """A new stream's `Opened` event as the library stores it. The aggregate makes the first one; the
+        others differ from it only in their time and subject, so they are written from it (its bytes up
+        to the subject), once the first was found to be written that way (else the aggregate makes each)."""
+        if self.opened is not None and subject.isascii() and subject.isprintable() and _PLAIN.isdisjoint(subject):
+            return (hex_id, 1, self.opened[0], b"".join((
+                _STAMP, datetime.now(UTC).isoformat().encode(), self.opened[1], orjson.dumps(subject), b"}")))
+        made = FactLedger(period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor, at=self.at)
+        event = self.ledger.mapper.to_stored_event(made.collect_events()[0])
+        state, tail = bytes(event.state), b'"subject":' + orjson.dumps(subject) + b"}"
+        start = state.find(b'"},', len(_STAMP))
+        if (event.originator_version == 1 and self.templates and state.startswith(_STAMP) and start > 0
+                and state.endswith(tail) and tail not in state[: -len(tail)]):
+            self.opened = (event.topic, state[start : len(state) - len(tail) + len(b'"subject":')])
+        return (hex_id, event.originator_version, event.topic, event.state)
 
     def _kind(self, subject: str, _position: int) -> str | None:
         return self.kinds.get(subject)
