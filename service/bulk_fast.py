@@ -71,7 +71,6 @@ class FastLane:
         self.check_seconds = 0.0  # reading the streams and admitting the facts (the lane's checks)
         self.position = 0  # admission's running position (every subject was registered before the import)
         self.opened: tuple[str, bytes] | None = None  # a new stream's Opened event, but its time and subject
-        self.templates = True  # False: every Opened event made by the aggregate
         self.reads = True  # False in a pipeline's worker (service/bulk_pipe.py): streams are installed there
         recorder = ledger.recorder
         self.insert = recorder.insert_events_statement  # the library's own INSERT
@@ -173,7 +172,7 @@ class FastLane:
         event = self.ledger.mapper.to_stored_event(made.collect_events()[0])
         state, tail = bytes(event.state), b'"subject":' + orjson.dumps(subject) + b"}"
         start = state.find(b'"},', len(_STAMP))
-        if (event.originator_version == 1 and self.templates and state.startswith(_STAMP) and start > 0
+        if (event.originator_version == 1 and state.startswith(_STAMP) and start > 0
                 and state.endswith(tail) and tail not in state[: -len(tail)]):
             self.opened = (event.topic, state[start : len(state) - len(tail) + len(b'"subject":')])
         return (hex_id, event.originator_version, event.topic, event.state)

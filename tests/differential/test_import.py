@@ -68,17 +68,21 @@ def places() -> Iterator[Path]:
         yield Path(where)
 
 
+@pytest.mark.parametrize("piped", [True, False])
 @pytest.mark.parametrize("name", sorted(SCALES))
-def test_the_workloads_are_stored_the_same_both_ways(name: str, places: Path, monkeypatch: pytest.MonkeyPatch
-                                                     ) -> None:
+def test_the_workloads_are_stored_the_same_both_ways(name: str, piped: bool, places: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast lane with its worker (service/bulk_pipe.py) and without it, against the reference."""
     workload, rows = rows_of(name)
     expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
-    found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk.Importer, "piped", piped)
+        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
     assert refused is None and refused_fast is None
     assert len(found) > len(rows) // 2
     assert found == expected
     assert report is not None and report.fast_batches > 0, "the fast lane took no batch: nothing was compared"
-    assert report.piped_batches > 0, "the pipeline's worker checked no batch (service/bulk_pipe.py)"
+    assert (report.piped_batches > 0) == piped, "the pipeline's worker checked no batch (service/bulk_pipe.py)"
 
 
 @pytest.mark.parametrize("seed", [0, 22, 28])
