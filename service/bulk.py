@@ -257,7 +257,8 @@ class Importer:
         named = {f.get("target") or f.get("corrects") for f in prepared}
         stored = [m for _, models in streams.values() for m in models]
         picked = {m.id for m in stored if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None}
-        earlier = [m for m in stored if m.id in _with_targets(picked, stored)]
+        kept = _with_targets(picked, stored)  # once: in the comprehension it was made again for every fact
+        earlier = [m for m in stored if m.id in kept]
         subjects = {s for f in prepared for s in _named(f)} | {s for m in earlier for s in _named_model(m)}
         subjects |= {name for name in streams if name != JOINT}
         known = [self._subject(s) for s in sorted(subjects) if s in self.period.subjects]
