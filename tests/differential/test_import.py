@@ -258,3 +258,20 @@ def test_a_stream_another_writer_appended_to_under_the_pipeline_is_decided_again
             (ledger_id(workload.period, first, "default").hex,))]
     assert versions == list(range(1, 28)), versions  # opened, 26 facts: no gap, nothing twice
     assert sorted(stream.facts) == sorted(f["id"] for f in mine[:26])
+
+
+def test_the_reference_takes_the_earlier_targets_once_per_batch(places: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """_check took `_with_targets` once for every earlier fact of the batch's streams (quadratic: 30 s for
+    the city's two reference batches); it is taken once per decision of a batch."""
+    workload, rows = rows_of("bureau")
+    calls, real = [0], bulk._with_targets
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(bulk, "_with_targets", counted)
+    _, refused, report = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    assert refused is None and report is not None
+    assert 0 < calls[0] <= report.batches, (calls[0], report)
