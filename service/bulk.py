@@ -35,7 +35,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
-from service.bulk_pipe import Pipeline, can_fork
+from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -148,10 +148,10 @@ class Importer:
     def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None) -> None:
         for index, chunk in enumerate(chunks):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
-                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
-                if self.lane is not None and self._fast(prepared, [route(f) for f in prepared]):
+                if self.lane is not None and self._fast(chunk):
                     self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
+                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
@@ -188,14 +188,15 @@ class Importer:
             while len(self.streams) > self.cache:
                 self.streams.pop(next(iter(self.streams)))
 
-    def _fast(self, prepared: list[dict[str, Any]], routes: list[str]) -> bool:
+    def _fast(self, chunk: list[dict[str, Any]]) -> bool:
         """The batch through the fast lane, if it takes it; the reference's cached streams it wrote to are
         dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide."""
         lane = self.lane
         assert lane is not None  # noqa: S101 - only called with a lane
         started, checked = time.perf_counter(), lane.check_seconds
-        done = lane.record(prepared, routes)
-        touched = set(routes)
+        found = lane_batch(self.code, chunk, self.actor)
+        done = None if found is None else lane.record(*found)
+        touched = set(found[1]) if found is not None else {n for n in names_of(chunk) if type(n) is str}
         if done is None:
             lane.forget(sorted(touched))
             self.report.check_seconds += time.perf_counter() - started

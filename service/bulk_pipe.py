@@ -114,7 +114,7 @@ class Pipeline:
         self.answers.close()
 
     def _send(self, chunk: list[dict[str, Any]]) -> None:
-        names = sorted(n for n in _names(chunk) if n in self.subjects)
+        names = sorted(n for n in names_of(chunk) if n in self.subjects)
         for name in names:
             if name in self.known:
                 self.known.move_to_end(name)
@@ -171,7 +171,7 @@ class Pipeline:
             raise WorkerFailed(str(exc)) from exc
 
 
-def _names(chunk: list[Any]) -> set[Any]:
+def names_of(chunk: list[Any]) -> set[Any]:
     """The subjects' streams a chunk's facts go to (a few more do no harm: they are only read and sent):
     their subjects, and the streams of the facts their retractions, exemptions and corrections name."""
     try:
@@ -243,20 +243,24 @@ def _checked(lane: FastLane, code: str, actor: str, chunk: list[dict[str, Any]],
     lane.forget(forget)
     for name, stored in loaded.items():
         lane.install(name, stored)
-    try:
-        found = _prepared(code, chunk, actor)
-    except (FactsInvalid, KeyError, TypeError, ValueError, AttributeError):
-        return None  # the reference names the problem
+    found = lane_batch(code, chunk, actor)
     if found is None:
         return None
     rows = lane.check(*found)
     return None if rows is None else (rows, sorted(set(found[1])))
 
 
-def _prepared(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
+def lane_batch(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
     """The batch as Ledger.prepare_facts stamps it, with each fact's stream (routed once, not twice), or None
-    when a fact has parties (a joint fact or a unit: never the lane's) or an id of another stream (refused
-    by the reference, which names it)."""
+    when a fact has parties (a joint fact or a unit: never the lane's) or anything the reference refuses
+    (which names it)."""
+    try:
+        return _prepared(code, chunk, actor)
+    except (FactsInvalid, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _prepared(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
     prepared, routes = [], []
     for fact in chunk:
         if type(fact) is not dict:
