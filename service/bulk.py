@@ -35,7 +35,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
-from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of
+from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of, worth_a_worker
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -70,7 +70,7 @@ class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
-    piped = True  # False: the fast lane in this process only (no worker: service/bulk_pipe.py)
+    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with 3 CPUs or more
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -108,7 +108,7 @@ class Importer:
         if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
             self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
         chunks, pipeline = _chunks(facts, batch), None
-        if self.lane is not None and self.piped and can_fork():
+        if self.lane is not None and (self.piped if self.piped is not None else worth_a_worker()) and can_fork():
             chunks, pipeline = self._piped(chunks)
         try:
             self._facts_in(chunks, key)

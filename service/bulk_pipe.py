@@ -52,6 +52,14 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
+def worth_a_worker() -> bool:
+    """Whether a worker pays by default: measured on a machine of two CPUs (busy with others' work, two
+    spinning processes each ran at 64% of one alone) the import was slower with it (65,000-68,000 ev/s
+    against 75,000-77,000 in one process: its pickling and the writer's reads add 30% of CPU); with a
+    CPU free for each, the writer's share is what bounds it (BENCHMARKS.md, third round)."""
+    return len(os.sched_getaffinity(0)) > 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 2
+
+
 class Pipeline:
     """One import's worker and what the writer knows of it: the streams it holds, the batches in flight."""
 

@@ -207,6 +207,7 @@ def test_a_failing_worker_leaves_its_batches_to_this_process(
         facts = [i for i, r in enumerate(rows) if r.get("type") != "subject"]
         rows[facts[-30]] = {**rows[facts[-30]], "item": "no.such"}
     expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    monkeypatch.setattr(bulk.Importer, "piped", True)
     with monkeypatch.context() as patch:
         patch.setattr(bulk_pipe, "_checked", _fails_at(3, how))
         found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
@@ -223,6 +224,7 @@ def test_a_stream_another_writer_appended_to_under_the_pipeline_is_decided_again
     """Another writer appends to a stream while the worker already checked the next batches of it: the
     insert conflicts (the primary key), the worker's later answers are thrown away, and the batch is
     decided here on the stream as stored: no version twice, none skipped, every fact once."""
+    monkeypatch.setattr(bulk.Importer, "piped", True)
     workload, rows = rows_of("province")
     subjects = [r for r in rows if r.get("type") == "subject"]
     first = next(r for r in rows if r.get("type") == "rating")["subject"]
