@@ -9,7 +9,9 @@ the save fails with IntegrityError and the batch is decided again on freshly loa
 On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
 (service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
 events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems.
+decided here, from the start, so the same batches are refused with the same problems. With three
+CPUs or more the lane's checks run in a forked worker beside this process, the writer
+(service/bulk_pipe.py), batch after batch in the same order.
 """
 
 from __future__ import annotations
@@ -124,7 +126,10 @@ class Importer:
         if len(first) < 2:
             return iter(first), None
         assert self.lane is not None  # noqa: S101 - only called with a lane
-        pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
+        try:
+            pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
+        except OSError:  # no fork (memory, process limit): this process checks every batch
+            return chain(first, chunks), None
         return pipeline.batches(chain(first, chunks), self._written), pipeline
 
     def _written(self, chunk: list[dict[str, Any]], rows: list[tuple[Any, ...]], touched: list[str]) -> bool:

@@ -2,11 +2,14 @@
 batches while this process, the store's only writer, inserts the ones before them.
 
 The lane's checks and encoding (service/bulk_fast.py) take about as much CPU as the insert itself, so
-on a machine with a second core they run beside it. The worker never touches the store: before it
-sends a batch, the writer reads what the store holds of every stream of the batch the worker does not
-know yet (one query for which exist, the aggregates of those that do) and sends it with the batch;
-the worker installs it, checks and encodes the batch exactly as the lane in one process does, and
-answers with the rows to insert (the same bytes) or with "declined".
+on a machine with a CPU free for each they run beside it (by default only with three CPUs or more:
+`worth_a_worker`; on two shared ones the worker's own cost outweighed it, BENCHMARKS.md third round).
+
+The worker never touches the store: before it sends a batch, the writer reads what the store holds of
+every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
+those that do) and sends it with the batch; the worker installs it, checks and encodes the batch
+exactly as the lane in one process does, and answers with the rows to insert (the same bytes) or
+with "declined".
 
 Batches are still decided one after another, in file order, each in its own transaction, all or
 nothing, exactly as without the worker: the writer inserts a batch only after every earlier one is
