@@ -277,3 +277,19 @@ def test_the_reference_takes_the_earlier_targets_once_per_batch(places: Path, mo
     _, refused, report = imported(places / "reference", workload, rows, False, 40, monkeypatch)
     assert refused is None and report is not None
     assert 0 < calls[0] <= report.batches, (calls[0], report)
+
+
+def test_an_import_that_cannot_fork_checks_every_batch_itself(places: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No worker (fork refused: memory, process limit): the lane in this process, the reference's rows."""
+    from service import bulk_pipe
+
+    def refused(*_: Any) -> None:
+        raise OSError("fork refused on purpose")
+
+    workload, rows = rows_of("bureau", 3)
+    expected, _, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    monkeypatch.setattr(bulk.Importer, "piped", True)
+    monkeypatch.setattr(bulk_pipe.Pipeline, "__init__", refused)
+    found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert refused_fast is None and found == expected
+    assert report is not None and report.piped_batches == 0 and report.fast_batches > 0, report
