@@ -23,6 +23,7 @@ or dies hands every batch not yet inserted back the same way, and is not used ag
 from __future__ import annotations
 
 import fcntl
+import gc
 import multiprocessing
 import os
 import queue
@@ -34,13 +35,13 @@ from itertools import chain, repeat
 from typing import Any
 from uuid import uuid4
 
-from domain.canonical import paused_gc
 from domain.errors import FactsInvalid
 from domain.ledger.ids import ledger_id
 from service.bulk_fast import KEEP, FastLane
 from service.facts_routing import route
 
 AHEAD = 2  # batches sent to the worker before the writer waits for the first answer
+PATIENCE = 120.0  # seconds the writer waits for an answer before it goes on without the worker
 _OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
 _SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _IDS = 500  # stream ids per existence query (SQLite's limit on parameters is 999 or more)
@@ -163,6 +164,8 @@ class Pipeline:
         started = time.perf_counter()
         try:
             while True:
+                if not self.answers.poll(PATIENCE):
+                    raise WorkerFailed(f"no answer in {PATIENCE} s")
                 message = self.answers.recv()
                 if message[0] == "failed":
                     raise WorkerFailed(message[1])
@@ -219,6 +222,7 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
     """The worker: install the streams sent, check and encode each batch, answer; until told to stop.
     A thread takes the writer's messages as they come, so that neither process waits on a full pipe
     while the other waits on it too."""
+    gc.disable()  # the worker's own process: it makes no cycles (and takes no lock another thread may hold)
     lane.reads = False
     lane.streams.clear()
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -229,8 +233,7 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
                 lane.streams.clear()
                 continue
             _, generation, chunk, loaded, forget = message
-            with paused_gc():
-                answer = _checked(lane, code, actor, chunk, loaded, forget)
+            answer = _checked(lane, code, actor, chunk, loaded, forget)
             conn.send(("declined", generation) if answer is None else ("rows", generation, *answer))
     except BaseException as exc:  # the writer goes on without the worker
         conn.send(("failed", repr(exc)))
