@@ -115,3 +115,5 @@ def test_pages_name_items_and_kinds_as_people_read_them_never_by_a_schemes_code(
     sign_in_as(client, service, "admin")
     page = client.get("/period/2026-Q1/subjects").text
     assert "<td>科室</td>" in page and "<td>department</td>" not in page
+    card = client.get("/period/2026-Q1/scorecard/s001").text  # ZJG names no groups: the rankings' own words
+    assert re.search(r"第\d+名（考核组g1）", card) and "名（g1）" not in card
