@@ -117,3 +117,9 @@ def test_pages_name_items_and_kinds_as_people_read_them_never_by_a_schemes_code(
     assert "<td>科室</td>" in page and "<td>department</td>" not in page
     card = client.get("/period/2026-Q1/scorecard/s001").text  # ZJG names no groups: the rankings' own words
     assert re.search(r"第\d+名（考核组g1）", card) and "名（g1）" not in card
+
+
+def test_the_log_names_facts_by_item_title_and_subject_name(client: TestClient, service: Service) -> None:
+    sign_in_as(client, service, "auditor")
+    page = client.get("/events", params={"after": 40, "limit": 20}).text
+    assert "测评 班子测评 办公室" in page and "rating s001" not in page
