@@ -244,7 +244,7 @@ LABELS = {
     "field.rank_option": "第{rank}名（{points}分）",
     "field.amount": "数量或核定分值",
     "field.parties": "共同承担（多人时填写，被考核单位留空）",
-    "field.parties_hint": "名称（角色），顿号分隔；角色：{roles}；填科室名称即该科室全体人员",
+    "field.parties_hint": "名称（角色），顿号分隔；角色：{roles}；填科室代码即该科室全体人员",
     "field.points_option": "{label}（{points}分）",
     "kind.deduction": "扣分",
     "chart.distribution": "{group} 得分分布",
