@@ -26,7 +26,7 @@ from domain.units import expand_units
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, log_order, route
-from service.ledger import LedgerBase
+from service.ledger import Command, LedgerBase
 from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -182,20 +182,24 @@ class Ledger(LedgerBase):
         key: str | None = None,
         appeal: str | None = None,
         authorize: Authorize | None = None,
-    ) -> dict[str, Any]:
+        submit: Callable[[Command], Any] | None = None,
+    ) -> Any:
         """Record a batch of facts, all or none; the batch is checked against the scheme first.
 
         `authorize(scheme, facts, known, groups)` may refuse the batch, seeing the facts already in the
         streams it goes to (so a retraction is judged by the fact it names) and each subject's group as
-        the period registers it (S5: an office may depend on the group).
+        the period registers it (S5: an office may depend on the group). `submit` runs the command another
+        way (a group commit, service/group_commit.py) and its answer is returned; by default it runs now.
         """
         prepared = self.prepare_facts(code, facts, actor)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            ledgers = self.decide_facts(code, prepared, actor, at, appeal, authorize)
-            return ledgers, {"period": code, "facts": [f["id"] for f in prepared]}
+            batch = list(prepared)  # decided afresh each time (a retry, a group decided again)
+            ledgers = self.decide_facts(code, batch, actor, at, appeal, authorize)
+            return ledgers, {"period": code, "facts": [f["id"] for f in batch]}
 
-        return self.run(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+        command = Command(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+        return (submit or self.run_command)(command)
 
     @staticmethod
     def prepare_facts(code: str, facts: list[dict[str, Any]], actor: str) -> list[dict[str, Any]]:
