@@ -84,8 +84,15 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
         self._local = threading.local()  # the group being decided in this thread (run_group), if any
 
+    def unsaved(self) -> None:
+        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them."""
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        recordings = super().save(*objs, **kwargs)
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except Exception:
+            self.unsaved()
+            raise
         for listener in self.append_listeners:
             listener(len(recordings))
         return recordings
@@ -137,6 +144,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
+                self.unsaved()
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
             position = max((r.notification.id for r in recordings), default=None)
@@ -155,10 +163,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             try:
                 group, outcomes, spans = self._decide_group(commands, alone)
             except Tainted:
+                self.unsaved()
                 continue  # `alone` grew: decide the group again without it (not a conflict: no backoff)
             try:
                 recordings = self.save(*group.pending.values()) if group.pending else []
             except IntegrityError:
+                self.unsaved()
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
             where = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id

@@ -157,3 +157,58 @@ def test_the_writer_answers_each_waiting_request_with_its_own_outcome(service: S
             assert outcome["facts"] == [f"d{1 + i % 4}:w{i}"] and outcome["then"] is True
     stored = [f for s in ("d1", "d2", "d3", "d4") for f in stored_ids(service, s) if ":w" in f]
     assert sorted(stored) == sorted(f"d{1 + i % 4}:w{i}" for i in range(12) if i != 5)
+
+
+def rating(rater: str, fact_id: str | None = None, corrects: str | None = None) -> dict[str, Any]:
+    fact = {"type": "rating", "item": "rating", "subject": "d3", "role": "principal", "rater": rater, "value": "85"}
+    return fact | ({"id": fact_id} if fact_id else {}) | ({"corrects": corrects} if corrects else {})
+
+
+def test_the_kept_admission_follows_what_another_process_appends(service: Service) -> None:
+    """Commands keep the stored facts of a stream admitted between them (Ledger._stored): facts another
+    process appends since are admitted before the next command is checked."""
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.record_facts(PERIOD, [smoking("d3")], RECORDER, AT)  # d3's stored facts now kept admitted
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [rating("乙", "d3:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    (refused,) = ledger.run_group([command(service, [rating("甲", corrects="d3:theirs")])])
+    assert isinstance(refused, FactsInvalid)
+    assert "乙" in str(refused.problems)  # a correction keeps the rater of the fact it corrects
+
+
+def test_a_conflict_forgets_the_kept_admission_of_facts_never_saved(service: Service) -> None:
+    """A group whose save conflicts drops what it kept admitted: a rival saved another fact under the id
+    the group had decided, and the next decision must see the rival's fact, not the group's."""
+    record_quarter(service)
+    ledger = service.ledger
+    ours = command(service, [rating("甲", "d3:x")])
+    calls = []
+
+    def decide_under_a_rival() -> Any:
+        calls.append(1)
+        decided = ours.decide()
+        if len(calls) == 1:
+            rival = threading.Thread(target=lambda: ledger.record_facts(PERIOD, [rating("乙", "d3:x")], RECORDER, AT))
+            rival.start()
+            rival.join()
+        return decided
+
+    first, second = ledger.run_group([
+        Command(decide_under_a_rival, key=None, request=ours.request, actor=RECORDER, at=AT),
+        command(service, [rating("甲", corrects="d3:x")]),  # keeps rater 甲: fits ours, not the rival's
+    ])
+    assert len(calls) == 2
+    assert isinstance(first, FactsInvalid) and isinstance(second, FactsInvalid)
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
+
+
+def build_like(service: Service) -> Service:
+    """Another process on the same store."""
+    from service.bootstrap import build
+
+    return build(service.settings)
