@@ -95,7 +95,10 @@ class GroupWriter:
                     outcome = job.then(outcome)
                 except Exception as failed:  # noqa: BLE001 - appended already: a 500, never a refusal
                     outcome = failed
-            job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+            try:
+                job.loop.call_soon_threadsafe(_settle, job.future, outcome)
+            except RuntimeError:  # its event loop is closed: nobody awaits it, the others still do
+                continue
 
 
 def _settle(future: asyncio.Future[Any], outcome: Any) -> None:

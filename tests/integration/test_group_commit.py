@@ -14,6 +14,7 @@ from domain.ledger.ids import ledger_id
 from replay.asof import fold_log
 from service.bootstrap import Service
 from service.errors import IdempotencyKeyReused
+from service.group_commit import _Job
 from service.ledger import Command
 from tests.integration.helpers import AT, record_quarter
 
@@ -212,3 +213,16 @@ def build_like(service: Service) -> Service:
     from service.bootstrap import build
 
     return build(service.settings)
+
+
+def test_a_request_whose_event_loop_closed_does_not_keep_the_others_of_its_group_unanswered(service: Service) -> None:
+    record_quarter(service)
+    writer = service.group_writer()
+    gone, waiting = asyncio.new_event_loop(), asyncio.new_event_loop()
+    jobs = [_Job(command(service, [smoking(s)]), lambda r: r, loop, loop.create_future())
+            for s, loop in (("d3", gone), ("d4", waiting))]
+    gone.close()
+    writer.commit(jobs)
+    answer = waiting.run_until_complete(jobs[1].future)
+    waiting.close()
+    assert answer["facts"] == [stored_ids(service, "d4")[-1]]
