@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.calendar import MainlandCalendar
 from projections.runner import ProjectionRunner
 from projections.viewstore import PostgresViewStore, SQLiteViewStore, ViewStore
 from service.anchoring import anchor_for
 from service.appeals import ServiceLedger as Ledger
+from service.group_commit import GroupWriter
 from service.settings import Settings
 from service.signing import load_key, retired_keys
 from service.stores import event_store_env, release
@@ -28,8 +29,17 @@ class Service:
     ledger: Ledger
     views: ViewStore
     runner: ProjectionRunner
+    writer: GroupWriter | None = field(default=None, repr=False)
+
+    def group_writer(self) -> GroupWriter:
+        """The process's group commit writer (service/group_commit.py), made on first use."""
+        if self.writer is None:
+            self.writer = GroupWriter(self.ledger)
+        return self.writer
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
         self.views.close()  # type: ignore[attr-defined]
         self.ledger.close()
         if self.settings.store == "sqlite":

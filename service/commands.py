@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -26,7 +27,7 @@ from domain.units import expand_units
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, log_order, route
-from service.ledger import LedgerBase
+from service.ledger import Command, LedgerBase
 from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -43,7 +44,8 @@ class Ledger(LedgerBase):
         self.bureau = bureau
         self._schemes: dict[str, Scheme] = {}
         self._versions: dict[tuple[str, int], Scheme] = {}
-        self._typed_facts: dict[tuple[UUID, str], Any] = {}
+        self._typed_facts: dict[tuple[UUID, str], tuple[dict[str, Any], Any]] = {}
+        self._admitted: dict[tuple[UUID, ...], _Admitted] = {}  # the stored facts of streams, admitted
 
     def register_scheme(self, scheme: Scheme, actor: str, at: str, key: str | None = None) -> dict[str, Any]:
         """Register a scheme version (the same content twice is a no-op)."""
@@ -182,20 +184,24 @@ class Ledger(LedgerBase):
         key: str | None = None,
         appeal: str | None = None,
         authorize: Authorize | None = None,
-    ) -> dict[str, Any]:
+        submit: Callable[[Command], Any] | None = None,
+    ) -> Any:
         """Record a batch of facts, all or none; the batch is checked against the scheme first.
 
         `authorize(scheme, facts, known, groups)` may refuse the batch, seeing the facts already in the
         streams it goes to (so a retraction is judged by the fact it names) and each subject's group as
-        the period registers it (S5: an office may depend on the group).
+        the period registers it (S5: an office may depend on the group). `submit` runs the command another
+        way (a group commit, service/group_commit.py) and its answer is returned; by default it runs now.
         """
         prepared = self.prepare_facts(code, facts, actor)
 
         def decide() -> tuple[list[Any], dict[str, Any]]:
-            ledgers = self.decide_facts(code, prepared, actor, at, appeal, authorize)
-            return ledgers, {"period": code, "facts": [f["id"] for f in prepared]}
+            batch = list(prepared)  # decided afresh each time (a retry, a group decided again)
+            ledgers = self.decide_facts(code, batch, actor, at, appeal, authorize)
+            return ledgers, {"period": code, "facts": [f["id"] for f in batch]}
 
-        return self.run(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+        command = Command(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+        return (submit or self.run_command)(command)
 
     @staticmethod
     def prepare_facts(code: str, facts: list[dict[str, Any]], actor: str) -> list[dict[str, Any]]:
@@ -267,14 +273,43 @@ class Ledger(LedgerBase):
         return [ledger for ledger in streams.values() if ledger is not None]
 
     def _typed(self, ledger: FactLedger, fact: dict[str, Any]) -> Any:
-        """A stored fact, typed: facts in a stream never change, so each is validated once (bounded)."""
+        """A stored fact, typed: stored facts never change, so each is validated once (bounded)."""
         key = (ledger.id, fact["id"])
         found = self._typed_facts.get(key)
-        if found is None:
-            if len(self._typed_facts) >= TYPED_KEEP:
+        if found is None or (found[0] is not fact and found[0] != fact):  # a fact decided in a group commit
+            if len(self._typed_facts) >= TYPED_KEEP:  # that was never saved may share an id with a stored one
                 self._typed_facts.clear()
-            found = self._typed_facts[key] = _FACT.validate_python(fact)
-        return found
+            found = self._typed_facts[key] = (fact, _FACT.validate_python(fact))
+        return found[1]
+
+    def unsaved(self) -> None:
+        self._admitted.clear()  # a kept vetting may have admitted facts that were decided but not saved
+
+    def _stored(self, period: Period, context: list[FactLedger], fresh: Callable[[], Vetting]) -> Vetting:
+        """A vetting that has admitted the stored facts of the streams, stream after stream as the projections
+        admit them (a copy: the batch is admitted on it). Kept between commands: a stream only grows, so
+        when each stream still has the facts admitted (the n-th fact has the same id) and only the last
+        one grew, only its new facts are admitted; otherwise all are again. Dropped with any save that
+        fails (`unsaved`), so facts decided but never saved are not kept."""
+        key = tuple(ledger.id for ledger in context)
+        ids = [list(ledger.facts) for ledger in context]
+        lasts = [ledger.facts[i[-1]] if i else None for ledger, i in zip(context, ids, strict=True)]
+        basis = (period.id, period.version)  # the scheme version and the subjects' kinds the vetting knows
+        kept = self._admitted.get(key)
+        start = _grown(kept.seen, context, ids) if kept is not None and kept.basis == basis else None
+        if kept is not None and start is not None and start == len(ids[-1]):
+            return kept.vetting.copy()
+        if kept is None or start is None:
+            vetting, todo = fresh(), list(zip(context, ids, strict=True))
+        else:
+            vetting, todo = kept.vetting.copy(), [(context[-1], ids[-1][start:])]
+        for ledger, fact_ids in todo:
+            for fact_id in fact_ids:
+                vetting.admit(self._typed(ledger, ledger.facts[fact_id]))  # stored: admitted as projections do
+        if len(self._admitted) >= ADMITTED_KEEP:
+            self._admitted.clear()
+        self._admitted[key] = _Admitted(basis, tuple(zip(map(len, ids), lasts, strict=True)), vetting)
+        return vetting.copy()
 
     def _check(
         self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
@@ -291,10 +326,7 @@ class Ledger(LedgerBase):
             found = subjects.get(subject)
             return found.get("kind") if isinstance(found, dict) else None
 
-        vetting = Vetting(scheme, kind_of, allowed_periods(scheme, period.code))
-        for ledger in context:
-            for fact in ledger.facts.values():
-                vetting.admit(self._typed(ledger, fact))  # stored: admitted as the projections admit them
+        vetting = self._stored(period, context, lambda: Vetting(scheme, kind_of, allowed_periods(scheme, period.code)))
         before = dict(vetting.facts)
         found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
         problems = [
@@ -308,6 +340,33 @@ class Ledger(LedgerBase):
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
+ADMITTED_KEEP = 4_096  # streams (or sets of streams) whose stored facts are kept admitted
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """The stored facts of a command's streams, admitted: per stream how many, and the last of them."""
+
+    basis: tuple[UUID, int]
+    seen: tuple[tuple[int, dict[str, Any] | None], ...]
+    vetting: Vetting  # never changed once kept: commands admit on copies
+
+
+def _grown(
+    seen: tuple[tuple[int, dict[str, Any] | None], ...], context: list[FactLedger], ids: list[list[str]]
+) -> int | None:
+    """How many facts of the last stream were admitted, when the streams still begin with the facts
+    admitted (the same fact where the last admitted was) and only the last one grew; None when the kept
+    vetting cannot be continued."""
+    if len(seen) != len(ids):
+        return None
+    for i, ((count, last), ledger, now) in enumerate(zip(seen, context, ids, strict=True)):
+        may_grow = i == len(ids) - 1
+        if count > len(now) or (count < len(now) and not may_grow):
+            return None
+        if count and ledger.facts[now[count - 1]] != last:
+            return None
+    return seen[-1][0]
 
 
 def _chain(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

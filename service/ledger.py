@@ -4,13 +4,19 @@ Every command loads the aggregates it needs, lets them decide, and saves them in
 transaction together with the CommandRecord of its idempotency key. A concurrent write
 to the same aggregate makes the library raise IntegrityError: the command re-reads and
 decides again (optimistic concurrency, never last-write-wins).
+
+Group commit (`run_group`, driven by service/group_commit.py): several commands are decided one after
+another, each seeing what the ones before it in the group decided, and the accepted ones are saved in one
+transaction; a refused command is refused alone and appends nothing.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +34,46 @@ RETRIES = 40
 BACKOFF_CAP = 0.05  # seconds
 
 
+@dataclass(frozen=True)
+class Command:
+    """A command ready to run: its decision and what its idempotency key is checked against."""
+
+    decide: Callable[[], Decision]
+    key: str | None
+    request: Any
+    actor: str
+    at: str
+
+
+@dataclass
+class _Group:
+    """The aggregates a group commit has loaded or decided so far, shared by its commands in order.
+
+    `versions` is each aggregate's version after the last accepted command: a refused command that changed
+    one (a batch refused at its second fact after its first was recorded) leaves it `tainted`."""
+
+    seen: dict[UUID, Any] = field(default_factory=dict)
+    versions: dict[UUID, int] = field(default_factory=dict)
+    pending: dict[UUID, Any] = field(default_factory=dict)  # to save, in the order first decided
+
+    def changed(self) -> list[UUID]:
+        return [i for i, a in self.seen.items() if a.version != self.versions[i]]
+
+    def accept(self, aggregates: list[Any]) -> list[tuple[UUID, int, int]]:
+        """Keep a command's aggregates for the commands after it; their events as (id, after, up to)."""
+        spans = []
+        for aggregate in aggregates:
+            spans.append((aggregate.id, self.versions.get(aggregate.id, 0), aggregate.version))
+            self.seen[aggregate.id] = aggregate
+            self.versions[aggregate.id] = aggregate.version
+            self.pending.setdefault(aggregate.id, aggregate)
+        return spans
+
+
+class Tainted(Exception):
+    """A refused command changed an aggregate the group shares: the group is decided again without it."""
+
+
 class LedgerBase(Application):  # type: ignore[type-arg]
     """Loading, idempotent saving and retrying, shared by every command."""
 
@@ -36,24 +82,46 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
+        self._local = threading.local()  # the group being decided in this thread (run_group), if any
+
+    def unsaved(self) -> None:
+        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them."""
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        recordings = super().save(*objs, **kwargs)
+        try:
+            recordings = super().save(*objs, **kwargs)
+        except Exception:
+            self.unsaved()
+            raise
         for listener in self.append_listeners:
             listener(len(recordings))
         return recordings
 
     def load(self, aggregate_id: UUID, what: str) -> Any:
         try:
-            return self.repository.get(aggregate_id)
+            return self._get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} does not exist") from None
 
     def maybe(self, aggregate_id: UUID) -> Any | None:
         try:
-            return self.repository.get(aggregate_id)
+            return self._get(aggregate_id)
         except AggregateNotFoundError:
             return None
+
+    def _get(self, aggregate_id: UUID) -> Any:
+        """From the store, or inside a group commit as the commands before this one left it."""
+        group: _Group | None = getattr(self._local, "group", None)
+        if group is None:
+            return self.repository.get(aggregate_id)
+        found = group.seen.get(aggregate_id)
+        if found is None:
+            found = group.seen[aggregate_id] = self.repository.get(aggregate_id)
+            group.versions[aggregate_id] = found.version
+        return found
+
+    def run_command(self, command: Command) -> dict[str, Any]:
+        return self.run(command.decide, key=command.key, request=command.request, actor=command.actor, at=command.at)
 
     def run(
         self, decide: Callable[[], Decision], *, key: str | None, request: Any, actor: str, at: str
@@ -76,11 +144,91 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
+                self.unsaved()
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
             position = max((r.notification.id for r in recordings), default=None)
             return {**result, "position": position, "replayed": False}
         raise Conflict("the aggregates changed under this command too many times; try again")
+
+    def run_group(self, commands: list[Command]) -> list[dict[str, Any] | Exception]:
+        """Decide the commands in order, each against everything stored and everything accepted before it in
+        the group, and save the accepted ones in one transaction; each gets its own result or its own error.
+
+        Nothing is answered before the save: a version conflict (another process wrote a stream) decides the
+        whole group again from the store, so no refusal rests on a decision that was not appended. A refused
+        command that changed a shared aggregate is taken out and run alone after the group."""
+        alone: set[int] = set()
+        for attempt in range(RETRIES):
+            try:
+                group, outcomes, spans = self._decide_group(commands, alone)
+            except Tainted:
+                self.unsaved()
+                continue  # `alone` grew: decide the group again without it (not a conflict: no backoff)
+            try:
+                recordings = self.save(*group.pending.values()) if group.pending else []
+            except IntegrityError:
+                self.unsaved()
+                time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
+                continue
+            where = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+                     for r in recordings}
+            for i, span in spans.items():
+                positions = [where[(a, v)] for a, after, upto in span for v in range(after + 1, upto + 1)]
+                outcomes[i] = {**outcomes[i], "position": max(positions, default=None), "replayed": False}
+            for i in sorted(alone):
+                outcomes[i] = self._alone(commands[i])
+            return outcomes
+        return [Conflict("the aggregates changed under this command too many times; try again") for _ in commands]
+
+    def _decide_group(
+        self, commands: list[Command], alone: set[int]
+    ) -> tuple[_Group, list[Any], dict[int, list[tuple[UUID, int, int]]]]:
+        group = _Group()
+        outcomes: list[Any] = [None] * len(commands)
+        spans: dict[int, list[tuple[UUID, int, int]]] = {}
+        self._local.group = group
+        try:
+            for i, command in enumerate(commands):
+                if i in alone:
+                    continue
+                try:
+                    outcomes[i], decided = self._decide_one(command)
+                except Exception as refused:  # noqa: BLE001 - the command's own answer, raised to it alone
+                    if group.changed():
+                        alone.add(i)
+                        raise Tainted from refused
+                    outcomes[i] = refused
+                    continue
+                if decided is not None:
+                    spans[i] = group.accept(decided)
+                if group.changed():  # it changed an aggregate it did not hand back
+                    alone.add(i)
+                    raise Tainted
+        finally:
+            self._local.group = None
+        return group, outcomes, spans
+
+    def _decide_one(self, command: Command) -> tuple[dict[str, Any], list[Any] | None]:
+        """One command of a group: its earlier result under its key (None: nothing to save), or its decision."""
+        request_hash = sha256_hex(plain(command.request))
+        scoped = None if command.key is None else scoped_key(command.actor, command.decide, command.key)
+        if scoped is not None:
+            earlier = self.maybe(command_id(scoped))
+            if earlier is not None:
+                return self._replayed(earlier, request_hash), None
+        aggregates, result = command.decide()
+        decided = list(aggregates)
+        if scoped is not None:
+            decided.append(CommandRecord(key=scoped, request_hash=request_hash, result=result,
+                                         actor=command.actor, at=command.at))
+        return result, decided
+
+    def _alone(self, command: Command) -> dict[str, Any] | Exception:
+        try:
+            return self.run_command(command)
+        except Exception as refused:  # noqa: BLE001 - its own answer
+            return refused
 
     def earlier(self, actor: str, command: Callable[..., Any], key: str) -> CommandRecord | None:
         """The record of `command` (e.g. Ledger.record_facts) sent by `actor` under `key`; None: never sent."""

@@ -25,7 +25,7 @@ PeriodPath = Annotated[str, Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$", examples=[
 
 
 @router.post("", status_code=201, response_model=Recorded, operation_id="record_fact")
-def record_fact(
+async def record_fact(
     code: PeriodPath,
     body: FactCreate,
     service: ServiceDep,
@@ -34,11 +34,11 @@ def record_fact(
     key: IdempotencyKey = None,
 ) -> Response:
     """Record one deduction, bonus, rating, veto, affirmation, condition, exemption or retraction."""
-    return _record(service, code, [body.model_dump(mode="json", exclude_none=True)], actor, clock, key)
+    return await _record(service, code, [body.model_dump(mode="json", exclude_none=True)], actor, clock, key)
 
 
 @router.post("/batch", status_code=201, response_model=Recorded, operation_id="record_facts")
-def record_batch(
+async def record_batch(
     code: PeriodPath,
     body: FactsBatch,
     service: ServiceDep,
@@ -48,20 +48,31 @@ def record_batch(
 ) -> Response:
     """Record a batch of facts: all are appended in one transaction, or none."""
     facts = [f.model_dump(mode="json", exclude_none=True) for f in body.facts]
-    return _record(service, code, facts, actor, clock, key)
+    return await _record(service, code, facts, actor, clock, key)
 
 
-def _record(
+async def _record(
     service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None
 ) -> Response:
+    """The command goes to the process's group commit (service/group_commit.py): appended with the others
+    waiting at that moment, answered alone; the request awaits it without holding a thread."""
+
     def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
                   groups: Groups) -> None:
         check_recording(actor, scheme, prepared, known, groups)
 
+    def then(result: dict[str, Any]) -> dict[str, Any]:
+        """In the writer, after the commit: fold to it (the views, ranks and grades, follow a moment later)."""
+        service.runner.fold_to(result["position"])
+        return {**result, "scores": _scores(service, code, result["facts"])}
+
+    writer = service.group_writer()
     with in_flight(key, actor):
-        result = service.ledger.record_facts(code, facts, actor.principal, at(clock), key=key, authorize=authorize)
-    service.runner.fold_to(result["position"])  # the views (ranks, grades) follow a moment later
-    return json_response({**result, "scores": _scores(service, code, result["facts"])}, 201)
+        answer = await service.ledger.record_facts(
+            code, facts, actor.principal, at(clock), key=key, authorize=authorize,
+            submit=lambda command: writer.submit(command, then),
+        )
+    return json_response(answer, 201)
 
 
 def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:

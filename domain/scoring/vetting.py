@@ -56,6 +56,14 @@ class Vetting:
         self.ranks: dict[tuple[str, str, str], str] = {}  # (item, period, rank) -> the live award (B4)
         self._applicable: dict[str, set[str]] = {}
 
+    def copy(self) -> Vetting:
+        """Another vetting in this state that admits further facts without changing this one (a command
+        checks its batch on a copy of the stored facts' vetting, which is kept for the next command)."""
+        twin = Vetting(self.scheme, self.kind_of, self.periods, dict(self.facts))
+        twin.refused, twin.gone, twin.exempted = set(self.refused), dict(self.gone), dict(self.exempted)
+        twin.raters, twin.ranks, twin._applicable = dict(self.raters), dict(self.ranks), self._applicable
+        return twin
+
     def admit(self, fact: Fact) -> list[Finding]:
         """Admit the fact when it fits; otherwise its findings, and nothing changes."""
         findings = self.findings(fact)

@@ -33,6 +33,17 @@ VERBS = {"how", "done"}  # placeholders holding an action: shown by the verb, no
 ITEM_NAMES = {"item", "node"}  # placeholders naming a scheme node: shown by its title
 
 
+_NUMBERED = re.compile(r"^\d+(\.\d+)*[a-z]?$")  # 4.4, 2.4a: an article-like number people read with the title
+
+
+def item_label(item: str, title: str | None) -> str:
+    """An item as people read it: its number and title (4.4 查实被服务对象投诉), or the title alone when the
+    scheme's id is a code (rating, b.1: never shown on a page); the id when there is no title."""
+    if not title:
+        return item
+    return f"{item} {title}" if _NUMBERED.match(item) else title
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Chinese names for codes in messages: a scheme's own names first, then the catalog's words."""
@@ -42,7 +53,8 @@ class Glossary:
 
     def name(self, placeholder: str, value: str) -> str:
         if placeholder in ITEM_NAMES and value in self.items:
-            return f"{value}（{self.items[value]}）"
+            title = self.items[value]
+            return f"{value}（{title}）" if _NUMBERED.match(value) else f"“{title}”"
         if placeholder in VERBS and value in zh.VERBS:
             return zh.VERBS[value]
         return self.codes.get(value) or zh.WORDS.get(value) or value

@@ -72,7 +72,7 @@ def test_a_batch_is_admitted_in_the_order_it_is_logged(world: World) -> None:
     batch = {"facts": [{"type": "retraction", "target": "s002:old-award", "reason": "改评"},
                        {"type": "bonus", "item": "b.4", "subject": "s003", "rank": "2"}]}
     messages = _refused(world, "recorder:inspection", f"{Q2}/batch", batch)
-    assert messages == ["项目b.4（工作创新）的第2名在2026-Q2已评定过（B4）"]
+    assert messages == ["项目“工作创新”的第2名在2026-Q2已评定过（B4）"]
     one_by_one = [{"type": "retraction", "target": "s002:old-award", "reason": "改评"},
                   {"type": "bonus", "item": "b.4", "subject": "s003", "rank": "2"}]
     for fact in one_by_one:  # sent one after the other, the log holds them in that order

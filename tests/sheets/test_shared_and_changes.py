@@ -78,9 +78,9 @@ def test_every_mistake_in_the_parties_is_located_and_nothing_is_appended(service
         preview(service, IND_OFFICE, "2026", rows)
     messages = [p.message for p in refused.value.problems]
     assert len(messages) == 5, messages
-    assert "「局长」不是考核项目「未按要求制定监管执法计划」的承担角色：可填 leader、member、person" in messages[0]
+    assert "「局长」不是考核项目「未按要求制定监管执法计划」的承担角色：可填 分管领导、科室人员、责任人" in messages[0]
     assert "找不到共同承担单位或人员「张三」" in messages[1]
-    assert "「王局」应写作 名称（角色），如 张三（leader）" in messages[2]
+    assert "「王局」应写作 名称（角色），如 张三（分管领导）" in messages[2]
     assert "被考核单位与共同承担单位只填一项" in messages[3]
     assert "考核项目「查岗发现未经请假擅自缺岗」不由多人共同承担" in messages[4]
     assert all("列（共同承担单位）" in m for m in messages)

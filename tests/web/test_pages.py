@@ -102,3 +102,24 @@ def test_the_rankings_page_shows_exactly_the_numbers_of_its_twin_and_of_the_api(
     api = {r["subject"]: r["total"] for rows in client.get("/periods/2026-Q1/rankings", headers=auth("auditor"))
            .json()["groups"].values() for r in rows}
     assert len(shown) == 12 and shown == twin == api
+
+
+def test_pages_name_items_and_kinds_as_people_read_them_never_by_a_schemes_code(
+    client: TestClient, service: Service
+) -> None:
+    from domain.texts.catalog import item_label
+
+    assert item_label("4.4", "查实被服务对象投诉") == "4.4 查实被服务对象投诉"  # a number is read with its title
+    assert item_label("2.4a", "未按时上报") == "2.4a 未按时上报"
+    assert item_label("rating", "班子测评") == "班子测评" and item_label("b.1", "综合加分") == "综合加分"
+    sign_in_as(client, service, "admin")
+    page = client.get("/period/2026-Q1/subjects").text
+    assert "<td>科室</td>" in page and "<td>department</td>" not in page
+    card = client.get("/period/2026-Q1/scorecard/s001").text  # ZJG names no groups: the rankings' own words
+    assert re.search(r"第\d+名（考核组g1）", card) and "名（g1）" not in card
+
+
+def test_the_log_names_facts_by_item_title_and_subject_name(client: TestClient, service: Service) -> None:
+    sign_in_as(client, service, "auditor")
+    page = client.get("/events", params={"after": 40, "limit": 20}).text
+    assert "测评 班子测评 办公室" in page and "rating s001" not in page

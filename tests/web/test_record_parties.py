@@ -50,17 +50,17 @@ def pages(ind: Service) -> Iterator[TestClient]:
 
 def test_a_shared_finding_is_recorded_once_for_its_parties_from_the_page(pages: TestClient, ind: Service) -> None:
     fields = pages.get("/period/2026/record/fields", params={"row": 0, "r0.item": "2.1"})
-    assert "共同承担（多人时填写，被考核单位留空）" in fields.text and "角色：leader、member、person" in fields.text
+    assert "共同承担（多人时填写，被考核单位留空）" in fields.text and "角色：分管领导、科室人员、责任人" in fields.text
     before = end(ind)
     response = pages.post("/period/2026/record", data={"csrf": "t", "rows": "1", "r0.item": "2.1",
-                                                         "r0.parties": "张三（leader）、zhk（member）"})
+                                                         "r0.parties": "张三（分管领导）、zhk（科室人员）"})
     assert response.status_code == 303, response.text
     assert end(ind) > before
     notice = pages.get("/period/2026/record").text
     for name in ("张三", "李四", "王五"):  # the 科室 stands for every member: each total moved
         assert re.search(rf"{name}总分 \d+(\.\d+)? → \d+(\.\d+)?", notice), (name, notice)
     row = re.search(r'<tr data-fact="[^"]+">(.*?)</tr>', notice, re.S)  # the office's recent entries
-    assert row is not None and "张三（leader）、李四（member）、王五（member）" in row.group(1)
+    assert row is not None and "张三（分管领导）、李四（科室人员）、王五（科室人员）" in row.group(1)
     [fact] = [f for p in ind.runner.fold.periods.values() for f in p.facts.values() if f.get("item") == "2.1"]
     assert fact["recorded_by"] == "bgs" and "subject" not in fact  # one finding, recorded once
     roles = {p.get("subject") or f"unit:{p.get('unit')}": p["role"] for p in fact["parties"]}
@@ -83,6 +83,6 @@ def test_parties_that_cannot_be_read_are_shown_beside_the_field_and_nothing_is_r
         assert said in response.text, (written, response.text[-3000:])
         assert f'value="{written}"' in response.text  # what was typed stays in the field
     both = pages.post("/period/2026/record", data={"csrf": "t", "rows": "1", "r0.item": "2.1", "r0.subject": "a",
-                                                     "r0.parties": "李四（member）"})
+                                                     "r0.parties": "李四（科室人员）"})
     assert both.status_code == 422 and "被考核单位与共同承担单位只填一项" in both.text
     assert end(ind) == before

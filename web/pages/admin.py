@@ -68,8 +68,9 @@ def _subjects(request: Request, service: ServiceDep, code: str, errors: dict[str
     earlier = sorted(p.code for p in service.runner.fold.periods.values() if p.code != code and p.subjects)
     model = {"period": code, "status": queries.period_status(period), "version": period.version,
              "subjects": sorted(period.subjects.values(), key=lambda s: s["id"]), "earlier": earlier}
+    scheme = service.ledger.scheme(period.scheme, period.scheme_version)
     return render(request, "subjects.html", model, status=status, errors=errors, typed=typed,
-                  notice=request.session.pop("notice", ""))
+                  notice=request.session.pop("notice", ""), groups=scheme.groups or {}, kinds=scheme.subject_kinds)
 
 
 @router.post("/period/{code}/subjects")

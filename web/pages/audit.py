@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Path, Query, Request, Response
 
+from domain.errors import ScoreledgerError
 from domain.texts.names import scheme_glossary
 from service import queries
 from service.audit import keys, verification
@@ -47,6 +50,23 @@ def verify(request: Request, account: SignedIn, service: ServiceDep, code: str =
 @page(router, "/events")
 def log(request: Request, account: SignedIn, service: ServiceDep,
         after: int = Query(0, ge=0, le=2**62), limit: int = Query(50, ge=1, le=500)) -> Response:
-    return render(request, "log.html", log_page(service, account.actor(), after, limit))
+    page = log_page(service, account.actor(), after, limit)
+    return render(request, "log.html", page, periods=_period_names(service, page["events"]))
 
 
+def _period_names(service: ServiceDep, events: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, str]]]:
+    """For each period a page's facts belong to: its items' titles and its subjects' names, so that a fact reads
+    as people name it (班子测评 办公室), not by the scheme's codes."""
+    codes = {e["state"]["fact"].get("period") for e in events if isinstance(e["state"].get("fact"), dict)}
+    found = {str(code): _names_of(service, str(code)) for code in codes}
+    return {code: names for code, names in found.items() if names is not None}
+
+
+def _names_of(service: ServiceDep, code: str) -> dict[str, dict[str, str]] | None:
+    try:
+        period = queries.folded_period(service, code)
+        scheme = service.ledger.scheme(period.scheme, period.scheme_version)
+    except ScoreledgerError:  # a period or scheme that cannot be read: its facts show their codes
+        return None
+    return {"titles": {i: n.title for i, n in scheme.nodes.items()},
+            "subjects": {s: v.get("name", s) for s, v in period.subjects.items()}}

@@ -157,6 +157,7 @@ def _form(request: Request, account: SignedIn, service: ServiceDep, code: str, r
     return render(request, "record.html", model, status=status, errors=errors, notice=notice, subjects=subjects,
                   row_fields=row_fields, names=scheme_glossary(scheme), grounds=scheme.exemption_grounds,
                   titles={i: n.title for i, n in scheme.nodes.items()},
+                  roles=(scheme.labels or {})["role"].values if "role" in (scheme.labels or {}) else {},
                   offices="、".join(scheme.offices.get(o, o) for o in actor.scope),
                   subject_names={s["id"]: s["name"] for s in period.subjects.values()})
 

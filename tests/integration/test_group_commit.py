@@ -1,0 +1,228 @@
+"""Group commit (service/group_commit.py, Ledger.run_group) on both stores: commands decided in order, each
+against everything stored and accepted before it, the accepted ones appended in one transaction, each
+answered with its own result or its own refusal; conflicts decide the group again; idempotency keys hold
+within a group and across groups."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+from domain.errors import FactsInvalid
+from domain.ledger.ids import ledger_id
+from replay.asof import fold_log
+from service.bootstrap import Service
+from service.errors import IdempotencyKeyReused
+from service.group_commit import _Job
+from service.ledger import Command
+from tests.integration.helpers import AT, record_quarter
+
+PERIOD = "2026-Q1"
+RECORDER = "咨询指导科"
+
+
+def command(service: Service, facts: list[dict[str, Any]], key: str | None = None) -> Command:
+    """The command record_facts would run, without running it."""
+    return service.ledger.record_facts(PERIOD, facts, RECORDER, AT, key=key, submit=lambda c: c)  # type: ignore[no-any-return]
+
+
+def smoking(subject: str, fact_id: str | None = None) -> dict[str, Any]:
+    fact = {"type": "deduction", "item": "3.6", "subject": subject}
+    return fact if fact_id is None else {**fact, "id": fact_id}
+
+
+def stored_ids(service: Service, subject: str) -> list[str]:
+    stream = service.ledger.maybe(ledger_id(PERIOD, subject, service.ledger.bureau))
+    return list(stream.facts) if stream is not None else []
+
+
+def test_a_refused_command_among_accepted_ones_is_refused_alone_and_the_rest_is_one_transaction(
+    service: Service,
+) -> None:
+    record_quarter(service)
+    end = service.ledger.recorder.max_notification_id()
+    outcomes = service.ledger.run_group([
+        command(service, [smoking("d3")]),
+        command(service, [{"type": "deduction", "item": "no-such-item", "subject": "d3"}]),
+        command(service, [smoking("d4")]),
+    ])
+    first, refused, third = outcomes
+    assert isinstance(refused, FactsInvalid)
+    assert "no-such-item" in str(refused.problems) or refused.problems
+    assert isinstance(first, dict) and isinstance(third, dict)
+    assert first["facts"] != third["facts"] and first["replayed"] is third["replayed"] is False
+    assert stored_ids(service, "d3")[-1] == first["facts"][0]
+    assert stored_ids(service, "d4")[-1] == third["facts"][0]
+    _, records = fold_log(service.ledger.recorder)
+    appended = [r for r in records if r.position > end]
+    assert len(appended) == 2  # the refused command appended nothing
+    assert [r.position for r in appended] == [end + 1, end + 2]  # one insert, nothing in between
+    assert {first["position"], third["position"]} == {end + 1, end + 2}  # each its own position
+
+
+def test_a_command_sees_what_the_commands_before_it_in_the_group_decided(service: Service) -> None:
+    record_quarter(service)
+    first, second = service.ledger.run_group([
+        command(service, [smoking("d3", "d3:twice")]),
+        command(service, [smoking("d3", "d3:twice")]),
+    ])
+    assert isinstance(first, dict) and first["facts"] == ["d3:twice"]
+    assert isinstance(second, FactsInvalid)  # refused: the same id is recorded by the command before it
+    assert stored_ids(service, "d3").count("d3:twice") == 1
+
+
+def test_a_refused_command_that_changed_a_shared_stream_is_taken_out_and_leaves_nothing(service: Service) -> None:
+    """A batch refused after recording part of itself on a stream the group shares must not leave that part
+    to be saved with the others (the group is decided again without it)."""
+    record_quarter(service)
+    ledger = service.ledger
+
+    def half_then_refuse() -> Any:
+        stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+        stream.record(smoking("d3", "d3:half"), RECORDER, AT)
+        raise FactsInvalid("refused after half the batch", [])
+
+    outcomes = ledger.run_group([
+        command(service, [smoking("d3", "d3:before")]),
+        Command(half_then_refuse, key=None, request=["half"], actor=RECORDER, at=AT),
+        command(service, [smoking("d3", "d3:after")]),
+    ])
+    assert isinstance(outcomes[0], dict) and isinstance(outcomes[2], dict)
+    assert isinstance(outcomes[1], FactsInvalid)
+    ids = stored_ids(service, "d3")
+    assert "d3:half" not in ids and ids[-2:] == ["d3:before", "d3:after"]
+
+
+def test_a_version_conflict_decides_the_group_again_and_loses_or_doubles_nothing(service: Service) -> None:
+    record_quarter(service)
+    ledger = service.ledger
+    inner = command(service, [smoking("d3", "d3:grouped")])
+    calls = []
+
+    def decide_under_a_rival() -> Any:
+        calls.append(1)
+        decided = inner.decide()
+        if len(calls) == 1:  # another writer appends to d3 after the group loaded it, before it saves
+            rival = threading.Thread(target=lambda: ledger.record_facts(PERIOD, [smoking("d3", "d3:rival")], RECORDER, AT))
+            rival.start()
+            rival.join()
+        return decided
+
+    outcomes = ledger.run_group([
+        Command(decide_under_a_rival, key=None, request=inner.request, actor=RECORDER, at=AT),
+        command(service, [smoking("d4", "d4:grouped")]),
+    ])
+    assert len(calls) == 2  # the save conflicted once and the group was decided again
+    assert [o["facts"] for o in outcomes] == [["d3:grouped"], ["d4:grouped"]]
+    ids = stored_ids(service, "d3")
+    assert ids.count("d3:rival") == ids.count("d3:grouped") == 1
+    assert ids.index("d3:rival") < ids.index("d3:grouped")
+    assert stored_ids(service, "d4").count("d4:grouped") == 1
+
+
+def test_an_idempotency_key_twice_in_one_group_and_again_in_a_later_one_gives_one_result(service: Service) -> None:
+    record_quarter(service)
+    ledger = service.ledger
+    end = ledger.recorder.max_notification_id()
+    first, repeat, reused = ledger.run_group([
+        command(service, [smoking("d3")], key="k-group"),
+        command(service, [smoking("d3")], key="k-group"),
+        command(service, [smoking("d4")], key="k-group"),
+    ])
+    assert first["replayed"] is False and repeat["replayed"] is True
+    assert repeat["facts"] == first["facts"]
+    assert isinstance(reused, IdempotencyKeyReused)
+    after_group = ledger.recorder.max_notification_id()
+    assert after_group == end + 2  # the fact and its command record, once
+    (later,) = ledger.run_group([command(service, [smoking("d3")], key="k-group")])
+    assert later["replayed"] is True and later["facts"] == first["facts"]
+    assert ledger.recorder.max_notification_id() == after_group
+    assert ledger.record_facts(PERIOD, [smoking("d3")], RECORDER, AT, key="k-group")["facts"] == first["facts"]
+
+
+def test_the_writer_answers_each_waiting_request_with_its_own_outcome(service: Service) -> None:
+    record_quarter(service)
+    writer = service.group_writer()
+    commands = [command(service, [smoking(f"d{1 + i % 4}", f"d{1 + i % 4}:w{i}")]) for i in range(12)]
+    commands[5] = command(service, [{"type": "deduction", "item": "no-such-item", "subject": "d2"}])
+
+    async def all_at_once() -> list[Any]:
+        futures = [writer.submit(c, lambda r: {**r, "then": True}) for c in commands]
+        return await asyncio.gather(*futures, return_exceptions=True)
+
+    outcomes = asyncio.run(all_at_once())
+    assert isinstance(outcomes[5], FactsInvalid)
+    for i, outcome in enumerate(outcomes):
+        if i != 5:
+            assert outcome["facts"] == [f"d{1 + i % 4}:w{i}"] and outcome["then"] is True
+    stored = [f for s in ("d1", "d2", "d3", "d4") for f in stored_ids(service, s) if ":w" in f]
+    assert sorted(stored) == sorted(f"d{1 + i % 4}:w{i}" for i in range(12) if i != 5)
+
+
+def rating(rater: str, fact_id: str | None = None, corrects: str | None = None) -> dict[str, Any]:
+    fact = {"type": "rating", "item": "rating", "subject": "d3", "role": "principal", "rater": rater, "value": "85"}
+    return fact | ({"id": fact_id} if fact_id else {}) | ({"corrects": corrects} if corrects else {})
+
+
+def test_the_kept_admission_follows_what_another_process_appends(service: Service) -> None:
+    """Commands keep the stored facts of a stream admitted between them (Ledger._stored): facts another
+    process appends since are admitted before the next command is checked."""
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.record_facts(PERIOD, [smoking("d3")], RECORDER, AT)  # d3's stored facts now kept admitted
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [rating("乙", "d3:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    (refused,) = ledger.run_group([command(service, [rating("甲", corrects="d3:theirs")])])
+    assert isinstance(refused, FactsInvalid)
+    assert "乙" in str(refused.problems)  # a correction keeps the rater of the fact it corrects
+
+
+def test_a_conflict_forgets_the_kept_admission_of_facts_never_saved(service: Service) -> None:
+    """A group whose save conflicts drops what it kept admitted: a rival saved another fact under the id
+    the group had decided, and the next decision must see the rival's fact, not the group's."""
+    record_quarter(service)
+    ledger = service.ledger
+    ours = command(service, [rating("甲", "d3:x")])
+    calls = []
+
+    def decide_under_a_rival() -> Any:
+        calls.append(1)
+        decided = ours.decide()
+        if len(calls) == 1:
+            rival = threading.Thread(target=lambda: ledger.record_facts(PERIOD, [rating("乙", "d3:x")], RECORDER, AT))
+            rival.start()
+            rival.join()
+        return decided
+
+    first, second = ledger.run_group([
+        Command(decide_under_a_rival, key=None, request=ours.request, actor=RECORDER, at=AT),
+        command(service, [rating("甲", corrects="d3:x")]),  # keeps rater 甲: fits ours, not the rival's
+    ])
+    assert len(calls) == 2
+    assert isinstance(first, FactsInvalid) and isinstance(second, FactsInvalid)
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
+
+
+def build_like(service: Service) -> Service:
+    """Another process on the same store."""
+    from service.bootstrap import build
+
+    return build(service.settings)
+
+
+def test_a_request_whose_event_loop_closed_does_not_keep_the_others_of_its_group_unanswered(service: Service) -> None:
+    record_quarter(service)
+    writer = service.group_writer()
+    gone, waiting = asyncio.new_event_loop(), asyncio.new_event_loop()
+    jobs = [_Job(command(service, [smoking(s)]), lambda r: r, loop, loop.create_future())
+            for s, loop in (("d3", gone), ("d4", waiting))]
+    gone.close()
+    writer.commit(jobs)
+    answer = waiting.run_until_complete(jobs[1].future)
+    waiting.close()
+    assert answer["facts"] == [stored_ids(service, "d4")[-1]]
