@@ -165,7 +165,7 @@ class Pipeline:
         try:
             while True:
                 if not self.answers.poll(PATIENCE):
-                    raise WorkerFailed(f"no answer in {PATIENCE} s")
+                    raise WorkerFailed(PATIENCE)  # no answer in that many seconds (never shown: caught above)
                 message = self.answers.recv()
                 if message[0] == "failed":
                     raise WorkerFailed(message[1])
