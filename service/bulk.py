@@ -9,7 +9,9 @@ the save fails with IntegrityError and the batch is decided again on freshly loa
 On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
 (service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
 events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems.
+decided here, from the start, so the same batches are refused with the same problems. With three
+CPUs or more the lane's checks run in a forked worker beside this process, the writer
+(service/bulk_pipe.py), batch after batch in the same order.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
+from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of, worth_a_worker
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -54,10 +57,12 @@ class ImportReport:
     facts: int = 0
     batches: int = 0
     fast_batches: int = 0  # of which the fast lane took (service/bulk_fast.py)
+    piped_batches: int = 0  # of those, checked by the pipeline's worker (service/bulk_pipe.py)
     skipped: int = 0  # batches a run with the same key already imported
     position: int | None = None
     seconds: float = 0.0
     check_seconds: float = 0.0  # pydantic validation and check_facts (the reference), batches the lane declined
+    wait_seconds: float = 0.0  # the writer waiting for the pipeline's worker
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +72,7 @@ class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
+    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with 3 CPUs or more
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -103,12 +109,54 @@ class Importer:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
         if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
             self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
-        for index, chunk in enumerate(_chunks(facts, batch)):
+        chunks, pipeline = _chunks(facts, batch), None
+        if self.lane is not None and (self.piped if self.piped is not None else worth_a_worker()) and can_fork():
+            chunks, pipeline = self._piped(chunks)
+        try:
+            self._facts_in(chunks, key)
+        finally:
+            if pipeline is not None:
+                pipeline.close()
+                self.report.wait_seconds += pipeline.wait_seconds
+
+    def _piped(self, chunks: Iterator[list[dict[str, Any]]]) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:
+        """The chunks through a pipeline's worker when there are two or more (forking costs more than it
+        saves for one): those it hands back, to be decided here."""
+        first = list(islice(chunks, 2))
+        if len(first) < 2:
+            return iter(first), None
+        assert self.lane is not None  # noqa: S101 - only called with a lane
+        try:
+            pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
+        except OSError:  # no fork (memory, process limit): this process checks every batch
+            return chain(first, chunks), None
+        return pipeline.batches(chain(first, chunks), self._written), pipeline
+
+    def _written(self, chunk: list[dict[str, Any]], rows: list[tuple[Any, ...]], touched: list[str]) -> bool:
+        """Insert a batch the pipeline's worker checked and encoded; False when another writer took one
+        of its versions meanwhile (nothing written then: the batch is decided here)."""
+        lane = self.lane
+        assert lane is not None  # noqa: S101 - only called with a lane
+        position = lane.write(rows)
+        if position is None:
+            return False
+        lane.forget(touched)  # what this process's lane knew of them is behind the store now
+        for name in touched:
+            self.streams.pop(name, None)
+        self.report.batches += 1
+        self.report.fast_batches += 1
+        self.report.piped_batches += 1
+        self.report.facts += len(chunk)
+        self.report.position = position
+        return True
+
+    def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None) -> None:
+        for index, chunk in enumerate(chunks):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
-                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
-                if self.lane is not None and self._fast(prepared, [route(f) for f in prepared]):
+                if self.lane is not None and self._fast(chunk):
                     self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
+                prepared = expand_units(Ledger.prepare_facts(self.code, chunk, self.actor), self.period.subjects)
                 started = time.perf_counter()
                 typed = typed_facts(prepared)
                 self.report.check_seconds += time.perf_counter() - started
@@ -145,14 +193,15 @@ class Importer:
             while len(self.streams) > self.cache:
                 self.streams.pop(next(iter(self.streams)))
 
-    def _fast(self, prepared: list[dict[str, Any]], routes: list[str]) -> bool:
+    def _fast(self, chunk: list[dict[str, Any]]) -> bool:
         """The batch through the fast lane, if it takes it; the reference's cached streams it wrote to are
         dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide."""
         lane = self.lane
         assert lane is not None  # noqa: S101 - only called with a lane
         started, checked = time.perf_counter(), lane.check_seconds
-        done = lane.record(prepared, routes)
-        touched = set(routes)
+        found = lane_batch(self.code, chunk, self.actor)
+        done = None if found is None else lane.record(*found)
+        touched = set(found[1]) if found is not None else {n for n in names_of(chunk) if type(n) is str}
         if done is None:
             lane.forget(sorted(touched))
             self.report.check_seconds += time.perf_counter() - started
@@ -214,7 +263,8 @@ class Importer:
         named = {f.get("target") or f.get("corrects") for f in prepared}
         stored = [m for _, models in streams.values() for m in models]
         picked = {m.id for m in stored if m.id in named or m.type in _COUNTED or getattr(m, "rank", None) is not None}
-        earlier = [m for m in stored if m.id in _with_targets(picked, stored)]
+        kept = _with_targets(picked, stored)  # once: in the comprehension it was made again for every fact
+        earlier = [m for m in stored if m.id in kept]
         subjects = {s for f in prepared for s in _named(f)} | {s for m in earlier for s in _named_model(m)}
         subjects |= {name for name in streams if name != JOINT}
         known = [self._subject(s) for s in sorted(subjects) if s in self.period.subjects]

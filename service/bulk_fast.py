@@ -40,6 +40,7 @@ from service.facts_routing import JOINT
 TOPICS = {kind: getattr(FactLedger, name).TOPIC for kind, name in _FACT_EVENTS.items()}
 KEEP = 16_384  # streams whose admission state is kept between batches (others are read again when met)
 _SAFE = 2**53  # whole numbers both JSON encoders write alike
+_PLAIN = frozenset('"\\')  # with these (or a character outside printable ASCII) a subject's JSON may differ
 _STAMP = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 
 
@@ -69,6 +70,8 @@ class FastLane:
         self.streams: OrderedDict[str, Stream] = OrderedDict()
         self.check_seconds = 0.0  # reading the streams and admitting the facts (the lane's checks)
         self.position = 0  # admission's running position (every subject was registered before the import)
+        self.opened: tuple[str, bytes] | None = None  # a new stream's Opened event, but its time and subject
+        self.reads = True  # False in a pipeline's worker (service/bulk_pipe.py): streams are installed there
         recorder = ledger.recorder
         self.insert = recorder.insert_events_statement  # the library's own INSERT
         self.last = f"SELECT MAX(rowid) FROM {recorder.events_table_name}"  # noqa: S608
@@ -85,6 +88,18 @@ class FastLane:
     def record(self, prepared: list[dict[str, Any]], routes: list[str]) -> tuple[int, int] | None:
         """Check and append one batch (facts prepared and routed as the reference prepares them): (events
         appended, last position), or None when the reference must decide it (nothing appended then)."""
+        rows = self.check(prepared, routes)
+        if rows is None:
+            return None
+        position = self.write(rows)
+        if position is None:  # another writer appended to one of the streams: the reference decides
+            self.forget(sorted(set(routes)))
+            return None
+        return len(rows), position
+
+    def check(self, prepared: list[dict[str, Any]], routes: list[str]) -> list[tuple[Any, ...]] | None:
+        """The batch's stored events, checked and encoded (the streams' versions then count them as
+        written), or None when the lane does not vouch for it (its streams are forgotten then)."""
         touched = sorted(set(routes))
         if not prepared or JOINT in touched:
             return None
@@ -95,23 +110,24 @@ class FastLane:
             for fact, name in zip(prepared, routes, strict=True):
                 events[name].append(self._admitted(fact, streams[name]))
             self.check_seconds += time.perf_counter() - started
-            rows = self._rows(streams, events)
+            return self._rows(streams, events)
         except (Declined, NotAdmitted, Untypable, KeyError, TypeError, ValueError, AttributeError):
             self.forget(touched)  # admitted in part: read again from the store when met next
             return None
+
+    def write(self, rows: list[tuple[Any, ...]]) -> int | None:
+        """Insert checked rows in one transaction: the last position, or None (nothing written) when a
+        version was taken meanwhile (the primary key: optimistic concurrency, as for every save)."""
         try:
             with self.ledger.recorder.datastore.transaction(commit=True) as cursor:
                 cursor.executemany(self.insert, rows)
                 cursor.execute(self.last)
                 position = int(cursor.fetchone()[0])
-        except IntegrityError:  # another writer appended to one of the streams: the reference decides
-            self.forget(touched)
+        except IntegrityError:
             return None
-        for stream in streams.values():
-            stream.opened = None
         for listener in self.ledger.append_listeners:
             listener(len(rows))
-        return len(rows), position
+        return position
 
     def forget(self, names: list[str]) -> None:
         for name in names:
@@ -122,26 +138,44 @@ class FastLane:
         if found is not None:
             self.streams.move_to_end(subject)
             return found
-        kind = self.kinds.get(subject)
-        if kind is None:
-            raise Declined  # not a registered subject: the reference names the problem
+        if self.kinds.get(subject) is None or not self.reads:
+            raise Declined  # not a registered subject (the reference names the problem), or not read here
+        stored = self.ledger.maybe(ledger_id(self.code, subject, self.ledger.bureau))
+        return self.install(subject, None if stored is None else (stored.version, list(stored.facts.values())))
+
+    def install(self, subject: str, stored: tuple[int, list[dict[str, Any]]] | None) -> Stream:
+        """Take what the store holds of a registered subject's stream (its version and facts; None: no
+        stream yet, an `Opened` event comes first) as this lane's starting point for it."""
+        kind = self.kinds[subject]
         uuid = ledger_id(self.code, subject, self.ledger.bureau)
         admission = StreamAdmission(self.scheme, self.periods, self.applicable, self._kind, self._lane(subject, kind))
-        stored = self.ledger.maybe(uuid)
         if stored is None:
-            opened = FactLedger(period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor,
-                                at=self.at)
-            event = self.ledger.mapper.to_stored_event(opened.collect_events()[0])
-            found = Stream(uuid.hex, event.originator_version, admission,
-                           (uuid.hex, event.originator_version, event.topic, event.state))
+            opened = self._opened(uuid.hex, subject)
+            found = Stream(uuid.hex, opened[1], admission, opened)
         else:
-            for fact in stored.facts.values():
+            for fact in stored[1]:
                 self._admit(admission, dict(fact))
-            found = Stream(uuid.hex, stored.version, admission, None)
+            found = Stream(uuid.hex, stored[0], admission, None)
         self.streams[subject] = found
         while len(self.streams) > KEEP:
             self.streams.popitem(last=False)
         return found
+
+    def _opened(self, hex_id: str, subject: str) -> tuple[Any, ...]:
+        """A new stream's `Opened` event as the library stores it. The aggregate makes the first one; the
+        others differ from it only in their time and subject, so they are written from it (its bytes up
+        to the subject), once the first was found to be written that way (else the aggregate makes each)."""
+        if self.opened is not None and subject.isascii() and subject.isprintable() and _PLAIN.isdisjoint(subject):
+            return (hex_id, 1, self.opened[0], b"".join((
+                _STAMP, datetime.now(UTC).isoformat().encode(), self.opened[1], orjson.dumps(subject), b"}")))
+        made = FactLedger(period=self.code, bureau=self.ledger.bureau, subject=subject, actor=self.actor, at=self.at)
+        event = self.ledger.mapper.to_stored_event(made.collect_events()[0])
+        state, tail = bytes(event.state), b'"subject":' + orjson.dumps(subject) + b"}"
+        start = state.find(b'"},', len(_STAMP))
+        if (event.originator_version == 1 and state.startswith(_STAMP) and start > 0
+                and state.endswith(tail) and tail not in state[: -len(tail)]):
+            self.opened = (event.topic, state[start : len(state) - len(tail) + len(b'"subject":')])
+        return (hex_id, event.originator_version, event.topic, event.state)
 
     def _kind(self, subject: str, _position: int) -> str | None:
         return self.kinds.get(subject)
@@ -177,8 +211,9 @@ class FastLane:
         """The batch's stored events in the order the reference saves them: stream by stream (sorted by name),
         an opening first, each fact's event with the next version."""
         rows: list[tuple[Any, ...]] = []
-        dumps, now = orjson.dumps, datetime.now
+        dumps = orjson.dumps
         middle = b'"},"actor":' + dumps(self.actor) + b',"at":' + dumps(self.at) + b',"fact":'
+        stamped = _STAMP + datetime.now(UTC).isoformat().encode() + middle  # one time for the batch's events
         for name, listed in events.items():
             stream = streams[name]
             if stream.opened is not None:
@@ -186,9 +221,9 @@ class FastLane:
             version = stream.version
             for topic, fact in listed:  # the library's JSON of {timestamp, actor, at, fact, appeal}
                 version += 1
-                state = b"".join((_STAMP, now(UTC).isoformat().encode(), middle, dumps(fact), b',"appeal":null}'))
+                state = b"".join((stamped, dumps(fact), b',"appeal":null}'))
                 rows.append((stream.hex, version, topic, state))
-            stream.version = version
+            stream.version, stream.opened = version, None  # counted as written: forgotten if not
         return rows
 
 

@@ -6,9 +6,11 @@ A stream another writer appended to between two batches is decided again by the 
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,22 +63,34 @@ def imported(where: Path, workload: Any, rows: list[dict[str, Any]], fast: bool,
     return [(*r[:4], STAMP.sub(b'"timestamp":T', r[4])) for r in stored], refused, report
 
 
+@pytest.fixture(autouse=True)
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker is forked even when earlier tests left threads behind (the full suite does), so that
+    what these tests compare is what they say; its process takes no lock such a thread may hold."""
+    monkeypatch.setattr(bulk, "can_fork", lambda: True)
+
+
 @pytest.fixture
 def places() -> Iterator[Path]:
     with tempfile.TemporaryDirectory() as where:
         yield Path(where)
 
 
+@pytest.mark.parametrize("piped", [True, False])
 @pytest.mark.parametrize("name", sorted(SCALES))
-def test_the_workloads_are_stored_the_same_both_ways(name: str, places: Path, monkeypatch: pytest.MonkeyPatch
-                                                     ) -> None:
+def test_the_workloads_are_stored_the_same_both_ways(name: str, piped: bool, places: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast lane with its worker (service/bulk_pipe.py) and without it, against the reference."""
     workload, rows = rows_of(name)
     expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
-    found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk.Importer, "piped", piped)
+        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
     assert refused is None and refused_fast is None
     assert len(found) > len(rows) // 2
     assert found == expected
     assert report is not None and report.fast_batches > 0, "the fast lane took no batch: nothing was compared"
+    assert (report.piped_batches > 0) == piped, "the pipeline's worker checked no batch (service/bulk_pipe.py)"
 
 
 @pytest.mark.parametrize("seed", [0, 22, 28])
@@ -167,3 +181,127 @@ def test_a_stream_another_writer_appended_to_is_decided_again_by_the_reference(
             (ledger_id(workload.period, first, "default").hex,))]
     assert versions == list(range(1, 22)), versions  # opened, 20 facts: no gap, nothing twice
     assert len(stream.facts) == 20
+
+
+def _fails_at(batch: int, how: str) -> Any:
+    """A worker check that answers the first batches, then fails at the given one (raises, or dies)."""
+    from service import bulk_pipe
+
+    real, seen = bulk_pipe._checked, [0]
+
+    def checked(*args: Any) -> Any:
+        seen[0] += 1
+        if seen[0] == batch:
+            if how == "dies":
+                os._exit(3)
+            if how == "hangs":  # answers, but only after the writer stopped waiting
+                time.sleep(10)
+                return real(*args)
+            raise RuntimeError("worker broken on purpose")
+        return real(*args)
+
+    return checked
+
+
+@pytest.mark.parametrize("how", ["raises", "dies", "hangs"])
+@pytest.mark.parametrize("bad", [False, True])
+def test_a_failing_worker_leaves_its_batches_to_this_process(
+    how: str, bad: bool, places: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pipeline's worker (service/bulk_pipe.py) failing mid-file: nothing it checked is half appended;
+    every batch not yet inserted is decided in this process, so the store (and a later bad batch's
+    refusal) is the reference's."""
+    from service import bulk_pipe
+
+    workload, rows = rows_of("bureau", 7)
+    if bad:
+        facts = [i for i, r in enumerate(rows) if r.get("type") != "subject"]
+        rows[facts[-30]] = {**rows[facts[-30]], "item": "no.such"}
+    expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    monkeypatch.setattr(bulk.Importer, "piped", True)
+    monkeypatch.setattr(bulk_pipe, "PATIENCE", 0.5)  # a hung worker: the writer goes on without it
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk_pipe, "_checked", _fails_at(3, how))
+        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert (refused is not None) == bad
+    assert refused_fast == refused
+    assert found == expected
+    if not bad:
+        assert report is not None and 0 < report.piped_batches < report.fast_batches, report
+
+
+def test_a_stream_another_writer_appended_to_under_the_pipeline_is_decided_again(
+    places: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer appends to a stream while the worker already checked the next batches of it: the
+    insert conflicts (the primary key), the worker's later answers are thrown away, and the batch is
+    decided here on the stream as stored: no version twice, none skipped, every fact once."""
+    monkeypatch.setattr(bulk.Importer, "piped", True)
+    workload, rows = rows_of("province")
+    subjects = [r for r in rows if r.get("type") == "subject"]
+    first = next(r for r in rows if r.get("type") == "rating")["subject"]
+    mine = [r for r in rows if r.get("subject") == first and r.get("type") == "rating"]
+    service = build(Settings(signing_key=TEST_KEY, data_dir=places / "store"))
+    try:
+        ledger = service.ledger
+        ledger.register_scheme(workload.scheme, "admin", AT)
+        ledger.open_period(workload.period, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        importer = bulk.Importer(ledger, workload.period, "督查科", AT)
+        from domain.facts import Subject
+
+        importer.subjects_in([Subject.model_validate({k: v for k, v in s.items() if k != "type"}) for s in subjects])
+
+        def file() -> Iterator[dict[str, Any]]:
+            for index, fact in enumerate(mine[:10] + mine[11:20]):
+                if index == 6:  # the worker has the first two batches; the first is written
+                    ledger.record_facts(workload.period, [mine[10]], "督查科", AT)
+                yield fact
+
+        importer.facts_in(file(), batch=3)
+        report = importer.report
+        assert report.piped_batches > 0 and report.piped_batches < report.batches - 1, report
+        piped = report.piped_batches
+        importer.facts_in(mine[20:26], batch=3)  # a new worker: the stream as stored is sent to it
+        assert report.piped_batches == piped + 2, report
+        stream = ledger.maybe(ledger_id(workload.period, first, ledger.bureau))
+    finally:
+        service.close()
+    with sqlite3.connect(places / "store" / "log.sqlite") as conn:
+        versions = [v for (v,) in conn.execute(
+            "SELECT originator_version FROM stored_events WHERE originator_id = ? ORDER BY originator_version",
+            (ledger_id(workload.period, first, "default").hex,))]
+    assert versions == list(range(1, 28)), versions  # opened, 26 facts: no gap, nothing twice
+    assert sorted(stream.facts) == sorted(f["id"] for f in mine[:26])
+
+
+def test_the_reference_takes_the_earlier_targets_once_per_batch(places: Path, monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    """_check took `_with_targets` once for every earlier fact of the batch's streams (quadratic: 30 s for
+    the city's two reference batches); it is taken once per decision of a batch."""
+    workload, rows = rows_of("bureau")
+    calls, real = [0], bulk._with_targets
+
+    def counted(*args: Any) -> Any:
+        calls[0] += 1
+        return real(*args)
+
+    monkeypatch.setattr(bulk, "_with_targets", counted)
+    _, refused, report = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    assert refused is None and report is not None
+    assert 0 < calls[0] <= report.batches, (calls[0], report)
+
+
+def test_an_import_that_cannot_fork_checks_every_batch_itself(places: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No worker (fork refused: memory, process limit): the lane in this process, the reference's rows."""
+    from service import bulk_pipe
+
+    def refused(*_: Any) -> None:
+        raise OSError("fork refused on purpose")
+
+    workload, rows = rows_of("bureau", 3)
+    expected, _, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    monkeypatch.setattr(bulk.Importer, "piped", True)
+    monkeypatch.setattr(bulk_pipe.Pipeline, "__init__", refused)
+    found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert refused_fast is None and found == expected
+    assert report is not None and report.piped_batches == 0 and report.fast_batches > 0, report

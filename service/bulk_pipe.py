@@ -1,0 +1,298 @@
+"""The fast lane of bulk import in two processes: a forked worker prepares, admits and encodes the next
+batches while this process, the store's only writer, inserts the ones before them.
+
+The lane's checks and encoding (service/bulk_fast.py) take about as much CPU as the insert itself, so
+on a machine with a CPU free for each they run beside it (by default only with three CPUs or more:
+`worth_a_worker`; on two shared ones the worker's own cost outweighed it, BENCHMARKS.md third round).
+
+The worker never touches the store: before it sends a batch, the writer reads what the store holds of
+every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
+those that do) and sends it with the batch; the worker installs it, checks and encodes the batch
+exactly as the lane in one process does, and answers with the rows to insert (the same bytes) or
+with "declined".
+
+Batches are still decided one after another, in file order, each in its own transaction, all or
+nothing, exactly as without the worker: the writer inserts a batch only after every earlier one is
+inserted or decided, and a batch the worker declined, or whose insert met another writer's event (the
+primary key: optimistic concurrency), is handed back (`Pipeline.batches` yields it) to be decided in
+this process (the lane, then the reference) once the worker's later answers are thrown away and what
+it knew of the streams forgotten (`reset`); the batches after it are sent again. A worker that fails
+or dies hands every batch not yet inserted back the same way, and is not used again for the import.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gc
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from itertools import chain, repeat
+from typing import Any
+from uuid import uuid4
+
+from domain.errors import FactsInvalid
+from domain.ledger.ids import ledger_id
+from service.bulk_fast import KEEP, FastLane
+from service.facts_routing import route
+
+AHEAD = 2  # batches sent to the worker before the writer waits for the first answer
+PATIENCE = 120.0  # seconds the writer waits for an answer before it goes on without the worker
+_OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
+_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_IDS = 500  # stream ids per existence query (SQLite's limit on parameters is 999 or more)
+
+
+class WorkerFailed(Exception):
+    """The worker answered with an error, or not at all: the import goes on without it."""
+
+
+def can_fork() -> bool:
+    """Forking is safe only in a process without other threads (a server's, a test client's)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def worth_a_worker() -> bool:
+    """Whether a worker pays by default: measured on a machine of two CPUs (busy with others' work, two
+    spinning processes each ran at 64% of one alone) the import was slower with it (65,000-68,000 ev/s
+    against 75,000-77,000 in one process: its pickling and the writer's reads add 30% of CPU); with a
+    CPU free for each, the writer's share is what bounds it (BENCHMARKS.md, third round)."""
+    return len(os.sched_getaffinity(0)) > 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 2
+
+
+class Pipeline:
+    """One import's worker and what the writer knows of it: the streams it holds, the batches in flight."""
+
+    def __init__(self, lane: FastLane, code: str, subjects: dict[str, dict[str, Any]], actor: str):
+        self.lane, self.code, self.subjects, self.actor = lane, code, subjects, actor
+        self.known: OrderedDict[str, None] = OrderedDict()  # the streams the worker holds, as it holds them
+        self.generation = 0  # answers of an earlier generation were overtaken by a reset: thrown away
+        self.wait_seconds = 0.0  # the writer's time waiting for the worker
+        recorder = lane.ledger.recorder
+        self.exists = f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} WHERE originator_id IN "  # noqa: S608
+        context = multiprocessing.get_context("fork")
+        requests, self.out = context.Pipe(duplex=False)  # one-way pipes, widened: a batch is sent at once
+        self.answers, answering = context.Pipe(duplex=False)
+        _widen(self.out)
+        _widen(answering)
+        self.process = context.Process(target=_serve, args=(requests, answering, lane, code, actor), daemon=True)
+        self.process.start()
+        requests.close()
+        answering.close()
+
+    def batches(self, chunks: Iterator[list[dict[str, Any]]], written: Any) -> Iterator[list[dict[str, Any]]]:
+        """Send the chunks through the worker, inserting its rows with `written(chunk, rows, touched)`
+        (False: the insert met another writer); yield, in order, each chunk this process must decide."""
+        pending: deque[list[dict[str, Any]]] = deque()  # sent, not yet inserted nor handed back
+        try:
+            while True:
+                while len(pending) < AHEAD and (chunk := next(chunks, None)) is not None:
+                    pending.append(chunk)
+                    self._send(chunk)
+                if not pending:
+                    return
+                answer = self._answer()
+                if answer is not None and written(pending[0], *answer):
+                    pending.popleft()
+                    continue
+                self._reset()
+                chunk = pending.popleft()
+                chunks = chain(list(pending), chunks)  # sent again after this one is decided here
+                pending.clear()
+                yield chunk
+        except WorkerFailed:
+            self.close()
+            yield from pending
+            yield from chunks
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker (it is never left running after the import, whatever happened)."""
+        if self.process.exitcode is None:
+            try:
+                self.out.send(None)
+            except OSError:
+                pass
+            self.process.join(5)
+            if self.process.exitcode is None:
+                self.process.terminate()
+                self.process.join()
+        self.out.close()
+        self.answers.close()
+
+    def _send(self, chunk: list[dict[str, Any]]) -> None:
+        names = sorted(n for n in names_of(chunk) if n in self.subjects)
+        for name in names:
+            if name in self.known:
+                self.known.move_to_end(name)
+        fresh = [n for n in names if n not in self.known]
+        loaded = self._load(fresh)
+        for name in fresh:
+            self.known[name] = None
+        forget = []
+        while len(self.known) > KEEP:
+            forget.append(self.known.popitem(last=False)[0])
+        try:
+            self.out.send(("batch", self.generation, chunk, loaded, forget))
+        except OSError as exc:
+            raise WorkerFailed(str(exc)) from exc
+
+    def _load(self, names: list[str]) -> dict[str, tuple[int, list[dict[str, Any]]] | None]:
+        """What the store holds of these streams: None for a stream not written yet."""
+        ledger = self.lane.ledger
+        ids = {ledger_id(self.code, n, ledger.bureau).hex: n for n in names}
+        found: set[str] = set()
+        hexes = list(ids)
+        for start in range(0, len(hexes), _IDS):
+            part = hexes[start : start + _IDS]
+            with ledger.recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(self.exists + f"({','.join('?' * len(part))})", part)
+                found.update(ids[str(row[0]).replace("-", "")] for row in cursor.fetchall())
+        loaded: dict[str, tuple[int, list[dict[str, Any]]] | None] = dict.fromkeys(names)
+        for name in sorted(found):
+            stored = ledger.maybe(ledger_id(self.code, name, ledger.bureau))
+            loaded[name] = (stored.version, [dict(f) for f in stored.facts.values()])
+        return loaded
+
+    def _answer(self) -> tuple[list[tuple[Any, ...]], list[str]] | None:
+        """The worker's next answer of this generation: (rows, streams touched), or None (declined)."""
+        started = time.perf_counter()
+        try:
+            while True:
+                if not self.answers.poll(PATIENCE):
+                    raise WorkerFailed(PATIENCE)  # no answer in that many seconds (never shown: caught above)
+                message = self.answers.recv()
+                if message[0] == "failed":
+                    raise WorkerFailed(message[1])
+                if message[1] == self.generation:
+                    return None if message[0] == "declined" else (message[2], message[3])
+        except (EOFError, OSError) as exc:
+            raise WorkerFailed(repr(exc)) from exc
+        finally:
+            self.wait_seconds += time.perf_counter() - started
+
+    def _reset(self) -> None:
+        self.generation += 1
+        self.known.clear()
+        try:
+            self.out.send(("reset", self.generation))
+        except OSError as exc:
+            raise WorkerFailed(str(exc)) from exc
+
+
+def names_of(chunk: list[Any]) -> set[Any]:
+    """The subjects' streams a chunk's facts go to (a few more do no harm: they are only read and sent):
+    their subjects, and the streams of the facts their retractions, exemptions and corrections name."""
+    try:
+        names = set(map(dict.get, chunk, repeat("subject")))
+        for key in ("target", "corrects"):
+            names.update(n.split(":", 1)[0] for n in set(map(dict.get, chunk, repeat(key))) if type(n) is str)
+    except TypeError:  # a row that is no object: route's rule fact by fact
+        return set(map(_name, chunk))
+    return names
+
+
+def _name(fact: Any) -> str | None:
+    """The stream a fact of the file goes to, when it is a subject's own (route's rule, without its checks)."""
+    if type(fact) is not dict:
+        return None
+    target = fact.get("target") or fact.get("corrects")
+    name = target.split(":", 1)[0] if type(target) is str else fact.get("subject")
+    return name if type(name) is str else None
+
+
+def _widen(conn: Any) -> None:
+    """A pipe of 1 MiB (Linux; 64 KiB otherwise): a writer's batch then goes in one write, not in sixteen
+    each waiting for the worker's reading thread to get the interpreter back from its checking thread."""
+    size = 1 << 20
+    while size > 1 << 16:
+        try:
+            fcntl.fcntl(conn.fileno(), _SETPIPE_SZ, size)
+            return
+        except OSError:  # above /proc/sys/fs/pipe-max-size
+            size >>= 1
+
+
+def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> None:
+    """The worker: install the streams sent, check and encode each batch, answer; until told to stop.
+    A thread takes the writer's messages as they come, so that neither process waits on a full pipe
+    while the other waits on it too."""
+    gc.disable()  # the worker's own process: it makes no cycles (and takes no lock another thread may hold)
+    lane.reads = False
+    lane.streams.clear()
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(requests, inbox), daemon=True).start()
+    try:
+        while (message := inbox.get()) is not None:
+            if message[0] == "reset":
+                lane.streams.clear()
+                continue
+            _, generation, chunk, loaded, forget = message
+            answer = _checked(lane, code, actor, chunk, loaded, forget)
+            conn.send(("declined", generation) if answer is None else ("rows", generation, *answer))
+    except BaseException as exc:  # the writer goes on without the worker
+        conn.send(("failed", repr(exc)))
+
+
+def _receive(conn: Any, inbox: queue.SimpleQueue[Any]) -> None:
+    """The writer's messages into the worker's inbox; None (stop) when it is gone."""
+    try:
+        while True:
+            message = conn.recv()
+            inbox.put(message)
+            if message is None:
+                return
+    except (EOFError, OSError):
+        inbox.put(None)
+
+
+def _checked(lane: FastLane, code: str, actor: str, chunk: list[dict[str, Any]], loaded: dict[str, Any],
+             forget: list[str]) -> tuple[list[tuple[Any, ...]], list[str]] | None:
+    """One batch as the lane in one process takes it (prepared and routed as the reference prepares it)."""
+    lane.forget(forget)
+    for name, stored in loaded.items():
+        lane.install(name, stored)
+    found = lane_batch(code, chunk, actor)
+    if found is None:
+        return None
+    rows = lane.check(*found)
+    return None if rows is None else (rows, sorted(set(found[1])))
+
+
+def lane_batch(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
+    """The batch as Ledger.prepare_facts stamps it, with each fact's stream (routed once, not twice), or None
+    when a fact has parties (a joint fact or a unit: never the lane's) or anything the reference refuses
+    (which names it)."""
+    try:
+        return _prepared(code, chunk, actor)
+    except (FactsInvalid, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _prepared(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
+    prepared, routes = [], []
+    for fact in chunk:
+        if type(fact) is not dict:
+            return None
+        stamped = {**fact, "period": code, "recorded_by": actor}
+        if stamped.keys() <= _OWN:  # a fact of its subject's own stream: route's last rule
+            name = stamped["subject"]
+            if type(name) is not str:
+                return None
+        elif fact.get("parties"):
+            return None
+        else:
+            name = route(stamped)
+        given = stamped.get("id")
+        if given is None:  # assign_id's rule: the id says which stream holds the fact
+            stamped["id"] = f"{name}:{uuid4().hex[:20]}"
+        elif type(given) is not str or not given.startswith(name + ":"):
+            return None
+        prepared.append(stamped)
+        routes.append(name)
+    return prepared, routes
