@@ -11,7 +11,6 @@ vouch for the period, make_seal falls back to the reference (replay/seal.py).
 from __future__ import annotations
 
 import base64
-import hashlib
 import multiprocessing
 import threading
 from typing import Any
@@ -56,7 +55,7 @@ def _made(replay: FastReplay, period: str, upto: int, start: str) -> dict[str, A
     worker.start()  # before the scoring workers: no thread of this process is running when it forks
     sending.close()
     try:
-        hashes = _hashes(replay)
+        hashes = replay.hashes()
         roots = receiving.recv()
     except Unsure:
         worker.kill()
@@ -83,21 +82,6 @@ def _earlier(plan: PeriodPlan) -> dict[str, Any] | None:
     """The latest earlier seal in the log (any period), as consistency_from takes it."""
     seals = [s for p in plan.fold.periods.values() for s in p.seals if isinstance(s.get("event_count"), int)]
     return max(seals, key=lambda s: s["published_at"]) if seals else None
-
-
-def _hashes(replay: FastReplay) -> tuple[str, dict[str, str], dict[str, str]]:
-    whole, subjects, groups, first = hashlib.sha256(replay.heading()), {}, {}, True
-    for listed in replay.results():
-        for subject, group, body in listed:
-            whole.update(body if first else b"," + body)
-            subjects[subject] = hashlib.sha256(body).hexdigest()
-            if group in groups:
-                groups[group].update(b"," + body)
-            else:
-                groups[group] = hashlib.sha256(body)
-            first = False
-    whole.update(b"]}")
-    return whole.hexdigest(), subjects, {g: h.hexdigest() for g, h in groups.items()}
 
 
 def _proof_spans(old: int, size: int) -> list[tuple[int, int]]:

@@ -7,7 +7,6 @@ same bytes for every period the fast path takes (tests/differential/).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -30,24 +29,12 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None
     try:
-        head = replay.heading()
-        whole, subjects, groups, first = hashlib.sha256(head), {}, {}, True
-        for listed in replay.results():
-            for subject, group, body in listed:
-                whole.update(body if first else b"," + body)
-                subjects[subject] = hashlib.sha256(body).hexdigest()
-                if group in groups:
-                    groups[group].update(b"," + body)
-                else:
-                    groups[group] = hashlib.sha256(body)
-                first = False
-        whole.update(b"]}")
+        return Hashes(*replay.hashes())
     except Unsure as exc:
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None
     finally:
         replay.close()
-    return Hashes(whole.hexdigest(), subjects, {g: h.hexdigest() for g, h in groups.items()})
 
 
 def fast_canonical(source: Any, period: str, position: int | None, bureau: str, workers: int

@@ -13,17 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from projections.period_input import FACT_TOPICS as FACT_EVENTS
+
 Row = tuple[int, str, int, str, Any]  # position, stream (its raw id), version, topic, payload (None: not read)
-FACT_TOPICS = (
-    "scoreledger:DeductionRecorded",
-    "scoreledger:BonusRecorded",
-    "scoreledger:RatingRecorded",
-    "scoreledger:VetoRecorded",
-    "scoreledger:AffirmationRecorded",
-    "scoreledger:ConditionRecorded",
-    "scoreledger:ExemptionGranted",
-    "scoreledger:FactRetracted",
-)
+FACT_TOPICS = tuple(sorted(FACT_EVENTS))  # the period fold's own list, in a fixed order for SQL
 LAST = 2**63 - 1
 
 
