@@ -2,8 +2,8 @@
 batches while this process, the store's only writer, inserts the ones before them.
 
 The lane's checks and encoding (service/bulk_fast.py) take about as much CPU as the insert itself, so
-on a machine with a CPU free for each they run beside it (by default only with three CPUs or more:
-`worth_a_worker`; on two shared ones the worker's own cost outweighed it, BENCHMARKS.md third round).
+on a machine with a CPU free for each they run beside it (`worth_a_worker`: three CPUs or more, or two
+when the other is idle; on two busy ones the worker's own cost outweighed it, BENCHMARKS.md).
 
 The worker never touches the store: before it sends a batch, the writer reads what the store holds of
 every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
@@ -57,11 +57,15 @@ def can_fork() -> bool:
 
 
 def worth_a_worker() -> bool:
-    """Whether a worker pays by default: measured on a machine of two CPUs (busy with others' work, two
-    spinning processes each ran at 64% of one alone) the import was slower with it (65,000-68,000 ev/s
-    against 75,000-77,000 in one process: its pickling and the writer's reads add 30% of CPU); with a
-    CPU free for each, the writer's share is what bounds it (BENCHMARKS.md, third round)."""
-    return len(os.sched_getaffinity(0)) > 2 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) > 2
+    """Whether a worker pays: it costs about 30% more CPU in all (its pickling, the writer's reads) and
+    halves the writer's, so it pays when it has a CPU to itself. Measured on two CPUs (BENCHMARKS.md): with
+    the machine otherwise idle, 100,700-109,100 ev/s with it against 70,300-73,400 without; with both CPUs
+    busy with others' work, 65,000-68,000 against 75,000-77,000. So: three CPUs or more, or two while the
+    last minute's load leaves one of them free (this process, reading the file, is the load's one)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus > 2:
+        return True
+    return cpus == 2 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
 
 
 class Pipeline:
