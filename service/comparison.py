@@ -43,6 +43,7 @@ from service.replays import replay_slot
 from service.tokens import Actor
 
 KEEP = 16
+COMPARE_PAGE = 100  # stored subject results fetched per query (a province's group is 100)
 _LOCK = Lock()
 
 
@@ -74,7 +75,7 @@ def _kept_in_views(service: Service, code: str, position: int) -> Side | None:
         streamed.close()
         return None
     head = orjson.loads((streamed.head or b"") + b"]}")
-    return Side(head, (orjson.loads(body) for _, body in streamed.rows()), streamed.close)
+    return Side(head, (orjson.loads(body) for _, body in streamed.rows(COMPARE_PAGE)), streamed.close)
 
 
 def _replayed(service: Service, code: str, position: int) -> Side:
