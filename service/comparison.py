@@ -27,10 +27,10 @@ import orjson
 
 from domain.canonical import canonical_bytes
 from projections.groups import heading, iter_parts
-from projections.period_input import LogFold, key_of
+from projections.period_input import key_of
 from projections.records import read_log
 from projections.schemes import scheme_for
-from replay.asof import PeriodNotInLog
+from replay.asof import PeriodNotInLog, fold_upto
 from replay.compare import Changed, Digest, change_rows, changed_subjects
 from service.bootstrap import Service
 from service.errors import NotFound
@@ -80,10 +80,7 @@ def _kept_in_views(service: Service, code: str, position: int) -> Side | None:
 
 def _replayed(service: Service, code: str, position: int) -> Side:
     """The results as of `position` from the log, scored a group at a time (in the caller's replay slot)."""
-    fold = LogFold()
-    for batch in read_log(service.ledger.recorder, upto=position):  # folded, the records not kept
-        for record in batch:
-            fold.apply(record)
+    fold = fold_upto(service.ledger.recorder, position)
     period = fold.periods.get(key_of(service.settings.bureau, code))
     if period is None:
         raise PeriodNotInLog(f"period {code} is not open at position {position}")

@@ -24,7 +24,7 @@ from projections.schemes import scheme_for
 from projections.scoring import score_input
 from projections.sealed import micros
 from projections.viewreads import Page, Place
-from replay.asof import PeriodNotInLog, fold_log, position_at
+from replay.asof import PeriodNotInLog, fold_upto, position_at
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.messages import say
@@ -124,7 +124,7 @@ class ReplayReader:
         when = parse_as_of(as_of)
         source = service.ledger.recorder
         self.as_of = when if isinstance(when, int) else position_at(source, when)
-        fold, _ = fold_log(source, upto=self.as_of)
+        fold = fold_upto(source, self.as_of)
         period = fold.periods.get(key_of(service.settings.bureau, code))
         if period is None:
             raise PeriodNotInLog(f"period {code} is not open at position {self.as_of}")
