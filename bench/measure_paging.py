@@ -12,6 +12,7 @@ import json
 import resource
 import sys
 import time
+import tracemalloc
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,32 @@ def _ready(spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
 
 def _measured(spec: dict[str, Any], read: Any) -> dict[str, Any]:
+    """The read once for its CPU seconds and its peak resident memory above the ready service's (0 when the
+    catch-up's peak was higher), then once more under tracemalloc for the peak of what it allocated itself."""
     service, meta = _ready(spec)
     try:
         ready, started = _peak_mb(), time.process_time()
         out = read(service, meta)
         cpu = time.process_time() - started
+        _forget(service)
+        tracemalloc.start()
+        try:
+            read(service, meta)
+            traced = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
     finally:
         service.close()
-    return {**out, "ready_mb": round(ready, 1), "read_mb": round(_peak_mb() - ready, 1), "read_cpu_s": round(cpu, 3)}
+    return {**out, "ready_mb": round(ready, 1), "read_mb": round(_peak_mb() - ready, 1), "read_cpu_s": round(cpu, 3),
+            "read_traced_mb": round(traced / 2**20, 1)}
+
+
+def _forget(service: Any) -> None:
+    """Drop what the first read kept for the next (the comparison's answers, its whole results before issue 12)."""
+    from service import comparison
+
+    for kept in ("_EXPLAINED", "_KEPT"):
+        getattr(comparison, kept, {}).clear()
 
 
 def notice(spec: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +98,6 @@ def comparison(spec: dict[str, Any]) -> dict[str, Any]:
 
 if __name__ == "__main__":
     task, data_dir, meta_path = sys.argv[1:4]
-    sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # bench.stores from here if the checkout lacks it
+    sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: the checkout measured comes first
     print(json.dumps({"notice": notice, "comparison": comparison}[task](
         {"store": {"kind": "sqlite", "data_dir": data_dir}, "meta": meta_path})))
