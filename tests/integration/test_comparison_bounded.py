@@ -89,11 +89,13 @@ def reference(service: Service, code: str, first: int, last: int, named: bool) -
     return {"from": first, "to": last, **body}
 
 
-@pytest.mark.parametrize("scheme_file", ["zjg.yaml", "qf.yaml", "xiang.yaml", "zz.yaml"])
+@pytest.mark.parametrize(("scheme_file", "subjects", "groups", "seed"), [
+    ("zjg.yaml", 14, 3, 7), ("zjg.yaml", 9, 1, 3), ("qf.yaml", 14, 3, 7), ("qf.yaml", 25, 6, 11),
+    ("xiang.yaml", 14, 3, 7), ("xiang.yaml", 20, 3, 5), ("zz.yaml", 14, 3, 7)])
 def test_the_comparison_a_group_at_a_time_says_what_the_whole_periods_say(
-    service: Service, scheme_file: str, monkeypatch: pytest.MonkeyPatch
+    service: Service, scheme_file: str, subjects: int, groups: int, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made = published_period(service, scheme_file, subjects=14, groups=3)
+    made = published_period(service, scheme_file, subjects=subjects, groups=groups, seed=seed)
     code, seal, last = made["code"], made["seal"], made["last"]
     monkeypatch.setattr(comparison, "COMPARE_PAGE", 4)  # pages cut through groups
     for appeal in made["appeals"]:
