@@ -21,8 +21,9 @@ from service.queries import folded_period, scan
 from service.tokens import Actor
 
 
-def published_list(service: Service, actor: Actor, code: str, today: date) -> dict[str, Any]:
-    """The latest publication of a period: its rows in rank order per group, its seal, the appeal window."""
+def publication_window(service: Service, code: str, today: date) -> dict[str, Any]:
+    """The latest publication of a period without its rows: its scheme, seal and appeal window (an appeal form
+    reads only these, never the period's results)."""
     period = folded_period(service, code)
     if not period.seals or period.published_on is None:
         raise NotFound(f"period {code} has no publication yet")
@@ -31,6 +32,18 @@ def published_list(service: Service, actor: Actor, code: str, today: date) -> di
     published = date.fromisoformat(period.published_on)
     days = scheme.publication.appeal_window_working_days
     deadline = appeal_deadline(published, days, service.ledger.calendar)
+    return {
+        "period": code, "scheme": scheme.scheme, "scheme_title": scheme.title, "published_on": published.isoformat(),
+        "seal_position": int(seal["position"]), "merkle_root": seal["merkle_root"],
+        "appeal_window_working_days": days, "appeal_deadline": deadline.isoformat(),
+        "working_days_left": window_left(service, today, deadline),
+    }
+
+
+def published_list(service: Service, actor: Actor, code: str, today: date) -> dict[str, Any]:
+    """The latest publication of a period: its rows in rank order per group, its seal, the appeal window."""
+    window = publication_window(service, code, today)
+    scheme = scheme_for(service.runner.fold, folded_period(service, code).seals[-1]["scheme_hash"])
     listed = scheme.publication.listed_grades
     rows: list[dict[str, Any]] = []
     counts = {"assessed": 0, "listed": 0}
@@ -43,15 +56,9 @@ def published_list(service: Service, actor: Actor, code: str, today: date) -> di
             "total": canonical_str(Decimal(s["total"])), "grade": s.get("grade"), "eligible": s["eligible"],
             "flags": list(s.get("flags", ()))}]))
 
-    scan(service, code, str(seal["position"]), visit, cards=False)
-    return {
-        "period": code, "scheme": scheme.scheme, "scheme_title": scheme.title, "published_on": published.isoformat(),
-        "seal_position": int(seal["position"]), "merkle_root": seal["merkle_root"],
-        "appeal_window_working_days": days, "appeal_deadline": deadline.isoformat(),
-        "working_days_left": window_left(service, today, deadline), "rows": rows,
-        "groups": scheme.groups or {}, "listed_grades": listed, "assessed": counts["assessed"],
-        "listed_count": counts["listed"],
-    }
+    scan(service, code, str(window["seal_position"]), visit, cards=False)
+    return {**window, "rows": rows, "groups": scheme.groups or {}, "listed_grades": listed,
+            "assessed": counts["assessed"], "listed_count": counts["listed"]}
 
 
 def window_left(service: Service, today: date, deadline: date) -> int:
