@@ -17,6 +17,7 @@ Chosen for issue 9:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -201,13 +202,12 @@ def history(
         require_subject(actor, subject, "reads the history")
     period = folded_period(service, code)
     concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
-    found = sorted(
-        ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by)),
-        reverse=newest_first,
-    )
+    listed = ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by))
     if after:
-        found = [(at, i) for at, i in found if (at < after if newest_first else at > after)]
-    shown = found[: _bounded(limit)]
+        listed = ((at, i) for at, i in listed if (at < after if newest_first else at > after))
+    size = _bounded(limit)  # the page and one more (is there a next page?), never every fact of the period listed
+    found = (heapq.nlargest if newest_first else heapq.nsmallest)(size + 1, listed)
+    shown = found[:size]
     rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
     following = shown[-1][0] if len(found) > len(shown) else None
     return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
