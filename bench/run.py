@@ -33,6 +33,8 @@ STEPS = [  # (figure it belongs to, child task)
     ("replay", "replay_naive"),
     ("whatif", "whatif"),
     ("pages", "pages"),  # web pages: rankings, scorecard, comparison (bench/measure_pages.py)
+    ("pages", "paging_notice"),  # peak memory of the 公示 PDF (bench/measure_paging.py)
+    ("pages", "paging_comparison"),  # and of an appeal's comparison
 ]
 
 

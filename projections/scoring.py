@@ -119,7 +119,7 @@ def subject_chunks(
     runs = _runs(sorted(members), members, workers if len(period.subjects) >= least else 1, run)
     if len(runs) > 1 and indexed(period) and hasattr(os, "fork"):
         return heading(scheme, period), _forked(fold, period, runs, workers)
-    return heading(scheme, period), (_encoded(scheme, period, None) for _ in (0,))
+    return heading(scheme, period), _by_group(scheme, period)
 
 
 PARALLEL_MIN_SUBJECTS = 20_000  # below this, forking costs more than it saves
@@ -157,6 +157,18 @@ def _forked(
 def _score_run(groups: list[str]) -> list[tuple[str, bytes]]:
     fold, period = _SHARED["fold"], _SHARED["period"]
     return _encoded(scheme_for(fold, period.scheme_hash), period, set(groups))
+
+
+def _by_group(scheme: Scheme, period: PeriodInput) -> Iterator[list[tuple[str, bytes]]]:
+    """In this process: a group's subjects' canonical bytes at a time (never the whole period's: issue 12)."""
+    parts = iter_parts(scheme, period, None, keep=False)
+    while True:
+        with collector_paused():  # while a group is scored and encoded, not while the caller has it
+            found = next(parts, None)
+            if found is None:
+                return
+            encoded = [(s.subject, canonical_bytes(s)) for s in found[1]]
+        yield encoded
 
 
 def _encoded(scheme: Scheme, period: PeriodInput, groups: set[str] | None) -> list[tuple[str, bytes]]:

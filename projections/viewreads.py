@@ -171,6 +171,17 @@ class Streamed:
         finally:
             self.close()
 
+    def rows(self, page: int = STREAM_PAGE) -> Iterator[tuple[Place, bytes]]:
+        """The rows themselves (place, subject result bytes) in group and rank order, a page per query, in the
+        same read as the head; closed at the end, as iterating the bytes is."""
+        try:
+            after = None
+            while rows := self.views._rows(self.cur, self.period, self.seal, None, after, page):
+                yield from rows
+                after = rows[-1][0]
+        finally:
+            self.close()
+
     def close(self) -> None:
         reading, self._reading = self._reading, None
         if reading is not None:

@@ -31,11 +31,20 @@ def fold_log(
     return fold, records
 
 
+def fold_upto(source: NotificationSource, upto: int | None = None) -> LogFold:
+    """The log folded up to a position (inclusive), its records not kept (a province's are gigabytes)."""
+    fold = LogFold()
+    for batch in read_log(source, upto=upto):
+        for record in batch:
+            fold.apply(record)
+    return fold
+
+
 def result_as_of(
     source: NotificationSource, period: str, position: int | None = None, bureau: str = "default"
 ) -> PeriodResult:
     """The period's results computed from the events up to a log position (None: now)."""
-    fold, _ = fold_log(source, upto=position)
+    fold = fold_upto(source, position)
     key = key_of(bureau, period)
     if key not in fold.periods:
         raise PeriodNotInLog(f"period {period} is not open at position {position if position is not None else 'now'}")

@@ -7,8 +7,9 @@ because others moved is marked as a knock-on (rank or quota).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 
@@ -90,8 +91,10 @@ def _items(s: Any) -> dict[str, str]:
     return out
 
 
-def _causes(records: Sequence[Record], period: str) -> dict[str, list[dict[str, Any]]]:
-    """Fact events of the period between the two positions, by the subjects they name."""
+def _causes(
+    records: Iterable[Record], period: str, only: set[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Fact events of the period between the two positions, by the subjects they name (of `only`, if given)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for record in records:
         fact = record.state.get("fact")
@@ -101,7 +104,7 @@ def _causes(records: Sequence[Record], period: str) -> dict[str, list[dict[str, 
         target = fact.get("target") or fact.get("corrects")
         if isinstance(target, str) and not target.startswith("joint:"):
             named.add(target.split(":", 1)[0])
-        for subject in sorted(s for s in named if s):
+        for subject in sorted(s for s in named if s and (only is None or s in only)):
             out.setdefault(subject, []).append(
                 {
                     "position": record.position,
@@ -112,3 +115,109 @@ def _causes(records: Sequence[Record], period: str) -> dict[str, list[dict[str, 
                 }
             )
     return out
+
+
+# The same comparison over two streams of stored subject results (dicts of their canonical JSON), a group at a
+# time: what a request uses, so that neither side's period is ever held whole (issue 12).
+
+
+class Digest(NamedTuple):
+    """What a comparison keeps of one subject result: its name, summary, leaf items (as `_items`) and, for the
+    pages, each node's first title and points in a depth-first walk (as NodeResult.maybe finds them)."""
+
+    name: str
+    summary: dict[str, Any]
+    items: dict[str, str]
+    nodes: dict[str, tuple[str, str]]
+
+
+Changed = tuple[str, Digest | None, Digest | None]
+
+
+def digest(subject: dict[str, Any]) -> Digest:
+    """A stored subject result (canonical JSON: fields that are None left out) as the comparison reads it."""
+    summary = {"total": canonical_str(Decimal(subject["total"])), "rank": subject.get("rank"),
+               "grade": subject.get("grade"), "eligible": subject["eligible"]}
+    outcomes = subject.get("outcomes")
+    if outcomes is not None:  # G5, as `_summary`
+        summary["outcomes"] = {o["id"]: o.get("grade") for o in outcomes}
+    items: dict[str, str] = {}
+    nodes: dict[str, tuple[str, str]] = {}
+    stack = [subject["card"]]
+    while stack:  # depth first, children in order: the first node of an id is the one `maybe` finds
+        node = stack.pop()
+        applied = canonical_str(Decimal(node["applied"]))
+        nodes.setdefault(node["id"], (node["title"], applied))
+        children = node.get("children") or ()
+        if not children:
+            items[node["id"]] = applied
+        stack.extend(reversed(children))
+    return Digest(subject["name"], summary, items, nodes)
+
+
+def changed_subjects(before: Iterable[dict[str, Any]], after: Iterable[dict[str, Any]]) -> list[Changed]:
+    """The subjects whose summary or leaf items differ between two streams of subject results in group order
+    (as the views and the group scoring give them), sorted by subject: (subject, before, after), None on the
+    side a subject is missing from. One group of each side is held at a time; a subject found in different
+    groups on the two sides waits for its other half (only those are kept across groups)."""
+    olds, news = _by_group(before), _by_group(after)
+    old, new = next(olds, None), next(news, None)
+    waiting: tuple[dict[str, Digest], dict[str, Digest]] = ({}, {})
+    out: list[Changed] = []
+    while old is not None or new is not None:
+        if new is None or (old is not None and old[0] < new[0]):
+            pair, old = (old[1] if old else {}, {}), next(olds, None)
+        elif old is None or new[0] < old[0]:
+            pair, new = ({}, new[1]), next(news, None)
+        else:
+            pair, old, new = (old[1], new[1]), next(olds, None), next(news, None)
+        for subject in pair[0].keys() | pair[1].keys():
+            was, now = pair[0].get(subject), pair[1].get(subject)
+            if was is None:
+                was = waiting[0].pop(subject, None)
+                if was is None:
+                    waiting[1][subject] = now  # type: ignore[assignment]
+                    continue
+            elif now is None:
+                now = waiting[1].pop(subject, None)
+                if now is None:
+                    waiting[0][subject] = was
+                    continue
+            _keep_if_changed(out, subject, was, now)
+    for subject, was in waiting[0].items():
+        _keep_if_changed(out, subject, was, None)
+    for subject, now in waiting[1].items():
+        _keep_if_changed(out, subject, None, now)
+    return sorted(out, key=lambda c: c[0])
+
+
+def _keep_if_changed(out: list[Changed], subject: str, was: Digest | None, now: Digest | None) -> None:
+    if (was and was.summary) != (now and now.summary) or (was.items if was else {}) != (now.items if now else {}):
+        out.append((subject, was, now))
+
+
+def _by_group(subjects: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Digest]]]:
+    """Consecutive subjects of a group, digested, a group at a time."""
+    group: str | None = None
+    held: dict[str, Digest] = {}
+    for subject in subjects:
+        if subject["group"] != group:
+            if group is not None:
+                yield group, held
+            group, held = subject["group"], {}
+        held[subject["subject"]] = digest(subject)
+    if group is not None:
+        yield group, held
+
+
+def change_rows(changed: Sequence[Changed], between: Iterable[Record], period: str) -> list[dict[str, Any]]:
+    """The changes as `compare` lists them, with the events between that name each changed subject."""
+    causes = _causes(between, period, {subject for subject, _, _ in changed})
+    rows = []
+    for subject, was, now in changed:
+        old_items, new_items = (was.items if was else {}), (now.items if now else {})
+        items = sorted(k for k in old_items.keys() | new_items.keys() if old_items.get(k) != new_items.get(k))
+        direct = causes.get(subject, [])
+        rows.append({"subject": subject, "before": was and was.summary, "after": now and now.summary,
+                     "items": items, "events": direct, "knock_on": not direct and not items})
+    return rows

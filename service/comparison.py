@@ -3,104 +3,106 @@
 (Added by the web work beside service/queries.py.) Each changed subject has its old and new
 total, rank, grade and eligibility, every changed item with old and new points, the events in
 between that name it (causes), or none: then it moved only because others did (knock-on).
-Results as of a position never change (the log only grows), so replayed ones are kept (LRU).
+
+Neither side is ever held whole (issue 12): each is a stream of subject results in group and rank
+order, from the views where they hold it (now, or a seal's kept rows: one consistent read, a page of
+rows per query) or else replayed group by group (service/replays.py's slot); the two streams are
+compared a group at a time (replay/compare.py `changed_subjects`), keeping only what changed. The
+comparison reads the results as they were computed, so a grade quota over the whole period (G3/G4)
+makes no difference here: every group of both sides is read. The causes are then read from the log
+between the positions for the changed subjects only. Two fixed positions always give the same answer,
+so answers are kept (LRU).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from decimal import Decimal
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from threading import Lock
-from types import SimpleNamespace
 from typing import Any
 
-from domain.numbers import canonical_str
-from domain.scoring import NodeResult, PeriodResult
+import orjson
+
+from domain.canonical import canonical_bytes
+from projections.groups import heading, iter_parts
 from projections.period_input import key_of
 from projections.records import read_log
-from replay.asof import result_as_of
-from replay.compare import compare
+from projections.schemes import scheme_for
+from replay.asof import PeriodNotInLog, fold_upto
+from replay.compare import Changed, Digest, change_rows, changed_subjects
 from service.bootstrap import Service
 from service.errors import NotFound
+from service.messages import say
 from service.policy import AUDITORS, require
 from service.positions import position_of
-from service.queries import appeal, folded_period
-from service.readers import ViewReader, kept_seal
+from service.queries import _appeal, _seal_before, appeal, folded_period
+from service.readers import kept_seal
 from service.replays import replay_slot
 from service.tokens import Actor
 
 KEEP = 16
-_KEPT: OrderedDict[tuple[int, str, str, int], PeriodResult] = OrderedDict()
+COMPARE_PAGE = 100  # stored subject results fetched per query (a province's group is 100)
 _LOCK = Lock()
 
 
-def result_at(service: Service, code: str, position: int) -> PeriodResult:
-    """The period's results as of a position, replayed once and kept."""
-    key = (id(service), service.settings.bureau, code, position)
-    with _LOCK:
-        found = _KEPT.get(key)
-        if found is not None:
-            _KEPT.move_to_end(key)
-            return found
-    found = _kept_in_views(service, code, position)
-    if found is None:
-        with replay_slot(service.settings.replay_wait):  # one replay at a time per process (service/replays.py)
-            found = result_as_of(service.ledger.recorder, code, position, service.settings.bureau)
-    with _LOCK:
-        _KEPT[key] = found
-        while len(_KEPT) > KEEP:
-            _KEPT.popitem(last=False)
-    return found
+@dataclass
+class Side:
+    """One side of a comparison: the results' heading and their subject results, a stream in group and rank
+    order (read once); `close` ends the read it comes from."""
+
+    head: dict[str, Any]
+    subjects: Iterator[dict[str, Any]]
+    close: Callable[[], None] = lambda: None
 
 
-def _kept_in_views(service: Service, code: str, position: int) -> Any:
-    """The results as the views hold them at `position`, when they do (now, or a seal's kept rows): read as
-    they are stored, not validated into models again (a city's cards are megabytes); None: replay."""
+def _kept_in_views(service: Service, code: str, position: int) -> Side | None:
+    """The results as the views hold them at `position`, when they do (now, or a seal's kept rows): one
+    consistent read, a page of rows per query, each row decoded as it is compared; None: replay."""
     service.runner.catch_up()
-    key = key_of(service.settings.bureau, code)
-    if position == service.views.position():
-        data = ViewReader(service, code, None).whole()
+    key, views = key_of(service.settings.bureau, code), service.views
+    if position == views.position():
+        seal = None
     elif kept_seal(service, key, position) is not None:
-        data = ViewReader(service, code, position).whole()
+        seal = position
     else:
         return None
-    return StoredResult(data)
+    streamed = views.stream(key, seal)
+    if streamed is None:
+        raise NotFound(say("error.period_no_results", period=code))
+    if streamed.as_of != position:  # the views moved on between the look and the read: replay instead
+        streamed.close()
+        return None
+    head = orjson.loads((streamed.head or b"") + b"]}")
+    return Side(head, (orjson.loads(body) for _, body in streamed.rows(COMPARE_PAGE)), streamed.close)
 
 
-class StoredNode:
-    """A scorecard node as stored (canonical JSON): what a comparison reads of NodeResult."""
-
-    __slots__ = ("id", "title", "applied", "children")
-
-    def __init__(self, node: dict[str, Any]):
-        self.id, self.title, self.applied = node["id"], node["title"], Decimal(node["applied"])
-        self.children = [StoredNode(c) for c in node.get("children", ())]
-
-    def maybe(self, node_id: str) -> StoredNode | None:
-        if self.id == node_id:
-            return self
-        return next((found for c in self.children if (found := c.maybe(node_id)) is not None), None)
+def _replayed(service: Service, code: str, position: int) -> Side:
+    """The results as of `position` from the log, scored a group at a time (in the caller's replay slot)."""
+    fold = fold_upto(service.ledger.recorder, position)
+    period = fold.periods.get(key_of(service.settings.bureau, code))
+    if period is None:
+        raise PeriodNotInLog(f"period {code} is not open at position {position}")
+    scheme = scheme_for(fold, period.scheme_hash)
+    subjects = (orjson.loads(canonical_bytes(s)) for _, listed in iter_parts(scheme, period, None, keep=False)
+                for s in listed)
+    return Side(orjson.loads(heading(scheme, period) + b"]}"), subjects)
 
 
-class StoredSubject:
-    """A subject result as stored: what a comparison reads of SubjectResult."""
-
-    def __init__(self, subject: dict[str, Any]):
-        self.subject, self.name, self.rank = subject["subject"], subject["name"], subject["rank"]
-        self.group, self.kind, self.flags = subject["group"], subject["kind"], list(subject.get("flags", ()))
-        self.total, self.grade, self.eligible = Decimal(subject["total"]), subject.get("grade"), subject["eligible"]
-        outcomes = subject.get("outcomes")
-        self.outcomes = None if outcomes is None else [SimpleNamespace(id=o["id"], grade=o.get("grade"))
-                                                       for o in outcomes]
-        self.card = StoredNode(subject["card"])
-
-
-class StoredResult:
-    """A period's results as stored: what a comparison reads of PeriodResult."""
-
-    def __init__(self, data: dict[str, Any]):
-        self.period, self.scheme_hash = data["period"], data["scheme_hash"]
-        self.subjects = [StoredSubject(s) for s in data["subjects"]]
+@contextmanager
+def _sides(service: Service, code: str, first: int, last: int) -> Iterator[tuple[Side, Side]]:
+    """Both sides, from the views where they can be, else replayed (one replay at a time per process:
+    service/replays.py)."""
+    with ExitStack() as stack:
+        found = [_kept_in_views(service, code, first), _kept_in_views(service, code, last)]
+        for side in found:
+            if side is not None:
+                stack.callback(side.close)
+        if None in found:
+            stack.enter_context(replay_slot(service.settings.replay_wait))
+            found = [side or _replayed(service, code, at) for side, at in zip(found, (first, last), strict=True)]
+        yield found[0], found[1]  # type: ignore[misc]
 
 
 def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None) -> dict[str, Any]:
@@ -125,16 +127,31 @@ def compare_appeal(service: Service, actor: Actor, name: str, today: Any) -> dic
     return {"appeal": name, **explained(service, found["period"], int(sealed[-1]["position"]), last)}
 
 
-_EXPLAINED: OrderedDict[tuple[int, str, str, int, int], dict[str, Any]] = OrderedDict()
+def appeal_comparison(service: Service, actor: Actor, name: str) -> dict[str, Any]:
+    """Before (as published, the last seal before the appeal was filed) and after (now), per subject, with
+    causes and knock-ons: the API's comparison (item ids, no names)."""
+    require(actor, *AUDITORS)
+    found = _appeal(service, name)
+    period = folded_period(service, found["period"])
+    if not period.seals:
+        raise NotFound(f"period {found['period']} has no publication to compare with")
+    sealed = int(period.seals[_seal_before(period.seals, found)]["position"])
+    last = service.ledger.recorder.max_notification_id() or 0
+    return {"appeal": name, **explained(service, found["period"], sealed, last, named=False)}
 
 
-def explained(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
-    """The changes between two positions (kept: two fixed positions always give the same answer)."""
-    key = (id(service), service.settings.bureau, code, first, last)
+_EXPLAINED: OrderedDict[tuple[int, str, str, int, int, bool], dict[str, Any]] = OrderedDict()
+
+
+def explained(service: Service, code: str, first: int, last: int, named: bool = True) -> dict[str, Any]:
+    """The changes between two positions (kept: two fixed positions always give the same answer); `named`:
+    each change with the subject's name and each item with its title and points (the pages'), else the
+    item ids only (the API's)."""
+    key = (id(service), service.settings.bureau, code, first, last, named)
     with _LOCK:
         found = _EXPLAINED.get(key)
     if found is None:
-        found = _explain(service, code, first, last)
+        found = _explain(service, code, first, last) if named else between(service, code, first, last)
         with _LOCK:
             _EXPLAINED[key] = found
             while len(_EXPLAINED) > KEEP:
@@ -142,25 +159,33 @@ def explained(service: Service, code: str, first: int, last: int) -> dict[str, A
     return found
 
 
-def _explain(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
-    before, after = result_at(service, code, first), result_at(service, code, last)
-    between = [r for page in read_log(service.ledger.recorder, first, last) for r in page]
-    body = compare(before, after, between)
-    old, new = _cards(before), _cards(after)
-    for change in body["changes"]:
-        subject = change["subject"]
-        change["name"] = (new.get(subject) or old.get(subject) or (subject, None))[0]
-        change["items"] = [_item(i, old.get(subject), new.get(subject)) for i in change["items"]]
+def between(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
+    """`replay.compare.compare` of the results at two positions, with the events between them: read a group
+    at a time, never either period whole."""
+    body, _ = _changes(service, code, first, last)
     return {"from": first, "to": last, **body}
 
 
-def _cards(result: PeriodResult) -> dict[str, tuple[str, NodeResult]]:
-    return {s.subject: (s.name, s.card) for s in result.subjects}
+def _changes(service: Service, code: str, first: int, last: int) -> tuple[dict[str, Any], list[Changed]]:
+    with _sides(service, code, first, last) as (before, after):
+        changed = changed_subjects(before.subjects, after.subjects)
+    records = (r for page in read_log(service.ledger.recorder, first, last) for r in page)
+    period = before.head["period"]
+    rows = change_rows(changed, records, period)
+    return {"period": period, "scheme_hash": [before.head["scheme_hash"], after.head["scheme_hash"]],
+            "changes": rows}, changed
 
 
-def _item(item: str, old: tuple[str, NodeResult] | None, new: tuple[str, NodeResult] | None) -> dict[str, Any]:
-    was = old[1].maybe(item) if old else None
-    now = new[1].maybe(item) if new else None
-    title = (now or was).title if (now or was) else item
-    return {"item": item, "title": title, "before": canonical_str(was.applied) if was else None,
-            "after": canonical_str(now.applied) if now else None}
+def _explain(service: Service, code: str, first: int, last: int) -> dict[str, Any]:
+    body, changed = _changes(service, code, first, last)
+    for change, (subject, was, now) in zip(body["changes"], changed, strict=True):
+        change["name"] = (now or was or (subject,))[0]
+        change["items"] = [_item(i, was, now) for i in change["items"]]
+    return {"from": first, "to": last, **body}
+
+
+def _item(item: str, old: Digest | None, new: Digest | None) -> dict[str, Any]:
+    was = old.nodes.get(item) if old else None
+    now = new.nodes.get(item) if new else None
+    title = (now or was)[0] if (now or was) else item
+    return {"item": item, "title": title, "before": was[1] if was else None, "after": now[1] if now else None}

@@ -17,6 +17,7 @@ Chosen for issue 9:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -30,7 +31,6 @@ from domain.scheme.nodes import RatingItem
 from projections.period_input import PeriodInput, key_of
 from projections.schemes import scheme_for
 from projections.scoring import what_if_groups
-from replay.asof import fold_log, result_as_of
 from replay.compare import compare, proposed_facts
 from service import redaction
 from service.bootstrap import Service
@@ -38,7 +38,6 @@ from service.errors import Forbidden, NotFound
 from service.messages import say
 from service.policy import APPEAL_READERS, AUDITORS, STAFF, require, require_subject
 from service.readers import Reader, Row, decode_cursor, encode_cursor, open_results
-from service.replays import replay_slot
 from service.results_cache import current_results
 from service.tokens import Actor
 
@@ -203,13 +202,12 @@ def history(
         require_subject(actor, subject, "reads the history")
     period = folded_period(service, code)
     concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
-    found = sorted(
-        ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by)),
-        reverse=newest_first,
-    )
+    listed = ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by))
     if after:
-        found = [(at, i) for at, i in found if (at < after if newest_first else at > after)]
-    shown = found[: _bounded(limit)]
+        listed = ((at, i) for at, i in listed if (at < after if newest_first else at > after))
+    size = _bounded(limit)  # the page and one more (is there a next page?), never every fact of the period listed
+    found = (heapq.nlargest if newest_first else heapq.nsmallest)(size + 1, listed)
+    shown = found[:size]
     rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
     following = shown[-1][0] if len(found) > len(shown) else None
     return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
@@ -245,23 +243,6 @@ def appeal(service: Service, actor: Actor, name: str, today: date) -> dict[str, 
     if actor.role == "subject":
         require_subject(actor, found["subject"], "reads appeals")
     return _public(found, today.isoformat())
-
-
-def appeal_comparison(service: Service, actor: Actor, name: str) -> dict[str, Any]:
-    """Before (as published) and after (now), per subject, with causes and knock-ons."""
-    require(actor, *AUDITORS)
-    found = _appeal(service, name)
-    period = folded_period(service, found["period"])
-    if not period.seals:
-        raise NotFound(f"period {found['period']} has no publication to compare with")
-    sealed = int(period.seals[_seal_before(period.seals, found)]["position"])
-    source = service.ledger.recorder
-    with replay_slot(service.settings.replay_wait):  # replays: one at a time (service/replays.py)
-        before = result_as_of(source, found["period"], sealed, service.settings.bureau)
-        after = result_as_of(source, found["period"], None, service.settings.bureau)
-        _, records = fold_log(source)
-        body = compare(before, after, [r for r in records if r.position > sealed])
-    return {"appeal": name, "from": sealed, "to": records[-1].position if records else 0, **body}
 
 
 def what_if(service: Service, actor: Actor, name: str, facts: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from projections.schemes import scheme_for
 from projections.scoring import score_input
 from projections.sealed import micros
 from projections.viewreads import Page, Place
-from replay.asof import PeriodNotInLog, fold_log, position_at
+from replay.asof import PeriodNotInLog, fold_upto, position_at
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.messages import say
@@ -124,7 +124,7 @@ class ReplayReader:
         when = parse_as_of(as_of)
         source = service.ledger.recorder
         self.as_of = when if isinstance(when, int) else position_at(source, when)
-        fold, _ = fold_log(source, upto=self.as_of)
+        fold = fold_upto(source, self.as_of)
         period = fold.periods.get(key_of(service.settings.bureau, code))
         if period is None:
             raise PeriodNotInLog(f"period {code} is not open at position {self.as_of}")
@@ -146,8 +146,15 @@ class ReplayReader:
 
     def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]:
         out: list[Row] = []
-        for name in _groups_from(sorted(members_by_group(self.period)), group, after):
-            out += [r for r in self._group(name) if after is None or r[0] > after][: limit - len(out)]
+        names = set(_groups_from(sorted(members_by_group(self.period)), group, after))
+        if not names or limit <= 0:
+            return out
+        scheme = scheme_for(self.fold, self.period.scheme_hash)
+        # the groups scored one at a time, in order, until the page is full; a scheme grading across groups is
+        # scored once for the page (not once per group it reaches)
+        for name, listed in iter_parts(scheme, self.period, names, keep=False):
+            rows = [(Place(name, place), orjson.loads(canonical_bytes(s))) for place, s in enumerate(listed)]
+            out += [r for r in rows if after is None or r[0] > after][: limit - len(out)]
             if len(out) >= limit:
                 break
         return out

@@ -11,6 +11,7 @@ from api.exact import ExactRoute
 from api.routers.common import json_response, paged
 from api.schemas import AppealCreate, RejectIn, UpholdIn, WhatIfIn
 from service import queries
+from service.comparison import appeal_comparison
 from service.errors import Forbidden
 from service.policy import require_subject
 from service.read_models import AppealComparison, AppealList, AppealOut, WhatIf
@@ -151,7 +152,7 @@ def reject(
 @router.get("/appeals/{appeal}/comparison", operation_id="compare_appeal", response_model=AppealComparison)
 def comparison(appeal: AppealPath, service: ServiceDep, actor: CurrentActor) -> Response:
     """Before (as published) and after (now), per subject, with causes and knock-ons."""
-    return json_response(queries.appeal_comparison(service, actor, appeal))
+    return json_response(appeal_comparison(service, actor, appeal))
 
 
 @router.post("/appeals/{appeal}/what-if", operation_id="what_if_appeal", response_model=WhatIf)

@@ -18,13 +18,14 @@ from service.public_seal import signers_of
 from service.rollup import quarters_read
 from service.sheets import exports
 from service.sheets.importing import SheetImporter, uploader_vocabulary
-from service.sheets.publication import Contact, Notice, Proof, notice, verify_address
+from service.sheets.publication import Contact, Listing, Notice, Proof, notice, verify_address
 from service.sheets.template import recording_template
 from service.sheets.template_decisions import decisions_template
 from service.sheets.template_rating import rating_template
 from service.tokens import Actor
 
 Download = tuple[bytes, str]  # the file and its name
+NOTICE_PAGE = 200  # subject results (with their scorecards) read at a time for a 公示
 
 
 def importer(service: Service, actor: Actor, code: str, at: str, today: date | None = None) -> SheetImporter:
@@ -116,5 +117,7 @@ def publication(service: Service, actor: Actor, code: str, base_url: str, contac
     base = service.settings.public_url or base_url
     proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],
                   signers[0].fingerprint if signers else None, verify_address(base, code, seal["position"]))
-    data = queries.results(service, code, str(seal["position"]))
-    return notice(scheme, data, seal, date.fromisoformat(period.published_on), service.ledger.calendar, proof, contact)
+    listing = Listing(scheme)  # the results a page at a time, each kept only as the row it prints (issue 12)
+    head = queries.scan(service, code, str(seal["position"]), listing.add, size=NOTICE_PAGE)
+    return notice(scheme, head["period"], listing, seal, date.fromisoformat(period.published_on),
+                  service.ledger.calendar, proof, contact)

@@ -82,32 +82,50 @@ def verify_address(base_url: str, code: str, position: int) -> str:
     return f"{base_url.rstrip('/')}/verify/{code}?position={position}"
 
 
+class Listing:
+    """The rows a notice prints, gathered one subject result at a time as a period's results are read a page at a
+    time (service.queries.scan): of each result only its printed row is kept, never its scorecard (issue 12).
+    The subjects of the grades the scheme lists (P1: QF lists only 好; service.policy.published_rows), or every
+    subject, in group and rank order."""
+
+    def __init__(self, scheme: Scheme):
+        self.scheme, self.total = scheme, 0
+        self._kept: list[tuple[tuple[str, int, str], Row]] = []
+
+    def add(self, subject: dict[str, Any]) -> None:
+        self.total += 1
+        if published_rows(None, self.scheme, [subject]):  # the document as posted, whoever prints it
+            self._kept.append((_ranked(subject), _row(self.scheme, subject)))
+
+    def rows(self) -> list[Row]:
+        return [row for _, row in sorted(self._kept, key=lambda kept: kept[0])]
+
+
 def notice(
-    scheme: Scheme, results: dict[str, Any], seal: dict[str, Any], published_on: date, calendar: WorkingCalendar,
-    proof: Proof, contact: Contact | None = None,
+    scheme: Scheme, period: str, listing: Listing, seal: dict[str, Any], published_on: date,
+    calendar: WorkingCalendar, proof: Proof, contact: Contact | None = None,
 ) -> Notice:
-    """The notice of a period's published results, sealed by `seal`: the subjects of the grades the scheme
-    lists (P1: QF lists only 好; service.policy.published_rows), or every subject."""
+    """The notice of a period's published results, sealed by `seal`, listing `listing`'s rows."""
     contact = contact or Contact()
     days = scheme.publication.publicity_working_days or scheme.publication.appeal_window_working_days
     window = scheme.publication.appeal_window_working_days
     end, deadline = appeal_deadline(published_on, days, calendar), appeal_deadline(published_on, window, calendar)
     paragraph = text(
         "notice.intro", scheme=scheme.title, document=document_number(scheme),
-        period=period_name(results["period"]),
+        period=period_name(period),
         start=chinese_date(published_on), end=chinese_date(end), days=days, office=contact.office,
         phone=text("notice.phone", phone=contact.phone) if contact.phone else "", window=window,
         deadline=chinese_date(deadline))
     listed = scheme.publication.listed_grades
-    subjects = published_rows(None, scheme, results["subjects"])  # the document as posted, whoever prints it
-    only = (text("notice.only_grades", grades="、".join(listed), count=len(subjects), total=len(results["subjects"]))
+    rows = listing.rows()
+    only = (text("notice.only_grades", grades="、".join(listed), count=len(rows), total=listing.total)
             if listed is not None else None)
     return Notice(
-        title=text("notice.title", period=period_name(results["period"])), paragraph=paragraph,
+        title=text("notice.title", period=period_name(period)), paragraph=paragraph,
         annex=text("notice.annex"),
         columns=[text("notice.rank"), text("notice.subject"), *(t for _, t in sections(scheme)), text("notice.total"),
                  text("notice.grade"), text("notice.remark")],
-        rows=[_row(scheme, s) for s in sorted(subjects, key=_ranked)],
+        rows=rows,
         signer=text("notice.signer", bureau=contact.bureau or bureau_of(scheme)), signed_on=chinese_date(published_on),
         proof=proof, places=scheme.rounding.places, listed=only)
 

@@ -70,7 +70,7 @@ def test_as_of_reads_at_the_seal_never_fold_the_log_and_other_positions_replay(
     world = published_quarter(service)
     expected = _totals(result_as_of(service.ledger.recorder, "2026-Q1", world["seal"]))
     # Check the seal's position and a timestamp that maps to it are read without replaying
-    monkeypatch.setattr(readers, "fold_log", _no_replay)
+    monkeypatch.setattr(readers, "fold_upto", _no_replay)
     card = queries.scorecard(service, AUDITOR, "2026-Q1", "d1", str(world["seal"]))
     assert card["as_of"] == world["seal"] and card["result"]["total"] == expected["d1"]
     when = _stamp_between(service, world["seal"])

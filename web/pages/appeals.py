@@ -13,7 +13,7 @@ from domain.texts.names import scheme_glossary
 from service import queries
 from service.comparison import compare_appeal
 from service.policy import require, require_subject
-from service.publication import published_list
+from service.publication import publication_window, published_list
 from web.auth import ServiceDep, SignedIn
 from web.render import render
 from web.routing import page, pages
@@ -45,7 +45,7 @@ def appeal_form(request: Request, account: SignedIn, service: ServiceDep, code: 
     actor = account.actor()
     subject = actor.scope[0] if actor.scope else None
     require_subject(actor, subject, "files appeals")
-    listed = published_list(service, actor, code, _today(request))
+    listed = publication_window(service, code, _today(request))  # the window, not the period's rows
     facts = queries.history(service, actor, code, subject, limit=queries.PAGE_MAX)["facts"]
     model = {**{k: listed[k] for k in ("period", "appeal_deadline", "working_days_left", "published_on")},
              "subject": subject, "facts": facts}
