@@ -29,7 +29,7 @@ from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, Section
 from domain.scoring.engine import MAX_COMBINATIONS, Scored
 from domain.scoring.fast import encode
-from domain.scoring.fast.card import Built, CardFold
+from domain.scoring.fast.card import Built, CardFold, Memo
 from domain.scoring.fast.facts import Typed
 from domain.scoring.fast.lines import FastLine, Points, Standing, decision_lines, standings, subject_lines
 from domain.scoring.grading import Decisions, Grade, Graded, grade_period
@@ -60,11 +60,21 @@ class Kept:
     (D8), the subject's lines by item in (date, id) order, its vetoes, affirmations and conditions in id
     order."""
 
-    __slots__ = ("deciding", "ids", "lines", "standing")
+    __slots__ = ("deciding", "ids", "lines", "memos", "standing")
 
     def __init__(self, ids: set[str], standing: dict[str, Standing], lines: dict[str, list[FastLine]],
-                 deciding: list[Typed]):
+                 deciding: list[Typed], memos: dict[str, Memo] | None = None):
         self.ids, self.standing, self.lines, self.deciding = ids, standing, lines, deciding
+        self.memos = memos  # the card's nodes as last folded, by way (numbers, explained, summary): see CardFold
+
+    def memo(self, way: str, lines: dict[str, list[FastLine]]) -> Memo | None:
+        """The memo of a way of folding, when the lines folded are those kept (not changed by D4/B2)."""
+        if self.memos is None or lines is not self.lines:
+            return None
+        found = self.memos.get(way)
+        if found is None:
+            found = self.memos[way] = Memo()
+        return found
 
 
 _ADDITIVE = frozenset(("rating", "deduction", "bonus"))
@@ -95,18 +105,19 @@ class FastScorer:
         Not `explained`: the card's summary (its nodes' lines left out)."""
         if subject["kind"] in self.worked_out:
             return None
-        return self.card(subject, self.kept(subject["id"], facts), explained)
+        return self.card(subject, self.kept(subject["id"], facts, memo=False), explained)
 
     # -- a subject's facts kept between scorings, extended by the facts recorded since (issue 12) ----------
 
-    def kept(self, subject: str, facts: Sequence[Typed]) -> Kept:
+    def kept(self, subject: str, facts: Sequence[Typed], memo: bool = True) -> Kept:
         """What scoring the subject takes from the facts concerning it (admitted, in id order): their
-        standings, the subject's lines by item and its decision facts."""
+        standings, the subject's lines by item and its decision facts; with `memo`, the card's nodes will
+        be kept as folded, so that scoring it after an extension folds again only what changed."""
         with scoring_context():
             standing = standings(facts)
             lines = subject_lines(subject, facts, standing, self.points)
         deciding = [f for f in facts if f.type in _DECIDING and f.subject == subject]
-        return Kept({f.id for f in facts}, standing, lines, deciding)
+        return Kept({f.id for f in facts}, standing, lines, deciding, {} if memo else None)
 
     def extend(self, kept: Kept, subject: str, facts: Sequence[Typed]) -> bool:
         """Add facts recorded after those kept (in any id order) to what is kept, as `kept` would have taken
@@ -127,6 +138,8 @@ class FastScorer:
                         insort(kept.deciding, fact, key=_fact_id)
                     continue
                 for item, added in subject_lines(subject, (fact,), kept.standing, self.points).items():
+                    for memo in (kept.memos or {}).values():
+                        memo.changed.add(item)
                     listed = lines.get(item)
                     if listed is None:
                         lines[item] = added
@@ -147,7 +160,8 @@ class FastScorer:
             lines = self._highest_only(kind, group, lines)
             applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
             missing: list[str] = []
-            card = self.fold.build(kind, group, lines, applied, missing, explained)
+            memo = kept.memo("explained" if explained else "summary", lines)
+            card = self.fold.build(kind, group, lines, applied, missing, explained, memo)
             if card is None:
                 return None
             total = self.fold.total(card)
@@ -167,7 +181,8 @@ class FastScorer:
             lines = kept.lines
             if self.settled and not self.settled.isdisjoint(lines):
                 return None
-            card = self.fold.numbers(kind, group, self._highest_only(kind, group, lines))
+            lines = self._highest_only(kind, group, lines)
+            card = self.fold.numbers(kind, group, lines, kept.memo("numbers", lines))
             return None if card is None else self.fold.total(card)
 
     # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
