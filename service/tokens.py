@@ -89,7 +89,7 @@ def issue_token(
 def actor_for(ledger: LedgerBase, token: str, now: datetime | None = None, demo: bool = False) -> Actor:
     """The actor a token speaks for; Unauthenticated when unknown, revoked, expired at `now`, or a demo
     token while the service does not run the demo."""
-    found = ledger.maybe(token_id(hash_token(token)))
+    found = _token(ledger, token_id(hash_token(token)))
     if not isinstance(found, AccessToken) or found.revoked:
         raise Unauthenticated("the bearer token is unknown or revoked")
     if found.expires_at is not None and now is not None and now >= datetime.fromisoformat(found.expires_at):
@@ -97,6 +97,26 @@ def actor_for(ledger: LedgerBase, token: str, now: datetime | None = None, demo:
     if found.demo and not demo:
         raise Unauthenticated("demo tokens are valid only while the service runs the demo (serve --demo)")
     return Actor(found.principal, found.role, tuple(found.scope))
+
+
+KNOWN = 10_000  # tokens kept per ledger; beyond it the cache starts again
+
+
+def _token(ledger: LedgerBase, token: UUID) -> Any | None:
+    """The token's aggregate as stored now: a token looked up before is kept with its version and taken again
+    only when its stream has grown since (revoked: one indexed read of nothing newer, instead of the
+    repository's read, copy and fast-forward, issue 12). Exact: a revocation appended by any process is an
+    event of the token, seen by the next lookup."""
+    known: dict[UUID, tuple[int, Any]] = ledger.__dict__.setdefault("known_tokens", {})
+    kept = known.get(token)
+    if kept is not None and not ledger.recorder.select_events(token, gt=kept[0], limit=1):
+        return kept[1]
+    found = ledger.maybe(token)
+    if isinstance(found, AccessToken):
+        if len(known) >= KNOWN:
+            known.clear()
+        known[token] = (found.version, found)
+    return found
 
 
 def list_tokens(ledger: LedgerBase) -> list[dict[str, Any]]:
