@@ -8,8 +8,8 @@ plan (domain/scoring/plan.py): the same headers, children, rating constants and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from domain.numbers import ZERO
@@ -310,10 +310,11 @@ _NONE: list[FastLine] = []
 def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:
     if isinstance(item, DeductionItem):
         rule = item.deduct
+        statuses = set(map(_STATUS, lines))
         rules = [_DEDUCT_RULES[rule.way]] + (["D7"] if rule.multiplier else [])
         rules += ["D5", "D10"] if rule.void_at is not None else []
-        rules += ["D8"] if any(line.status == "exempted" for line in lines) else []
-        rules += ["D4"] if any(line.status == "superseded" for line in lines) else []
+        rules += ["D8"] if "exempted" in statuses else []
+        rules += ["D4"] if "superseded" in statuses else []
     elif isinstance(item, BonusItem):
         rules = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
         rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
@@ -325,16 +326,19 @@ def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]
 
 
 def _beyond(lines: Sequence[FastLine], limit: Decimal) -> list[str]:
-    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order."""
-    taken, out = ZERO, []
-    for line in sorted(lines, key=_when):
+    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order: once
+    the points taken pass the limit they stay past it, so every counted line with points after that one."""
+    taken, ordered = ZERO, sorted(lines, key=_ORDER)
+    for at, line in enumerate(ordered):
         if line.status != "counted" or line.points == ZERO:
             continue
         taken += abs(line.points)
         if taken > limit:
-            out.append(line.fact.id)
-    return out
+            return [line.fact.id for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
+    return []
 
 
-def _when(line: FastLine) -> tuple[date, str]:
-    return line.order
+_ORDER = attrgetter("order")
+
+
+_STATUS = attrgetter("status")

@@ -203,8 +203,9 @@ class FastScorer:
             scope = self.scopes.get(item)
             if scope is None:
                 continue
-            for index, line in enumerate(listed):
-                if line.situation and line.status == "counted" and line.points != ZERO:
+            for index in [i for i, line in enumerate(listed) if line.situation]:  # few lines name a situation
+                line = listed[index]
+                if line.status == "counted" and line.points != ZERO:
                     found[(scope, line.situation, line.points > 0)].append((item, index))
         out = []
         for (_scope, situation, bonus), members in sorted(found.items()):
