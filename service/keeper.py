@@ -7,8 +7,9 @@ appended (PostgreSQL) and what a burst left behind, so readiness and the lag fig
 traffic. The runner's own lock serialises it with the requests.
 
 With several processes on one PostgreSQL store, one keeper leads (ViewStore.leads: an advisory lock) and
-writes the groups the requests touched a moment after them; the others catch up every interval only
-(finding the views written already, they score nothing), and any read catches up first as before.
+writes the groups the requests touched a moment after them (and what every process appended, every
+interval); the others only fold the log every interval, and any read there catches the views up first as
+before (finding them written by the leader, it scores nothing again).
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ class ViewKeeper:
             elif self.stopping.wait(0 if unwritten is not None else self.interval):
                 return
             try:
-                self.runner.catch_up()
+                if leading:
+                    self.runner.catch_up()
+                else:  # folded only: the leader writes the views (a read here still writes what they lack)
+                    self.runner.catch_up(write=False)
             except Exception:  # noqa: BLE001 - a failed round is logged and tried again next round
                 log.exception("catching the views up failed; trying again in %s s", self.interval)
 
