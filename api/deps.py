@@ -37,13 +37,17 @@ ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
 bearer = HTTPBearer(auto_error=False, description="A token from `scoreledger tokens create` (or a demo token).")
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     service: ServiceDep,
     clock: ClockDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Actor:
-    """The actor behind the bearer token (401 without a valid one); its principal goes into the request log."""
+    """The actor behind the bearer token (401 without a valid one); its principal goes into the request log.
+
+    Looked up on the event loop: the token's aggregate is in the repository's cache and brought up to date
+    with one indexed read of its newer events (none, unless revoked), which costs less than the hop to the
+    thread pool a plain `def` dependency takes (issue 12: the hop was a fifth of a recording's CPU)."""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("send Authorization: Bearer <token>")
     actor = actor_for(service.ledger, credentials.credentials.strip(), clock(), demo=service.settings.demo)

@@ -9,6 +9,12 @@ graded again from its cards each time (G1-G7 need the whole group).
 The cache is bounded (least recently used first out): a province holds about 200,000 cards, which
 a recording server need not keep; when a group's cards are not all kept, the missing ones are
 scored, exactly as a cold start would.
+
+With the recording server's kept subjects (projections/subject_totals.py), `rows` scores a group with
+the fast scorer instead (each subject's card from its kept facts, extended by the new ones; the engine
+for a subject the fast scorer does not do) and ranks it with the fast path's ranking, straight to the
+views' bytes (issue 12): the views of a group touched by recording no longer re-score its subjects
+with the engine. The engine's cards (`group`) stay for the what-if.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from domain.facts import Fact, Subject
 from domain.scheme.model import Scheme
 from domain.scoring import NodeResult, SubjectResult
 from domain.scoring.engine import Scored, ranked, score_subjects
+from domain.scoring.fast import subject as fast
 from projections.fact_index import named_subjects, working_set
 from projections.period_input import PeriodInput
 from projections.slim import slim_card
@@ -37,8 +44,8 @@ DEFAULT_SIZE = 20_000
 class Cards:
     """Scored subjects by (period, subject), with the signature they were scored under."""
 
-    def __init__(self, size: int = DEFAULT_SIZE):
-        self.size = size
+    def __init__(self, size: int = DEFAULT_SIZE, subjects: Any = None):
+        self.size, self.subjects = size, subjects  # subjects: a SubjectTotals, whose cards `rows` ranks
         self.kept: OrderedDict[tuple[str, str], tuple[Signature, Scored]] = OrderedDict()
         self.encoded: dict[int, bytes] = {}  # id of a kept card -> its canonical bytes (encoded once)
         self.scored = 0  # subjects scored (misses), for tests and benchmarks
@@ -70,6 +77,15 @@ class Cards:
             while len(self.kept) > self.size:
                 self.encoded.pop(id(self.kept.popitem(last=False)[1][1].card), None)
         return ranked(scheme, [found[s] for s in members])
+
+    def rows(self, scheme: Scheme, period: PeriodInput, members: Sequence[str]) -> list[tuple[str, bytes, Any]] | None:
+        """One group's results as the views hold them (subject, canonical bytes, total), in rank order, from
+        the fast scorer's cards kept per subject; None without kept subjects."""
+        if self.subjects is None:
+            return None
+        cards = [self.subjects.card(scheme, period, s) for s in members]
+        totals = {c.id: c.total for c in cards}
+        return [(subject, body, totals[subject]) for subject, _group, body in fast.ranked(scheme, cards)]
 
     def proposed(
         self, scheme: Scheme, period: PeriodInput, members: Sequence[str], extra: Sequence[Any]

@@ -60,8 +60,8 @@ class ProjectionRunner:
         self.source, self.views, self.page, self.chunk = source, views, page, chunk
         self.fast_backlog = fast_backlog  # None: never build from zero with the fast replay
         self.lock = threading.RLock()  # re-entered when folding on demand while catching up
-        self.cards = Cards()
         self.subject_totals = SubjectTotals()
+        self.cards = Cards(subjects=self.subject_totals)  # the views' groups scored from the kept subjects
         self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
         self.written_at = -1  # the position of this runner's last write (another process may write after it)
         self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored

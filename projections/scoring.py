@@ -55,6 +55,15 @@ def score_parts(
     if scheme.grades_across_groups:  # G3/G4 over the whole period: one group's event may move every group
         groups = None
     bodies = {}
+    if cards is not None and cards.subjects is not None and indexed(period) and not scheme.grades_across_groups:
+        members = members_by_group(period)
+        with collector_paused():
+            for group in sorted(members if groups is None else groups & members.keys()):
+                rows = cards.rows(scheme, period, members[group]) or []
+                bodies[group] = [(s, body) for s, body, _ in rows]
+                if totals is not None:
+                    totals.update((s, total) for s, _, total in rows)
+        return heading(scheme, period), bodies
     with collector_paused():
         for group, subjects in iter_parts(scheme, period, groups, cards):
             bodies[group] = [(s.subject, _subject_bytes(s, cards)) for s in subjects]

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from projections.viewreads import Cursor, ResultReads
 
@@ -54,6 +55,10 @@ class ViewStore(ResultReads):
     collate = ""  # groups in code-point order (SQLite compares text bytewise; PostgreSQL needs "C")
     name = "scorecards.v2"  # v2: results kept per group (a store with v1 views rebuilds them from zero)
     row_locks = False  # PostgreSQL: lock the tracking row, so processes sharing views take turns
+
+    def leads(self) -> bool:
+        """Whether this process's view keeper writes the views on its own (one store, one process: yes)."""
+        return True
 
     def create(self) -> None:
         with self.transaction() as cur:
@@ -247,5 +252,34 @@ class PostgresViewStore(ViewStore):
             yield cur
             cur.execute("COMMIT")
 
+    lead: Any = None  # the connection holding the keepers' advisory lock, in the process that leads
+
+    def leads(self) -> bool:
+        """Whether this process's keeper leads: it holds a session advisory lock (one per schema) on a
+        connection of its own, taken by the first keeper that asks and given up only when the process (or
+        that connection) ends, when the next keeper to ask takes it. The other processes' keepers leave the
+        views to it between their rounds (issue 12: four processes each re-scored every touched group)."""
+        import psycopg
+
+        if self.lead is not None:
+            try:
+                self.lead.execute("SELECT 1")
+                return True
+            except psycopg.Error:
+                self.lead = None
+        try:
+            own = psycopg.connect(self.conninfo, autocommit=True)
+            taken = own.execute("SELECT pg_try_advisory_lock(hashtext(current_schema() || '.scoreledger-keeper'))")
+            row = taken.fetchone()
+        except psycopg.Error:
+            return False
+        if row is not None and row[0]:
+            self.lead = own
+            return True
+        own.close()
+        return False
+
     def close(self) -> None:
+        if self.lead is not None:
+            self.lead.close()
         self.connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -31,7 +32,7 @@ from service.ledger import Command, LedgerBase
 from service.rebinding import refuse_unfit
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
-Authorize = Callable[[Scheme, list[dict[str, Any]], dict[str, dict[str, Any]], Groups], None]
+Authorize = Callable[[Scheme, list[dict[str, Any]], Mapping[str, dict[str, Any]], Groups], None]
 # settle(scheme, period, admitted before the batch, admitted with it, the batch): may refuse what the batch does
 Settle = Callable[[Scheme, Period, Mapping[str, Any], Mapping[str, Any], list[Any]], None]
 
@@ -232,9 +233,10 @@ class Ledger(LedgerBase):
         ledgers = self._ledgers(code, prepared, actor, at)
         context = self._context(code, prepared, ledgers)
         if authorize is not None:
-            known = {fid: fact for ledger in context for fid, fact in ledger.facts.items()}
+            known = ChainMap(*[ledger.facts for ledger in reversed(context)])  # read only: no copy (issue 12)
             authorize(scheme, prepared, known, group_lookup(period.subjects))
-        before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]))
+        before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]),
+                                           settle is not None)
         if settle is not None:
             settle(scheme, period, before, after, typed)
         for fact in prepared:
@@ -262,7 +264,7 @@ class Ledger(LedgerBase):
         stream order. A fact names its target, which may name another (a retraction of a correction
         brings back the fact it replaced): the whole chain counts, so a rank award brought back is
         checked against the joint stream's (B4, security review F1b)."""
-        known = {fid: fact for ledger in ledgers.values() for fid, fact in ledger.facts.items()}
+        known = ChainMap(*[ledger.facts for ledger in reversed(ledgers.values())])  # the last stream's first
         wanted = set(ledgers)
         for fact in facts:
             named = _chain(fact, known)
@@ -312,12 +314,14 @@ class Ledger(LedgerBase):
         return vetting.copy()
 
     def _check(
-        self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date
-    ) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+        self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date,
+        compared: bool = True,
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any], list[Any]]:
         """Admit the stored facts of the streams touched, then the batch in the order it will have in the
         log (domain/scoring/vetting.py); a matter dated after today or outside its period is refused too
         (domain/scoring/dating.py). Problems are listed in the batch's order. Returns the admitted facts
-        without the batch and with it, and the batch typed."""
+        without the batch (empty unless `compared`: copying them costs as much as the stored facts) and
+        with it, and the batch typed."""
         typed = typed_facts(facts)
         refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
@@ -327,7 +331,7 @@ class Ledger(LedgerBase):
             return found.get("kind") if isinstance(found, dict) else None
 
         vetting = self._stored(period, context, lambda: Vetting(scheme, kind_of, allowed_periods(scheme, period.code)))
-        before = dict(vetting.facts)
+        before = dict(vetting.facts) if compared else {}
         found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
         problems = [
             Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
@@ -336,7 +340,7 @@ class Ledger(LedgerBase):
         ]
         if problems:
             raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
-        return before, dict(vetting.facts), typed
+        return before, vetting.facts, typed  # the vetting is this command's copy: nobody changes it after
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands

@@ -8,7 +8,7 @@ have recorded. Reading: each role reads what its work needs (READERS).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.scheme.model import Scheme
@@ -50,7 +50,7 @@ def check_recording(
     actor: Actor,
     scheme: Scheme,
     facts: list[dict[str, Any]],
-    known: dict[str, dict[str, Any]],
+    known: Mapping[str, dict[str, Any]],
     groups: Groups,
 ) -> None:
     """Raise Forbidden unless the actor may record every fact of the batch (nothing is appended);
@@ -63,7 +63,7 @@ def check_recording(
                 raise Forbidden(f"facts[{index}]: {reason}")
 
 
-def _judged(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _judged(fact: dict[str, Any], known: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The fact itself (unless it only names another) and every fact down its chain of targets: a retraction
     of an exemption is judged by the deduction the exemption set aside, whoever recorded what between."""
     judged = [] if fact["type"] in ("retraction", "exemption") else [fact]

@@ -7,6 +7,7 @@ registers it, handed over by the ledger's decision.)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain.errors import FactsInvalid
@@ -26,7 +27,7 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
     """Record a batch as the actor (all or nothing); the result names the facts and the new totals."""
     require(actor, *RECORDERS)
 
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: Mapping[str, dict[str, Any]],
                   groups: Groups) -> None:
         check_recording(actor, scheme, prepared, known, groups)
 

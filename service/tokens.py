@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -89,7 +91,7 @@ def issue_token(
 def actor_for(ledger: LedgerBase, token: str, now: datetime | None = None, demo: bool = False) -> Actor:
     """The actor a token speaks for; Unauthenticated when unknown, revoked, expired at `now`, or a demo
     token while the service does not run the demo."""
-    found = ledger.maybe(token_id(hash_token(token)))
+    found = _token(ledger, token_id(hash_token(token)))
     if not isinstance(found, AccessToken) or found.revoked:
         raise Unauthenticated("the bearer token is unknown or revoked")
     if found.expires_at is not None and now is not None and now >= datetime.fromisoformat(found.expires_at):
@@ -97,6 +99,47 @@ def actor_for(ledger: LedgerBase, token: str, now: datetime | None = None, demo:
     if found.demo and not demo:
         raise Unauthenticated("demo tokens are valid only while the service runs the demo (serve --demo)")
     return Actor(found.principal, found.role, tuple(found.scope))
+
+
+KNOWN = 10_000  # tokens kept per ledger; beyond it the cache starts again
+
+
+def _token(ledger: LedgerBase, token: UUID) -> Any | None:
+    """The token's aggregate as stored now: a token looked up before is kept with its version and taken again
+    only when its stream has grown since (revoked: one indexed read of nothing newer, instead of the
+    repository's read, copy and fast-forward, issue 12). Exact: a revocation appended by any process is an
+    event of the token, seen by the next lookup."""
+    known: dict[UUID, tuple[int, Any]] = ledger.__dict__.setdefault("known_tokens", {})
+    kept = known.get(token)
+    if kept is not None and not _grew(ledger, token, kept[0]):
+        return kept[1]
+    found = ledger.maybe(token)
+    if isinstance(found, AccessToken):
+        if len(known) >= KNOWN:
+            known.clear()
+        known[token] = (found.version, found)
+    return found
+
+
+def _grew(ledger: LedgerBase, token: UUID, version: int) -> bool:
+    """Whether the token's stream holds an event after `version`. On an SQLite file, read on a connection of
+    this thread's own in autocommit (each read sees every commit before it), not through the library's pool,
+    whose locks cost more than the read when the writer thread uses the pool too."""
+    recorder = ledger.recorder
+    pool = getattr(getattr(recorder, "datastore", None), "pool", None)
+    table = getattr(recorder, "events_table_name", None)
+    if type(recorder).__module__ != "eventsourcing.sqlite" or pool is None or table is None \
+            or getattr(pool, "is_sqlite_memory_mode", True):
+        return bool(recorder.select_events(token, gt=version, limit=1))
+    readers: threading.local = ledger.__dict__.setdefault("token_readers", threading.local())
+    reader = getattr(readers, "connection", None)
+    if reader is None:
+        name = str(pool.db_name)
+        reader = readers.connection = sqlite3.connect(name, uri=name.startswith("file:"), isolation_level=None,
+                                                      check_same_thread=False)
+    rows = reader.execute(f"SELECT 1 FROM {table} WHERE originator_id = ? AND originator_version > ? LIMIT 1",  # noqa: S608
+                          (token.hex, version)).fetchall()
+    return bool(rows)
 
 
 def list_tokens(ledger: LedgerBase) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
@@ -57,7 +58,7 @@ async def _record(
     """The command goes to the process's group commit (service/group_commit.py): appended with the others
     waiting at that moment, answered alone; the request awaits it without holding a thread."""
 
-    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+    def authorize(scheme: Scheme, prepared: list[dict[str, Any]], known: Mapping[str, dict[str, Any]],
                   groups: Groups) -> None:
         check_recording(actor, scheme, prepared, known, groups)
 

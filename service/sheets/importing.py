@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,7 +63,7 @@ class SheetImporter:
     today: date | None = None
     facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts as recorded so far
 
-    def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: dict[str, dict[str, Any]],
+    def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: Mapping[str, dict[str, Any]],
                   groups: Groups) -> None:
         check_recording(self.actor, scheme, prepared, known, groups)
 

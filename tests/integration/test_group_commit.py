@@ -10,12 +10,12 @@ import threading
 from typing import Any
 
 from domain.errors import FactsInvalid
-from domain.ledger.ids import ledger_id
+from domain.ledger.ids import command_id, ledger_id
 from replay.asof import fold_log
 from service.bootstrap import Service
 from service.errors import IdempotencyKeyReused
 from service.group_commit import _Job
-from service.ledger import Command
+from service.ledger import Command, scoped_key
 from tests.integration.helpers import AT, record_quarter
 
 PERIOD = "2026-Q1"
@@ -226,3 +226,21 @@ def test_a_request_whose_event_loop_closed_does_not_keep_the_others_of_its_group
     answer = waiting.run_until_complete(jobs[1].future)
     waiting.close()
     assert answer["facts"] == [stored_ids(service, "d4")[-1]]
+
+
+def test_a_group_reads_its_idempotency_keys_at_once_and_still_replays_a_stored_one(service: Service) -> None:
+    """The keys of a group are looked up in one read (Ledger._absent, issue 12): a key stored by an earlier
+    group is found there and replayed, the new ones are decided, nothing is appended twice."""
+    record_quarter(service)
+    ledger = service.ledger
+    before = len(stored_ids(service, "d3"))
+    (first,) = ledger.run_group([command(service, [smoking("d3")], key="k-stored")])
+    keys = [command(service, [smoking("d4" if k != "k-stored" else "d3")], key=k) for k in ("k-new-1", "k-stored", "k-new-2")]
+    absent = ledger._absent([command_id(scoped_key(c.actor, c.decide, c.key)) for c in keys])  # type: ignore[arg-type]
+    assert len(absent) == 2
+    end = ledger.recorder.max_notification_id()
+    new_1, stored, new_2 = ledger.run_group(keys)
+    assert stored["replayed"] is True and stored["facts"] == first["facts"]
+    assert new_1["replayed"] is False and new_2["replayed"] is False
+    assert ledger.recorder.max_notification_id() == end + 4  # two facts and two command records
+    assert len(stored_ids(service, "d3")) == before + 1

@@ -8,8 +8,8 @@ plan (domain/scoring/plan.py): the same headers, children, rating constants and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from domain.numbers import ZERO
@@ -29,12 +29,13 @@ Lines = dict[str, list[FastLine]]
 class Built:
     """A folded node: its applied points and overflow, weight, its own lines or children, and its bytes."""
 
-    __slots__ = ("applied", "children", "encoded", "lines", "node_id", "overflow", "weight")
+    __slots__ = ("applied", "children", "encoded", "lines", "missing", "node_id", "overflow", "weight")
 
     def __init__(self, node_id: str, applied: Decimal, overflow: Decimal, weight: Decimal | None,
                  lines: list[FastLine], encoded: bytes | None, children: list[Built] | None = None):
         self.node_id, self.applied, self.overflow, self.weight = node_id, applied, overflow, weight
         self.lines, self.encoded, self.children = lines, encoded, children
+        self.missing = False  # a rating item some role has not rated (R1)
 
     def every(self) -> list[FastLine]:
         """Every line under the node (tree._all_lines)."""
@@ -74,44 +75,100 @@ class Header:
                         + b',"incomplete":[],"lines":[]' + top_office + b',"overflow":%s,"raw":%s,"rules":%s' + title)
 
 
+class Memo:
+    """The nodes of one subject's card as last folded (one way: numbers, explained or summary), by id, and
+    the items whose lines changed since (FastScorer.extend adds them)."""
+
+    __slots__ = ("changed", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Built] = {}
+        self.changed: set[str] = set()
+
+
 class CardFold:
     """The scorecard fold of one scheme (its plan), for subjects of one kind and group at a time."""
 
     def __init__(self, scheme: Scheme):
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
+        self.under: dict[str, frozenset[str]] = {}
 
     def total(self, card: Built) -> Decimal:
         """The subject's total (rounded at "total" when the scheme says)."""
         return self.plan.rounded("total", card.applied + card.overflow)
 
-    def numbers(self, kind: str, group: str, lines: Lines) -> Built | None:
-        return self._node(self.scheme.tree, kind, group, lines, False)
+    def numbers(self, kind: str, group: str, lines: Lines, memo: Memo | None = None) -> Built | None:
+        """The card's numbers alone (nothing encoded); `memo` as for `build`."""
+        self.memo = memo
+        try:
+            return self._node(self.scheme.tree, kind, group, lines, False)
+        finally:
+            self.memo = None
 
     def build(self, kind: str, group: str, lines: Lines, applied: dict[str, Decimal] | None = None,
-              incomplete: list[str] | None = None, explained: bool = True) -> Built | None:
+              incomplete: list[str] | None = None, explained: bool = True, memo: Memo | None = None) -> Built | None:
         """The card, or None when no node applies to the kind (the reference then builds an empty card);
         `applied` collects each node's applied points, by id, and `incomplete` the rating items missing a
         role (R1), in tree order, when given. Not `explained`: the card's summary, every node's lines
-        left out (domain/scoring/summary.py)."""
-        self.applied, self.incomplete, self.explained = applied, incomplete, explained
+        left out (domain/scoring/summary.py).
+
+        `memo` (the nodes folded last time for the same subject, kind, group and way, with the items whose
+        lines changed since): a node none of whose items changed is taken as folded then, not folded again
+        (its applied points and incomplete items noted as if it were); the nodes folded now are kept in it
+        and its changed items cleared."""
+        self.applied, self.incomplete, self.explained, self.memo = applied, incomplete, explained, memo
         try:
             return self._node(self.scheme.tree, kind, group, lines, True)
         finally:
-            self.applied = self.incomplete = None
+            self.applied = self.incomplete = self.memo = None
             self.explained = True
 
     explained = True
 
     applied: dict[str, Decimal] | None = None
     incomplete: list[str] | None = None
+    memo: Memo | None = None
 
     def _node(self, node: Node, kind: str, group: str, lines: Lines, full: bool) -> Built | None:
         if not applies(node.applies_to, kind):
             return None
+        memo = self.memo
+        if memo is not None:
+            found = memo.nodes.get(node.id)
+            if found is not None and (not memo.changed or memo.changed.isdisjoint(self._under(node))):
+                if full:
+                    self._taken(found)
+                return found
         if isinstance(node, Section):
-            return self._section(node, kind, group, lines, full)
-        return self._item(node, group, lines.get(node.id, []), full)
+            built = self._section(node, kind, group, lines, full)
+        else:
+            built = self._item(node, group, lines.get(node.id, []), full)
+        if memo is not None and built is not None:
+            memo.nodes[node.id] = built
+            if node is self.scheme.tree:
+                memo.changed.clear()
+        return built
+
+    def _under(self, node: Node) -> frozenset[str]:
+        """The ids of the items at or under a node."""
+        found = self.under.get(node.id)
+        if found is None:
+            if isinstance(node, Section):
+                found = frozenset().union(*(self._under(c) for c in node.children))
+            else:
+                found = frozenset((node.id,))
+            self.under[node.id] = found
+        return found
+
+    def _taken(self, built: Built) -> None:
+        """A node taken from the memo: its nodes' applied points and incomplete items noted, in tree order."""
+        if self.applied is not None:
+            self.applied[built.node_id] = built.applied
+        if built.missing and self.incomplete is not None:
+            self.incomplete.append(built.node_id)
+        for child in built.children or ():
+            self._taken(child)
 
     def _done(self, built: Built) -> Built:
         if self.applied is not None:
@@ -173,14 +230,20 @@ class CardFold:
         shown = encode.number(value)
         encoded = self._header(item, group).rating % (
             shown, incomplete, b",".join([line.encoded() for line in lines]) if self.explained else b"", shown)
-        return self._done(Built(item.id, value, ZERO, weight, lines, encoded))
+        built = Built(item.id, value, ZERO, weight, lines, encoded)
+        built.missing = bool(missing)
+        return self._done(built)
 
     # -- sections -------------------------------------------------------------------------------------
 
     def _section(self, section: Section, kind: str, group: str, lines: Lines, full: bool) -> Built | None:
         children = []
         for child in self.plan.children(section, kind):
-            if isinstance(child, Section):
+            if self.memo is not None:
+                built = self._node(child, kind, group, lines, full)
+                if built is not None:
+                    children.append(built)
+            elif isinstance(child, Section):
                 built = self._section(child, kind, group, lines, full)
                 if built is not None:
                     children.append(built)
@@ -247,10 +310,11 @@ _NONE: list[FastLine] = []
 def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:
     if isinstance(item, DeductionItem):
         rule = item.deduct
+        statuses = set(map(_STATUS, lines))
         rules = [_DEDUCT_RULES[rule.way]] + (["D7"] if rule.multiplier else [])
         rules += ["D5", "D10"] if rule.void_at is not None else []
-        rules += ["D8"] if any(line.status == "exempted" for line in lines) else []
-        rules += ["D4"] if any(line.status == "superseded" for line in lines) else []
+        rules += ["D8"] if "exempted" in statuses else []
+        rules += ["D4"] if "superseded" in statuses else []
     elif isinstance(item, BonusItem):
         rules = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
         rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
@@ -262,16 +326,19 @@ def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]
 
 
 def _beyond(lines: Sequence[FastLine], limit: Decimal) -> list[str]:
-    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order."""
-    taken, out = ZERO, []
-    for line in sorted(lines, key=_when):
+    """Facts whose counted points fall beyond a limit, taking lines in (occurred_on, fact id) order: once
+    the points taken pass the limit they stay past it, so every counted line with points after that one."""
+    taken, ordered = ZERO, sorted(lines, key=_ORDER)
+    for at, line in enumerate(ordered):
         if line.status != "counted" or line.points == ZERO:
             continue
         taken += abs(line.points)
         if taken > limit:
-            out.append(line.fact.id)
-    return out
+            return [line.fact.id for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
+    return []
 
 
-def _when(line: FastLine) -> tuple[date, str]:
-    return line.order
+_ORDER = attrgetter("order")
+
+
+_STATUS = attrgetter("status")

@@ -46,6 +46,8 @@ def texts(values: Sequence[str]) -> bytes:
     """A list of strings (short lists remembered: rules, flags and reasons repeat)."""
     if not values:
         return b"[]"
+    if len(values) > 8:  # not remembered: orjson writes the list as the strings joined (cut facts run long)
+        return orjson.dumps(values if type(values) is list else list(values))
     key = tuple(values)
     found = _LISTS.get(key)
     if found is None:

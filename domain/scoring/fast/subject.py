@@ -5,10 +5,16 @@ search, the scorecard, decisions); a subject whose facts need what it does not d
 D5/D10 voiding, D9 quotas and proportional items, an empty card) comes back None, and the caller
 scores it with the engine (`from_engine`). `ranked` is the engine's `ranked`: the same ranking and
 grading code (G1-G7, V1-V5, G5 outcomes), with each subject result written straight to bytes.
+
+What a subject's scoring takes from its facts (standings, lines, decisions) can be kept (`kept`) and
+extended by facts recorded later (`extend`, plainly additive ones only: anything that targets or corrects
+an earlier fact is scored from all the facts again), then scored (`card`, or `total` for the numbers
+alone): a recording server does not read every fact of a subject again for each new one (issue 12).
 """
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,9 +29,9 @@ from domain.scheme.model import Scheme
 from domain.scheme.nodes import BonusItem, DeductionItem, Section
 from domain.scoring.engine import MAX_COMBINATIONS, Scored
 from domain.scoring.fast import encode
-from domain.scoring.fast.card import Built, CardFold
+from domain.scoring.fast.card import Built, CardFold, Memo
 from domain.scoring.fast.facts import Typed
-from domain.scoring.fast.lines import FastLine, Points, decision_lines, standings, subject_lines
+from domain.scoring.fast.lines import FastLine, Points, Standing, decision_lines, standings, subject_lines
 from domain.scoring.grading import Decisions, Grade, Graded, grade_period
 from domain.scoring.ranking import rank_group, rank_key
 from domain.scoring.summary import unexplained
@@ -48,6 +54,41 @@ class Card:
         return str(self.subject["id"])
 
 
+class Kept:
+    """What scoring one subject takes from the facts concerning it, kept so that facts recorded later are
+    added to it (FastScorer.extend) rather than every fact read again: the facts' ids, their standings
+    (D8), the subject's lines by item in (date, id) order, its vetoes, affirmations and conditions in id
+    order."""
+
+    __slots__ = ("deciding", "ids", "lines", "memos", "standing")
+
+    def __init__(self, ids: set[str], standing: dict[str, Standing], lines: dict[str, list[FastLine]],
+                 deciding: list[Typed], memos: dict[str, Memo] | None = None):
+        self.ids, self.standing, self.lines, self.deciding = ids, standing, lines, deciding
+        self.memos = memos  # the card's nodes as last folded, by way (numbers, explained, summary): see CardFold
+
+    def memo(self, way: str, lines: dict[str, list[FastLine]]) -> Memo | None:
+        """The memo of a way of folding, when the lines folded are those kept (not changed by D4/B2)."""
+        if self.memos is None or lines is not self.lines:
+            return None
+        found = self.memos.get(way)
+        if found is None:
+            found = self.memos[way] = Memo()
+        return found
+
+
+_ADDITIVE = frozenset(("rating", "deduction", "bonus"))
+_DECIDING = frozenset(("veto", "affirmation", "condition"))
+
+
+def _order(line: FastLine) -> tuple[Any, str]:
+    return line.order
+
+
+def _fact_id(fact: Typed) -> str:
+    return fact.id
+
+
 class FastScorer:
     """The fast path of one scheme: what it scores itself, and how."""
 
@@ -62,27 +103,87 @@ class FastScorer:
     def score(self, subject: dict[str, Any], facts: Sequence[Typed], explained: bool = True) -> Card | None:
         """The subject's card from the facts concerning it (admitted, in id order), or None: the engine's.
         Not `explained`: the card's summary (its nodes' lines left out)."""
+        if subject["kind"] in self.worked_out:
+            return None
+        return self.card(subject, self.kept(subject["id"], facts, memo=False), explained)
+
+    # -- a subject's facts kept between scorings, extended by the facts recorded since (issue 12) ----------
+
+    def kept(self, subject: str, facts: Sequence[Typed], memo: bool = True) -> Kept:
+        """What scoring the subject takes from the facts concerning it (admitted, in id order): their
+        standings, the subject's lines by item and its decision facts; with `memo`, the card's nodes will
+        be kept as folded, so that scoring it after an extension folds again only what changed."""
+        with scoring_context():
+            standing = standings(facts)
+            lines = subject_lines(subject, facts, standing, self.points)
+        deciding = [f for f in facts if f.type in _DECIDING and f.subject == subject]
+        return Kept({f.id for f in facts}, standing, lines, deciding, {} if memo else None)
+
+    def extend(self, kept: Kept, subject: str, facts: Sequence[Typed]) -> bool:
+        """Add facts recorded after those kept (in any id order) to what is kept, as `kept` would have taken
+        them with the others; False, and nothing changed, when one is not plainly additive (it targets or
+        corrects a fact, it is an exemption or a retraction, it is known already): then score from all the
+        facts again. The standings of the kept facts cannot change by such a fact, and none targets it."""
+        for fact in facts:
+            kind = fact.type
+            if not ((kind in _ADDITIVE and fact.corrects is None) or kind in _DECIDING) or fact.id in kept.ids \
+                    or fact.id in kept.standing:
+                return False
+        lines = kept.lines
+        with scoring_context():
+            for fact in facts:
+                kept.ids.add(fact.id)
+                if fact.type in _DECIDING:
+                    if fact.subject == subject:
+                        insort(kept.deciding, fact, key=_fact_id)
+                    continue
+                for item, added in subject_lines(subject, (fact,), kept.standing, self.points).items():
+                    for memo in (kept.memos or {}).values():
+                        memo.changed.add(item)
+                    listed = lines.get(item)
+                    if listed is None:
+                        lines[item] = added
+                    else:
+                        for line in added:
+                            insort(listed, line, key=_order)
+        return True
+
+    def card(self, subject: dict[str, Any], kept: Kept, explained: bool = True) -> Card | None:
+        """The subject's card from what is kept of its facts, or None: the engine's."""
         sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
         if kind in self.worked_out:
             return None
         with scoring_context():
-            standing = standings(facts)
-            lines = subject_lines(sid, facts, standing, self.points)
+            lines = kept.lines
             if self.settled and not self.settled.isdisjoint(lines):
                 return None
             lines = self._highest_only(kind, group, lines)
             applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
             missing: list[str] = []
-            card = self.fold.build(kind, group, lines, applied, missing, explained)
+            memo = kept.memo("explained" if explained else "summary", lines)
+            card = self.fold.build(kind, group, lines, applied, missing, explained, memo)
             if card is None:
                 return None
             total = self.fold.total(card)
             tiebreak = self.scheme.ranking.tiebreak
             key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
-            decisions, decided = decision_lines(sid, facts, standing)
+            decisions, decided = decision_lines(sid, kept.deciding, kept.standing)
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
                     incomplete)
+
+    def total(self, subject: dict[str, Any], kept: Kept) -> Decimal | None:
+        """The subject's total alone (the card's numbers, nothing encoded), or None: the engine's."""
+        kind, group = subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out:
+            return None
+        with scoring_context():
+            lines = kept.lines
+            if self.settled and not self.settled.isdisjoint(lines):
+                return None
+            lines = self._highest_only(kind, group, lines)
+            card = self.fold.numbers(kind, group, lines, kept.memo("numbers", lines))
+            return None if card is None else self.fold.total(card)
 
     # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
 
@@ -102,8 +203,9 @@ class FastScorer:
             scope = self.scopes.get(item)
             if scope is None:
                 continue
-            for index, line in enumerate(listed):
-                if line.situation and line.status == "counted" and line.points != ZERO:
+            for index in [i for i, line in enumerate(listed) if line.situation]:  # few lines name a situation
+                line = listed[index]
+                if line.status == "counted" and line.points != ZERO:
                     found[(scope, line.situation, line.points > 0)].append((item, index))
         out = []
         for (_scope, situation, bonus), members in sorted(found.items()):
@@ -228,4 +330,4 @@ def _result(card: Card, rank: int, grade: Grade, outcomes: list[bytes] | None) -
     return b"".join(parts)
 
 
-__all__ = ["Built", "Card", "FastScorer", "ranked"]
+__all__ = ["Built", "Card", "FastScorer", "Kept", "ranked"]
