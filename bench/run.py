@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(Path(__file__).with_name("results.json")))
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
     parser.add_argument("--http-seconds", type=float, default=0.0, help="load per HTTP level (default 5, quick 2)")
-    parser.add_argument("--http-workers", type=int, default=4, help="server processes for HTTP on PostgreSQL")
+    parser.add_argument("--http-workers", type=int, default=0,
+                        help="server processes for HTTP on PostgreSQL (default: one per CPU, at least 2)")
     parser.add_argument("--keep", action="store_true", help="keep the stores and files (for inspection)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive replay (skipped > 20,000 subjects)")
     args = parser.parse_args(argv)
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds = args.http_seconds or (2.0 if args.quick else 5.0)
             for kind in stores:
                 spec = {"task": "http", "clients": HTTP_CLIENTS, "seconds": seconds, "store": kind,
-                        "workers": args.http_workers}
+                        "workers": args.http_workers or max(2, len(os.sched_getaffinity(0)))}
                 measured = child.run(spec, args.timeout)
                 name = "http" if kind == "sqlite" else f"http_{kind}"
                 results[name] = {"clients": HTTP_CLIENTS, "seconds": seconds, "status": "measured", **measured}
