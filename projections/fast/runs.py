@@ -16,10 +16,11 @@ from pydantic import TypeAdapter
 
 from domain.facts import Fact, Subject
 from domain.scoring.engine import score_subjects
-from domain.scoring.fast.admit import NotAdmitted, RatingLane, StreamAdmission
+from domain.scoring.fast.admit import NotAdmitted, StreamAdmission
 from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.subject import Card, FastScorer, ranked
 from projections.fast.plan import NOT_VOUCHED, OUTSIDE_STREAM, PeriodPlan, Unsure
+from projections.fast.ratings import PlainLane, lane_of
 from projections.fast.reading import FACT_TOPICS, Reader
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -37,14 +38,31 @@ def scorer_for(plan: PeriodPlan) -> FastScorer:
 
 def score_run(plan: PeriodPlan, groups: list[str], reader: Reader) -> list[tuple[str, str, bytes]]:
     """The groups' subject results (subject, group, canonical bytes, or the summaries when the plan is not
-    `explained`), groups in order, each in rank order."""
+    `explained`), groups in order, each in rank order. A subject whose facts are all plain ratings takes
+    the plain lane (domain/scoring/fast/plain.py); any other, or one the lane turns back, is admitted
+    fact by fact and scored from typed facts."""
     subjects = [s for g in groups for s in plan.members[g]]
     scorer, applicable = scorer_for(plan), {}
+    lane = PlainLane(plan, scorer)
     cards: list[Card] = []
-    for subject, rows in _rows(plan, subjects, reader):
-        facts, raws = _admitted(plan, subject, rows, applicable)
-        cards.append(_card(plan, scorer, subject, facts, raws))
+    rows_of = _by_stream if reader.by_stream else _rows
+    for subject, rows in rows_of(plan, subjects, reader):
+        card = lane.card(subject, rows)
+        if card is None:
+            rows.sort()  # log order (a stream's own order is its versions')
+            facts, raws = _admitted(plan, subject, rows, applicable)
+            card = _card(plan, scorer, subject, facts, raws)
+        cards.append(card)
     return ranked(plan.scheme, cards)
+
+
+def _by_stream(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
+    """Each subject with its stream's fact rows (position, payload), read by the stream's index."""
+    for subject in subjects:
+        if subject in plan.streams:
+            yield subject, reader.facts_of(_name(plan, subject), plan.upto)
+        else:
+            yield subject, []
 
 
 def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
@@ -99,7 +117,7 @@ def _admitted(
     plan: PeriodPlan, subject: str, rows: list[tuple[int, Any]], applicable: dict[str, set[str]]
 ) -> tuple[list[Typed], list[Any]]:
     """The subject's stream admitted in log order (late facts left out), with the joint facts naming it."""
-    admission = StreamAdmission(plan.scheme, plan.periods, applicable, plan.kind_of, _lane(plan, subject))
+    admission = StreamAdmission(plan.scheme, plan.periods, applicable, plan.kind_of, lane_of(plan, subject))
     closed, loads, prefix = plan.period.closed_at, orjson.loads, subject + ":"
     facts: list[Typed] = []
     raws: list[Any] = []
@@ -125,21 +143,6 @@ def _admitted(
         facts += [f for f, _ in extra]
         raws += [r for _, r in extra]
     return facts, raws
-
-
-_ITEMS: dict[tuple[str, str], Any] = {}
-
-
-def _lane(plan: PeriodPlan, subject: str) -> RatingLane | None:
-    registered = plan.registered.get(subject)
-    if registered is None:
-        return None
-    kind = plan.period.subjects[subject]["kind"]
-    key = (plan.scheme.content_hash, kind)
-    items = _ITEMS.get(key)
-    if items is None:
-        items = _ITEMS[key] = RatingLane.items_of(plan.scheme, kind)
-    return RatingLane(subject, registered, items)
 
 
 def _route(fact: Typed) -> str:

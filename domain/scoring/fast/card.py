@@ -18,6 +18,7 @@ from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Node, RatingIte
 from domain.scoring.applicability import applies
 from domain.scoring.fast import encode
 from domain.scoring.fast.lines import FastLine
+from domain.scoring.fast.plain import PlainItem
 from domain.scoring.plan import plan_for
 
 _DEDUCT_RULES = {"per": "D1", "graded": "D6", "range": "D1", "zero_item": "D5", "shortfall": "D9",
@@ -39,7 +40,8 @@ class Built:
     def every(self) -> list[FastLine]:
         """Every line under the node (tree._all_lines)."""
         if self.children is None:
-            return self.lines
+            lines = self.lines
+            return lines.every() if type(lines) is PlainItem else lines  # type: ignore[attr-defined,no-any-return]
         return [line for child in self.children for line in child.every()]
 
 
@@ -127,7 +129,7 @@ class CardFold:
 
     # -- items ----------------------------------------------------------------------------------------
 
-    def _item(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
+    def _item(self, item: Any, group: str, lines: Any, full: bool) -> Built:
         if isinstance(item, RatingItem):
             return self._rating(item, group, lines, full)
         raw = ZERO
@@ -147,13 +149,18 @@ class CardFold:
             b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
         return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
 
-    def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
-        """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
+    def _rating(self, item: RatingItem, group: str, lines: list[FastLine] | PlainItem, full: bool) -> Built:
+        """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max
+        (the plain lane's items hold each role's values already, in line order)."""
         plan = self.plan.ratings[item.id]
-        by_role: dict[str, list[Decimal]] = {role: [] for role in plan.roles}
-        for line in lines:
-            if line.status == "counted":
-                by_role[line.role].append(line.points)  # type: ignore[index]
+        plain = type(lines) is PlainItem
+        if plain:
+            by_role = lines.values  # type: ignore[union-attr]
+        else:
+            by_role = {role: [] for role in plan.roles}
+            for line in lines:  # type: ignore[union-attr]
+                if line.status == "counted":
+                    by_role[line.role].append(line.points)  # type: ignore[index]
         weighted, missing = ZERO, []
         for role, values in by_role.items():
             if values:
@@ -171,8 +178,13 @@ class CardFold:
         else:
             incomplete = b"[]"
         shown = encode.number(value)
-        encoded = self._header(item, group).rating % (
-            shown, incomplete, b",".join([line.encoded() for line in lines]) if self.explained else b"", shown)
+        if not self.explained:
+            listed = b""
+        elif plain:
+            listed = lines.encoded  # type: ignore[union-attr]
+        else:
+            listed = b",".join([line.encoded() for line in lines])  # type: ignore[union-attr]
+        encoded = self._header(item, group).rating % (shown, incomplete, listed, shown)
         return self._done(Built(item.id, value, ZERO, weight, lines, encoded))
 
     # -- sections -------------------------------------------------------------------------------------

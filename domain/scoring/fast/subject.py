@@ -26,6 +26,7 @@ from domain.scoring.fast import encode
 from domain.scoring.fast.card import Built, CardFold
 from domain.scoring.fast.facts import Typed
 from domain.scoring.fast.lines import FastLine, Points, decision_lines, standings, subject_lines
+from domain.scoring.fast.plain import PlainItem
 from domain.scoring.grading import Decisions, Grade, Graded, grade_period
 from domain.scoring.ranking import rank_group, rank_key
 from domain.scoring.summary import unexplained
@@ -83,6 +84,30 @@ class FastScorer:
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
                     incomplete)
+
+    def score_plain(self, subject: dict[str, Any], items: dict[str, PlainItem], explained: bool = True
+                    ) -> Card | None:
+        """`score` for a subject whose facts are all plain ratings (domain/scoring/fast/plain.py), given as
+        its rating items: no standing (nothing retracted, corrected or exempted), no D4/B2 rival (a rating
+        line has no situation), no decision; or None, as `score` would say."""
+        kind, group = subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out or (self.settled and not self.settled.isdisjoint(items)):
+            return None
+        with scoring_context():
+            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
+            missing: list[str] = []
+            card = self.fold.build(kind, group, items, applied, missing, explained)  # type: ignore[arg-type]
+            if card is None:
+                return None
+            total = self.fold.total(card)
+            tiebreak = self.scheme.ranking.tiebreak
+            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+        incomplete = tuple(f"incomplete:{i}" for i in missing)
+        return Card(subject, card.encoded or b"", total, key, None, [], incomplete)
+
+    def rating_roles(self) -> dict[str, tuple[str, ...]]:
+        """Each rating item's roles in the order R1-R3 weigh them (the plan's)."""
+        return {item: rating.roles for item, rating in self.fold.plan.ratings.items()}
 
     # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
 
