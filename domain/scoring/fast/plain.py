@@ -116,10 +116,12 @@ def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tup
     if not ids:
         return {}
     try:
-        joined = "\n".join(ids) + "\n"
+        lines = "\n".join(ids)
     except TypeError:
         return None
-    if _IDS.fullmatch(joined) is None or ("\n" + joined).count("\n" + prefix) != len(ids) or len(set(ids)) != len(ids):
+    # one id a line, each of facts._ID (no line break in it), so each line start is an id's start
+    if (_IDS.fullmatch(lines + "\n") is None or ("\n" + lines).count("\n" + prefix) != len(ids)
+            or len(set(ids)) != len(ids)):
         return None
     out = {}
     for item, rows in buckets.items():
