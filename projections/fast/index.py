@@ -9,6 +9,7 @@ consecutive positions (a bulk import writes a person's facts together).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import orjson
@@ -52,14 +53,18 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
     others: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     loads, name_of = orjson.loads, reader.name
-    for batch in reader.others(upto):
-        for position, raw, version, topic, state in batch:
-            name = names.get(raw)
-            if name is None:
-                name = names[raw] = name_of(raw)
-            others.setdefault(name, []).append(position)
-            _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
-    for raw, first, last, count in reader.streams(upto):
+    counting = _Counting(reader, upto)  # the database counts while this process folds
+    try:
+        for batch in reader.others(upto):
+            for position, raw, version, topic, state in batch:
+                name = names.get(raw)
+                if name is None:
+                    name = names[raw] = name_of(raw)
+                others.setdefault(name, []).append(position)
+                _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
+    finally:
+        counted = counting.result()
+    for raw, first, last, count in counted:
         name = names.get(raw) or name_of(raw)
         skipped = others.get(name, ())
         if count == len(skipped) or (key is not None and index.fold.streams.get(name) != key):
@@ -70,6 +75,34 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
             kept = sorted(set(reader.positions(name, upto)) - set(skipped))
             index.streams[name] = Placed(_runs_of(kept), len(kept))
     return index
+
+
+class _Counting:
+    """Each stream's first and last position and rows (Reader.streams), asked of the database on a
+    connection of its own in a thread: the query runs without the interpreter's lock, beside the fold."""
+
+    def __init__(self, reader: Reader, upto: int):
+        self.reader, self.upto = reader, upto
+        self.found: list[tuple[str, int, int, int]] | None = None
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._count, name="fast-index-count", daemon=True)
+        self.thread.start()
+
+    def _count(self) -> None:
+        own = self.reader.fresh()
+        try:
+            self.found = own.streams(self.upto)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            self.failed = exc
+        finally:
+            own.close()
+
+    def result(self) -> list[tuple[str, int, int, int]]:
+        self.thread.join()
+        if self.failed is not None:
+            raise self.failed
+        assert self.found is not None
+        return self.found
 
 
 def _runs_between(first: int, last: int, skipped: list[int] | tuple[()]) -> list[tuple[int, int]]:

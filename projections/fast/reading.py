@@ -8,6 +8,7 @@ guards against), to PostgreSQL with the log's own settings.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -88,6 +89,7 @@ def reader_for(source: Any) -> Reader | None:
     return None
 
 
+_HEX = re.compile(r"[0-9a-f]{32}")
 _FACTS_SQL = ", ".join(f"'{t}'" for t in FACT_TOPICS)
 
 
@@ -105,6 +107,8 @@ class SQLiteReader(Reader):
         return self._conn
 
     def name(self, raw: str) -> str:
+        if len(raw) == 32 and _HEX.fullmatch(raw) is not None:  # as the library stores it: UUID.hex
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
         return str(UUID(raw))
 
     def raw(self, name: str) -> str:

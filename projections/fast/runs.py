@@ -93,6 +93,9 @@ def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tup
 
 
 def _name(plan: PeriodPlan, subject: str) -> str:
+    found = plan.names.get(subject)
+    if found is not None:
+        return found
     from domain.ledger.ids import ledger_id
 
     return str(ledger_id(plan.period.code, subject, plan.period.bureau))
