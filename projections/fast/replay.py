@@ -54,6 +54,23 @@ class FastReplay:
             return
         yield from _forked(self.plan, self.runs, self.workers)
 
+    def spooled(self, directory: str) -> list[tuple[str, int]]:
+        """Each run's results joined by commas, written by the process that scored it to a file of its own
+        in `directory`, in order: (path, size). The bytes never pass through this process (Unsure as for
+        `results`; the caller removes the directory either way)."""
+        jobs = [(index, groups, directory) for index, groups in enumerate(self.runs)]
+        if self.workers < 2 or len(self.runs) < 2 or not hasattr(os, "fork"):
+            with collector_paused():
+                return [_spool_run(self.plan, self.plan.reader, job) for job in jobs]
+        import multiprocessing
+
+        _SHARED["plan"] = self.plan  # inherited by the forked workers, never pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_start) as pool:
+                return list(pool.imap(_worker_spool, jobs))
+        finally:
+            _SHARED.clear()
+
     def chunks(self) -> Iterator[bytes]:
         """The canonical bytes in pieces (see the module's note on Unsure)."""
         yield self.heading()
@@ -144,3 +161,17 @@ def _worker_run(groups: list[str]) -> list[Result]:
     reader: Reader = _SHARED["reader"]
     with collector_paused():
         return score_run(_SHARED["plan"], groups, reader)
+
+
+def _worker_spool(job: tuple[int, list[str], str]) -> tuple[str, int]:
+    with collector_paused():
+        return _spool_run(_SHARED["plan"], _SHARED["reader"], job)
+
+
+def _spool_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, int]:
+    index, groups, directory = job
+    body = b",".join([body for _, _, body in score_run(plan, groups, reader)])
+    path = os.path.join(directory, f"run-{index:06d}")
+    with open(path, "wb") as out:
+        out.write(body)
+    return path, len(body)
