@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from domain.scoring.fast.admit import RatingLane
+from domain.scoring.fast.admit import NotAdmitted, RatingLane, StreamAdmission
+from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.plain import Pieces, PlainItem, Row, plain_items
 from domain.scoring.fast.subject import Card, FastScorer
 from projections.fast.plan import PeriodPlan
@@ -46,37 +47,78 @@ class PlainLane:
         self.roles = scorer.rating_roles()
         closed = plan.period.closed_at
         self.closed = LAST if closed is None else closed
+        self.applicable: dict[str, set[str]] = {}
 
     def card(self, subject: str, rows: list[tuple[int, Any]]) -> Card | None:
-        """The subject's card when all its facts are plain ratings the lane admits, else None."""
+        """The subject's card when its facts are plain ratings the lane admits, with at most deductions,
+        bonuses and decisions beside them and joint deductions and bonuses naming it (none correcting,
+        retracting or exempting anything, so every line is counted: admitted one by one here, or by the
+        parent for the joint ones, and scored from typed facts), else None."""
         plan = self.plan
-        if plan.extra.get(subject):
-            return None  # joint facts name it
+        extra = [fact for fact, _ in plan.extra.get(subject, ())]  # joint facts naming it
+        if any(fact.type not in _JOINT or fact.corrects is not None for fact in extra):
+            return None
         lane = lane_of(plan, subject)
         if lane is None:
             return None
-        buckets = self._read(lane, rows)
-        if buckets is None:
+        read = self._read(lane, rows)
+        if read is None:
             return None
+        buckets, others = read
         items = plain_items(buckets, lane.prefix, self.roles)
         if items is None:
             return None
-        return self.scorer.score_plain(plan.period.subjects[subject], items, plan.explained)
+        registered = plan.period.subjects[subject]
+        if not others and not extra:
+            return self.scorer.score_plain(registered, items, plan.explained)
+        facts = self._others(subject, others, {r[0] for rows in buckets.values() for r in rows})
+        if facts is None:
+            return None
+        if extra:
+            facts = sorted(facts + extra, key=_ID)
+        return self.scorer.score_mixed(registered, items, facts, plan.explained)
 
-    def _read(self, lane: RatingLane, rows: list[tuple[int, Any]]) -> dict[str, list[Row]] | None:
-        """The rows' ratings by item (each row checked on its own), or None."""
+    def _others(self, subject: str, others: list[tuple[int, Any]], rated: set[str]) -> list[Typed] | None:
+        """The facts beside the plain ratings, typed and admitted in log order (StreamAdmission: what the
+        general path does with them), in id order; None when one is of another kind, amends a fact, is
+        refused, or shares an id with a rating."""
+        plan, prefix = self.plan, subject + ":"
+        admission = StreamAdmission(plan.scheme, plan.periods, self.applicable, plan.kind_of)
+        facts = []
+        try:
+            for position, raw in others:
+                if raw.get("type") not in _BESIDE or raw.get("corrects") is not None:
+                    return None
+                fact = typed(raw)
+                if not fact.id.startswith(prefix) or route(fact) != subject or fact.id in rated:
+                    return None
+                admission.admit(fact, position)
+                facts.append(fact)
+        except (NotAdmitted, Untypable, KeyError, TypeError, AttributeError, ValueError):
+            return None
+        facts.sort(key=_ID)
+        return facts
+
+    def _read(self, lane: RatingLane, rows: list[tuple[int, Any]]
+              ) -> tuple[dict[str, list[Row]], list[tuple[int, Any]]] | None:
+        """The rows' plain ratings by item (each checked on its own), and the other facts (position, stored
+        fact), or None (a rating the lane does not take)."""
         items, subject, registered, periods = lane.items, lane.subject, lane.registered, self.plan.periods
         closed, pieces, loads = self.closed, self.pieces, orjson.loads
         notes, values, recorders, head = pieces.notes, pieces.values, pieces.recorders, pieces.head
         buckets: dict[str, list[Row]] = {}
+        others: list[tuple[int, Any]] = []
         try:
             for position, payload in rows:
                 state = loads(payload)
                 raw = state["fact"]
                 if position > closed and not state.get("appeal"):
                     continue  # late: appended after the period closed, not by an upheld appeal
+                if raw["type"] != "rating":
+                    others.append((position, raw))
+                    continue
                 # nine keys, each read below: exactly the plain rating's keys
-                if (len(raw) != 9 or position <= registered or raw["type"] != "rating" or raw["subject"] != subject
+                if (len(raw) != 9 or position <= registered or raw["subject"] != subject
                         or raw["period"] not in periods):
                     return None
                 item, role = raw["item"], raw["role"]
@@ -98,7 +140,25 @@ class PlainLane:
                     listed.append(row)
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
             return None
-        return buckets
+        return buckets, others
+
+
+_BESIDE = frozenset(("deduction", "bonus", "veto", "affirmation", "condition"))
+_JOINT = frozenset(("deduction", "bonus"))
+
+
+def _ID(fact: Typed) -> str:
+    return fact.id
+
+
+def route(fact: Typed) -> str:
+    """The stream a fact belongs to (service.facts_routing.route)."""
+    target = fact.target or fact.corrects
+    if target is not None:
+        return str(target).split(":", 1)[0]
+    if fact.parties or fact.rank is not None:
+        return "joint"
+    return str(fact.subject)
 
 
 __all__ = ["PlainItem", "PlainLane", "lane_of"]

@@ -20,7 +20,7 @@ from domain.scoring.fast.admit import NotAdmitted, StreamAdmission
 from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.subject import Card, FastScorer, ranked
 from projections.fast.plan import NOT_VOUCHED, OUTSIDE_STREAM, PeriodPlan, Unsure
-from projections.fast.ratings import PlainLane, lane_of
+from projections.fast.ratings import PlainLane, lane_of, route
 from projections.fast.reading import FACT_TOPICS, Reader
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -134,7 +134,7 @@ def _admitted(
             fact = lane(raw, position) if raw.get("type") == "rating" else None
             if fact is None:
                 fact = typed(raw)
-                if not fact.id.startswith(prefix) or _route(fact) != subject:
+                if not fact.id.startswith(prefix) or route(fact) != subject:
                     raise Unsure(OUTSIDE_STREAM)
                 admission.admit(fact, position)
             facts.append(fact)
@@ -146,16 +146,6 @@ def _admitted(
         facts += [f for f, _ in extra]
         raws += [r for _, r in extra]
     return facts, raws
-
-
-def _route(fact: Typed) -> str:
-    """The stream a fact belongs to (service.facts_routing.route)."""
-    target = fact.target or fact.corrects
-    if target is not None:
-        return str(target).split(":", 1)[0]
-    if fact.parties or fact.rank is not None:
-        return "joint"
-    return str(fact.subject)
 
 
 def _card(plan: PeriodPlan, scorer: FastScorer, subject: str, facts: list[Typed], raws: list[Any]) -> Card:

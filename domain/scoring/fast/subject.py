@@ -105,6 +105,33 @@ class FastScorer:
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, None, [], incomplete)
 
+    def score_mixed(self, subject: dict[str, Any], items: dict[str, PlainItem], facts: Sequence[Typed],
+                    explained: bool = True) -> Card | None:
+        """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts
+        that amend nothing (no retraction, correction or exemption among them: every line counted), in id
+        order; or None, as `score` would say."""
+        sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out:
+            return None
+        with scoring_context():
+            lines: dict[str, Any] = subject_lines(sid, facts, {}, self.points)
+            lines.update(items)
+            if self.settled and not self.settled.isdisjoint(lines):
+                return None
+            lines = self._highest_only(kind, group, lines)
+            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
+            missing: list[str] = []
+            card = self.fold.build(kind, group, lines, applied, missing, explained)
+            if card is None:
+                return None
+            total = self.fold.total(card)
+            tiebreak = self.scheme.ranking.tiebreak
+            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+            decisions, decided = decision_lines(sid, facts, {})
+        incomplete = tuple(f"incomplete:{i}" for i in missing)
+        return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
+                    incomplete)
+
     def rating_roles(self) -> dict[str, tuple[str, ...]]:
         """Each rating item's roles in the order R1-R3 weigh them (the plan's)."""
         return {item: rating.roles for item, rating in self.fold.plan.ratings.items()}
@@ -125,7 +152,7 @@ class FastScorer:
         found: dict[tuple[str, str, bool], list[tuple[str, int]]] = defaultdict(list)
         for item, listed in lines.items():
             scope = self.scopes.get(item)
-            if scope is None:
+            if scope is None or type(listed) is PlainItem:  # a rating line has no situation
                 continue
             for index, line in enumerate(listed):
                 if line.situation and line.status == "counted" and line.points != ZERO:
