@@ -27,8 +27,8 @@ class Reader:
     kind = ""
     by_stream = False  # facts_of reads one stream's fact rows cheaply (an index of the stream's rows)
 
-    def others(self, upto: int) -> Iterator[list[Row]]:  # pragma: no cover
-        """Every row that is not a fact, in log order."""
+    def others(self, upto: int, after: int = 0) -> Iterator[list[Row]]:  # pragma: no cover
+        """Every row that is not a fact, after a position and up to another, in log order."""
         raise NotImplementedError
 
     def streams(self, upto: int) -> list[tuple[str, int, int, int]]:  # pragma: no cover
@@ -117,11 +117,11 @@ class SQLiteReader(Reader):
     def fresh(self) -> Reader:
         return SQLiteReader(self.path, self.table)
 
-    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+    def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         cur = self._connection().execute(
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
-            f"WHERE rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
-            (upto,),
+            f"WHERE rowid > ? AND rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
+            (after, upto),
         )
         while rows := cur.fetchmany(chunk):
             yield rows
@@ -194,14 +194,15 @@ class PostgresReader(Reader):
     def _from(self) -> str:
         return f'"{self.schema}"."{self.table}"'
 
-    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+    def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
         with conn.transaction(), conn.cursor(name="fast_others") as cur:
             cur.itersize = chunk
             cur.execute(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
-                f"FROM {self._from()} WHERE notification_id <= %s AND topic <> ALL(%s) ORDER BY notification_id",
-                (upto, list(FACT_TOPICS)),
+                f"FROM {self._from()} WHERE notification_id > %s AND notification_id <= %s AND topic <> ALL(%s) "
+                "ORDER BY notification_id",
+                (after, upto, list(FACT_TOPICS)),
             )
             while rows := cur.fetchmany(chunk):
                 yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in rows]
