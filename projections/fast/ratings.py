@@ -106,7 +106,7 @@ class PlainLane:
         items, subject, registered, periods = lane.items, lane.subject, lane.registered, self.plan.periods
         closed, pieces, loads = self.closed, self.pieces, orjson.loads
         notes, values, recorders, head = pieces.notes, pieces.values, pieces.recorders, pieces.head
-        buckets: dict[str, list[Row]] = {}
+        buckets: dict[str, list[Row]] = {item: [] for item in items}
         others: list[tuple[int, Any]] = []
         try:
             for position, payload in rows:
@@ -122,22 +122,27 @@ class PlainLane:
                         or raw["period"] not in periods):
                     return None
                 item, role = raw["item"], raw["role"]
-                found = items.get(item)
-                if found is None or role not in found[0]:
+                found = items[item]  # KeyError: not a rating item of the subject's kind
+                if role not in found[0]:
                     return None
-                rater = raw["rater"]
-                note = notes.get((role, rater)) or pieces.note(role, rater)
-                value = values.get(raw["value"]) or pieces.value(raw["value"])
-                recorder = recorders.get(raw["recorded_by"]) or pieces.recorder(raw["recorded_by"])
-                if note is None or value is None or recorder is None or value[0] > found[1]:
+                rater, value, recorded_by = raw["rater"], raw["value"], raw["recorded_by"]
+                try:
+                    note = notes[(role, rater)]
+                except KeyError:
+                    note = pieces.note(role, rater)
+                try:
+                    read = values[value]
+                except KeyError:
+                    read = pieces.value(value)
+                try:
+                    recorder = recorders[recorded_by]
+                except KeyError:
+                    recorder = pieces.recorder(recorded_by)
+                if note is None or read is None or recorder is None or read[0] > found[1]:
                     return None
                 fact_id = raw["id"]
-                row = (fact_id, role, value[0], head + fact_id.encode() + note + value[1] + recorder, rater)
-                listed = buckets.get(item)
-                if listed is None:
-                    buckets[item] = [row]
-                else:
-                    listed.append(row)
+                buckets[item].append((fact_id, role, read[0], head + fact_id.encode() + note + read[1] + recorder,
+                                      rater))
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
             return None
         return buckets, others

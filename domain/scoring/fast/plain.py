@@ -125,6 +125,8 @@ def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tup
         return None
     out = {}
     for item, rows in buckets.items():
+        if not rows:
+            continue
         if len({r[4] for r in rows}) != len(rows):
             return None
         rows.sort()
