@@ -82,6 +82,7 @@ class CardFold:
     def __init__(self, scheme: Scheme):
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
+        self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
 
     def total(self, card: Built) -> Decimal:
         """The subject's total (rounded at "total" when the scheme says)."""
@@ -130,6 +131,8 @@ class CardFold:
     # -- items ----------------------------------------------------------------------------------------
 
     def _item(self, item: Any, group: str, lines: Any, full: bool) -> Built:
+        if type(lines) is PlainItem:
+            return self._plain(item, group, lines, full)
         if isinstance(item, RatingItem):
             return self._rating(item, group, lines, full)
         raw = ZERO
@@ -149,18 +152,13 @@ class CardFold:
             b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
         return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
 
-    def _rating(self, item: RatingItem, group: str, lines: list[FastLine] | PlainItem, full: bool) -> Built:
-        """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max
-        (the plain lane's items hold each role's values already, in line order)."""
+    def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
+        """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
         plan = self.plan.ratings[item.id]
-        plain = type(lines) is PlainItem
-        if plain:
-            by_role = lines.values  # type: ignore[union-attr]
-        else:
-            by_role = {role: [] for role in plan.roles}
-            for line in lines:  # type: ignore[union-attr]
-                if line.status == "counted":
-                    by_role[line.role].append(line.points)  # type: ignore[index]
+        by_role: dict[str, list[Decimal]] = {role: [] for role in plan.roles}
+        for line in lines:
+            if line.status == "counted":
+                by_role[line.role].append(line.points)  # type: ignore[index]
         weighted, missing = ZERO, []
         for role, values in by_role.items():
             if values:
@@ -178,14 +176,47 @@ class CardFold:
         else:
             incomplete = b"[]"
         shown = encode.number(value)
-        if not self.explained:
-            listed = b""
-        elif plain:
-            listed = lines.encoded  # type: ignore[union-attr]
-        else:
-            listed = b",".join([line.encoded() for line in lines])  # type: ignore[union-attr]
-        encoded = self._header(item, group).rating % (shown, incomplete, listed, shown)
+        encoded = self._header(item, group).rating % (
+            shown, incomplete, b",".join([line.encoded() for line in lines]) if self.explained else b"", shown)
         return self._done(Built(item.id, value, ZERO, weight, lines, encoded))
+
+    def _plain(self, item: RatingItem, group: str, lines: PlainItem, full: bool) -> Built:
+        """`_rating` for an item of the plain lane (domain/scoring/fast/plain.py), whose lines are all counted
+        and whose role values are given: the same Decimal operations in the same order, the item's
+        constants (roles and weights, max, divisor, rounding, weight, template) looked up once."""
+        known = self._plains.get((item.id, group))
+        if known is None:
+            plan = self.plan.ratings[item.id]
+            known = self._plains[(item.id, group)] = (
+                tuple((role, plan.weights[role]) for role in plan.roles), item.max, plan.divisor,
+                "ratings" in self.scheme.rounding.at, self.plan.exponent, self.plan.mode,
+                self.plan.base[item.id]["weight"], self._header(item, group).rating)
+        pairs, top, divisor, rounds, exponent, mode, weight, template = known
+        weighted, missing, values = ZERO, None, lines.values
+        for role, share in pairs:
+            found = values[role]
+            if found:
+                weighted += share * sum(found, ZERO) / len(found)
+            elif missing is None:
+                missing = [role]
+            else:
+                missing.append(role)
+        value = weighted * top / divisor
+        if rounds:
+            value = value.quantize(exponent, rounding=mode)  # Plan.rounded("ratings", ...)
+        if not full:
+            return Built(item.id, value, ZERO, weight, lines, None)  # type: ignore[arg-type]
+        if missing:
+            incomplete = encode.texts([f"no rating from role {r}" for r in sorted(missing)])
+            if self.incomplete is not None:
+                self.incomplete.append(item.id)
+        else:
+            incomplete = b"[]"
+        shown = encode.number(value)
+        encoded = template % (shown, incomplete, lines.encoded if self.explained else b"", shown)
+        if self.applied is not None:
+            self.applied[item.id] = value
+        return Built(item.id, value, ZERO, weight, lines, encoded)  # type: ignore[arg-type]
 
     # -- sections -------------------------------------------------------------------------------------
 
