@@ -50,13 +50,12 @@ class PlainLane:
         self.applicable: dict[str, set[str]] = {}
 
     def card(self, subject: str, rows: list[tuple[int, Any]]) -> Card | None:
-        """The subject's card when its facts are plain ratings the lane admits, with at most deductions,
-        bonuses and decisions beside them and joint deductions and bonuses naming it (none correcting,
-        retracting or exempting anything, so every line is counted: admitted one by one here, or by the
-        parent for the joint ones, and scored from typed facts), else None."""
+        """The subject's card when its ratings are all plain ratings the lane admits, beside any other facts
+        (its own, admitted one by one here, and the joint ones naming it, admitted by the parent) none of
+        which amends a rating: those are scored from typed facts, every rating line is counted. Else None."""
         plan = self.plan
         extra = [fact for fact, _ in plan.extra.get(subject, ())]  # joint facts naming it
-        if any(fact.type not in _JOINT or fact.corrects is not None for fact in extra):
+        if any(fact.type == "rating" for fact in extra):
             return None
         lane = lane_of(plan, subject)
         if lane is None:
@@ -71,24 +70,23 @@ class PlainLane:
         registered = plan.period.subjects[subject]
         if not others and not extra:
             return self.scorer.score_plain(registered, items, plan.explained)
-        facts = self._others(subject, others, {r[0] for rows in buckets.values() for r in rows})
-        if facts is None:
+        rated = {r[0] for rows in buckets.values() for r in rows}
+        facts = self._others(subject, others, rated)
+        if facts is None or any((fact.target or fact.corrects) in rated for fact in extra):
             return None
         if extra:
             facts = sorted(facts + extra, key=_ID)
         return self.scorer.score_mixed(registered, items, facts, plan.explained)
 
     def _others(self, subject: str, others: list[tuple[int, Any]], rated: set[str]) -> list[Typed] | None:
-        """The facts beside the plain ratings, typed and admitted in log order (StreamAdmission: what the
-        general path does with them), in id order; None when one is of another kind, amends a fact, is
-        refused, or shares an id with a rating."""
+        """The facts beside the plain ratings, typed and admitted in log order (StreamAdmission, as the general
+        path admits them), in id order; None when one is refused (a retraction or correction of a rating
+        is: the ratings are not among the facts it may amend) or shares an id with a rating."""
         plan, prefix = self.plan, subject + ":"
         admission = StreamAdmission(plan.scheme, plan.periods, self.applicable, plan.kind_of)
         facts = []
         try:
             for position, raw in others:
-                if raw.get("type") not in _BESIDE or raw.get("corrects") is not None:
-                    return None
                 fact = typed(raw)
                 if not fact.id.startswith(prefix) or route(fact) != subject or fact.id in rated:
                     return None
@@ -146,10 +144,6 @@ class PlainLane:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
             return None
         return buckets, others
-
-
-_BESIDE = frozenset(("deduction", "bonus", "veto", "affirmation", "condition"))
-_JOINT = frozenset(("deduction", "bonus"))
 
 
 def _ID(fact: Typed) -> str:

@@ -37,7 +37,7 @@ def fast(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], per
          explained: bool = True, lane: bool = False) -> tuple[bytes, int]:
     """The fast path's bytes, and how many subjects it handed to the engine; `lane`: a subject whose facts
     are all plain ratings is scored through the plain-rating lane (domain/scoring/fast/plain.py), and one
-    whose ratings are all plain beside deductions, bonuses and decisions amending nothing, with them."""
+    whose ratings are all plain beside other facts amending no rating, with them."""
     scorer = FastScorer(scheme)
     raws = {f.id: f.model_dump(mode="json", exclude_none=True) for f in facts}
     plain = sorted((typed(dict(raw)) for raw in raws.values()), key=lambda f: f.id)
@@ -57,7 +57,7 @@ def fast(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], per
             items = _plain_items(pieces, roles, [raws[f.id] for f in ratings])
             if items is not None and not others:
                 card = scorer.score_plain(subject.model_dump(mode="json"), items, explained)
-            elif items is not None and all(f.type in _BESIDE and f.corrects is None for f in others):
+            elif items is not None and not {f.target or f.corrects for f in others} & {f.id for f in ratings}:
                 card = scorer.score_mixed(subject.model_dump(mode="json"), items, others, explained)
         if card is None:
             card = scorer.score(subject.model_dump(mode="json"), concerning.get(subject.id, []), explained)
@@ -70,7 +70,6 @@ def fast(scheme: Scheme, subjects: Sequence[Subject], facts: Sequence[Fact], per
     return head + b",".join(body for _, _, body in ranked(scheme, cards)) + b"]}", engine
 
 
-_BESIDE = {"deduction", "bonus", "veto", "affirmation", "condition"}  # projections/fast/ratings.py (+ joint ones)
 _PLAIN = {"id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"}
 
 

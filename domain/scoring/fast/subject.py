@@ -107,14 +107,15 @@ class FastScorer:
 
     def score_mixed(self, subject: dict[str, Any], items: dict[str, PlainItem], facts: Sequence[Typed],
                     explained: bool = True) -> Card | None:
-        """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts
-        that amend nothing (no retraction, correction or exemption among them: every line counted), in id
-        order; or None, as `score` would say."""
+        """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts,
+        in id order, none of which amends a rating (so every rating line is counted, and the standings are
+        those of the other facts alone); or None, as `score` would say."""
         sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
         if kind in self.worked_out:
             return None
         with scoring_context():
-            lines: dict[str, Any] = subject_lines(sid, facts, {}, self.points)
+            standing = standings(facts)
+            lines: dict[str, Any] = subject_lines(sid, facts, standing, self.points)
             lines.update(items)
             if self.settled and not self.settled.isdisjoint(lines):
                 return None
@@ -127,7 +128,7 @@ class FastScorer:
             total = self.fold.total(card)
             tiebreak = self.scheme.ranking.tiebreak
             key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
-            decisions, decided = decision_lines(sid, facts, {})
+            decisions, decided = decision_lines(sid, facts, standing)
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
                     incomplete)
