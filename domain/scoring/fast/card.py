@@ -83,6 +83,7 @@ class CardFold:
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
         self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
 
     def total(self, card: Built) -> Decimal:
         """The subject's total (rounded at "total" when the scheme says)."""
@@ -135,6 +136,17 @@ class CardFold:
             return self._plain(item, group, lines, full)
         if isinstance(item, RatingItem):
             return self._rating(item, group, lines, full)
+        if not lines and full:  # a deduction or bonus item without lines: the same node for every subject
+            known = self._empty.get((item.id, group))
+            if known is None:
+                made = self._counted(item, group, lines, full)
+                known = self._empty[(item.id, group)] = (made.applied, made.weight, made.encoded)
+            applied, weight, encoded = known
+            return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
+        return self._counted(item, group, lines, full)
+
+    def _counted(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
+        """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max."""
         raw = ZERO
         for line in lines:
             if line.status == "counted":
@@ -150,7 +162,8 @@ class CardFold:
         encoded = self._header(item, group).item % (
             number(applied), number(raw - applied), encode.texts(cut_facts),
             b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
-        return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
+        built = Built(item.id, applied, ZERO, weight, lines, encoded)
+        return self._done(built) if lines else built  # an empty item's is recorded by _item
 
     def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
         """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
