@@ -101,7 +101,10 @@ class PlainItem:
     def __init__(self, rows: list[Row], roles: tuple[str, ...]):
         self.rows = rows
         self.encoded = b",".join([r[3] for r in rows])
-        self.values = {role: [r[2] for r in rows if r[1] == role] for role in roles}
+        values: dict[str, list[Decimal]] = {role: [] for role in roles}
+        for row in rows:
+            values[row[1]].append(row[2])  # the lane checked the role is one of the item's
+        self.values = values
 
     def every(self) -> list[PlainLine]:
         return [PlainLine(r[0], r[2]) for r in self.rows]
