@@ -108,7 +108,8 @@ def plan_replay(
         raise Unsure(NOT_A_RECORDER)
     try:
         key = key_of(bureau, period)
-        index = index_log(reader, position, key)
+        with collector_paused():  # the fold's objects all stay alive: nothing for the collector to find
+            index = index_log(reader, position, key)
         if key not in index.fold.periods:
             raise Unsure(NOT_IN_LOG)  # the reference says so in its own words
         plan = plan_period(index, key, reader, index.position)
