@@ -8,6 +8,7 @@ same bytes for every period the fast path takes (tests/differential/).
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,6 @@ from projections.fast.plan import Unsure
 from projections.fast.replay import plan_replay
 
 log = logging.getLogger("scoreledger.fast")
-SPOOL_IN_MEMORY = 64 * 2**20
 
 
 def fast_hashes(source: Any, period: str, position: int | None, bureau: str, workers: int) -> Any:
@@ -39,25 +39,39 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
 
 def fast_canonical(source: Any, period: str, position: int | None, bureau: str, workers: int
                    ) -> Iterator[bytes] | None:
-    """The period's canonical bytes in pieces, spooled until the fast path has vouched for all of them
-    (in memory up to SPOOL_IN_MEMORY, then in a temporary file), or None."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to the reader
+    """The period's canonical bytes in pieces, spooled until the fast path has vouched for all of them (each
+    run of groups in a temporary file the worker that scored it wrote), or None."""
+    directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
     try:
         replay = plan_replay(source, period, position, bureau, workers)
         try:
-            for piece in replay.chunks():
-                spool.write(piece)
+            heading = replay.heading()
+            files = replay.spooled(directory)
         finally:
             replay.close()
     except Unsure as exc:
-        spool.close()
+        shutil.rmtree(directory, ignore_errors=True)
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None
-    spool.seek(0)
-    return _read(spool)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return _read(heading, files, directory)
 
 
-def _read(spool: Any, size: int = 8 * 2**20) -> Iterator[bytes]:
-    with spool:
-        while piece := spool.read(size):
-            yield piece
+def _read(heading: bytes, files: list[tuple[str, int]], directory: str, size: int = 8 * 2**20) -> Iterator[bytes]:
+    try:
+        yield heading
+        first = True
+        for path, length in files:
+            if not length:
+                continue
+            if not first:
+                yield b","
+            first = False
+            with open(path, "rb") as spool:
+                while piece := spool.read(size):
+                    yield piece
+        yield b"]}"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

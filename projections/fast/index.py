@@ -9,11 +9,14 @@ consecutive positions (a bulk import writes a person's facts together).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
-from projections.fast.reading import Reader
+from projections.fast.reading import Reader, Row
 from projections.period_input import LogFold
 from projections.records import Record
 
@@ -52,14 +55,24 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
     others: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     loads, name_of = orjson.loads, reader.name
-    for batch in reader.others(upto):
-        for position, raw, version, topic, state in batch:
-            name = names.get(raw)
-            if name is None:
-                name = names[raw] = name_of(raw)
-            others.setdefault(name, []).append(position)
-            _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
-    for raw, first, last, count in reader.streams(upto):
+    # the database counts, and scans the log's second half, on connections of their own while this
+    # process scans the first half and folds it (the queries run without the interpreter's lock)
+    counting = _Beside(reader, lambda own: own.streams(upto))
+    half = upto // 2 if upto >= SPLIT else upto
+    later = _Beside(reader, lambda own: [r for rows in own.others(upto, half) for r in rows]) if half < upto else None
+    try:
+        for rows in _chained(reader.others(half), later):
+            for position, raw, version, topic, state in rows:
+                name = names.get(raw)
+                if name is None:
+                    name = names[raw] = name_of(raw)
+                others.setdefault(name, []).append(position)
+                _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
+    finally:
+        if later is not None:
+            later.result()
+        counted = counting.result()
+    for raw, first, last, count in counted:
         name = names.get(raw) or name_of(raw)
         skipped = others.get(name, ())
         if count == len(skipped) or (key is not None and index.fold.streams.get(name) != key):
@@ -70,6 +83,42 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
             kept = sorted(set(reader.positions(name, upto)) - set(skipped))
             index.streams[name] = Placed(_runs_of(kept), len(kept))
     return index
+
+
+SPLIT = 100_000  # positions: a log this long has its non-fact rows scanned in two halves at once
+
+
+def _chained(first: Iterator[list[Row]], later: _Beside | None) -> Iterator[list[Row]]:
+    yield from first
+    if later is not None:
+        yield later.result()
+
+
+class _Beside:
+    """A query on a connection of its own, in a thread: SQLite and PostgreSQL run it without the
+    interpreter's lock, beside what this thread does."""
+
+    def __init__(self, reader: Reader, query: Callable[[Reader], Any]):
+        self.reader, self.query = reader, query
+        self.found: Any = None
+        self.failed: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="fast-index", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        own = self.reader.fresh()
+        try:
+            self.found = self.query(own)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            self.failed = exc
+        finally:
+            own.close()
+
+    def result(self) -> Any:
+        self.thread.join()
+        if self.failed is not None:
+            raise self.failed
+        return self.found
 
 
 def _runs_between(first: int, last: int, skipped: list[int] | tuple[()]) -> list[tuple[int, int]]:

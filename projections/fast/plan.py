@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import ScoreledgerError
-from domain.ledger.ids import joint_id, ledger_id
+from domain.ledger.ids import joint_id, ledger_name
 from domain.scheme.model import Scheme
 from domain.scoring.validate import allowed_periods
 from projections.fast.index import LogIndex, Placed
@@ -69,6 +69,7 @@ class PeriodPlan:
     extra: dict[str, list[Any]] = field(default_factory=dict)  # subject -> admitted joint facts naming it
     explained: bool = True  # False: the results' summaries (domain/scoring/summary.py)
     fold: Any = None  # the first pass's LogFold (every event but the facts)
+    names: dict[str, str] = field(default_factory=dict)  # subject -> its fact stream's id (UUID text)
 
     def kind_of(self, subject: str, position: int) -> str | None:
         """A subject's kind as admission sees it at a position (None: not registered before it)."""
@@ -89,7 +90,7 @@ def plan_period(index: LogIndex, key: str, reader: Reader, upto: int) -> PeriodP
         raise Unsure(ACROSS_GROUPS)
     for subject in period.subjects.values():
         _plain_subject(subject)
-    names = {str(ledger_id(period.code, s, period.bureau)): s for s in period.subjects}
+    names = {ledger_name(period.code, s, period.bureau): s for s in period.subjects}
     joint_name = str(joint_id(period.code, period.bureau))
     streams: dict[str, Placed] = {}
     joint = None
@@ -109,6 +110,7 @@ def plan_period(index: LogIndex, key: str, reader: Reader, upto: int) -> PeriodP
     plan = PeriodPlan(key, period, scheme, reader, upto, streams, registered,
                       allowed_periods(scheme, period.code), members_by_group(period), joint, joint_name)
     plan.fold = index.fold
+    plan.names = {s: name for name, s in names.items()}
     return plan
 
 

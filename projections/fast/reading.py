@@ -8,6 +8,7 @@ guards against), to PostgreSQL with the log's own settings.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -24,9 +25,10 @@ class Reader:
     """Where the log lives, and how to open a connection to it in any process."""
 
     kind = ""
+    by_stream = False  # facts_of reads one stream's fact rows cheaply (an index of the stream's rows)
 
-    def others(self, upto: int) -> Iterator[list[Row]]:  # pragma: no cover
-        """Every row that is not a fact, in log order."""
+    def others(self, upto: int, after: int = 0) -> Iterator[list[Row]]:  # pragma: no cover
+        """Every row that is not a fact, after a position and up to another, in log order."""
         raise NotImplementedError
 
     def streams(self, upto: int) -> list[tuple[str, int, int, int]]:  # pragma: no cover
@@ -52,6 +54,10 @@ class Reader:
         raise NotImplementedError
 
     def stream(self, stream: str, upto: int) -> list[Row]:  # pragma: no cover
+        raise NotImplementedError
+
+    def facts_of(self, stream: str, upto: int) -> list[tuple[int, Any]]:  # pragma: no cover
+        """A stream's fact rows (position, payload) up to a position, in the stream's order."""
         raise NotImplementedError
 
     def name(self, raw: str) -> str:
@@ -83,11 +89,13 @@ def reader_for(source: Any) -> Reader | None:
     return None
 
 
+_HEX = re.compile(r"[0-9a-f]{32}")
 _FACTS_SQL = ", ".join(f"'{t}'" for t in FACT_TOPICS)
 
 
 class SQLiteReader(Reader):
     kind = "sqlite"
+    by_stream = True  # the primary key (originator_id, originator_version) is the stream's index
 
     def __init__(self, path: str, table: str):
         self.path, self.table = path, table
@@ -99,6 +107,8 @@ class SQLiteReader(Reader):
         return self._conn
 
     def name(self, raw: str) -> str:
+        if len(raw) == 32 and _HEX.fullmatch(raw) is not None:  # as the library stores it: UUID.hex
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
         return str(UUID(raw))
 
     def raw(self, name: str) -> str:
@@ -107,11 +117,11 @@ class SQLiteReader(Reader):
     def fresh(self) -> Reader:
         return SQLiteReader(self.path, self.table)
 
-    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+    def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         cur = self._connection().execute(
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
-            f"WHERE rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
-            (upto,),
+            f"WHERE rowid > ? AND rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
+            (after, upto),
         )
         while rows := cur.fetchmany(chunk):
             yield rows
@@ -152,11 +162,15 @@ class SQLiteReader(Reader):
                "WHERE originator_id = ? AND rowid <= ? ORDER BY originator_version")
         return self._connection().execute(sql, (UUID(stream).hex, upto)).fetchall()
 
+    def facts_of(self, stream: str, upto: int) -> list[tuple[int, Any]]:
+        sql = (f"SELECT rowid, state FROM {self.table} WHERE originator_id = ? AND rowid <= ? "  # noqa: S608
+               f"AND topic IN ({_FACTS_SQL}) ORDER BY originator_version")
+        return self._connection().execute(sql, (UUID(stream).hex, upto)).fetchall()
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-
 
 
 class PostgresReader(Reader):
@@ -180,14 +194,15 @@ class PostgresReader(Reader):
     def _from(self) -> str:
         return f'"{self.schema}"."{self.table}"'
 
-    def others(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
+    def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
         with conn.transaction(), conn.cursor(name="fast_others") as cur:
             cur.itersize = chunk
             cur.execute(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
-                f"FROM {self._from()} WHERE notification_id <= %s AND topic <> ALL(%s) ORDER BY notification_id",
-                (upto, list(FACT_TOPICS)),
+                f"FROM {self._from()} WHERE notification_id > %s AND notification_id <= %s AND topic <> ALL(%s) "
+                "ORDER BY notification_id",
+                (after, upto, list(FACT_TOPICS)),
             )
             while rows := cur.fetchmany(chunk):
                 yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in rows]

@@ -25,6 +25,7 @@ from projections.groups import heading
 from projections.period_input import key_of
 
 RUN = 2_000  # subjects per run of groups (several runs per worker, for balance)
+SHARES = 8  # runs per worker at least, when the period allows it (whole groups)
 PARALLEL_MIN_SUBJECTS = 2_000  # below this one process scores the period
 _SHARED: dict[str, Any] = {}
 Result = tuple[str, str, bytes]  # subject, group, canonical bytes
@@ -52,6 +53,23 @@ class FastReplay:
                     yield score_run(self.plan, groups, self.plan.reader)
             return
         yield from _forked(self.plan, self.runs, self.workers)
+
+    def spooled(self, directory: str) -> list[tuple[str, int]]:
+        """Each run's results joined by commas, written by the process that scored it to a file of its own
+        in `directory`, in order: (path, size). The bytes never pass through this process (Unsure as for
+        `results`; the caller removes the directory either way)."""
+        jobs = [(index, groups, directory) for index, groups in enumerate(self.runs)]
+        if self.workers < 2 or len(self.runs) < 2 or not hasattr(os, "fork"):
+            with collector_paused():
+                return [_spool_run(self.plan, self.plan.reader, job) for job in jobs]
+        import multiprocessing
+
+        _SHARED["plan"] = self.plan  # inherited by the forked workers, never pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_start) as pool:
+                return list(pool.imap(_worker_spool, jobs))
+        finally:
+            _SHARED.clear()
 
     def chunks(self) -> Iterator[bytes]:
         """The canonical bytes in pieces (see the module's note on Unsure)."""
@@ -90,7 +108,8 @@ def plan_replay(
         raise Unsure(NOT_A_RECORDER)
     try:
         key = key_of(bureau, period)
-        index = index_log(reader, position, key)
+        with collector_paused():  # the fold's objects all stay alive: nothing for the collector to find
+            index = index_log(reader, position, key)
         if key not in index.fold.periods:
             raise Unsure(NOT_IN_LOG)  # the reference says so in its own words
         plan = plan_period(index, key, reader, index.position)
@@ -105,13 +124,17 @@ def plan_replay(
 
 
 def _runs(groups: list[str], members: dict[str, list[str]], workers: int) -> list[list[str]]:
-    """Consecutive groups in runs of about RUN subjects."""
+    """Consecutive groups in runs of about RUN subjects, or fewer: at least SHARES runs per worker when the
+    period is small (runs are handed out in turn, so a worker left with one more run than the other
+    finishes last; a fifth of the period for two workers cost a fifth more time)."""
     if workers < 2:
         return [groups]
+    total = sum(len(members[g]) for g in groups)
+    run = max(1, min(RUN, -(-total // (workers * SHARES))))
     runs: list[list[str]] = [[]]
     size = 0
     for group in groups:
-        if size >= RUN:
+        if size >= run:
             runs.append([])
             size = 0
         runs[-1].append(group)
@@ -139,3 +162,17 @@ def _worker_run(groups: list[str]) -> list[Result]:
     reader: Reader = _SHARED["reader"]
     with collector_paused():
         return score_run(_SHARED["plan"], groups, reader)
+
+
+def _worker_spool(job: tuple[int, list[str], str]) -> tuple[str, int]:
+    with collector_paused():
+        return _spool_run(_SHARED["plan"], _SHARED["reader"], job)
+
+
+def _spool_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, int]:
+    index, groups, directory = job
+    body = b",".join([body for _, _, body in score_run(plan, groups, reader)])
+    path = os.path.join(directory, f"run-{index:06d}")
+    with open(path, "wb") as out:
+        out.write(body)
+    return path, len(body)

@@ -16,10 +16,11 @@ from pydantic import TypeAdapter
 
 from domain.facts import Fact, Subject
 from domain.scoring.engine import score_subjects
-from domain.scoring.fast.admit import NotAdmitted, RatingLane, StreamAdmission
+from domain.scoring.fast.admit import NotAdmitted, StreamAdmission
 from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.subject import Card, FastScorer, ranked
 from projections.fast.plan import NOT_VOUCHED, OUTSIDE_STREAM, PeriodPlan, Unsure
+from projections.fast.ratings import PlainLane, lane_of, route
 from projections.fast.reading import FACT_TOPICS, Reader
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -37,14 +38,31 @@ def scorer_for(plan: PeriodPlan) -> FastScorer:
 
 def score_run(plan: PeriodPlan, groups: list[str], reader: Reader) -> list[tuple[str, str, bytes]]:
     """The groups' subject results (subject, group, canonical bytes, or the summaries when the plan is not
-    `explained`), groups in order, each in rank order."""
+    `explained`), groups in order, each in rank order. A subject whose facts are all plain ratings takes
+    the plain lane (domain/scoring/fast/plain.py); any other, or one the lane turns back, is admitted
+    fact by fact and scored from typed facts."""
     subjects = [s for g in groups for s in plan.members[g]]
     scorer, applicable = scorer_for(plan), {}
+    lane = PlainLane(plan, scorer)
     cards: list[Card] = []
-    for subject, rows in _rows(plan, subjects, reader):
-        facts, raws = _admitted(plan, subject, rows, applicable)
-        cards.append(_card(plan, scorer, subject, facts, raws))
+    rows_of = _by_stream if reader.by_stream else _rows
+    for subject, rows in rows_of(plan, subjects, reader):
+        card = lane.card(subject, rows)
+        if card is None:
+            rows.sort()  # log order (a stream's own order is its versions')
+            facts, raws = _admitted(plan, subject, rows, applicable)
+            card = _card(plan, scorer, subject, facts, raws)
+        cards.append(card)
     return ranked(plan.scheme, cards)
+
+
+def _by_stream(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
+    """Each subject with its stream's fact rows (position, payload), read by the stream's index."""
+    for subject in subjects:
+        if subject in plan.streams:
+            yield subject, reader.facts_of(_name(plan, subject), plan.upto)
+        else:
+            yield subject, []
 
 
 def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
@@ -75,6 +93,9 @@ def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tup
 
 
 def _name(plan: PeriodPlan, subject: str) -> str:
+    found = plan.names.get(subject)
+    if found is not None:
+        return found
     from domain.ledger.ids import ledger_id
 
     return str(ledger_id(plan.period.code, subject, plan.period.bureau))
@@ -99,7 +120,7 @@ def _admitted(
     plan: PeriodPlan, subject: str, rows: list[tuple[int, Any]], applicable: dict[str, set[str]]
 ) -> tuple[list[Typed], list[Any]]:
     """The subject's stream admitted in log order (late facts left out), with the joint facts naming it."""
-    admission = StreamAdmission(plan.scheme, plan.periods, applicable, plan.kind_of, _lane(plan, subject))
+    admission = StreamAdmission(plan.scheme, plan.periods, applicable, plan.kind_of, lane_of(plan, subject))
     closed, loads, prefix = plan.period.closed_at, orjson.loads, subject + ":"
     facts: list[Typed] = []
     raws: list[Any] = []
@@ -113,7 +134,7 @@ def _admitted(
             fact = lane(raw, position) if raw.get("type") == "rating" else None
             if fact is None:
                 fact = typed(raw)
-                if not fact.id.startswith(prefix) or _route(fact) != subject:
+                if not fact.id.startswith(prefix) or route(fact) != subject:
                     raise Unsure(OUTSIDE_STREAM)
                 admission.admit(fact, position)
             facts.append(fact)
@@ -125,31 +146,6 @@ def _admitted(
         facts += [f for f, _ in extra]
         raws += [r for _, r in extra]
     return facts, raws
-
-
-_ITEMS: dict[tuple[str, str], Any] = {}
-
-
-def _lane(plan: PeriodPlan, subject: str) -> RatingLane | None:
-    registered = plan.registered.get(subject)
-    if registered is None:
-        return None
-    kind = plan.period.subjects[subject]["kind"]
-    key = (plan.scheme.content_hash, kind)
-    items = _ITEMS.get(key)
-    if items is None:
-        items = _ITEMS[key] = RatingLane.items_of(plan.scheme, kind)
-    return RatingLane(subject, registered, items)
-
-
-def _route(fact: Typed) -> str:
-    """The stream a fact belongs to (service.facts_routing.route)."""
-    target = fact.target or fact.corrects
-    if target is not None:
-        return str(target).split(":", 1)[0]
-    if fact.parties or fact.rank is not None:
-        return "joint"
-    return str(fact.subject)
 
 
 def _card(plan: PeriodPlan, scorer: FastScorer, subject: str, facts: list[Typed], raws: list[Any]) -> Card:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import facts_for, subjects_for
+from domain.facts import Rating
 from domain.scheme.loader import load_scheme_file
 from tests.differential.paths import admitted, fast, reference
 
@@ -28,3 +29,17 @@ def test_the_fast_path_gives_the_engines_bytes_for_every_shipped_scheme(path: Pa
         for explained in (True, False):
             got, _ = fast(scheme, subjects, facts, period, explained)
             assert got == reference(scheme, subjects, facts, period, explained), (path.name, seed, explained)
+
+
+@pytest.mark.parametrize("path", SCHEMES, ids=lambda p: p.name)
+def test_the_plain_rating_lane_gives_the_engines_bytes_for_every_shipped_scheme(path: Path) -> None:
+    """The same periods with their ratings only, every subject through the plain-rating lane, and mixed."""
+    scheme = load_scheme_file(path)
+    for seed, count, per_subject, groups in SHAPES:
+        subjects = subjects_for(scheme, count, groups=groups)
+        period = PERIOD[scheme.period.kind]
+        every = admitted(scheme, subjects, facts_for(scheme, subjects, period, seed, per_subject=per_subject), period)
+        for facts in (every, [f for f in every if isinstance(f, Rating)]):
+            for explained in (True, False):
+                got, _ = fast(scheme, subjects, facts, period, explained, lane=True)
+                assert got == reference(scheme, subjects, facts, period, explained), (path.name, seed, explained)

@@ -73,6 +73,18 @@ def test_generated_periods_of_every_scheme_score_the_same_on_both_paths(case: An
 
 
 @quick
+@given(periods())
+def test_generated_periods_score_the_same_through_the_plain_rating_lane(case: Any) -> None:
+    """Subjects with ratings only (no amendment) through the plain lane, the rest as before, ranked together."""
+    scheme, subjects, facts, period = case
+    ratings = [f for f in facts if isinstance(f, Rating)]
+    for chosen in (facts, ratings):
+        for explained in (True, False):
+            got = fast(scheme, subjects, chosen, period, explained, lane=True)[0]
+            assert got == reference(scheme, subjects, chosen, period, explained)
+
+
+@quick
 @given(quarters())
 def test_generated_zjg_quarters_score_the_same_on_both_paths(case: Any) -> None:
     subjects, facts = case

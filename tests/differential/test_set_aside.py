@@ -1,6 +1,7 @@
 """Stored facts an older version let in, one kind at a time: the fast path never admits what admission
 sets aside (it hands such a period to the reference), so every replay names the same facts and scores
-the same rest. Each fact goes straight onto its stream, bypassing the commands' checks."""
+the same rest. Each fact goes straight onto its stream, bypassing the commands' checks: the stream of a
+department with deductions (d1) and of one with ratings only (d3: the plain-rating lane reads it first)."""
 
 from __future__ import annotations
 
@@ -35,24 +36,29 @@ STORED = {  # each one admission sets aside
 }
 
 
-@pytest.fixture(params=sorted(STORED))
-def stored(request: Any, tmp_path: Path) -> Iterator[Service]:
+@pytest.fixture(params=[(name, subject) for name in sorted(STORED) for subject in ("d1", "d3")], ids=str)
+def stored(request: Any, tmp_path: Path) -> Iterator[tuple[Service, str]]:
+    name, subject = request.param
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     record_quarter(service)
-    fact = {**BASE, **STORED[request.param], "id": "d1:older"}
-    stream = service.ledger.repository.get(ledger_id("2026-Q1", "d1"))
+    fact = {**BASE, **STORED[name], "id": f"{subject}:older"}
+    for key in ("subject", "target"):
+        if key in fact:
+            fact[key] = fact[key].replace("d1", subject)
+    stream = service.ledger.repository.get(ledger_id("2026-Q1", subject))
     event = {"rating": FactLedger.RatingRecorded, "retraction": FactLedger.FactRetracted}.get(
         fact["type"], FactLedger.DeductionRecorded)
     stream.trigger_event(event, fact=fact, actor="旧版本", at=AT, appeal=None)
     service.ledger.save(stream)
-    yield service
+    yield service, subject
     service.close()
 
 
-def test_a_fact_admission_sets_aside_is_never_admitted_by_the_fast_path(stored: Service) -> None:
-    source = stored.ledger.recorder
+def test_a_fact_admission_sets_aside_is_never_admitted_by_the_fast_path(stored: tuple[Service, str]) -> None:
+    service, subject = stored
+    source = service.ledger.recorder
     fold, _ = fold_log(source)
     reference = b"".join(canonical_chunks(fold, fold.periods[key_of("default", "2026-Q1")]))
-    assert b'"set_aside":[{"fact":"d1:older"' in reference
+    assert b'"set_aside":[{"fact":"' + subject.encode() + b':older"' in reference
     assert fast_canonical(source, "2026-Q1", None, "default", 1) is None  # not vouched for
     assert b"".join(canonical_as_of(source, "2026-Q1")) == reference

@@ -19,6 +19,7 @@ from bench.workloads import read
 from domain.numbers import canonical_str
 from domain.scoring.fast import encode
 from domain.scoring.fast.card import CardFold
+from projections.fast import index as fast_index
 from projections.fast import replay as fast_replay
 from projections.fast.api import fast_canonical
 from projections.fast.replay import plan_replay
@@ -79,9 +80,11 @@ def reference(service: Service, code: str, position: int | None = None) -> bytes
 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small periods scored by two forked workers, in runs of a group or two."""
+    """Small periods scored by two forked workers, in runs of a group or two, the first pass scanning the
+    log in two halves at once."""
     monkeypatch.setattr(fast_replay, "PARALLEL_MIN_SUBJECTS", 0)
     monkeypatch.setattr(fast_replay, "RUN", 10)
+    monkeypatch.setattr(fast_index, "SPLIT", 0)
 
 
 def test_the_fast_replay_gives_the_reference_bytes_now_and_as_of_the_seal(

@@ -18,6 +18,7 @@ from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Node, RatingIte
 from domain.scoring.applicability import applies
 from domain.scoring.fast import encode
 from domain.scoring.fast.lines import FastLine
+from domain.scoring.fast.plain import PlainItem
 from domain.scoring.plan import plan_for
 
 _DEDUCT_RULES = {"per": "D1", "graded": "D6", "range": "D1", "zero_item": "D5", "shortfall": "D9",
@@ -40,7 +41,8 @@ class Built:
     def every(self) -> list[FastLine]:
         """Every line under the node (tree._all_lines)."""
         if self.children is None:
-            return self.lines
+            lines = self.lines
+            return lines.every() if type(lines) is PlainItem else lines  # type: ignore[attr-defined,no-any-return]
         return [line for child in self.children for line in child.every()]
 
 
@@ -93,6 +95,10 @@ class CardFold:
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
         self.under: dict[str, frozenset[str]] = {}
+        self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
+        self._programs: dict[tuple[str, str], tuple[Any, ...] | bool] = {}
+        self._needs: dict[tuple[str, str], list[str]] = {}
 
     def total(self, card: Built) -> Decimal:
         """The subject's total (rounded at "total" when the scheme says)."""
@@ -184,9 +190,22 @@ class CardFold:
 
     # -- items ----------------------------------------------------------------------------------------
 
-    def _item(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
+    def _item(self, item: Any, group: str, lines: Any, full: bool) -> Built:
+        if type(lines) is PlainItem:
+            return self._plain(item, group, lines, full)
         if isinstance(item, RatingItem):
             return self._rating(item, group, lines, full)
+        if not lines and full:  # a deduction or bonus item without lines: the same node for every subject
+            known = self._empty.get((item.id, group))
+            if known is None:
+                made = self._counted(item, group, lines, full)
+                known = self._empty[(item.id, group)] = (made.applied, made.weight, made.encoded)
+            applied, weight, encoded = known
+            return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
+        return self._counted(item, group, lines, full)
+
+    def _counted(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
+        """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max."""
         raw = ZERO
         for line in lines:
             if line.status == "counted":
@@ -202,7 +221,8 @@ class CardFold:
         encoded = self._header(item, group).item % (
             number(applied), number(raw - applied), encode.texts(cut_facts),
             b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
-        return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
+        built = Built(item.id, applied, ZERO, weight, lines, encoded)
+        return self._done(built) if lines else built  # an empty item's is recorded by _item
 
     def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
         """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
@@ -233,6 +253,122 @@ class CardFold:
         built = Built(item.id, value, ZERO, weight, lines, encoded)
         built.missing = bool(missing)
         return self._done(built)
+
+    def _plain(self, item: RatingItem, group: str, lines: PlainItem, full: bool) -> Built:
+        """`_rating` for an item of the plain lane (domain/scoring/fast/plain.py), whose lines are all counted
+        and whose role values are given: the same Decimal operations in the same order, the item's
+        constants (roles and weights, max, divisor, rounding, weight, template) looked up once."""
+        known = self._plain_known(item, group)
+        value, encoded = self._plain_node(known, lines, full)
+        return Built(item.id, value, ZERO, known[7], lines, encoded)  # type: ignore[arg-type]
+
+    def _plain_known(self, item: RatingItem, group: str) -> tuple[Any, ...]:
+        known = self._plains.get((item.id, group))
+        if known is None:
+            plan = self.plan.ratings[item.id]
+            known = self._plains[(item.id, group)] = (
+                item.id, tuple((role, plan.weights[role]) for role in plan.roles), item.max, plan.divisor,
+                "ratings" in self.scheme.rounding.at, self.plan.exponent, self.plan.mode,
+                self.plan.base[item.id]["weight"], self._header(item, group).rating)
+        return known
+
+    def _plain_node(self, known: tuple[Any, ...], lines: PlainItem, full: bool) -> tuple[Decimal, bytes | None]:
+        """A plain item's applied points and (`full`) bytes, recorded as `_done` records them."""
+        item_id, pairs, top, divisor, rounds, exponent, mode, _weight, template = known
+        weighted, missing, values = ZERO, None, lines.values
+        for role, share in pairs:
+            found = values[role]
+            if found:
+                weighted += share * sum(found, ZERO) / len(found)
+            elif missing is None:
+                missing = [role]
+            else:
+                missing.append(role)
+        value = weighted * top / divisor
+        if rounds:
+            value = value.quantize(exponent, rounding=mode)  # Plan.rounded("ratings", ...)
+        if not full:
+            return value, None
+        if missing:
+            incomplete = encode.texts([f"no rating from role {r}" for r in sorted(missing)])
+            if self.incomplete is not None:
+                self.incomplete.append(item_id)
+        else:
+            incomplete = b"[]"
+        shown = encode.number(value)
+        encoded = template % (shown, incomplete, lines.encoded if self.explained else b"", shown)
+        if self.applied is not None:
+            self.applied[item_id] = value
+        return value, encoded
+
+    # -- a card of plain items only, over sections that sum (compiled once per kind and group) ----------
+
+    def plain_card(self, kind: str, group: str, items: dict[str, PlainItem], applied: dict[str, Decimal] | None,
+                   incomplete: list[str] | None, explained: bool) -> Built | None | bool:
+        """`build` for a subject whose lines are all plain items, when every node that applies to its kind is
+        a section that sums (C1/C2) or a rating item it has lines for: the same nodes, numbers and bytes,
+        folded from a plan of the tree made once per kind and group instead of dispatching node by node.
+        False: the tree or the subject is not of that shape (`build` then folds it)."""
+        program = self._programs.get((kind, group))
+        if program is None:
+            program = self._programs[(kind, group)] = self._compile(self.scheme.tree, kind, group) or False
+        if program is False or not all(p in items for p in self._needs[(kind, group)]):
+            return False
+        self.applied, self.incomplete, self.explained = applied, incomplete, explained
+        try:
+            with_id = self._run(program, items)  # type: ignore[arg-type]
+        finally:
+            self.applied = self.incomplete = None
+            self.explained = True
+        return Built(program[1], with_id[0], with_id[1], with_id[2], _NONE, with_id[3])
+
+    def _compile(self, node: Node, kind: str, group: str) -> tuple[Any, ...] | None:
+        if not applies(node.applies_to, kind):
+            return None
+        needs = self._needs.setdefault((kind, group), [])
+        if isinstance(node, RatingItem):
+            needs.append(node.id)
+            return ("item", node.id, self._plain_known(node, group))
+        if not isinstance(node, Section) or node.basis is not Basis.sum:
+            return None
+        children = []
+        for child in self.plan.children(node, kind):
+            made = self._compile(child, kind, group)
+            if made is None:
+                return None  # a node of another kind (or a section without children): `build` folds it
+            children.append(made)
+        if not children:
+            return None
+        rules = (encode.texts(["C2", *(["D4", "B2"] if node.highest_only else [])]),
+                 encode.texts(["C1", *(["D4", "B2"] if node.highest_only else [])]))
+        return ("section", node.id, tuple(children), self.plan.base[node.id]["weight"],
+                self._header(node, group).section, rules, "weights" in self.scheme.rounding.at)
+
+    def _run(self, program: tuple[Any, ...], items: dict[str, PlainItem]) -> tuple[Decimal, Decimal, Any, bytes]:
+        """(applied, overflow, weight, bytes) of a compiled node: `_plain` for an item, `_sum` for a section."""
+        if program[0] == "item":
+            known = program[2]
+            value, encoded = self._plain_node(known, items[program[1]], True)
+            return value, ZERO, known[7], encoded  # type: ignore[return-value]
+        _, section_id, children, weight, template, rules, rounds = program
+        total, overflow, weighted, parts = ZERO, ZERO, False, []
+        exponent, mode = self.plan.exponent, self.plan.mode
+        for child in children:
+            c_applied, c_overflow, c_weight, c_encoded = self._run(child, items)
+            if c_weight:
+                share = c_applied * c_weight
+                total += share.quantize(exponent, rounding=mode) if rounds else share  # Plan.rounded("weights")
+                weighted = True
+            else:
+                total += c_applied
+            overflow += c_overflow
+            parts.append(c_encoded)
+        shown = encode.number(total)
+        encoded = template % (shown, b",".join(parts), b'"0"', b"[]", encode.number(overflow), shown,
+                              rules[0] if weighted else rules[1])
+        if self.applied is not None:
+            self.applied[section_id] = total
+        return total, overflow, weight, encoded
 
     # -- sections -------------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from domain.scoring.fast import encode
 from domain.scoring.fast.card import Built, CardFold, Memo
 from domain.scoring.fast.facts import Typed
 from domain.scoring.fast.lines import FastLine, Points, Standing, decision_lines, standings, subject_lines
+from domain.scoring.fast.plain import PlainItem
 from domain.scoring.grading import Decisions, Grade, Graded, grade_period
 from domain.scoring.ranking import rank_group, rank_key
 from domain.scoring.summary import unexplained
@@ -185,6 +186,60 @@ class FastScorer:
             card = self.fold.numbers(kind, group, lines, kept.memo("numbers", lines))
             return None if card is None else self.fold.total(card)
 
+    def score_plain(self, subject: dict[str, Any], items: dict[str, PlainItem], explained: bool = True
+                    ) -> Card | None:
+        """`score` for a subject whose facts are all plain ratings (domain/scoring/fast/plain.py), given as
+        its rating items: no standing (nothing retracted, corrected or exempted), no D4/B2 rival (a rating
+        line has no situation), no decision; or None, as `score` would say."""
+        kind, group = subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out or (self.settled and not self.settled.isdisjoint(items)):
+            return None
+        with scoring_context():
+            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
+            missing: list[str] = []
+            card = self.fold.plain_card(kind, group, items, applied, missing, explained)
+            if card is False:
+                card = self.fold.build(kind, group, items, applied, missing, explained)  # type: ignore[arg-type]
+            if card is None:
+                return None
+            total = self.fold.total(card)
+            tiebreak = self.scheme.ranking.tiebreak
+            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+        incomplete = tuple(f"incomplete:{i}" for i in missing)
+        return Card(subject, card.encoded or b"", total, key, None, [], incomplete)
+
+    def score_mixed(self, subject: dict[str, Any], items: dict[str, PlainItem], facts: Sequence[Typed],
+                    explained: bool = True) -> Card | None:
+        """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts,
+        in id order, none of which amends a rating (so every rating line is counted, and the standings are
+        those of the other facts alone); or None, as `score` would say."""
+        sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
+        if kind in self.worked_out:
+            return None
+        with scoring_context():
+            standing = standings(facts)
+            lines: dict[str, Any] = subject_lines(sid, facts, standing, self.points)
+            lines.update(items)
+            if self.settled and not self.settled.isdisjoint(lines):
+                return None
+            lines = self._highest_only(kind, group, lines)
+            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
+            missing: list[str] = []
+            card = self.fold.build(kind, group, lines, applied, missing, explained)
+            if card is None:
+                return None
+            total = self.fold.total(card)
+            tiebreak = self.scheme.ranking.tiebreak
+            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+            decisions, decided = decision_lines(sid, facts, standing)
+        incomplete = tuple(f"incomplete:{i}" for i in missing)
+        return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
+                    incomplete)
+
+    def rating_roles(self) -> dict[str, tuple[str, ...]]:
+        """Each rating item's roles in the order R1-R3 weigh them (the plan's)."""
+        return {item: rating.roles for item, rating in self.fold.plan.ratings.items()}
+
     # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
 
     def _highest_only(self, kind: str, group: str, lines: dict[str, list[FastLine]]) -> dict[str, list[FastLine]]:
@@ -201,7 +256,7 @@ class FastScorer:
         found: dict[tuple[str, str, bool], list[tuple[str, int]]] = defaultdict(list)
         for item, listed in lines.items():
             scope = self.scopes.get(item)
-            if scope is None:
+            if scope is None or type(listed) is PlainItem:  # a rating line has no situation
                 continue
             for index in [i for i, line in enumerate(listed) if line.situation]:  # few lines name a situation
                 line = listed[index]

@@ -1,0 +1,163 @@
+"""The plain-rating lane of the fast replay: a subject's stream read row by row into columns, when every
+fact in it is a plain rating (domain/scoring/fast/plain.py says what that takes and why it is enough).
+
+Each row is decoded once, and checked as `StreamAdmission.rating` checks it (the nine keys and nothing
+else, the rating item applies to the subject's kind and the role is one of its roles, the subject and
+period are the stream's, recorded after the subject's registration, rater and recorder named, the value
+a plain number within the item's scale); late rows are left out as `runs._admitted` leaves them out.
+The checks on the rows together (ids, R3) follow in `plain_items`. Any failure: None, and the caller
+takes the general path (which decodes the rows again and admits them one by one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from domain.scoring.fast.admit import NotAdmitted, RatingLane, StreamAdmission
+from domain.scoring.fast.facts import Typed, Untypable, typed
+from domain.scoring.fast.plain import Pieces, PlainItem, Row, plain_items
+from domain.scoring.fast.subject import Card, FastScorer
+from projections.fast.plan import PeriodPlan
+
+LAST = 2**63
+_ITEMS: dict[tuple[str, str], Any] = {}
+
+
+def lane_of(plan: PeriodPlan, subject: str) -> RatingLane | None:
+    """What the rating lane vouches for in a subject's stream (None: the subject is not registered)."""
+    registered = plan.registered.get(subject)
+    if registered is None:
+        return None
+    kind = plan.period.subjects[subject]["kind"]
+    key = (plan.scheme.content_hash, kind)
+    items = _ITEMS.get(key)
+    if items is None:
+        items = _ITEMS[key] = RatingLane.items_of(plan.scheme, kind)
+    return RatingLane(subject, registered, items)
+
+
+class PlainLane:
+    """The plain lane for one run of groups (its line pieces are remembered for the run)."""
+
+    def __init__(self, plan: PeriodPlan, scorer: FastScorer):
+        self.plan, self.scorer = plan, scorer
+        self.pieces = Pieces()
+        self.roles = scorer.rating_roles()
+        closed = plan.period.closed_at
+        self.closed = LAST if closed is None else closed
+        self.applicable: dict[str, set[str]] = {}
+
+    def card(self, subject: str, rows: list[tuple[int, Any]]) -> Card | None:
+        """The subject's card when its ratings are all plain ratings the lane admits, beside any other facts
+        (its own, admitted one by one here, and the joint ones naming it, admitted by the parent) none of
+        which amends a rating: those are scored from typed facts, every rating line is counted. Else None."""
+        plan = self.plan
+        extra = [fact for fact, _ in plan.extra.get(subject, ())]  # joint facts naming it
+        if any(fact.type == "rating" for fact in extra):
+            return None
+        lane = lane_of(plan, subject)
+        if lane is None:
+            return None
+        read = self._read(lane, rows)
+        if read is None:
+            return None
+        buckets, others = read
+        items = plain_items(buckets, lane.prefix, self.roles)
+        if items is None:
+            return None
+        registered = plan.period.subjects[subject]
+        if not others and not extra:
+            return self.scorer.score_plain(registered, items, plan.explained)
+        rated = {r[0] for rows in buckets.values() for r in rows}
+        facts = self._others(subject, others, rated)
+        if facts is None or any((fact.target or fact.corrects) in rated for fact in extra):
+            return None
+        if extra:
+            facts = sorted(facts + extra, key=_ID)
+        return self.scorer.score_mixed(registered, items, facts, plan.explained)
+
+    def _others(self, subject: str, others: list[tuple[int, Any]], rated: set[str]) -> list[Typed] | None:
+        """The facts beside the plain ratings, typed and admitted in log order (StreamAdmission, as the general
+        path admits them), in id order; None when one is refused (a retraction or correction of a rating
+        is: the ratings are not among the facts it may amend) or shares an id with a rating."""
+        plan, prefix = self.plan, subject + ":"
+        admission = StreamAdmission(plan.scheme, plan.periods, self.applicable, plan.kind_of)
+        facts = []
+        try:
+            for position, raw in others:
+                fact = typed(raw)
+                if not fact.id.startswith(prefix) or route(fact) != subject or fact.id in rated:
+                    return None
+                admission.admit(fact, position)
+                facts.append(fact)
+        except (NotAdmitted, Untypable, KeyError, TypeError, AttributeError, ValueError):
+            return None
+        facts.sort(key=_ID)
+        return facts
+
+    def _read(self, lane: RatingLane, rows: list[tuple[int, Any]]
+              ) -> tuple[dict[str, list[Row]], list[tuple[int, Any]]] | None:
+        """The rows' plain ratings by item (each checked on its own), and the other facts (position, stored
+        fact), or None (a rating the lane does not take)."""
+        items, subject, registered, periods = lane.items, lane.subject, lane.registered, self.plan.periods
+        closed, pieces, loads = self.closed, self.pieces, orjson.loads
+        notes, values, recorders, head = pieces.notes, pieces.values, pieces.recorders, pieces.head
+        buckets: dict[str, list[Row]] = {item: [] for item in items}
+        others: list[tuple[int, Any]] = []
+        try:
+            for position, payload in rows:
+                state = loads(payload)
+                raw = state["fact"]
+                if position > closed and not state.get("appeal"):
+                    continue  # late: appended after the period closed, not by an upheld appeal
+                if raw["type"] != "rating":
+                    others.append((position, raw))
+                    continue
+                # nine keys, each read below: exactly the plain rating's keys
+                if (len(raw) != 9 or position <= registered or raw["subject"] != subject
+                        or raw["period"] not in periods):
+                    return None
+                item, role = raw["item"], raw["role"]
+                found = items[item]  # KeyError: not a rating item of the subject's kind
+                if role not in found[0]:
+                    return None
+                rater, value, recorded_by = raw["rater"], raw["value"], raw["recorded_by"]
+                try:
+                    note = notes[(role, rater)]
+                except KeyError:
+                    note = pieces.note(role, rater)
+                try:
+                    read = values[value]
+                except KeyError:
+                    read = pieces.value(value)
+                try:
+                    recorder = recorders[recorded_by]
+                except KeyError:
+                    recorder = pieces.recorder(recorded_by)
+                if note is None or read is None or recorder is None or read[0] > found[1]:
+                    return None
+                fact_id = raw["id"]
+                buckets[item].append((fact_id, role, read[0], head + fact_id.encode() + note + read[1] + recorder,
+                                      rater))
+        except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
+            return None
+        return buckets, others
+
+
+def _ID(fact: Typed) -> str:
+    return fact.id
+
+
+def route(fact: Typed) -> str:
+    """The stream a fact belongs to (service.facts_routing.route)."""
+    target = fact.target or fact.corrects
+    if target is not None:
+        return str(target).split(":", 1)[0]
+    if fact.parties or fact.rank is not None:
+        return "joint"
+    return str(fact.subject)
+
+
+__all__ = ["PlainItem", "PlainLane", "lane_of"]
