@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 STEPS = [  # (module, attribute, label)
-    ("projections.fast.reading", "SQLiteReader.facts_of", "read the stream's rows (SQL)"),
+    ("projections.fast.reading", "SQLiteReader.facts_of", "read the stream's rows by its index (SQL)"),
+    ("projections.fast.reading", "SQLiteReader.facts_between", "read the stream's rows by position (SQL)"),
     ("projections.fast.ratings", "PlainLane._read", "plain lane: decode and check each row"),
     ("projections.fast.ratings", "plain_items", "plain lane: rows together, items"),
     ("projections.fast.ratings", "PlainLane._others", "mixed: other facts typed and admitted"),

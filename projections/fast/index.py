@@ -9,8 +9,9 @@ consecutive positions (a bulk import writes a person's facts together).
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +56,14 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
     others: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     loads, name_of = orjson.loads, reader.name
-    # the database counts, and scans the log's second half, on connections of their own while this
-    # process scans the first half and folds it (the queries run without the interpreter's lock)
+    # the database counts, and scans the log's two halves, on connections of their own while this
+    # thread folds the first half's rows as they come (the queries run without the interpreter's lock)
     counting = _Beside(reader, lambda own: own.streams(upto))
     half = upto // 2 if upto >= SPLIT else upto
     later = _Beside(reader, lambda own: [r for rows in own.others(upto, half) for r in rows]) if half < upto else None
+    early = _Streamed(reader, lambda own: own.others(half, chunk=CHUNK)) if half < upto else None
     try:
-        for rows in _chained(reader.others(half), later):
+        for rows in _chained(early if early is not None else reader.others(half), later):
             for position, raw, version, topic, state in rows:
                 name = names.get(raw)
                 if name is None:
@@ -69,6 +71,8 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
                 others.setdefault(name, []).append(position)
                 _fold(index, Record(position, name, version, topic, bytes(state), loads(state)))
     finally:
+        if early is not None:
+            early.close()
         if later is not None:
             later.result()
         counted = counting.result()
@@ -86,9 +90,10 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
 
 
 SPLIT = 100_000  # positions: a log this long has its non-fact rows scanned in two halves at once
+CHUNK = 2_000  # rows: the first half's rows handed over this many at a time, folded while the scan goes on
 
 
-def _chained(first: Iterator[list[Row]], later: _Beside | None) -> Iterator[list[Row]]:
+def _chained(first: Iterable[list[Row]], later: _Beside | None) -> Iterator[list[Row]]:
     yield from first
     if later is not None:
         yield later.result()
@@ -119,6 +124,44 @@ class _Beside:
         if self.failed is not None:
             raise self.failed
         return self.found
+
+
+class _Streamed:
+    """A query on a connection of its own, in a thread, its rows handed over chunk by chunk as they come:
+    this thread folds a chunk while the database finds the next ones."""
+
+    def __init__(self, reader: Reader, query: Callable[[Reader], Iterator[list[Row]]]):
+        self.reader, self.query = reader, query
+        self.chunks: queue.SimpleQueue[list[Row] | None] = queue.SimpleQueue()
+        self.failed: BaseException | None = None
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, name="fast-index-rows", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        own = self.reader.fresh()
+        try:
+            for rows in self.query(own):
+                if self.stop:
+                    break
+                self.chunks.put(rows)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            self.failed = exc
+        finally:
+            self.chunks.put(None)
+            own.close()
+
+    def __iter__(self) -> Iterator[list[Row]]:
+        while (rows := self.chunks.get()) is not None:
+            yield rows
+        self.thread.join()
+        if self.failed is not None:
+            raise self.failed
+
+    def close(self) -> None:
+        """Stop the query (if the caller stopped reading) and wait for the thread."""
+        self.stop = True
+        self.thread.join()
 
 
 def _runs_between(first: int, last: int, skipped: list[int] | tuple[()]) -> list[tuple[int, int]]:

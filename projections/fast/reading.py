@@ -27,7 +27,7 @@ class Reader:
     kind = ""
     by_stream = False  # facts_of reads one stream's fact rows cheaply (an index of the stream's rows)
 
-    def others(self, upto: int, after: int = 0) -> Iterator[list[Row]]:  # pragma: no cover
+    def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:  # pragma: no cover
         """Every row that is not a fact, after a position and up to another, in log order."""
         raise NotImplementedError
 
@@ -58,6 +58,11 @@ class Reader:
 
     def facts_of(self, stream: str, upto: int) -> list[tuple[int, Any]]:  # pragma: no cover
         """A stream's fact rows (position, payload) up to a position, in the stream's order."""
+        raise NotImplementedError
+
+    def facts_between(self, runs: list[tuple[int, int]]) -> list[tuple[int, Any]]:  # pragma: no cover
+        """The rows (position, payload) at these runs of positions (first, last), in log order: a stream's fact
+        rows when the runs are its `Placed.runs` (projections/fast/index.py places exactly those)."""
         raise NotImplementedError
 
     def name(self, raw: str) -> str:
@@ -166,6 +171,17 @@ class SQLiteReader(Reader):
         sql = (f"SELECT rowid, state FROM {self.table} WHERE originator_id = ? AND rowid <= ? "  # noqa: S608
                f"AND topic IN ({_FACTS_SQL}) ORDER BY originator_version")
         return self._connection().execute(sql, (UUID(stream).hex, upto)).fetchall()
+
+    def facts_between(self, runs: list[tuple[int, int]]) -> list[tuple[int, Any]]:
+        # a range of the table itself: no lookup from the stream's index to each row, no topic to compare
+        sql = f"SELECT rowid, state FROM {self.table} WHERE rowid BETWEEN ? AND ?"  # noqa: S608
+        execute = self._connection().execute
+        if len(runs) == 1:
+            return execute(sql, runs[0]).fetchall()
+        found: list[tuple[int, Any]] = []
+        for run in runs:
+            found += execute(sql, run).fetchall()
+        return found
 
     def close(self) -> None:
         if self._conn is not None:

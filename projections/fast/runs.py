@@ -25,6 +25,7 @@ from projections.fast.reading import FACT_TOPICS, Reader
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
 FACTS = frozenset(FACT_TOPICS)
+FEW_RUNS = 4  # a stream's fact rows in this many runs or fewer are read run by run (SQLite), else by its id
 FRAGMENTED = 16  # a stream in more pieces than this is read by its id rather than by positions
 _SCORERS: dict[str, FastScorer] = {}
 
@@ -57,12 +58,17 @@ def score_run(plan: PeriodPlan, groups: list[str], reader: Reader) -> list[tuple
 
 
 def _by_stream(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
-    """Each subject with its stream's fact rows (position, payload), read by the stream's index."""
+    """Each subject with its stream's fact rows (position, payload): by their positions when they lie in a few
+    runs (the first pass placed exactly the stream's fact rows there), else by the stream's index."""
+    streams = plan.streams
     for subject in subjects:
-        if subject in plan.streams:
-            yield subject, reader.facts_of(_name(plan, subject), plan.upto)
-        else:
+        placed = streams.get(subject)
+        if placed is None:
             yield subject, []
+        elif len(placed.runs) <= FEW_RUNS:
+            yield subject, reader.facts_between(placed.runs)
+        else:
+            yield subject, reader.facts_of(_name(plan, subject), plan.upto)
 
 
 def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:

@@ -21,6 +21,7 @@ from domain.scoring.fast import encode
 from domain.scoring.fast.card import CardFold
 from projections.fast import index as fast_index
 from projections.fast import replay as fast_replay
+from projections.fast import runs as fast_runs
 from projections.fast.api import fast_canonical
 from projections.fast.replay import plan_replay
 from projections.period_input import key_of
@@ -85,6 +86,31 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fast_replay, "PARALLEL_MIN_SUBJECTS", 0)
     monkeypatch.setattr(fast_replay, "RUN", 10)
     monkeypatch.setattr(fast_index, "SPLIT", 0)
+
+
+def test_a_streams_rows_by_position_are_its_fact_rows_by_its_index(stored: tuple[Service, str, int]) -> None:
+    """The first pass places exactly each stream's fact rows: read by those positions (a range of the table,
+    no topic compared), they are the rows its index gives, in the same order, now and as of the seal."""
+    service, code, sealed = stored
+    for position in (None, sealed):
+        plan = plan_replay(service.ledger.recorder, code, position, "default", 1).plan
+        try:
+            for subject, placed in plan.streams.items():
+                by_index = plan.reader.facts_of(plan.names[subject], plan.upto)
+                assert plan.reader.facts_between(placed.runs) == by_index
+        finally:
+            plan.reader.close()
+    assert plan.streams
+
+
+@pytest.mark.parametrize("few", [0, 4])
+def test_streams_read_by_position_or_by_index_give_the_reference_bytes(
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    service, code, _ = stored
+    monkeypatch.setattr(fast_runs, "FEW_RUNS", few)  # 0: every stream read by its index
+    fast = b"".join(canonical_as_of(service.ledger.recorder, code, None, "default", workers=2))
+    assert hashlib.sha256(fast).hexdigest() == hashlib.sha256(reference(service, code)).hexdigest()
 
 
 def test_the_fast_replay_gives_the_reference_bytes_now_and_as_of_the_seal(
