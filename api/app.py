@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -28,6 +29,20 @@ Limits: request bodies {MAX_BODY} bytes (413 beyond), batches {MAX_BATCH} facts.
 `Authorization: Bearer <token>`."""
 
 
+GC_THRESHOLDS = (20_000, 50, 1000)  # CPython's default: (700, 10, 10)
+
+
+def collect_rarely() -> None:
+    """A server process: what startup built moved out of the cyclic collector's way (gc.freeze) and the
+    collections made rarer. The process keeps many long-lived objects (the fold, the kept subjects and
+    their memos), which every full collection walked: with the defaults, SQLite, 8 clients, 1.48 ms of CPU
+    per recording and p99 208 ms at 32 clients; with these 1.36 ms and 76 ms (issue 12). The service's own
+    objects hold few reference cycles; a full collection still runs, only less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(
     settings: Settings | None = None,
     service: Service | None = None,
@@ -44,6 +59,8 @@ def create_app(
         app.state.service = service or build(settings)
         app.state.clock = clock or (lambda: datetime.now(SHANGHAI))
         app.state.service.runner.catch_up()
+        if own:
+            collect_rarely()
         ops.started(app)
         try:
             yield
