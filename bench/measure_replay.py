@@ -48,6 +48,7 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
         digest.update(piece)
         size += len(piece)
         grades.count(piece)
+    grades.finish()
     seconds = time.perf_counter() - started - grades.seconds
     ledger.close()
     return {
@@ -66,7 +67,11 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
 class Grades:
     """The grade distribution of a stream of canonical result bytes (the time it takes is not replay's):
     a subject result's `grade` is the key before `grade_reasons` (a further outcome's is not), a subject
-    without a grade has none; `quota_cut` counts subjects qualified for a grade but outside its quota."""
+    without a grade has none; `quota_cut` counts subjects qualified for a grade but outside its quota.
+    The pieces are cut anywhere: each subject result is counted whole (the bytes from the last subject
+    result's start wait for the next piece), or a result cut in two was counted as none or not at all."""
+
+    START = b'{"card":'  # a subject result's first key (its card's own keys start otherwise)
 
     GRADE = re.compile(rb'"grade":"((?:[^"\\]|\\.)*)","grade_reasons"')
 
@@ -74,9 +79,27 @@ class Grades:
         self.found: dict[str, int] = {}
         self.subjects = self.quota_cut = 0
         self.seconds = 0.0
+        self.carry = b""
 
     def count(self, piece: bytes) -> None:
         started = time.perf_counter()
+        data = self.carry + piece
+        cut = data.rfind(self.START)
+        if cut <= 0:
+            self.carry = data
+        else:
+            self.carry = data[cut:]
+            self._count(data[:cut])
+        self.seconds += time.perf_counter() - started
+
+    def finish(self) -> None:
+        """The last subject result."""
+        started = time.perf_counter()
+        self._count(self.carry)
+        self.carry = b""
+        self.seconds += time.perf_counter() - started
+
+    def _count(self, piece: bytes) -> None:
         subjects = piece.count(b'"grade_reasons":')
         named = self.GRADE.findall(piece)
         for grade in named:
@@ -86,7 +109,6 @@ class Grades:
             self.found["(none)"] = self.found.get("(none)", 0) + subjects - len(named)
         self.subjects += subjects
         self.quota_cut += piece.count(b"outside the quota")
-        self.seconds += time.perf_counter() - started
 
     def shares(self) -> dict[str, Any]:
         return {**dict(sorted(self.found.items())), "quota_cut": self.quota_cut}
