@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from domain.canonical import canonical_bytes
 from domain.scheme.model import Scheme
 from domain.scoring import PeriodResult, SubjectResult
 from projections.cards import Cards
 from projections.collector import collector_paused
+from projections.digests import Hashes, hashed
 from projections.groups import (
     by_group,
     groups_of,
@@ -96,26 +96,9 @@ def result_hashes(fold: LogFold, period: PeriodInput, workers: int = 1) -> Hashe
     group's subject results joined by commas), streamed: `sha256_hex(score_input(...))` and
     `sha256_hex(subject result)` without ever holding the whole period."""
     head, runs = subject_chunks(fold, period, workers)
-    whole, subjects, groups, first = hashlib.sha256(head), {}, {}, True
     registered = period.subjects
-    for listed in runs:
-        for subject, body in listed:
-            whole.update(body if first else b"," + body)
-            subjects[subject] = hashlib.sha256(body).hexdigest()
-            group = registered[subject].get("group", "all")
-            if group in groups:
-                groups[group].update(b"," + body)
-            else:
-                groups[group] = hashlib.sha256(body)
-            first = False
-    whole.update(b"]}")
-    return Hashes(whole.hexdigest(), subjects, {g: h.hexdigest() for g, h in groups.items()})
-
-
-class Hashes(NamedTuple):
-    results: str
-    subjects: dict[str, str]
-    groups: dict[str, str]
+    return hashed(head, ((subject, registered[subject].get("group", "all"), body)
+                         for listed in runs for subject, body in listed))
 
 
 def subject_chunks(

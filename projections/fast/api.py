@@ -20,8 +20,7 @@ log = logging.getLogger("scoreledger.fast")
 
 
 def fast_hashes(source: Any, period: str, position: int | None, bureau: str, workers: int) -> Any:
-    """projections.scoring.Hashes of the period's results (whole, per subject, per group), or None."""
-    from projections.scoring import Hashes
+    """projections.digests.Hashes of the period's results (whole, per subject, per group), or None."""
 
     try:
         replay = plan_replay(source, period, position, bureau, workers)
@@ -29,7 +28,7 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None
     try:
-        return Hashes(*replay.hashes())
+        return replay.hashes()
     except Unsure as exc:
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None

@@ -9,13 +9,13 @@ cannot take pieces back (projections/fast/api.py) hash or spool them and replay 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from projections.collector import collector_paused
+from projections.digests import Hashes, hashed
 from projections.fast.index import index_log
 from projections.fast.joint import admit_joint
 from projections.fast.plan import NOT_A_RECORDER, NOT_IN_LOG, PeriodPlan, Unsure, plan_period
@@ -81,21 +81,10 @@ class FastReplay:
                 first = False
         yield b"]}"
 
-    def hashes(self) -> tuple[str, dict[str, str], dict[str, str]]:
+    def hashes(self) -> Hashes:
         """SHA-256 of the canonical bytes (as `chunks` would give them), of each subject's result, and of each
         group's results joined by commas: what a seal and the views' hashes are made of."""
-        whole, subjects, groups, first = hashlib.sha256(self.heading()), {}, {}, True
-        for listed in self.results():
-            for subject, group, body in listed:
-                whole.update(body if first else b"," + body)
-                subjects[subject] = hashlib.sha256(body).hexdigest()
-                if group in groups:
-                    groups[group].update(b"," + body)
-                else:
-                    groups[group] = hashlib.sha256(body)
-                first = False
-        whole.update(b"]}")
-        return whole.hexdigest(), subjects, {g: h.hexdigest() for g, h in groups.items()}
+        return hashed(self.heading(), (result for listed in self.results() for result in listed))
 
 
 def plan_replay(

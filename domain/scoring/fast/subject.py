@@ -152,13 +152,10 @@ class FastScorer:
     def card(self, subject: dict[str, Any], kept: Kept, explained: bool = True) -> Card | None:
         """The subject's card from what is kept of its facts, or None: the engine's."""
         sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
-        if kind in self.worked_out:
-            return None
         with scoring_context():
-            lines = kept.lines
-            if self.settled and not self.settled.isdisjoint(lines):
+            lines = self._scored_lines(kind, group, kept)
+            if lines is None:
                 return None
-            lines = self._highest_only(kind, group, lines)
             applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
             missing: list[str] = []
             memo = kept.memo("explained" if explained else "summary", lines)
@@ -166,8 +163,7 @@ class FastScorer:
             if card is None:
                 return None
             total = self.fold.total(card)
-            tiebreak = self.scheme.ranking.tiebreak
-            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+            key = self._key(total, applied)
             decisions, decided = decision_lines(sid, kept.deciding, kept.standing)
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
@@ -176,15 +172,24 @@ class FastScorer:
     def total(self, subject: dict[str, Any], kept: Kept) -> Decimal | None:
         """The subject's total alone (the card's numbers, nothing encoded), or None: the engine's."""
         kind, group = subject["kind"], subject.get("group", "all")
-        if kind in self.worked_out:
-            return None
         with scoring_context():
-            lines = kept.lines
-            if self.settled and not self.settled.isdisjoint(lines):
+            lines = self._scored_lines(kind, group, kept)
+            if lines is None:
                 return None
-            lines = self._highest_only(kind, group, lines)
             card = self.fold.numbers(kind, group, lines, kept.memo("numbers", lines))
             return None if card is None else self.fold.total(card)
+
+    def _scored_lines(self, kind: str, group: str, kept: Kept) -> dict[str, list[FastLine]] | None:
+        """The kept lines as the card folds them (D4/B2 settled), or None when the engine scores the subject."""
+        if kind in self.worked_out or (self.settled and not self.settled.isdisjoint(kept.lines)):
+            return None
+        return self._highest_only(kind, group, kept.lines)
+
+    def _key(self, total: Decimal, applied: dict[str, Decimal] | None) -> tuple[Decimal, ...]:
+        """The subject's ranking key: its total, then the nodes the scheme breaks ties by (their applied points)."""
+        if applied is None:
+            return (total,)
+        return (total, *(applied.get(n, ZERO) for n in self.scheme.ranking.tiebreak))
 
     def score_plain(self, subject: dict[str, Any], items: dict[str, PlainItem], explained: bool = True
                     ) -> Card | None:
@@ -203,8 +208,7 @@ class FastScorer:
             if card is None:
                 return None
             total = self.fold.total(card)
-            tiebreak = self.scheme.ranking.tiebreak
-            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
+            key = self._key(total, applied)
         incomplete = tuple(f"incomplete:{i}" for i in missing)
         return Card(subject, card.encoded or b"", total, key, None, [], incomplete)
 
@@ -213,28 +217,11 @@ class FastScorer:
         """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts,
         in id order, none of which amends a rating (so every rating line is counted, and the standings are
         those of the other facts alone); or None, as `score` would say."""
-        sid, kind, group = subject["id"], subject["kind"], subject.get("group", "all")
-        if kind in self.worked_out:
+        if subject["kind"] in self.worked_out:
             return None
-        with scoring_context():
-            standing = standings(facts)
-            lines: dict[str, Any] = subject_lines(sid, facts, standing, self.points)
-            lines.update(items)
-            if self.settled and not self.settled.isdisjoint(lines):
-                return None
-            lines = self._highest_only(kind, group, lines)
-            applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
-            missing: list[str] = []
-            card = self.fold.build(kind, group, lines, applied, missing, explained)
-            if card is None:
-                return None
-            total = self.fold.total(card)
-            tiebreak = self.scheme.ranking.tiebreak
-            key = (total, *(applied.get(n, ZERO) for n in tiebreak)) if applied is not None else (total,)
-            decisions, decided = decision_lines(sid, facts, standing)
-        incomplete = tuple(f"incomplete:{i}" for i in missing)
-        return Card(subject, card.encoded or b"", total, key, Decisions(*decided) if decided else None, decisions,
-                    incomplete)
+        kept = self.kept(subject["id"], facts, memo=False)
+        kept.lines.update(items)  # type: ignore[arg-type]
+        return self.card(subject, kept, explained)
 
     def rating_roles(self) -> dict[str, tuple[str, ...]]:
         """Each rating item's roles in the order R1-R3 weigh them (the plan's)."""
