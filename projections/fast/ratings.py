@@ -102,7 +102,7 @@ class PlainLane:
         """The rows' plain ratings by item (each checked on its own), and the other facts (position, stored
         fact), or None (a rating the lane does not take)."""
         items, subject, registered, periods = lane.items, lane.subject, lane.registered, self.plan.periods
-        closed, pieces, loads = self.closed, self.pieces, orjson.loads
+        closed, pieces, loads, joined = self.closed, self.pieces, orjson.loads, b"".join
         notes, values, recorders, head = pieces.notes, pieces.values, pieces.recorders, pieces.head
         buckets: dict[str, list[Row]] = {item: [] for item in items}
         others: list[tuple[int, Any]] = []
@@ -139,7 +139,7 @@ class PlainLane:
                 if note is None or read is None or recorder is None or read[0] > found[1]:
                     return None
                 fact_id = raw["id"]
-                buckets[item].append((fact_id, role, read[0], head + fact_id.encode() + note + read[1] + recorder,
+                buckets[item].append((fact_id, role, read[0], joined((head, fact_id.encode(), note, read[1], recorder)),
                                       rater))
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
             return None
