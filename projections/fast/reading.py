@@ -143,7 +143,7 @@ class SQLiteReader(Reader):
         if len(parts) != 4 * count:  # a stream id with a space in it (never a UUID's hex): row by row
             return self._streams(upto)
         firsts, lasts, counts = map(int, parts[1::4]), map(int, parts[2::4]), map(int, parts[3::4])
-        return list(zip(parts[0::4], firsts, lasts, counts))
+        return list(zip(parts[0::4], firsts, lasts, counts, strict=True))
 
     def _streams(self, upto: int) -> list[tuple[str, int, int, int]]:
         sql = (f"SELECT originator_id, min(rowid), max(rowid), count(*) FROM {self.table} "  # noqa: S608
