@@ -190,6 +190,8 @@ def _touched(buckets: dict[str, list[Row]], others: list[tuple[int, Any]]) -> se
     """The rating items whose ratings the other facts amend: the item of a rating correction, and the item of a
     rating (plain or a correction) that a fact targets or corrects. The stored facts are as read (not typed
     yet): anything unexpected is left to admission, which refuses it."""
+    if not any(raw.get("type") == "rating" or "target" in raw or "corrects" in raw for _, raw in others):
+        return set()  # nothing amends anything (deductions, bonuses, decisions beside the ratings)
     items: dict[Any, Any] = {}
     for item, rows in buckets.items():
         for row in rows:
