@@ -153,8 +153,9 @@ def _apply_rule(
         held = sum(1 for s in graded if grades[s.subject].forced and grades[s.subject].grade == rule.grade)
         chosen = take_with_ties(candidates, slots - held, ties)
         label += f", quota {slots} of {len(graded)}" + (f" less {held} forced" if held else "")
+        taken = {c.subject for c in chosen}  # a subject stands once in a ranking: its id says which standing
         for s in candidates:
-            if s not in chosen:
+            if s.subject not in taken:
                 grades[s.subject].reasons.append(f"{label}: qualified but outside the quota (G2/G3/G7)")
     else:
         chosen = candidates

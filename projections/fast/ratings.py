@@ -22,6 +22,7 @@ from domain.scoring.fast.subject import Card, FastScorer
 from projections.fast.plan import PeriodPlan
 
 LAST = 2**63
+_NONE: frozenset[str] = frozenset()
 _ITEMS: dict[tuple[str, str], Any] = {}
 
 
@@ -51,8 +52,10 @@ class PlainLane:
 
     def card(self, subject: str, rows: list[tuple[int, Any]]) -> Card | None:
         """The subject's card when its ratings are all plain ratings the lane admits, beside any other facts
-        (its own, admitted one by one here, and the joint ones naming it, admitted by the parent) none of
-        which amends a rating: those are scored from typed facts, every rating line is counted. Else None."""
+        (its own, admitted one by one here, and the joint ones naming it, admitted by the parent): those are
+        scored from typed facts. A rating item whose ratings are corrected or retracted (the stream's own
+        rating corrections and retractions) is scored from typed facts too, its plain ratings admitted with
+        the facts that amend them (`_amended`); the other items' lines are all counted. Else None."""
         plan = self.plan
         extra = [fact for fact, _ in plan.extra.get(subject, ())]  # joint facts naming it
         if any(fact.type == "rating" for fact in extra):
@@ -64,24 +67,53 @@ class PlainLane:
         if read is None:
             return None
         buckets, others = read
-        items = plain_items(buckets, lane.prefix, self.roles)
+        touched = _touched(buckets, others) if others else _NONE
+        items = plain_items(buckets, lane.prefix, self.roles, touched)
         if items is None:
             return None
         registered = plan.period.subjects[subject]
         if not others and not extra:
             return self.scorer.score_plain(registered, items, plan.explained)
         rated = {r[0] for rows in buckets.values() for r in rows}
-        facts = self._others(subject, others, rated)
+        if touched:
+            others = self._amended(rows, touched, others)
+            if others is None:
+                return None
+            untouched = {r[0] for item, rows in buckets.items() if item not in touched for r in rows}
+            rated |= {raw["id"] for _, raw in others if raw.get("type") == "rating" and type(raw.get("id")) is str}
+        else:
+            untouched = rated
+        facts = self._others(subject, others, untouched)
         if facts is None or any((fact.target or fact.corrects) in rated for fact in extra):
             return None
         if extra:
             facts = sorted(facts + extra, key=_ID)
         return self.scorer.score_mixed(registered, items, facts, plan.explained)
 
+    def _amended(self, rows: list[tuple[int, Any]], touched: set[str], others: list[tuple[int, Any]]
+                 ) -> list[tuple[int, Any]] | None:
+        """The other facts with the plain ratings of the amended items, in log order (the rows decoded again:
+        a few subjects have any), for `_others` to type and admit together; None when a row is not as read."""
+        closed, loads = self.closed, orjson.loads
+        found = list(others)
+        try:
+            for position, payload in rows:
+                state = loads(payload)
+                raw = state["fact"]
+                if position > closed and not state.get("appeal"):
+                    continue
+                if raw["type"] == "rating" and len(raw) == 9 and raw["item"] in touched:
+                    found.append((position, raw))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return None
+        found.sort(key=_POSITION)
+        return found
+
     def _others(self, subject: str, others: list[tuple[int, Any]], rated: set[str]) -> list[Typed] | None:
         """The facts beside the plain ratings, typed and admitted in log order (StreamAdmission, as the general
-        path admits them), in id order; None when one is refused (a retraction or correction of a rating
-        is: the ratings are not among the facts it may amend) or shares an id with a rating."""
+        path admits them), in id order; None when one is refused (a retraction or correction of a rating not
+        among them is: the plain ratings are not among the facts it may amend) or shares an id with a plain
+        rating (`rated`: those scored as plain items). The plain ratings of an amended item come in `others`."""
         plan, prefix = self.plan, subject + ":"
         admission = StreamAdmission(plan.scheme, plan.periods, self.applicable, plan.kind_of)
         facts = []
@@ -102,7 +134,7 @@ class PlainLane:
         """The rows' plain ratings by item (each checked on its own), and the other facts (position, stored
         fact), or None (a rating the lane does not take)."""
         items, subject, registered, periods = lane.items, lane.subject, lane.registered, self.plan.periods
-        closed, pieces, loads = self.closed, self.pieces, orjson.loads
+        closed, pieces, loads, joined = self.closed, self.pieces, orjson.loads, b"".join
         notes, values, recorders, head = pieces.notes, pieces.values, pieces.recorders, pieces.head
         buckets: dict[str, list[Row]] = {item: [] for item in items}
         others: list[tuple[int, Any]] = []
@@ -112,8 +144,8 @@ class PlainLane:
                 raw = state["fact"]
                 if position > closed and not state.get("appeal"):
                     continue  # late: appended after the period closed, not by an upheld appeal
-                if raw["type"] != "rating":
-                    others.append((position, raw))
+                if raw["type"] != "rating" or len(raw) == 10 and "corrects" in raw:
+                    others.append((position, raw))  # a rating correction: typed and admitted with the others
                     continue
                 # nine keys, each read below: exactly the plain rating's keys
                 if (len(raw) != 9 or position <= registered or raw["subject"] != subject
@@ -139,7 +171,7 @@ class PlainLane:
                 if note is None or read is None or recorder is None or read[0] > found[1]:
                     return None
                 fact_id = raw["id"]
-                buckets[item].append((fact_id, role, read[0], head + fact_id.encode() + note + read[1] + recorder,
+                buckets[item].append((fact_id, role, read[0], joined((head, fact_id.encode(), note, read[1], recorder)),
                                       rater))
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: orjson's, an id not UTF-8
             return None
@@ -148,6 +180,33 @@ class PlainLane:
 
 def _ID(fact: Typed) -> str:
     return fact.id
+
+
+def _POSITION(row: tuple[int, Any]) -> int:
+    return row[0]
+
+
+def _touched(buckets: dict[str, list[Row]], others: list[tuple[int, Any]]) -> set[str]:
+    """The rating items whose ratings the other facts amend: the item of a rating correction, and the item of a
+    rating (plain or a correction) that a fact targets or corrects. The stored facts are as read (not typed
+    yet): anything unexpected is left to admission, which refuses it."""
+    if not any(raw.get("type") == "rating" or "target" in raw or "corrects" in raw for _, raw in others):
+        return set()  # nothing amends anything (deductions, bonuses, decisions beside the ratings)
+    items: dict[Any, Any] = {}
+    for item, rows in buckets.items():
+        for row in rows:
+            items[row[0]] = item
+    touched: set[str] = set()
+    for _, raw in others:
+        if raw.get("type") == "rating" and type(raw.get("item")) is str and type(raw.get("id")) is str:
+            items[raw["id"]] = raw["item"]
+            touched.add(raw["item"])
+    for _, raw in others:
+        for key in ("target", "corrects"):
+            amended = raw.get(key)
+            if type(amended) is str and amended in items:
+                touched.add(items[amended])
+    return touched
 
 
 def route(fact: Typed) -> str:

@@ -24,8 +24,8 @@ from projections.fast.runs import score_run
 from projections.groups import heading
 from projections.period_input import key_of
 
-RUN = 2_000  # subjects per run of groups (several runs per worker, for balance)
-SHARES = 8  # runs per worker at least, when the period allows it (whole groups)
+RUN = 2_000  # subjects per run of groups at most
+GUIDE = 2  # a run is about the subjects left over GUIDE × workers (guided self-scheduling), RUN at most
 PARALLEL_MIN_SUBJECTS = 2_000  # below this one process scores the period
 _SHARED: dict[str, Any] = {}
 Result = tuple[str, str, bytes]  # subject, group, canonical bytes
@@ -113,22 +113,27 @@ def plan_replay(
 
 
 def _runs(groups: list[str], members: dict[str, list[str]], workers: int) -> list[list[str]]:
-    """Consecutive groups in runs of about RUN subjects, or fewer: at least SHARES runs per worker when the
-    period is small (runs are handed out in turn, so a worker left with one more run than the other
-    finishes last; a fifth of the period for two workers cost a fifth more time)."""
+    """Consecutive groups in runs that shrink as the period is handed out (guided: each run about the
+    subjects not yet in a run over GUIDE × workers, at most RUN, at least one group). Runs are handed out
+    in turn as workers free up, so the last ones decide how long one worker waits for the other: small
+    last runs (a group or two) leave it little to wait, big first runs keep the runs few."""
     if workers < 2:
         return [groups]
-    total = sum(len(members[g]) for g in groups)
-    run = max(1, min(RUN, -(-total // (workers * SHARES))))
+    remaining = sum(len(members[g]) for g in groups)
     runs: list[list[str]] = [[]]
-    size = 0
+    size, target = 0, _target(remaining, workers)
     for group in groups:
-        if size >= run:
+        if size >= target:
             runs.append([])
-            size = 0
+            size, target = 0, _target(remaining, workers)
         runs[-1].append(group)
         size += len(members[group])
+        remaining -= len(members[group])
     return runs
+
+
+def _target(remaining: int, workers: int) -> int:
+    return max(1, min(RUN, -(-remaining // (workers * GUIDE))))
 
 
 def _forked(plan: PeriodPlan, runs: list[list[str]], workers: int) -> Iterator[list[Result]]:

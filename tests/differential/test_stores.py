@@ -103,6 +103,18 @@ def test_a_streams_rows_by_position_are_its_fact_rows_by_its_index(stored: tuple
     assert plan.streams
 
 
+def test_the_streams_counted_in_one_step_are_those_counted_row_by_row(stored: tuple[Service, str, int]) -> None:
+    """The first pass's count of each stream's places (one step of the database, its text split here) is the
+    row-by-row GROUP BY's, now and as of the seal."""
+    service, code, sealed = stored
+    reader = plan_replay(service.ledger.recorder, code, None, "default", 1).plan.reader
+    try:
+        for upto in (sealed, reader.last()):
+            assert reader.streams(upto) == reader._streams(upto)  # type: ignore[attr-defined]
+    finally:
+        reader.close()
+
+
 @pytest.mark.parametrize("few", [0, 4])
 def test_streams_read_by_position_or_by_index_give_the_reference_bytes(
     stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, few: int

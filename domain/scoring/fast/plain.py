@@ -110,11 +110,12 @@ class PlainItem:
         return [PlainLine(r[0], r[2]) for r in self.rows]
 
 
-def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tuple[str, ...]]
-                ) -> dict[str, PlainItem] | None:
+def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tuple[str, ...]],
+                amended: set[str] | frozenset[str] = frozenset()) -> dict[str, PlainItem] | None:
     """The rating items of a subject's plain ratings (bucketed by item, each row checked on its own), or
     None when the rows together break a rule of the lane: an id not of facts._ID or not the stream's
-    (prefix), an id twice, a rater twice on one item (R3)."""
+    (prefix), an id twice, a rater twice on one item (R3). The `amended` items (whose ratings other facts
+    correct or retract: admitted with those, one by one, R3 included) are left out."""
     ids = [r[0] for rows in buckets.values() for r in rows]
     if not ids:
         return {}
@@ -128,7 +129,7 @@ def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tup
         return None
     out = {}
     for item, rows in buckets.items():
-        if not rows:
+        if not rows or item in amended:
             continue
         if len({r[4] for r in rows}) != len(rows):
             return None

@@ -214,9 +214,10 @@ class FastScorer:
 
     def score_mixed(self, subject: dict[str, Any], items: dict[str, PlainItem], facts: Sequence[Typed],
                     explained: bool = True) -> Card | None:
-        """`score` for a subject whose ratings are all plain (given as its rating items) beside other facts,
-        in id order, none of which amends a rating (so every rating line is counted, and the standings are
-        those of the other facts alone); or None, as `score` would say."""
+        """`score` for a subject whose plain ratings of some items are given as those rating items, beside its
+        other facts in id order (the ratings of any other item among them), none of which amends a rating of
+        the given items (so every line of those is counted, and the standings are those of the other facts
+        alone); or None, as `score` would say."""
         if subject["kind"] in self.worked_out:
             return None
         kept = self.kept(subject["id"], facts, memo=False)
