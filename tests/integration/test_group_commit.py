@@ -244,3 +244,55 @@ def test_a_group_reads_its_idempotency_keys_at_once_and_still_replays_a_stored_o
     assert new_1["replayed"] is False and new_2["replayed"] is False
     assert ledger.recorder.max_notification_id() == end + 4  # two facts and two command records
     assert len(stored_ids(service, "d3")) == before + 1
+
+
+def test_the_answers_follow_the_saves_off_the_writer_thread(service: Service) -> None:
+    """The answers are a second stage (issue 12): `then` runs on the answering thread, after its group was
+    saved (the log holds the command's position), each once, one call per loop;
+    a `then` that fails answers its own request with the error and the others with their results."""
+    record_quarter(service)
+    writer = service.group_writer()
+    seen: list[tuple[str, int, int]] = []
+
+    def then(result: dict[str, Any]) -> dict[str, Any]:
+        stored = service.ledger.recorder.max_notification_id()
+        seen.append((threading.current_thread().name, result["position"], stored))
+        if result["facts"] == ["d2:fails"]:
+            raise RuntimeError("then failed")
+        return {**result, "then": True}
+
+    async def waves() -> list[Any]:
+        answers: list[Any] = []
+        for wave in range(3):
+            futures = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:w{wave}{i}")]), then)
+                       for i in range(4)]
+            futures.append(writer.submit(command(service, [smoking("d2", "d2:fails")]), then) if wave == 1 else
+                           asyncio.sleep(0, "none"))
+            answers += await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 60)
+        return answers
+
+    answers = asyncio.run(waves())
+    failed = [a for a in answers if isinstance(a, Exception)]
+    assert [str(a) for a in failed] == ["then failed"]
+    assert sum(1 for a in answers if isinstance(a, dict) and a["then"] is True) == 12
+    assert {name for name, _, _ in seen} == {"group-answers"}
+    assert all(position <= stored for _, position, stored in seen)  # saved before its answer
+    assert len({position for _, position, _ in seen}) == 13  # each answered once
+    writer.close()
+    assert writer._answerer is not None and not writer._answerer.is_alive()
+
+
+def test_closing_the_writer_answers_what_was_saved(service: Service) -> None:
+    record_quarter(service)
+    writer = service.group_writer()
+    loop = asyncio.new_event_loop()
+    try:
+        jobs = [_Job(command(service, [smoking(s)]), lambda r: {**r, "then": True}, loop, loop.create_future())
+                for s in ("d3", "d4")]
+        writer.commit(jobs)
+        writer.close()  # the answering thread finishes what it was handed before it stops
+        answers = loop.run_until_complete(asyncio.wait_for(asyncio.gather(*(j.future for j in jobs)), 60))
+    finally:
+        loop.close()
+    assert [a["facts"] for a in answers] == [[stored_ids(service, "d3")[-1]], [stored_ids(service, "d4")[-1]]]
+    assert all(a["then"] is True for a in answers)
