@@ -296,3 +296,46 @@ def test_closing_the_writer_answers_what_was_saved(service: Service) -> None:
         loop.close()
     assert [a["facts"] for a in answers] == [[stored_ids(service, "d3")[-1]], [stored_ids(service, "d4")[-1]]]
     assert all(a["then"] is True for a in answers)
+
+
+def test_a_group_loads_its_streams_in_one_read_and_decides_as_one_by_one(service: Service) -> None:
+    """The streams and key records a group's commands name are read at once (Ledger._preload, issue 12): no
+    stream is read alone, what another process appended since the cache took a stream is there, a new
+    stream is opened, a stored key is replayed; the outcome is the one-by-one decision's."""
+    record_quarter(service)
+    ledger = service.ledger
+    (first,) = ledger.run_group([command(service, [smoking("d3")], key="k-pre")])
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [rating("乙", "d3:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    reads: list[Any] = []
+    select_events = ledger.recorder.select_events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return select_events(*args, **kwargs)
+
+    ledger.recorder.select_events = counted  # type: ignore[method-assign]
+    try:
+        outcomes = ledger.run_group([
+            command(service, [rating("甲", corrects="d3:theirs")]),  # refused: a correction keeps the rater 乙
+            command(service, [rating("乙", "d3:mine", corrects="d3:theirs")], key="k-pre-2"),
+            command(service, [smoking("d3")], key="k-pre"),  # stored: replayed
+            command(service, [smoking("d4", "d4:new")]),
+        ])
+    finally:
+        ledger.recorder.select_events = select_events  # type: ignore[method-assign]
+    assert reads == []  # every aggregate came from the group's one read
+    refused, corrected, replayed, new = outcomes
+    assert isinstance(refused, FactsInvalid) and "乙" in str(refused.problems)
+    assert corrected["facts"] == ["d3:mine"] and replayed["replayed"] is True and replayed["facts"] == first["facts"]
+    assert new["facts"] == ["d4:new"]
+    assert stored_ids(service, "d3")[-2:] == ["d3:theirs", "d3:mine"]
+    assert stored_ids(service, "d4")[-1] == "d4:new"
+    fresh = build_like(service)  # the store as another process reads it: the same streams
+    try:
+        assert list(fresh.ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau)).facts) == stored_ids(service, "d3")
+    finally:
+        fresh.close()
