@@ -86,6 +86,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
+        self.save_listeners: list[Callable[[list[Any]], None]] = []  # told each save's recordings (its rows)
         self._local = threading.local()  # the group being decided in this thread (run_group), if any
 
     def close(self) -> None:
@@ -105,6 +106,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             raise
         for listener in self.append_listeners:
             listener(len(recordings))
+        for saved in self.save_listeners:
+            saved(recordings)
         return recordings
 
     def load(self, aggregate_id: UUID, what: str) -> Any:

@@ -339,3 +339,45 @@ def test_a_group_loads_its_streams_in_one_read_and_decides_as_one_by_one(service
         assert list(fresh.ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau)).facts) == stored_ids(service, "d3")
     finally:
         fresh.close()
+
+
+def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: Service, monkeypatch: Any) -> None:
+    """The answers fold the events this process just saved without reading them back (ProjectionRunner.recorded,
+    issue 12) when they continue the fold; the fold, its leaves and the totals are those of reading the log,
+    and a gap (another process appended between) reads the log as before."""
+    import projections.runner as runner_module
+    from projections.leaves import leaf_digest
+    from projections.period_input import key_of
+    from projections.records import read_log
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    start = runner.catch_up()
+    reads: list[int] = []
+    monkeypatch.setattr(runner_module, "read_log", lambda *a, **k: reads.append(1) or read_log(*a, **k))
+    first = ledger.run_group([command(service, [smoking(f"d{i}")]) for i in (1, 2, 3)])
+    runner.fold_to(max(o["position"] for o in first))
+    assert reads == []  # folded as saved
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d4", "d4:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    second = ledger.run_group([command(service, [smoking("d4")]), command(service, [rating("乙", "d3:r")])])
+    runner.fold_to(max(o["position"] for o in second))
+    assert reads != []  # a gap: the log was read
+    reads.clear()
+    third = ledger.run_group([command(service, [smoking("d2")])])
+    runner.fold_to(third[0]["position"])
+    assert reads == []
+    key = key_of(ledger.bureau, PERIOD)
+    subjects = {"d1", "d2", "d3", "d4"}
+    fresh = build_like(service)
+    try:
+        fresh.runner.catch_up(write=False)
+        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
+        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
+    finally:
+        fresh.close()
+    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
+    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
