@@ -45,7 +45,7 @@ from projections.viewstore import Row, ViewStore
 Progress = Callable[[int], None]
 log = logging.getLogger("scoreledger.projections")
 Sealed = list[tuple[str, dict[str, Any]]]  # period key, seal (with its `published_at`)
-SAVED_KEEP = 20_000  # saved events kept for read-your-writes at most (more: nobody folds them, forgotten)
+SAVED_KEEP = 4_096  # saved events kept for read-your-writes at most (more: nobody folds them, forgotten)
 SAVED_PRUNE = 256  # saved events kept before those already folded (by the keeper, a read) are dropped
 FAST_BACKLOG = 10_000  # events: a backlog from zero this long is built by the fast replay
 
@@ -288,7 +288,11 @@ class ProjectionRunner:
         SQLite that read waited for the one connection while the next group was being saved)."""
         with self.saved_lock:
             if len(self.saved) >= SAVED_KEEP:
-                self.saved.clear()  # nobody folds them here (the keeper reads the log): forget them
+                self.saved.clear()  # nobody folds them here (imports, the CLI: the log is read): forget them
+            elif len(self.saved) > SAVED_PRUNE:
+                folded = self.folded.position  # those folded since (by a read, the keeper) are not needed
+                for stale in [p for p in self.saved if p <= folded]:
+                    del self.saved[stale]
             for recording in recordings:
                 self.saved[recording.notification.id] = recording.notification  # decoded when folded
 

@@ -381,3 +381,17 @@ def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: 
         fresh.close()
     logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
     assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+
+
+def test_the_saved_events_kept_for_read_your_writes_stay_bounded(service: Service) -> None:
+    """Saves nobody folds from memory (imports, the CLI: the log is read) are not kept without bound."""
+    from types import SimpleNamespace
+
+    import projections.runner as runner_module
+
+    runner = service.runner
+    saves = [[SimpleNamespace(notification=SimpleNamespace(id=10 * n + i)) for i in range(10)] for n in range(1, 1000)]
+    for save in saves:
+        runner.recorded(save)
+        assert len(runner.saved) <= runner_module.SAVED_KEEP + 10
+    assert len(runner.saved) < runner_module.SAVED_KEEP + 10
