@@ -27,6 +27,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 from projections.cards import Cards
 from projections.fast.plan import Unsure
 from projections.fast.reading import reader_for
@@ -43,6 +45,8 @@ from projections.viewstore import Row, ViewStore
 Progress = Callable[[int], None]
 log = logging.getLogger("scoreledger.projections")
 Sealed = list[tuple[str, dict[str, Any]]]  # period key, seal (with its `published_at`)
+SAVED_KEEP = 4_096  # saved events kept for read-your-writes at most (more: nobody folds them, forgotten)
+SAVED_PRUNE = 256  # saved events kept before those already folded (by the keeper, a read) are dropped
 FAST_BACKLOG = 10_000  # events: a backlog from zero this long is built by the fast replay
 
 
@@ -68,6 +72,8 @@ class ProjectionRunner:
         self.unwritten = threading.Event()  # set when events were folded that the views do not hold yet
         self.touched: set[str] = set()  # periods folded but not yet written (catch_up(write=False))
         self.leaves: list[tuple[int, str]] = []  # their events' leaves, in log order
+        self.saved: dict[int, Any] = {}  # the notifications this process saved, by position, until folded
+        self.saved_lock = threading.Lock()
         self._refold()
 
     def _refold(self, upto: int | None = None) -> None:
@@ -267,11 +273,61 @@ class ProjectionRunner:
     def fold_to(self, position: int | None) -> int:
         """Fold the log up to `position` (everything when None) without writing the views: a recording
         request's read-your-writes. The groups touched are scored and written by the next call that
-        writes (a read, the keeper, which `unwritten` wakes)."""
+        writes (a read, the keeper, which `unwritten` wakes). The events this process saved are folded
+        as saved when they continue the fold without a gap (`recorded`); otherwise the log is read."""
         if position is None or self.folded.position < position:
-            self.catch_up(write=False)
+            if position is None or not self._fold_saved(position):
+                self.catch_up(write=False)
             self.unwritten.set()
         return self.folded.position
+
+    def recorded(self, recordings: list[Any]) -> None:
+        """The library's recordings of a save of this process (LedgerBase.save_listeners): their notifications
+        are kept, the rows the log holds for them (position, stream, version, topic, payload: what reading the
+        log gives, records.py), so that read-your-writes folds them without reading them back (issue 12: on
+        SQLite that read waited for the one connection while the next group was being saved)."""
+        with self.saved_lock:
+            if len(self.saved) >= SAVED_KEEP:
+                self.saved.clear()  # nobody folds them here (imports, the CLI: the log is read): forget them
+            elif len(self.saved) > SAVED_PRUNE:
+                folded = self.folded.position  # those folded since (by a read, the keeper) are not needed
+                for stale in [p for p in self.saved if p <= folded]:
+                    del self.saved[stale]
+            for recording in recordings:
+                self.saved[recording.notification.id] = recording.notification  # decoded when folded
+
+    def _fold_saved(self, position: int) -> bool:
+        """Fold the saved events that follow the fold without a gap up to `position`, as catch_up(write=False)
+        folds them from the log; False (nothing folded) when they do not reach it (another process or
+        writer appended between, the fold is not built yet, a publication is among them)."""
+        with self.lock:
+            start = self.folded.position
+            if self.light or start == 0:
+                return False
+            with self.saved_lock:
+                if len(self.saved) > SAVED_PRUNE:
+                    for stale in [p for p in self.saved if p <= start]:
+                        del self.saved[stale]
+                run, at = [], start + 1
+                while at in self.saved:
+                    run.append(self.saved[at])
+                    at += 1
+                if not run or run[-1].id < position or any(n.topic == PUBLISHED for n in run):
+                    return False
+                for n in run:
+                    del self.saved[n.id]
+            loads = orjson.loads
+            try:
+                for n in run:
+                    record = Record(n.id, str(n.originator_id), n.originator_version, n.topic, n.state, loads(n.state))
+                    self._fold(record, self.touched, self.leaves)
+                if len(self.leaves) >= self.chunk:
+                    self._flush(None)
+            except Exception:
+                self._refold()  # as catch_up: start again from what the views hold
+                self.touched, self.leaves = set(), []
+                raise
+            return True
 
     def scored_totals(self, key: str, subjects: set[str]) -> dict[str, Decimal]:
         """The subjects' current totals as folded, each scored alone by the fast scorer (a subject's total

@@ -87,4 +87,5 @@ def build(settings: Settings | None = None) -> Service:
     ledger.signer = load_key(settings.signing_key) if settings.signing_key is not None else None
     ledger.anchor = anchor_for(settings.anchor_file(), ledger.signer, retired_keys(settings))
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
+    ledger.save_listeners.append(runner.recorded)  # read your writes without reading them back (issue 12)
     return Service(settings, ledger, views, runner)

@@ -201,7 +201,12 @@ class Ledger(LedgerBase):
             ledgers = self.decide_facts(code, batch, actor, at, appeal, authorize)
             return ledgers, {"period": code, "facts": [f["id"] for f in batch]}
 
-        command = Command(decide, key=key, request=[code, facts, appeal], actor=actor, at=at)
+        def streams() -> list[UUID]:  # what the decision loads first: the period and the streams the facts go to
+            routed = sorted({route(f) for f in prepared})
+            return [period_id(code, self.bureau), *(joint_id(code, self.bureau) if stream == JOINT else
+                                                     ledger_id(code, stream, self.bureau) for stream in routed)]
+
+        command = Command(decide, key=key, request=[code, facts, appeal], actor=actor, at=at, streams=streams)
         return (submit or self.run_command)(command)
 
     @staticmethod

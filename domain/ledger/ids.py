@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from hashlib import sha1
 from uuid import UUID, uuid5
 
 NAMESPACE = UUID("6d1f7a5e-2c3b-5e4f-9a8b-0c1d2e3f4a5b")
+STREAMS_KEPT = 16_384  # stream ids kept worked out (a recording names its period and streams again and again)
+KEYS_KEPT = 4_096  # command ids kept: a group looks each key's id up three times (issue 12)
 
 
+@lru_cache(maxsize=STREAMS_KEPT)
 def period_id(period: str, bureau: str = "default") -> UUID:
     return uuid5(NAMESPACE, f"period:{bureau}:{period}")
 
 
+@lru_cache(maxsize=STREAMS_KEPT)
 def ledger_id(period: str, subject: str, bureau: str = "default") -> UUID:
     return uuid5(NAMESPACE, f"ledger:{bureau}:{period}:{subject}")
 
@@ -29,6 +34,7 @@ def ledger_name(period: str, subject: str, bureau: str = "default") -> str:
 _NAMESPACE = NAMESPACE.bytes
 
 
+@lru_cache(maxsize=STREAMS_KEPT)
 def joint_id(period: str, bureau: str = "default") -> UUID:
     return uuid5(NAMESPACE, f"joint:{bureau}:{period}")
 
@@ -37,6 +43,7 @@ def scheme_book_id(code: str) -> UUID:
     return uuid5(NAMESPACE, f"scheme:{code}")
 
 
+@lru_cache(maxsize=KEYS_KEPT)
 def command_id(key: str) -> UUID:
     return uuid5(NAMESPACE, f"command:{key}")
 

@@ -244,3 +244,154 @@ def test_a_group_reads_its_idempotency_keys_at_once_and_still_replays_a_stored_o
     assert new_1["replayed"] is False and new_2["replayed"] is False
     assert ledger.recorder.max_notification_id() == end + 4  # two facts and two command records
     assert len(stored_ids(service, "d3")) == before + 1
+
+
+def test_the_answers_follow_the_saves_off_the_writer_thread(service: Service) -> None:
+    """The answers are a second stage (issue 12): `then` runs on the answering thread, after its group was
+    saved (the log holds the command's position), each once, one call per loop;
+    a `then` that fails answers its own request with the error and the others with their results."""
+    record_quarter(service)
+    writer = service.group_writer()
+    seen: list[tuple[str, int, int]] = []
+
+    def then(result: dict[str, Any]) -> dict[str, Any]:
+        stored = service.ledger.recorder.max_notification_id()
+        seen.append((threading.current_thread().name, result["position"], stored))
+        if result["facts"] == ["d2:fails"]:
+            raise RuntimeError("then failed")
+        return {**result, "then": True}
+
+    async def waves() -> list[Any]:
+        answers: list[Any] = []
+        for wave in range(3):
+            futures = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:w{wave}{i}")]), then)
+                       for i in range(4)]
+            futures.append(writer.submit(command(service, [smoking("d2", "d2:fails")]), then) if wave == 1 else
+                           asyncio.sleep(0, "none"))
+            answers += await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), 60)
+        return answers
+
+    answers = asyncio.run(waves())
+    failed = [a for a in answers if isinstance(a, Exception)]
+    assert [str(a) for a in failed] == ["then failed"]
+    assert sum(1 for a in answers if isinstance(a, dict) and a["then"] is True) == 12
+    assert {name for name, _, _ in seen} == {"group-answers"}
+    assert all(position <= stored for _, position, stored in seen)  # saved before its answer
+    assert len({position for _, position, _ in seen}) == 13  # each answered once
+    writer.close()
+    assert writer._answerer is not None and not writer._answerer.is_alive()
+
+
+def test_closing_the_writer_answers_what_was_saved(service: Service) -> None:
+    record_quarter(service)
+    writer = service.group_writer()
+    loop = asyncio.new_event_loop()
+    try:
+        jobs = [_Job(command(service, [smoking(s)]), lambda r: {**r, "then": True}, loop, loop.create_future())
+                for s in ("d3", "d4")]
+        writer.commit(jobs)
+        writer.close()  # the answering thread finishes what it was handed before it stops
+        answers = loop.run_until_complete(asyncio.wait_for(asyncio.gather(*(j.future for j in jobs)), 60))
+    finally:
+        loop.close()
+    assert [a["facts"] for a in answers] == [[stored_ids(service, "d3")[-1]], [stored_ids(service, "d4")[-1]]]
+    assert all(a["then"] is True for a in answers)
+
+
+def test_a_group_loads_its_streams_in_one_read_and_decides_as_one_by_one(service: Service) -> None:
+    """The streams and key records a group's commands name are read at once (Ledger._preload, issue 12): no
+    stream is read alone, what another process appended since the cache took a stream is there, a new
+    stream is opened, a stored key is replayed; the outcome is the one-by-one decision's."""
+    record_quarter(service)
+    ledger = service.ledger
+    (first,) = ledger.run_group([command(service, [smoking("d3")], key="k-pre")])
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [rating("乙", "d3:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    reads: list[Any] = []
+    select_events = ledger.recorder.select_events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return select_events(*args, **kwargs)
+
+    ledger.recorder.select_events = counted  # type: ignore[method-assign]
+    try:
+        outcomes = ledger.run_group([
+            command(service, [rating("甲", corrects="d3:theirs")]),  # refused: a correction keeps the rater 乙
+            command(service, [rating("乙", "d3:mine", corrects="d3:theirs")], key="k-pre-2"),
+            command(service, [smoking("d3")], key="k-pre"),  # stored: replayed
+            command(service, [smoking("d4", "d4:new")]),
+        ])
+    finally:
+        ledger.recorder.select_events = select_events  # type: ignore[method-assign]
+    assert reads == []  # every aggregate came from the group's one read
+    refused, corrected, replayed, new = outcomes
+    assert isinstance(refused, FactsInvalid) and "乙" in str(refused.problems)
+    assert corrected["facts"] == ["d3:mine"] and replayed["replayed"] is True and replayed["facts"] == first["facts"]
+    assert new["facts"] == ["d4:new"]
+    assert stored_ids(service, "d3")[-2:] == ["d3:theirs", "d3:mine"]
+    assert stored_ids(service, "d4")[-1] == "d4:new"
+    fresh = build_like(service)  # the store as another process reads it: the same streams
+    try:
+        assert list(fresh.ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau)).facts) == stored_ids(service, "d3")
+    finally:
+        fresh.close()
+
+
+def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: Service, monkeypatch: Any) -> None:
+    """The answers fold the events this process just saved without reading them back (ProjectionRunner.recorded,
+    issue 12) when they continue the fold; the fold, its leaves and the totals are those of reading the log,
+    and a gap (another process appended between) reads the log as before."""
+    import projections.runner as runner_module
+    from projections.leaves import leaf_digest
+    from projections.period_input import key_of
+    from projections.records import read_log
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    start = runner.catch_up()
+    reads: list[int] = []
+    monkeypatch.setattr(runner_module, "read_log", lambda *a, **k: reads.append(1) or read_log(*a, **k))
+    first = ledger.run_group([command(service, [smoking(f"d{i}")]) for i in (1, 2, 3)])
+    runner.fold_to(max(o["position"] for o in first))
+    assert reads == []  # folded as saved
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d4", "d4:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    second = ledger.run_group([command(service, [smoking("d4")]), command(service, [rating("乙", "d3:r")])])
+    runner.fold_to(max(o["position"] for o in second))
+    assert reads != []  # a gap: the log was read
+    reads.clear()
+    third = ledger.run_group([command(service, [smoking("d2")])])
+    runner.fold_to(third[0]["position"])
+    assert reads == []
+    key = key_of(ledger.bureau, PERIOD)
+    subjects = {"d1", "d2", "d3", "d4"}
+    fresh = build_like(service)
+    try:
+        fresh.runner.catch_up(write=False)
+        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
+        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
+    finally:
+        fresh.close()
+    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
+    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+
+
+def test_the_saved_events_kept_for_read_your_writes_stay_bounded(service: Service) -> None:
+    """Saves nobody folds from memory (imports, the CLI: the log is read) are not kept without bound."""
+    from types import SimpleNamespace
+
+    import projections.runner as runner_module
+
+    runner = service.runner
+    saves = [[SimpleNamespace(notification=SimpleNamespace(id=10 * n + i)) for i in range(10)] for n in range(1, 1000)]
+    for save in saves:
+        runner.recorded(save)
+        assert len(runner.saved) <= runner_module.SAVED_KEEP + 10
+    assert len(runner.saved) < runner_module.SAVED_KEEP + 10
