@@ -195,6 +195,9 @@ class SQLiteReader(Reader):
 
 
 class PostgresReader(Reader):
+    """Rows come in binary (cursor(binary=True)): a payload as its bytes, not as hex text twice as long that
+    libpq holds and the client decodes; every column decodes to the same Python value either way."""
+
     kind = "postgres"
 
     def __init__(self, kwargs: dict[str, Any], schema: str, table: str):
@@ -217,7 +220,7 @@ class PostgresReader(Reader):
 
     def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
-        with conn.transaction(), conn.cursor(name="fast_others") as cur:
+        with conn.transaction(), conn.cursor(name="fast_others", binary=True) as cur:
             cur.itersize = chunk
             cur.execute(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
@@ -262,7 +265,7 @@ class PostgresReader(Reader):
 
     def rows(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
-        with conn.transaction(), conn.cursor(name="fast_rows") as cur:
+        with conn.transaction(), conn.cursor(name="fast_rows", binary=True) as cur:
             cur.itersize = chunk
             cur.execute("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
                         f"FROM {self._from()} WHERE notification_id <= %s ORDER BY notification_id", (upto,))
@@ -279,7 +282,7 @@ class PostgresReader(Reader):
         conn = self._connection()
         sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
                f"FROM {self._from()} WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id")
-        with conn.cursor() as cur:
+        with conn.cursor(binary=True) as cur:
             for first, last in spans:
                 cur.execute(sql, (first, last), prepare=True)
                 yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
@@ -288,7 +291,7 @@ class PostgresReader(Reader):
         sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
                f"FROM {self._from()} WHERE originator_id = %s AND notification_id + 0 <= %s "
                "ORDER BY originator_version")
-        with self._connection().cursor() as cur:
+        with self._connection().cursor(binary=True) as cur:
             cur.execute(sql, (UUID(stream), upto), prepare=True)
             return [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
 

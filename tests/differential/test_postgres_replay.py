@@ -122,3 +122,25 @@ def test_a_first_pass_that_loses_a_scattered_streams_row_is_caught(
     monkeypatch.setattr(PostgresReader, "positions_of", lossy)
     fast = b"".join(canonical_as_of(service.ledger.recorder, code, None, "default", workers=2))
     assert fast != reference(service, code)
+
+
+def test_one_process_scores_a_period_in_runs_and_seals_it_as_the_reference(
+    stored: tuple[Service, str, int], forked: None  # noqa: F811
+) -> None:
+    """A publication on PostgreSQL is scored in one process (the pool's threads forbid forking): in runs of
+    groups (RUN subjects, 10 here) rather than the whole period at once, and the seal is the reference seal."""
+    from replay.asof import fold_log
+    from replay.fast_seal import fast_seal
+    from replay.seal import seal_from
+
+    service, code, _ = stored
+    source = service.ledger.recorder
+    single = plan_replay(source, code, None, "default", 1)
+    try:
+        assert single.workers == 1 and len(single.runs) > 1
+        assert all(sum(len(single.plan.members[g]) for g in run[:-1]) < 10 for run in single.runs)
+    finally:
+        single.close()
+    upto = source.max_notification_id()
+    fold, records = fold_log(source, upto=upto)
+    assert fast_seal(source, code, "default", upto, 1) == seal_from(fold, records, code, "default", upto)
