@@ -144,3 +144,12 @@ def test_one_process_scores_a_period_in_runs_and_seals_it_as_the_reference(
     upto = source.max_notification_id()
     fold, records = fold_log(source, upto=upto)
     assert fast_seal(source, code, "default", upto, 1) == seal_from(fold, records, code, "default", upto)
+
+
+def test_on_postgresql_pages_read_from_the_rows_briefs_are_the_pages_read_from_their_bodies(
+    stored: tuple[Service, str, int]
+) -> None:
+    from tests.differential.briefs import check_briefs
+
+    service, code, _ = stored
+    check_briefs(service, code, limit=40)
