@@ -96,6 +96,7 @@ def keep_seal(views: Any, cur: Cursor, period: str, seal: dict[str, Any], head: 
             ),
             (position, period),
         )
+        views.analyze(cur, "sl_view_sealed")
     else:
         log.warning(
             "the views of %s at the publication of position %s do not hash to its seal's results hash: "

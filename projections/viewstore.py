@@ -74,6 +74,10 @@ class ViewStore(ResultReads):
     def has_column(self, cur: Cursor, table: str, column: str) -> bool:  # pragma: no cover - the engines'
         raise NotImplementedError
 
+    def analyze(self, cur: Cursor, *tables: str) -> None:
+        """After many rows were written at once: the planner's statistics (PostgreSQL; SQLite plans well
+        without)."""
+
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:  # pragma: no cover - provided by subclasses
         raise NotImplementedError
@@ -252,6 +256,14 @@ class PostgresViewStore(ViewStore):
     def transaction(self) -> Iterator[Cursor]:
         with self.lock, self.connection.transaction(), self.connection.cursor(binary=True) as cur:
             yield cur
+
+    def analyze(self, cur: Cursor, *tables: str) -> None:
+        """ANALYZE, in the caller's transaction (it counts the rows that transaction wrote). Views written at once
+        and never analysed (autovacuum comes later, if at all for a small table) let the planner take any index
+        whose estimate ties: a subject's row as of a seal read by the group-order index, every row of the seal
+        filtered (12 ms rather than 0.05 ms at the province's 5%)."""
+        for table in tables:
+            cur.execute(f"ANALYZE {table}")  # noqa: S608 - fixed table names
 
     def has_column(self, cur: Cursor, table: str, column: str) -> bool:
         cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "

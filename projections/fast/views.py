@@ -86,6 +86,7 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
     for key, listed in sealings.items():
         for sealing in listed:
             _keep(views, cur, key, sealing, stamps)
+    views.analyze(cur, "sl_view_rows", "sl_view_sealed", "sl_view_leaves")
     return built
 
 
