@@ -95,6 +95,14 @@ def plan_replay(
     reader = reader_for(source)
     if reader is None:
         raise Unsure(NOT_A_RECORDER)
+    return plan_read(reader, period, position, bureau, workers, explained)
+
+
+def plan_read(
+    reader: Reader, period: str, position: int | None, bureau: str, workers: int, explained: bool = True
+) -> FastReplay:
+    """`plan_replay` from a reader of the log (in a process that has no recorder of its own); the reader is
+    closed if the plan fails, else by the replay's `close`."""
     try:
         key = key_of(bureau, period)
         with collector_paused():  # the fold's objects all stay alive: nothing for the collector to find

@@ -153,3 +153,26 @@ def test_on_postgresql_pages_read_from_the_rows_briefs_are_the_pages_read_from_t
 
     service, code, _ = stored
     check_briefs(service, code, limit=40)
+
+
+def test_a_publication_on_postgresql_is_sealed_by_a_process_of_its_own_that_forks_its_workers(
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The pool's threads forbid forking here: a spawned process plans the period and forks two scoring workers
+    and the trees' process (runs of 10 subjects, as configured here); its seal is the reference seal."""
+    import threading
+
+    from replay import fast_seal as sealing
+    from replay.asof import fold_log
+    from replay.seal import seal_from
+
+    service, code, _ = stored
+    source = service.ledger.recorder
+    assert threading.active_count() > 1  # the recorder's connection pool
+    apart = []
+    original = sealing._apart
+    monkeypatch.setattr(sealing, "_apart", lambda *args: apart.append(args) or original(*args))
+    upto = source.max_notification_id()
+    fold, records = fold_log(source, upto=upto)
+    assert sealing.fast_seal(source, code, "default", upto, 2) == seal_from(fold, records, code, "default", upto)
+    assert len(apart) == 1
