@@ -71,7 +71,7 @@ def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) ->
             worker.join()
     if isinstance(made, BaseException):
         raise made
-    return made  # type: ignore[no-any-return]
+    return None if made is None else _seal(period, upto, *made)  # the seal's format is this process's
 
 
 _TUNED = {"projections.fast.replay": ("RUN", "SHARES", "PARALLEL_MIN_SUBJECTS"), "projections.fast.index": ("SPLIT",)}
@@ -99,7 +99,7 @@ def _seal_apart(sending: Any, reader: Reader, period: str, bureau: str, upto: in
             sending.send(None)
             return
         try:
-            sending.send(_made(replay, period, upto, "fork"))
+            sending.send(_parts(replay, upto, "fork"))
         finally:
             replay.close()
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -109,6 +109,13 @@ def _seal_apart(sending: Any, reader: Reader, period: str, bureau: str, upto: in
 
 
 def _made(replay: FastReplay, period: str, upto: int, start: str) -> dict[str, Any] | None:
+    parts = _parts(replay, upto, start)
+    return None if parts is None else _seal(period, upto, *parts)
+
+
+def _parts(replay: FastReplay, upto: int, start: str) -> tuple[Any, dict[str, Any], str, dict[str, Any] | None] | None:
+    """What a seal is made of: the results hashes, the trees' roots and proof, the scheme hash, the seal before;
+    None when the fast replay cannot vouch for the period."""
     plan = replay.plan
     earlier = _earlier(plan)
     bound = {h for _, _, h in plan.period.bindings}
@@ -130,7 +137,7 @@ def _made(replay: FastReplay, period: str, upto: int, start: str) -> dict[str, A
         receiving.close()
     if isinstance(roots, BaseException):
         raise roots
-    return _seal(plan, period, upto, hashes, roots)
+    return hashes, roots, plan.period.scheme_hash, earlier
 
 
 def _send_trees(sending: Any, job: tuple[Any, ...]) -> None:
@@ -197,7 +204,8 @@ def _trees(reader: Reader, upto: int, count: int, earlier: dict[str, Any] | None
             "period_events": mine_count, "proof": proof}
 
 
-def _seal(plan: PeriodPlan, period: str, upto: int, hashes: Any, roots: dict[str, Any]) -> dict[str, Any]:
+def _seal(period: str, upto: int, hashes: Any, roots: dict[str, Any], scheme_hash: str,
+          earlier: dict[str, Any] | None) -> dict[str, Any]:
     from replay.seal import SEAL_VERSION, SUBJECT_HASHES_MAX
 
     results, subjects, groups = hashes
@@ -207,14 +215,13 @@ def _seal(plan: PeriodPlan, period: str, upto: int, hashes: Any, roots: dict[str
         "period": period,
         "position": upto,
         "event_count": roots["count"],
-        "scheme_hash": plan.period.scheme_hash,
+        "scheme_hash": scheme_hash,
         "results_hash": results,
         **located,
         "merkle_root": roots["root"],
         "period_events": roots["period_events"],
         "period_root": roots["period_root"],
     }
-    earlier = _earlier(plan)
     if earlier is not None and 0 < earlier["event_count"] <= roots["count"]:
         seal["consistency"] = {"from_size": earlier["event_count"], "from_root": earlier["merkle_root"],
                                "proof": [base64.b64encode(p).decode() for p in roots["proof"]]}
