@@ -30,8 +30,9 @@ def fast_seal(source: Any, period: str, bureau: str, upto: int, workers: int) ->
     """The unsigned seal of `seal_from`, or None when the fast replay cannot vouch for the period.
 
     A process with other threads (a running service: its requests, the view keeper) is never forked,
-    since a lock another thread holds would stay held in the child: it scores in one process and
-    streams the trees in a spawned one."""
+    since a lock another thread holds would stay held in the child: on PostgreSQL (whose recorder's pool
+    runs threads) a spawned process makes the seal's parts, forking its own workers (`_apart`); else it
+    scores in one process and streams the trees in a spawned one."""
     threaded = threading.active_count() > 1
     if threaded and workers > 1:
         reader = reader_for(source)
