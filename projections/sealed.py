@@ -90,12 +90,13 @@ def keep_seal(views: Any, cur: Cursor, period: str, seal: dict[str, Any], head: 
     if kept:
         cur.execute(
             sql(
-                "INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body) "
-                "SELECT period, ?, subject, grp, place, body FROM sl_view_rows WHERE period = ? "
+                "INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body, brief) "
+                "SELECT period, ?, subject, grp, place, body, brief FROM sl_view_rows WHERE period = ? "
                 "ON CONFLICT (period, seal, subject) DO NOTHING"
             ),
             (position, period),
         )
+        views.analyze(cur, "sl_view_sealed")
     else:
         log.warning(
             "the views of %s at the publication of position %s do not hash to its seal's results hash: "

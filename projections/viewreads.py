@@ -46,6 +46,16 @@ class SealKept(NamedTuple):
 
 
 STREAM_PAGE = 500  # rows per query when streaming a whole period
+CARDLESS = b',"decisions":'  # where a subject result's fields after its scorecard start (service/readers.py)
+
+
+def brief_of(body: bytes) -> bytes | None:
+    """A subject result without its scorecard, as the `brief` column keeps it beside the body (issue 12: a page
+    of rankings or grades reads these ~200 bytes, not the ~11 KB body with its card): `{` and the body's bytes
+    from its last `,"decisions":` on (canonical keys are sorted: "card" first, and no key after it holds an
+    object with a "decisions" key). None when the body has no such key (a reader then decodes the body)."""
+    cut = body.rfind(CARDLESS)
+    return None if cut < 0 else b"{" + body[cut + 1 :]
 
 
 class ResultReads:
@@ -83,13 +93,15 @@ class ResultReads:
         group: str | None = None,
         after: Place | None = None,
         limit: int = 1000,
+        cards: bool = True,
     ) -> Page | None:
-        """Up to `limit` rows in order after a place (of one group, or of every group); None: no results."""
+        """Up to `limit` rows in order after a place (of one group, or of every group); None: no results. Without
+        `cards`, a row's bytes are its brief (brief_of) where the views keep one, else its body."""
         with self.transaction() as cur:
             head = self._head(cur, period, seal)
             if head is None:
                 return None
-            return Page(self._as_of(cur, seal), head, self._rows(cur, period, seal, group, after, limit))
+            return Page(self._as_of(cur, seal), head, self._rows(cur, period, seal, group, after, limit, cards))
 
     def stream(self, period: str, seal: int | None = None) -> Streamed | None:
         """The period's canonical result bytes in pieces, read in one consistent read transaction of their own
@@ -135,15 +147,18 @@ class ResultReads:
         return self.position(cur) if seal is None else seal
 
     def _rows(
-        self, cur: Cursor, period: str, seal: int | None, group: str | None, after: Place | None, limit: int
+        self, cur: Cursor, period: str, seal: int | None, group: str | None, after: Place | None, limit: int,
+        cards: bool = True,
     ) -> list[tuple[Place, bytes]]:
         where, params = _where(period, seal)
         if group is not None:
             where, params = f"{where} AND grp = ?", (*params, group)
         if after is not None:
             where, params = f"{where} AND (grp{self.collate}, place) > (?, ?)", (*params, after.group, after.place)
+        # without cards: the brief, and the body only where no brief was kept (the body is never read otherwise)
+        columns = "body" if cards else "COALESCE(brief, body)"
         cur.execute(
-            self.sql(f"SELECT grp, place, body FROM {where} ORDER BY grp{self.collate}, place LIMIT ?"),  # noqa: S608
+            self.sql(f"SELECT grp, place, {columns} FROM {where} ORDER BY grp{self.collate}, place LIMIT ?"),  # noqa: S608
             (*params, limit),
         )
         return [(Place(str(g), int(p)), bytes(b)) for g, p, b in cur.fetchall()]

@@ -105,9 +105,9 @@ class ViewReader:
         return orjson.loads(found.rows[0][1]) if found and found.rows else None
 
     def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]:
-        found = self.views.page(self.key, self.seal, group, after, limit)
+        found = self.views.page(self.key, self.seal, group, after, limit, cards)
         self._head(found)
-        read = orjson.loads if cards else without_card
+        read = orjson.loads if cards else cardless
         return [(place, read(body)) for place, body in found.rows] if found else []
 
     def _head(self, found: Page | None) -> dict[str, Any]:
@@ -167,6 +167,13 @@ class ReplayReader:
             for _, listed in scored
             for place, s in enumerate(listed)
         ]
+
+
+def cardless(data: bytes) -> dict[str, Any]:
+    """A row read without its card (views.page(cards=False)): its brief (projections/viewreads.py brief_of: the
+    body's fields after the card, what without_card decodes), or its body where the views kept no brief. A
+    subject result's first key is "card"; a brief's is "decisions"."""
+    return without_card(data) if data.startswith(b'{"card":') else orjson.loads(data)  # type: ignore[no-any-return]
 
 
 def without_card(body: bytes) -> dict[str, Any]:

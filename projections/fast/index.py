@@ -76,6 +76,7 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
         if later is not None:
             later.result()
         counted = counting.result()
+    scattered: list[str] = []
     for raw, first, last, count in counted:
         name = names.get(raw) or name_of(raw)
         skipped = others.get(name, ())
@@ -84,8 +85,13 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
         if last - first + 1 == count:
             index.streams[name] = Placed(_runs_between(first, last, skipped), count - len(skipped))
         else:
-            kept = sorted(set(reader.positions(name, upto)) - set(skipped))
-            index.streams[name] = Placed(_runs_of(kept), len(kept))
+            scattered.append(name)
+            index.streams[name] = Placed()  # kept in the count's order; its runs just below
+    # every scattered stream's positions together (one query on PostgreSQL)
+    found = reader.positions_of(scattered, upto) if scattered else {}
+    for name in scattered:
+        kept = sorted(set(found.get(name, ())) - set(others.get(name, ())))
+        index.streams[name] = Placed(_runs_of(kept), len(kept))
     return index
 
 

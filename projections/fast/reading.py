@@ -39,6 +39,11 @@ class Reader:
         """A stream's positions."""
         raise NotImplementedError
 
+    def positions_of(self, streams: list[str], upto: int) -> dict[str, list[int]]:
+        """Several streams' positions (each in order), by stream: one query per stream unless the store does
+        better (PostgreSQL: one query for them all)."""
+        return {stream: self.positions(stream, upto) for stream in streams}
+
     def last(self) -> int:  # pragma: no cover
         raise NotImplementedError
 
@@ -204,6 +209,9 @@ class SQLiteReader(Reader):
 
 
 class PostgresReader(Reader):
+    """Rows come in binary (cursor(binary=True)): a payload as its bytes, not as hex text twice as long that
+    libpq holds and the client decodes; every column decodes to the same Python value either way."""
+
     kind = "postgres"
 
     def __init__(self, kwargs: dict[str, Any], schema: str, table: str):
@@ -226,7 +234,7 @@ class PostgresReader(Reader):
 
     def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
-        with conn.transaction(), conn.cursor(name="fast_others") as cur:
+        with conn.transaction(), conn.cursor(name="fast_others", binary=True) as cur:
             cur.itersize = chunk
             cur.execute(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
@@ -244,12 +252,24 @@ class PostgresReader(Reader):
             cur.execute(sql, (upto,))
             return cur.fetchall()  # type: ignore[no-any-return]
 
+    # `notification_id + 0 <= %s`: the bound is checked on the stream's rows only. Written plainly, the planner
+    # (a log not yet analysed after its import) ANDs a bitmap of the notification index up to the bound, every
+    # row of the log (~20 ms a stream at 540,000 rows): the first pass spent 9.7 s on 485 such streams.
     def positions(self, stream: str, upto: int) -> list[int]:
-        sql = (f"SELECT notification_id FROM {self._from()} WHERE originator_id = %s "  # noqa: S608
-               "AND notification_id <= %s ORDER BY notification_id")
+        return self.positions_of([stream], upto).get(stream, [])
+
+    def positions_of(self, streams: list[str], upto: int) -> dict[str, list[int]]:
+        """The streams' positions in one query (by the primary key's leading column)."""
+        found: dict[str, list[int]] = {}
+        if not streams:
+            return found
+        sql = (f"SELECT originator_id::text, notification_id FROM {self._from()} "  # noqa: S608
+               "WHERE originator_id = ANY(%s) AND notification_id + 0 <= %s ORDER BY notification_id")
         with self._connection().cursor() as cur:
-            cur.execute(sql, (UUID(stream), upto))
-            return [p for (p,) in cur.fetchall()]
+            cur.execute(sql, ([UUID(s) for s in streams], upto))
+            for raw, position in cur.fetchall():
+                found.setdefault(self.name(raw), []).append(position)
+        return found
 
     def last(self) -> int:
         with self._connection().cursor() as cur:
@@ -259,7 +279,7 @@ class PostgresReader(Reader):
 
     def rows(self, upto: int, chunk: int = 20_000) -> Iterator[list[Row]]:
         conn = self._connection()
-        with conn.transaction(), conn.cursor(name="fast_rows") as cur:
+        with conn.transaction(), conn.cursor(name="fast_rows", binary=True) as cur:
             cur.itersize = chunk
             cur.execute("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
                         f"FROM {self._from()} WHERE notification_id <= %s ORDER BY notification_id", (upto,))
@@ -276,15 +296,16 @@ class PostgresReader(Reader):
         conn = self._connection()
         sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
                f"FROM {self._from()} WHERE notification_id BETWEEN %s AND %s ORDER BY notification_id")
-        with conn.cursor() as cur:
+        with conn.cursor(binary=True) as cur:
             for first, last in spans:
                 cur.execute(sql, (first, last), prepare=True)
                 yield [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
 
     def stream(self, stream: str, upto: int) -> list[Row]:
         sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
-               f"FROM {self._from()} WHERE originator_id = %s AND notification_id <= %s ORDER BY originator_version")
-        with self._connection().cursor() as cur:
+               f"FROM {self._from()} WHERE originator_id = %s AND notification_id + 0 <= %s "
+               "ORDER BY originator_version")
+        with self._connection().cursor(binary=True) as cur:
             cur.execute(sql, (UUID(stream), upto), prepare=True)
             return [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
 

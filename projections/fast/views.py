@@ -42,7 +42,7 @@ from projections.fast.runs import score_run
 from projections.groups import heading
 from projections.records import Record
 from projections.sealed import micros, stamp
-from projections.viewreads import Cursor
+from projections.viewreads import Cursor, brief_of
 
 log = logging.getLogger("scoreledger.fast")
 PUBLISHED_UNSURE = "a published period the fast plan does not vouch for"
@@ -86,6 +86,7 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
     for key, listed in sealings.items():
         for sealing in listed:
             _keep(views, cur, key, sealing, stamps)
+    views.analyze(cur, "sl_view_rows", "sl_view_sealed", "sl_view_leaves")
     return built
 
 
@@ -219,12 +220,12 @@ def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealin
     key, sql, totals = replay.plan.key, views.sql, {}
     cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
                     "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
-    insert = sql("INSERT INTO sl_view_rows (period, subject, grp, place, position, body) VALUES (?, ?, ?, ?, ?, ?) "
-                 "ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, place = excluded.place, "
-                 "position = excluded.position, body = excluded.body")
+    insert = sql("INSERT INTO sl_view_rows (period, subject, grp, place, position, body, brief) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, "
+                 "place = excluded.place, position = excluded.position, body = excluded.body, brief = excluded.brief")
     for listed in replay.results():
         rows = _placed(key, listed, upto)
-        cur.executemany(insert, rows)
+        cur.executemany(insert, [(*row, brief_of(row[5])) for row in rows])
         totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
         for sealing in sealings:
             _hash_run(sealing, rows)
@@ -378,11 +379,11 @@ def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,
         return
     changed = sorted(sealing.changed)
     marks = " AND grp NOT IN (" + ", ".join("?" for _ in changed) + ")" if changed else ""
-    cur.execute(sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body) "  # noqa: S608
-                    "SELECT period, ?, subject, grp, place, body FROM sl_view_rows WHERE period = ?" + marks +
+    cur.execute(sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body, brief) "  # noqa: S608
+                    "SELECT period, ?, subject, grp, place, body, brief FROM sl_view_rows WHERE period = ?" + marks +
                     " ON CONFLICT (period, seal, subject) DO NOTHING"), (position, key, *changed))
     cur.executemany(
-        sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (period, seal, subject) DO NOTHING"),
-        [(key, position, *row) for listed in sealing.changed.values() for row in listed],
+        sql("INSERT INTO sl_view_sealed (period, seal, subject, grp, place, body, brief) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, seal, subject) DO NOTHING"),
+        [(key, position, *row, brief_of(row[3])) for listed in sealing.changed.values() for row in listed],
     )

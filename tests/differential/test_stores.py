@@ -196,3 +196,13 @@ def test_a_store_left_behind_still_replays_fast(tmp_path: Path) -> None:
         assert fast == reference(service, "2026-Q1")
     finally:
         service.close()
+
+
+def test_pages_read_from_the_rows_briefs_are_the_pages_read_from_their_bodies(
+    stored: tuple[Service, str, int]
+) -> None:
+    """Rankings and grades, now and as of the seal, a page at a time (projections/viewreads.py brief_of)."""
+    from tests.differential.briefs import check_briefs
+
+    service, code, _ = stored
+    check_briefs(service, code)

@@ -80,5 +80,5 @@ def test_runs_of_uneven_groups_and_of_one_worker() -> None:
     runs = _runs(groups, members, 2)
     assert [g for run in runs for g in run] == groups
     assert all(run for run in runs)
-    assert _runs(groups, members, 1) == [groups]
+    assert _runs(groups, members, 1) == [["a", "b"], ["c", "d"]]  # one process: runs of RUN subjects at most
     assert _runs([], {}, 2) == [[]]
