@@ -18,9 +18,8 @@ from typing import Any
 from projections.fast.plan import PeriodPlan, Unsure
 from projections.fast.reading import Reader
 from projections.fast.replay import FastReplay, plan_replay
-from projections.leaves import leaf
-from projections.records import Record
-from replay.merkle import MerkleAccumulator, leaf_hash
+from projections.leaves import RowLeaves
+from replay.merkle import MerkleBuilder, pieces
 from replay.merkle import _split as split
 
 REGISTERED = "scoreledger:SchemeBook.VersionRegistered"
@@ -103,33 +102,36 @@ def _proof_spans(old: int, size: int) -> list[tuple[int, int]]:
 
 def _trees(reader: Reader, upto: int, count: int, earlier: dict[str, Any] | None, bound: set[str],
            own: set[str]) -> dict[str, Any]:
-    """Every row's leaf into the log's tree, the period's into its own, and the proof's subtrees."""
+    """Every row's leaf into the log's tree, the period's into its own, and the proof's subtrees.
+
+    Each batch's leaf hashes are made in one call (projections.leaves.RowLeaves) and given to the trees a
+    list at a time (replay.merkle.MerkleBuilder); the proof's subtrees are nodes of the log's tree, kept
+    as it is built (no leaf hashed twice)."""
     import orjson
 
-    whole, mine = MerkleAccumulator(), MerkleAccumulator()
     old = earlier["event_count"] if earlier is not None else 0
     spans = _proof_spans(old, count) if earlier is not None and 0 < old < count else []
-    parts = [MerkleAccumulator() for _ in spans]
-    names: dict[str, str] = {}
-    index, mine_count = 0, 0
+    whole = MerkleBuilder(piece for low, high in spans for piece in pieces(low, high - low))
+    mine = MerkleBuilder()
+    leaves = RowLeaves(reader.name)
+    mine_of: dict[str, bool] = {}  # stored stream id -> the period's own stream
     for batch in reader.rows(upto):
-        for position, raw, version, topic, payload in batch:
-            name = names.get(raw)
-            if name is None:
-                name = names[raw] = reader.name(raw)
-            digest = leaf_hash(leaf(Record(position, name, version, topic, payload, {})))
-            whole.add_leaf_hash(digest)
-            for n, (low, high) in enumerate(spans):
-                if low <= index < high:
-                    parts[n].add_leaf_hash(digest)
-            if name in own or (topic == REGISTERED and orjson.loads(payload).get("content_hash") in bound):
-                mine.add_leaf_hash(digest)
-                mine_count += 1
-            index += 1
-    proof = [p.root() for p in parts]
+        hashes = leaves.hashes(batch)
+        whole.extend(hashes)
+        ours = []
+        for row, digest in zip(batch, hashes, strict=True):
+            raw = row[1]
+            flag = mine_of.get(raw)
+            if flag is None:
+                flag = mine_of[raw] = reader.name(raw) in own
+            if flag or (row[3] == REGISTERED and orjson.loads(row[4]).get("content_hash") in bound):
+                ours.append(digest)
+        mine.extend(ours)
+    root, index = whole.finish(), whole.size
+    proof = [whole.root_of(low, high - low) for low, high in spans]
     proof.reverse()
-    return {"root": whole.root().hex(), "count": index, "period_root": mine.root().hex(),
-            "period_events": mine_count, "proof": proof}
+    return {"root": root.hex(), "count": index, "period_root": mine.finish().hex(),
+            "period_events": mine.size, "proof": proof}
 
 
 def _seal(plan: PeriodPlan, period: str, upto: int, hashes: Any, roots: dict[str, Any]) -> dict[str, Any]:
