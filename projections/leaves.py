@@ -56,6 +56,10 @@ class RowLeaves:
         rows = rows if isinstance(rows, list) else list(rows)
         return [(row[0], h.hexdigest()) for row, h in zip(rows, self._hashed(rows, b""), strict=True)]
 
+    def hexdigests(self, rows: Iterable[tuple[int, str, int, str, bytes]]) -> list[str]:
+        """`leaf_digest` of each row."""
+        return [h.hexdigest() for h in self._hashed(rows, b"")]
+
     def _hashed(self, rows: Iterable[tuple[int, str, int, str, bytes]], prefix: bytes) -> list[Any]:
         streams, topics, lengths, sha = self.streams, self._topics, _LENGTHS, hashlib.sha256
         out = []

@@ -40,6 +40,7 @@ from projections.fast.reading import Reader
 from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
 from projections.fast.runs import score_run
 from projections.groups import heading
+from projections.leaves import RowLeaves
 from projections.records import Record
 from projections.sealed import micros, stamp
 from projections.viewreads import Cursor
@@ -271,7 +272,8 @@ def _send_leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int,
 
 
 def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]], chunk: int = 50_000) -> None:
-    """Every row's witness digest, sent in chunks, then the (since, until) stamps of each seal as the runner's
+    """Every row's witness digest, sent in chunks of runs of consecutive positions (first position, the digests
+    as a JSON array: `ViewStore.add_leaf_runs`), then the (since, until) stamps of each seal as the runner's
     Stamps would give them at its publication (the seal's position among the last KEEP records noted)."""
     wanted = {p for p, _ in seals}
     published = {q for _, q in seals}
@@ -281,23 +283,17 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
     after: dict[int, int | None] = {}  # seal position -> own stamp of the record after it
     indexes: dict[int, int] = {}  # publication position -> its index
     previous: int | None = None
-    names: dict[str, bytes] = {}  # a stream's id, length-prefixed, as its leaves hold it
-    topics: dict[str, bytes] = {}
+    leaves = RowLeaves(reader.name)
     out: list[tuple[int, str]] = []
-    sha, count = hashlib.sha256, 0
+    pending, count = 0, 0
     with collector_paused():
         for batch in reader.rows(upto):
-            for position, raw, version, topic, payload in batch:
-                name = names.get(raw)
-                if name is None:
-                    name = names[raw] = _prefixed(reader.name(raw).encode())
-                kind = topics.get(topic)
-                if kind is None:
-                    kind = topics[topic] = _prefixed(topic.encode())
-                at_, of = str(position).encode(), str(version).encode()
-                out.append((position, sha(b"".join((len(at_).to_bytes(8, "big"), at_, name, len(of).to_bytes(8, "big"),
-                                                     of, kind, len(payload).to_bytes(8, "big"), payload))).hexdigest()))
-                if wanted and position <= last:
+            out += _runs_of([row[0] for row in batch], leaves.hexdigests(batch))
+            pending += len(batch)
+            if wanted and batch[0][0] <= last:
+                for position, _, _, _, payload in batch:
+                    if position > last:
+                        break
                     own = _stamp(payload)
                     if own is not None and (latest is None or own > latest):
                         latest = own
@@ -308,10 +304,10 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
                     if position in published:
                         indexes[position] = count
                     previous = position
-                count += 1
-            if len(out) >= chunk:
+                    count += 1
+            if pending >= chunk:
                 sending.send(out)
-                out = []
+                out, pending = [], 0
     if out:
         sending.send(out)
     stamps = {}
@@ -325,9 +321,18 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
     sending.send(("stamps", stamps))
 
 
-def _prefixed(part: bytes) -> bytes:
-    """A part of a leaf as projections.leaves.leaf writes it: its length (8 bytes, big-endian), then itself."""
-    return len(part).to_bytes(8, "big") + part
+def _runs_of(positions: list[int], digests: list[str]) -> list[tuple[int, str]]:
+    """(first position, JSON array of the digests) for each run of consecutive positions, in order."""
+    runs, start = [], 0
+    while start < len(positions):
+        end = len(positions)
+        if positions[-1] - positions[start] != end - 1 - start:  # a gap: the run ends before it
+            end = start + 1
+            while end < len(positions) and positions[end] == positions[end - 1] + 1:
+                end += 1
+        runs.append((positions[start], '["' + '","'.join(digests[start:end]) + '"]'))
+        start = end
+    return runs
 
 
 _STAMPED = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
@@ -358,7 +363,7 @@ def _receive_leaves(views: Any, cur: Cursor, receiving: Any) -> dict[tuple[int, 
             raise message
         if isinstance(message, tuple):
             return dict(message[1])
-        views.add_leaves(cur, message)
+        views.add_leaf_runs(cur, message)
 
 
 def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,
