@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -77,12 +77,12 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
     sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
     seals = [(s.position, s.published_at) for listed in sealings.values() for s in listed]
     with _leaves_beside(reader, upto, seals, workers) as receiving:
-        started = time.perf_counter()
+        started, leaves = time.perf_counter(), _Leaves(views, cur, receiving)
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
-            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key])
+            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready)
         log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
-        stamps = _receive_leaves(views, cur, receiving)
+        stamps = leaves.rest()
         log.debug("views from zero: leaves written in %.2f s", time.perf_counter() - started)
     for key, listed in sealings.items():
         for sealing in listed:
@@ -122,6 +122,9 @@ class _Here:
 
     def send(self, message: Any) -> None:
         self.messages.append(message)
+
+    def poll(self) -> bool:
+        return False  # read when the periods are written
 
     def recv(self) -> Any:
         if self.messages is None:
@@ -213,10 +216,10 @@ def _changed_groups(index: LogIndex, plan: PeriodPlan, published_at: int) -> set
     return {subjects[s].get("group", "all") for s, placed in plan.streams.items() if placed.runs[-1][1] > published_at}
 
 
-def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing]
-                  ) -> dict[str, Decimal]:
+def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing],
+                  between: Callable[[], None] = lambda: None) -> dict[str, Decimal]:
     """The period's heading and rows (run by run), as the runner writes them, each publication's hash taken
-    on the way; its subjects' totals."""
+    on the way, `between` called after each run (the leaves arrived meanwhile written); its subjects' totals."""
     key, sql, totals = replay.plan.key, views.sql, {}
     cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
                     "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
@@ -229,6 +232,7 @@ def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealin
         totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
         for sealing in sealings:
             _hash_run(sealing, rows)
+        between()
     for sealing in sealings:
         sealing.digest.update(b"]}")
     return totals
@@ -356,14 +360,31 @@ def _stamp(payload: bytes) -> int | None:
     return stamp(Record(0, "", 0, "", payload, state)) if isinstance(state, dict) else None
 
 
-def _receive_leaves(views: Any, cur: Cursor, receiving: Any) -> dict[tuple[int, int], tuple[int | None, int | None]]:
-    while True:
-        message = receiving.recv()
+class _Leaves:
+    """The leaves process's messages written as they come: those already there between runs of rows (the
+    writing overlaps the scoring workers), the rest once the periods are written; then the stamps."""
+
+    def __init__(self, views: Any, cur: Cursor, receiving: Any):
+        self.views, self.cur, self.receiving = views, cur, receiving
+        self.stamps: dict[tuple[int, int], tuple[int | None, int | None]] | None = None
+
+    def ready(self) -> None:
+        while self.stamps is None and self.receiving.poll():
+            self._take()
+
+    def rest(self) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+        while self.stamps is None:
+            self._take()
+        return self.stamps
+
+    def _take(self) -> None:
+        message = self.receiving.recv()
         if isinstance(message, BaseException):
             raise message
         if isinstance(message, tuple):
-            return dict(message[1])
-        views.add_leaf_runs(cur, message)
+            self.stamps = dict(message[1])
+        else:
+            self.views.add_leaf_runs(self.cur, message)
 
 
 def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,

@@ -72,3 +72,36 @@ def test_the_base_store_gives_add_leaves_the_tuples() -> None:
     positions = [3, 10, 11, 12, 40, 41]
     Store().add_leaf_runs(None, _runs_of(positions, digests(positions)))
     assert got == list(zip(positions, digests(positions), strict=True))
+
+
+def test_leaves_arrived_between_runs_are_written_then_and_the_rest_after() -> None:
+    """projections/fast/views.py `_Leaves`: `ready` writes the messages already there (never waits), `rest`
+    the others up to the stamps; a failure in the leaves process is raised."""
+    from projections.fast.views import _Leaves
+
+    class Pipe:
+        def __init__(self, messages: list[Any], there: int):
+            self.messages, self.there = messages, there
+
+        def poll(self) -> bool:
+            return self.there > 0
+
+        def recv(self) -> Any:
+            self.there -= 1
+            return self.messages.pop(0)
+
+    class Views:
+        written: list[Any] = []
+
+        def add_leaf_runs(self, cur: Any, runs: Any) -> None:
+            self.written.append(runs)
+
+    views = Views()
+    taken = _Leaves(views, None, Pipe([[(1, '["a"]')], [(2, '["b"]')], ("stamps", {(1, 2): (3, 4)})], there=1))
+    taken.ready()
+    assert views.written == [[(1, '["a"]')]]
+    taken.ready()
+    assert views.written == [[(1, '["a"]')]]
+    assert taken.rest() == {(1, 2): (3, 4)} and views.written == [[(1, '["a"]')], [(2, '["b"]')]]
+    with pytest.raises(RuntimeError):
+        _Leaves(views, None, Pipe([RuntimeError("the leaves process failed")], there=1)).ready()
