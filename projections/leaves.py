@@ -34,12 +34,13 @@ class RowLeaves:
     each stream's and topic's length-prefixed bytes made once (issue 12: the seal's and the witness's pass
     over every row). `name` turns a stored stream id into the projections' name (the UUID's text)."""
 
-    __slots__ = ("_name", "streams", "_topics")
+    __slots__ = ("_name", "streams", "_topics", "_versions")
 
     def __init__(self, name: Callable[[str], str]):
         self._name = name
         self.streams: dict[str, bytes] = {}  # stored id -> its name, length-prefixed
         self._topics: dict[str, bytes] = {}
+        self._versions: dict[int, bytes] = {}
 
     def stream(self, raw: str) -> bytes:
         found = self.streams.get(raw)
@@ -61,8 +62,8 @@ class RowLeaves:
         return [h.hexdigest() for h in self._hashed(rows, b"")]
 
     def _hashed(self, rows: Iterable[tuple[int, str, int, str, bytes]], prefix: bytes) -> list[Any]:
-        streams, topics, lengths, sha = self.streams, self._topics, _LENGTHS, hashlib.sha256
-        out = []
+        streams, topics, versions, lengths = self.streams, self._topics, self._versions, _LENGTHS
+        sha, out = hashlib.sha256, []
         append = out.append
         for position, raw, version, topic, payload in rows:
             name = streams.get(raw)
@@ -71,8 +72,11 @@ class RowLeaves:
             kind = topics.get(topic)
             if kind is None:
                 kind = topics[topic] = _prefixed(topic.encode())
-            at, of, size = b"%d" % position, b"%d" % version, len(payload)
-            append(sha(b"".join((prefix, lengths[len(at)], at, name, lengths[len(of)], of, kind,
+            of = versions.get(version)
+            if of is None:
+                of = versions[version] = _prefixed(b"%d" % version)
+            at, size = b"%d" % position, len(payload)
+            append(sha(b"".join((prefix, lengths[len(at)], at, name, of, kind,
                                  lengths[size] if size < 4096 else size.to_bytes(8, "big"), payload))))
         return out
 
