@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from projections.fast.plan import PeriodPlan, Unsure
-from projections.fast.reading import Reader
+from projections.fast.reading import Reader, reader_for
 from projections.fast.replay import FastReplay, plan_replay
 from projections.leaves import RowLeaves
 from replay.merkle import MerkleBuilder, pieces
@@ -25,56 +25,70 @@ from replay.merkle import _split as split
 REGISTERED = "scoreledger:SchemeBook.VersionRegistered"
 
 
+AHEAD = 500_000  # rows whose leaves the trees process hashes before it knows the period (then it waits)
+
+
 def fast_seal(source: Any, period: str, bureau: str, upto: int, workers: int) -> dict[str, Any] | None:
     """The unsigned seal of `seal_from`, or None when the fast replay cannot vouch for the period.
 
-    A process with other threads (a running service: its requests, the view keeper) is never forked,
-    since a lock another thread holds would stay held in the child: it scores in one process and
-    streams the trees in a spawned one."""
-    threaded = threading.active_count() > 1
-    try:
-        replay = plan_replay(source, period, upto, bureau, 1 if threaded else workers)
-    except Unsure:
+    The trees process starts first, reading and hashing rows while this one makes the first pass (issue 12:
+    the leaves are hashed beside the serial first pass rather than against the scoring workers, and the
+    process does not inherit the plan's memory); it learns the period's streams and the seal before from
+    this one once planned. A process with other threads (a running service: its requests, the view keeper)
+    is never forked, since a lock another thread holds would stay held in the child: it scores in one
+    process and streams the trees in a spawned one."""
+    reader = reader_for(source)
+    if reader is None:
         return None
+    threaded = threading.active_count() > 1
+    context = multiprocessing.get_context("spawn" if threaded else "fork")
+    here, there = context.Pipe()
+    worker = context.Process(target=_send_trees, args=(there, reader.fresh(), upto), daemon=True)
+    worker.start()  # before the first pass and the scoring workers: no thread of this process runs yet
+    there.close()
+    reader.close()
     try:
-        return _made(replay, period, upto, "spawn" if threaded else "fork")
+        try:
+            replay = plan_replay(source, period, upto, bureau, 1 if threaded else workers)
+        except Unsure:
+            return None
+        try:
+            return _made(replay, period, upto, here)
+        finally:
+            replay.close()
     finally:
-        replay.close()
+        if worker.is_alive():
+            worker.kill()  # not needed (the period is not vouched for, or a failure)
+        worker.join()
+        here.close()
 
 
-def _made(replay: FastReplay, period: str, upto: int, start: str) -> dict[str, Any] | None:
+def _made(replay: FastReplay, period: str, upto: int, trees: Any) -> dict[str, Any] | None:
     plan = replay.plan
     earlier = _earlier(plan)
     bound = {h for _, _, h in plan.period.bindings}
     own = {stream for stream, key in plan.fold.streams.items() if key == plan.key}
-    job = (plan.reader.fresh(), upto, plan.reader.count(upto), earlier, bound, own)
-    context = multiprocessing.get_context(start)
-    receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_trees, args=(sending, job), daemon=True)
-    worker.start()  # before the scoring workers: no thread of this process is running when it forks
-    sending.close()
+    trees.send((earlier["event_count"] if earlier is not None else None, bound, own))
     try:
         hashes = replay.hashes()
-        roots = receiving.recv()
     except Unsure:
-        worker.kill()
         return None
-    finally:
-        worker.join()
-        receiving.close()
+    roots = trees.recv()
     if isinstance(roots, BaseException):
         raise roots
     return _seal(plan, period, upto, hashes, roots)
 
 
-def _send_trees(sending: Any, job: tuple[Any, ...]) -> None:
+def _send_trees(there: Any, reader: Reader, upto: int) -> None:
     try:
-        sending.send(_trees(*job))
+        there.send(_trees(there, reader, upto))
+    except EOFError:
+        pass  # the parent left (the period not vouched for): nothing to send
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        sending.send(exc)
+        there.send(exc)
     finally:
-        sending.close()
-        job[0].close()
+        there.close()
+        reader.close()
 
 
 def _earlier(plan: PeriodPlan) -> dict[str, Any] | None:
@@ -100,38 +114,75 @@ def _proof_spans(old: int, size: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _trees(reader: Reader, upto: int, count: int, earlier: dict[str, Any] | None, bound: set[str],
-           own: set[str]) -> dict[str, Any]:
+def _trees(parent: Any, reader: Reader, upto: int, ahead: int | None = None) -> dict[str, Any]:
     """Every row's leaf into the log's tree, the period's into its own, and the proof's subtrees.
 
     Each batch's leaf hashes are made in one call (projections.leaves.RowLeaves) and given to the trees a
     list at a time (replay.merkle.MerkleBuilder); the proof's subtrees are nodes of the log's tree, kept
-    as it is built (no leaf hashed twice)."""
+    as it is built (no leaf hashed twice). Until the parent sends what it planned (the earlier seal's
+    tree size, the bound scheme versions, the period's streams), up to `ahead` rows are hashed and kept
+    (their hashes and stream ids: not the rows); then the trees take them."""
     import orjson
 
-    old = earlier["event_count"] if earlier is not None else 0
-    spans = _proof_spans(old, count) if earlier is not None and 0 < old < count else []
-    whole = MerkleBuilder(piece for low, high in spans for piece in pieces(low, high - low))
-    mine = MerkleBuilder()
+    ahead = AHEAD if ahead is None else ahead
+    count = reader.count(upto)
     leaves = RowLeaves(reader.name)
-    mine_of: dict[str, bool] = {}  # stored stream id -> the period's own stream
+    waiting: list[tuple[list[bytes], list[str], dict[int, Any]]] = []  # hashes, stream ids, registrations
+    ids: dict[str, str] = {}
+    held = 0
+    trees: _Trees | None = None
     for batch in reader.rows(upto):
         hashes = leaves.hashes(batch)
-        whole.extend(hashes)
-        ours = []
-        for row, digest in zip(batch, hashes, strict=True):
-            raw = row[1]
+        if trees is None and held + len(batch) <= ahead and not parent.poll():
+            raws = [ids.setdefault(raw, raw) for _, raw, _, _, _ in batch]  # one str a stream, not a row
+            registered = {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch)
+                          if row[3] == REGISTERED}
+            waiting.append((hashes, raws, registered))
+            held += len(batch)
+            continue
+        if trees is None:
+            trees = _Trees(parent.recv(), count, reader)
+            for listed in waiting:
+                trees.add(*listed)
+            waiting = []
+        trees.add(hashes, [row[1] for row in batch],
+                  {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch) if row[3] == REGISTERED})
+    if trees is None:
+        trees = _Trees(parent.recv(), count, reader)
+        for listed in waiting:
+            trees.add(*listed)
+    return trees.finish()
+
+
+class _Trees:
+    """The log's tree (with the proof's pieces wanted) and the period's, once the period is known."""
+
+    def __init__(self, planned: tuple[int | None, set[str], set[str]], count: int, reader: Reader):
+        old, self.bound, self.own = planned
+        self.spans = _proof_spans(old, count) if old is not None and 0 < old < count else []
+        self.whole = MerkleBuilder(piece for low, high in self.spans for piece in pieces(low, high - low))
+        self.mine = MerkleBuilder()
+        self.name = reader.name
+        self.mine_of: dict[str, bool] = {}  # stored stream id -> the period's own stream
+
+    def add(self, hashes: list[bytes], raws: list[str], registered: dict[int, Any]) -> None:
+        self.whole.extend(hashes)
+        mine_of, ours = self.mine_of, []
+        for n, (raw, digest) in enumerate(zip(raws, hashes, strict=True)):
             flag = mine_of.get(raw)
             if flag is None:
-                flag = mine_of[raw] = reader.name(raw) in own
-            if flag or (row[3] == REGISTERED and orjson.loads(row[4]).get("content_hash") in bound):
+                flag = mine_of[raw] = self.name(raw) in self.own
+            if flag or (n in registered and registered[n] in self.bound):
                 ours.append(digest)
-        mine.extend(ours)
-    root, index = whole.finish(), whole.size
-    proof = [whole.root_of(low, high - low) for low, high in spans]
-    proof.reverse()
-    return {"root": root.hex(), "count": index, "period_root": mine.finish().hex(),
-            "period_events": mine.size, "proof": proof}
+        self.mine.extend(ours)
+
+    def finish(self) -> dict[str, Any]:
+        whole, mine = self.whole, self.mine
+        root = whole.finish()
+        proof = [whole.root_of(low, high - low) for low, high in self.spans]
+        proof.reverse()
+        return {"root": root.hex(), "count": whole.size, "period_root": mine.finish().hex(),
+                "period_events": mine.size, "proof": proof}
 
 
 def _seal(plan: PeriodPlan, period: str, upto: int, hashes: Any, roots: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from the log's tree as it is built, and projections.leaves.RowLeaves against `le
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -103,3 +104,73 @@ def test_row_leaves_are_the_leaves_and_witness_digests_of_the_records() -> None:
     assert made.hashes(rows()) == [leaf_hash(leaf(r)) for r in records]
     assert made.digests(iter(rows())) == [(r.position, leaf_digest(r)) for r in records]
     assert made.hashes([]) == [] and made.digests([]) == []
+
+
+class Reader:
+    """A log of rows in batches, as projections.fast.reading.Reader gives them."""
+
+    def __init__(self, rows: list[tuple[int, str, int, str, bytes]], batch: int):
+        from projections.fast.reading import SQLiteReader
+
+        self.listed, self.batch = rows, batch
+        self.name = SQLiteReader("unused", "unused").name
+
+    def count(self, upto: int) -> int:
+        return sum(1 for row in self.listed if row[0] <= upto)
+
+    def rows(self, upto: int) -> Any:
+        kept = [row for row in self.listed if row[0] <= upto]
+        for start in range(0, len(kept), self.batch):
+            yield kept[start : start + self.batch]
+
+
+class Parent:
+    """The seal's parent: what it planned is there after `ready_after` polls."""
+
+    def __init__(self, planned: tuple[int | None, set[str], set[str]], ready_after: int):
+        self.planned, self.ready_after, self.polls = planned, ready_after, 0
+
+    def poll(self) -> bool:
+        self.polls += 1
+        return self.polls > self.ready_after
+
+    def recv(self) -> tuple[int | None, set[str], set[str]]:
+        return self.planned
+
+
+def log_rows() -> list[tuple[int, str, int, str, bytes]]:
+    """A scheme registered (bound) and another (not), the period's streams and another period's, a gap."""
+    ours, theirs, book = "3155d9b0357b508598f4b5f885edf7c9", "caf2c543d5a1594fa55864184fb15369", "0" * 31 + "1"
+    registered = "scoreledger:SchemeBook.VersionRegistered"
+    rows = [(1, book, 1, "scoreledger:SchemeBook.Started", b"{}"),
+            (2, book, 2, registered, b'{"content_hash":"bound"}'),
+            (3, book, 3, registered, b'{"content_hash":"other"}')]
+    versions = {ours: 0, theirs: 0}
+    for position in [*range(4, 30), *range(31, 41)]:
+        stream = ours if position % 3 else theirs
+        versions[stream] += 1
+        rows.append((position, stream, versions[stream], "scoreledger:RatingRecorded", b'{"n":%d}' % position))
+    return rows
+
+
+@pytest.mark.parametrize("ready_after", [0, 1, 3, 100])
+@pytest.mark.parametrize("ahead", [0, 5, 10**6])
+@pytest.mark.parametrize("old", [None, 7, 16])
+def test_the_trees_process_gives_the_roots_and_proof_however_late_the_period_comes(
+    ready_after: int, ahead: int, old: int | None
+) -> None:
+    """replay/fast_seal.py `_trees`: rows hashed before the period is known (up to `ahead`) are taken by the
+    trees once it is, in order, with their streams and scheme registrations."""
+    from replay.fast_seal import REGISTERED, _trees
+    from replay.merkle import merkle_root
+
+    rows = log_rows()
+    reader = Reader(rows, batch=4)
+    ours = reader.name("3155d9b0357b508598f4b5f885edf7c9")
+    records = [Record(p, reader.name(s), v, t, b, {}) for p, s, v, t, b in rows]
+    made = _trees(Parent((old, {"bound"}, {ours}), ready_after), reader, 10**9, ahead)  # type: ignore[arg-type]
+    hashes = [leaf_hash(leaf(r)) for r in records]
+    own = [leaf(r) for r in records if r.stream == ours or (r.topic == REGISTERED and b'"bound"' in r.raw)]
+    assert made["root"] == merkle_root(leaf(r) for r in records).hex() and made["count"] == len(rows)
+    assert made["period_root"] == merkle_root(own).hex() and made["period_events"] == len(own) < len(rows)
+    assert made["proof"] == (consistency_proof(hashes, old, hashed=True) if old else [])
