@@ -25,7 +25,7 @@ from replay.merkle import _split as split
 REGISTERED = "scoreledger:SchemeBook.VersionRegistered"
 
 
-AHEAD = 500_000  # rows whose leaves the trees process hashes before it knows the period (then it waits)
+AHEAD = 2_000_000  # rows whose leaves the trees process hashes before it knows the period (~80 bytes each held)
 
 
 def fast_seal(source: Any, period: str, bureau: str, upto: int, workers: int) -> dict[str, Any] | None:
