@@ -13,42 +13,73 @@ from __future__ import annotations
 import base64
 import multiprocessing
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from projections.fast.plan import PeriodPlan, Unsure
 from projections.fast.reading import Reader, reader_for
 from projections.fast.replay import FastReplay, plan_read, plan_replay
-from projections.leaves import leaf
-from projections.records import Record
-from replay.merkle import MerkleAccumulator, leaf_hash
+from projections.leaves import RowLeaves
+from replay.merkle import MerkleBuilder, pieces
 from replay.merkle import _split as split
 
 REGISTERED = "scoreledger:SchemeBook.VersionRegistered"
 
 
+AHEAD = 2_000_000  # rows whose leaves the trees process hashes before it knows the period (~80 bytes each held)
+
+
 def fast_seal(source: Any, period: str, bureau: str, upto: int, workers: int) -> dict[str, Any] | None:
     """The unsigned seal of `seal_from`, or None when the fast replay cannot vouch for the period.
 
-    A process with other threads (a running service: its requests, the view keeper) is never forked,
-    since a lock another thread holds would stay held in the child: on PostgreSQL (whose recorder's pool
-    runs threads) a spawned process makes the seal's parts, forking its own workers (`_apart`); else it
-    scores in one process and streams the trees in a spawned one."""
-    threaded = threading.active_count() > 1
-    if threaded and workers > 1 and upto >= APART_MIN:
-        reader = reader_for(source)
-        if reader is not None and reader.kind == "postgres":
-            return _apart(reader.fresh(), period, bureau, upto, workers)
-    try:
-        replay = plan_replay(source, period, upto, bureau, 1 if threaded else workers)
-    except Unsure:
+    The trees process starts first, reading and hashing rows while this one makes the first pass (issue 12:
+    the leaves are hashed beside the serial first pass rather than against the scoring workers, and the
+    process does not inherit the plan's memory); it learns the period's streams and the seal before from
+    this one once planned. A process with other threads (a running service: its requests, the view keeper)
+    is never forked, since a lock another thread holds would stay held in the child: on PostgreSQL (whose
+    recorder's pool runs threads) a spawned process makes the seal's parts, forking its own workers and
+    trees process (`_apart`); elsewhere it scores in one process and streams the trees in a spawned one."""
+    reader = reader_for(source)
+    if reader is None:
         return None
+    threaded = threading.active_count() > 1
+    if threaded and workers > 1 and upto >= APART_MIN and reader.kind == "postgres":
+        return _apart(reader.fresh(), period, bureau, upto, workers)
     try:
-        return _made(replay, period, upto, "spawn" if threaded else "fork")
+        parts = _parts(reader, lambda: plan_replay(source, period, upto, bureau, 1 if threaded else workers),
+                       upto, "spawn" if threaded else "fork")
     finally:
-        replay.close()
+        reader.close()
+    return None if parts is None else _seal(period, upto, *parts)
 
 
 APART_MIN = 50_000  # events: a shorter log is sealed here (a spawned process costs ~0.5 s; the city's 12,900: 0.9 s)
+Parts = tuple[Any, dict[str, Any], str, "dict[str, Any] | None"]
+
+
+def _parts(reader: Reader, planned: Callable[[], FastReplay], upto: int, start: str) -> Parts | None:
+    """What a seal is made of (the results hashes, the trees' roots and proof, the scheme hash, the seal
+    before), the trees process started before `planned` makes the first pass; None when the fast replay
+    cannot vouch for the period."""
+    context = multiprocessing.get_context(start)
+    here, there = context.Pipe()
+    worker = context.Process(target=_send_trees, args=(there, reader.fresh(), upto), daemon=True)
+    worker.start()  # before the first pass and the scoring workers: no thread of this process runs yet
+    there.close()
+    try:
+        try:
+            replay = planned()
+        except Unsure:
+            return None
+        try:
+            return _made(replay, here)
+        finally:
+            replay.close()
+    finally:
+        if worker.is_alive():
+            worker.kill()  # not needed (the period is not vouched for, or a failure)
+        worker.join()
+        here.close()
 
 
 def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) -> dict[str, Any] | None:
@@ -78,7 +109,8 @@ def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) ->
     return None if made is None else _seal(period, upto, *made)  # the seal's format is this process's
 
 
-_TUNED = {"projections.fast.replay": ("RUN", "GUIDE", "PARALLEL_MIN_SUBJECTS"), "projections.fast.index": ("SPLIT",)}
+_TUNED = {"projections.fast.replay": ("RUN", "GUIDE", "PARALLEL_MIN_SUBJECTS"), "projections.fast.index": ("SPLIT",),
+          "replay.fast_seal": ("AHEAD",)}
 
 
 def _tuned() -> dict[str, dict[str, Any]]:
@@ -97,61 +129,39 @@ def _seal_apart(sending: Any, reader: Reader, period: str, bureau: str, upto: in
         for name, value in values.items():
             setattr(importlib.import_module(module), name, value)
     try:
-        try:
-            replay = plan_read(reader, period, upto, bureau, workers)
-        except Unsure:
-            sending.send(None)
-            return
-        try:
-            sending.send(_parts(replay, upto, "fork"))
-        finally:
-            replay.close()
+        sending.send(_parts(reader, lambda: plan_read(reader, period, upto, bureau, workers), upto, "fork"))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         sending.send(exc)
     finally:
         sending.close()
 
 
-def _made(replay: FastReplay, period: str, upto: int, start: str) -> dict[str, Any] | None:
-    parts = _parts(replay, upto, start)
-    return None if parts is None else _seal(period, upto, *parts)
-
-
-def _parts(replay: FastReplay, upto: int, start: str) -> tuple[Any, dict[str, Any], str, dict[str, Any] | None] | None:
-    """What a seal is made of: the results hashes, the trees' roots and proof, the scheme hash, the seal before;
-    None when the fast replay cannot vouch for the period."""
+def _made(replay: FastReplay, trees: Any) -> Parts | None:
     plan = replay.plan
     earlier = _earlier(plan)
     bound = {h for _, _, h in plan.period.bindings}
     own = {stream for stream, key in plan.fold.streams.items() if key == plan.key}
-    job = (plan.reader.fresh(), upto, plan.reader.count(upto), earlier, bound, own)
-    context = multiprocessing.get_context(start)
-    receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_trees, args=(sending, job), daemon=True)
-    worker.start()  # before the scoring workers: no thread of this process is running when it forks
-    sending.close()
+    trees.send((earlier["event_count"] if earlier is not None else None, bound, own))
     try:
         hashes = replay.hashes()
-        roots = receiving.recv()
     except Unsure:
-        worker.kill()
         return None
-    finally:
-        worker.join()
-        receiving.close()
+    roots = trees.recv()
     if isinstance(roots, BaseException):
         raise roots
     return hashes, roots, plan.period.scheme_hash, earlier
 
 
-def _send_trees(sending: Any, job: tuple[Any, ...]) -> None:
+def _send_trees(there: Any, reader: Reader, upto: int) -> None:
     try:
-        sending.send(_trees(*job))
+        there.send(_trees(there, reader, upto))
+    except EOFError:
+        pass  # the parent left (the period not vouched for): nothing to send
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        sending.send(exc)
+        there.send(exc)
     finally:
-        sending.close()
-        job[0].close()
+        there.close()
+        reader.close()
 
 
 def _earlier(plan: PeriodPlan) -> dict[str, Any] | None:
@@ -177,35 +187,75 @@ def _proof_spans(old: int, size: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _trees(reader: Reader, upto: int, count: int, earlier: dict[str, Any] | None, bound: set[str],
-           own: set[str]) -> dict[str, Any]:
-    """Every row's leaf into the log's tree, the period's into its own, and the proof's subtrees."""
+def _trees(parent: Any, reader: Reader, upto: int, ahead: int | None = None) -> dict[str, Any]:
+    """Every row's leaf into the log's tree, the period's into its own, and the proof's subtrees.
+
+    Each batch's leaf hashes are made in one call (projections.leaves.RowLeaves) and given to the trees a
+    list at a time (replay.merkle.MerkleBuilder); the proof's subtrees are nodes of the log's tree, kept
+    as it is built (no leaf hashed twice). Until the parent sends what it planned (the earlier seal's
+    tree size, the bound scheme versions, the period's streams), up to `ahead` rows are hashed and kept
+    (their hashes and stream ids: not the rows); then the trees take them."""
     import orjson
 
-    whole, mine = MerkleAccumulator(), MerkleAccumulator()
-    old = earlier["event_count"] if earlier is not None else 0
-    spans = _proof_spans(old, count) if earlier is not None and 0 < old < count else []
-    parts = [MerkleAccumulator() for _ in spans]
-    names: dict[str, str] = {}
-    index, mine_count = 0, 0
+    ahead = AHEAD if ahead is None else ahead
+    count = reader.count(upto)
+    leaves = RowLeaves(reader.name)
+    waiting: list[tuple[list[bytes], list[str], dict[int, Any]]] = []  # hashes, stream ids, registrations
+    ids: dict[str, str] = {}
+    held = 0
+    trees: _Trees | None = None
     for batch in reader.rows(upto):
-        for position, raw, version, topic, payload in batch:
-            name = names.get(raw)
-            if name is None:
-                name = names[raw] = reader.name(raw)
-            digest = leaf_hash(leaf(Record(position, name, version, topic, payload, {})))
-            whole.add_leaf_hash(digest)
-            for n, (low, high) in enumerate(spans):
-                if low <= index < high:
-                    parts[n].add_leaf_hash(digest)
-            if name in own or (topic == REGISTERED and orjson.loads(payload).get("content_hash") in bound):
-                mine.add_leaf_hash(digest)
-                mine_count += 1
-            index += 1
-    proof = [p.root() for p in parts]
-    proof.reverse()
-    return {"root": whole.root().hex(), "count": index, "period_root": mine.root().hex(),
-            "period_events": mine_count, "proof": proof}
+        hashes = leaves.hashes(batch)
+        if trees is None and held + len(batch) <= ahead and not parent.poll():
+            raws = [ids.setdefault(raw, raw) for _, raw, _, _, _ in batch]  # one str a stream, not a row
+            registered = {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch)
+                          if row[3] == REGISTERED}
+            waiting.append((hashes, raws, registered))
+            held += len(batch)
+            continue
+        if trees is None:
+            trees = _Trees(parent.recv(), count, reader)
+            for listed in waiting:
+                trees.add(*listed)
+            waiting = []
+        trees.add(hashes, [row[1] for row in batch],
+                  {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch) if row[3] == REGISTERED})
+    if trees is None:
+        trees = _Trees(parent.recv(), count, reader)
+        for listed in waiting:
+            trees.add(*listed)
+    return trees.finish()
+
+
+class _Trees:
+    """The log's tree (with the proof's pieces wanted) and the period's, once the period is known."""
+
+    def __init__(self, planned: tuple[int | None, set[str], set[str]], count: int, reader: Reader):
+        old, self.bound, self.own = planned
+        self.spans = _proof_spans(old, count) if old is not None and 0 < old < count else []
+        self.whole = MerkleBuilder(piece for low, high in self.spans for piece in pieces(low, high - low))
+        self.mine = MerkleBuilder()
+        self.name = reader.name
+        self.mine_of: dict[str, bool] = {}  # stored stream id -> the period's own stream
+
+    def add(self, hashes: list[bytes], raws: list[str], registered: dict[int, Any]) -> None:
+        self.whole.extend(hashes)
+        mine_of, ours = self.mine_of, []
+        for n, (raw, digest) in enumerate(zip(raws, hashes, strict=True)):
+            flag = mine_of.get(raw)
+            if flag is None:
+                flag = mine_of[raw] = self.name(raw) in self.own
+            if flag or (n in registered and registered[n] in self.bound):
+                ours.append(digest)
+        self.mine.extend(ours)
+
+    def finish(self) -> dict[str, Any]:
+        whole, mine = self.whole, self.mine
+        root = whole.finish()
+        proof = [whole.root_of(low, high - low) for low, high in self.spans]
+        proof.reverse()
+        return {"root": root.hex(), "count": whole.size, "period_root": mine.finish().hex(),
+                "period_events": mine.size, "proof": proof}
 
 
 def _seal(period: str, upto: int, hashes: Any, roots: dict[str, Any], scheme_hash: str,

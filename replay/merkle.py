@@ -16,6 +16,7 @@ from hashlib import sha256
 __all__ = [
     "EMPTY_ROOT",
     "MerkleAccumulator",
+    "MerkleBuilder",
     "consistency_proof",
     "inclusion_proof",
     "leaf_hash",
@@ -93,6 +94,119 @@ class MerkleAccumulator:
         for peak in reversed(self._peaks[:-1]):
             root = node_hash(peak, root)
         return root
+
+
+class MerkleBuilder:
+    """The same tree head as `MerkleAccumulator`, fed leaf hashes a list at a time (issue 12: the seal's pass).
+
+    Leaf hashes wait until 2**`CHUNK_LEVEL` of them (a power of two) are pending; each such perfect subtree is then
+    hashed level by level, a level in one comprehension (no Python call per node), and its root joins the
+    perfect subtrees' roots as one node of that level. `finish` takes what is left in perfect pieces,
+    largest first (each starts at a multiple of its size, so the pieces are subtrees of the RFC 6962 tree).
+    `wanted` names perfect subtrees (first leaf, level) whose roots to keep (`kept`): every subtree of a
+    consistency proof is made of such pieces (`pieces`), so the proof needs no leaf hashed again."""
+
+    CHUNK_LEVEL = 12
+
+    __slots__ = ("_size", "_peaks", "_pending", "_wanted", "kept", "_root", "_level")
+
+    def __init__(self, wanted: Iterable[tuple[int, int]] = (), level: int | None = None) -> None:
+        self._level = self.CHUNK_LEVEL if level is None else level  # a chunk is 2**level leaf hashes
+        self._size = 0  # leaves in the perfect subtrees of _peaks
+        self._peaks: list[tuple[int, int, bytes]] = []  # (level, first leaf, root), largest (leftmost) first
+        self._pending: list[bytes] = []
+        self._wanted: dict[int, set[int]] = {}
+        for first, level in wanted:
+            self._wanted.setdefault(level, set()).add(first)
+        self.kept: dict[tuple[int, int], bytes] = {}
+        self._root: bytes | None = None
+
+    @property
+    def size(self) -> int:
+        return self._size + len(self._pending)
+
+    def extend(self, hashes: Sequence[bytes]) -> None:
+        """Append leaf hashes (SHA-256(0x00 || leaf) each) in order."""
+        if self._root is not None:
+            raise ValueError("the tree is finished")
+        pending = self._pending
+        pending += hashes
+        chunk = 1 << self._level
+        if len(pending) >= chunk:
+            full = len(pending) - len(pending) % chunk
+            for start in range(0, full, chunk):
+                self._perfect(pending[start : start + chunk], self._level)
+            del pending[:full]
+
+    def finish(self) -> bytes:
+        """MTH(D[n]) of every leaf hash given; the builder takes no more after it."""
+        if self._root is None:
+            pending, start = self._pending, 0
+            for level in range(self._level - 1, -1, -1):
+                if len(pending) - start >= 1 << level:
+                    self._perfect(pending[start : start + (1 << level)], level)
+                    start += 1 << level
+            self._pending = []
+            if not self._peaks:
+                self._root = EMPTY_ROOT
+            else:
+                self._root = _folded([digest for _, _, digest in self._peaks])
+        return self._root
+
+    def root_of(self, first: int, size: int) -> bytes:
+        """MTH(D[first:first + size]) of a subtree of the finished tree whose pieces were `wanted`."""
+        return _folded([self.kept[piece] for piece in pieces(first, size)])
+
+    def _perfect(self, nodes: list[bytes], top: int) -> None:
+        """A perfect subtree of 2**top leaf hashes starting at leaf `self._size`, hashed level by level."""
+        first, wanted, sha = self._size, self._wanted, sha256
+        if wanted:
+            self._keep(nodes, 0, first)
+        for level in range(1, top + 1):
+            pairs = iter(nodes)
+            nodes = [sha(_NODE_PREFIX + left + right).digest() for left, right in zip(pairs, pairs, strict=True)]
+            if wanted:
+                self._keep(nodes, level, first)
+        self._push(top, first, nodes[0])
+
+    def _keep(self, nodes: list[bytes], level: int, first: int) -> None:
+        starts = self._wanted.get(level)
+        if starts:
+            end = first + (len(nodes) << level)
+            for start in starts:
+                if first <= start < end:
+                    self.kept[start, level] = nodes[(start - first) >> level]
+
+    def _push(self, level: int, first: int, digest: bytes) -> None:
+        peaks = self._peaks
+        while peaks and peaks[-1][0] == level:
+            _, first, left = peaks.pop()
+            digest = sha256(_NODE_PREFIX + left + digest).digest()
+            level += 1
+            if level in self._wanted and first in self._wanted[level]:
+                self.kept[first, level] = digest
+        peaks.append((level, first, digest))
+        self._size = first + (1 << level)
+
+
+def pieces(first: int, size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees (first leaf, level) of D[first:first + size], largest first, when `first` is a
+    multiple of the largest power of two not above `size` (every subtree of an RFC 6962 tree is)."""
+    out: list[tuple[int, int]] = []
+    while size:
+        level = size.bit_length() - 1
+        out.append((first, level))
+        first += 1 << level
+        size -= 1 << level
+    return out
+
+
+def _folded(roots: Sequence[bytes]) -> bytes:
+    """The root over perfect subtrees' roots, largest first: folded from the right (RFC 6962 §2.1)."""
+    root = roots[-1]
+    for peak in reversed(roots[:-1]):
+        root = node_hash(peak, root)
+    return root
 
 
 def merkle_root(leaves: Iterable[bytes]) -> bytes:

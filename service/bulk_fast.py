@@ -196,16 +196,20 @@ class FastLane:
         return fact
 
     def _admitted(self, fact: dict[str, Any], stream: Stream) -> tuple[Any, ...]:
-        """The fact checked (admission, R2, plain JSON) and its event encoded: (topic, state bytes)."""
-        copy = dict(fact)
-        checked = self._admit(stream.admission, copy)
+        """The fact checked (admission, R2, plain JSON) and encoded: (topic, the fact's JSON). `fact` is the
+        lane's own (lane_batch stamps a new dict; the reference decides from the caller's): it is encoded
+        first, then admission may take it over (issue 12: no copy of each fact, no second pass to encode it)."""
+        value, encoded = fact.get("value"), orjson.dumps(fact)
+        checked = self._admit(stream.admission, fact)
         if checked.type == "rating":
             found = self.plausible.get(checked.item)
             if found is not None and not checked.scale_confirmed and checked.value <= found[1]:
                 raise Declined  # R2: refused by the reference, with its message
-        if checked.__dict__ is not copy or type(fact["value"]) is not str:  # the lane vouched for every other value
-            _plain_json(fact)
-        return TOPICS[fact["type"]], fact
+        if checked.__dict__ is not fact:
+            _plain_json(fact)  # typed apart from it: the fact as given
+        elif type(value) is not str:  # the lane vouched for every other value, and read this one in place
+            _plain_json({**fact, "value": value})
+        return TOPICS[fact["type"]], encoded
 
     def _rows(self, streams: dict[str, Stream], events: dict[str, list[tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
         """The batch's stored events in the order the reference saves them: stream by stream (sorted by name),
@@ -221,7 +225,7 @@ class FastLane:
             version = stream.version
             for topic, fact in listed:  # the library's JSON of {timestamp, actor, at, fact, appeal}
                 version += 1
-                state = b"".join((stamped, dumps(fact), b',"appeal":null}'))
+                state = b"".join((stamped, fact, b',"appeal":null}'))
                 rows.append((stream.hex, version, topic, state))
             stream.version, stream.opened = version, None  # counted as written: forgotten if not
         return rows

@@ -9,6 +9,7 @@ cannot take pieces back (projections/fast/api.py) hash or spool them and replay 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,8 +84,27 @@ class FastReplay:
 
     def hashes(self) -> Hashes:
         """SHA-256 of the canonical bytes (as `chunks` would give them), of each subject's result, and of each
-        group's results joined by commas: what a seal and the views' hashes are made of."""
-        return hashed(self.heading(), (result for listed in self.results() for result in listed))
+        group's results joined by commas: what a seal and the views' hashes are made of.
+
+        With workers, each hashes its runs' subjects and groups (a group lies in one run) and spools the run's
+        bytes to a file of its own; this process reads the files back in order for the whole hash. No result
+        is pickled to this process, and none waits here in a queue while it hashes (issue 12: the seal's
+        parent held runs of results as they came)."""
+        if self.workers < 2 or len(self.runs) < 2 or not hasattr(os, "fork"):
+            return hashed(self.heading(), (result for listed in self.results() for result in listed))
+        import multiprocessing
+        import shutil
+        import tempfile
+
+        directory = tempfile.mkdtemp(prefix="scoreledger-hash-")
+        jobs = [(index, groups, directory) for index, groups in enumerate(self.runs)]
+        _SHARED["plan"] = self.plan  # inherited by the forked workers, never pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers, initializer=_worker_start) as pool:
+                return _joined(self.heading(), pool.imap(_worker_hash, jobs))
+        finally:
+            _SHARED.clear()
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def plan_replay(
@@ -171,6 +191,52 @@ def _worker_run(groups: list[str]) -> list[Result]:
 def _worker_spool(job: tuple[int, list[str], str]) -> tuple[str, int]:
     with collector_paused():
         return _spool_run(_SHARED["plan"], _SHARED["reader"], job)
+
+
+RunHashes = tuple[str, int, list[tuple[str, str]], list[tuple[str, str]]]  # path, size, subjects', groups' hashes
+
+
+def _worker_hash(job: tuple[int, list[str], str]) -> RunHashes:
+    with collector_paused():
+        return _hash_run(_SHARED["plan"], _SHARED["reader"], job)
+
+
+def _hash_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> RunHashes:
+    """A run's results spooled as `_spool_run` spools them, with each subject's and each group's hash as
+    projections.digests.hashed takes them."""
+    index, groups, directory = job
+    listed = score_run(plan, groups, reader)
+    sha, subjects, bodies = hashlib.sha256, [], {}
+    for subject, group, body in listed:
+        subjects.append((subject, sha(body).hexdigest()))
+        bodies.setdefault(group, []).append(body)
+    joined = b",".join([body for _, _, body in listed])
+    path = os.path.join(directory, f"run-{index:06d}")
+    with open(path, "wb") as out:
+        out.write(joined)
+    return path, len(joined), subjects, [(group, sha(b",".join(found)).hexdigest()) for group, found in bodies.items()]
+
+
+def _joined(head: bytes, runs: Iterator[RunHashes], size: int = 8 * 2**20) -> Hashes:
+    """The period's Hashes from its runs' in order: the whole from the spooled bytes, the others as given."""
+    whole, subjects, groups, first = hashlib.sha256(head), {}, {}, True
+    for path, length, subject_hashes, group_hashes in runs:
+        subjects.update(subject_hashes)
+        for group, digest in group_hashes:
+            if group in groups:
+                raise ValueError(f"group {group} scored in two runs")  # runs are whole groups (_runs)
+            groups[group] = digest
+        if not length:
+            continue
+        if not first:
+            whole.update(b",")
+        first = False
+        with open(path, "rb") as spool:
+            while piece := spool.read(size):
+                whole.update(piece)
+        os.unlink(path)
+    whole.update(b"]}")
+    return Hashes(whole.hexdigest(), subjects, groups)
 
 
 def _spool_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, int]:

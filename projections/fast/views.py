@@ -23,7 +23,7 @@ import logging
 import multiprocessing
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -40,6 +40,7 @@ from projections.fast.reading import Reader
 from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
 from projections.fast.runs import score_run
 from projections.groups import heading
+from projections.leaves import RowLeaves
 from projections.records import Record
 from projections.sealed import micros, stamp
 from projections.viewreads import Cursor, brief_of
@@ -76,12 +77,12 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
     sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
     seals = [(s.position, s.published_at) for listed in sealings.values() for s in listed]
     with _leaves_beside(reader, upto, seals, workers) as receiving:
-        started = time.perf_counter()
+        started, leaves = time.perf_counter(), _Leaves(views, cur, receiving)
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
-            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key])
+            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready)
         log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
-        stamps = _receive_leaves(views, cur, receiving)
+        stamps = leaves.rest()
         log.debug("views from zero: leaves written in %.2f s", time.perf_counter() - started)
     for key, listed in sealings.items():
         for sealing in listed:
@@ -122,6 +123,9 @@ class _Here:
 
     def send(self, message: Any) -> None:
         self.messages.append(message)
+
+    def poll(self) -> bool:
+        return False  # read when the periods are written
 
     def recv(self) -> Any:
         if self.messages is None:
@@ -213,10 +217,10 @@ def _changed_groups(index: LogIndex, plan: PeriodPlan, published_at: int) -> set
     return {subjects[s].get("group", "all") for s, placed in plan.streams.items() if placed.runs[-1][1] > published_at}
 
 
-def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing]
-                  ) -> dict[str, Decimal]:
+def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing],
+                  between: Callable[[], None] = lambda: None) -> dict[str, Decimal]:
     """The period's heading and rows (run by run), as the runner writes them, each publication's hash taken
-    on the way; its subjects' totals."""
+    on the way, `between` called after each run (the leaves arrived meanwhile written); its subjects' totals."""
     key, sql, totals = replay.plan.key, views.sql, {}
     cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
                     "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
@@ -229,6 +233,7 @@ def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealin
         totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
         for sealing in sealings:
             _hash_run(sealing, rows)
+        between()
     for sealing in sealings:
         sealing.digest.update(b"]}")
     return totals
@@ -272,7 +277,8 @@ def _send_leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int,
 
 
 def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]], chunk: int = 50_000) -> None:
-    """Every row's witness digest, sent in chunks, then the (since, until) stamps of each seal as the runner's
+    """Every row's witness digest, sent in chunks of runs of consecutive positions (first position, the digests
+    as a JSON array: `ViewStore.add_leaf_runs`), then the (since, until) stamps of each seal as the runner's
     Stamps would give them at its publication (the seal's position among the last KEEP records noted)."""
     wanted = {p for p, _ in seals}
     published = {q for _, q in seals}
@@ -282,23 +288,17 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
     after: dict[int, int | None] = {}  # seal position -> own stamp of the record after it
     indexes: dict[int, int] = {}  # publication position -> its index
     previous: int | None = None
-    names: dict[str, bytes] = {}  # a stream's id, length-prefixed, as its leaves hold it
-    topics: dict[str, bytes] = {}
+    leaves = RowLeaves(reader.name)
     out: list[tuple[int, str]] = []
-    sha, count = hashlib.sha256, 0
+    pending, count = 0, 0
     with collector_paused():
         for batch in reader.rows(upto):
-            for position, raw, version, topic, payload in batch:
-                name = names.get(raw)
-                if name is None:
-                    name = names[raw] = _prefixed(reader.name(raw).encode())
-                kind = topics.get(topic)
-                if kind is None:
-                    kind = topics[topic] = _prefixed(topic.encode())
-                at_, of = str(position).encode(), str(version).encode()
-                out.append((position, sha(b"".join((len(at_).to_bytes(8, "big"), at_, name, len(of).to_bytes(8, "big"),
-                                                     of, kind, len(payload).to_bytes(8, "big"), payload))).hexdigest()))
-                if wanted and position <= last:
+            out += _runs_of([row[0] for row in batch], leaves.hexdigests(batch))
+            pending += len(batch)
+            if wanted and batch[0][0] <= last:
+                for position, _, _, _, payload in batch:
+                    if position > last:
+                        break
                     own = _stamp(payload)
                     if own is not None and (latest is None or own > latest):
                         latest = own
@@ -309,10 +309,10 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
                     if position in published:
                         indexes[position] = count
                     previous = position
-                count += 1
-            if len(out) >= chunk:
+                    count += 1
+            if pending >= chunk:
                 sending.send(out)
-                out = []
+                out, pending = [], 0
     if out:
         sending.send(out)
     stamps = {}
@@ -326,9 +326,18 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
     sending.send(("stamps", stamps))
 
 
-def _prefixed(part: bytes) -> bytes:
-    """A part of a leaf as projections.leaves.leaf writes it: its length (8 bytes, big-endian), then itself."""
-    return len(part).to_bytes(8, "big") + part
+def _runs_of(positions: list[int], digests: list[str]) -> list[tuple[int, str]]:
+    """(first position, JSON array of the digests) for each run of consecutive positions, in order."""
+    runs, start = [], 0
+    while start < len(positions):
+        end = len(positions)
+        if positions[-1] - positions[start] != end - 1 - start:  # a gap: the run ends before it
+            end = start + 1
+            while end < len(positions) and positions[end] == positions[end - 1] + 1:
+                end += 1
+        runs.append((positions[start], '["' + '","'.join(digests[start:end]) + '"]'))
+        start = end
+    return runs
 
 
 _STAMPED = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
@@ -352,14 +361,31 @@ def _stamp(payload: bytes) -> int | None:
     return stamp(Record(0, "", 0, "", payload, state)) if isinstance(state, dict) else None
 
 
-def _receive_leaves(views: Any, cur: Cursor, receiving: Any) -> dict[tuple[int, int], tuple[int | None, int | None]]:
-    while True:
-        message = receiving.recv()
+class _Leaves:
+    """The leaves process's messages written as they come: those already there between runs of rows (the
+    writing overlaps the scoring workers), the rest once the periods are written; then the stamps."""
+
+    def __init__(self, views: Any, cur: Cursor, receiving: Any):
+        self.views, self.cur, self.receiving = views, cur, receiving
+        self.stamps: dict[tuple[int, int], tuple[int | None, int | None]] | None = None
+
+    def ready(self) -> None:
+        while self.stamps is None and self.receiving.poll():
+            self._take()
+
+    def rest(self) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+        while self.stamps is None:
+            self._take()
+        return self.stamps
+
+    def _take(self) -> None:
+        message = self.receiving.recv()
         if isinstance(message, BaseException):
             raise message
         if isinstance(message, tuple):
-            return dict(message[1])
-        views.add_leaves(cur, message)
+            self.stamps = dict(message[1])
+        else:
+            self.views.add_leaf_runs(self.cur, message)
 
 
 def _keep(views: Any, cur: Cursor, key: str, sealing: Sealing,

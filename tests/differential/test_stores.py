@@ -28,8 +28,10 @@ from projections.period_input import key_of
 from projections.schemes import scheme_for
 from projections.scoring import canonical_chunks
 from projections.subject_totals import SubjectTotals
+from replay import fast_seal as fast_seal_module
 from replay.asof import canonical_as_of, fold_log
 from replay.fast_seal import fast_seal
+from replay.merkle import MerkleBuilder
 from replay.seal import seal_from
 from service.bootstrap import Service, build
 from service.bulk import import_rows
@@ -136,10 +138,19 @@ def test_the_fast_replay_gives_the_reference_bytes_now_and_as_of_the_seal(
         assert hashlib.sha256(fast).hexdigest() == hashlib.sha256(reference(service, code, position)).hexdigest()
 
 
+@pytest.mark.parametrize(("chunk", "ahead"), [(None, None), (0, None), (3, 0), (3, 1), (None, 10**9)])
 def test_a_seal_made_in_one_streaming_pass_is_the_reference_seal(
-    stored: tuple[Service, str, int], forked: None
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, chunk: int | None,
+    ahead: int | None
 ) -> None:
-    """Results hashes, both Merkle roots, counts and the consistency proof from the seal before."""
+    """Results hashes, both Merkle roots, counts and the consistency proof from the seal before; the trees
+    hashed in perfect chunks of 4,096 leaves (the workloads here are smaller: all in the last pieces), of
+    one leaf and of eight (many chunks, and proof subtrees above and below a chunk's level); the trees
+    process hashing no row, one batch or every row before it learns the period."""
+    if chunk is not None:
+        monkeypatch.setattr(MerkleBuilder, "CHUNK_LEVEL", chunk)
+    if ahead is not None:
+        monkeypatch.setattr(fast_seal_module, "AHEAD", ahead)
     service, code, _ = stored
     source = service.ledger.recorder
     upto = source.max_notification_id()
