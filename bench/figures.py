@@ -45,7 +45,7 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
     for workload, by_store in results["runs"].items():
         for store, run in by_store.items():
             rows += list(_rows(workload, store, run))
-    for name, store in (("http", "sqlite"), ("http_postgres", "postgres")):
+    for name, store in (("http", "sqlite"), ("http_postgres", "postgres"), ("http_postgres_1", "postgres")):
         rows += _http_rows(results.get(name, {}), store)
     return rows
 
@@ -58,7 +58,8 @@ def _http_rows(http: dict[str, Any], store: str) -> list[dict[str, Any]]:
         served, floor = level["service"], level["floor"]
         batch = served.get("batch", 1)
         label = f"{served.get('clients', clients)} clients" + (f", {batch} facts per request" if batch > 1 else "")
-        label += f", {workers} server processes" if workers > 1 else ""
+        one = ", 1 server process" if store == "postgres" else ""
+        label += f", {workers} server processes" if workers > 1 else one
         cpu = served.get("cpu_ms_per_request")
         rows.append(
             _row(
