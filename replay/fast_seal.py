@@ -82,7 +82,8 @@ def _parts(reader: Reader, planned: Callable[[], FastReplay], upto: int, start: 
         here.close()
 
 
-def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) -> dict[str, Any] | None:
+def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int,
+           target: Callable[..., None] | None = None) -> dict[str, Any] | None:
     """The seal made by a spawned process of its own (issue 12): the PostgreSQL recorder's connection pool runs
     threads, so this process never forks, and one process scored the whole period (7.6 s where the forked
     replay takes 2.7 s, province at 5%). The spawned process has no thread but its own: it plans the period
@@ -91,13 +92,12 @@ def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) ->
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
     # not a daemon: a daemonic process may not start the workers it forks
-    worker = context.Process(target=_seal_apart, args=(sending, reader, period, bureau, upto, workers, _tuned()))
+    worker = context.Process(target=target or _seal_apart,
+                             args=(sending, reader, period, bureau, upto, workers, _tuned()))
     worker.start()
     sending.close()
     try:
-        made = receiving.recv()
-    except EOFError:
-        raise RuntimeError("the process making the seal ended without an answer") from None
+        made = _answer(receiving, worker)
     finally:
         receiving.close()
         worker.join(timeout=60)
@@ -107,6 +107,38 @@ def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int) ->
     if isinstance(made, BaseException):
         raise made
     return None if made is None else _seal(period, upto, *made)  # the seal's format is this process's
+
+
+def _answer(receiving: Any, worker: Any) -> Any:
+    """The spawned process's answer. The processes it forks (the trees, the scoring workers) inherit its end of
+    the pipe and of its sentinel, so its death (killed by the kernel when memory runs out, say) is neither an end
+    of file here nor a ready sentinel: whether it still runs is asked while waiting, and when it ended without an
+    answer its process group (it leads one: `_seal_apart`) is killed, so that no orphan keeps a connection and
+    its memory, and the caller hears it. (A process group's id is not given to a new process while the group
+    has a member, so the kill cannot reach another group.)"""
+    while not receiving.poll(0.5):
+        if not worker.is_alive():
+            if receiving.poll():  # it answered, then ended
+                break
+            _kill_group(worker.pid)
+            raise RuntimeError("the process making the seal ended without an answer")
+    try:
+        return receiving.recv()
+    except EOFError:
+        _kill_group(worker.pid)
+        raise RuntimeError("the process making the seal ended without an answer") from None
+
+
+def _kill_group(leader: int | None) -> None:
+    import os
+    import signal
+
+    if leader is None:
+        return
+    try:
+        os.killpg(leader, signal.SIGKILL)  # the group outlives its leader while a member lives: never reused then
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 _TUNED = {"projections.fast.replay": ("RUN", "GUIDE", "PARALLEL_MIN_SUBJECTS"), "projections.fast.index": ("SPLIT",),
@@ -124,14 +156,19 @@ def _tuned() -> dict[str, dict[str, Any]]:
 def _seal_apart(sending: Any, reader: Reader, period: str, bureau: str, upto: int, workers: int,
                 tuned: dict[str, dict[str, Any]]) -> None:
     import importlib
+    import os
 
+    os.setpgid(0, 0)  # a process group of its own, which its forked processes join: `_answer` kills it whole
     for module, values in tuned.items():
         for name, value in values.items():
             setattr(importlib.import_module(module), name, value)
     try:
         sending.send(_parts(reader, lambda: plan_read(reader, period, upto, bureau, workers), upto, "fork"))
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        sending.send(exc)
+        try:
+            sending.send(exc)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text, then
+            sending.send(RuntimeError(f"the process making the seal failed: {exc!r}"))
     finally:
         sending.close()
 
@@ -141,7 +178,11 @@ def _made(replay: FastReplay, trees: Any) -> Parts | None:
     earlier = _earlier(plan)
     bound = {h for _, _, h in plan.period.bindings}
     own = {stream for stream, key in plan.fold.streams.items() if key == plan.key}
-    trees.send((earlier["event_count"] if earlier is not None else None, bound, own))
+    try:
+        trees.send((earlier["event_count"] if earlier is not None else None, bound, own))
+    except OSError:  # the trees process failed already: what it sent says why
+        failed = trees.recv()
+        raise failed if isinstance(failed, BaseException) else RuntimeError("the trees process ended") from None
     try:
         hashes = replay.hashes()
     except Unsure:
