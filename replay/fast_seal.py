@@ -245,27 +245,27 @@ def _trees(parent: Any, reader: Reader, upto: int, ahead: int | None = None) -> 
     ids: dict[str, str] = {}
     held = 0
     trees: _Trees | None = None
+
+    def planted() -> _Trees:  # the trees, once the parent has planned, given what waited
+        made = _Trees(parent.recv(), count, reader)
+        for listed in waiting:
+            made.add(*listed)
+        waiting.clear()
+        return made
+
     for batch in reader.rows(upto):
         hashes = leaves.hashes(batch)
+        registered = {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch)
+                      if row[3] == REGISTERED}
         if trees is None and held + len(batch) <= ahead and not parent.poll():
             raws = [ids.setdefault(raw, raw) for _, raw, _, _, _ in batch]  # one str a stream, not a row
-            registered = {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch)
-                          if row[3] == REGISTERED}
             waiting.append((hashes, raws, registered))
             held += len(batch)
             continue
         if trees is None:
-            trees = _Trees(parent.recv(), count, reader)
-            for listed in waiting:
-                trees.add(*listed)
-            waiting = []
-        trees.add(hashes, [row[1] for row in batch],
-                  {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch) if row[3] == REGISTERED})
-    if trees is None:
-        trees = _Trees(parent.recv(), count, reader)
-        for listed in waiting:
-            trees.add(*listed)
-    return trees.finish()
+            trees = planted()
+        trees.add(hashes, [row[1] for row in batch], registered)
+    return (trees or planted()).finish()
 
 
 class _Trees:

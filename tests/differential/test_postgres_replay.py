@@ -22,7 +22,13 @@ from replay.asof import canonical_as_of
 from service.bootstrap import Service, build
 from service.bulk import import_rows
 from service.settings import Settings
-from tests.differential.test_stores import AT, forked, path_appeals, reference  # noqa: F401 - `forked` is a fixture
+from tests.differential.test_stores import (  # noqa: F401 - `forked` is a fixture
+    AT,
+    decide_appeals,
+    forked,
+    path_appeals,
+    reference,
+)
 from tests.signing import TEST_KEY
 
 BATCH = 300  # facts per import transaction: a subject's facts cut between batches lie in two pieces
@@ -55,13 +61,7 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, 
         published = date(2026, 4, 13)
         sealed = ledger.publish(code, published, "admin", AT)["position"]
         filed, decided = date(2026, 4, 14), date(2026, 4, 15)
-        for appeal in path_appeals(workload):
-            made = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
-            ledger.accept_appeal(made["appeal"], filed, "admin", AT)
-            if "correction" in appeal:
-                ledger.uphold_appeal(made["appeal"], [appeal["correction"]], "申诉成立", decided, "admin", AT)
-            else:
-                ledger.reject_appeal(made["appeal"], "维持原分", decided, "admin", AT)
+        decide_appeals(ledger, code, path_appeals(workload), filed, decided)
         yield service, code, sealed
     finally:
         service.close()

@@ -59,13 +59,7 @@ def stored(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
     sealed = ledger.publish(code, published, "admin", AT)["position"]
     filed, decided = date.fromordinal(published.toordinal() + 1), date.fromordinal(published.toordinal() + 2)
-    for appeal in path_appeals(workload)[:2]:
-        made = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
-        ledger.accept_appeal(made["appeal"], filed, "admin", AT)
-        if "correction" in appeal:
-            ledger.uphold_appeal(made["appeal"], [appeal["correction"]], "申诉成立", decided, "admin", AT)
-        else:
-            ledger.reject_appeal(made["appeal"], "维持原分", decided, "admin", AT)
+    decide_appeals(ledger, code, path_appeals(workload)[:2], filed, decided)
     yield service, code, sealed
     service.close()
 
@@ -74,6 +68,17 @@ def path_appeals(workload: Any) -> list[dict[str, Any]]:
     appeals = workload.written.appeals()
     upheld = [a for a in appeals if "correction" in a][:1]
     return upheld + [a for a in appeals if "correction" not in a][:1]
+
+
+def decide_appeals(ledger: Any, code: str, appeals: list[dict[str, Any]], filed: date, decided: date) -> None:
+    """Each appeal filed and accepted on `filed`, then upheld with its correction (if it has one) or rejected."""
+    for appeal in appeals:
+        made = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
+        ledger.accept_appeal(made["appeal"], filed, "admin", AT)
+        if "correction" in appeal:
+            ledger.uphold_appeal(made["appeal"], [appeal["correction"]], "申诉成立", decided, "admin", AT)
+        else:
+            ledger.reject_appeal(made["appeal"], "维持原分", decided, "admin", AT)
 
 
 def reference(service: Service, code: str, position: int | None = None) -> bytes:

@@ -26,7 +26,7 @@ from projections.viewstore import TABLES, PostgresViewStore, SQLiteViewStore
 from service.bootstrap import Service, build
 from service.bulk import import_rows
 from service.settings import Settings
-from tests.differential.test_stores import AT, stored  # noqa: F401 - the stored workloads
+from tests.differential.test_stores import AT, decide_appeals, stored  # noqa: F401 - the stored workloads
 from tests.integration.helpers import execute, record_quarter
 from tests.signing import TEST_KEY
 
@@ -133,13 +133,7 @@ def _publish(service: Service, workload: Any, code: str, appeals: int) -> None:
     published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
     ledger.publish(code, published, "admin", AT)
     filed = date.fromordinal(published.toordinal() + 1)
-    for appeal in workload.written.appeals()[:appeals]:
-        made = ledger.file_appeal(code, appeal["subject"], [appeal["contested"]], "申诉", [], filed, "申诉人", AT)
-        ledger.accept_appeal(made["appeal"], filed, "admin", AT)
-        if "correction" in appeal:
-            ledger.uphold_appeal(made["appeal"], [appeal["correction"]], "申诉成立", filed, "admin", AT)
-        else:
-            ledger.reject_appeal(made["appeal"], "维持原分", filed, "admin", AT)
+    decide_appeals(ledger, code, workload.written.appeals()[:appeals], filed, filed)
 
 
 def _older_fact(service: Service) -> None:
