@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,16 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS sl_view_sealed_order ON sl_view_sealed (period, seal, grp{collate}, place)",
 ]
 BRIEFED = ("sl_view_rows", "sl_view_sealed")  # tables keeping each row's brief (viewreads.brief_of) beside its body
+# A brief is valid for its row's body when the body ends with `,` and the brief's bytes after its `{`: brief_of cuts at
+# the body's last `,"decisions":`, so that suffix holds no other one and the test is exact. A process that writes a
+# row's body but not its brief (one of the version before the column, during a rolling deploy or after a rollback)
+# leaves a brief that fails it; each engine's trigger then clears it, and readers take the body (COALESCE(brief,
+# body)) until the row is written again with its brief.
+STALE_BRIEF = ("length(NEW.brief) >= length(NEW.body) "
+               "OR substr(NEW.body, length(NEW.body) - length(NEW.brief) + 1, 1) <> {comma} "
+               "OR substr(NEW.body, length(NEW.body) - length(NEW.brief) + 2) <> substr(NEW.brief, 2)")
+SQLITE_COMMA, POSTGRES_COMMA = "x'2c'", "'\\x2c'::bytea"  # the byte `,` as each engine writes a blob literal
+MADE = tuple(statement.split(" IF NOT EXISTS ")[1].split()[0] for statement in SCHEMA)  # its tables and indexes
 TABLES = ("sl_view_heads", "sl_view_rows", "sl_view_leaves", "sl_view_seals", "sl_view_sealed", "sl_view_tracking")
 Row = tuple[str, str, int, bytes]  # subject, group, place in the group's rank order, canonical bytes
 
@@ -73,6 +84,11 @@ class ViewStore(ResultReads):
             for table in BRIEFED:  # views made before the column: their rows have none (readers use the body)
                 if not self.has_column(cur, table, "brief"):
                     cur.execute(f"ALTER TABLE {table} ADD COLUMN brief {self.blob}")
+            self.guard_briefs(cur)
+
+    def guard_briefs(self, cur: Cursor) -> None:  # pragma: no cover - the engines'
+        """The trigger that clears a row's brief when its body is written without it (STALE_BRIEF)."""
+        raise NotImplementedError
 
     def has_column(self, cur: Cursor, table: str, column: str) -> bool:  # pragma: no cover - the engines'
         raise NotImplementedError
@@ -238,6 +254,12 @@ class SQLiteViewStore(ViewStore):
         cur.execute(f"PRAGMA table_info({table})")
         return any(row[1] == column for row in cur.fetchall())
 
+    def guard_briefs(self, cur: Cursor) -> None:
+        stale = STALE_BRIEF.format(comma=SQLITE_COMMA)
+        cur.execute(f"CREATE TRIGGER IF NOT EXISTS sl_view_rows_brief AFTER UPDATE OF body ON sl_view_rows WHEN "  # noqa: S608
+                    f"NEW.brief IS NOT NULL AND ({stale}) BEGIN UPDATE sl_view_rows SET brief = NULL "
+                    "WHERE period = NEW.period AND subject = NEW.subject; END")
+
     def add_leaf_runs(self, cur: Cursor, runs: list[tuple[int, str]]) -> None:
         """Each run in one statement, its rows made by SQLite from the JSON array (issue 12: half the CPU of a
         row at a time, and no tuple per row in this process): the rows `add_leaves` writes."""
@@ -297,6 +319,51 @@ class PostgresViewStore(ViewStore):
         cur.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
                     "AND table_name = %s AND column_name = %s", (table, column))
         return cur.fetchone() is not None
+
+    # Opening the views may have to change a table other processes use (a column, a trigger: a lock that waits for
+    # every transaction on the table, while every query after it waits behind it). So the change gives up after
+    # LOCK_WAIT and is tried again after a pause, ATTEMPTS times, letting the others' queries through between tries.
+    LOCK_WAIT = "2s"
+    ATTEMPTS = 30
+    PAUSE_S = 1.0
+
+    def create(self) -> None:
+        import psycopg
+
+        for attempt in range(self.ATTEMPTS):
+            try:
+                with self.lock, self.connection.transaction(), self.connection.cursor() as cur:
+                    cur.execute(f"SET LOCAL lock_timeout = '{self.LOCK_WAIT}'")
+                    # CREATE INDEX IF NOT EXISTS locks its table before it finds the index there: only when missing
+                    cur.execute("SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+                                "AND relname = ANY(%s)", (list(MADE),))
+                    row = cur.fetchone()
+                    if row is None or row[0] != len(MADE):
+                        for statement in SCHEMA:
+                            cur.execute(statement.format(blob=self.blob, collate=self.collate))
+                    for table in BRIEFED:
+                        if not self.has_column(cur, table, "brief"):
+                            cur.execute(f"ALTER TABLE {table} ADD COLUMN brief {self.blob}")
+                    self.guard_briefs(cur)
+                return
+            except psycopg.errors.LockNotAvailable:
+                if attempt + 1 == self.ATTEMPTS:
+                    raise
+                time.sleep(self.PAUSE_S)
+
+    def guard_briefs(self, cur: Cursor) -> None:
+        """STALE_BRIEF's trigger, made when this schema has none (a trigger made on every open would lock the
+        table each time)."""
+        cur.execute("SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = "
+                    "'sl_view_rows_brief' AND c.relname = 'sl_view_rows' "
+                    "AND c.relnamespace = current_schema()::regnamespace")
+        if cur.fetchone() is not None:
+            return
+        cur.execute("CREATE OR REPLACE FUNCTION sl_view_brief_cleared() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN NEW.brief := NULL; RETURN NEW; END $$")
+        cur.execute("CREATE TRIGGER sl_view_rows_brief BEFORE UPDATE ON sl_view_rows FOR EACH ROW "
+                    f"WHEN (NEW.brief IS NOT NULL AND ({STALE_BRIEF.format(comma=POSTGRES_COMMA)})) "
+                    "EXECUTE FUNCTION sl_view_brief_cleared()")
 
     def add_leaves(self, cur: Cursor, leaves: list[tuple[int, str]]) -> None:
         """COPY: the table is empty when views are built from zero (a row there already makes the build fail,
