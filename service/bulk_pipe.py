@@ -36,7 +36,6 @@ from typing import Any
 from uuid import uuid4
 
 from domain.errors import FactsInvalid
-from domain.ledger.ids import ledger_id
 from service.bulk_fast import KEEP, FastLane
 from service.facts_routing import route
 
@@ -44,7 +43,6 @@ AHEAD = 2  # batches sent to the worker before the writer waits for the first an
 PATIENCE = 120.0  # seconds the writer waits for an answer before it goes on without the worker
 _OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
 _SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-_IDS = 500  # stream ids per existence query (SQLite's limit on parameters is 999 or more)
 
 
 class WorkerFailed(Exception):
@@ -76,8 +74,6 @@ class Pipeline:
         self.known: OrderedDict[str, None] = OrderedDict()  # the streams the worker holds, as it holds them
         self.generation = 0  # answers of an earlier generation were overtaken by a reset: thrown away
         self.wait_seconds = 0.0  # the writer's time waiting for the worker
-        recorder = lane.ledger.recorder
-        self.exists = f"SELECT DISTINCT originator_id FROM {recorder.events_table_name} WHERE originator_id IN "  # noqa: S608
         context = multiprocessing.get_context("fork")
         requests, self.out = context.Pipe(duplex=False)  # one-way pipes, widened: a batch is sent at once
         self.answers, answering = context.Pipe(duplex=False)
@@ -148,20 +144,7 @@ class Pipeline:
 
     def _load(self, names: list[str]) -> dict[str, tuple[int, list[dict[str, Any]]] | None]:
         """What the store holds of these streams: None for a stream not written yet."""
-        ledger = self.lane.ledger
-        ids = {ledger_id(self.code, n, ledger.bureau).hex: n for n in names}
-        found: set[str] = set()
-        hexes = list(ids)
-        for start in range(0, len(hexes), _IDS):
-            part = hexes[start : start + _IDS]
-            with ledger.recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(self.exists + f"({','.join('?' * len(part))})", part)
-                found.update(ids[str(row[0]).replace("-", "")] for row in cursor.fetchall())
-        loaded: dict[str, tuple[int, list[dict[str, Any]]] | None] = dict.fromkeys(names)
-        for name in sorted(found):
-            stored = ledger.maybe(ledger_id(self.code, name, ledger.bureau))
-            loaded[name] = (stored.version, [dict(f) for f in stored.facts.values()])
-        return loaded
+        return self.lane.stored(names)
 
     def _answer(self) -> tuple[list[tuple[Any, ...]], list[str]] | None:
         """The worker's next answer of this generation: (rows, streams touched), or None (declined)."""

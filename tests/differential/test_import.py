@@ -305,3 +305,121 @@ def test_an_import_that_cannot_fork_checks_every_batch_itself(places: Path, monk
     found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
     assert refused_fast is None and found == expected
     assert report is not None and report.piped_batches == 0 and report.fast_batches > 0, report
+
+
+def _split_ratings(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The subjects, then each subject's first 20 ratings, then the rest of its ratings (file order kept;
+    the ratings before the file's first amendment)."""
+    subjects = [r for r in rows if r.get("type") == "subject"]
+    facts = [r for r in rows if r.get("type") != "subject"]
+    ratings = facts[: next(i for i, r in enumerate(facts) if r.get("type") != "rating")]
+    seen: dict[str, int] = {}
+    first, second = [], []
+    for fact in ratings:
+        seen[fact["subject"]] = seen.get(fact["subject"], 0) + 1
+        (first if seen[fact["subject"]] <= 20 else second).append(fact)
+    return subjects, first, second
+
+
+def _two_imports(where: Path, workload: Any, rows: list[dict[str, Any]], fast: bool,
+                 monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[bulk.ImportReport], list[Any], int]:
+    """The subjects and each one's first ratings imported, then the rest of the ratings by a second import
+    (a new lane, holding nothing), one way: the rows stored, both reports, the subjects' streams loaded by
+    the ledger (in order) and how many of them by the first import."""
+    subjects, first, second = _split_ratings(rows)
+    service = build(Settings(signing_key=TEST_KEY, data_dir=where))
+    loaded: list[Any] = []
+    try:
+        ledger = service.ledger
+        ledger.register_scheme(workload.scheme, "admin", AT)
+        ledger.open_period(workload.period, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        streams = {ledger_id(workload.period, s["id"], ledger.bureau) for s in subjects}
+        real = type(ledger).maybe
+
+        def maybe(self: Any, aggregate_id: Any, *args: Any, **kwargs: Any) -> Any:
+            if aggregate_id in streams:
+                loaded.append(aggregate_id)
+            return real(self, aggregate_id, *args, **kwargs)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(type(ledger), "maybe", maybe)
+            patch.setattr(bulk.Importer, "fast", fast)
+            patch.setattr(bulk.Importer, "piped", False)
+            reports = [bulk.import_rows(ledger, workload.period, [dict(r) for r in subjects + first], "督查科", AT,
+                                        batch=40)]
+            new = len(loaded)
+            reports.append(bulk.import_rows(ledger, workload.period, [dict(r) for r in second], "督查科", AT,
+                                            batch=40))
+    finally:
+        service.close()
+    with sqlite3.connect(where / "log.sqlite") as conn:
+        stored = conn.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                              "ORDER BY rowid").fetchall()
+    return [(*r[:4], STAMP.sub(b'"timestamp":T', r[4])) for r in stored], reports, loaded, new
+
+
+def test_the_lane_reads_only_the_streams_the_store_holds(places: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lane in one process asks the store once per batch which of the streams it does not hold exist
+    (issue 12: reading each new stream alone was 11% of the full-scale import) and loads only those: an
+    import of new streams loads none; a second import (a new lane, holding nothing) of the same streams
+    loads each once and takes every batch; the rows stored are the reference's, both imports."""
+    workload, rows = rows_of("province")
+    expected, _, _, _ = _two_imports(places / "reference", workload, rows, False, monkeypatch)
+    found, reports, loaded, new = _two_imports(places / "fast", workload, rows, True, monkeypatch)
+    assert found == expected
+    assert all(r.fast_batches == -(-r.facts // 40) > 0 for r in reports), reports  # every batch of facts
+    assert new == 0, f"{new} reads of streams the store did not hold yet"
+    second = _split_ratings(rows)[2]
+    assert sorted(loaded) == sorted({ledger_id(workload.period, f["subject"], "default") for f in second}), (
+        "each stored stream the second import met is loaded once")
+
+
+@pytest.mark.parametrize("piped", [True, False])
+def test_the_collector_stays_paused_while_the_lane_takes_the_batches(piped: bool, places: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the lane takes every batch the cyclic collector is paused between batches too (reading the
+    file, the pipeline's inserts: issue 12, each full collection walked the whole import's objects); the
+    first batch the reference decides ends that pause (what the reference makes is collected between its
+    batches, as before); the collector is on again after the import."""
+    import gc
+
+    monkeypatch.setattr(bulk.Importer, "piped", piped)
+    workload, rows = rows_of("province")
+    subjects = [r for r in rows if r.get("type") == "subject"]
+    facts = [r for r in rows if r.get("type") != "subject"]
+    declined, check = facts[len(facts) // 2]["id"], bulk.FastLane.check
+
+    def declining(self: Any, prepared: list[dict[str, Any]], routes: list[str]) -> Any:
+        """The lane declines the batch holding the middle fact (in the worker too): the reference decides it."""
+        return None if any(f.get("id") == declined for f in prepared) else check(self, prepared, routes)
+
+    monkeypatch.setattr(bulk.FastLane, "check", declining)
+    service = build(Settings(signing_key=TEST_KEY, data_dir=places / "store"))
+    seen: list[tuple[bool, bool]] = []  # (the reference decided a batch already, the collector on) per fact read
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        ledger = service.ledger
+        ledger.register_scheme(workload.scheme, "admin", AT)
+        ledger.open_period(workload.period, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        importer = bulk.Importer(ledger, workload.period, "督查科", AT)
+        from domain.facts import Subject
+
+        importer.subjects_in([Subject.model_validate({k: v for k, v in s.items() if k != "type"}) for s in subjects])
+        report = importer.report
+
+        def file() -> Iterator[dict[str, Any]]:
+            for fact in facts:
+                seen.append((report.batches - 1 > report.fast_batches, gc.isenabled()))
+                yield dict(fact)
+
+        importer.facts_in(file(), batch=40)
+        after = gc.isenabled()
+    finally:
+        service.close()
+        (gc.enable if was else gc.disable)()
+    assert report.fast_batches > 0 and report.batches - 1 > report.fast_batches, report  # both ways took some
+    assert (piped and report.piped_batches > 0) or (not piped and report.piped_batches == 0), report
+    assert not any(on for referenced, on in seen if not referenced), "the collector ran between the lane's batches"
+    assert any(on for referenced, on in seen if referenced), "the collector stayed paused for the reference's batches"
+    assert after, "the collector was left paused after the import"
