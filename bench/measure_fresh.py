@@ -20,17 +20,18 @@ def freshness(spec: dict[str, Any]) -> dict[str, Any]:
     else runs), then append one fact at a time and wait until the views show it (read your writes: only the
     subject's group is scored again; after views built by the fast replay, the first one waits for the fold
     the runner then makes: `first_visible_s`)."""
-    from bench.child import children_peak_mb, peak_mb
+    from bench.child import _children_cpu, children_peak_mb, peak_mb
 
     store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
     service = store.service()
     try:
         ledger, runner = service.ledger, service.runner
         head = ledger.recorder.max_notification_id() or 0
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, forked = time.perf_counter(), time.process_time(), _children_cpu()
         runner.catch_up()
         caught = time.perf_counter() - started
         own = {"catch_up_cpu_s": round(time.process_time() - cpu, 3), "catch_up_peak_mb": round(peak_mb(), 1),
+               "catch_up_workers_cpu_s": round(_children_cpu() - forked, 3),  # waited for: the workers, a spawned build
                "catch_up_workers_peak_mb": round(children_peak_mb(), 1), "fast": bool(getattr(runner, "light", False))}
         recorded, visible = [], []
         for probe in meta["probes"]:

@@ -30,8 +30,9 @@ from typing import Any
 import orjson
 
 from projections.cards import Cards
+from projections.fast.apart import APART_MIN, apart
 from projections.fast.plan import Unsure
-from projections.fast.reading import reader_for
+from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
 from projections.leaves import leaf_digest
 from projections.period_input import LogFold
@@ -127,7 +128,11 @@ class ProjectionRunner:
     def _build_fast(self, progress: Progress | None) -> None:
         """Build the views of a backlog from zero with the fast replay, in one transaction; the periods it
         does not vouch for are scored by the reference from the full fold, in the same transaction. Left
-        as it was (the reference catches up) when the fast replay cannot take the backlog."""
+        as it was (the reference catches up) when the fast replay cannot take the backlog.
+
+        Never forked beside threads: a process with other threads (a service on PostgreSQL: the recorder's
+        pool) builds a long backlog in a spawned process of its own that forks the workers (`_build_apart`),
+        else scores it in one process."""
         reader = reader_for(self.source)
         if reader is None:
             return
@@ -135,19 +140,17 @@ class ProjectionRunner:
             upto = reader.last()
             if upto < (self.fast_backlog or 0) or upto == 0:
                 return
-            workers = 1 if threading.active_count() > 1 else os.cpu_count() or 1  # never fork beside threads
-            with self.views.transaction() as cur:
-                if self.views.position(cur, lock=self.views.row_locks) != 0:
-                    return  # another process (PostgreSQL) is building or built them
-                built = build_views(self.views, cur, reader, upto, workers)
-                self.folded, self.light, self.stamps = built.fold, True, Stamps()
-                self.totals = built.totals
-                if built.left:
-                    self._refold(upto)
-                    self._score_left(cur, built.left, upto)
-                self.views.write_page(cur, upto, {}, {}, [])
-            self.written.clear()
-            self.written_at = upto
+            cores = os.cpu_count() or 1
+            conninfo = getattr(self.views, "conninfo", None)
+            if threading.active_count() == 1:
+                built = self._build_here(reader, upto, cores)
+            elif cores > 1 and upto >= APART_MIN and reader.kind == "postgres" and conninfo is not None:
+                built = self._built_apart(apart(_build_apart, (reader.fresh(), conninfo, upto, cores), "the views"),
+                                          upto)
+            else:
+                built = self._build_here(reader, upto, 1)
+            if not built:
+                return
         except Unsure as exc:
             log.info("the views are caught up by the reference (%s)", exc)
             self._forget_build()
@@ -160,6 +163,32 @@ class ProjectionRunner:
             reader.close()
         if progress is not None:
             progress(upto)
+
+    def _build_here(self, reader: Reader, upto: int, workers: int) -> bool:
+        """The fast build in this process's transaction; False when another process built (or builds) them."""
+        with self.views.transaction() as cur:
+            if self.views.position(cur, lock=self.views.row_locks) != 0:
+                return False  # another process (PostgreSQL) is building or built them
+            built = build_views(self.views, cur, reader, upto, workers)
+            self.folded, self.light, self.stamps = built.fold, True, Stamps()
+            self.totals = built.totals
+            if built.left:
+                self._refold(upto)
+                self._score_left(cur, built.left, upto)
+            self.views.write_page(cur, upto, {}, {}, [])
+        self.written.clear()
+        self.written_at = upto
+        return True
+
+    def _built_apart(self, totals: dict[str, dict[str, Decimal]] | None, upto: int) -> bool:
+        """What the spawned process committed (the views and their position `upto`), taken as `_build_here`
+        takes its own build: nothing folded here until something needs the fold (folded from the log then)."""
+        if totals is None:
+            return False  # another process is building or built them
+        self.folded, self.light, self.stamps, self.totals = LogFold(position=upto), True, Stamps(), totals
+        self.written.clear()
+        self.written_at = upto
+        return True
 
     def _forget_build(self) -> None:
         """Back to nothing folded or written: the reference catches the views up from zero."""
@@ -341,3 +370,23 @@ class ProjectionRunner:
             except SchemeMismatch:
                 return {}
             return self.subject_totals.totals(scheme, period, sorted(subjects & period.subjects.keys()))
+
+
+def _build_apart(reader: Reader, conninfo: str, upto: int, workers: int) -> dict[str, dict[str, Decimal]] | None:
+    """In a spawned process of its own (projections/fast/apart.py): the views built from zero as
+    `ProjectionRunner._build_here` builds them, over this process's own connections, the workers forked (no
+    other thread runs here); the totals scored, or None when another process is building or built them. The
+    views, their tracking position and the kept seals are committed together by this process or not at all: a
+    catch-up elsewhere waits on the tracking row's lock, or finds it written, as with a build in its own
+    process."""
+    from projections.viewstore import PostgresViewStore
+
+    views = PostgresViewStore(conninfo, create=False)  # the caller's store made the tables
+    try:
+        if views.position() != 0:
+            return None
+        runner = ProjectionRunner(Notifications(reader), views, fast_backlog=None)  # nothing folded: position 0
+        return runner.totals if runner._build_here(reader, upto, workers) else None
+    finally:
+        views.close()
+        reader.close()

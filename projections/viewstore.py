@@ -291,13 +291,14 @@ class PostgresViewStore(ViewStore):
     collate = ' COLLATE "C"'
     row_locks = True
 
-    def __init__(self, conninfo: str):
+    def __init__(self, conninfo: str, create: bool = True):
         import psycopg
 
         self.conninfo = conninfo
         self.connection = psycopg.connect(conninfo, autocommit=False)
         self.lock = threading.RLock()  # one connection, many threads: one transaction at a time
-        self.create()
+        if create:
+            self.create()
 
     # Results in binary (issue 12): a bytea column comes as its bytes, not as hex text twice as long that the
     # client decodes (the first 1,000 rows of a province's rankings, ~11 MB of result bytes: 47 -> 32 ms);

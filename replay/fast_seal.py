@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from projections.fast.apart import APART_MIN, apart, tuned
 from projections.fast.plan import PeriodPlan, Unsure
 from projections.fast.reading import Reader, reader_for
 from projections.fast.replay import FastReplay, plan_read, plan_replay
@@ -53,7 +54,6 @@ def fast_seal(source: Any, period: str, bureau: str, upto: int, workers: int) ->
     return None if parts is None else _seal(period, upto, *parts)
 
 
-APART_MIN = 50_000  # events: a shorter log is sealed here (a spawned process costs ~0.5 s; the city's 12,900: 0.9 s)
 Parts = tuple[Any, dict[str, Any], str, "dict[str, Any] | None"]
 
 
@@ -84,93 +84,19 @@ def _parts(reader: Reader, planned: Callable[[], FastReplay], upto: int, start: 
 
 def _apart(reader: Reader, period: str, bureau: str, upto: int, workers: int,
            target: Callable[..., None] | None = None) -> dict[str, Any] | None:
-    """The seal made by a spawned process of its own (issue 12): the PostgreSQL recorder's connection pool runs
-    threads, so this process never forks, and one process scored the whole period (7.6 s where the forked
-    replay takes 2.7 s, province at 5%). The spawned process has no thread but its own: it plans the period
-    over its own connection and forks the scoring workers and the trees' process, as fast_seal does where
-    nothing else runs. None when the fast replay cannot vouch for the period, as for fast_seal."""
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    # not a daemon: a daemonic process may not start the workers it forks
-    worker = context.Process(target=target or _seal_apart,
-                             args=(sending, reader, period, bureau, upto, workers, _tuned()))
-    worker.start()
-    sending.close()
-    try:
-        made = _answer(receiving, worker)
-    finally:
-        receiving.close()
-        worker.join(timeout=60)
-        if worker.is_alive():  # pragma: no cover - it has answered; its workers are done
-            worker.kill()
-            worker.join()
-    if isinstance(made, BaseException):
-        raise made
+    """The seal made by a spawned process of its own (issue 12; projections/fast/apart.py): the PostgreSQL
+    recorder's connection pool runs threads, so this process never forks, and one process scored the whole period
+    (7.6 s where the forked replay takes 2.7 s, province at 5%). The spawned process has no thread but its own: it
+    plans the period over its own connection and forks the scoring workers and the trees' process, as fast_seal
+    does where nothing else runs. None when the fast replay cannot vouch for the period, as for fast_seal."""
+    made = apart(_seal_parts, (reader, period, bureau, upto, workers), "the seal",
+                 tuned({"replay.fast_seal": ("AHEAD",)}), target)
     return None if made is None else _seal(period, upto, *made)  # the seal's format is this process's
 
 
-def _answer(receiving: Any, worker: Any) -> Any:
-    """The spawned process's answer. The processes it forks (the trees, the scoring workers) inherit its end of
-    the pipe and of its sentinel, so its death (killed by the kernel when memory runs out, say) is neither an end
-    of file here nor a ready sentinel: whether it still runs is asked while waiting, and when it ended without an
-    answer its process group (it leads one: `_seal_apart`) is killed, so that no orphan keeps a connection and
-    its memory, and the caller hears it. (A process group's id is not given to a new process while the group
-    has a member, so the kill cannot reach another group.)"""
-    while not receiving.poll(0.5):
-        if not worker.is_alive():
-            if receiving.poll():  # it answered, then ended
-                break
-            _kill_group(worker.pid)
-            raise RuntimeError("the process making the seal ended without an answer")
-    try:
-        return receiving.recv()
-    except EOFError:
-        _kill_group(worker.pid)
-        raise RuntimeError("the process making the seal ended without an answer") from None
-
-
-def _kill_group(leader: int | None) -> None:
-    import os
-    import signal
-
-    if leader is None:
-        return
-    try:
-        os.killpg(leader, signal.SIGKILL)  # the group outlives its leader while a member lives: never reused then
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-_TUNED = {"projections.fast.replay": ("RUN", "GUIDE", "PARALLEL_MIN_SUBJECTS"), "projections.fast.index": ("SPLIT",),
-          "replay.fast_seal": ("AHEAD",)}
-
-
-def _tuned() -> dict[str, dict[str, Any]]:
-    """How this process sizes runs and splits the first pass: a spawned process imports the modules afresh."""
-    import importlib
-
-    return {module: {name: getattr(importlib.import_module(module), name) for name in names}
-            for module, names in _TUNED.items()}
-
-
-def _seal_apart(sending: Any, reader: Reader, period: str, bureau: str, upto: int, workers: int,
-                tuned: dict[str, dict[str, Any]]) -> None:
-    import importlib
-    import os
-
-    os.setpgid(0, 0)  # a process group of its own, which its forked processes join: `_answer` kills it whole
-    for module, values in tuned.items():
-        for name, value in values.items():
-            setattr(importlib.import_module(module), name, value)
-    try:
-        sending.send(_parts(reader, lambda: plan_read(reader, period, upto, bureau, workers), upto, "fork"))
-    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        try:
-            sending.send(exc)
-        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text, then
-            sending.send(RuntimeError(f"the process making the seal failed: {exc!r}"))
-    finally:
-        sending.close()
+def _seal_parts(reader: Reader, period: str, bureau: str, upto: int, workers: int) -> Parts | None:
+    """In the spawned process: the seal's parts, its workers and trees' process forked (nothing else runs)."""
+    return _parts(reader, lambda: plan_read(reader, period, upto, bureau, workers), upto, "fork")
 
 
 def _made(replay: FastReplay, trees: Any) -> Parts | None:

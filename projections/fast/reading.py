@@ -309,8 +309,40 @@ class PostgresReader(Reader):
             cur.execute(sql, (UUID(stream), upto), prepare=True)
             return [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
 
+    def page(self, after: int, upto: int | None, limit: int) -> list[Row]:
+        """Up to `limit` rows after a position (exclusive) up to another, in log order (`Notifications`)."""
+        sql = ("SELECT notification_id, originator_id::text, originator_version, topic, state "  # noqa: S608
+               f"FROM {self._from()} WHERE notification_id > %s AND notification_id <= %s "
+               "ORDER BY notification_id LIMIT %s")
+        with self._connection().cursor(binary=True) as cur:
+            cur.execute(sql, (after, LAST if upto is None else upto, limit), prepare=True)
+            return [(p, s, v, t, bytes(b)) for p, s, v, t, b in cur.fetchall()]
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
+
+
+class Notifications:
+    """The log read through a reader as the library's recorder offers it (`NotificationSource`: what
+    projections.records.read_log reads), for a process that has a reader and no recorder (the views built by a
+    process of their own: projections/runner.py)."""
+
+    def __init__(self, reader: Reader):
+        self.reader = reader
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None, topics: Any = (), *,
+                             inclusive_of_start: bool = True) -> list[Any]:
+        from types import SimpleNamespace
+
+        if topics:  # pragma: no cover - read_log asks for every topic
+            raise NotImplementedError("topics")
+        after = (start or 1) - 1 if inclusive_of_start else start or 0
+        name = self.reader.name
+        return [SimpleNamespace(id=p, originator_id=name(s), originator_version=v, topic=t, state=b)
+                for p, s, v, t, b in self.reader.page(after, stop, limit)]  # type: ignore[attr-defined]
+
+    def max_notification_id(self) -> int | None:
+        return self.reader.last() or None

@@ -1,4 +1,4 @@
-"""A seal made by a process of its own (replay/fast_seal._apart, PostgreSQL in a threaded service): when that
+"""A seal made by a process of its own (replay/fast_seal._apart by projections/fast/apart.py, PostgreSQL in a threaded service): when that
 process dies without an answer (killed when memory runs out, say) while processes it forked still hold its end
 of the pipe, the caller hears it at once and those processes are killed, rather than a publication that waits
 forever beside orphans holding a connection (review of issue 12's fifth round)."""
@@ -15,15 +15,16 @@ from typing import Any
 
 import pytest
 
+from projections.fast import apart
 from replay import fast_seal
 
 
-def _forks_then_dies(sending: Any, reader: Any, period: str, *rest: Any) -> None:
-    """As `_seal_apart` starts (its own process group), a forked child inherits the pipe; then it is killed."""
+def _forks_then_dies(sending: Any, job: Any, args: tuple[Any, ...], *rest: Any) -> None:
+    """As `apart.run` starts (its own process group), a forked child inherits the pipe; then it is killed."""
     os.setpgid(0, 0)
     child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(600,), daemon=False)
     child.start()
-    Path(period).write_text(str(child.pid))
+    Path(args[1]).write_text(str(child.pid))  # the period: where to write
     os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -81,7 +82,8 @@ def test_an_exception_that_does_not_pickle_is_still_heard(monkeypatch: pytest.Mo
     monkeypatch.setattr(fast_seal, "_parts", _failing)  # a forked process inherits it
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=fast_seal._seal_apart, args=(sending, None, "p", "default", 1, 1, {}))
+    worker = context.Process(target=apart.run, args=(sending, fast_seal._seal_parts, (None, "p", "default", 1, 1), {},
+                                                     "the seal"))
     worker.start()
     sending.close()
     try:
