@@ -397,8 +397,10 @@ class CardFold:
             return (CardFold._x_rating, node.id, node, group, self._plain_known(node, group))
         if not isinstance(node, Section):
             bound = min((b for b in (node.cap, node.max) if b is not None), default=None)
+            empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
-                    self._header(node, group).item, _static_rules(node))
+                    self._header(node, group).item, _static_rules(node),
+                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE))
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
@@ -437,16 +439,12 @@ class CardFold:
 
     def _x_counted(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
         """`_item` for a deduction or bonus item: `_counted`, the constants looked up once."""
-        _, item_id, item, group, bound, weight, template, static = op
+        _, item_id, item, group, bound, weight, template, static, empty = op
         found = lines.get(item_id)
-        if not found:  # the same node for every subject (`_item`'s `_empty`)
-            known = self._empty.get((item_id, group))
-            if known is None:
-                made = self._counted(item, group, [], True)
-                known = self._empty[(item_id, group)] = (made.applied, made.weight, made.encoded)
+        if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
             if self.applied is not None:
-                self.applied[item_id] = known[0]
-            return known[0], ZERO, known[1], known[2], _NONE
+                self.applied[item_id] = empty[0]
+            return empty
         raw = ZERO
         for line in found:
             if line.status == "counted":
