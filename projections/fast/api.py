@@ -39,23 +39,39 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
 def fast_canonical(source: Any, period: str, position: int | None, bureau: str, workers: int
                    ) -> Iterator[bytes] | None:
     """The period's canonical bytes in pieces, spooled until the fast path has vouched for all of them (each
-    run of groups in a temporary file the worker that scored it wrote), or None."""
-    directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
+    run of groups in a temporary file the worker that scored it wrote), or None. A period scored in one run
+    (the city: 76 subjects) is held whole here instead: its results were whole in this process anyway, and
+    a temporary directory, a file written and read back and removed cost more than its replay's scoring
+    on a busy disk (issue 12)."""
+    directory: str | None = None
     try:
         replay = plan_replay(source, period, position, bureau, workers)
         try:
             heading = replay.heading()
+            if len(replay.runs) == 1:
+                return _held(heading, replay.joined(0))
+            directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
             files = replay.spooled(directory)
         finally:
             replay.close()
     except Unsure as exc:
-        shutil.rmtree(directory, ignore_errors=True)
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
         log.info("fast replay of %s not vouched for (%s): the reference replays it", period, exc)
         return None
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
+        if directory is not None:
+            shutil.rmtree(directory, ignore_errors=True)
         raise
     return _read(heading, files, directory)
+
+
+def _held(heading: bytes, body: bytes) -> Iterator[bytes]:
+    """`_read` of one run's bytes held in memory."""
+    yield heading
+    if body:
+        yield body
+    yield b"]}"
 
 
 def _read(heading: bytes, files: list[tuple[str, int]], directory: str, size: int = 8 * 2**20) -> Iterator[bytes]:

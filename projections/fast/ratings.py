@@ -24,6 +24,16 @@ from projections.fast.plan import PeriodPlan
 LAST = 2**63
 _NONE: frozenset[str] = frozenset()
 _ITEMS: dict[tuple[str, str], Any] = {}
+_APPLICABLE: dict[str, dict[str, set[str]]] = {}
+
+
+def applicable_of(plan: PeriodPlan) -> dict[str, set[str]]:
+    """The scheme's applicable item ids by subject kind, as StreamAdmission fills them (applicable_ids), kept
+    for the process: a scheme's are worked out once, not once per run of groups (issue 12). Only read."""
+    found = _APPLICABLE.get(plan.scheme.content_hash)
+    if found is None:
+        found = _APPLICABLE[plan.scheme.content_hash] = {}
+    return found
 
 
 def lane_of(plan: PeriodPlan, subject: str) -> RatingLane | None:
@@ -48,7 +58,7 @@ class PlainLane:
         self.roles = scorer.rating_roles()
         closed = plan.period.closed_at
         self.closed = LAST if closed is None else closed
-        self.applicable: dict[str, set[str]] = {}
+        self.applicable = applicable_of(plan)
 
     def card(self, subject: str, rows: list[tuple[int, Any]]) -> Card | None:
         """The subject's card when its ratings are all plain ratings the lane admits, beside any other facts

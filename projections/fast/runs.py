@@ -20,7 +20,7 @@ from domain.scoring.fast.admit import NotAdmitted, StreamAdmission
 from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.subject import Card, FastScorer, ranked
 from projections.fast.plan import NOT_VOUCHED, OUTSIDE_STREAM, PeriodPlan, Unsure
-from projections.fast.ratings import PlainLane, lane_of, route
+from projections.fast.ratings import PlainLane, applicable_of, lane_of, route
 from projections.fast.reading import FACT_TOPICS, Reader
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
@@ -43,7 +43,7 @@ def score_run(plan: PeriodPlan, groups: list[str], reader: Reader) -> list[tuple
     the plain lane (domain/scoring/fast/plain.py); any other, or one the lane turns back, is admitted
     fact by fact and scored from typed facts."""
     subjects = [s for g in groups for s in plan.members[g]]
-    scorer, applicable = scorer_for(plan), {}
+    scorer, applicable = scorer_for(plan), applicable_of(plan)
     lane = PlainLane(plan, scorer)
     cards: list[Card] = []
     rows_of = _by_stream if reader.by_stream else _rows

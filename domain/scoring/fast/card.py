@@ -99,6 +99,7 @@ class CardFold:
         self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
         self._programs: dict[tuple[str, str], tuple[Any, ...] | bool] = {}
         self._needs: dict[tuple[str, str], list[str]] = {}
+        self._compiled: dict[tuple[str, str], tuple[Any, ...] | None] = {}
 
     def total(self, card: Built) -> Decimal:
         """The subject's total (rounded at "total" when the scheme says)."""
@@ -125,6 +126,12 @@ class CardFold:
         and its changed items cleared."""
         self.applied, self.incomplete, self.explained, self.memo = applied, incomplete, explained, memo
         try:
+            if memo is None:  # the tree compiled for the kind and group: the same nodes, numbers and bytes
+                program = self._general(kind, group)
+                if program is None:
+                    return None
+                found = program[0](self, program, lines)
+                return Built(program[1], found[0], found[1], found[2], _NONE, found[3])
             return self._node(self.scheme.tree, kind, group, lines, True)
         finally:
             self.applied = self.incomplete = self.memo = None
@@ -370,6 +377,135 @@ class CardFold:
             self.applied[section_id] = total
         return total, overflow, weight, encoded
 
+    # -- any card, over the tree compiled once per kind and group (issue 12: the city's mixed subjects) ------
+
+    def _general(self, kind: str, group: str) -> tuple[Any, ...] | None:
+        """The tree as `_node` folds it for a kind and group (memo None, `full`), compiled once: the nodes that
+        apply, each with what `_item`, `_rating`, `_counted`, `_sum` and `_bounded` look up about it (header
+        template, weight, bound, floor, rules), as (runner, node id, ...). None: no node applies (`build`'s None)."""
+        key = (kind, group)
+        if key in self._compiled:
+            return self._compiled[key]
+        tree = self.scheme.tree
+        program = self._compiled[key] = self._op(tree, kind, group) if applies(tree.applies_to, kind) else None
+        return program
+
+    _compiled: dict[tuple[str, str], tuple[Any, ...] | None]
+
+    def _op(self, node: Node, kind: str, group: str) -> tuple[Any, ...] | None:
+        if isinstance(node, RatingItem):
+            return (CardFold._x_rating, node.id, node, group, self._plain_known(node, group))
+        if not isinstance(node, Section):
+            bound = min((b for b in (node.cap, node.max) if b is not None), default=None)
+            empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
+            return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
+                    self._header(node, group).item, _static_rules(node),
+                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE))
+        children = []
+        for child in self.plan.children(node, kind):
+            made = self._op(child, kind, group)
+            if made is not None:  # only a section without children is left out (`_section`'s None)
+                children.append(made)
+        if not children:
+            return None
+        weight, template = self.plan.base[node.id]["weight"], self._header(node, group).section
+        if node.basis is Basis.sum:
+            rules = (encode.texts(["C2", *(["D4", "B2"] if node.highest_only else [])]),
+                     encode.texts(["C1", *(["D4", "B2"] if node.highest_only else [])]))
+            return (CardFold._x_sum, node.id, tuple(children), weight, template, rules,
+                    "weights" in self.scheme.rounding.at)
+        deduct = node.basis is Basis.deduct
+        base = node.max if deduct and node.max is not None else ZERO
+        floor, top = node.effective_floor(), node.max
+        if deduct:
+            rules = ["D2"] + (["D3"] if node.overflow == "total" else [])
+        else:
+            rules = ["B3"] if top is not None else []
+        if node.highest_only:
+            rules += ["D4", "B2"]
+        limit = (top - (floor or ZERO)) if deduct and top is not None else top
+        return (CardFold._x_bounded, node.id, tuple(children), weight, template, encode.texts(rules), base, floor,
+                top, node.overflow == "total", limit)
+
+    def _x_rating(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
+        """`_item` for a rating item: `_plain` for a plain item, else `_rating`."""
+        found = lines.get(op[1])
+        if type(found) is PlainItem:
+            known = op[4]
+            value, encoded = self._plain_node(known, found, True)
+            return value, ZERO, known[7], encoded, found
+        built = self._rating(op[2], op[3], found or [], True)  # type: ignore[arg-type]
+        return built.applied, ZERO, built.weight, built.encoded, built.lines
+
+    def _x_counted(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
+        """`_item` for a deduction or bonus item: `_counted`, the constants looked up once."""
+        _, item_id, item, group, bound, weight, template, static, empty = op
+        found = lines.get(item_id)
+        if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
+            if self.applied is not None:
+                self.applied[item_id] = empty[0]
+            return empty
+        raw = ZERO
+        for line in found:
+            if line.status == "counted":
+                raw += line.points
+        applied = raw if bound is None else max(min(raw, bound), -bound)
+        rules = _dynamic_rules(static, found, applied != raw)
+        cut_facts = _beyond(found, bound) if applied != raw and bound is not None else []
+        number = encode.number
+        encoded = template % (
+            number(applied), number(raw - applied), encode.texts(cut_facts),
+            b",".join([line.encoded() for line in found]) if self.explained else b"", number(raw), encode.texts(rules))
+        if self.applied is not None:
+            self.applied[item_id] = applied
+        return applied, ZERO, weight, encoded, found
+
+    def _x_sum(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
+        """`_sum` (C1/C2)."""
+        _, section_id, children, weight, template, rules, rounds = op
+        total, overflow, weighted, parts, found = ZERO, ZERO, False, [], []
+        exponent, mode = self.plan.exponent, self.plan.mode
+        for child in children:
+            one = child[0](self, child, lines)
+            c_applied, c_weight = one[0], one[2]
+            if c_weight:
+                share = c_applied * c_weight
+                total += share.quantize(exponent, rounding=mode) if rounds else share  # Plan.rounded("weights")
+                weighted = True
+            else:
+                total += c_applied
+            overflow += one[1]
+            parts.append(one[3])
+            found.append(one)
+        shown = encode.number(total)
+        encoded = template % (shown, b",".join(parts), b'"0"', b"[]", encode.number(overflow), shown,
+                              rules[0] if weighted else rules[1])
+        if self.applied is not None:
+            self.applied[section_id] = total
+        return total, overflow, weight, encoded, tuple(found)
+
+    def _x_bounded(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
+        """`_bounded` (D2/D3, B3)."""
+        _, section_id, children, weight, template, rules, base, floor, top, to_total, limit = op
+        found = [child[0](self, child, lines) for child in children]
+        raw = base + sum((one[0] for one in found), ZERO)
+        applied = raw if top is None else min(raw, top)
+        overflow = ZERO
+        if floor is not None and applied < floor:
+            if to_total:
+                overflow = applied - floor
+            applied = floor
+        cut = raw - applied - overflow
+        every = [line for one in found for line in _every(one)] if cut != ZERO and limit is not None else []
+        cut_facts = _beyond(every, limit) if every else []
+        number = encode.number
+        encoded = template % (
+            number(applied), b",".join([one[3] for one in found]), number(cut), encode.texts(cut_facts),
+            number(overflow), number(raw), rules)
+        if self.applied is not None:
+            self.applied[section_id] = applied
+        return applied, overflow, weight, encoded, tuple(found)
+
     # -- sections -------------------------------------------------------------------------------------
 
     def _section(self, section: Section, kind: str, group: str, lines: Lines, full: bool) -> Built | None:
@@ -441,6 +577,41 @@ class CardFold:
 
 
 _NONE: list[FastLine] = []
+
+
+def _every(found: tuple[Any, ...]) -> list[FastLine]:
+    """Every line under a compiled node's result (Built.every): an item's lines, or its children's."""
+    under = found[4]
+    if type(under) is tuple:
+        return [line for one in under for line in _every(one)]
+    return under.every() if type(under) is PlainItem else under  # type: ignore[no-any-return]
+
+
+def _static_rules(item: Any) -> tuple[Any, ...]:
+    """What `_item_rules` reads of the item itself: (deduction?, its first rules, B3 whatever the points)."""
+    voids = isinstance(item, DeductionItem) and item.deduct.void_at is not None
+    if isinstance(item, DeductionItem):
+        rule = item.deduct
+        first = [_DEDUCT_RULES[rule.way]] + (["D7"] if rule.multiplier else []) + (["D5", "D10"] if voids else [])
+        return "deduction", first, voids, item.cap is not None
+    if isinstance(item, BonusItem):
+        first = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
+        return "bonus", first, voids, item.cap is not None
+    return "", [], voids, item.cap is not None
+
+
+def _dynamic_rules(static: tuple[Any, ...], lines: Sequence[FastLine], capped: bool) -> list[str]:
+    """`_item_rules` from the item's `_static_rules`."""
+    kind, first, voids, has_cap = static
+    rules = list(first)
+    if kind == "deduction":
+        statuses = set(map(_STATUS, lines))
+        rules += ["D8"] if "exempted" in statuses else []
+        rules += ["D4"] if "superseded" in statuses else []
+    elif kind == "bonus":
+        rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
+        rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
+    return rules + (["B3"] if (capped and not voids) or has_cap else [])
 
 
 def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:

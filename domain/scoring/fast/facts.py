@@ -205,13 +205,31 @@ def _complete(fact: Typed, kind: str) -> bool:
     return all(getattr(fact, name) is not None for name in needed)
 
 
-def _match(pattern: re.Pattern[str]) -> Any:
-    def read(value: Any) -> str:
+def _match(pattern: re.Pattern[str], remember: bool = False) -> Any:
+    """A reader of text matching the pattern; `remember`: the texts that matched are kept (codes and periods
+    repeat from fact to fact: a set lookup instead of the pattern, issue 12), up to _REMEMBER of them."""
+    if not remember:
+        def read(value: Any) -> str:
+            if type(value) is not str or pattern.fullmatch(value) is None:
+                raise _NotPlain
+            return value
+
+        return read
+    known: set[str] = set()
+
+    def recall(value: Any) -> str:
+        if type(value) is str and value in known:
+            return value
         if type(value) is not str or pattern.fullmatch(value) is None:
             raise _NotPlain
+        if len(known) < _REMEMBER:
+            known.add(value)
         return value
 
-    return read
+    return recall
+
+
+_REMEMBER = 100_000
 
 
 def _words(value: Any, limit: int = 500) -> str:
@@ -277,7 +295,7 @@ def _flag(value: Any) -> bool:
 
 
 def _attributes(value: Any) -> dict[str, str]:
-    code = _match(_CODE)
+    code = _CODE_READ
     if type(value) is not dict:
         raise _NotPlain
     return {code(k): code(v) for k, v in value.items()}
@@ -286,7 +304,7 @@ def _attributes(value: Any) -> dict[str, str]:
 def _parties(value: Any) -> tuple[Party, ...]:
     if type(value) is not list or not 1 <= len(value) <= 100:
         raise _NotPlain
-    code = _match(_CODE)
+    code = _CODE_READ
     out = []
     for party in value:
         if type(party) is not dict or party.keys() != {"subject", "role"}:
@@ -301,33 +319,34 @@ def _kind(value: Any) -> str:
     return value
 
 
+_CODE_READ = _match(_CODE, remember=True)
 _READ = {
     "id": _match(_ID),
     "type": _kind,
-    "period": _match(_PERIOD),
+    "period": _match(_PERIOD, remember=True),
     "recorded_by": _words,
     "evidence": _evidence,
     "occurred_on": _day,
-    "item": _match(_CODE),
-    "subject": _match(_CODE),
+    "item": _CODE_READ,
+    "subject": _CODE_READ,
     "parties": _parties,
     "count": _count,
     "amount": _number,
-    "situation": _match(_CODE),
+    "situation": _CODE_READ,
     "corrects": _match(_ID),
     "attributes": _attributes,
     "shortfall": _fraction,
-    "matter": _match(_CODE),
-    "level": _match(_CODE),
-    "rank": _match(_CODE),
-    "role": _match(_CODE),
+    "matter": _CODE_READ,
+    "level": _CODE_READ,
+    "rank": _CODE_READ,
+    "role": _CODE_READ,
     "rater": _words,
     "value": _number,
     "scale_confirmed": _flag,
-    "veto": _match(_CODE),
-    "affirmation": _match(_CODE),
-    "condition": _match(_CODE),
+    "veto": _CODE_READ,
+    "affirmation": _CODE_READ,
+    "condition": _CODE_READ,
     "target": _match(_ID),
-    "ground": _match(_CODE),
+    "ground": _CODE_READ,
     "reason": _words,
 }
