@@ -7,6 +7,7 @@ same bytes for every period the fast path takes (tests/differential/).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -37,15 +38,17 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
 
 
 def fast_canonical(source: Any, period: str, position: int | None, bureau: str, workers: int
-                   ) -> Iterator[bytes] | None:
+                   ) -> Spooled | None:
     """The period's canonical bytes in pieces, spooled until the fast path has vouched for all of them (each
-    run of groups in a temporary file the worker that scored it wrote), or None."""
+    run of groups in a temporary file the worker that scored it wrote), or None. Their SHA-256 is known
+    before the first piece is read (`Spooled.sha256`): hashed as the runs came, beside the workers."""
     directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
     try:
         replay = plan_replay(source, period, position, bureau, workers)
         try:
             heading = replay.heading()
-            files = replay.spooled(directory)
+            digest = hashlib.sha256(heading)
+            files = replay.spooled(directory, digest)
         finally:
             replay.close()
     except Unsure as exc:
@@ -55,7 +58,29 @@ def fast_canonical(source: Any, period: str, position: int | None, bureau: str, 
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return _read(heading, files, directory)
+    return Spooled(heading, files, directory, digest.hexdigest())
+
+
+class Spooled(Iterator[bytes]):
+    """A fast replay's canonical bytes, spooled: read in pieces (the files are removed once read or closed),
+    with their SHA-256 (`sha256`) and length (`size`) known beforehand."""
+
+    def __init__(self, heading: bytes, files: list[tuple[str, int]], directory: str, sha256: str):
+        self.sha256, self.directory = sha256, directory
+        nonempty = sum(1 for _, length in files if length)
+        self.size = len(heading) + sum(length for _, length in files) + max(0, nonempty - 1) + 2
+        self._pieces = _read(heading, files, directory)
+
+    def __iter__(self) -> Spooled:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        """The spool removed, read or not."""
+        self._pieces.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _read(heading: bytes, files: list[tuple[str, int]], directory: str, size: int = 8 * 2**20) -> Iterator[bytes]:
