@@ -82,6 +82,12 @@ class Spooled(Iterator[bytes]):
         self._pieces.close()
         shutil.rmtree(self.directory, ignore_errors=True)
 
+    def __del__(self) -> None:
+        # dropped unread (a caller that only wanted the hash, or failed before reading): a generator that never
+        # started runs no `finally`, so the spool would stay behind
+        if getattr(self, "_pieces", None) is not None:
+            self.close()
+
 
 def _read(heading: bytes, files: list[tuple[str, int]], directory: str, size: int = 8 * 2**20) -> Iterator[bytes]:
     try:

@@ -159,12 +159,18 @@ def test_the_spooled_bytes_hash_known_before_they_are_read_is_the_reference_hash
         assert b"".join(pieces) == truth
 
 
-def test_a_spool_closed_unread_is_removed(stored: tuple[Service, str, int], forked: None) -> None:
+def test_a_spool_closed_or_dropped_unread_is_removed(stored: tuple[Service, str, int], forked: None) -> None:
     service, code, _ = stored
     pieces = fast_canonical(service.ledger.recorder, code, None, "default", 2)
     assert pieces is not None and Path(pieces.directory).is_dir()
     pieces.close()
     assert not Path(pieces.directory).exists()
+    dropped = fast_canonical(service.ledger.recorder, code, None, "default", 2)
+    assert dropped is not None
+    directory = Path(dropped.directory)
+    assert directory.is_dir() and dropped.sha256
+    del dropped  # never read, never closed
+    assert not directory.exists()
 
 
 @pytest.mark.parametrize(("chunk", "ahead"), [(None, None), (0, None), (3, 0), (3, 1), (None, 10**9)])
