@@ -93,7 +93,9 @@ def _cpu(step: dict[str, Any], floor: dict[str, Any]) -> str:
         return f"CPU {step.get('cpu_s', 0):.1f} s in its own process (its workers' not recorded)"
     used = (step.get("cpu_s") or 0) + (step.get("workers_cpu_s") or 0)
     base = floor.get("cpu_s")
-    return f"CPU {used:.1f} s" + (f" (floor {base:.1f} s, ratio {base / used:.2f})" if base and used else "")
+    timed = step.get("timed_cpu_s")  # the replay's: its timed span's, without reading the bytes back after it
+    return (f"CPU {used:.1f} s" + (f" ({sum(timed):.1f} s in the timed span)" if timed else "")
+            + (f" (floor {base:.1f} s, ratio {base / used:.2f})" if base and used else ""))
 
 
 def _used(step: dict[str, Any]) -> float:

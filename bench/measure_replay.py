@@ -25,8 +25,10 @@ def _ledger(store: Store) -> Any:
 
 def replay(spec: dict[str, Any]) -> dict[str, Any]:
     """replay.asof.canonical_as_of at the log's last position: read, fold, score, rank and grade, to the
-    canonical bytes (hashed as they stream, as a seal's results hash is), a group at a time, in
-    `workers` processes (default: one per CPU)."""
+    canonical bytes and their SHA-256 (a seal's results hash), a group at a time, in `workers` processes
+    (default: one per CPU). The fast path hashes its spooled runs as they come, beside the workers: the time
+    ends with the bytes spooled and hashed; reading them back (`read_seconds`, outside `seconds`) then
+    checks that hash and counts the grades. The reference's pieces are hashed as they stream (timed)."""
     import hashlib
     import os
 
@@ -39,17 +41,28 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
     ledger = _ledger(store)
     position = ledger.recorder.max_notification_id() or 0
     digest, size, grades = hashlib.sha256(), 0, Grades()
+    cpu_before = _cpu()
     started = time.perf_counter()
     pieces, path = fast_canonical(ledger.recorder, meta["period"], position, "default", workers), "fast"
     if pieces is None:  # the fast path did not vouch for the log: the reference replays it
         fold, _ = fold_log(ledger.recorder, upto=position)
         pieces, path = canonical_chunks(fold, fold.periods["default/" + meta["period"]], workers), "reference"
+    hashed = getattr(pieces, "sha256", None)  # the fast path's: hashed beside the workers as the runs came
+    if hashed is not None:
+        seconds = time.perf_counter() - started  # finished (spooled) and hashed
+        timed_cpu = _cpu()
+    read = time.perf_counter()
     for piece in pieces:
         digest.update(piece)
         size += len(piece)
         grades.count(piece)
     grades.finish()
-    seconds = time.perf_counter() - started - grades.seconds
+    if hashed is None:
+        seconds = time.perf_counter() - started - grades.seconds
+        timed_cpu = _cpu()
+    elif hashed != digest.hexdigest() or size != pieces.size:
+        raise AssertionError(f"the spooled bytes hash to {digest.hexdigest()}, not {hashed}")
+    read_seconds = time.perf_counter() - read - grades.seconds
     ledger.close()
     return {
         "events": position,
@@ -60,8 +73,19 @@ def replay(spec: dict[str, Any]) -> dict[str, Any]:
         "subjects": grades.subjects,
         "bytes": size,
         "results_sha256": digest.hexdigest(),
+        "read_seconds": round(read_seconds, 3),
+        "timed_cpu_s": [round(t - c, 3) for t, c in zip(timed_cpu, cpu_before, strict=True)],
         "grades": grades.shares(),
     }
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds so far of this process and of the workers it waited for (the timed span's: `timed_cpu_s`,
+    without the read back and grade count after it, which `cpu_s` includes)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 class Grades:

@@ -7,6 +7,7 @@ same bytes for every period the fast path takes (tests/differential/).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -37,21 +38,25 @@ def fast_hashes(source: Any, period: str, position: int | None, bureau: str, wor
 
 
 def fast_canonical(source: Any, period: str, position: int | None, bureau: str, workers: int
-                   ) -> Iterator[bytes] | None:
+                   ) -> Spooled | None:
     """The period's canonical bytes in pieces, spooled until the fast path has vouched for all of them (each
-    run of groups in a temporary file the worker that scored it wrote), or None. A period scored in one run
-    (the city: 76 subjects) is held whole here instead: its results were whole in this process anyway, and
-    a temporary directory, a file written and read back and removed cost more than its replay's scoring
-    on a busy disk (issue 12)."""
+    run of groups in a temporary file the worker that scored it wrote), or None. Their SHA-256 is known
+    before the first piece is read (`Spooled.sha256`): hashed as the runs came, beside the workers. A period
+    scored in one run (the city: 76 subjects) is held whole here instead: its results were whole in this
+    process anyway, and a temporary directory, a file written and read back and removed cost more than its
+    replay's scoring on a busy disk (issue 12)."""
     directory: str | None = None
     try:
         replay = plan_replay(source, period, position, bureau, workers)
         try:
             heading = replay.heading()
+            digest = hashlib.sha256(heading)
             if len(replay.runs) == 1:
-                return _held(heading, replay.joined(0))
+                body = replay.joined(0)
+                digest.update(body + b"]}")  # a run's bytes, as `_Hashing` takes them (no comma before the first)
+                return Spooled(heading, [], None, digest.hexdigest(), held=body)
             directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
-            files = replay.spooled(directory)
+            files = replay.spooled(directory, digest)
         finally:
             replay.close()
     except Unsure as exc:
@@ -63,7 +68,41 @@ def fast_canonical(source: Any, period: str, position: int | None, bureau: str, 
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)
         raise
-    return _read(heading, files, directory)
+    return Spooled(heading, files, directory, digest.hexdigest())
+
+
+class Spooled(Iterator[bytes]):
+    """A fast replay's canonical bytes, spooled: read in pieces (the files are removed once read or closed),
+    with their SHA-256 (`sha256`) and length (`size`) known beforehand."""
+
+    def __init__(self, heading: bytes, files: list[tuple[str, int]], directory: str | None, sha256: str,
+                 held: bytes | None = None):
+        self.sha256, self.directory = sha256, directory
+        if held is not None or directory is None:  # one run, held in this process (no spool)
+            self.size = len(heading) + len(held or b"") + 2
+            self._pieces = _held(heading, held or b"")
+            return
+        nonempty = sum(1 for _, length in files if length)
+        self.size = len(heading) + sum(length for _, length in files) + max(0, nonempty - 1) + 2
+        self._pieces = _read(heading, files, directory)
+
+    def __iter__(self) -> Spooled:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._pieces)
+
+    def close(self) -> None:
+        """The spool removed, read or not."""
+        self._pieces.close()
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __del__(self) -> None:
+        # dropped unread (a caller that only wanted the hash, or failed before reading): a generator that never
+        # started runs no `finally`, so the spool would stay behind
+        if getattr(self, "_pieces", None) is not None:
+            self.close()
 
 
 def _held(heading: bytes, body: bytes) -> Iterator[bytes]:

@@ -101,6 +101,14 @@ def reader_for(source: Any) -> Reader | None:
 
 _HEX = re.compile(r"[0-9a-f]{32}")
 _FACTS_SQL = ", ".join(f"'{t}'" for t in FACT_TOPICS)
+#: The most frequent facts first: the ledger's logs are mostly ratings, then deductions and bonuses.
+_COMMON = ("scoreledger:RatingRecorded", "scoreledger:DeductionRecorded", "scoreledger:BonusRecorded")
+#: `topic NOT IN (facts)` as a chain of `<>`, the most frequent first: SQLite looks each row's topic up in an
+#: ephemeral index of the list for NOT IN (the first pass's scan of every row spent about half its CPU
+#: there, issue 12), while the chain stops at the first comparison for a rating (the same rows: a NULL
+#: topic is neither way).
+_NOT_A_FACT_SQL = " AND ".join(
+    f"topic <> '{t}'" for t in [*_COMMON, *(t for t in FACT_TOPICS if t not in _COMMON)])
 
 
 class SQLiteReader(Reader):
@@ -130,7 +138,7 @@ class SQLiteReader(Reader):
     def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:
         cur = self._connection().execute(
             f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
-            f"WHERE rowid > ? AND rowid <= ? AND topic NOT IN ({_FACTS_SQL}) ORDER BY rowid",
+            f"WHERE rowid > ? AND rowid <= ? AND {_NOT_A_FACT_SQL} ORDER BY rowid",
             (after, upto),
         )
         while rows := cur.fetchmany(chunk):

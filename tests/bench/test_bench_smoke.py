@@ -32,6 +32,9 @@ def test_the_bureau_workload_runs_and_reports_every_figure(tmp_path: Path) -> No
     for step in ("import", "import_floor", "replay", "replay_floor", "replay_naive"):
         assert run[step]["rate"] > 0 and run[step]["peak_mb"] > 0
     assert run["replay"]["results_sha256"] == run["replay_naive"]["results_sha256"]
+    # the fast path's hash, made as the runs were spooled, checked against the bytes read back after the time
+    assert run["replay"]["path"] == "fast" and run["replay"]["read_seconds"] >= 0
+    assert len(run["replay"]["timed_cpu_s"]) == 2 and "error" not in run["replay"]
     assert run["whatif"]["identical"] is True and run["whatif"]["cold_identical"] is True
     assert run["freshness"]["visible_s"] >= 0 and run["appeals"]["publish_s"] >= 0
     assert run["asof"]["kept"] is True and all(run["asof"]["checks"].values()), run["asof"]

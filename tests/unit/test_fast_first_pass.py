@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from projections.fast import replay as fast_replay
-from projections.fast.reading import SQLiteReader
+from projections.fast.reading import FACT_TOPICS, SQLiteReader
 from projections.fast.replay import _runs
 
 TABLE = "stored_events"
@@ -60,6 +60,24 @@ def test_a_stream_id_with_a_space_is_counted_row_by_row(tmp_path: Path) -> None:
 
 def _sizes(runs: list[list[str]], members: dict[str, list[str]]) -> list[int]:
     return [sum(len(members[g]) for g in run) for run in runs]
+
+
+def test_the_rows_that_are_not_facts_are_those_no_fact_topic_names(tmp_path: Path) -> None:
+    """The scan's chain of `topic <> ...` (reading.py _NOT_A_FACT_SQL) leaves out exactly the fold's fact
+    topics: every other topic, one that differs from a fact's only in case or by a suffix, kept; a NULL
+    topic is neither a fact nor another row (as `NOT IN` has it)."""
+    topics = [*FACT_TOPICS, "scoreledger:FactLedger.Opened", "scoreledger:Period.SubjectRegistered",
+              "scoreledger:ratingrecorded", "scoreledger:RatingRecorded2", "", None]
+    rows = [(f"{i % 5:032x}", i, topics[i % len(topics)]) for i in range(1, 200)]
+    reader = _store(tmp_path / "log.sqlite", rows)  # type: ignore[arg-type]
+    try:
+        for after, upto in ((0, 200), (0, 57), (30, 150)):
+            found = [(p, t) for chunk in reader.others(upto, after, chunk=7) for p, _s, _v, t, _b in chunk]
+            expected = [(p, t) for p, (_s, _v, t) in enumerate(rows, 1)
+                        if after < p <= upto and t is not None and t not in FACT_TOPICS]
+            assert found == expected and expected
+    finally:
+        reader.close()
 
 
 def test_runs_hold_every_group_once_in_order_and_shrink_towards_the_end() -> None:
