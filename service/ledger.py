@@ -46,6 +46,7 @@ class Command:
     actor: str
     at: str
     streams: Callable[[], list[UUID]] | None = None  # the aggregates its decision loads (a hint: read at once)
+    check: Callable[[], None] | None = None  # run before anything else (its key too): the caller's token, read here
 
 
 @dataclass
@@ -146,6 +147,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         return found
 
     def run_command(self, command: Command) -> dict[str, Any]:
+        if command.check is not None:
+            command.check()
         return self.run(command.decide, key=command.key, request=command.request, actor=command.actor, at=command.at)
 
     def run(
@@ -245,6 +248,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     def _decide_one(self, command: Command) -> tuple[dict[str, Any], list[Any] | None]:
         """One command of a group: its earlier result under its key (None: nothing to save), or its decision."""
+        if command.check is not None:  # before its key: a revoked token is never answered with a replay
+            command.check()
         request_hash = sha256_hex(plain(command.request))
         scoped = None if command.key is None else scoped_key(command.actor, command.decide, command.key)
         if scoped is not None:
