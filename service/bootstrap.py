@@ -38,8 +38,8 @@ class Service:
         return self.writer
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        if self.writer is not None and not self.writer.close():
+            return  # its writer still runs (and answers, reading the views): the stores stay open under it
         self.views.close()  # type: ignore[attr-defined]
         self.ledger.close()
         if self.settings.store == "sqlite":

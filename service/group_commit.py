@@ -27,6 +27,11 @@ from service.ledger import Command, LedgerBase
 
 log = logging.getLogger("scoreledger.group_commit")
 GROUP_LIMIT = 64  # commands per transaction: enough to empty the queue of a few dozen clients
+CLOSE_WAIT = 30.0  # seconds close waits for the writer, then for the answers
+
+
+class WriterClosed(RuntimeError):
+    """A command submitted after the writer was closed (the ledger under it may be closed too)."""
 
 
 @dataclass(frozen=True)
@@ -48,29 +53,49 @@ class GroupWriter:
         self._start = threading.Lock()
         self._answers: queue.SimpleQueue[tuple[list[_Job], list[Any]] | None] = queue.SimpleQueue()
         self._answerer: threading.Thread | None = None
+        self._closed = False
 
     def submit(self, command: Command, then: Callable[[dict[str, Any]], Any] = lambda r: r) -> asyncio.Future[Any]:
         """Queue a command (from the event loop); the future gets `then(result)` or the command's error."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._running()
-        self._queue.put(_Job(command, then, loop, future))
+        with self._start:
+            if self._closed:
+                future.set_exception(WriterClosed("the service is closing; try again"))
+                return future
+            self._running()
+            self._queue.put(_Job(command, then, loop, future))
         return future
 
-    def close(self) -> None:
-        """Finish the commands queued and answer them, then stop."""
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-        if self._answerer is not None:
-            self._answers.put(None)
-            self._answerer.join(timeout=30)
+    def close(self, wait: float | None = None) -> bool:
+        """Finish the commands queued and answer them, then stop. False when the writer (or the answers) did not
+        finish within `wait` seconds: the ledger must then stay open (the writer still saves, and its last
+        group is still answered; the answer stage stops after it, as the writer queues that stop itself)."""
+        wait = CLOSE_WAIT if wait is None else wait
+        with self._start:
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)  # after every job queued before close: submit queues under the same lock
+        if thread is not None:
+            thread.join(timeout=wait)
+            if thread.is_alive():
+                log.error("the group commit writer did not stop within %s s; the ledger stays open under it", wait)
+                return False
+        else:
+            self._answers.put(None)  # no writer ever ran: nothing else will queue the answers' stop
+        answerer = self._answerer
+        if answerer is not None:
+            answerer.join(timeout=wait)
+            if answerer.is_alive():
+                log.error("the group commit answers did not finish within %s s", wait)
+                return False
+        return True
 
     def _running(self) -> None:
-        with self._start:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
-                self._thread.start()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+            self._thread.start()
 
     def _answering(self) -> None:
         with self._start:
@@ -91,11 +116,11 @@ class GroupWriter:
     def _loop(self) -> None:
         while True:
             job = self._queue.get()
-            if job is None:
-                return
-            jobs, stop = self._waiting(job)
-            self.commit(jobs)
-            if stop:
+            if job is not None:
+                jobs, stop = self._waiting(job)
+                self.commit(jobs)
+            if job is None or stop:
+                self._answers.put(None)  # the answers' stop, behind the last group this writer gave them
                 return
 
     def _waiting(self, first: _Job) -> tuple[list[_Job], bool]:

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
 
 from domain.canonical import plain, sha256_hex
 from domain.ledger.command import CommandRecord
@@ -46,6 +46,7 @@ class Command:
     actor: str
     at: str
     streams: Callable[[], list[UUID]] | None = None  # the aggregates its decision loads (a hint: read at once)
+    check: Callable[[], None] | None = None  # run before anything else (its key too): the caller's token, read here
 
 
 @dataclass
@@ -72,6 +73,16 @@ class _Group:
             self.versions[aggregate.id] = aggregate.version
             self.pending.setdefault(aggregate.id, aggregate)
         return spans
+
+
+@dataclass
+class _Turn:
+    """A group commit's turn on PostgreSQL (LedgerBase._turn): the writer's own connection and the lock's key;
+    `taken` once its transaction holds the lock (taken with the group's first read, in the same round trip)."""
+
+    connection: Any
+    key: str
+    taken: bool = False
 
 
 class Tainted(Exception):
@@ -136,6 +147,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         return found
 
     def run_command(self, command: Command) -> dict[str, Any]:
+        if command.check is not None:
+            command.check()
         return self.run(command.decide, key=command.key, request=command.request, actor=command.actor, at=command.at)
 
     def run(
@@ -210,6 +223,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         hinted = [a for i, c in enumerate(commands) if c.streams is not None and i not in alone for a in c.streams()]
         if not (hinted and self._preload(group, [*dict.fromkeys([*hinted, *keys])])):
             group.absent = self._absent(keys) if len(keys) > 1 else set()
+        self._take_turn()  # when no read above took it: before anything is decided
         self._local.group = group
         try:
             for i, command in enumerate(commands):
@@ -234,6 +248,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     def _decide_one(self, command: Command) -> tuple[dict[str, Any], list[Any] | None]:
         """One command of a group: its earlier result under its key (None: nothing to save), or its decision."""
+        if command.check is not None:  # before its key: a revoked token is never answered with a replay
+            command.check()
         request_hash = sha256_hex(plain(command.request))
         scoped = None if command.key is None else scoped_key(command.actor, command.decide, command.key)
         if scoped is not None:
@@ -251,30 +267,136 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
-        """On PostgreSQL, the group commits of every process take turns (a session advisory lock per schema, on
-        a connection of the writer's own, held while a group is decided and saved): two processes whose
-        groups touch the same streams otherwise conflict again and again, each conflict deciding the whole
-        group again after a pause (issue 12: groups retried up to 28 times, p99 over a second with 32 clients).
-        Single commands do not take it (they retry as before). Nothing to take elsewhere, or when the
-        connection cannot be had (then conflicts are retried as before)."""
+        """On PostgreSQL, the group commits of every process take turns (an advisory lock per schema): two
+        processes whose groups touch the same streams otherwise conflict again and again, each conflict deciding
+        the whole group again after a pause (issue 12: groups retried up to 28 times, p99 over a second with 32
+        clients). Single commands do not take it (they retry as before). Nothing to take elsewhere, or when the
+        connection cannot be had (then conflicts are retried as before).
+
+        The turn is a transaction on the writer's own connection (issue 12, round trips): its first round trip
+        begins it, takes the lock (pg_advisory_xact_lock) and makes the group's first read (its streams and keys,
+        `_in_turn`); the save is its second (`_record`: the library's table lock, notify and insert, and the
+        commit, which lets go of the lock once the group is durable). A group that saves nothing, or fails, is
+        rolled back here (the lock goes with it). Before, the lock, the read, the library's insert, its commit and
+        the unlock were five round trips."""
         held = self._turns_lock()
         if held is None:
             yield
             return
-        connection, key = held
-        try:
-            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
-        except Exception:  # noqa: BLE001 - the turn's connection failed: decide without it (conflicts retried)
-            self._turns = None
-            yield
-            return
+        turn = self._local.turn = _Turn(*held)
         try:
             yield
         finally:
+            self._local.turn = None
+            if turn.taken:
+                self._end_turn(turn)
+
+    def _end_turn(self, turn: _Turn) -> None:
+        from psycopg.pq import TransactionStatus
+
+        try:
+            if turn.connection.info.transaction_status != TransactionStatus.IDLE:
+                turn.connection.execute("ROLLBACK")  # nothing saved (or the save failed): the lock goes with it
+        except Exception:  # noqa: BLE001 - a broken connection let go of its lock with its session
+            self._drop_turns()
+
+    def _drop_turns(self) -> None:
+        held, self._turns = self._turns, None  # a new connection next time
+        if held:
             try:
-                connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
-            except Exception:  # noqa: BLE001 - a broken connection let go of its lock with its session
-                self._turns = None
+                held[0].close()
+            except Exception:  # noqa: BLE001, S110 - closing what already failed
+                pass
+
+    def _in_turn(self, statement: Any, params: Any) -> list[tuple[Any, ...]] | None:
+        """A read of the group over its turn's connection, beginning the turn's transaction and taking its lock
+        in the same round trip when not taken yet (statement None: only that); None when this thread holds no
+        turn, or its connection failed (then the group goes on without it, its conflicts retried as before)."""
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is None:
+            return None
+        from psycopg import ClientCursor
+        from psycopg.sql import SQL, Composed, Literal
+
+        parts: list[Any] = []
+        if not turn.taken:
+            parts.append(SQL("BEGIN; SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal(turn.key)))
+        if statement is not None:
+            parts.append(statement)
+        if not parts:
+            return []
+        try:
+            with ClientCursor(turn.connection) as cursor:
+                cursor.execute(Composed(parts).join("; ") if len(parts) > 1 else parts[0], params)
+                rows: list[tuple[Any, ...]] = []
+                while True:
+                    if cursor.description is not None:
+                        rows = list(cursor.fetchall())
+                    if not cursor.nextset():
+                        break
+        except Exception:  # noqa: BLE001 - the turn's connection failed: decide without it (conflicts retried)
+            self._local.turn = None
+            self._drop_turns()
+            return None
+        turn.taken = True
+        return rows
+
+    def _take_turn(self) -> None:
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is not None and not turn.taken:
+            self._in_turn(None, None)
+
+    def _record(self, processing_event: Any) -> list[Recording[Any]]:
+        """The save of a group holding its turn: the library's statements (its table lock, which keeps the log's
+        positions in commit order, its notify, its insert) and the commit in one round trip on the turn's
+        connection; anything else is saved by the library."""
+        turn: _Turn | None = getattr(self._local, "turn", None)
+        if turn is None or not turn.taken or processing_event.tracking is not None or processing_event.saved_kwargs:
+            return super()._record(processing_event)  # type: ignore[no-any-return]
+        from psycopg import ClientCursor, InterfaceError, OperationalError
+        from psycopg import IntegrityError as Duplicate
+        from psycopg.sql import SQL, Identifier, Literal
+
+        recorder, events = self.recorder, processing_event.events
+        datastore = recorder.datastore
+        stored = [self.mapper.to_stored_event(e) for e in events]
+        statement = SQL(
+            "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING originator_id, originator_version, notification_id; COMMIT"
+        ).format(timeout=Literal(f"{datastore.lock_timeout}s"), schema=Identifier(datastore.schema),
+                 table=Identifier(recorder.events_table_name), channel=Identifier(recorder.channel_name))
+        params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
+                  [e.topic for e in stored], [e.state for e in stored])
+        try:
+            with ClientCursor(turn.connection) as cursor:
+                cursor.execute(statement, params)
+                numbers: dict[tuple[Any, int], int] = {}
+                while True:
+                    if (cursor.statusmessage or "").startswith("INSERT"):
+                        numbers = {(i, v): n for i, v, n in cursor.fetchall()}
+                    if not cursor.nextset():
+                        break
+                committed = (cursor.statusmessage or "") == "COMMIT"
+        except Duplicate as duplicate:  # a version taken meanwhile (a single command): decided again
+            raise IntegrityError(str(duplicate)) from duplicate
+        except (OperationalError, InterfaceError) as lost:  # the connection failed: saved or not, decided again
+            self._local.turn = None  # from the store on a new connection: a committed group's keys are replayed
+            self._drop_turns()
+            raise IntegrityError(str(lost)) from lost
+        if not committed or len(numbers) != len(stored):
+            raise IntegrityError(f"the group's insert was not committed ({len(numbers)} of {len(stored)} rows)")
+        recordings = [
+            Recording(event, Notification(originator_id=s.originator_id, originator_version=s.originator_version,
+                                          topic=s.topic, state=s.state,
+                                          id=numbers[s.originator_id, s.originator_version]))
+            for event, s in zip(events, stored, strict=True)
+        ]
+        if self.repository.cache and not self.repository.fastforward:  # as the library's _record
+            for aggregate_id, aggregate in processing_event.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        return recordings
 
     def _turns_lock(self) -> tuple[Any, str] | None:
         if self._turns is False:
@@ -315,9 +437,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
             statement = SQL("SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
                 schema=Identifier(datastore.schema), table=Identifier(table))
-            with datastore.get_connection() as conn, conn.cursor() as cursor:
-                cursor.execute(statement, (ids,))
-                held = {row[0] if isinstance(row, tuple) else next(iter(row.values())) for row in cursor.fetchall()}
+            rows = self._in_turn(statement, (ids,))  # with the turn, in one round trip
+            if rows is None:
+                with datastore.get_connection() as conn, conn.cursor() as cursor:
+                    cursor.execute(statement, (ids,))
+                    rows = cursor.fetchall()
+            held = {row[0] if isinstance(row, tuple) else next(iter(row.values())) for row in rows}
             return {i for i in ids if i not in held}
         return set()
 
@@ -400,9 +525,11 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
                 "JOIN {schema}.{table} e ON e.originator_id = w.id AND e.originator_version > w.v"
             ).format(schema=Identifier(datastore.schema), table=Identifier(table))
-            with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
-                cursor.execute(statement, (list(after), list(after.values())), prepare=True)
-                rows = cursor.fetchall()
+            rows = self._in_turn(statement, (list(after), list(after.values())))  # with the turn: one round trip
+            if rows is None:
+                with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
+                    cursor.execute(statement, (list(after), list(after.values())), prepare=True)
+                    rows = cursor.fetchall()
             for aggregate_id, version, topic, state in rows:
                 found.setdefault(aggregate_id, []).append(StoredEvent(aggregate_id, version, topic, bytes(state)))
             return found

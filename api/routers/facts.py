@@ -21,8 +21,9 @@ from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service import policy
 from service.bootstrap import Service
+from service.ledger import Command
 from service.policy import check_recording
-from service.tokens import Actor, actor_for
+from service.tokens import Actor, actor_for, kept_actor
 
 RECORDERS = ("admin", "recorder", "rater")
 PERIOD = r"\d{4}(-H[12]|-Q[1-4])?"
@@ -68,7 +69,10 @@ async def _plain(request: Request, batch: bool) -> Response | None:
         return None
     service: Service = request.app.state.service
     clock = request.app.state.clock
-    actor = actor_for(service.ledger, token, clock(), demo=service.settings.demo)
+    kept = kept_actor(service.ledger, token, clock(), demo=service.settings.demo)  # PostgreSQL: checked in the group
+    if kept is not None and kept[0].role not in RECORDERS:
+        kept = None  # refused here only as the token stands now
+    actor = kept[0] if kept is not None else actor_for(service.ledger, token, clock(), demo=service.settings.demo)
     request.state.principal = actor.principal
     policy.require(actor, *RECORDERS)
     code = request.path_params.get("code")
@@ -87,7 +91,7 @@ async def _plain(request: Request, batch: bool) -> Response | None:
             facts = [ONE.validate_python(data, from_attributes=True).model_dump(mode="json", exclude_none=True)]
     except (ValueError, ValidationError):  # json.JSONDecodeError is a ValueError
         return None
-    return await _record(service, code, facts, actor, clock, key)
+    return await _record(service, code, facts, actor, clock, key, kept[1] if kept is not None else None)
 
 
 @router.post("", status_code=201, response_model=Recorded, operation_id="record_fact")
@@ -118,7 +122,8 @@ async def record_batch(
 
 
 async def _record(
-    service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None
+    service: Service, code: str, facts: list[dict[str, Any]], actor: Actor, clock: ClockDep, key: str | None,
+    checked: Callable[[Command], Command] | None = None,
 ) -> Response:
     """The command goes to the process's group commit (service/group_commit.py): appended with the others
     waiting at that moment, answered alone; the request awaits it without holding a thread."""
@@ -136,7 +141,7 @@ async def _record(
     with in_flight(key, actor):
         answer = await service.ledger.record_facts(
             code, facts, actor.principal, at(clock), key=key, authorize=authorize,
-            submit=lambda command: writer.submit(command, then),
+            submit=lambda command: writer.submit(checked(command) if checked is not None else command, then),
         )
     return json_response(answer, 201)
 

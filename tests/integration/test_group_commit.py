@@ -395,3 +395,63 @@ def test_the_saved_events_kept_for_read_your_writes_stay_bounded(service: Servic
         runner.recorded(save)
         assert len(runner.saved) <= runner_module.SAVED_KEEP + 10
     assert len(runner.saved) < runner_module.SAVED_KEEP + 10
+
+
+def test_a_writer_still_saving_when_close_gives_up_keeps_its_ledger_and_its_last_answer(
+    service: Service, monkeypatch: Any
+) -> None:
+    """Review (issue 12): close waits for the writer only so long. A writer still saving then must not find its
+    ledger closed under it, and its group is answered after close returned; the answer stage stops after that
+    last group (the writer queues that stop itself) instead of being stopped by close before it and started
+    again by the writer for an answer given after everything was closed."""
+    import service.group_commit as group_commit
+
+    record_quarter(service)
+    writer = service.group_writer()
+    entered, release = threading.Event(), threading.Event()
+    run_group = service.ledger.run_group
+
+    def slow(commands: list[Command]) -> list[Any]:
+        entered.set()
+        release.wait(60)
+        return run_group(commands)
+
+    closed: list[str] = []
+    monkeypatch.setattr(service.ledger, "run_group", slow)
+    monkeypatch.setattr(group_commit, "CLOSE_WAIT", 0.3)
+    loop = asyncio.new_event_loop()
+    try:
+        async def submit() -> asyncio.Future[Any]:
+            return writer.submit(command(service, [smoking("d3", "d3:last")]), lambda r: {**r, "then": True})
+
+        future = loop.run_until_complete(submit())
+        assert entered.wait(30)
+        close_ledger, close_views = service.ledger.close, service.views.close
+        monkeypatch.setattr(service.ledger, "close", lambda: closed.append("ledger"))
+        monkeypatch.setattr(service.views, "close", lambda: closed.append("views"))
+        service.close()  # gives up waiting for the writer
+        assert closed == []  # the stores stay open under the running writer
+        assert writer._thread is not None and writer._thread.is_alive()
+        release.set()
+        answer = loop.run_until_complete(asyncio.wait_for(future, 60))
+        assert answer["facts"] == ["d3:last"] and answer["then"] is True
+        writer._thread.join(30)
+        assert writer._answerer is not None
+        writer._answerer.join(30)
+        assert not writer._answerer.is_alive()  # stopped after the last group, not waiting for another
+        assert stored_ids(service, "d3")[-1] == "d3:last"
+
+        async def after() -> Any:
+            return await writer.submit(command(service, [smoking("d4")]))
+
+        try:
+            loop.run_until_complete(asyncio.wait_for(after(), 10))
+        except group_commit.WriterClosed:
+            pass
+        else:
+            raise AssertionError("a command submitted after close ran")
+        monkeypatch.setattr(service.ledger, "close", close_ledger)
+        monkeypatch.setattr(service.views, "close", close_views)
+    finally:
+        release.set()
+        loop.close()

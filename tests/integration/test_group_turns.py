@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
-from service.bootstrap import Service, build
+from service.bootstrap import Service, build, conninfo
+from service.ledger import Command
 from service.settings import Settings
+from tests.integration.helpers import AT, record_quarter
+from tests.integration.test_group_commit import PERIOD, RECORDER, command, smoking, stored_ids
 
 
 def test_a_second_process_waits_for_the_turn_of_the_first(service: Service, settings: Settings, backend: str) -> None:
@@ -23,10 +27,12 @@ def test_a_second_process_waits_for_the_turn_of_the_first(service: Service, sett
     def second() -> None:
         began = time.monotonic()
         with other.ledger._turn():
+            other.ledger._take_turn()
             waited.append(time.monotonic() - began)
 
     try:
         with service.ledger._turn():
+            service.ledger._take_turn()  # the lock goes with the group's first read (here none)
             thread = threading.Thread(target=second)
             thread.start()
             time.sleep(0.3)
@@ -34,6 +40,129 @@ def test_a_second_process_waits_for_the_turn_of_the_first(service: Service, sett
         thread.join(10)
         assert waited and waited[0] >= 0.25
         with service.ledger._turn():  # taken again after the other let go
-            pass
+            service.ledger._take_turn()
     finally:
         other.close()
+
+
+def _counting(service: Service, monkeypatch: Any) -> tuple[list[str], list[int]]:
+    """The statements sent over the turn's connection (one round trip each) and the pool's connections used."""
+    import psycopg
+
+    sent: list[str] = []
+    pooled: list[int] = []
+    execute = psycopg.ClientCursor.execute
+
+    def counted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        sent.append(query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query))
+        return execute(cursor, query, params, **kwargs)
+
+    datastore = service.ledger.recorder.datastore
+    get_connection = datastore.get_connection
+
+    def pool_used() -> Any:
+        pooled.append(1)
+        return get_connection()
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", counted)
+    monkeypatch.setattr(datastore, "get_connection", pool_used)
+    return sent, pooled
+
+
+def test_a_group_takes_its_turn_reads_and_saves_in_two_round_trips(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 (PostgreSQL HTTP): the turn's lock goes with the group's read of its streams and keys, and the
+    save (table lock, insert) with the commit that lets go of the turn: two round trips, none over the pool."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    service.ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made, caches warm
+    sent, pooled = _counting(service, monkeypatch)
+    end = service.ledger.recorder.max_notification_id()
+    pooled.clear()
+    outcomes = service.ledger.run_group([command(service, [smoking(f"d{i}", f"d{i}:rt")], key=f"rt-{i}")
+                                         for i in (2, 3, 4)])
+    assert [o["facts"] for o in outcomes] == [["d2:rt"], ["d3:rt"], ["d4:rt"]]
+    assert len(sent) == 2 and not pooled
+    assert "pg_advisory_xact_lock" in sent[0] and "INSERT" in sent[1] and sent[1].rstrip().endswith("COMMIT")
+    assert service.ledger.recorder.max_notification_id() == end + 6  # three facts, three command records
+    assert sorted(o["position"] for o in outcomes) == [end + 2, end + 4, end + 6]
+
+
+def test_a_group_that_saves_nothing_or_conflicts_lets_go_of_its_turn(
+    service: Service, settings: Settings, backend: str
+) -> None:
+    """The turn's transaction is rolled back when the group saves nothing (every command refused or replayed)
+    and when its save conflicts: the lock goes with it, and another process takes the turn at once."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    ledger = service.ledger
+    first = ledger.run_group([command(service, [smoking("d3")], key="once")])[0]
+    replayed, refused = ledger.run_group([
+        command(service, [smoking("d3")], key="once"),
+        command(service, [{"type": "deduction", "item": "no-such-item", "subject": "d3"}]),
+    ])
+    assert replayed["replayed"] is True and replayed["facts"] == first["facts"] and isinstance(refused, Exception)
+    other = build(settings)
+    try:
+        taken: list[bool] = []
+
+        def take() -> None:
+            with other.ledger._turn():
+                other.ledger._take_turn()
+                taken.append(True)
+
+        thread = threading.Thread(target=take, daemon=True)
+        thread.start()
+        thread.join(20)
+        assert taken == [True]  # not kept by the group that saved nothing
+        calls: list[int] = []
+        inner = command(service, [smoking("d4", "d4:grouped")])
+
+        def decide_under_a_rival() -> Any:
+            calls.append(1)
+            decided = inner.decide()
+            if len(calls) == 1:  # another process appends to d4 after the group read it, before it saves
+                other.ledger.record_facts(PERIOD, [smoking("d4", "d4:rival")], RECORDER, AT)
+            return decided
+
+        outcome = ledger.run_group([Command(decide_under_a_rival, key=None, request=inner.request,
+                                            actor=RECORDER, at=AT)])[0]
+        assert len(calls) == 2 and outcome["facts"] == ["d4:grouped"]
+        taken.clear()
+        thread = threading.Thread(target=take, daemon=True)
+        thread.start()
+        thread.join(20)
+        assert taken == [True]
+    finally:
+        other.close()
+
+
+def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(service: Service, backend: str) -> None:
+    """The turn's connection lost under the save: the group is decided again over a new one (a group whose commit
+    went through would find its keys and be replayed), nothing lost, nothing twice."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])
+    inner = command(service, [smoking("d3", "d3:lost-connection")], key="lost")
+    calls: list[int] = []
+
+    def decide_and_cut() -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            pid = ledger._turns[0].info.backend_pid
+            with psycopg.connect(conninfo(service.settings), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return inner.decide()
+
+    outcome = ledger.run_group([Command(decide_and_cut, key=inner.key, request=inner.request, actor=RECORDER,
+                                        at=AT)])[0]
+    assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lost-connection"], outcome
+    assert len(calls) == 2
+    assert stored_ids(service, "d3").count("d3:lost-connection") == 1
