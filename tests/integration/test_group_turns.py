@@ -241,3 +241,46 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     assert len(calls) == 2
     assert ledger._turns[0] is turn_connection and not turn_connection.closed
     assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
+
+
+def test_a_group_whose_save_cannot_be_told_is_answered_with_the_failure_never_decided_again(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
+    the group was saved cannot be told, so it is answered with the store's failure (a 500), not decided again (which
+    could refuse, 4xx, what was appended)."""
+    if backend == "sqlite":
+        return
+    import psycopg
+    import pytest
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])
+    execute, connect = psycopg.ClientCursor.execute, psycopg.connect
+
+    def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        done = execute(cursor, query, params, **kwargs)
+        if "INSERT" in text and text.rstrip().endswith("COMMIT"):
+            cursor.connection.close()
+            monkeypatch.setattr(psycopg, "connect", refused)
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return done
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", commit_then_cut)
+    calls: list[int] = []
+    inner = command(service, [smoking("d3", "d3:untold")])
+
+    def decide() -> Any:
+        calls.append(1)
+        return inner.decide()
+
+    with pytest.raises(psycopg.OperationalError, match="server closed"):
+        ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT)])
+    monkeypatch.setattr(psycopg, "connect", connect)
+    assert calls == [1]
+    assert stored_ids(service, "d3").count("d3:untold") == 1
