@@ -23,15 +23,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import ScoreledgerError
 from service.ledger import Command, LedgerBase
+from service.messages import say
 
 log = logging.getLogger("scoreledger.group_commit")
 GROUP_LIMIT = 64  # commands per transaction: enough to empty the queue of a few dozen clients
 CLOSE_WAIT = 30.0  # seconds close waits for the writer, then for the answers
+RETRY_AFTER = 5  # seconds a request refused while the service closes is told to wait
 
 
-class WriterClosed(RuntimeError):
-    """A command submitted after the writer was closed (the ledger under it may be closed too)."""
+class WriterClosed(ScoreledgerError, RuntimeError):
+    """A command submitted after the writer was closed (the ledger under it may be closed too): answered 503 with
+    Retry-After (issue 12 review: a generic 500 before)."""
+
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class GroupWriter:
         future: asyncio.Future[Any] = loop.create_future()
         with self._start:
             if self._closed:
-                future.set_exception(WriterClosed("the service is closing; try again"))
+                future.set_exception(WriterClosed(say("error.writer_closed", seconds=RETRY_AFTER)))
                 return future
             self._running()
             self._queue.put(_Job(command, then, loop, future))

@@ -355,6 +355,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return super()._record(processing_event)  # type: ignore[no-any-return]
         from psycopg import ClientCursor, InterfaceError, OperationalError
         from psycopg import IntegrityError as Duplicate
+        from psycopg.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
         from psycopg.sql import SQL, Identifier, Literal
 
         recorder, events = self.recorder, processing_event.events
@@ -381,10 +382,15 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 committed = (cursor.statusmessage or "") == "COMMIT"
         except Duplicate as duplicate:  # a version taken meanwhile (a single command): decided again
             raise IntegrityError(str(duplicate)) from duplicate
-        except (OperationalError, InterfaceError) as lost:  # the connection failed: saved or not, decided again
-            self._local.turn = None  # from the store on a new connection: a committed group's keys are replayed
+        except (LockNotAvailable, QueryCanceled, DeadlockDetected) as busy:  # the server gave up waiting: retried
+            raise IntegrityError(str(busy)) from busy  # as a conflict, connection kept (the turn's end rolls back)
+        except (OperationalError, InterfaceError) as lost:  # the connection failed: the COMMIT may have gone through
+            self._local.turn = None
             self._drop_turns()
-            raise IntegrityError(str(lost)) from lost
+            numbers = self._saved_before(turn.key, stored, lost)  # {} when not saved: then decided again
+            if not numbers:
+                raise IntegrityError(str(lost)) from lost
+            committed = True
         if not committed or len(numbers) != len(stored):
             raise IntegrityError(f"the group's insert was not committed ({len(numbers)} of {len(stored)} rows)")
         recordings = [
@@ -397,6 +403,42 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             for aggregate_id, aggregate in processing_event.aggregates.items():
                 self.repository.cache.put(aggregate_id, aggregate)
         return recordings
+
+    def _saved_before(self, key: str, stored: list[StoredEvent], lost: Exception) -> dict[tuple[Any, int], int]:
+        """Whether a group whose turn's connection failed under its save was committed (issue 12 review: the COMMIT
+        may have reached the server before the reply was lost; deciding such a group again answered a keyless
+        command 422, or a token revoked meanwhile 401, after its append). Looked up on a new connection once the
+        turn's lock is free (the lost session's transaction has then committed or rolled back): each event's
+        notification id when every event of the group is stored as it was sent, {} when none is. Raises `lost`
+        when it cannot be told (the group is then answered with the store's failure, never a refusal)."""
+        import psycopg
+        from psycopg.rows import tuple_row
+        from psycopg.sql import SQL, Identifier
+
+        recorder = self.recorder
+        datastore = recorder.datastore
+        statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.notification_id, e.state "
+            "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
+            "JOIN {schema}.{table} e ON e.originator_id = w.id AND e.originator_version = w.v"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name))
+        try:
+            kwargs = {k: v for k, v in datastore.pool.kwargs.items() if k != "row_factory" and v is not None}
+            with psycopg.connect(**kwargs) as connection, connection.cursor(row_factory=tuple_row) as cursor:
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", (f"{datastore.lock_timeout or 5}s",))
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+                cursor.execute(statement, ([e.originator_id for e in stored], [e.originator_version for e in stored]))
+                rows = cursor.fetchall()
+                connection.rollback()
+        except Exception:  # noqa: BLE001 - cannot tell whether the group was saved
+            raise lost from None
+        sent = {(e.originator_id, e.originator_version): e.state for e in stored}
+        found = {(i, v): n for i, v, n, state in rows if sent.get((i, v)) == bytes(state)}
+        if len(found) == len(stored):
+            return found
+        if not found:
+            return {}
+        raise lost  # some events of the group stored, not all: never so (one transaction); told as the failure
 
     def _turns_lock(self) -> tuple[Any, str] | None:
         if self._turns is False:

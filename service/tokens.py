@@ -127,9 +127,10 @@ def kept_actor(
     def check() -> None:
         current = ledger.maybe(aggregate_id)  # in a group: as its first round trip read it
         if current is None or current.version != version:
+            if current is not None:  # kept as it is now, refused or not: a revoked one is refused on the loop next
+                ledger.__dict__.setdefault("known_tokens", {})[aggregate_id] = (current.version, current)
             if _actor_of(current, now, demo) != actor:
                 raise Unauthenticated("the bearer token changed; send the request again")
-            ledger.__dict__.setdefault("known_tokens", {})[aggregate_id] = (current.version, current)
 
     def checked(command: Command) -> Command:
         streams = command.streams

@@ -235,6 +235,9 @@ ERRORS = {
     "error.as_of_roles": "reading results as they were (as_of) is for auditors, reviewers and administrators; "
     "role {role} reads the current results",
     "error.replay_busy": "another as-of replay is running in this process; try again in {seconds} s",
+    "error.writer_closed": "the service is closing and takes no more writes; try again in {seconds} s",
+    "error.token_changed": "the bearer token changed; send the request again",
+    "error.group_not_committed": "the group's insert was not committed ({saved} of {sent} rows)",
     "error.cursor_bad": "the cursor is not one this service gave out; start again without it",
     "error.yaml_aliases": "YAML anchors and aliases (&name, *name, <<: *name) are not accepted: write the value out",
     "error.yaml_too_deep": "the YAML is nested more than {depth} levels deep",

@@ -71,3 +71,28 @@ def test_a_body_over_the_limit_is_refused_in_chinese_too(client: TestClient) -> 
                            headers={**auth("recorder"), **ZH, "content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["title"] == "请求内容过大" and response.json()["detail"] == f"上限为{MAX_BODY}字节"
+
+
+def test_a_recording_sent_while_the_service_closes_is_answered_503_with_retry_after(
+    client: TestClient, service: Service
+) -> None:
+    """Issue 12 review: the group commit writer closed (the service stopping) refuses a command with WriterClosed,
+    answered as a problem with 503 and Retry-After (a generic 500 before), nothing appended."""
+    _quarter(client)
+    assert service.group_writer().close()
+    before = service.ledger.recorder.max_notification_id()
+    fact = {"type": "deduction", "item": "4.4", "subject": "s001"}
+    response = client.post("/periods/2026-Q3/facts", json=fact, headers=auth("recorder"))
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == {"type": "https://scoreledger.invalid/problems/writer-closed",
+                               "title": "The service is closing", "status": 503,
+                               "detail": "the service is closing and takes no more writes; try again in 5 s",
+                               "instance": "/periods/2026-Q3/facts"}
+    response = client.post("/periods/2026-Q3/facts", json=fact, headers={**auth("recorder"), **ZH})
+    assert response.status_code == 503 and response.headers["retry-after"] == "5"
+    body = response.json()
+    assert body["title"] == "服务正在关闭，请稍后再试"
+    assert body["detail"] == "服务正在关闭，不再接受写入，请5秒后重试"
+    assert service.ledger.recorder.max_notification_id() == before

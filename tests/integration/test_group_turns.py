@@ -166,3 +166,121 @@ def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(servic
     assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lost-connection"], outcome
     assert len(calls) == 2
     assert stored_ids(service, "d3").count("d3:lost-connection") == 1
+
+
+def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the COMMIT reached the server, its reply did not (the connection failed after it). The group
+    is looked up on a new connection and answered as saved, with its positions: a keyless command is not decided
+    again (that answered 422 "fact id used more than once" after its append), nothing is stored twice."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    execute = psycopg.ClientCursor.execute
+    cut: list[int] = []
+
+    def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        done = execute(cursor, query, params, **kwargs)
+        if "INSERT" in text and text.rstrip().endswith("COMMIT") and not cut:
+            cut.append(1)
+            cursor.connection.close()
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return done
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", commit_then_cut)
+    end = ledger.recorder.max_notification_id()
+    keyless, keyed = ledger.run_group([command(service, [smoking("d3", "d3:lost-reply")]),
+                                       command(service, [smoking("d4", "d4:lost-reply")], key="lost-reply")])
+    assert cut == [1]
+    assert isinstance(keyless, dict) and keyless["facts"] == ["d3:lost-reply"], keyless
+    assert isinstance(keyed, dict) and keyed["facts"] == ["d4:lost-reply"], keyed
+    assert keyless["replayed"] is False and keyed["replayed"] is False
+    assert ledger.recorder.max_notification_id() == end + 3  # two facts and one command record, once
+    assert (keyless["position"], keyed["position"]) == (end + 1, end + 3)
+    assert stored_ids(service, "d3").count("d3:lost-reply") == 1
+    assert stored_ids(service, "d4").count("d4:lost-reply") == 1
+
+
+def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: psycopg's LockNotAvailable (and QueryCanceled, DeadlockDetected) are OperationalErrors, not
+    a lost connection: the group is decided again as after a conflict, its turn's connection kept."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    turn_connection = ledger._turns[0]
+    datastore = ledger.recorder.datastore
+    monkeypatch.setattr(datastore, "lock_timeout", 0.2)
+    table = f'"{datastore.schema}"."{ledger.recorder.events_table_name}"'
+    inner = command(service, [smoking("d3", "d3:lock-timeout")], key="lock-timeout")
+    calls: list[int] = []
+    with psycopg.connect(conninfo(service.settings)) as holder:
+
+        def decide_under_a_held_lock() -> Any:
+            calls.append(1)
+            if len(calls) == 1:  # the save's LOCK TABLE waits for it and times out
+                holder.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            else:
+                holder.rollback()
+            return inner.decide()
+
+        outcome = ledger.run_group([Command(decide_under_a_held_lock, key=inner.key, request=inner.request,
+                                            actor=RECORDER, at=AT)])[0]
+    assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lock-timeout"], outcome
+    assert len(calls) == 2
+    assert ledger._turns[0] is turn_connection and not turn_connection.closed
+    assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
+
+
+def test_a_group_whose_save_cannot_be_told_is_answered_with_the_failure_never_decided_again(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
+    the group was saved cannot be told, so it is answered with the store's failure (a 500), not decided again (which
+    could refuse, 4xx, what was appended)."""
+    if backend == "sqlite":
+        return
+    import psycopg
+    import pytest
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])
+    execute, connect = psycopg.ClientCursor.execute, psycopg.connect
+
+    def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        done = execute(cursor, query, params, **kwargs)
+        if "INSERT" in text and text.rstrip().endswith("COMMIT"):
+            cursor.connection.close()
+            monkeypatch.setattr(psycopg, "connect", refused)
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return done
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", commit_then_cut)
+    calls: list[int] = []
+    inner = command(service, [smoking("d3", "d3:untold")])
+
+    def decide() -> Any:
+        calls.append(1)
+        return inner.decide()
+
+    with pytest.raises(psycopg.OperationalError, match="server closed"):
+        ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT)])
+    monkeypatch.setattr(psycopg, "connect", connect)
+    assert calls == [1]
+    assert stored_ids(service, "d3").count("d3:untold") == 1
