@@ -37,6 +37,7 @@ from tests.differential.test_views import (  # noqa: F401 - `forked` is a fixtur
 )
 from tests.integration.helpers import events_table, execute, record_quarter
 from tests.signing import TEST_KEY
+from tests.unit.test_seal_apart_death import _alive
 
 
 @pytest.fixture
@@ -167,17 +168,6 @@ def _forks_then_dies(sending: Any, job: Any, args: tuple[Any, ...], *rest: Any) 
     child.start()
     Path(os.environ["SL_TEST_CHILD_PID"]).write_text(str(child.pid))
     os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie (killed, not yet reaped by its new parent) counts as gone
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
 
 
 def test_a_build_process_that_dies_is_heard_its_children_killed_and_the_reference_catches_up(

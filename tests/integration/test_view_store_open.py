@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from domain.facts import Subject
-from service.bootstrap import build, conninfo
+from service.bootstrap import Service, build, conninfo
+from service.settings import Settings
 from tests.integration.conftest import settings_for
 from tests.integration.helpers import AT, ZJG
 
@@ -27,10 +30,9 @@ CHANGES = {
 }
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
-def test_opening_the_views_lets_others_through_while_it_waits(change: str, tmp_path: Path,
-                                                              request: pytest.FixtureRequest) -> None:
-    settings = settings_for("postgres", tmp_path, request)
+@contextmanager
+def _service_with_views(settings: Settings) -> Iterator[Service]:
+    """A service on PostgreSQL whose views hold a period's rows (two departments)."""
     service = build(settings)
     try:
         ledger = service.ledger
@@ -39,6 +41,16 @@ def test_opening_the_views_lets_others_through_while_it_waits(change: str, tmp_p
         ledger.register_subjects("2026-Q1", [Subject(id=f"d{i}", name=f"科室{i}", kind="department", group="a")
                                              for i in (1, 2)], "admin", AT)
         service.runner.catch_up()
+        yield service
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_opening_the_views_lets_others_through_while_it_waits(change: str, tmp_path: Path,
+                                                              request: pytest.FixtureRequest) -> None:
+    settings = settings_for("postgres", tmp_path, request)
+    with _service_with_views(settings) as service:
         undo, long_held, later = CHANGES[change]
         dsn = conninfo(settings)
         with psycopg.connect(dsn, autocommit=True) as conn:
@@ -72,26 +84,16 @@ def test_opening_the_views_lets_others_through_while_it_waits(change: str, tmp_p
             cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'sl_view_rows_brief'"
                         " AND tgrelid = 'sl_view_rows'::regclass")
             assert cur.fetchone()[0] == 1
-    finally:
-        service.close()
 
 
 def test_opening_views_that_need_no_change_takes_no_lock(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Every process opens the views when it starts: with every table, index, column and trigger there, opening
     waits for nobody (CREATE INDEX IF NOT EXISTS alone would wait for every writer of its table)."""
     settings = settings_for("postgres", tmp_path, request)
-    service = build(settings)
-    try:
-        ledger = service.ledger
-        ledger.register_scheme(ZJG, "admin", AT)
-        ledger.open_period("2026-Q1", "ZJG", 2, "admin", AT)
-        ledger.register_subjects("2026-Q1", [Subject(id="d1", name="科室1", kind="department", group="a")], "admin", AT)
-        service.runner.catch_up()
+    with _service_with_views(settings) as service:
         views = service.views
         views.LOCK_WAIT, views.ATTEMPTS = "100ms", 1  # type: ignore[misc]
         with psycopg.connect(conninfo(settings)) as old:
             old.execute("UPDATE sl_view_rows SET position = position")
             views.create()  # LockNotAvailable if it asked for a lock the writer holds against it
             old.rollback()
-    finally:
-        service.close()
