@@ -12,6 +12,7 @@ transaction; a refused command is refused alone and appends nothing.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -29,8 +30,10 @@ from eventsourcing.persistence import IntegrityError, Notification, Recording, S
 from domain.canonical import plain, sha256_hex
 from domain.ledger.command import CommandRecord
 from domain.ledger.ids import command_id
-from service.errors import Conflict, IdempotencyKeyReused, NotFound
+from service.errors import Conflict, IdempotencyKeyReused, NotFound, OutcomeUnknown
+from service.messages import say
 
+log = logging.getLogger("scoreledger.ledger")
 Decision = tuple[list[Aggregate], dict[str, Any]]
 RETRIES = 40
 BACKOFF_CAP = 0.05  # seconds
@@ -185,7 +188,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
         Nothing is answered before the save: a version conflict (another process wrote a stream) decides the
         whole group again from the store, so no refusal rests on a decision that was not appended. A refused
-        command that changed a shared aggregate is taken out and run alone after the group."""
+        command that changed a shared aggregate is taken out and run alone after the group. When the store failed
+        under the save and whether the group was committed cannot be told, each of its commands is answered so
+        (`OutcomeUnknown`), never decided again nor refused."""
         alone: set[int] = set()
         for attempt in range(RETRIES):
             with self._turn():
@@ -199,6 +204,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 except IntegrityError:
                     self.unsaved()
                     recordings = None
+                except OutcomeUnknown as unknown:
+                    log.error("whether a group of %d commands was saved cannot be told", len(commands), exc_info=True)
+                    untold = unknown.__cause__
+                    recordings = False
+            if recordings is False:
+                return [self._alone(c) if i in alone else _untold(c, untold) for i, c in enumerate(commands)]
             if recordings is None:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
@@ -387,10 +398,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         except (OperationalError, InterfaceError) as lost:  # the connection failed: the COMMIT may have gone through
             self._local.turn = None
             self._drop_turns()
-            numbers = self._saved_before(turn.key, stored, lost)  # {} when not saved: then decided again
-            if not numbers:
+            told = self._saved_before(turn.key, stored)  # {} when not saved: then decided again
+            if told is None:
+                raise OutcomeUnknown(say("error.outcome_unknown", seconds=OutcomeUnknown.RETRY_AFTER)) from lost
+            if not told:
                 raise IntegrityError(str(lost)) from lost
-            committed = True
+            numbers, committed = told, True
         if not committed or len(numbers) != len(stored):
             raise IntegrityError(f"the group's insert was not committed ({len(numbers)} of {len(stored)} rows)")
         recordings = [
@@ -404,13 +417,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 self.repository.cache.put(aggregate_id, aggregate)
         return recordings
 
-    def _saved_before(self, key: str, stored: list[StoredEvent], lost: Exception) -> dict[tuple[Any, int], int]:
+    def _saved_before(self, key: str, stored: list[StoredEvent]) -> dict[tuple[Any, int], int] | None:
         """Whether a group whose turn's connection failed under its save was committed (issue 12 review: the COMMIT
         may have reached the server before the reply was lost; deciding such a group again answered a keyless
         command 422, or a token revoked meanwhile 401, after its append). Looked up on a new connection once the
         turn's lock is free (the lost session's transaction has then committed or rolled back): each event's
-        notification id when every event of the group is stored as it was sent, {} when none is. Raises `lost`
-        when it cannot be told (the group is then answered with the store's failure, never a refusal)."""
+        notification id when every event of the group is stored as it was sent, {} when none is; None when it
+        cannot be told (the group's commands are then answered `OutcomeUnknown`, never decided again)."""
         import psycopg
         from psycopg.rows import tuple_row
         from psycopg.sql import SQL, Identifier
@@ -431,14 +444,14 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 rows = cursor.fetchall()
                 connection.rollback()
         except Exception:  # noqa: BLE001 - cannot tell whether the group was saved
-            raise lost from None
+            return None
         sent = {(e.originator_id, e.originator_version): e.state for e in stored}
         found = {(i, v): n for i, v, n, state in rows if sent.get((i, v)) == bytes(state)}
         if len(found) == len(stored):
             return found
         if not found:
             return {}
-        raise lost  # some events of the group stored, not all: never so (one transaction); told as the failure
+        return None  # some events of the group stored, not all: never so (one transaction); cannot be told
 
     def _turns_lock(self) -> tuple[Any, str] | None:
         if self._turns is False:
@@ -594,6 +607,15 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             client_key = record.key.rsplit("\x1f", 1)[-1]
             raise IdempotencyKeyReused(f"idempotency key {client_key!r} was used for a different request")
         return {**record.result, "position": None, "replayed": True}
+
+
+def _untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
+    """The answer of a command whose group's save cannot be told: a keyed one is sent again with its key (answered
+    once, never saved twice); a keyless one may be saved, so its record is to be checked before it is sent again."""
+    key = "error.outcome_unknown" if command.key is not None else "error.outcome_unknown_keyless"
+    untold = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
+    untold.__cause__ = cause
+    return untold
 
 
 def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:
