@@ -455,3 +455,104 @@ def test_a_writer_still_saving_when_close_gives_up_keeps_its_ledger_and_its_last
     finally:
         release.set()
         loop.close()
+
+
+def test_a_command_run_alone_is_checked_before_its_key_and_answered_with_its_own_result_or_refusal(
+    service: Service,
+) -> None:
+    """Issue 12 review: a group's command taken out (it changed a shared stream and was refused) is run by itself
+    after the group (`LedgerBase._alone`): its check (the caller's token) first, before its idempotency key is
+    looked up, as in the group; answered with its own result, or its refusal returned (never raised into the
+    group's other answers), nothing of it appended when refused."""
+    from service.tokens import Unauthenticated
+
+    record_quarter(service)
+    ledger = service.ledger
+
+    def half(subject: str, fact_id: str) -> None:
+        ledger.maybe(ledger_id(PERIOD, subject, ledger.bureau)).record(smoking(subject, fact_id), RECORDER, AT)
+
+    # accepted alone: decided again by itself, saved with its key, answered with its own position
+    inner = command(service, [smoking("d3", "d3:alone")], key="k-alone")
+    first_calls: list[int] = []
+
+    def taints_once() -> Any:
+        first_calls.append(1)
+        if len(first_calls) == 1:
+            half("d3", "d3:half")
+            raise FactsInvalid("refused after changing d3", [])
+        return inner.decide()
+
+    taints_once.__qualname__ = inner.decide.__qualname__
+    end = ledger.recorder.max_notification_id()
+    alone, other = ledger.run_group([
+        Command(taints_once, key="k-alone", request=inner.request, actor=RECORDER, at=AT),
+        command(service, [smoking("d4", "d4:beside")]),
+    ])
+    assert len(first_calls) == 2  # refused in the group, decided again alone
+    assert isinstance(alone, dict) and alone["facts"] == ["d3:alone"] and alone["replayed"] is False
+    assert isinstance(other, dict) and other["facts"] == ["d4:beside"]
+    assert alone["position"] == ledger.recorder.max_notification_id() == end + 3  # after the group's one fact
+    assert "d3:half" not in stored_ids(service, "d3") and stored_ids(service, "d3").count("d3:alone") == 1
+    assert ledger.earlier(RECORDER, type(ledger).record_facts, "k-alone") is not None
+
+    # refused alone by its check, before its key: the key's record stored meanwhile (by the group's other command,
+    # the same request under the same key) is not replayed to a caller whose token was revoked
+    keyed = command(service, [smoking("d4", "d4:keyed")], key="k-checked")
+    checks: list[int] = []
+    decided: list[int] = []
+
+    def check() -> None:
+        checks.append(1)
+        if len(checks) > 1:
+            raise Unauthenticated("the bearer token changed; send the request again")
+
+    def taints() -> Any:
+        decided.append(1)
+        half("d3", "d3:half-again")
+        raise FactsInvalid("refused after changing d3", [])
+
+    taints.__qualname__ = keyed.decide.__qualname__
+    end = ledger.recorder.max_notification_id()
+    refused, saved = ledger.run_group([
+        Command(taints, key="k-checked", request=keyed.request, actor=RECORDER, at=AT, check=check),
+        keyed,
+    ])
+    assert isinstance(saved, dict) and saved["facts"] == ["d4:keyed"] and saved["replayed"] is False
+    assert isinstance(refused, Unauthenticated), refused  # not the replay of the key's record, not raised
+    assert str(refused) == "the bearer token changed; send the request again"
+    assert checks == [1, 1] and decided == [1]  # checked in the group and alone; not decided again
+    assert ledger.recorder.max_notification_id() == end + 2  # the other command's fact and key record only
+    assert "d3:half-again" not in stored_ids(service, "d3")
+
+    # refused alone by its check before it is decided: a decision that would now be accepted appends nothing
+    fresh = command(service, [smoking("d3", "d3:unchecked")])
+    checks.clear()
+    decided.clear()
+
+    def taints_then_accepted() -> Any:
+        decided.append(1)
+        if len(decided) == 1:
+            half("d3", "d3:half-2")
+            raise FactsInvalid("refused after changing d3", [])
+        return fresh.decide()
+
+    end = ledger.recorder.max_notification_id()
+    (unchecked,) = ledger.run_group([Command(taints_then_accepted, key=None, request=fresh.request, actor=RECORDER,
+                                             at=AT, check=check)])
+    assert isinstance(unchecked, Unauthenticated), unchecked
+    assert checks == [1, 1] and decided == [1]
+    assert ledger.recorder.max_notification_id() == end
+    assert "d3:unchecked" not in stored_ids(service, "d3")
+
+    # refused alone by its decision: the refusal is its answer
+    again = command(service, [smoking("d3", "d3:alone")])  # that id is taken: refused when run alone
+
+    def taints_then_refused() -> Any:
+        half("d3", "d3:half-3")
+        return again.decide()
+
+    (refused_alone,) = ledger.run_group([Command(taints_then_refused, key=None, request=again.request,
+                                                 actor=RECORDER, at=AT)])
+    assert isinstance(refused_alone, FactsInvalid)
+    assert "d3:half-3" not in stored_ids(service, "d3")
