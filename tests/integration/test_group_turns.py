@@ -375,3 +375,44 @@ def test_a_request_whose_save_cannot_be_told_is_answered_503_and_sent_again_with
         assert body["title"] == "无法确定请求是否已保存"
         assert body["detail"] == ("保存本请求时数据存储出错，无法确定是否已保存：本请求未带幂等键（Idempotency-Key），"
                                   "重新发送可能重复记录；请先查看记录（本周期的历史），确认没有后再重新发送（至少5秒后）")
+
+
+def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the save inserts the group's rows from arrays (`unnest`); their notification ids follow the
+    order the events were sent in by construction (`WITH ORDINALITY … ORDER BY`), for a group of several events
+    on several streams (a batch of two on one, a key's record, streams in an order that is not the log's)."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    execute = psycopg.ClientCursor.execute
+    sent: list[list[tuple[Any, int]]] = []
+
+    def noted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        if "INSERT" in text and "unnest" in text:
+            sent.append(list(zip(params[0], params[1], strict=True)))
+        return execute(cursor, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", noted)
+    end = ledger.recorder.max_notification_id()
+    outcomes = ledger.run_group([
+        command(service, [smoking("d4", "d4:o1")]),
+        command(service, [smoking("d2", "d2:o2"), smoking("d2", "d2:o3")], key="order"),
+        command(service, [smoking("d1", "d1:o4")]),
+        command(service, [smoking("d4", "d4:o5")]),
+        command(service, [smoking("d3", "d3:o6")]),
+    ])
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    (events,) = sent
+    assert len(events) == 7 and len({i for i, _ in events}) == 5  # four streams and the key's record
+    table = f'"{ledger.recorder.datastore.schema}"."{ledger.recorder.events_table_name}"'
+    with psycopg.connect(conninfo(service.settings)) as conn:
+        ids = [conn.execute(f"SELECT notification_id FROM {table} WHERE originator_id = %s "  # noqa: S608
+                            "AND originator_version = %s", (i, v)).fetchone()[0] for i, v in events]
+    assert ids == list(range(end + 1, end + 8))  # one after another, in the group's order
