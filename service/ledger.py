@@ -206,10 +206,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                     recordings = None
                 except OutcomeUnknown as unknown:
                     log.error("whether a group of %d commands was saved cannot be told", len(commands), exc_info=True)
-                    untold = unknown.__cause__
+                    cause = unknown.__cause__
                     recordings = False
             if recordings is False:
-                return [self._alone(c) if i in alone else _untold(c, untold) for i, c in enumerate(commands)]
+                return [self._alone(c) if i in alone else untold(c, cause) for i, c in enumerate(commands)]
             if recordings is None:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
@@ -612,13 +612,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         return {**record.result, "position": None, "replayed": True}
 
 
-def _untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
+def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
     """The answer of a command whose group's save cannot be told: a keyed one is sent again with its key (answered
     once, never saved twice); a keyless one may be saved, so its record is to be checked before it is sent again."""
     key = "error.outcome_unknown" if command.key is not None else "error.outcome_unknown_keyless"
-    untold = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
-    untold.__cause__ = cause
-    return untold
+    unknown = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
+    unknown.__cause__ = cause
+    return unknown
 
 
 def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:

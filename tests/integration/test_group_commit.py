@@ -556,3 +556,70 @@ def test_a_command_run_alone_is_checked_before_its_key_and_answered_with_its_own
                                                  actor=RECORDER, at=AT)])
     assert isinstance(refused_alone, FactsInvalid)
     assert "d3:half-3" not in stored_ids(service, "d3")
+
+
+class _Unexpected(BaseException):
+    """An error no `except Exception` takes (as KeyboardInterrupt or SystemExit would be)."""
+
+
+def test_a_writer_failing_unexpectedly_stops_its_answers_and_leaves_no_request_waiting(
+    service: Service, monkeypatch: Any, caplog: Any
+) -> None:
+    """Review (issue 12): an error `commit` does not catch (not an Exception) ended the writer without queueing the
+    answers' stop, so the answering thread (and `close`, and the group's requests) waited for ever. Now the stop is
+    queued whatever happens: the answering thread ends, the requests the writer held are told their outcome is
+    unknown (sent again with their key, recorded once), a request queued behind them is answered by another
+    writer, and close finishes."""
+    from service.errors import OutcomeUnknown
+
+    record_quarter(service)
+    writer = service.group_writer()
+    entered, release = threading.Event(), threading.Event()
+    run_group = service.ledger.run_group
+    calls: list[int] = []
+
+    def fails_once(commands: list[Command]) -> list[Any]:
+        calls.append(len(commands))
+        if len(calls) == 2:
+            entered.set()
+            release.wait(60)
+            raise _Unexpected("not caught by commit")
+        return run_group(commands)
+
+    monkeypatch.setattr(service.ledger, "run_group", fails_once)
+    loop = asyncio.new_event_loop()
+
+    def answered(future: Any) -> Any:
+        return loop.run_until_complete(asyncio.wait_for(asyncio.shield(future), 30))
+
+    async def submit(facts: list[dict[str, Any]], key: str | None = None) -> asyncio.Future[Any]:
+        return writer.submit(command(service, facts, key=key), lambda r: {**r, "then": True})
+
+    try:
+        first = answered(loop.run_until_complete(submit([smoking("d1", "d1:before")])))
+        assert first["facts"] == ["d1:before"]
+        answerer = writer._answerer
+        assert answerer is not None and answerer.is_alive()
+        held = loop.run_until_complete(submit([smoking("d3", "d3:held")], key="held"))
+        assert entered.wait(30)
+        behind = loop.run_until_complete(submit([smoking("d4", "d4:behind")]))  # queued behind the held group
+        release.set()
+        try:
+            answered(held)
+        except OutcomeUnknown as unknown:
+            assert isinstance(unknown.__cause__, _Unexpected)
+            assert "the same Idempotency-Key" in str(unknown)
+        else:
+            raise AssertionError("the held request was answered as if saved")
+        answerer.join(30)
+        assert not answerer.is_alive()  # the answers' stop was queued
+        assert answered(behind)["facts"] == ["d4:behind"]
+        again = answered(loop.run_until_complete(submit([smoking("d3", "d3:held")], key="held")))
+        assert again["facts"] == ["d3:held"] and again["then"] is True
+        assert stored_ids(service, "d3").count("d3:held") == 1
+        assert writer.close(wait=30)
+        assert not writer._thread.is_alive() and not writer._answerer.is_alive()
+        assert "the group commit writer failed" in caplog.text
+    finally:
+        release.set()
+        loop.close()
