@@ -37,6 +37,12 @@ log = logging.getLogger("scoreledger.ledger")
 Decision = tuple[list[Aggregate], dict[str, Any]]
 RETRIES = 40
 BACKOFF_CAP = 0.05  # seconds
+# The turn's transaction (LedgerBase._turn) on PostgreSQL, set in it (review, issue 12): a process waits for the turn
+# so long at most, then decides its group without it (its conflicts retried, as without a turn); a holder idle in
+# its transaction so long (its process stuck or stopped between the group's two round trips) loses its session, and
+# the turn with it. A group is decided between the two in milliseconds; its largest batches in a few seconds.
+TURN_LOCK_TIMEOUT = 10.0  # seconds
+TURN_IDLE_TIMEOUT = 60.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -289,7 +295,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         `_in_turn`); the save is its second (`_record`: the library's table lock, notify and insert, and the
         commit, which lets go of the lock once the group is durable). A group that saves nothing, or fails, is
         rolled back here (the lock goes with it). Before, the lock, the read, the library's insert, its commit and
-        the unlock were five round trips."""
+        the unlock were five round trips. The transaction sets its own `lock_timeout` and
+        `idle_in_transaction_session_timeout` (TURN_LOCK_TIMEOUT, TURN_IDLE_TIMEOUT): a stuck holder of the turn
+        blocks the other processes' groups so long at most (review)."""
         held = self._turns_lock()
         if held is None:
             yield
@@ -327,11 +335,17 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         if turn is None:
             return None
         from psycopg import ClientCursor
+        from psycopg.errors import LockNotAvailable, QueryCanceled
         from psycopg.sql import SQL, Composed, Literal
 
         parts: list[Any] = []
         if not turn.taken:
-            parts.append(SQL("BEGIN; SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal(turn.key)))
+            parts.append(SQL(
+                "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
+                "set_config('idle_in_transaction_session_timeout', {idle}, true); "
+                "SELECT pg_advisory_xact_lock(hashtext({key}))"
+            ).format(lock=Literal(f"{round(TURN_LOCK_TIMEOUT * 1000)}ms"),
+                     idle=Literal(f"{round(TURN_IDLE_TIMEOUT * 1000)}ms"), key=Literal(turn.key)))
         if statement is not None:
             parts.append(statement)
         if not parts:
@@ -345,6 +359,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                         rows = list(cursor.fetchall())
                     if not cursor.nextset():
                         break
+        except (LockNotAvailable, QueryCanceled):  # the turn not had in time (a stuck holder): decide without it
+            self._local.turn = None
+            log.warning("the group commits' turn was not had within %s s; this group goes without it",
+                        TURN_LOCK_TIMEOUT)
+            self._end_turn(turn)
+            return None
         except Exception:  # noqa: BLE001 - the turn's connection failed: decide without it (conflicts retried)
             self._local.turn = None
             self._drop_turns()
@@ -380,7 +400,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
             "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
             "RETURNING originator_id, originator_version, notification_id; COMMIT"
-        ).format(timeout=Literal(f"{datastore.lock_timeout}s"), schema=Identifier(datastore.schema),
+        ).format(timeout=Literal(f"{round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000)}ms"),
+                 schema=Identifier(datastore.schema),
                  table=Identifier(recorder.events_table_name), channel=Identifier(recorder.channel_name))
         params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
                   [e.topic for e in stored], [e.state for e in stored])

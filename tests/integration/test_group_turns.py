@@ -416,3 +416,72 @@ def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
         ids = [conn.execute(f"SELECT notification_id FROM {table} WHERE originator_id = %s "  # noqa: S608
                             "AND originator_version = %s", (i, v)).fetchone()[0] for i, v in events]
     assert ids == list(range(end + 1, end + 8))  # one after another, in the group's order
+
+
+def test_the_turns_transaction_bounds_how_long_a_stuck_holder_blocks_the_others(
+    service: Service, settings: Settings, backend: str, monkeypatch: Any
+) -> None:
+    """Review (issue 12): the turn's transaction sets its own lock_timeout and idle_in_transaction_session_timeout
+    (in force inside the turn, gone after it). A holder that keeps the turn's lock does not keep another process's
+    group waiting for ever (it is decided without the turn, its connection kept), and a holder idle in its
+    transaction loses its session, and the turn with it."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    import service.ledger as ledger_module
+
+    record_quarter(service)
+    ledger = service.ledger
+    with ledger._turn():
+        ledger._take_turn()
+        connection = ledger._turns[0]
+        assert connection.execute("SHOW lock_timeout").fetchone()[0] == "10s"
+        assert connection.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
+    assert connection.execute("SHOW lock_timeout").fetchone()[0] == "0"  # the transaction's own, not the session's
+    assert connection.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "0"
+
+    # a stuck holder of the turn's lock (here a session holding it): the group goes on without the turn
+    monkeypatch.setattr(ledger_module, "TURN_LOCK_TIMEOUT", 0.2)
+    outcome: list[Any] = []
+    with psycopg.connect(conninfo(settings), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (ledger._turns[1],))
+        group = threading.Thread(target=lambda: outcome.extend(ledger.run_group(
+            [command(service, [smoking("d3", "d3:stuck-holder")])])), daemon=True)
+        group.start()
+        group.join(60)
+        assert not group.is_alive(), "a group waits for ever for a stuck holder of the turn"
+    assert isinstance(outcome[0], dict) and outcome[0]["facts"] == ["d3:stuck-holder"], outcome
+    assert ledger._turns[0] is connection and not connection.closed  # not taken for a lost connection
+
+    # a holder idle in its transaction (its process stuck between the group's round trips) loses the turn
+    monkeypatch.setattr(ledger_module, "TURN_IDLE_TIMEOUT", 0.3)
+    other = build(settings)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.ledger._turn():
+            other.ledger._take_turn()
+            holding.set()
+            release.wait(60)
+
+    holder_thread = threading.Thread(target=hold, daemon=True)
+    taken: list[bool] = []
+    try:
+        holder_thread.start()
+        assert holding.wait(30)
+        monkeypatch.setattr(ledger_module, "TURN_LOCK_TIMEOUT", 60.0)  # waits for the turn itself, not past it
+
+        def take() -> None:
+            with ledger._turn():
+                ledger._take_turn()
+                taken.append(ledger._local.turn is not None and ledger._local.turn.taken)
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        taker.join(60)
+        assert taken == [True]  # the idle holder's session ended, its turn with it
+    finally:
+        release.set()
+        holder_thread.join(30)
+        other.close()
