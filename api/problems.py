@@ -21,7 +21,15 @@ from domain.texts.catalog import ENGLISH, NO_GLOSSARY, Glossary, language, text,
 from projections.schemes import SchemeMismatch
 from replay.asof import PeriodNotInLog
 from service.anchoring import AnchorUnavailable, LogRewritten
-from service.errors import AppealLate, Conflict, Forbidden, IdempotencyKeyReused, NotFound, VersionMismatch
+from service.errors import (
+    AppealLate,
+    Conflict,
+    Forbidden,
+    IdempotencyKeyReused,
+    NotFound,
+    OutcomeUnknown,
+    VersionMismatch,
+)
 from service.group_commit import WriterClosed
 from service.names import period_glossary
 from service.replays import ReplayBusy
@@ -62,6 +70,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     StoreBusy: (503, "store-busy", "The store is held by another process"),
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     WriterClosed: (503, "writer-closed", "The service is closing"),
+    OutcomeUnknown: (503, "outcome-unknown", "Whether the request was saved cannot be told"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
     LogRewritten: (409, "log-rewritten", "The log does not extend the last signed checkpoint"),
     AnchorUnavailable: (503, "checkpoint-anchor", "The checkpoint anchor is missing or cannot be trusted"),
@@ -117,7 +126,8 @@ async def scoreledger_error(request: Request, exc: Exception) -> JSONResponse:
         extra["deadline"] = exc.deadline
     lang = lang_of(request)
     names = _names(request) if lang != "en" else NO_GLOSSARY
-    more = {"Retry-After": str(exc.retry_after)} if isinstance(exc, ReplayBusy | WriterClosed) else None
+    waits = isinstance(exc, ReplayBusy | WriterClosed | OutcomeUnknown)
+    more = {"Retry-After": str(exc.retry_after)} if waits else None
     return problem(status, slug, title, detail, request.url.path, lang, names, more, **extra)
 
 

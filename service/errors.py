@@ -31,3 +31,14 @@ class Forbidden(ScoreledgerError):
 
 class VersionMismatch(Conflict):
     """Raised when a command's expected aggregate version (If-Match) is not the current one."""
+
+
+class OutcomeUnknown(ScoreledgerError):
+    """Raised when the store failed under a save and whether the save was committed cannot be told (issue 12
+    review): answered 503 with Retry-After, asking to send the same request again with the same Idempotency-Key."""
+
+    RETRY_AFTER = 5  # seconds: a pause for the store to come back before the request is sent again
+
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import ScoreledgerError
-from service.ledger import Command, LedgerBase
+from service.ledger import Command, LedgerBase, untold
 from service.messages import say
 
 log = logging.getLogger("scoreledger.group_commit")
@@ -61,6 +61,7 @@ class GroupWriter:
         self._start = threading.Lock()
         self._answers: queue.SimpleQueue[tuple[list[_Job], list[Any]] | None] = queue.SimpleQueue()
         self._answerer: threading.Thread | None = None
+        self._answers_stopped = False  # a stop is queued for the answering thread: the next answers need another
         self._closed = False
 
     def submit(self, command: Command, then: Callable[[dict[str, Any]], Any] = lambda r: r) -> asyncio.Future[Any]:
@@ -85,13 +86,15 @@ class GroupWriter:
             thread = self._thread
             if thread is not None:
                 self._queue.put(None)  # after every job queued before close: submit queues under the same lock
-        if thread is not None:
+        if thread is None:
+            self._answers.put(None)  # no writer ever ran: nothing else will queue the answers' stop
+        while thread is not None:
             thread.join(timeout=wait)
             if thread.is_alive():
                 log.error("the group commit writer did not stop within %s s; the ledger stays open under it", wait)
                 return False
-        else:
-            self._answers.put(None)  # no writer ever ran: nothing else will queue the answers' stop
+            with self._start:  # a writer that failed started another for the jobs queued behind it
+                thread = self._thread if self._thread is not thread else None
         answerer = self._answerer
         if answerer is not None:
             answerer.join(timeout=wait)
@@ -107,9 +110,14 @@ class GroupWriter:
 
     def _answering(self) -> None:
         with self._start:
+            stopped = self._answerer if self._answers_stopped else None
+        if stopped is not None:
+            stopped.join()  # it answers what it was handed before its stop, then ends: another answers from here
+        with self._start:
             if self._answerer is None or not self._answerer.is_alive():
                 self._answerer = threading.Thread(target=self._answer_loop, name="group-answers", daemon=True)
                 self._answerer.start()
+                self._answers_stopped = False
 
     def _answer_loop(self) -> None:
         while True:
@@ -122,27 +130,47 @@ class GroupWriter:
                 log.exception("answering a group failed")
 
     def _loop(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is not None:
-                jobs, stop = self._waiting(job)
-                self.commit(jobs)
-            if job is None or stop:
+        """Take the queued jobs a group at a time until the queue says stop. Whatever happens, the answers' stop
+        is queued behind the last group this writer gave them (review, issue 12: an error `commit` does not catch
+        left the answering thread, and `close`, waiting); the jobs it held when it failed are answered that their
+        outcome is unknown (the group may have been saved), and another writer takes the jobs queued behind."""
+        held: list[_Job] = []  # taken from the queue, not yet handed to the answers
+        stop = failed = False
+        try:
+            while not stop:
+                job = self._queue.get()
+                if job is None:
+                    return
+                held = [job]
+                stop = self._waiting(held)
+                self.commit(held)
+                held = []
+        except BaseException as error:  # noqa: BLE001 - logged; this writer ends, another takes the queue
+            failed = True
+            log.critical("the group commit writer failed; %d request(s) told the outcome is unknown", len(held),
+                         exc_info=True)
+            if held:
+                self._answering()
+                self._answers.put((held, [untold(job.command, error) for job in held]))
+        finally:
+            with self._start:
                 self._answers.put(None)  # the answers' stop, behind the last group this writer gave them
-                return
+                self._answers_stopped = True
+                if failed and not stop and self._thread is threading.current_thread():
+                    self._thread = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                    self._thread.start()
 
-    def _waiting(self, first: _Job) -> tuple[list[_Job], bool]:
-        """The first job and those queued behind it (up to the limit); True when the queue says stop."""
-        jobs = [first]
+    def _waiting(self, jobs: list[_Job]) -> bool:
+        """Add the jobs queued behind the first (up to the limit); True when the queue says stop."""
         while len(jobs) < self.limit:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
             if job is None:
-                return jobs, True
+                return True
             jobs.append(job)
-        return jobs, False
+        return False
 
     def commit(self, jobs: list[_Job]) -> None:
         """Decide and save the jobs' commands together; their answers follow on the answering thread."""

@@ -12,6 +12,7 @@ transaction; a refused command is refused alone and appends nothing.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -29,11 +30,19 @@ from eventsourcing.persistence import IntegrityError, Notification, Recording, S
 from domain.canonical import plain, sha256_hex
 from domain.ledger.command import CommandRecord
 from domain.ledger.ids import command_id
-from service.errors import Conflict, IdempotencyKeyReused, NotFound
+from service.errors import Conflict, IdempotencyKeyReused, NotFound, OutcomeUnknown
+from service.messages import say
 
+log = logging.getLogger("scoreledger.ledger")
 Decision = tuple[list[Aggregate], dict[str, Any]]
 RETRIES = 40
 BACKOFF_CAP = 0.05  # seconds
+# The turn's transaction (LedgerBase._turn) on PostgreSQL, set in it (review, issue 12): a process waits for the turn
+# so long at most, then decides its group without it (its conflicts retried, as without a turn); a holder idle in
+# its transaction so long (its process stuck or stopped between the group's two round trips) loses its session, and
+# the turn with it. A group is decided between the two in milliseconds; its largest batches in a few seconds.
+TURN_LOCK_TIMEOUT = 10.0  # seconds
+TURN_IDLE_TIMEOUT = 60.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -185,7 +194,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
         Nothing is answered before the save: a version conflict (another process wrote a stream) decides the
         whole group again from the store, so no refusal rests on a decision that was not appended. A refused
-        command that changed a shared aggregate is taken out and run alone after the group."""
+        command that changed a shared aggregate is taken out and run alone after the group. When the store failed
+        under the save and whether the group was committed cannot be told, each of its commands is answered so
+        (`OutcomeUnknown`), never decided again nor refused."""
         alone: set[int] = set()
         for attempt in range(RETRIES):
             with self._turn():
@@ -199,6 +210,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 except IntegrityError:
                     self.unsaved()
                     recordings = None
+                except OutcomeUnknown as unknown:
+                    log.error("whether a group of %d commands was saved cannot be told", len(commands), exc_info=True)
+                    cause = unknown.__cause__
+                    recordings = False
+            if recordings is False:
+                return [self._alone(c) if i in alone else untold(c, cause) for i, c in enumerate(commands)]
             if recordings is None:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
@@ -278,7 +295,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         `_in_turn`); the save is its second (`_record`: the library's table lock, notify and insert, and the
         commit, which lets go of the lock once the group is durable). A group that saves nothing, or fails, is
         rolled back here (the lock goes with it). Before, the lock, the read, the library's insert, its commit and
-        the unlock were five round trips."""
+        the unlock were five round trips. The transaction sets its own `lock_timeout` and
+        `idle_in_transaction_session_timeout` (TURN_LOCK_TIMEOUT, TURN_IDLE_TIMEOUT): a stuck holder of the turn
+        blocks the other processes' groups so long at most (review)."""
         held = self._turns_lock()
         if held is None:
             yield
@@ -316,11 +335,17 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         if turn is None:
             return None
         from psycopg import ClientCursor
+        from psycopg.errors import LockNotAvailable, QueryCanceled
         from psycopg.sql import SQL, Composed, Literal
 
         parts: list[Any] = []
         if not turn.taken:
-            parts.append(SQL("BEGIN; SELECT pg_advisory_xact_lock(hashtext({}))").format(Literal(turn.key)))
+            parts.append(SQL(
+                "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
+                "set_config('idle_in_transaction_session_timeout', {idle}, true); "
+                "SELECT pg_advisory_xact_lock(hashtext({key}))"
+            ).format(lock=Literal(f"{round(TURN_LOCK_TIMEOUT * 1000)}ms"),
+                     idle=Literal(f"{round(TURN_IDLE_TIMEOUT * 1000)}ms"), key=Literal(turn.key)))
         if statement is not None:
             parts.append(statement)
         if not parts:
@@ -334,6 +359,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                         rows = list(cursor.fetchall())
                     if not cursor.nextset():
                         break
+        except (LockNotAvailable, QueryCanceled):  # the turn not had in time (a stuck holder): decide without it
+            self._local.turn = None
+            log.warning("the group commits' turn was not had within %s s; this group goes without it",
+                        TURN_LOCK_TIMEOUT)
+            self._end_turn(turn)
+            return None
         except Exception:  # noqa: BLE001 - the turn's connection failed: decide without it (conflicts retried)
             self._local.turn = None
             self._drop_turns()
@@ -349,7 +380,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     def _record(self, processing_event: Any) -> list[Recording[Any]]:
         """The save of a group holding its turn: the library's statements (its table lock, which keeps the log's
         positions in commit order, its notify, its insert) and the commit in one round trip on the turn's
-        connection; anything else is saved by the library."""
+        connection; anything else is saved by the library. The rows are inserted in the group's order by
+        construction (`WITH ORDINALITY … ORDER BY`: SQL promises no order of an unordered SELECT), so their
+        notification ids follow the order of the group's events (issue 12 review)."""
         turn: _Turn | None = getattr(self._local, "turn", None)
         if turn is None or not turn.taken or processing_event.tracking is not None or processing_event.saved_kwargs:
             return super()._record(processing_event)  # type: ignore[no-any-return]
@@ -364,9 +397,11 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         statement = SQL(
             "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
             "RETURNING originator_id, originator_version, notification_id; COMMIT"
-        ).format(timeout=Literal(f"{datastore.lock_timeout}s"), schema=Identifier(datastore.schema),
+        ).format(timeout=Literal(f"{round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000)}ms"),
+                 schema=Identifier(datastore.schema),
                  table=Identifier(recorder.events_table_name), channel=Identifier(recorder.channel_name))
         params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
                   [e.topic for e in stored], [e.state for e in stored])
@@ -387,10 +422,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         except (OperationalError, InterfaceError) as lost:  # the connection failed: the COMMIT may have gone through
             self._local.turn = None
             self._drop_turns()
-            numbers = self._saved_before(turn.key, stored, lost)  # {} when not saved: then decided again
-            if not numbers:
+            told = self._saved_before(turn.key, stored)  # {} when not saved: then decided again
+            if told is None:
+                raise OutcomeUnknown(say("error.outcome_unknown", seconds=OutcomeUnknown.RETRY_AFTER)) from lost
+            if not told:
                 raise IntegrityError(str(lost)) from lost
-            committed = True
+            numbers, committed = told, True
         if not committed or len(numbers) != len(stored):
             raise IntegrityError(f"the group's insert was not committed ({len(numbers)} of {len(stored)} rows)")
         recordings = [
@@ -404,13 +441,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 self.repository.cache.put(aggregate_id, aggregate)
         return recordings
 
-    def _saved_before(self, key: str, stored: list[StoredEvent], lost: Exception) -> dict[tuple[Any, int], int]:
+    def _saved_before(self, key: str, stored: list[StoredEvent]) -> dict[tuple[Any, int], int] | None:
         """Whether a group whose turn's connection failed under its save was committed (issue 12 review: the COMMIT
         may have reached the server before the reply was lost; deciding such a group again answered a keyless
         command 422, or a token revoked meanwhile 401, after its append). Looked up on a new connection once the
         turn's lock is free (the lost session's transaction has then committed or rolled back): each event's
-        notification id when every event of the group is stored as it was sent, {} when none is. Raises `lost`
-        when it cannot be told (the group is then answered with the store's failure, never a refusal)."""
+        notification id when every event of the group is stored as it was sent, {} when none is; None when it
+        cannot be told (the group's commands are then answered `OutcomeUnknown`, never decided again)."""
         import psycopg
         from psycopg.rows import tuple_row
         from psycopg.sql import SQL, Identifier
@@ -431,14 +468,14 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 rows = cursor.fetchall()
                 connection.rollback()
         except Exception:  # noqa: BLE001 - cannot tell whether the group was saved
-            raise lost from None
+            return None
         sent = {(e.originator_id, e.originator_version): e.state for e in stored}
         found = {(i, v): n for i, v, n, state in rows if sent.get((i, v)) == bytes(state)}
         if len(found) == len(stored):
             return found
         if not found:
             return {}
-        raise lost  # some events of the group stored, not all: never so (one transaction); told as the failure
+        return None  # some events of the group stored, not all: never so (one transaction); cannot be told
 
     def _turns_lock(self) -> tuple[Any, str] | None:
         if self._turns is False:
@@ -594,6 +631,15 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             client_key = record.key.rsplit("\x1f", 1)[-1]
             raise IdempotencyKeyReused(f"idempotency key {client_key!r} was used for a different request")
         return {**record.result, "position": None, "replayed": True}
+
+
+def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
+    """The answer of a command whose group's save cannot be told: a keyed one is sent again with its key (answered
+    once, never saved twice); a keyless one may be saved, so its record is to be checked before it is sent again."""
+    key = "error.outcome_unknown" if command.key is not None else "error.outcome_unknown_keyless"
+    unknown = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
+    unknown.__cause__ = cause
+    return unknown
 
 
 def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:

@@ -101,6 +101,7 @@ PROBLEMS = {
     "problem.store-busy": "The store is held by another process",
     "problem.replay-busy": "Another as-of replay is running",
     "problem.writer-closed": "The service is closing",
+    "problem.outcome-unknown": "Whether the request was saved cannot be told",
     "problem.not-in-log": "Not in the log at that position",
     "problem.signing-key": "The seal signing key is not available",
     "problem.log-rewritten": "The log does not extend the last signed checkpoint",

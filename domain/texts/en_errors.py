@@ -238,6 +238,12 @@ ERRORS = {
     "error.writer_closed": "the service is closing and takes no more writes; try again in {seconds} s",
     "error.token_changed": "the bearer token changed; send the request again",
     "error.group_not_committed": "the group's insert was not committed ({saved} of {sent} rows)",
+    "error.outcome_unknown": "the store failed while saving this request and whether it was saved cannot be told: "
+    "send the same request again with the same Idempotency-Key in {seconds} s; if it was saved, it is answered with "
+    "its first result and nothing is recorded twice",
+    "error.outcome_unknown_keyless": "the store failed while saving this request and whether it was saved cannot be "
+    "told: it carried no Idempotency-Key, so sending it again may record it twice; check the record (the period's "
+    "history) first, and send it again only if it is not there, in {seconds} s at the earliest",
     "error.cursor_bad": "the cursor is not one this service gave out; start again without it",
     "error.yaml_aliases": "YAML anchors and aliases (&name, *name, <<: *name) are not accepted: write the value out",
     "error.yaml_too_deep": "the YAML is nested more than {depth} levels deep",

@@ -8,6 +8,7 @@ reference catches the views up."""
 
 from __future__ import annotations
 
+import inspect
 import multiprocessing
 import os
 import signal
@@ -203,3 +204,69 @@ def test_a_build_process_that_dies_is_heard_its_children_killed_and_the_referenc
     finally:
         if pid is not None and _alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def _logged(source: Any, **pages: Any) -> list[tuple[Any, ...]]:
+    from projections.records import read_log
+
+    return [(r.position, r.stream, r.version, r.topic, r.raw) for batch in read_log(source, **pages) for r in batch]
+
+
+def test_the_spawned_builds_log_reader_reads_every_row_whatever_the_page(schemas: Callable[[str], Any]) -> None:
+    """Review (issue 12): the spawned process reads the log through its own reader (`Notifications`), a page at a
+    time. A reader that skipped each page's first row went uncaught: the small logs' one page began with the scheme's
+    registration, which is cached. Pages here begin on facts (pages of 1, 2, 3 and 7 rows, a span inside the log):
+    every row is read, in log order, as the recorder gives it; and the views the reference makes through that reader
+    are those it makes from the recorder."""
+    from projections.fast.reading import Notifications, reader_for
+
+    service = schemas("log")
+    record_quarter(service)
+    record_quarter_again(service)
+    recorder = service.ledger.recorder
+    logged = _logged(recorder)
+    assert len(logged) > 20 and sum(1 for row in logged if row[3].endswith("Recorded")) > 10
+    reader = reader_for(recorder)
+    assert reader is not None
+    try:
+        notifications = Notifications(reader.fresh())
+        for page in (1, 2, 3, 7, 1000):
+            assert _logged(notifications, page=page) == logged, page
+        assert _logged(notifications, after=5, upto=20, page=3) == [r for r in logged if 5 < r[0] <= 20]
+        made = {"fast": (ProjectionRunner(notifications, views := schemas("notifications"), page=3,
+                                          fast_backlog=None), views),
+                "reference": (_caught_up(service, views := schemas("reference"), None), views)}
+        made["fast"][0].catch_up()
+        same(made, "2026-Q1")
+        same(made, "2026-Q2")
+    finally:
+        reader.close()
+        notifications.reader.close()
+
+
+def test_a_spawned_build_reads_every_page_of_a_log_longer_than_one(
+    schemas: Callable[[str], Any], spied: list[tuple[Any, ...]],
+) -> None:
+    """Review (issue 12): as above, through the spawned process itself (its pages of `ProjectionRunner.page` rows):
+    the period the fast plan leaves (a registration emptied by hand) is scored there by the reference over a log of
+    several pages whose later pages begin on that period's facts; its views are the reference's."""
+    service = schemas("log")
+    record_quarter(service)
+    record_quarter_again(service)
+    ledger = service.ledger
+    for batch in range(11):
+        ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": f"d{1 + i % 4}",
+                                         "id": f"d{1 + i % 4}:p{batch}-{i}"} for i in range(100)], "咨询指导科", AT)
+    table = events_table(service)
+    execute(service, "", f"UPDATE {table} SET state = '\\x7b7d' WHERE notification_id = (SELECT "  # noqa: S608
+            f"min(notification_id) FROM {table} WHERE topic = 'scoreledger:Period.SubjectRegistered')")
+    page = inspect.signature(ProjectionRunner).parameters["page"].default  # the spawned process's pages
+    starts = {r[0]: r for r in _logged(ledger.recorder) if r[0] % page == 1 and r[0] > 1}
+    assert starts and all(r[3] == "scoreledger:DeductionRecorded" and b'"period":"2026-Q1"' in r[4]
+                          for r in starts.values()), starts  # a later page begins on a fact of the period left
+    made = {"fast": (_caught_up(service, views := schemas("apart"), 0), views),
+            "reference": (_caught_up(service, views := schemas("reference"), None), views)}
+    assert len(spied) == 1 and made["fast"][0].light  # built apart
+    assert made["reference"][0].fold.unreadable
+    same(made, "2026-Q1")
+    same(made, "2026-Q2")

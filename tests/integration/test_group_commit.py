@@ -455,3 +455,171 @@ def test_a_writer_still_saving_when_close_gives_up_keeps_its_ledger_and_its_last
     finally:
         release.set()
         loop.close()
+
+
+def test_a_command_run_alone_is_checked_before_its_key_and_answered_with_its_own_result_or_refusal(
+    service: Service,
+) -> None:
+    """Issue 12 review: a group's command taken out (it changed a shared stream and was refused) is run by itself
+    after the group (`LedgerBase._alone`): its check (the caller's token) first, before its idempotency key is
+    looked up, as in the group; answered with its own result, or its refusal returned (never raised into the
+    group's other answers), nothing of it appended when refused."""
+    from service.tokens import Unauthenticated
+
+    record_quarter(service)
+    ledger = service.ledger
+
+    def half(subject: str, fact_id: str) -> None:
+        ledger.maybe(ledger_id(PERIOD, subject, ledger.bureau)).record(smoking(subject, fact_id), RECORDER, AT)
+
+    # accepted alone: decided again by itself, saved with its key, answered with its own position
+    inner = command(service, [smoking("d3", "d3:alone")], key="k-alone")
+    first_calls: list[int] = []
+
+    def taints_once() -> Any:
+        first_calls.append(1)
+        if len(first_calls) == 1:
+            half("d3", "d3:half")
+            raise FactsInvalid("refused after changing d3", [])
+        return inner.decide()
+
+    taints_once.__qualname__ = inner.decide.__qualname__
+    end = ledger.recorder.max_notification_id()
+    alone, other = ledger.run_group([
+        Command(taints_once, key="k-alone", request=inner.request, actor=RECORDER, at=AT),
+        command(service, [smoking("d4", "d4:beside")]),
+    ])
+    assert len(first_calls) == 2  # refused in the group, decided again alone
+    assert isinstance(alone, dict) and alone["facts"] == ["d3:alone"] and alone["replayed"] is False
+    assert isinstance(other, dict) and other["facts"] == ["d4:beside"]
+    assert alone["position"] == ledger.recorder.max_notification_id() == end + 3  # after the group's one fact
+    assert "d3:half" not in stored_ids(service, "d3") and stored_ids(service, "d3").count("d3:alone") == 1
+    assert ledger.earlier(RECORDER, type(ledger).record_facts, "k-alone") is not None
+
+    # refused alone by its check, before its key: the key's record stored meanwhile (by the group's other command,
+    # the same request under the same key) is not replayed to a caller whose token was revoked
+    keyed = command(service, [smoking("d4", "d4:keyed")], key="k-checked")
+    checks: list[int] = []
+    decided: list[int] = []
+
+    def check() -> None:
+        checks.append(1)
+        if len(checks) > 1:
+            raise Unauthenticated("the bearer token changed; send the request again")
+
+    def taints() -> Any:
+        decided.append(1)
+        half("d3", "d3:half-again")
+        raise FactsInvalid("refused after changing d3", [])
+
+    taints.__qualname__ = keyed.decide.__qualname__
+    end = ledger.recorder.max_notification_id()
+    refused, saved = ledger.run_group([
+        Command(taints, key="k-checked", request=keyed.request, actor=RECORDER, at=AT, check=check),
+        keyed,
+    ])
+    assert isinstance(saved, dict) and saved["facts"] == ["d4:keyed"] and saved["replayed"] is False
+    assert isinstance(refused, Unauthenticated), refused  # not the replay of the key's record, not raised
+    assert str(refused) == "the bearer token changed; send the request again"
+    assert checks == [1, 1] and decided == [1]  # checked in the group and alone; not decided again
+    assert ledger.recorder.max_notification_id() == end + 2  # the other command's fact and key record only
+    assert "d3:half-again" not in stored_ids(service, "d3")
+
+    # refused alone by its check before it is decided: a decision that would now be accepted appends nothing
+    fresh = command(service, [smoking("d3", "d3:unchecked")])
+    checks.clear()
+    decided.clear()
+
+    def taints_then_accepted() -> Any:
+        decided.append(1)
+        if len(decided) == 1:
+            half("d3", "d3:half-2")
+            raise FactsInvalid("refused after changing d3", [])
+        return fresh.decide()
+
+    end = ledger.recorder.max_notification_id()
+    (unchecked,) = ledger.run_group([Command(taints_then_accepted, key=None, request=fresh.request, actor=RECORDER,
+                                             at=AT, check=check)])
+    assert isinstance(unchecked, Unauthenticated), unchecked
+    assert checks == [1, 1] and decided == [1]
+    assert ledger.recorder.max_notification_id() == end
+    assert "d3:unchecked" not in stored_ids(service, "d3")
+
+    # refused alone by its decision: the refusal is its answer
+    again = command(service, [smoking("d3", "d3:alone")])  # that id is taken: refused when run alone
+
+    def taints_then_refused() -> Any:
+        half("d3", "d3:half-3")
+        return again.decide()
+
+    (refused_alone,) = ledger.run_group([Command(taints_then_refused, key=None, request=again.request,
+                                                 actor=RECORDER, at=AT)])
+    assert isinstance(refused_alone, FactsInvalid)
+    assert "d3:half-3" not in stored_ids(service, "d3")
+
+
+class _Unexpected(BaseException):
+    """An error no `except Exception` takes (as KeyboardInterrupt or SystemExit would be)."""
+
+
+def test_a_writer_failing_unexpectedly_stops_its_answers_and_leaves_no_request_waiting(
+    service: Service, monkeypatch: Any, caplog: Any
+) -> None:
+    """Review (issue 12): an error `commit` does not catch (not an Exception) ended the writer without queueing the
+    answers' stop, so the answering thread (and `close`, and the group's requests) waited for ever. Now the stop is
+    queued whatever happens: the answering thread ends, the requests the writer held are told their outcome is
+    unknown (sent again with their key, recorded once), a request queued behind them is answered by another
+    writer, and close finishes."""
+    from service.errors import OutcomeUnknown
+
+    record_quarter(service)
+    writer = service.group_writer()
+    entered, release = threading.Event(), threading.Event()
+    run_group = service.ledger.run_group
+    calls: list[int] = []
+
+    def fails_once(commands: list[Command]) -> list[Any]:
+        calls.append(len(commands))
+        if len(calls) == 2:
+            entered.set()
+            release.wait(60)
+            raise _Unexpected("not caught by commit")
+        return run_group(commands)
+
+    monkeypatch.setattr(service.ledger, "run_group", fails_once)
+    loop = asyncio.new_event_loop()
+
+    def answered(future: Any) -> Any:
+        return loop.run_until_complete(asyncio.wait_for(asyncio.shield(future), 30))
+
+    async def submit(facts: list[dict[str, Any]], key: str | None = None) -> asyncio.Future[Any]:
+        return writer.submit(command(service, facts, key=key), lambda r: {**r, "then": True})
+
+    try:
+        first = answered(loop.run_until_complete(submit([smoking("d1", "d1:before")])))
+        assert first["facts"] == ["d1:before"]
+        answerer = writer._answerer
+        assert answerer is not None and answerer.is_alive()
+        held = loop.run_until_complete(submit([smoking("d3", "d3:held")], key="held"))
+        assert entered.wait(30)
+        behind = loop.run_until_complete(submit([smoking("d4", "d4:behind")]))  # queued behind the held group
+        release.set()
+        try:
+            answered(held)
+        except OutcomeUnknown as unknown:
+            assert isinstance(unknown.__cause__, _Unexpected)
+            assert "the same Idempotency-Key" in str(unknown)
+        else:
+            raise AssertionError("the held request was answered as if saved")
+        answerer.join(30)
+        assert not answerer.is_alive()  # the answers' stop was queued
+        assert answered(behind)["facts"] == ["d4:behind"]
+        again = answered(loop.run_until_complete(submit([smoking("d3", "d3:held")], key="held")))
+        assert again["facts"] == ["d3:held"] and again["then"] is True
+        assert stored_ids(service, "d3").count("d3:held") == 1
+        assert writer.close(wait=30)
+        assert not writer._thread.is_alive() and not writer._answerer.is_alive()
+        assert "the group commit writer failed" in caplog.text
+    finally:
+        release.set()
+        loop.close()

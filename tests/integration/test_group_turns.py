@@ -8,11 +8,15 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from service.bootstrap import Service, build, conninfo
 from service.ledger import Command
 from service.settings import Settings
 from tests.integration.helpers import AT, record_quarter
 from tests.integration.test_group_commit import PERIOD, RECORDER, command, smoking, stored_ids
+
+FACTS = f"/periods/{PERIOD}/facts"
 
 
 def test_a_second_process_waits_for_the_turn_of_the_first(service: Service, settings: Settings, backend: str) -> None:
@@ -243,26 +247,21 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
 
 
-def test_a_group_whose_save_cannot_be_told_is_answered_with_the_failure_never_decided_again(
-    service: Service, backend: str, monkeypatch: Any
-) -> None:
-    """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
-    the group was saved cannot be told, so it is answered with the store's failure (a 500), not decided again (which
-    could refuse, 4xx, what was appended)."""
-    if backend == "sqlite":
-        return
+def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
+    """The turn's connection cut right after the save's COMMIT went through (or before the save was sent), and every
+    new connection refused from then on (the look-up of `_saved_before` fails): whether the group was saved cannot
+    be told. Counts the cuts."""
     import psycopg
-    import pytest
 
-    record_quarter(service)
-    ledger = service.ledger
-    ledger.run_group([command(service, [smoking("d1")])])
-    execute, connect = psycopg.ClientCursor.execute, psycopg.connect
+    execute = psycopg.ClientCursor.execute
+    cut: list[int] = []
 
     def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
         text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
-        done = execute(cursor, query, params, **kwargs)
-        if "INSERT" in text and text.rstrip().endswith("COMMIT"):
+        saving = "INSERT" in text and text.rstrip().endswith("COMMIT")
+        done = execute(cursor, query, params, **kwargs) if committed or not saving else None
+        if saving:
+            cut.append(1)
             cursor.connection.close()
             monkeypatch.setattr(psycopg, "connect", refused)
             raise psycopg.OperationalError("server closed the connection unexpectedly")
@@ -272,6 +271,26 @@ def test_a_group_whose_save_cannot_be_told_is_answered_with_the_failure_never_de
         raise psycopg.OperationalError("connection refused")
 
     monkeypatch.setattr(psycopg.ClientCursor, "execute", commit_then_cut)
+    return cut
+
+
+def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
+    the group was saved cannot be told, so each command is answered OutcomeUnknown (503), not decided again (which
+    could refuse, 4xx, what was appended) nor told that nothing was appended (the 500 said so before)."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    from service.errors import OutcomeUnknown
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])
+    connect = psycopg.connect
+    cut = _untold(monkeypatch)
     calls: list[int] = []
     inner = command(service, [smoking("d3", "d3:untold")])
 
@@ -279,8 +298,190 @@ def test_a_group_whose_save_cannot_be_told_is_answered_with_the_failure_never_de
         calls.append(1)
         return inner.decide()
 
-    with pytest.raises(psycopg.OperationalError, match="server closed"):
-        ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT)])
+    keyless, keyed = ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT),
+                                       command(service, [smoking("d4", "d4:untold")], key="untold")])
     monkeypatch.setattr(psycopg, "connect", connect)
-    assert calls == [1]
+    assert cut == [1] and calls == [1]
+    assert isinstance(keyless, OutcomeUnknown) and isinstance(keyed, OutcomeUnknown)
+    assert isinstance(keyless.__cause__, psycopg.OperationalError) and keyless.retry_after == 5
+    assert "no Idempotency-Key" in str(keyless) and "check the record" in str(keyless)
+    assert "the same Idempotency-Key" in str(keyed) and "no Idempotency-Key" not in str(keyed)
     assert stored_ids(service, "d3").count("d3:untold") == 1
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["commit-reached", "commit-lost"])
+def test_a_request_whose_save_cannot_be_told_is_answered_503_and_sent_again_with_its_key_is_recorded_once(
+    service: Service, backend: str, monkeypatch: Any, committed: bool
+) -> None:
+    """Issue 12 review: over HTTP, a recording whose group's save cannot be told (the turn's connection lost under
+    the save, the look-up failing too) is answered 503 `outcome-unknown` with Retry-After, in Chinese when asked,
+    saying so, not a 500 saying nothing was appended. Sent again with the same Idempotency-Key it is recorded
+    exactly once, whether the COMMIT had gone through (answered with its first result) or not (recorded now); a
+    keyless request is told to check the record first."""
+    if backend == "sqlite":
+        return
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from service.tokens import issue_token
+
+    record_quarter(service)
+    issue_token(service.ledger, "督查科", "recorder", ["inspection", "office", "personnel", "guidance"], "test", AT,
+                token="untold-token")
+    now = datetime(2026, 4, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    auth = {"Authorization": "Bearer untold-token"}
+    fact = {"type": "deduction", "item": "3.1", "subject": "d1"}
+    execute, connect = psycopg.ClientCursor.execute, psycopg.connect
+    with TestClient(create_app(service=service, clock=lambda: now)) as client:
+        warm = client.post(FACTS, json={**fact, "subject": "d2"}, headers=auth)
+        assert warm.status_code == 201, warm.text  # the turn's connection made
+        before = service.ledger.recorder.max_notification_id()
+        cut = _untold(monkeypatch, committed)
+        untold = client.post(FACTS, json=fact, headers={**auth, "Idempotency-Key": "k-untold"})
+        monkeypatch.setattr(psycopg, "connect", connect)
+        monkeypatch.setattr(psycopg.ClientCursor, "execute", execute)
+        assert cut == [1]
+        assert untold.status_code == 503, untold.text
+        assert untold.headers["retry-after"] == "5"
+        assert untold.headers["content-type"].startswith("application/problem+json")
+        assert untold.json() == {
+            "type": "https://scoreledger.invalid/problems/outcome-unknown",
+            "title": "Whether the request was saved cannot be told", "status": 503,
+            "detail": "the store failed while saving this request and whether it was saved cannot be told: send the "
+            "same request again with the same Idempotency-Key in 5 s; if it was saved, it is answered with its first "
+            "result and nothing is recorded twice",
+            "instance": FACTS}
+        stored = service.ledger.recorder.max_notification_id()
+        assert stored == (before + 2 if committed else before)  # the fact and its key's record, or nothing
+        again = client.post(FACTS, json=fact, headers={**auth, "Idempotency-Key": "k-untold"})
+        assert again.status_code == 201, again.text
+        assert again.json()["replayed"] is committed
+        (fact_id,) = again.json()["facts"]
+        assert service.ledger.recorder.max_notification_id() == before + 2  # recorded once, whichever it was
+        assert stored_ids(service, "d1").count(fact_id) == 1
+
+        cut = _untold(monkeypatch, committed)
+        keyless = client.post(FACTS, json={**fact, "subject": "d3"}, headers={**auth, "Accept-Language": "zh"})
+        monkeypatch.setattr(psycopg, "connect", connect)
+        monkeypatch.setattr(psycopg.ClientCursor, "execute", execute)
+        assert cut == [1] and keyless.status_code == 503, keyless.text
+        assert keyless.headers["retry-after"] == "5"
+        body = keyless.json()
+        assert body["type"] == "https://scoreledger.invalid/problems/outcome-unknown"
+        assert body["title"] == "无法确定请求是否已保存"
+        assert body["detail"] == ("保存本请求时数据存储出错，无法确定是否已保存：本请求未带幂等键（Idempotency-Key），"
+                                  "重新发送可能重复记录；请先查看记录（本周期的历史），确认没有后再重新发送（至少5秒后）")
+
+
+def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 review: the save inserts the group's rows from arrays (`unnest`); their notification ids follow the
+    order the events were sent in by construction (`WITH ORDINALITY … ORDER BY`), for a group of several events
+    on several streams (a batch of two on one, a key's record, streams in an order that is not the log's)."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    execute = psycopg.ClientCursor.execute
+    sent: list[list[tuple[Any, int]]] = []
+
+    def noted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
+        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        if "INSERT" in text and "unnest" in text:
+            sent.append(list(zip(params[0], params[1], strict=True)))
+        return execute(cursor, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", noted)
+    end = ledger.recorder.max_notification_id()
+    outcomes = ledger.run_group([
+        command(service, [smoking("d4", "d4:o1")]),
+        command(service, [smoking("d2", "d2:o2"), smoking("d2", "d2:o3")], key="order"),
+        command(service, [smoking("d1", "d1:o4")]),
+        command(service, [smoking("d4", "d4:o5")]),
+        command(service, [smoking("d3", "d3:o6")]),
+    ])
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    (events,) = sent
+    assert len(events) == 7 and len({i for i, _ in events}) == 5  # four streams and the key's record
+    table = f'"{ledger.recorder.datastore.schema}"."{ledger.recorder.events_table_name}"'
+    with psycopg.connect(conninfo(service.settings)) as conn:
+        ids = [conn.execute(f"SELECT notification_id FROM {table} WHERE originator_id = %s "  # noqa: S608
+                            "AND originator_version = %s", (i, v)).fetchone()[0] for i, v in events]
+    assert ids == list(range(end + 1, end + 8))  # one after another, in the group's order
+
+
+def test_the_turns_transaction_bounds_how_long_a_stuck_holder_blocks_the_others(
+    service: Service, settings: Settings, backend: str, monkeypatch: Any
+) -> None:
+    """Review (issue 12): the turn's transaction sets its own lock_timeout and idle_in_transaction_session_timeout
+    (in force inside the turn, gone after it). A holder that keeps the turn's lock does not keep another process's
+    group waiting for ever (it is decided without the turn, its connection kept), and a holder idle in its
+    transaction loses its session, and the turn with it."""
+    if backend == "sqlite":
+        return
+    import psycopg
+
+    import service.ledger as ledger_module
+
+    record_quarter(service)
+    ledger = service.ledger
+    with ledger._turn():
+        ledger._take_turn()
+        connection = ledger._turns[0]
+        assert connection.execute("SHOW lock_timeout").fetchone()[0] == "10s"
+        assert connection.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "1min"
+    assert connection.execute("SHOW lock_timeout").fetchone()[0] == "0"  # the transaction's own, not the session's
+    assert connection.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "0"
+
+    # a stuck holder of the turn's lock (here a session holding it): the group goes on without the turn
+    monkeypatch.setattr(ledger_module, "TURN_LOCK_TIMEOUT", 0.2)
+    outcome: list[Any] = []
+    with psycopg.connect(conninfo(settings), autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext(%s))", (ledger._turns[1],))
+        group = threading.Thread(target=lambda: outcome.extend(ledger.run_group(
+            [command(service, [smoking("d3", "d3:stuck-holder")])])), daemon=True)
+        group.start()
+        group.join(60)
+        assert not group.is_alive(), "a group waits for ever for a stuck holder of the turn"
+    assert isinstance(outcome[0], dict) and outcome[0]["facts"] == ["d3:stuck-holder"], outcome
+    assert ledger._turns[0] is connection and not connection.closed  # not taken for a lost connection
+
+    # a holder idle in its transaction (its process stuck between the group's round trips) loses the turn
+    monkeypatch.setattr(ledger_module, "TURN_IDLE_TIMEOUT", 0.3)
+    other = build(settings)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.ledger._turn():
+            other.ledger._take_turn()
+            holding.set()
+            release.wait(60)
+
+    holder_thread = threading.Thread(target=hold, daemon=True)
+    taken: list[bool] = []
+    try:
+        holder_thread.start()
+        assert holding.wait(30)
+        monkeypatch.setattr(ledger_module, "TURN_LOCK_TIMEOUT", 60.0)  # waits for the turn itself, not past it
+
+        def take() -> None:
+            with ledger._turn():
+                ledger._take_turn()
+                taken.append(ledger._local.turn is not None and ledger._local.turn.taken)
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        taker.join(60)
+        assert taken == [True]  # the idle holder's session ended, its turn with it
+    finally:
+        release.set()
+        holder_thread.join(30)
+        other.close()
