@@ -28,9 +28,11 @@ from service.errors import (
     IdempotencyKeyReused,
     NotFound,
     OutcomeUnknown,
+    SavedUnanswered,
     VersionMismatch,
 )
 from service.group_commit import WriterClosed
+from service.messages import say
 from service.names import period_glossary
 from service.replays import ReplayBusy
 from service.signing import SigningKeyError
@@ -71,6 +73,7 @@ KINDS: dict[type[BaseException], tuple[int, str, str]] = {
     ReplayBusy: (503, "replay-busy", "Another as-of replay is running"),
     WriterClosed: (503, "writer-closed", "The service is closing"),
     OutcomeUnknown: (503, "outcome-unknown", "Whether the request was saved cannot be told"),
+    SavedUnanswered: (500, "saved-unanswered", "Saved, but its answer could not be made"),
     SigningKeyError: (503, "signing-key", "The seal signing key is not available"),
     LogRewritten: (409, "log-rewritten", "The log does not extend the last signed checkpoint"),
     AnchorUnavailable: (503, "checkpoint-anchor", "The checkpoint anchor is missing or cannot be trusted"),
@@ -167,11 +170,17 @@ async def http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # a failure of these changed nothing
+
+
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    """A bug: still a problem body, never a bare text/plain 500 (the traceback goes to the log)."""
+    """A bug: still a problem body, never a bare text/plain 500 (the traceback goes to the log). A read changed
+    nothing; of a write it is not known here whether it failed before its save or after it (review, issue 12: the
+    text said nothing was appended whatever the method), so the text says how to find out and resend safely."""
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return problem(500, "internal", "Internal error", "the server failed; nothing was appended by this request",
-                   request.url.path, lang_of(request))
+    reading = request.method in SAFE_METHODS
+    detail = say("error.internal" if reading else "error.internal_write")
+    return problem(500, "internal", "Internal error", detail, request.url.path, lang_of(request))
 
 
 def install(app: FastAPI) -> None:

@@ -42,3 +42,9 @@ class OutcomeUnknown(ScoreledgerError):
     def __init__(self, message: str, retry_after: int = RETRY_AFTER):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SavedUnanswered(ScoreledgerError):
+    """Raised when a request was saved but its answer (read your writes: the totals with its facts in them) could
+    not be made (review, issue 12: the generic 500 said nothing was appended, which was false here): answered 500
+    saying it was saved, and how to get its answer without recording it twice."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import ScoreledgerError
+from service.errors import SavedUnanswered
 from service.ledger import Command, LedgerBase, untold
 from service.messages import say
 
@@ -189,8 +190,9 @@ class GroupWriter:
             if not isinstance(outcome, Exception):
                 try:
                     outcome = job.then(outcome)
-                except Exception as failed:  # noqa: BLE001 - appended already: a 500, never a refusal
-                    outcome = failed
+                except Exception as failed:  # noqa: BLE001 - appended already: a 500 saying so, never a refusal
+                    log.exception("a saved request's answer could not be made")
+                    outcome = unanswered(job.command, failed)
             settled.setdefault(job.loop, []).append((job.future, outcome))
         for loop, answers in settled.items():
             try:
@@ -207,3 +209,12 @@ def _settle(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
+
+
+def unanswered(command: Command, cause: Exception) -> SavedUnanswered:
+    """The answer of a saved command whose `then` failed: a keyed one is sent again with its key for its answer (its
+    record answers it, nothing is saved twice); a keyless one is not to be sent again (review, issue 12)."""
+    key = "error.saved_unanswered" if command.key is not None else "error.saved_unanswered_keyless"
+    error = SavedUnanswered(say(key))
+    error.__cause__ = cause
+    return error

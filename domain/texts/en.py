@@ -102,6 +102,7 @@ PROBLEMS = {
     "problem.replay-busy": "Another as-of replay is running",
     "problem.writer-closed": "The service is closing",
     "problem.outcome-unknown": "Whether the request was saved cannot be told",
+    "problem.saved-unanswered": "Saved, but its answer could not be made",
     "problem.not-in-log": "Not in the log at that position",
     "problem.signing-key": "The seal signing key is not available",
     "problem.log-rewritten": "The log does not extend the last signed checkpoint",

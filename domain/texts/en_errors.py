@@ -120,6 +120,13 @@ ERRORS = {
     "error.yaml_keys": "mapping keys must be plain scalars",
     "error.not_finite": "{value!r} is not a finite decimal number",
     "error.internal": "the server failed; nothing was appended by this request",
+    "error.internal_write": "the server failed; whether this request was saved is not known here: with an "
+    "Idempotency-Key, send it again with the same key (if it was saved, it is answered with its first result and "
+    "nothing is recorded twice); without one, check the record (the period's history) before sending it again",
+    "error.saved_unanswered": "this request was saved, but its answer could not be made: send it again with the same "
+    "Idempotency-Key to get its answer (nothing is recorded twice)",
+    "error.saved_unanswered_keyless": "this request was saved, but its answer could not be made: do not send it "
+    "again (it carried no Idempotency-Key and would be recorded twice); see the period's history for it",
     "error.request_problems": "{n} problem(s) in the request",
     # request validation (pydantic's messages, the ones forms and clients meet)
     "error.field_required": "Field required",

@@ -110,6 +110,12 @@ ERRORS = {
     "error.yaml_keys": "映射的键须为简单值",
     "error.not_finite": "{value}不是有限的十进制数",
     "error.internal": "服务器出错；本次请求没有写入任何内容",
+    "error.internal_write": "服务器出错，此处无法确定本请求是否已保存：如带有幂等键（Idempotency-Key），"
+    "请用相同的幂等键重新发送（如已保存，将返回首次的结果，不会重复记录）；如未带幂等键，请先查看记录（本周期的历史）再决定是否重新发送",
+    "error.saved_unanswered": "本请求已保存，但生成答复时出错：请用相同的幂等键（Idempotency-Key）重新发送以取得答复"
+    "（不会重复记录）",
+    "error.saved_unanswered_keyless": "本请求已保存，但生成答复时出错：请勿重新发送"
+    "（本请求未带幂等键，重新发送会重复记录）；请在本周期的历史中查看",
     "error.request_problems": "请求中有{n}处问题",
     "error.field_required": "必填",
     "error.either_subject": "请填写被考核单位或各责任方（二者选一）",

@@ -92,6 +92,7 @@ PROBLEMS = {
     "problem.replay-busy": "另一项历史回放正在进行，请稍后再试",
     "problem.writer-closed": "服务正在关闭，请稍后再试",
     "problem.outcome-unknown": "无法确定请求是否已保存",
+    "problem.saved-unanswered": "已保存，但未能生成答复",
     "problem.not-in-log": "该日志位置尚无此内容",
     "problem.signing-key": "封存签名密钥不可用",
     "problem.log-rewritten": "日志未延续上次签名的检查点",
