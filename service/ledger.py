@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
 
@@ -119,8 +119,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         """Decided events were not saved (a conflict, a group decided again): forget what was kept of them."""
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's save (collect, record, snapshots, notify), its events collected by `collected`."""
         try:
-            recordings = super().save(*objs, **kwargs)
+            processing_event = collected(objs, kwargs)
+            recordings = self._record(processing_event)
+            self._take_snapshots(processing_event)
+            self._notify(recordings)
+            self.notify(processing_event.events)  # the library's deprecated hook, called as its save does
         except Exception:
             self.unsaved()
             raise
@@ -640,6 +645,22 @@ def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
     unknown = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
     unknown.__cause__ = cause
     return unknown
+
+
+def collected(objs: tuple[Any, ...], kwargs: dict[str, Any]) -> ProcessingEvent[Any]:
+    """What the library's `ProcessingEvent.collect_events` collects from the objects a save is given, without its
+    two protocol checks per object when every one is an Aggregate (issue 12: the runtime-checkable protocols'
+    isinstance was about a tenth of the group commit writer's CPU): the aggregates' pending events in order,
+    each aggregate by id, the save's keyword arguments. Anything else is collected by the library."""
+    processing_event: ProcessingEvent[Any] = ProcessingEvent()
+    if not all(isinstance(obj, Aggregate) for obj in objs):
+        processing_event.collect_events(*objs, **kwargs)
+        return processing_event
+    for obj in objs:
+        processing_event.events.extend(obj.collect_events())
+        processing_event.aggregates[obj.id] = obj
+    processing_event.saved_kwargs.update(kwargs)
+    return processing_event
 
 
 def scoped_key(actor: str, decide: Callable[[], Decision], key: str) -> str:
