@@ -249,7 +249,8 @@ def test_a_group_reads_its_idempotency_keys_at_once_and_still_replays_a_stored_o
 def test_the_answers_follow_the_saves_off_the_writer_thread(service: Service) -> None:
     """The answers are a second stage (issue 12): `then` runs on the answering thread, after its group was
     saved (the log holds the command's position), each once, one call per loop;
-    a `then` that fails answers its own request with the error and the others with their results."""
+    a `then` that fails answers its own request that it was saved (SavedUnanswered, its cause the error) and the
+    others with their results."""
     record_quarter(service)
     writer = service.group_writer()
     seen: list[tuple[str, int, int]] = []
@@ -273,7 +274,8 @@ def test_the_answers_follow_the_saves_off_the_writer_thread(service: Service) ->
 
     answers = asyncio.run(waves())
     failed = [a for a in answers if isinstance(a, Exception)]
-    assert [str(a) for a in failed] == ["then failed"]
+    assert [type(a).__name__ for a in failed] == ["SavedUnanswered"]
+    assert str(failed[0]).startswith("this request was saved") and str(failed[0].__cause__) == "then failed"
     assert sum(1 for a in answers if isinstance(a, dict) and a["then"] is True) == 12
     assert {name for name, _, _ in seen} == {"group-answers"}
     assert all(position <= stored for _, position, stored in seen)  # saved before its answer
