@@ -329,7 +329,7 @@ class CardFold:
             empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
                     self._header(node, group).item, _static_rules(node),
-                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE))
+                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE), None if bound is None else -bound)
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
@@ -368,7 +368,7 @@ class CardFold:
 
     def _x_counted(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
         """`_item` for a deduction or bonus item: `_counted`, the constants looked up once."""
-        _, item_id, item, group, bound, weight, template, static, empty = op
+        _, item_id, item, group, bound, weight, template, static, empty, low = op
         found = lines.get(item_id)
         if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
             if self.applied is not None:
@@ -378,7 +378,12 @@ class CardFold:
         for line in found:
             if line.status == "counted":
                 raw += line.points
-        applied = raw if bound is None else max(min(raw, bound), -bound)
+        applied = raw  # max(min(raw, bound), -bound), as min and max choose (the first of equals)
+        if bound is not None:
+            if bound < raw:
+                applied = bound
+            if low > applied:
+                applied = low
         rules = _dynamic_rules(static, found, applied != raw)
         cut_facts = _beyond(found, bound) if applied != raw and bound is not None else []
         number = encode.number
@@ -416,9 +421,13 @@ class CardFold:
     def _x_bounded(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
         """`_bounded` (D2/D3, B3)."""
         _, section_id, children, weight, template, rules, base, floor, top, to_total, limit = op
-        found = [child[0](self, child, lines) for child in children]
-        raw = base + sum((one[0] for one in found), ZERO)
-        applied = raw if top is None else min(raw, top)
+        found, summed = [], ZERO
+        for child in children:
+            one = child[0](self, child, lines)
+            found.append(one)
+            summed += one[0]  # sum(..., ZERO): the same additions in the same order
+        raw = base + summed
+        applied = top if top is not None and top < raw else raw  # min(raw, top)
         overflow = ZERO
         if floor is not None and applied < floor:
             if to_total:
