@@ -53,7 +53,8 @@ def fast_canonical(source: Any, period: str, position: int | None, bureau: str, 
             digest = hashlib.sha256(heading)
             if len(replay.runs) == 1:
                 body = replay.joined(0)
-                digest.update(body + b"]}")  # a run's bytes, as `_Hashing` takes them (no comma before the first)
+                digest.update(body)  # a run's bytes, as `_Hashing` takes them (no comma before the first)
+                digest.update(b"]}")
                 return Spooled(heading, [], None, digest.hexdigest(), held=body)
             directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
             files = replay.spooled(directory, digest)

@@ -97,8 +97,6 @@ class CardFold:
         self.under: dict[str, frozenset[str]] = {}
         self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
-        self._programs: dict[tuple[str, str], tuple[Any, ...] | bool] = {}
-        self._needs: dict[tuple[str, str], list[str]] = {}
         self._compiled: dict[tuple[str, str], tuple[Any, ...] | None] = {}
 
     def total(self, card: Built) -> Decimal:
@@ -308,75 +306,6 @@ class CardFold:
             self.applied[item_id] = value
         return value, encoded
 
-    # -- a card of plain items only, over sections that sum (compiled once per kind and group) ----------
-
-    def plain_card(self, kind: str, group: str, items: dict[str, PlainItem], applied: dict[str, Decimal] | None,
-                   incomplete: list[str] | None, explained: bool) -> Built | None | bool:
-        """`build` for a subject whose lines are all plain items, when every node that applies to its kind is
-        a section that sums (C1/C2) or a rating item it has lines for: the same nodes, numbers and bytes,
-        folded from a plan of the tree made once per kind and group instead of dispatching node by node.
-        False: the tree or the subject is not of that shape (`build` then folds it)."""
-        program = self._programs.get((kind, group))
-        if program is None:
-            program = self._programs[(kind, group)] = self._compile(self.scheme.tree, kind, group) or False
-        if program is False or not all(p in items for p in self._needs[(kind, group)]):
-            return False
-        self.applied, self.incomplete, self.explained = applied, incomplete, explained
-        try:
-            with_id = self._run(program, items)  # type: ignore[arg-type]
-        finally:
-            self.applied = self.incomplete = None
-            self.explained = True
-        return Built(program[1], with_id[0], with_id[1], with_id[2], _NONE, with_id[3])
-
-    def _compile(self, node: Node, kind: str, group: str) -> tuple[Any, ...] | None:
-        if not applies(node.applies_to, kind):
-            return None
-        needs = self._needs.setdefault((kind, group), [])
-        if isinstance(node, RatingItem):
-            needs.append(node.id)
-            return ("item", node.id, self._plain_known(node, group))
-        if not isinstance(node, Section) or node.basis is not Basis.sum:
-            return None
-        children = []
-        for child in self.plan.children(node, kind):
-            made = self._compile(child, kind, group)
-            if made is None:
-                return None  # a node of another kind (or a section without children): `build` folds it
-            children.append(made)
-        if not children:
-            return None
-        rules = (encode.texts(["C2", *(["D4", "B2"] if node.highest_only else [])]),
-                 encode.texts(["C1", *(["D4", "B2"] if node.highest_only else [])]))
-        return ("section", node.id, tuple(children), self.plan.base[node.id]["weight"],
-                self._header(node, group).section, rules, "weights" in self.scheme.rounding.at)
-
-    def _run(self, program: tuple[Any, ...], items: dict[str, PlainItem]) -> tuple[Decimal, Decimal, Any, bytes]:
-        """(applied, overflow, weight, bytes) of a compiled node: `_plain` for an item, `_sum` for a section."""
-        if program[0] == "item":
-            known = program[2]
-            value, encoded = self._plain_node(known, items[program[1]], True)
-            return value, ZERO, known[7], encoded  # type: ignore[return-value]
-        _, section_id, children, weight, template, rules, rounds = program
-        total, overflow, weighted, parts = ZERO, ZERO, False, []
-        exponent, mode = self.plan.exponent, self.plan.mode
-        for child in children:
-            c_applied, c_overflow, c_weight, c_encoded = self._run(child, items)
-            if c_weight:
-                share = c_applied * c_weight
-                total += share.quantize(exponent, rounding=mode) if rounds else share  # Plan.rounded("weights")
-                weighted = True
-            else:
-                total += c_applied
-            overflow += c_overflow
-            parts.append(c_encoded)
-        shown = encode.number(total)
-        encoded = template % (shown, b",".join(parts), b'"0"', b"[]", encode.number(overflow), shown,
-                              rules[0] if weighted else rules[1])
-        if self.applied is not None:
-            self.applied[section_id] = total
-        return total, overflow, weight, encoded
-
     # -- any card, over the tree compiled once per kind and group (issue 12: the city's mixed subjects) ------
 
     def _general(self, kind: str, group: str) -> tuple[Any, ...] | None:
@@ -400,7 +329,7 @@ class CardFold:
             empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
                     self._header(node, group).item, _static_rules(node),
-                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE))
+                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE), None if bound is None else -bound)
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
@@ -439,7 +368,7 @@ class CardFold:
 
     def _x_counted(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
         """`_item` for a deduction or bonus item: `_counted`, the constants looked up once."""
-        _, item_id, item, group, bound, weight, template, static, empty = op
+        _, item_id, item, group, bound, weight, template, static, empty, low = op
         found = lines.get(item_id)
         if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
             if self.applied is not None:
@@ -449,7 +378,12 @@ class CardFold:
         for line in found:
             if line.status == "counted":
                 raw += line.points
-        applied = raw if bound is None else max(min(raw, bound), -bound)
+        applied = raw  # max(min(raw, bound), -bound), as min and max choose (the first of equals)
+        if bound is not None:
+            if bound < raw:
+                applied = bound
+            if low > applied:
+                applied = low
         rules = _dynamic_rules(static, found, applied != raw)
         cut_facts = _beyond(found, bound) if applied != raw and bound is not None else []
         number = encode.number
@@ -487,9 +421,13 @@ class CardFold:
     def _x_bounded(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
         """`_bounded` (D2/D3, B3)."""
         _, section_id, children, weight, template, rules, base, floor, top, to_total, limit = op
-        found = [child[0](self, child, lines) for child in children]
-        raw = base + sum((one[0] for one in found), ZERO)
-        applied = raw if top is None else min(raw, top)
+        found, summed = [], ZERO
+        for child in children:
+            one = child[0](self, child, lines)
+            found.append(one)
+            summed += one[0]  # sum(..., ZERO): the same additions in the same order
+        raw = base + summed
+        applied = top if top is not None and top < raw else raw  # min(raw, top)
         overflow = ZERO
         if floor is not None and applied < floor:
             if to_total:

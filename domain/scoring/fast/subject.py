@@ -202,9 +202,7 @@ class FastScorer:
         with scoring_context():
             applied: dict[str, Decimal] | None = {} if self.scheme.ranking.tiebreak else None
             missing: list[str] = []
-            card = self.fold.plain_card(kind, group, items, applied, missing, explained)
-            if card is False:
-                card = self.fold.build(kind, group, items, applied, missing, explained)  # type: ignore[arg-type]
+            card = self.fold.build(kind, group, items, applied, missing, explained)  # type: ignore[arg-type]
             if card is None:
                 return None
             total = self.fold.total(card)
