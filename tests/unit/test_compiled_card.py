@@ -58,9 +58,9 @@ def test_the_compiled_card_is_the_card_folded_node_by_node(path: Path) -> None:
                                memo=False)
             ways = [kept.lines]
             ratings = [f.model_dump(mode="json", exclude_none=True) for f in own if isinstance(f, Rating)]
-            items = _plain_items(pieces, roles, ratings) if len(ratings) == len(own) else None
-            if items is not None:
-                ways.append(items)  # every rating item a plain item (the plain lane's)
+            items = _plain_items(pieces, roles, ratings) if ratings else None
+            if items is not None:  # every rating item a plain item (the plain lane's), also for a subject whose
+                ways.append(items)  # other facts this card leaves out: weighted plain items are reached too
             for lines in ways:
                 for explained in (True, False):
                     compiled, by_node = _both(scorer, subject.kind, group, lines, explained)
