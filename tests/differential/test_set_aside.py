@@ -33,6 +33,8 @@ STORED = {  # each one admission sets aside
     "a deduction without its severity (D6)": {"type": "deduction", "item": "4.2", "subject": "d1"},
     "a retraction of a fact not recorded": {"type": "retraction", "target": "d1:none", "reason": "旧版本"},
     "an item of no kind": {"type": "deduction", "item": "9.9", "subject": "d1"},
+    "an id with a line break in it": {"type": "rating", "item": "rating", "subject": "d1", "role": "supervising",
+                                      "rater": "新副局长", "value": "80", "id": "d1:older\nd1"},
 }
 
 
@@ -41,8 +43,8 @@ def stored(request: Any, tmp_path: Path) -> Iterator[tuple[Service, str]]:
     name, subject = request.param
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "data"))
     record_quarter(service)
-    fact = {**BASE, **STORED[name], "id": f"{subject}:older"}
-    for key in ("subject", "target"):
+    fact = {**BASE, "id": f"{subject}:older", **STORED[name]}
+    for key in ("subject", "target", "id"):
         if key in fact:
             fact[key] = fact[key].replace("d1", subject)
     stream = service.ledger.repository.get(ledger_id("2026-Q1", subject))
@@ -59,6 +61,6 @@ def test_a_fact_admission_sets_aside_is_never_admitted_by_the_fast_path(stored: 
     source = service.ledger.recorder
     fold, _ = fold_log(source)
     reference = b"".join(canonical_chunks(fold, fold.periods[key_of("default", "2026-Q1")]))
-    assert b'"set_aside":[{"fact":"' + subject.encode() + b':older"' in reference
+    assert b'"set_aside":[{"fact":"' + subject.encode() + b':older' in reference
     assert fast_canonical(source, "2026-Q1", None, "default", 1) is None  # not vouched for
     assert b"".join(canonical_as_of(source, "2026-Q1")) == reference

@@ -22,11 +22,11 @@ from domain.scoring.fast.card import CardFold
 from projections.fast import index as fast_index
 from projections.fast import replay as fast_replay
 from projections.fast import runs as fast_runs
-from projections.fast.api import fast_canonical
+from projections.fast.api import fast_canonical, fast_hashes
 from projections.fast.replay import plan_replay
 from projections.period_input import key_of
 from projections.schemes import scheme_for
-from projections.scoring import canonical_chunks
+from projections.scoring import canonical_chunks, result_hashes
 from projections.subject_totals import SubjectTotals
 from replay import fast_seal as fast_seal_module
 from replay.asof import canonical_as_of, fold_log
@@ -157,6 +157,17 @@ def test_the_spooled_bytes_hash_known_before_they_are_read_is_the_reference_hash
         assert pieces is not None
         assert (pieces.sha256, pieces.size) == (hashlib.sha256(truth).hexdigest(), len(truth))
         assert b"".join(pieces) == truth
+
+
+def test_the_hashes_from_forked_workers_are_the_reference_hashes(stored: tuple[Service, str, int], forked: None) -> None:
+    """The whole results' hash, each subject's and each group's (its results joined by commas), made in two forked
+    workers a run of groups at a time (what a seal and the views' hashes are made of), are the reference's."""
+    service, code, _ = stored
+    fold, _ = fold_log(service.ledger.recorder)
+    expected = result_hashes(fold, fold.periods[key_of("default", code)])
+    made = fast_hashes(service.ledger.recorder, code, None, "default", 2)
+    assert made is not None
+    assert made == expected
 
 
 def test_a_spool_closed_or_dropped_unread_is_removed(stored: tuple[Service, str, int], forked: None) -> None:

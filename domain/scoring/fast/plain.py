@@ -123,9 +123,10 @@ def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tup
         lines = "\n".join(ids)
     except TypeError:
         return None
-    # one id a line, each of facts._ID (no line break in it), so each line start is an id's start
-    if (_IDS.fullmatch(lines + "\n") is None or ("\n" + lines).count("\n" + prefix) != len(ids)
-            or len(set(ids)) != len(ids)):
+    # one id a line, each of facts._ID (no line break in it: as many lines as ids), so each line start is
+    # an id's start; an id with a line break in it (its parts each of facts._ID) would pass the pattern alone
+    if (_IDS.fullmatch(lines + "\n") is None or lines.count("\n") != len(ids) - 1
+            or ("\n" + lines).count("\n" + prefix) != len(ids) or len(set(ids)) != len(ids)):
         return None
     out = {}
     for item, rows in buckets.items():
