@@ -46,6 +46,8 @@ def test_a_periods_overview_names_its_scheme_groups_and_publication_state(client
     twin = client.get("/period/2026-Q1.json").json()
     assert twin["facts"] == len(service.runner.fold.periods[next(iter(service.runner.fold.periods))].facts)
     assert [g["subjects"] for g in twin["groups"]] == [12]
+    # a group the scheme does not name is shown as the rankings show it, never by its bare code
+    assert "<td>考核组g1</td>" in page.text and "<td>g1</td>" not in page.text
 
 
 def test_an_unknown_period_is_a_chinese_message_page_not_a_stack_trace(client: TestClient, service: Service) -> None:
