@@ -25,7 +25,7 @@ from typing import Any
 
 from domain.errors import ScoreledgerError
 from service.errors import SavedUnanswered
-from service.ledger import Command, LedgerBase, untold
+from service.ledger import Command, LedgerBase, keyed_answer, untold
 from service.messages import say
 
 log = logging.getLogger("scoreledger.group_commit")
@@ -214,7 +214,4 @@ def _settle(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
 def unanswered(command: Command, cause: Exception) -> SavedUnanswered:
     """The answer of a saved command whose `then` failed: a keyed one is sent again with its key for its answer (its
     record answers it, nothing is saved twice); a keyless one is not to be sent again (review, issue 12)."""
-    key = "error.saved_unanswered" if command.key is not None else "error.saved_unanswered_keyless"
-    error = SavedUnanswered(say(key))
-    error.__cause__ = cause
-    return error
+    return keyed_answer(SavedUnanswered, command, "error.saved_unanswered", cause)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -35,6 +35,7 @@ from service.messages import say
 
 log = logging.getLogger("scoreledger.ledger")
 Decision = tuple[list[Aggregate], dict[str, Any]]
+E = TypeVar("E", bound=BaseException)
 RETRIES = 40
 BACKOFF_CAP = 0.05  # seconds
 # The turn's transaction (LedgerBase._turn) on PostgreSQL, set in it (review, issue 12): a process waits for the turn
@@ -641,10 +642,16 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:
     """The answer of a command whose group's save cannot be told: a keyed one is sent again with its key (answered
     once, never saved twice); a keyless one may be saved, so its record is to be checked before it is sent again."""
-    key = "error.outcome_unknown" if command.key is not None else "error.outcome_unknown_keyless"
-    unknown = OutcomeUnknown(say(key, seconds=OutcomeUnknown.RETRY_AFTER))
-    unknown.__cause__ = cause
-    return unknown
+    return keyed_answer(OutcomeUnknown, command, "error.outcome_unknown", cause, seconds=OutcomeUnknown.RETRY_AFTER)
+
+
+def keyed_answer(kind: Callable[[str], E], command: Command, text: str, cause: BaseException | None,
+                 **values: object) -> E:
+    """An error answering `command` whose text depends on whether it carries an Idempotency-Key (a keyed command
+    can be sent again safely; a keyless one cannot): catalog key `text`, or `text`_keyless, caused by `cause`."""
+    error = kind(say(text if command.key is not None else f"{text}_keyless", **values))
+    error.__cause__ = cause
+    return error
 
 
 def collected(objs: tuple[Any, ...], kwargs: dict[str, Any]) -> ProcessingEvent[Any]:

@@ -214,21 +214,14 @@ def _worker_hash(job: tuple[int, list[str], str]) -> RunHashes:
 
 
 def _hash_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> RunHashes:
-    """A run's results spooled as `_spool_run` spools them (through a buffer, never joined in memory), with each
-    subject's and each group's hash as projections.digests.hashed takes them (a group's hashed as its results
-    joined by commas would be, a result at a time)."""
+    """A run's results spooled as `_spool_run` spools them (`_write_run`), with each subject's and each group's
+    hash as projections.digests.hashed takes them (a group's hashed as its results joined by commas would be, a
+    result at a time)."""
     index, groups, directory = job
-    listed = score_run(plan, groups, reader)
     sha, subjects, hashing = hashlib.sha256, [], {}
-    path = os.path.join(directory, f"run-{index:06d}")
-    size = 0
-    with open(path, "wb", buffering=SPOOL_BUFFER) as out:
-        write = out.write
-        for at, (subject, group, body) in enumerate(listed):
-            if at:
-                write(b",")
-            write(body)
-            size += len(body)
+
+    def hashed(listed: list[tuple[str, str, bytes]]) -> Iterator[bytes]:
+        for subject, group, body in listed:
             subjects.append((subject, sha(body).hexdigest()))
             digest = hashing.get(group)
             if digest is None:
@@ -236,7 +229,11 @@ def _hash_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str])
             else:
                 digest.update(b",")
             digest.update(body)
-    return path, size + max(0, len(listed) - 1), subjects, [(group, d.hexdigest()) for group, d in hashing.items()]
+            yield body
+
+    path = os.path.join(directory, f"run-{index:06d}")
+    size = _write_run(path, hashed(score_run(plan, groups, reader)))
+    return path, size, subjects, [(group, d.hexdigest()) for group, d in hashing.items()]
 
 
 def _joined(head: bytes, runs: Iterator[RunHashes]) -> Hashes:
@@ -256,24 +253,29 @@ def _joined(head: bytes, runs: Iterator[RunHashes]) -> Hashes:
 
 
 def _spool_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, int]:
-    """A run scored in a worker, its results written to its file joined by commas: through a buffer of
-    SPOOL_BUFFER bytes, never joined in memory first (issue 12: a run's joined copy, up to tens of MB,
-    was fresh memory each run, its pages faulted in and given back: a tenth of the workers' system time)."""
+    """A run scored in a worker, its results written to its file joined by commas (`_write_run`)."""
     index, groups, directory = job
-    listed = score_run(plan, groups, reader)
     path = os.path.join(directory, f"run-{index:06d}")
-    size = 0
-    with open(path, "wb", buffering=SPOOL_BUFFER) as out:
-        write = out.write
-        for at, (_, _, body) in enumerate(listed):
-            if at:
-                write(b",")
-            write(body)
-            size += len(body)
-    return path, size + max(0, len(listed) - 1)
+    return path, _write_run(path, (body for _, _, body in score_run(plan, groups, reader)))
 
 
 SPOOL_BUFFER = 2**20  # bytes: a worker's writes to its run's file go out this many at a time
+
+
+def _write_run(path: str, bodies: Iterator[bytes]) -> int:
+    """Write a run's results to `path` joined by commas, through a buffer of SPOOL_BUFFER bytes, never joined in
+    memory first (issue 12: a run's joined copy, up to tens of MB, was fresh memory each run, its pages faulted
+    in and given back: a tenth of the workers' system time); the bytes written."""
+    size = count = 0
+    with open(path, "wb", buffering=SPOOL_BUFFER) as out:
+        write = out.write
+        for body in bodies:
+            if count:
+                write(b",")
+            write(body)
+            size += len(body)
+            count += 1
+    return size + max(0, count - 1)
 
 
 def _spooled(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, bytes]:

@@ -19,6 +19,11 @@ from tests.integration.test_group_commit import PERIOD, RECORDER, command, smoki
 FACTS = f"/periods/{PERIOD}/facts"
 
 
+def _sql(cursor: Any, query: Any) -> str:
+    """The text of a statement a patched `ClientCursor.execute` is given (composed or plain)."""
+    return query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+
+
 def test_a_second_process_waits_for_the_turn_of_the_first(service: Service, settings: Settings, backend: str) -> None:
     if backend == "sqlite":
         assert service.ledger._turns_lock() is None
@@ -58,7 +63,7 @@ def _counting(service: Service, monkeypatch: Any) -> tuple[list[str], list[int]]
     execute = psycopg.ClientCursor.execute
 
     def counted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        sent.append(query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query))
+        sent.append(_sql(cursor, query))
         return execute(cursor, query, params, **kwargs)
 
     datastore = service.ledger.recorder.datastore
@@ -189,7 +194,7 @@ def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
     cut: list[int] = []
 
     def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        text = _sql(cursor, query)
         done = execute(cursor, query, params, **kwargs)
         if "INSERT" in text and text.rstrip().endswith("COMMIT") and not cut:
             cut.append(1)
@@ -257,7 +262,7 @@ def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
     cut: list[int] = []
 
     def commit_then_cut(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        text = _sql(cursor, query)
         saving = "INSERT" in text and text.rstrip().endswith("COMMIT")
         done = execute(cursor, query, params, **kwargs) if committed or not saving else None
         if saving:
@@ -394,7 +399,7 @@ def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
     sent: list[list[tuple[Any, int]]] = []
 
     def noted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = query.as_string(cursor.connection) if hasattr(query, "as_string") else str(query)
+        text = _sql(cursor, query)
         if "INSERT" in text and "unnest" in text:
             sent.append(list(zip(params[0], params[1], strict=True)))
         return execute(cursor, query, params, **kwargs)
