@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from domain.calendar import appeal_deadline
+from domain.texts.catalog import group_name
 from projections.period_input import PeriodInput, key_of
 from service.errors import NotFound
 
@@ -82,7 +83,7 @@ def period_overview(service: Any, code: str) -> PeriodOverview:
     counts: dict[str, int] = {}
     for subject in period.subjects.values():
         counts[subject.get("group", "all")] = counts.get(subject.get("group", "all"), 0) + 1
-    groups = [GroupRow(group=g, name=(scheme.groups or {}).get(g, g), subjects=n) for g, n in sorted(counts.items())]
+    groups = [GroupRow(group=g, name=group_name(scheme.groups, g), subjects=n) for g, n in sorted(counts.items())]
     seals = [Publication.model_validate(s) for s in period.seals]
     return PeriodOverview(**_row(service, period).model_dump(), version=period.version,
                           scheme_hash=period.scheme_hash, groups=groups, publications=seals,

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment
 
 from domain.numbers import canonical_str
-from domain.texts.catalog import NO_GLOSSARY, Glossary, item_label, text, translate, translate_message
+from domain.texts.catalog import NO_GLOSSARY, Glossary, group_name, item_label, text, translate, translate_message
 from domain.texts.zh import TEXTS, WORDS
 
 
@@ -61,5 +61,5 @@ def topic(name: str) -> str:
 
 
 def install(env: Environment) -> None:
-    env.globals.update(t=t, word=word, item_label=item_label)
+    env.globals.update(t=t, word=word, item_label=item_label, group_name=group_name)
     env.filters.update(num=num, zh_date=zh_date, line=line, message=message, word=word, topic=topic)

@@ -44,6 +44,12 @@ def item_label(item: str, title: str | None) -> str:
     return f"{item} {title}" if _NUMBERED.match(item) else title
 
 
+def group_name(groups: Mapping[str, str] | None, group: str) -> str:
+    """A 考核组 as people read it: the scheme's name for it, or 考核组g1 when the scheme names none (never the bare
+    code, on a page, a sheet or a 公示)."""
+    return (groups or {}).get(group) or text("rankings.group_code", group=group)
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Chinese names for codes in messages: a scheme's own names first, then the catalog's words."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.scheme.model import Scheme
-from domain.texts.catalog import text, translate_message
+from domain.texts.catalog import group_name, text, translate_message
 from domain.texts.sheets import COLUMNS, OUTCOMES, period_name
 from service.sheets.workbook import Book, write_exact
 
@@ -79,7 +79,7 @@ class RankingsWriter:
         if self.group is None:
             return
         book, columns = self.book, self.columns
-        name = (self.scheme.groups or {}).get(self.group, self.group)
+        name = group_name(self.scheme.groups, self.group)
         sheet = book.sheet(name)
         _head(book, sheet, text("export.rankings_title", period=period_name(self.period)), columns,
               text("export.group", group=name))

@@ -54,8 +54,9 @@ def test_the_rankings_workbook_reads_back_to_the_results_exactly(published: tupl
     response = client.get("/periods/2026-Q1/exports/rankings", headers=AUDITOR)
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    sheet = book["g1"]
-    assert sheet["A1"].value == "2026年第一季度考核结果排名"
+    assert book.sheetnames == ["考核组g1"]  # a group the scheme does not name, as the pages show it, never "g1"
+    sheet = book["考核组g1"]
+    assert sheet["A1"].value == "2026年第一季度考核结果排名" and sheet["A2"].value == "组别：考核组g1"
     assert [c.value for c in sheet[3]] == ["排名", "被考核单位", "日常考核", "班子测评", "综合加分", "总分", "等次",
                                            "可否评优", "原因"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
@@ -106,9 +107,9 @@ def test_the_rankings_writer_puts_each_group_on_its_own_sheet_as_the_groups_come
         writer.add(subject)
     book = load_workbook(io.BytesIO(writer.close()))
     names = {sheet.title: [row[1].value for row in sheet.iter_rows(min_row=4)] for sheet in book}
-    assert set(names) == {"g1", "g2"}  # each group's rows on its own sheet, none carried into the next
-    assert sorted(names["g1"]) == sorted(s["name"] for s in split[:5])
-    assert sorted(names["g2"]) == sorted(s["name"] for s in split[5:])
+    assert set(names) == {"考核组g1", "考核组g2"}  # each group's rows on its own sheet, none carried into the next
+    assert sorted(names["考核组g1"]) == sorted(s["name"] for s in split[:5])
+    assert sorted(names["考核组g2"]) == sorted(s["name"] for s in split[5:])
 
 
 def test_a_scorecard_workbook_carries_each_item_and_its_facts(published: tuple[Service, TestClient]) -> None:

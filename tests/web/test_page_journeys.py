@@ -139,6 +139,7 @@ def test_a_subject_appeals_in_time_and_is_refused_after_the_window(
     clock.now = datetime(2026, 3, 23, 9, 0, tzinfo=SHANGHAI)
     listed = client.get("/period/2026-Q1/publication").text
     assert "关于2026-Q1绩效考核结果的公示" in listed and "距申诉截止还有3个工作日" in text_of(listed)
+    assert "<td>考核组g1</td>" in listed and "<td>g1</td>" not in listed  # an unnamed group as every page names it
     form = client.get("/period/2026-Q1/appeal").text
     contested = re.search(r'name="contested" value="(s001:[^"]+)"', form)
     assert contested is not None

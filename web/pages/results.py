@@ -10,7 +10,7 @@ from math import ceil
 
 from fastapi import Path, Query, Request, Response
 
-from domain.texts.catalog import text
+from domain.texts.catalog import group_name, text
 from domain.texts.names import scheme_glossary
 from service import queries
 from service.errors import Forbidden, NotFound
@@ -41,13 +41,13 @@ def rankings(
     """Rankings per group (S2), with grades, eligibility and flags; groups paginated for a province."""
     data = Rankings.model_validate(queries.rankings(service, account.actor(), code, as_of_param(as_of)))
     scheme = service.ledger.scheme(data.scheme, data.scheme_version)
-    names = {g: text("rankings.group_code", group=g) for g in data.groups} | (scheme.groups or {})
+    names = {g: group_name(scheme.groups, g) for g in data.groups}
     listed = sorted(data.groups.items())
     pages_total = max(1, ceil(len(listed) / GROUPS_PER_PAGE))
     shown = listed[(page_no - 1) * GROUPS_PER_PAGE : page_no * GROUPS_PER_PAGE]
     model = {**data.model_dump(exclude={"groups"}), "page": page_no, "pages": pages_total, "groups_total": len(listed),
-             "groups": [{"group": g, "name": names.get(g, g), "rows": rows} for g, rows in shown]}
-    charts = {g: distribution(text("chart.distribution", group=names.get(g, g)), rows, scheme)
+             "groups": [{"group": g, "name": names[g], "rows": rows} for g, rows in shown]}
+    charts = {g: distribution(text("chart.distribution", group=names[g]), rows, scheme)
               for g, rows in shown if len(rows) <= CHART_ROWS}
     return render(request, "rankings.html", model, charts=charts, names=scheme_glossary(scheme),
                   typed_as_of=as_of or "", sealed_note=sealed_note(service, code, data.as_of))
