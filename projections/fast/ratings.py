@@ -78,8 +78,8 @@ class PlainLane:
             return None
         buckets, others = read
         touched = _touched(buckets, others) if others else _NONE
-        rated: set[str] = set()  # every plain rating's id
-        items = plain_items(buckets, lane.prefix, self.roles, touched, rated)
+        rated: set[str] = set()  # every plain rating's id, for the other facts (none: nothing to check)
+        items = plain_items(buckets, lane.prefix, self.roles, touched, rated if others or extra else None)
         if items is None:
             return None
         registered = plan.period.subjects[subject]
