@@ -52,10 +52,10 @@ def fast_canonical(source: Any, period: str, position: int | None, bureau: str, 
             heading = replay.heading()
             digest = hashlib.sha256(heading)
             if len(replay.runs) == 1:
-                body = replay.joined(0)
-                digest.update(body)  # a run's bytes, as `_Hashing` takes them (no comma before the first)
+                bodies = replay.bodies(0)
+                hashed(digest, bodies)  # a run's bytes, as `_Hashing` takes them (no comma before the first)
                 digest.update(b"]}")
-                return Spooled(heading, [], None, digest.hexdigest(), held=body)
+                return Spooled(heading, [], None, digest.hexdigest(), held=bodies)
             directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
             files = replay.spooled(directory, digest)
         finally:
@@ -77,11 +77,12 @@ class Spooled(Iterator[bytes]):
     with their SHA-256 (`sha256`) and length (`size`) known beforehand."""
 
     def __init__(self, heading: bytes, files: list[tuple[str, int]], directory: str | None, sha256: str,
-                 held: bytes | None = None):
+                 held: list[bytes] | None = None):
         self.sha256, self.directory = sha256, directory
         if held is not None or directory is None:  # one run, held in this process (no spool)
-            self.size = len(heading) + len(held or b"") + 2
-            self._pieces = _held(heading, held or b"")
+            bodies = held or []
+            self.size = len(heading) + sum(map(len, bodies)) + max(0, len(bodies) - 1) + 2
+            self._pieces = _held(heading, bodies)
             return
         nonempty = sum(1 for _, length in files if length)
         self.size = len(heading) + sum(length for _, length in files) + max(0, nonempty - 1) + 2
@@ -106,10 +107,25 @@ class Spooled(Iterator[bytes]):
             self.close()
 
 
-def _held(heading: bytes, body: bytes) -> Iterator[bytes]:
-    """`_read` of one run's bytes held in memory."""
+def hashed(digest: Any, bodies: list[bytes]) -> None:
+    """A run's results into a digest as their bytes joined by commas run, without joining them (issue 12: the
+    city's 2.5 MB joined was a fresh copy, its pages faulted in, in a cold process)."""
+    update, first = digest.update, True
+    for body in bodies:
+        if not first:
+            update(b",")
+        first = False
+        update(body)
+
+
+def _held(heading: bytes, bodies: list[bytes]) -> Iterator[bytes]:
+    """`_read` of one run's results held in memory: each result a piece, the commas between them pieces too."""
     yield heading
-    if body:
+    first = True
+    for body in bodies:
+        if not first:
+            yield b","
+        first = False
         yield body
     yield b"]}"
 

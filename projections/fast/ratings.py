@@ -78,13 +78,13 @@ class PlainLane:
             return None
         buckets, others = read
         touched = _touched(buckets, others) if others else _NONE
-        items = plain_items(buckets, lane.prefix, self.roles, touched)
+        rated: set[str] = set()  # every plain rating's id, for the other facts (none: nothing to check)
+        items = plain_items(buckets, lane.prefix, self.roles, touched, rated if others or extra else None)
         if items is None:
             return None
         registered = plan.period.subjects[subject]
         if not others and not extra:
             return self.scorer.score_plain(registered, items, plan.explained)
-        rated = {r[0] for rows in buckets.values() for r in rows}
         if touched:
             others = self._amended(rows, touched, others)
             if others is None:

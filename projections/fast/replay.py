@@ -79,10 +79,10 @@ class FastReplay:
         finally:
             _SHARED.clear()
 
-    def joined(self, index: int) -> bytes:
-        """One run's results joined by commas, scored in this process (Unsure as for `results`)."""
+    def bodies(self, index: int) -> list[bytes]:
+        """One run's results in order (to be joined by commas), scored in this process (Unsure as for `results`)."""
         with collector_paused():
-            return b",".join([body for _, _, body in score_run(self.plan, self.runs[index], self.plan.reader)])
+            return [body for _, _, body in score_run(self.plan, self.runs[index], self.plan.reader)]
 
     def chunks(self) -> Iterator[bytes]:
         """The canonical bytes in pieces (see the module's note on Unsure)."""

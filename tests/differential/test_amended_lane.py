@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bench.generate import facts_for, subjects_for
 from domain.canonical import canonical_bytes
-from domain.facts import Fact, Rating, Retraction, Subject
+from domain.facts import Deduction, Fact, Rating, Retraction, Subject
 from domain.scoring import score_period
 from domain.scoring.engine import score_subjects
 from domain.scoring.fast.facts import typed
@@ -169,3 +169,25 @@ def test_a_correction_admission_refuses_is_turned_back() -> None:
     assert len(facts) == len(stored) - 1
     _, laned = through_lane(scheme, subjects, facts, "2026-Q1", stored=stored)
     assert laned == {sid: False}
+
+
+def test_a_fact_with_a_plain_ratings_id_is_turned_back() -> None:
+    """A deduction stored after a plain rating with the rating's id (admission sets it aside: an id twice): the
+    lane does not score the subject (the plain ratings' ids, which `_others` checks the other facts against,
+    come from plain_items' own set since issue 12, city8), and the bytes are the reference's."""
+    scheme = next(s for s in LOADED if s.scheme == "IND")
+    period = PERIOD[scheme.period.kind]
+    subjects = [s for s in subjects_for(scheme, 8) if s.kind == "staff"][:1]
+    sid = subjects[0].id
+    generated = _as_stored(facts_for(scheme, subjects, period, 0, per_subject=12))
+    amended = {getattr(f, "target", None) for f in generated} | {getattr(f, "corrects", None) for f in generated}
+    ratings = [f for f in generated if isinstance(f, Rating) and f.corrects is None and f.id not in amended]
+    deduction = next(f for f in generated if isinstance(f, Deduction) and f.corrects is None and f.id not in amended)
+    facts = [*ratings, deduction]  # plain ratings and a deduction beside them: the lane's
+    kept = admitted(scheme, subjects, facts, period)
+    assert len(kept) == len(facts) and through_lane(scheme, subjects, kept, period)[1] == {sid: True}
+    stored = [*facts, deduction.model_copy(update={"id": ratings[0].id})]
+    assert admitted(scheme, subjects, stored, period) == kept  # the twin set aside
+    got, laned = through_lane(scheme, subjects, kept, period, stored=stored)
+    assert laned == {sid: False}
+    assert got == reference(scheme, subjects, kept, period)

@@ -111,11 +111,14 @@ class PlainItem:
 
 
 def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tuple[str, ...]],
-                amended: set[str] | frozenset[str] = frozenset()) -> dict[str, PlainItem] | None:
+                amended: set[str] | frozenset[str] = frozenset(), rated: set[str] | None = None
+                ) -> dict[str, PlainItem] | None:
     """The rating items of a subject's plain ratings (bucketed by item, each row checked on its own), or
     None when the rows together break a rule of the lane: an id not of facts._ID or not the stream's
     (prefix), an id twice, a rater twice on one item (R3). The `amended` items (whose ratings other facts
-    correct or retract: admitted with those, one by one, R3 included) are left out."""
+    correct or retract: admitted with those, one by one, R3 included) are left out. `rated`, when given, gets
+    every plain rating's id, amended items' too (the set made here to find an id twice: issue 12, the caller
+    built it again row by row)."""
     ids = [r[0] for rows in buckets.values() for r in rows]
     if not ids:
         return {}
@@ -125,9 +128,12 @@ def plain_items(buckets: dict[str, list[Row]], prefix: str, roles: dict[str, tup
         return None
     # one id a line, each of facts._ID (no line break in it: as many lines as ids), so each line start is
     # an id's start; an id with a line break in it (its parts each of facts._ID) would pass the pattern alone
+    unique = set(ids)
     if (_IDS.fullmatch(lines + "\n") is None or lines.count("\n") != len(ids) - 1
-            or ("\n" + lines).count("\n" + prefix) != len(ids) or len(set(ids)) != len(ids)):
+            or ("\n" + lines).count("\n" + prefix) != len(ids) or len(unique) != len(ids)):
         return None
+    if rated is not None:
+        rated |= unique
     out = {}
     for item, rows in buckets.items():
         if not rows or item in amended:
