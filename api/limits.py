@@ -13,6 +13,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 
 from api.problems import MEDIA_TYPE
+from api.requests_log import header
 from service.sheets.parsing import MAX_BYTES
 
 MAX_BODY = 1_048_576  # bytes
@@ -32,7 +33,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = MAX_UPLOAD if UPLOADS.match(scope.get("path", "")) else self.limit
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        declared = header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, send, limit)
             return

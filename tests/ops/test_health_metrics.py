@@ -158,3 +158,27 @@ def test_a_webhook_url_that_is_not_http_is_refused_at_start() -> None:
 
     with pytest.raises(SettingsInvalid, match="SCORELEDGER_NOTIFY_WEBHOOK_URL"):
         Settings.from_env({"SCORELEDGER_NOTIFY_WEBHOOK_URL": "file:///etc/passwd"})
+
+
+def test_counts_add_up_per_label_set_when_a_route_answers_several_statuses(client: TestClient) -> None:
+    """The labelled children are kept by their labels (api/metrics.py): each (method, route, status) its own."""
+    fact = {"type": "deduction", "item": "3.6", "subject": "d1"}
+    for n in range(2):
+        sent = client.post("/periods/2026-Q1/facts", json=fact, headers={**auth("recorder"), "Idempotency-Key": f"c{n}"})
+        assert sent.status_code == 201, sent.text
+    assert client.post("/periods/2026-Q1/facts", json=fact, headers=auth("auditor")).status_code == 403
+    scrape = client.get("/metrics").text
+    route = "/periods/{code}/facts"
+    assert sample(scrape, "scoreledger_http_requests_total", method="POST", route=route, status="201") == 2
+    assert sample(scrape, "scoreledger_http_requests_total", method="POST", route=route, status="403") == 1
+    assert sample(scrape, "scoreledger_http_request_duration_seconds_count", method="POST", route=route) == 3
+
+
+def test_a_request_without_a_usable_id_gets_a_new_version_4_uuid(client: TestClient) -> None:
+    import uuid
+
+    ids = {client.get("/healthz", headers={"X-Request-ID": "not valid!"}).headers["x-request-id"] for _ in range(20)}
+    assert len(ids) == 20
+    for given in ids:
+        parsed = uuid.UUID(given)
+        assert parsed.hex == given and parsed.version == 4 and parsed.variant == uuid.RFC_4122
