@@ -25,13 +25,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Notification, Recording, StoredEvent
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Recording, StoredEvent
 
 from domain.canonical import plain_sha256_hex
 from domain.ledger.command import CommandRecord
 from domain.ledger.ids import command_id
 from service.errors import Conflict, IdempotencyKeyReused, NotFound, OutcomeUnknown
 from service.messages import say
+from service.stored_rows import StoredRows
 
 log = logging.getLogger("scoreledger.ledger")
 Decision = tuple[list[Aggregate], dict[str, Any]]
@@ -109,6 +110,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
         self.save_listeners: list[Callable[[list[Any]], None]] = []  # told each save's recordings (its rows)
         self._local = threading.local()  # the group being decided in this thread (run_group), if any
+
+    def construct_mapper(self) -> Any:
+        """The library's mapper, its stored events made by `StoredRows` (the same bytes, less Python per event)."""
+        mapper = super().construct_mapper()
+        if type(mapper) is not Mapper:
+            return mapper
+        return StoredRows(mapper.transcoder, compressor=mapper.compressor, cipher=mapper.cipher)
 
     def close(self) -> None:
         if self._turns:
