@@ -191,7 +191,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             aggregates, result = decide()
             pending = list(aggregates)
             if scoped is not None:
-                pending.append(CommandRecord(key=scoped, request_hash=request_hash, result=result, actor=actor, at=at))
+                pending.append(CommandRecord.accepted(scoped, request_hash, result, actor, at))
             try:
                 recordings = self.save(*pending)
             except IntegrityError:
@@ -305,8 +305,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         aggregates, result = command.decide()
         decided = list(aggregates)
         if scoped is not None:
-            decided.append(CommandRecord(key=scoped, request_hash=request_hash, result=result,
-                                         actor=command.actor, at=command.at))
+            decided.append(CommandRecord.accepted(scoped, request_hash, result, command.actor, command.at))
         return result, decided
 
     _turns: Any = None  # PostgreSQL: the connection holding the group commits' turn, or False: none to take
