@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -240,10 +242,11 @@ class Ledger(LedgerBase):
         if authorize is not None:
             known = ChainMap(*[ledger.facts for ledger in reversed(context)])  # read only: no copy (issue 12)
             authorize(scheme, prepared, known, group_lookup(period.subjects))
-        before, after, typed = self._check(period, scheme, prepared, context, date.fromisoformat(at[:10]),
-                                           settle is not None)
-        if settle is not None:
-            settle(scheme, period, before, after, typed)
+        with self._checked(period, scheme, prepared, context, date.fromisoformat(at[:10]),
+                           settle is not None) as (before, after, typed):
+            if settle is not None:
+                settle(scheme, period, before, after, typed)
+        self._typed_known(ledgers, prepared, typed)
         for fact in prepared:
             ledgers[route(fact)].record(fact, actor, at, appeal)
         return list(ledgers.values())  # in stream order (_ledgers): the log order _check admitted
@@ -289,44 +292,28 @@ class Ledger(LedgerBase):
             found = self._typed_facts[key] = (fact, _FACT.validate_python(fact))
         return found[1]
 
+    def _typed_known(self, ledgers: dict[str, FactLedger], prepared: list[dict[str, Any]], typed: list[Any]) -> None:
+        """The batch's facts as `_typed` would type them once stored (the same dicts, validated by the same
+        adapter in `_checked`): the next command admitting them as stored does not validate them again (issue 12).
+        A fact kept so that is never saved is no harm: `_typed` takes a kept one only for the same fact."""
+        if len(self._typed_facts) + len(prepared) >= TYPED_KEEP:
+            self._typed_facts.clear()
+        for fact, checked in zip(prepared, typed, strict=True):
+            self._typed_facts[(ledgers[route(fact)].id, fact["id"])] = (fact, checked)
+
     def unsaved(self) -> None:
         self._admitted.clear()  # a kept vetting may have admitted facts that were decided but not saved
 
-    def _stored(self, period: Period, context: list[FactLedger], fresh: Callable[[], Vetting]) -> Vetting:
-        """A vetting that has admitted the stored facts of the streams, stream after stream as the projections
-        admit them (a copy: the batch is admitted on it). Kept between commands: a stream only grows, so
-        when each stream still has the facts admitted (the n-th fact has the same id) and only the last
-        one grew, only its new facts are admitted; otherwise all are again. Dropped with any save that
-        fails (`unsaved`), so facts decided but never saved are not kept."""
-        key = tuple(ledger.id for ledger in context)
-        ids = [list(ledger.facts) for ledger in context]
-        lasts = [ledger.facts[i[-1]] if i else None for ledger, i in zip(context, ids, strict=True)]
-        basis = (period.id, period.version)  # the scheme version and the subjects' kinds the vetting knows
-        kept = self._admitted.get(key)
-        start = _grown(kept.seen, context, ids) if kept is not None and kept.basis == basis else None
-        if kept is not None and start is not None and start == len(ids[-1]):
-            return kept.vetting.copy()
-        if kept is None or start is None:
-            vetting, todo = fresh(), list(zip(context, ids, strict=True))
-        else:
-            vetting, todo = kept.vetting.copy(), [(context[-1], ids[-1][start:])]
-        for ledger, fact_ids in todo:
-            for fact_id in fact_ids:
-                vetting.admit(self._typed(ledger, ledger.facts[fact_id]))  # stored: admitted as projections do
-        if len(self._admitted) >= ADMITTED_KEEP:
-            self._admitted.clear()
-        self._admitted[key] = _Admitted(basis, tuple(zip(map(len, ids), lasts, strict=True)), vetting)
-        return vetting.copy()
-
-    def _check(
+    @contextmanager
+    def _checked(
         self, period: Period, scheme: Scheme, facts: list[dict[str, Any]], context: list[FactLedger], today: date,
         compared: bool = True,
-    ) -> tuple[Mapping[str, Any], Mapping[str, Any], list[Any]]:
+    ) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any], list[Any]]]:
         """Admit the stored facts of the streams touched, then the batch in the order it will have in the
         log (domain/scoring/vetting.py); a matter dated after today or outside its period is refused too
-        (domain/scoring/dating.py). Problems are listed in the batch's order. Returns the admitted facts
+        (domain/scoring/dating.py). Problems are listed in the batch's order. Gives the admitted facts
         without the batch (empty unless `compared`: copying them costs as much as the stored facts) and
-        with it, and the batch typed."""
+        with it, and the batch typed, for the body of the `with` (the batch is taken back at its end)."""
         typed = typed_facts(facts)
         refuse_implausible(scheme, typed)  # R2: the batch's ratings, never the stored ones
         subjects = period.subjects
@@ -335,17 +322,55 @@ class Ledger(LedgerBase):
             found = subjects.get(subject)
             return found.get("kind") if isinstance(found, dict) else None
 
-        vetting = self._stored(period, context, lambda: Vetting(scheme, kind_of, allowed_periods(scheme, period.code)))
-        before = dict(vetting.facts) if compared else {}
-        found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
-        problems = [
-            Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
-            for i in sorted(found)
-            for field, message in found[i]
-        ]
-        if problems:
-            raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
-        return before, vetting.facts, typed  # the vetting is this command's copy: nobody changes it after
+        def fresh() -> Vetting:
+            return Vetting(scheme, kind_of, allowed_periods(scheme, period.code))
+
+        key, kept = self._stored(period, context, fresh)
+        vetting = kept.vetting
+        mark = vetting.mark()
+        try:
+            before = dict(vetting.facts) if compared else {}
+            found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
+            problems = [
+                Problem(f"facts[{i}]{'.' + field if field else ''} ({typed[i].id})", message)
+                for i in sorted(found)
+                for field, message in found[i]
+            ]
+            if problems:
+                raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
+            yield before, vetting.facts, typed
+        finally:
+            vetting.undo(mark)  # the stored facts' vetting again, kept for the next command
+            if len(self._admitted) >= ADMITTED_KEEP:
+                self._admitted.clear()
+            self._admitted[key] = kept
+
+    def _stored(
+        self, period: Period, context: list[FactLedger], fresh: Callable[[], Vetting]
+    ) -> tuple[tuple[UUID, ...], _Admitted]:
+        """A vetting that has admitted the stored facts of the streams, stream after stream as the projections
+        admit them, with what it has seen of them. Kept between commands (taken out of `_admitted` while a
+        command uses it, so no other thread admits on it meanwhile; `_checked` puts it back): a stream only
+        grows, so when each stream still has the facts admitted (the n-th fact is the one admitted last) and
+        only the last one grew, only its new facts are admitted; otherwise all are again. Read from the ends
+        of the streams, never copied whole (issue 12: the list of every fact id and the vetting's copy per
+        command were O(stream)). Dropped with any save that fails (`unsaved`), so facts decided but never
+        saved are not kept."""
+        key = tuple(ledger.id for ledger in context)
+        basis = (period.id, period.version)  # the scheme version and the subjects' kinds the vetting knows
+        kept = self._admitted.pop(key, None)
+        start = _grown(kept.seen, context) if kept is not None and kept.basis == basis else None
+        todo: list[tuple[FactLedger, Iterable[dict[str, Any]]]]
+        if kept is None or start is None:
+            vetting, todo = fresh(), [(ledger, ledger.facts.values()) for ledger in context]
+        else:
+            facts = context[-1].facts
+            vetting, todo = kept.vetting, [(context[-1], _last(facts, len(facts) - start))]
+        for ledger, stored in todo:
+            for fact in stored:
+                vetting.admit(self._typed(ledger, fact))  # stored: admitted as projections do
+        seen = tuple((len(ledger.facts), next(reversed(ledger.facts.values()), None)) for ledger in context)
+        return key, _Admitted(basis, seen, vetting)
 
 
 TYPED_KEEP = 100_000  # typed facts kept for the checks of later commands
@@ -358,24 +383,29 @@ class _Admitted:
 
     basis: tuple[UUID, int]
     seen: tuple[tuple[int, dict[str, Any] | None], ...]
-    vetting: Vetting  # never changed once kept: commands admit on copies
+    vetting: Vetting  # used by one command at a time (taken out of Ledger._admitted meanwhile)
 
 
-def _grown(
-    seen: tuple[tuple[int, dict[str, Any] | None], ...], context: list[FactLedger], ids: list[list[str]]
-) -> int | None:
+def _grown(seen: tuple[tuple[int, dict[str, Any] | None], ...], context: list[FactLedger]) -> int | None:
     """How many facts of the last stream were admitted, when the streams still begin with the facts
     admitted (the same fact where the last admitted was) and only the last one grew; None when the kept
     vetting cannot be continued."""
-    if len(seen) != len(ids):
+    if len(seen) != len(context):
         return None
-    for i, ((count, last), ledger, now) in enumerate(zip(seen, context, ids, strict=True)):
-        may_grow = i == len(ids) - 1
-        if count > len(now) or (count < len(now) and not may_grow):
+    for i, ((count, last), ledger) in enumerate(zip(seen, context, strict=True)):
+        now = len(ledger.facts)
+        if count > now or (count < now and i != len(context) - 1):
             return None
-        if count and ledger.facts[now[count - 1]] != last:
-            return None
+        if count:
+            there = next(islice(reversed(ledger.facts.values()), now - count, None))  # the count-th fact
+            if there is not last and there != last:
+                return None
     return seen[-1][0]
+
+
+def _last(facts: dict[str, dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The last `count` facts of a stream, in order (read from its end)."""
+    return list(islice(reversed(facts.values()), count))[::-1]
 
 
 def _chain(fact: dict[str, Any], known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
