@@ -270,29 +270,36 @@ def _checked(lane: FastLane, code: str, actor: str, chunk: list[dict[str, Any]],
     lane.forget(forget)
     for name, stored in loaded.items():
         lane.install(name, stored)
-    found = lane_batch(code, chunk, actor)
+    found = lane_batch(code, chunk, actor, own=True)  # the worker's own copy of the batch: stamped in place
     if found is None:
         return None
     rows = lane.check(*found)
     return None if rows is None else (rows, sorted(set(found[1])))
 
 
-def lane_batch(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
+def lane_batch(code: str, chunk: list[dict[str, Any]], actor: str,
+               own: bool = False) -> tuple[list[dict[str, Any]], list[str]] | None:
     """The batch as Ledger.prepare_facts stamps it, with each fact's stream (routed once, not twice), or None
     when a fact has parties (a joint fact or a unit: never the lane's) or anything the reference refuses
-    (which names it)."""
+    (which names it). `own`: the chunk's dicts are the caller's to change (the worker's copy, which nothing
+    else reads: a batch it declines is decided from the writer's), so each is stamped in place, not copied."""
     try:
-        return _prepared(code, chunk, actor)
+        return _prepared(code, chunk, actor, own)
     except (FactsInvalid, KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def _prepared(code: str, chunk: list[dict[str, Any]], actor: str) -> tuple[list[dict[str, Any]], list[str]] | None:
+def _prepared(code: str, chunk: list[dict[str, Any]], actor: str,
+              own: bool) -> tuple[list[dict[str, Any]], list[str]] | None:
     prepared, routes = [], []
     for fact in chunk:
         if type(fact) is not dict:
             return None
-        stamped = {**fact, "period": code, "recorded_by": actor}
+        if own:  # the same keys in the same order as the copy below: a key already there keeps its place
+            fact["period"], fact["recorded_by"] = code, actor
+            stamped = fact
+        else:
+            stamped = {**fact, "period": code, "recorded_by": actor}
         if stamped.keys() <= _OWN:  # a fact of its subject's own stream: route's last rule
             name = stamped["subject"]
             if type(name) is not str:

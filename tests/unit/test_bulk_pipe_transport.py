@@ -62,3 +62,22 @@ def test_what_marshal_refuses_is_pickled_and_arrives_with_its_types() -> None:
         assert kind == b"p"
         assert arrived == message and type(arrived[2][0]["rater"]) is type(odd)
 
+
+def test_the_worker_stamps_its_own_copy_as_the_writer_stamps_a_new_one() -> None:
+    """lane_batch(own=True) (the worker's copy, stamped in place) gives the same facts, keys in the same
+    order (so the same stored bytes), as the copy the writer stamps, and leaves no fact it was not given."""
+    import orjson
+
+    chunk = [
+        {"id": "p1:r1", "type": "rating", "item": "c.1", "subject": "p1", "role": "r", "rater": "甲", "value": "9"},
+        {"period": "1999", "id": "p1:r2", "type": "rating", "subject": "p1", "value": "8"},
+        {"type": "deduction", "recorded_by": "someone", "id": "p2:d1", "subject": "p2", "item": "a.1"},
+        {"subject": "p3", "type": "veto", "veto": "v1", "id": "p3:v1", "evidence": ["x"]},
+    ]
+    copied = bulk_pipe.lane_batch("2026-Q1", orjson.loads(orjson.dumps(chunk)), "督查科")
+    own = orjson.loads(orjson.dumps(chunk))
+    stamped = bulk_pipe.lane_batch("2026-Q1", own, "督查科", own=True)
+    assert copied is not None and stamped is not None
+    assert [orjson.dumps(f) for f in stamped[0]] == [orjson.dumps(f) for f in copied[0]]
+    assert stamped[1] == copied[1] == ["p1", "p1", "p2", "p3"]
+    assert all(a is b for a, b in zip(stamped[0], own, strict=True))
