@@ -28,6 +28,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import struct
 import threading
 import time
 from collections import OrderedDict, deque
@@ -46,6 +47,7 @@ AHEAD = 2  # batches sent to the worker before the writer waits for the first an
 PATIENCE = 120.0  # seconds the writer waits for an answer before it goes on without the worker
 _OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
 _SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_FRAME = struct.Struct("!Qc")  # a message's size and kind (m: marshal, p: pickle), then its bytes
 
 
 class WorkerFailed(Exception):
@@ -204,19 +206,44 @@ def _send(conn: Any, message: Any) -> None:
     writer, which also reads the file and inserts, is the pipeline's bound. marshal writes only the
     exact built-in types (dict, list, tuple, str, int, float, bool, None, bytes) and refuses any other,
     a subclass too (ValueError): what it writes is read back as the same values of the same types, so
-    the worker sees what the pickled batch showed it. What marshal refuses is pickled as before."""
+    the worker sees what the pickled batch showed it. What marshal refuses is pickled as before.
+
+    Framed here (its size and kind, then the bytes) rather than by `Connection.send_bytes`, whose reader
+    asks the OS for the whole remaining size at each read, allocating that much again for every piece the
+    pipe hands it: the writer's `recv_bytes` of a batch's rows (~1.5 MB) cost 3.6 ms of CPU, 0.38 s of
+    the province's import at 5%, where one buffer filled in place costs ~0.5 ms."""
     try:
-        data = b"m" + marshal.dumps(message)
+        kind, body = b"m", marshal.dumps(message)
     except ValueError:
-        data = b"p" + bytes(ForkingPickler.dumps(message))
-    conn.send_bytes(data)
+        kind, body = b"p", ForkingPickler.dumps(message)
+    fd = conn.fileno()
+    _write_all(fd, memoryview(_FRAME.pack(len(body), kind)))
+    _write_all(fd, memoryview(body).cast("B"))
 
 
 def _recv(conn: Any) -> Any:
-    """A message `_send` sent: only ever this import's own writer's or forked worker's (as pickle was)."""
-    data = conn.recv_bytes()
-    body = memoryview(data)[1:]
-    return marshal.loads(body) if data[:1] == b"m" else unpickle(body)  # noqa: S301, S302 - our own pipe
+    """A message `_send` sent: only ever this import's own writer's or forked worker's (as pickle was).
+    EOFError when the other side is gone."""
+    fd = conn.fileno()
+    size, kind = _FRAME.unpack(_read_all(fd, _FRAME.size))
+    body = _read_all(fd, size)
+    return marshal.loads(body) if kind == b"m" else unpickle(body)  # noqa: S301, S302 - our own pipe
+
+
+def _write_all(fd: int, view: memoryview) -> None:
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_all(fd: int, size: int) -> bytearray:
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        read = os.readv(fd, [view[got:]])
+        if not read:
+            raise EOFError
+        got += read
+    return buffer
 
 
 def _widen(conn: Any) -> None:
@@ -253,14 +280,16 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
 
 
 def _receive(conn: Any, inbox: queue.SimpleQueue[Any]) -> None:
-    """The writer's messages into the worker's inbox; None (stop) when it is gone."""
+    """The writer's messages into the worker's inbox; None (stop) when it is gone, or when a message cannot
+    be read (the worker then ends, and the writer, reading its end of the pipe, goes on without it at once
+    rather than after PATIENCE)."""
     try:
         while True:
             message = _recv(conn)
             inbox.put(message)
             if message is None:
                 return
-    except (EOFError, OSError):
+    except Exception:  # noqa: BLE001 - EOF, OSError, or bytes marshal or pickle cannot read: stop either way
         inbox.put(None)
 
 

@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from service import bulk_pipe
 
 
@@ -16,24 +18,44 @@ class Words(str):
     """A str subclass: the lane in one process declines it (`type(x) is str`), so the worker must see it too."""
 
 
-def _through(message: Any) -> Any:
+def _through(message: Any) -> tuple[bytes, Any]:
+    """How the message went (b"m": marshal, b"p": pickle) and what the other side read."""
     receiving, sending = multiprocessing.Pipe(duplex=False)
     try:
         bulk_pipe._send(sending, message)
-        return receiving.recv_bytes()[:1], _unpacked(message)
+        size, kind = bulk_pipe._FRAME.unpack(bulk_pipe._read_all(receiving.fileno(), bulk_pipe._FRAME.size))
+        bulk_pipe._read_all(receiving.fileno(), size)
+        bulk_pipe._send(sending, message)
+        return kind, bulk_pipe._recv(receiving)
     finally:
         receiving.close()
         sending.close()
 
 
-def _unpacked(message: Any) -> Any:
+def test_a_message_larger_than_the_pipe_arrives_whole() -> None:
+    """A batch's rows (~1.5 MB) are more than the pipe holds: the reader takes them in pieces as they come."""
+    import threading
+
+    rows = ("rows", 1, [("ab" * 16, n, "topic", b"x" * 300) for n in range(10_000)], ["p1"])
     receiving, sending = multiprocessing.Pipe(duplex=False)
+    sender = threading.Thread(target=bulk_pipe._send, args=(sending, rows), daemon=True)
+    sender.start()
     try:
-        bulk_pipe._send(sending, message)
-        return bulk_pipe._recv(receiving)
+        assert bulk_pipe._recv(receiving) == rows
     finally:
-        receiving.close()
+        receiving.close()  # a sender still writing (a reader that stopped short) fails instead of hanging
+        sender.join(5)
         sending.close()
+
+
+def test_the_reader_is_told_when_the_other_side_is_gone() -> None:
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    bulk_pipe._send(sending, ("rows", 1, [], []))
+    sending.close()
+    assert bulk_pipe._recv(receiving) == ("rows", 1, [], [])
+    with pytest.raises(EOFError):
+        bulk_pipe._recv(receiving)
+    receiving.close()
 
 
 def _types(value: Any) -> Any:
