@@ -45,7 +45,6 @@ from service.facts_routing import route
 
 AHEAD = 2  # batches sent to the worker before the writer waits for the first answer
 PATIENCE = 120.0  # seconds the writer waits for an answer before it goes on without the worker
-_OWN = frozenset(("id", "type", "item", "subject", "role", "rater", "value", "period", "recorded_by"))
 _SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _FRAME = struct.Struct("!Qc")  # a message's size and kind (m: marshal, p: pickle), then its bytes
 
@@ -329,15 +328,18 @@ def _prepared(code: str, chunk: list[dict[str, Any]], actor: str,
             stamped = fact
         else:
             stamped = {**fact, "period": code, "recorded_by": actor}
-        if stamped.keys() <= _OWN:  # a fact of its subject's own stream: route's last rule
-            name = stamped["subject"]
-            if type(name) is not str:
-                return None
-        elif fact.get("parties"):
+        # Route's last rule (its subject's stream) read with a few gets: the key-set test it replaces (keys
+        # among the nine plain ones) cost ~3,100 instructions a fact, these ~1,800 (callgrind, issue 12).
+        get = stamped.get
+        if get("parties"):
             return None
+        if (get("target") or get("corrects")) is None and get("rank") is None:
+            name = get("subject")
+            if type(name) is not str:  # route takes a str subclass too: the lane leaves it to the reference
+                return None
         else:
             name = route(stamped)
-        given = stamped.get("id")
+        given = get("id")
         if given is None:  # assign_id's rule: the id says which stream holds the fact
             stamped["id"] = f"{name}:{uuid4().hex[:20]}"
         elif type(given) is not str or not given.startswith(name + ":"):
