@@ -147,6 +147,23 @@ def test_a_bad_file_is_refused_the_same_way_with_the_same_batches_stored_before_
     assert found == expected
 
 
+@pytest.mark.parametrize(("field", "value"), [("extra", "key"), ("scale_confirmed", True), ("corrects", "gone"),
+                                            ("evidence", "x")])
+def test_a_rating_with_a_tenth_key_is_not_taken_as_a_plain_one(field: str, value: Any, places: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rating lane (StreamAdmission.rating) takes a rating only with exactly the nine plain keys: one with
+    any other key as well is judged as the reference judges it (the hypothesis test above meets these only
+    by chance)."""
+    workload, rows = rows_of("province")
+    index = [i for i, r in enumerate(rows) if r.get("type") == "rating"][40]
+    rows[index] = {**rows[index], field: value}
+    expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert refused_fast == refused
+    assert found == expected
+    assert report is None or report.fast_batches > 0
+
+
 def test_a_stream_another_writer_appended_to_is_decided_again_by_the_reference(
     places: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
