@@ -59,14 +59,15 @@ class Kept:
     """What scoring one subject takes from the facts concerning it, kept so that facts recorded later are
     added to it (FastScorer.extend) rather than every fact read again: the facts' ids, their standings
     (D8), the subject's lines by item in (date, id) order, its vetoes, affirmations and conditions in id
-    order."""
+    order; and the items some of whose lines name a situation (D4/B2: only those can have rivals)."""
 
-    __slots__ = ("deciding", "ids", "lines", "memos", "standing")
+    __slots__ = ("deciding", "ids", "lines", "memos", "situated", "standing")
 
     def __init__(self, ids: set[str], standing: dict[str, Standing], lines: dict[str, list[FastLine]],
                  deciding: list[Typed], memos: dict[str, Memo] | None = None):
         self.ids, self.standing, self.lines, self.deciding = ids, standing, lines, deciding
         self.memos = memos  # the card's nodes as last folded, by way (numbers, explained, summary): see CardFold
+        self.situated = {item for item, listed in lines.items() if any(line.situation for line in listed)}
 
     def memo(self, way: str, lines: dict[str, list[FastLine]]) -> Memo | None:
         """The memo of a way of folding, when the lines folded are those kept (not changed by D4/B2)."""
@@ -141,6 +142,8 @@ class FastScorer:
                 for item, added in subject_lines(subject, (fact,), kept.standing, self.points).items():
                     for memo in (kept.memos or {}).values():
                         memo.changed.add(item)
+                    if any(line.situation for line in added):
+                        kept.situated.add(item)
                     listed = lines.get(item)
                     if listed is None:
                         lines[item] = added
@@ -183,7 +186,7 @@ class FastScorer:
         """The kept lines as the card folds them (D4/B2 settled), or None when the engine scores the subject."""
         if kind in self.worked_out or (self.settled and not self.settled.isdisjoint(kept.lines)):
             return None
-        return self._highest_only(kind, group, kept.lines)
+        return self._highest_only(kind, group, kept.lines, kept.situated)
 
     def _key(self, total: Decimal, applied: dict[str, Decimal] | None) -> tuple[Decimal, ...]:
         """The subject's ranking key: its total, then the nodes the scheme breaks ties by (their applied points)."""
@@ -228,21 +231,26 @@ class FastScorer:
 
     # -- D4/B2: one situation counts once, at the highest (engine.settle_highest_only) -----------------
 
-    def _highest_only(self, kind: str, group: str, lines: dict[str, list[FastLine]]) -> dict[str, list[FastLine]]:
-        if not self.scopes:
+    def _highest_only(self, kind: str, group: str, lines: dict[str, list[FastLine]], situated: set[str]
+                      ) -> dict[str, list[FastLine]]:
+        """`lines` with D4/B2 settled; `situated`: the items some of whose lines name a situation (Kept.situated)."""
+        if not self.scopes or not situated:
             return lines
-        rivals = self._rivals(lines)
+        rivals = self._rivals(lines, situated)
         for bonus in (False, True):
             groups = [r for r in rivals if r[0] is bonus]
             if groups:
                 lines = self._best(kind, group, lines, groups, bonus)
         return lines
 
-    def _rivals(self, lines: dict[str, list[FastLine]]) -> list[tuple[bool, str, tuple[tuple[str, int], ...]]]:
+    def _rivals(self, lines: dict[str, list[FastLine]], situated: set[str]
+                ) -> list[tuple[bool, str, tuple[tuple[str, int], ...]]]:
+        # Only the items known to have a line naming a situation are looked through (issue 12: every line of every
+        # scoped item was, twice a recorded fact, for read-your-writes and the keeper's card), in the same order.
         found: dict[tuple[str, str, bool], list[tuple[str, int]]] = defaultdict(list)
         for item, listed in lines.items():
             scope = self.scopes.get(item)
-            if scope is None or type(listed) is PlainItem:  # a rating line has no situation
+            if scope is None or item not in situated or type(listed) is PlainItem:  # a rating line has no situation
                 continue
             for index in [i for i, line in enumerate(listed) if line.situation]:  # few lines name a situation
                 line = listed[index]
