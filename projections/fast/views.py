@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -63,20 +64,20 @@ class Built:
 def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int) -> Built:
     """Write the views of the log up to `upto` in the caller's transaction (views: a ViewStore, cur: its
     cursor); raises Unsure when the reference must catch the whole backlog up instead."""
-    index = index_log(reader, upto)
-    index.fold.position = upto
-    plans, built = {}, Built(upto, index.fold)
-    for key in sorted(index.fold.periods):
-        try:
-            plans[key] = _plan(index, key, reader, upto)
-        except Unsure as exc:
-            if index.fold.periods[key].seals:
-                raise Unsure(PUBLISHED_UNSURE, key) from None
-            log.info("views of %s: the fast plan does not vouch (%s): the reference scores it", key, exc)
-            built.left.append(key)
-    sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
-    seals = [(s.position, s.published_at) for listed in sealings.values() for s in listed]
-    with _leaves_beside(reader, upto, seals, workers) as receiving:
+    with _leaves_beside(reader, upto, workers) as receiving:  # hashing every row while the first pass runs
+        index = index_log(reader, upto)
+        index.fold.position = upto
+        plans, built = {}, Built(upto, index.fold)
+        for key in sorted(index.fold.periods):
+            try:
+                plans[key] = _plan(index, key, reader, upto)
+            except Unsure as exc:
+                if index.fold.periods[key].seals:
+                    raise Unsure(PUBLISHED_UNSURE, key) from None
+                log.info("views of %s: the fast plan does not vouch (%s): the reference scores it", key, exc)
+                built.left.append(key)
+        sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
+        receiving.seals([(s.position, s.published_at) for listed in sealings.values() for s in listed])
         started, leaves = time.perf_counter(), _Leaves(views, cur, receiving)
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
@@ -95,31 +96,49 @@ SMALL = 50_000  # rows: a log this short has its leaves read in this process (a 
 
 
 @contextmanager
-def _leaves_beside(reader: Reader, upto: int, seals: list[tuple[int, int]], workers: int) -> Iterator[Any]:
-    """Where the leaves come from: a process reading every row while the periods are scored, or (a short log,
-    one worker) this process, once they are."""
+def _leaves_beside(reader: Reader, upto: int, workers: int) -> Iterator[Any]:
+    """Where the leaves come from: a process reading every row from before the first pass (one of two cores
+    is idle during it: issue 12, the catch-up's ~0.35 s first pass) while the periods are planned and scored,
+    told the seals once they are known; or (a short log, one worker) this process, once the periods are written."""
     if upto < SMALL or workers < 2:
-        yield _Here(reader, upto, seals)
+        yield _Here(reader, upto)
         return
     threaded = threading.active_count() > 1  # never fork a process whose other threads may hold locks
     context = multiprocessing.get_context("spawn" if threaded else "fork")
     receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_leaves, args=(sending, reader.fresh(), upto, seals), daemon=True)
+    told, telling = context.Pipe(duplex=False)
+    worker = context.Process(target=_send_leaves, args=(sending, told, reader.fresh(), upto), daemon=True)
     worker.start()  # before the scoring workers fork: no thread of this process runs then
     sending.close()
+    told.close()
     try:
-        yield receiving
+        yield _Beside(receiving, telling)
     finally:
         worker.kill()
         worker.join()
         receiving.close()
+        telling.close()
+
+
+class _Beside:
+    """The leaves process's end of the pipes: its messages received, the seals sent to it."""
+
+    def __init__(self, receiving: Any, telling: Any):
+        self.receiving, self.telling = receiving, telling
+        self.poll, self.recv = receiving.poll, receiving.recv
+
+    def seals(self, seals: list[tuple[int, int]]) -> None:
+        self.telling.send(seals)
 
 
 class _Here:
     """The leaves read in this process when first asked for, handed over as the process would send them."""
 
-    def __init__(self, reader: Reader, upto: int, seals: list[tuple[int, int]]):
-        self.job, self.messages = (reader, upto, seals), None
+    def __init__(self, reader: Reader, upto: int):
+        self.job, self.messages, self.told = (reader, upto), None, None
+
+    def seals(self, seals: list[tuple[int, int]]) -> None:
+        self.told = seals
 
     def send(self, message: Any) -> None:
         self.messages.append(message)
@@ -130,7 +149,7 @@ class _Here:
     def recv(self) -> Any:
         if self.messages is None:
             self.messages = []
-            _leaves(self, *self.job)
+            _leaves(self, *self.job, lambda: self.told)
         return self.messages.pop(0)
 
 
@@ -266,55 +285,81 @@ def _total(body: bytes) -> Decimal:
     return Decimal(str(orjson.loads(body[body.rindex(b',"total":') + 9 : -1])))
 
 
-def _send_leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]]) -> None:
+def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int) -> None:
+    """The leaves process: its messages sent by a thread of its own from a queue, so that hashing goes on while
+    the parent, in its first pass, reads none (a pipe holds less than one chunk); this process never forks."""
+    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    poster = threading.Thread(target=_post, args=(outbox, sending), daemon=True)
+    poster.start()
     try:
-        _leaves(sending, reader, upto, seals)
+        _leaves(_Outbox(outbox), reader, upto, told.recv)
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        sending.send(exc)
+        outbox.put(exc)
     finally:
+        outbox.put(None)
+        poster.join()
         sending.close()
         reader.close()
 
 
-def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]], chunk: int = 50_000) -> None:
+class _Outbox:
+    def __init__(self, outbox: Any):
+        self.send = outbox.put
+
+
+def _post(outbox: Any, sending: Any) -> None:
+    while (message := outbox.get()) is not None:
+        sending.send(message)
+
+
+def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tuple[int, int]]],
+            chunk: int = 50_000) -> None:
     """Every row's witness digest, sent in chunks of runs of consecutive positions (first position, the digests
-    as a JSON array: `ViewStore.add_leaf_runs`), then the (since, until) stamps of each seal as the runner's
-    Stamps would give them at its publication (the seal's position among the last KEEP records noted)."""
-    wanted = {p for p, _ in seals}
-    published = {q for _, q in seals}
-    last = max(published, default=0)  # no stamp after the last publication is looked at
-    latest: int | None = None
-    at: dict[int, tuple[int | None, int]] = {}  # seal position -> (latest stamp there, its index)
-    after: dict[int, int | None] = {}  # seal position -> own stamp of the record after it
-    indexes: dict[int, int] = {}  # publication position -> its index
-    previous: int | None = None
+    as a JSON array: `ViewStore.add_leaf_runs`); then, told the seals (`told`), their stamps."""
     leaves = RowLeaves(reader.name)
     out: list[tuple[int, str]] = []
-    pending, count = 0, 0
+    pending = 0
     with collector_paused():
         for batch in reader.rows(upto):
             out += _runs_of([row[0] for row in batch], leaves.hexdigests(batch))
             pending += len(batch)
-            if wanted and batch[0][0] <= last:
-                for position, _, _, _, payload in batch:
-                    if position > last:
-                        break
-                    own = _stamp(payload)
-                    if own is not None and (latest is None or own > latest):
-                        latest = own
-                    if previous in wanted:
-                        after[previous] = own
-                    if position in wanted:
-                        at[position] = (latest, count)
-                    if position in published:
-                        indexes[position] = count
-                    previous = position
-                    count += 1
             if pending >= chunk:
                 sending.send(out)
                 out, pending = [], 0
     if out:
         sending.send(out)
+    sending.send(("stamps", _stamps(reader, told())))
+
+
+def _stamps(reader: Reader, seals: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
+    """The (since, until) stamps of each seal as the runner's Stamps would give them at its publication (the
+    seal's position among the last KEEP records noted): the rows up to the last publication read again, only
+    when there are seals (none while a period is open)."""
+    if not seals:
+        return {}
+    wanted = {p for p, _ in seals}
+    published = {q for _, q in seals}
+    last = max(published)  # no stamp after the last publication is looked at
+    latest: int | None = None
+    at: dict[int, tuple[int | None, int]] = {}  # seal position -> (latest stamp there, its index)
+    after: dict[int, int | None] = {}  # seal position -> own stamp of the record after it
+    indexes: dict[int, int] = {}  # publication position -> its index
+    previous: int | None = None
+    count = 0
+    with collector_paused():
+        for batch in reader.rows(last):
+            for position, _, _, _, payload in batch:
+                own = _stamp(payload)
+                if own is not None and (latest is None or own > latest):
+                    latest = own
+                if previous in wanted:
+                    after[previous] = own
+                if position in wanted:
+                    at[position] = (latest, count)
+                if position in published:
+                    indexes[position] = count
+                previous = position
+                count += 1
     stamps = {}
     for position, publication in seals:
         noted, ending = at.get(position), indexes.get(publication)
@@ -323,7 +368,7 @@ def _leaves(sending: Any, reader: Reader, upto: int, seals: list[tuple[int, int]
             stamps[position, publication] = (None, None)
         else:
             stamps[position, publication] = (noted[0], following)
-    sending.send(("stamps", stamps))
+    return stamps
 
 
 def _runs_of(positions: list[int], digests: list[str]) -> list[tuple[int, str]]:
