@@ -93,6 +93,7 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
 
 
 SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
+OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16 x 50,000 rows: ~60 MB)
 
 
 @contextmanager
@@ -288,7 +289,7 @@ def _total(body: bytes) -> Decimal:
 def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int) -> None:
     """The leaves process: its messages sent by a thread of its own from a queue, so that hashing goes on while
     the parent, in its first pass, reads none (a pipe holds less than one chunk); this process never forks."""
-    outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    outbox: queue.Queue[Any] = queue.Queue(OUTBOX)  # bounded: what the parent has not read stays in memory
     poster = threading.Thread(target=_post, args=(outbox, sending), daemon=True)
     poster.start()
     try:
