@@ -93,6 +93,7 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
 
 
 SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
+CHUNK = 50_000  # leaves in one message of the leaves process
 OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16 x 50,000 rows: ~60 MB)
 
 
@@ -108,7 +109,8 @@ def _leaves_beside(reader: Reader, upto: int, workers: int) -> Iterator[Any]:
     context = multiprocessing.get_context("spawn" if threaded else "fork")
     receiving, sending = context.Pipe(duplex=False)
     told, telling = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_leaves, args=(sending, told, reader.fresh(), upto), daemon=True)
+    worker = context.Process(target=_send_leaves, args=(sending, told, reader.fresh(), upto, CHUNK, OUTBOX),
+                             daemon=True)
     worker.start()  # before the scoring workers fork: no thread of this process runs then
     sending.close()
     told.close()
@@ -286,14 +288,14 @@ def _total(body: bytes) -> Decimal:
     return Decimal(str(orjson.loads(body[body.rindex(b',"total":') + 9 : -1])))
 
 
-def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int) -> None:
+def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int, chunk: int, room: int) -> None:
     """The leaves process: its messages sent by a thread of its own from a queue, so that hashing goes on while
     the parent, in its first pass, reads none (a pipe holds less than one chunk); this process never forks."""
-    outbox: queue.Queue[Any] = queue.Queue(OUTBOX)  # bounded: what the parent has not read stays in memory
+    outbox: queue.Queue[Any] = queue.Queue(room)  # bounded: what the parent has not read stays in memory
     poster = threading.Thread(target=_post, args=(outbox, sending), daemon=True)
     poster.start()
     try:
-        _leaves(_Outbox(outbox), reader, upto, told.recv)
+        _leaves(_Outbox(outbox), reader, upto, told.recv, chunk)
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         outbox.put(exc)
     finally:
@@ -314,7 +316,7 @@ def _post(outbox: Any, sending: Any) -> None:
 
 
 def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tuple[int, int]]],
-            chunk: int = 50_000) -> None:
+            chunk: int = CHUNK) -> None:
     """Every row's witness digest, sent in chunks of runs of consecutive positions (first position, the digests
     as a JSON array: `ViewStore.add_leaf_runs`); then, told the seals (`told`), their stamps."""
     leaves = RowLeaves(reader.name)

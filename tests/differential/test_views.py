@@ -84,6 +84,25 @@ def test_the_workloads_views_from_zero_are_the_same_both_ways(
         assert [k for (k,) in cur.fetchall()] == [1]  # the publication's rows were kept, as the reference keeps them
 
 
+def test_the_leaves_come_in_many_messages_through_a_full_outbox_the_same(
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # noqa: F811
+) -> None:
+    """The leaves process's handover of many chunks (the bench's logs are millions of rows; these fit in one
+    chunk of 50,000, read in one batch): rows read 5 at a time, sent in chunks of 7 leaves through an outbox of 2,
+    so the process waits on the parent while it plans and scores, and every chunk after the first is written
+    as the first is."""
+    from projections.fast.reading import SQLiteReader
+
+    rows = SQLiteReader.rows
+    monkeypatch.setattr(SQLiteReader, "rows", lambda self, upto, chunk=5: rows(self, upto, 5))
+    monkeypatch.setattr(fast_views, "CHUNK", 7)
+    monkeypatch.setattr(fast_views, "OUTBOX", 2)
+    service, code, _ = stored
+    made = both(service, tmp_path)
+    assert made["fast"][0].light, "the fast replay did not build the views (it fell back)"
+    same(made, code)
+
+
 def test_after_a_fast_build_the_next_events_are_scored_as_the_reference_scores_them(tmp_path: Path) -> None:
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
     try:
