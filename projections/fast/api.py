@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from projections.fast.plan import Unsure
-from projections.fast.replay import plan_replay
+from projections.fast.replay import comma_joined, plan_replay
 
 log = logging.getLogger("scoreledger.fast")
 
@@ -53,7 +53,8 @@ def fast_canonical(source: Any, period: str, position: int | None, bureau: str, 
             digest = hashlib.sha256(heading)
             if len(replay.runs) == 1:
                 bodies = replay.bodies(0)
-                hashed(digest, bodies)  # a run's bytes, as `_Hashing` takes them (no comma before the first)
+                for piece in comma_joined(bodies):  # a run's bytes, as `_Hashing` takes them (issue 12: not joined)
+                    digest.update(piece)
                 digest.update(b"]}")
                 return Spooled(heading, [], None, digest.hexdigest(), held=bodies)
             directory = tempfile.mkdtemp(prefix="scoreledger-fast-")
@@ -107,26 +108,10 @@ class Spooled(Iterator[bytes]):
             self.close()
 
 
-def hashed(digest: Any, bodies: list[bytes]) -> None:
-    """A run's results into a digest as their bytes joined by commas run, without joining them (issue 12: the
-    city's 2.5 MB joined was a fresh copy, its pages faulted in, in a cold process)."""
-    update, first = digest.update, True
-    for body in bodies:
-        if not first:
-            update(b",")
-        first = False
-        update(body)
-
-
 def _held(heading: bytes, bodies: list[bytes]) -> Iterator[bytes]:
     """`_read` of one run's results held in memory: each result a piece, the commas between them pieces too."""
     yield heading
-    first = True
-    for body in bodies:
-        if not first:
-            yield b","
-        first = False
-        yield body
+    yield from comma_joined(bodies)
     yield b"]}"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,20 +262,28 @@ def _spool_run(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]
 SPOOL_BUFFER = 2**20  # bytes: a worker's writes to its run's file go out this many at a time
 
 
+def comma_joined(bodies: Iterable[bytes]) -> Iterator[bytes]:
+    """A run's results as the pieces of their bytes joined by commas (each result, and a comma between two), never
+    joined in memory: the spool's writer, the held run's hash and its reader take the same pieces."""
+    first = True
+    for body in bodies:
+        if not first:
+            yield b","
+        first = False
+        yield body
+
+
 def _write_run(path: str, bodies: Iterator[bytes]) -> int:
     """Write a run's results to `path` joined by commas, through a buffer of SPOOL_BUFFER bytes, never joined in
     memory first (issue 12: a run's joined copy, up to tens of MB, was fresh memory each run, its pages faulted
     in and given back: a tenth of the workers' system time); the bytes written."""
-    size = count = 0
+    size = 0
     with open(path, "wb", buffering=SPOOL_BUFFER) as out:
         write = out.write
-        for body in bodies:
-            if count:
-                write(b",")
-            write(body)
-            size += len(body)
-            count += 1
-    return size + max(0, count - 1)
+        for piece in comma_joined(bodies):
+            write(piece)
+            size += len(piece)
+    return size
 
 
 def _spooled(plan: PeriodPlan, reader: Reader, job: tuple[int, list[str], str]) -> tuple[str, bytes]:
