@@ -319,9 +319,16 @@ def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tup
             chunk: int = CHUNK, form: str = "runs") -> None:
     """Every row's witness digest, sent in chunks: of runs of consecutive positions (first position, the digests
     as a JSON array: `ViewStore.add_leaf_runs`), or with `form` "copy" of COPY's text lines (`position<TAB>digest`,
-    bytes: `ViewStore.add_leaf_lines`); then, told the seals (`told`), their stamps."""
-    leaves = RowLeaves(reader.name)
+    bytes: `ViewStore.add_leaf_lines`; made by the server when the reader can: `PostgresReader.leaf_lines`); then,
+    told the seals (`told`), their stamps."""
     lines = form == "copy"
+    if lines and hasattr(reader, "leaf_lines"):  # PostgreSQL: the server hashes the rows
+        with collector_paused():
+            for made in reader.leaf_lines(upto, chunk):
+                sending.send(made)
+        sending.send(("stamps", _stamps(reader, told())))
+        return
+    leaves = RowLeaves(reader.name)
     out: list[Any] = []
     pending = 0
     with collector_paused():
