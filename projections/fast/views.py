@@ -64,7 +64,8 @@ class Built:
 def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int) -> Built:
     """Write the views of the log up to `upto` in the caller's transaction (views: a ViewStore, cur: its
     cursor); raises Unsure when the reference must catch the whole backlog up instead."""
-    with _leaves_beside(reader, upto, workers) as receiving:  # hashing every row while the first pass runs
+    # hashing every row while the first pass runs
+    with _leaves_beside(reader, upto, workers, views.leaf_form) as receiving:
         index = index_log(reader, upto)
         index.fold.position = upto
         plans, built = {}, Built(upto, index.fold)
@@ -98,18 +99,19 @@ OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16
 
 
 @contextmanager
-def _leaves_beside(reader: Reader, upto: int, workers: int) -> Iterator[Any]:
+def _leaves_beside(reader: Reader, upto: int, workers: int, form: str = "runs") -> Iterator[Any]:
     """Where the leaves come from: a process reading every row from before the first pass (one of two cores
     is idle during it: issue 12, the catch-up's ~0.35 s first pass) while the periods are planned and scored,
-    told the seals once they are known; or (a short log, one worker) this process, once the periods are written."""
+    told the seals once they are known; or (a short log, one worker) this process, once the periods are written.
+    `form`: the view store's `leaf_form`, how the leaves are sent (`_leaves`)."""
     if upto < SMALL or workers < 2:
-        yield _Here(reader, upto)
+        yield _Here(reader, upto, form)
         return
     threaded = threading.active_count() > 1  # never fork a process whose other threads may hold locks
     context = multiprocessing.get_context("spawn" if threaded else "fork")
     receiving, sending = context.Pipe(duplex=False)
     told, telling = context.Pipe(duplex=False)
-    worker = context.Process(target=_send_leaves, args=(sending, told, reader.fresh(), upto, CHUNK, OUTBOX),
+    worker = context.Process(target=_send_leaves, args=(sending, told, reader.fresh(), upto, CHUNK, OUTBOX, form),
                              daemon=True)
     worker.start()  # before the scoring workers fork: no thread of this process runs then
     sending.close()
@@ -137,8 +139,8 @@ class _Beside:
 class _Here:
     """The leaves read in this process when first asked for, handed over as the process would send them."""
 
-    def __init__(self, reader: Reader, upto: int):
-        self.job, self.messages, self.told = (reader, upto), None, None
+    def __init__(self, reader: Reader, upto: int, form: str = "runs"):
+        self.job, self.messages, self.told, self.form = (reader, upto), None, None, form
 
     def seals(self, seals: list[tuple[int, int]]) -> None:
         self.told = seals
@@ -152,7 +154,7 @@ class _Here:
     def recv(self) -> Any:
         if self.messages is None:
             self.messages = []
-            _leaves(self, *self.job, lambda: self.told)
+            _leaves(self, *self.job, lambda: self.told, form=self.form)
         return self.messages.pop(0)
 
 
@@ -246,12 +248,9 @@ def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealin
     key, sql, totals = replay.plan.key, views.sql, {}
     cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
                     "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
-    insert = sql("INSERT INTO sl_view_rows (period, subject, grp, place, position, body, brief) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (period, subject) DO UPDATE SET grp = excluded.grp, "
-                 "place = excluded.place, position = excluded.position, body = excluded.body, brief = excluded.brief")
     for listed in replay.results():
         rows = _placed(key, listed, upto)
-        cur.executemany(insert, [(*row, brief_of(row[5])) for row in rows])
+        views.add_rows(cur, [(*row, brief_of(row[5])) for row in rows])
         totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
         for sealing in sealings:
             _hash_run(sealing, rows)
@@ -288,14 +287,15 @@ def _total(body: bytes) -> Decimal:
     return Decimal(str(orjson.loads(body[body.rindex(b',"total":') + 9 : -1])))
 
 
-def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int, chunk: int, room: int) -> None:
+def _send_leaves(sending: Any, told: Any, reader: Reader, upto: int, chunk: int, room: int,
+                 form: str = "runs") -> None:
     """The leaves process: its messages sent by a thread of its own from a queue, so that hashing goes on while
     the parent, in its first pass, reads none (a pipe holds less than one chunk); this process never forks."""
     outbox: queue.Queue[Any] = queue.Queue(room)  # bounded: what the parent has not read stays in memory
     poster = threading.Thread(target=_post, args=(outbox, sending), daemon=True)
     poster.start()
     try:
-        _leaves(_Outbox(outbox), reader, upto, told.recv, chunk)
+        _leaves(_Outbox(outbox), reader, upto, told.recv, chunk, form)
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
         outbox.put(exc)
     finally:
@@ -316,21 +316,34 @@ def _post(outbox: Any, sending: Any) -> None:
 
 
 def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tuple[int, int]]],
-            chunk: int = CHUNK) -> None:
-    """Every row's witness digest, sent in chunks of runs of consecutive positions (first position, the digests
-    as a JSON array: `ViewStore.add_leaf_runs`); then, told the seals (`told`), their stamps."""
+            chunk: int = CHUNK, form: str = "runs") -> None:
+    """Every row's witness digest, sent in chunks: of runs of consecutive positions (first position, the digests
+    as a JSON array: `ViewStore.add_leaf_runs`), or with `form` "copy" of COPY's text lines (`position<TAB>digest`,
+    bytes: `ViewStore.add_leaf_lines`; made by the server when the reader can: `PostgresReader.leaf_lines`); then,
+    told the seals (`told`), their stamps."""
+    lines = form == "copy"
+    if lines and hasattr(reader, "leaf_lines"):  # PostgreSQL: the server hashes the rows
+        with collector_paused():
+            for made in reader.leaf_lines(upto, chunk):
+                sending.send(made)
+        sending.send(("stamps", _stamps(reader, told())))
+        return
     leaves = RowLeaves(reader.name)
-    out: list[tuple[int, str]] = []
+    out: list[Any] = []
     pending = 0
     with collector_paused():
         for batch in reader.rows(upto):
-            out += _runs_of([row[0] for row in batch], leaves.hexdigests(batch))
+            positions, digests = [row[0] for row in batch], leaves.hexdigests(batch)
+            if lines:
+                out.append("".join(map(_LINE, positions, digests)))
+            else:
+                out += _runs_of(positions, digests)
             pending += len(batch)
             if pending >= chunk:
-                sending.send(out)
+                sending.send("".join(out).encode() if lines else out)
                 out, pending = [], 0
     if out:
-        sending.send(out)
+        sending.send("".join(out).encode() if lines else out)
     sending.send(("stamps", _stamps(reader, told())))
 
 
@@ -372,6 +385,9 @@ def _stamps(reader: Reader, seals: list[tuple[int, int]]) -> dict[tuple[int, int
         else:
             stamps[position, publication] = (noted[0], following)
     return stamps
+
+
+_LINE = "{}\t{}\n".format  # a leaf as a line of COPY's text format (a digest is hex: nothing to escape)
 
 
 def _runs_of(positions: list[int], digests: list[str]) -> list[tuple[int, str]]:
@@ -432,6 +448,8 @@ class _Leaves:
             raise message
         if isinstance(message, tuple):
             self.stamps = dict(message[1])
+        elif isinstance(message, bytes):
+            self.views.add_leaf_lines(self.cur, message)
         else:
             self.views.add_leaf_runs(self.cur, message)
 

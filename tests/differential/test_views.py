@@ -84,14 +84,20 @@ def test_the_workloads_views_from_zero_are_the_same_both_ways(
         assert [k for (k,) in cur.fetchall()] == [1]  # the publication's rows were kept, as the reference keeps them
 
 
+@pytest.mark.parametrize("form", ["runs", "copy"])
 def test_the_leaves_come_in_many_messages_through_a_full_outbox_the_same(
-    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path  # noqa: F811
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,  # noqa: F811
+    form: str,
 ) -> None:
     """The leaves process's handover of many chunks (the bench's logs are millions of rows; these fit in one
     chunk of 50,000, read in one batch): rows read 5 at a time, sent in chunks of 7 leaves through an outbox of 2,
     so the process waits on the parent while it plans and scores, and every chunk after the first is written
-    as the first is."""
+    as the first is; in either form the leaves are sent (JSON runs for SQLite, COPY's text lines for PostgreSQL,
+    here written by the base `add_leaf_lines`)."""
     from projections.fast.reading import SQLiteReader
+    from projections.viewstore import SQLiteViewStore
+
+    monkeypatch.setattr(SQLiteViewStore, "leaf_form", form)
 
     rows = SQLiteReader.rows
     monkeypatch.setattr(SQLiteReader, "rows", lambda self, upto, chunk=5: rows(self, upto, 5))

@@ -1,7 +1,7 @@
 """The witness digests of views built from zero (issue 12): the leaves process sends runs of consecutive
 positions as JSON arrays (projections/fast/views.py `_runs_of`), which SQLite turns into rows itself
 (`SQLiteViewStore.add_leaf_runs`); the rows are those `add_leaves` writes a tuple at a time, gaps in the
-positions included, with or without SQLite's JSON (PostgreSQL takes the runs back to tuples for its COPY)."""
+positions included, with or without SQLite's JSON; PostgreSQL's store takes COPY's text lines instead (`leaf_form`)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,23 @@ def test_runs_write_the_rows_add_leaves_writes(tmp_path: Path, json_each: bool) 
         with other.transaction() as cur:
             other.add_leaf_runs(cur, _runs_of(positions[:50], digests(positions[:50])))
             other.add_leaf_runs(cur, _runs_of(positions[50:], digests(positions[50:])))
+        assert leaves(other) == leaves(one) and len(leaves(one)) == len(positions)
+    finally:
+        one.close()
+        other.close()
+
+
+def test_lines_write_the_rows_add_leaves_writes(tmp_path: Path) -> None:
+    """`add_leaf_lines` (COPY's text lines, PostgreSQL's leaf_form) in the base store: the rows `add_leaves` writes."""
+    positions = sorted({p for listed in POSITIONS for p in listed})
+    rows = list(zip(positions, digests(positions), strict=True))
+    one, other = SQLiteViewStore(tmp_path / "one.sqlite"), SQLiteViewStore(tmp_path / "other.sqlite")
+    try:
+        with one.transaction() as cur:
+            one.add_leaves(cur, rows)
+        with other.transaction() as cur:
+            other.add_leaf_lines(cur, "".join(f"{p}\t{d}\n" for p, d in rows[:4]).encode())
+            other.add_leaf_lines(cur, "".join(f"{p}\t{d}\n" for p, d in rows[4:]).encode())
         assert leaves(other) == leaves(one) and len(leaves(one)) == len(positions)
     finally:
         one.close()
