@@ -45,6 +45,7 @@ BACKOFF_CAP = 0.05  # seconds
 # the turn with it. A group is decided between the two in milliseconds; its largest batches in a few seconds.
 TURN_LOCK_TIMEOUT = 10.0  # seconds
 TURN_IDLE_TIMEOUT = 60.0  # seconds
+TAIL_LIMIT = 500  # rows of the log's tail a group's turn reads for the runner at most (LedgerBase._tail_read)
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         from psycopg.sql import SQL, Composed, Literal
 
         parts: list[Any] = []
+        tail = None
         if not turn.taken:
             parts.append(SQL(
                 "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
@@ -374,6 +376,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 "SELECT pg_advisory_xact_lock(hashtext({key}))"
             ).format(lock=Literal(f"{round(TURN_LOCK_TIMEOUT * 1000)}ms"),
                      idle=Literal(f"{round(TURN_IDLE_TIMEOUT * 1000)}ms"), key=Literal(turn.key)))
+            tail = self._tail_read()
+            if tail is not None:
+                parts.append(tail)
         if statement is not None:
             parts.append(statement)
         if not parts:
@@ -381,10 +386,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         try:
             with ClientCursor(turn.connection) as cursor:
                 cursor.execute(Composed(parts).join("; ") if len(parts) > 1 else parts[0], params)
-                rows: list[tuple[Any, ...]] = []
+                sets: list[list[tuple[Any, ...]]] = []
                 while True:
                     if cursor.description is not None:
-                        rows = list(cursor.fetchall())
+                        sets.append(list(cursor.fetchall()))
                     if not cursor.nextset():
                         break
         except (LockNotAvailable, QueryCanceled):  # the turn not had in time (a stuck holder): decide without it
@@ -398,7 +403,36 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             self._drop_turns()
             return None
         turn.taken = True
+        rows = sets[-1] if sets and statement is not None else []
+        if tail is not None and self.tail is not None:
+            tailed = sets[-2] if statement is not None else sets[-1]
+            try:
+                self.tail.tailed([Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
+                                  for n, i, v, t, b in tailed])
+            except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
+                log.exception("the log's tail read with the turn could not be kept")
         return rows
+
+    #: The runner told the log's tail (projections/runner.py `tail_after`, `tailed`; service/bootstrap.py), or None.
+    tail: Any = None
+
+    def _tail_read(self) -> Any | None:
+        """The statement reading the log after where this process's runner knows it (another process's events, with
+        the group's turn: issue 12, PostgreSQL HTTP). The answers' read-your-writes then folds them with the group's
+        own events, as saved, instead of reading the log again on a pool connection for each group (with two server
+        processes, one read per group in each). TAIL_LIMIT rows at most (a longer tail is read by the fold, as
+        before); None when the runner folds nothing from memory yet."""
+        after = self.tail.tail_after() if self.tail is not None else None
+        if after is None:
+            return None
+        from psycopg.sql import SQL, Identifier, Literal
+
+        recorder = self.recorder
+        return SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE notification_id > {after} ORDER BY notification_id LIMIT {limit}"
+        ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name),
+                 after=Literal(int(after)), limit=Literal(TAIL_LIMIT))
 
     def _take_turn(self) -> None:
         turn: _Turn | None = getattr(self._local, "turn", None)

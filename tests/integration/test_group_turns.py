@@ -530,3 +530,51 @@ def test_a_groups_reads_of_its_streams_probe_the_key_never_scan_the_log(
                 cursor.execute(streams_read(schema, table, what), params)
                 rows = cursor.fetchall()
             assert len(rows) == {"after": 80, "at": 8, "held": 8}[what]
+
+
+def test_a_group_reads_what_another_process_appended_with_its_turn_and_folds_it_without_reading_the_log(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12 (PostgreSQL HTTP, two server processes): a group's first round trip (its turn's lock, its streams) also
+    reads the log after where this process's runner knows it (LedgerBase._tail_read), so the answers' read-your-writes
+    folds another process's events with the group's own, as saved, instead of reading the log again for every group;
+    the fold, its leaves and the totals are those of reading the log."""
+    if backend == "sqlite":
+        return
+    from projections.leaves import leaf_digest
+    from projections.period_input import key_of
+    from projections.records import read_log
+    from tests.integration.test_group_commit import build_like, rating
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    start = runner.catch_up()
+    assert runner.fold.position == start
+    first = ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    runner.fold_to(first[0]["position"])
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d4", "d4:theirs"), rating("丙", "d3:theirs")], RECORDER, AT)
+        other.ledger.record_facts(PERIOD, [smoking("d2", "d2:theirs")], RECORDER, AT, key="theirs")
+    finally:
+        other.close()
+    catch_ups: list[bool] = []
+    catch_up = runner.catch_up
+    monkeypatch.setattr(runner, "catch_up", lambda *a, **k: catch_ups.append(True) or catch_up(*a, **k))
+    sent, _ = _counting(service, monkeypatch)
+    outcomes = ledger.run_group([command(service, [smoking("d4")]), command(service, [rating("乙", "d3:r")], key="r")])
+    assert len(sent) == 2  # the tail read in the group's first round trip, none more
+    runner.fold_to(max(o["position"] for o in outcomes))
+    assert catch_ups == []  # folded as read with the turn and as saved
+    assert runner.folded.position == ledger.recorder.max_notification_id()
+    key = key_of(ledger.bureau, PERIOD)
+    subjects = {"d1", "d2", "d3", "d4"}
+    fresh = build_like(service)
+    try:
+        fresh.runner.catch_up(write=False)
+        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
+        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
+    finally:
+        fresh.close()
+    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
+    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
