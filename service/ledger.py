@@ -12,6 +12,7 @@ transaction; a refused command is refused alone and appends nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -365,17 +366,11 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return None
         from psycopg import ClientCursor
         from psycopg.errors import LockNotAvailable, QueryCanceled
-        from psycopg.sql import SQL, Composed, Literal
 
-        parts: list[Any] = []
+        parts: list[str] = []
         tail = None
         if not turn.taken:
-            parts.append(SQL(
-                "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
-                "set_config('idle_in_transaction_session_timeout', {idle}, true); "
-                "SELECT pg_advisory_xact_lock(hashtext({key}))"
-            ).format(lock=Literal(f"{round(TURN_LOCK_TIMEOUT * 1000)}ms"),
-                     idle=Literal(f"{round(TURN_IDLE_TIMEOUT * 1000)}ms"), key=Literal(turn.key)))
+            parts.append(_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000)))
             tail = self._tail_read()
             if tail is not None:
                 parts.append(tail)
@@ -385,7 +380,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return []
         try:
             with ClientCursor(turn.connection) as cursor:
-                cursor.execute(Composed(parts).join("; ") if len(parts) > 1 else parts[0], params)
+                cursor.execute("; ".join(parts), params)
                 sets: list[list[tuple[Any, ...]]] = []
                 while True:
                     if cursor.description is not None:
@@ -416,7 +411,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     #: The runner told the log's tail (projections/runner.py `tail_after`, `tailed`; service/bootstrap.py), or None.
     tail: Any = None
 
-    def _tail_read(self) -> Any | None:
+    def _tail_read(self) -> str | None:
         """The statement reading the log after where this process's runner knows it (another process's events, with
         the group's turn: issue 12, PostgreSQL HTTP). The answers' read-your-writes then folds them with the group's
         own events, as saved, instead of reading the log again on a pool connection for each group (with two server
@@ -425,14 +420,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         after = self.tail.tail_after() if self.tail is not None else None
         if after is None:
             return None
-        from psycopg.sql import SQL, Identifier, Literal
-
         recorder = self.recorder
-        return SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {schema}.{table} "
-            "WHERE notification_id > {after} ORDER BY notification_id LIMIT {limit}"
-        ).format(schema=Identifier(recorder.datastore.schema), table=Identifier(recorder.events_table_name),
-                 after=Literal(int(after)), limit=Literal(TAIL_LIMIT))
+        return _tail_text(recorder.datastore.schema, recorder.events_table_name, TAIL_LIMIT).format(after=int(after))
 
     def _take_turn(self) -> None:
         turn: _Turn | None = getattr(self._local, "turn", None)
@@ -451,20 +440,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         from psycopg import ClientCursor, InterfaceError, OperationalError
         from psycopg import IntegrityError as Duplicate
         from psycopg.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
-        from psycopg.sql import SQL, Identifier, Literal
 
         recorder, events = self.recorder, processing_event.events
         datastore = recorder.datastore
         stored = [self.mapper.to_stored_event(e) for e in events]
-        statement = SQL(
-            "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
-            "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
-            "RETURNING originator_id, originator_version, notification_id; COMMIT"
-        ).format(timeout=Literal(f"{round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000)}ms"),
-                 schema=Identifier(datastore.schema),
-                 table=Identifier(recorder.events_table_name), channel=Identifier(recorder.channel_name))
+        statement = _save_text(datastore.schema, recorder.events_table_name, recorder.channel_name,
+                               round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000))
         params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
                   [e.topic for e in stored], [e.state for e in stored])
         try:
@@ -682,7 +663,46 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         return {**record.result, "position": None, "replayed": True}
 
 
-def streams_read(schema: str, table: str, what: str) -> Any:
+@functools.lru_cache(maxsize=64)
+def _turn_text(key: str, lock_ms: int, idle_ms: int) -> str:
+    """The turn's first statements (LedgerBase._in_turn), composed once per key (issue 12, PostgreSQL HTTP: composing
+    a group's statements with psycopg.sql was about a sixth of the writer's CPU per group)."""
+    from psycopg.sql import SQL, Literal
+
+    return str(SQL(
+        "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
+        "set_config('idle_in_transaction_session_timeout', {idle}, true); "
+        "SELECT pg_advisory_xact_lock(hashtext({key}))"
+    ).format(lock=Literal(f"{lock_ms}ms"), idle=Literal(f"{idle_ms}ms"), key=Literal(key)).as_string(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _tail_text(schema: str, table: str, limit: int) -> str:
+    """The read of the log's tail (LedgerBase._tail_read), its position left as `{after}` (an int put in)."""
+    from psycopg.sql import Identifier
+
+    return (f"SELECT notification_id, originator_id, originator_version, topic, state FROM "  # noqa: S608 - quoted
+            f"{Identifier(schema).as_string(None)}.{Identifier(table).as_string(None)} "
+            f"WHERE notification_id > {{after}} ORDER BY notification_id LIMIT {int(limit)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _save_text(schema: str, table: str, channel: str, timeout_ms: int) -> str:
+    """The save of a group holding its turn (LedgerBase._record), composed once."""
+    from psycopg.sql import SQL, Identifier, Literal
+
+    return str(SQL(
+        "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
+        "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+        "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+        "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
+        "RETURNING originator_id, originator_version, notification_id; COMMIT"
+    ).format(timeout=Literal(f"{timeout_ms}ms"), schema=Identifier(schema), table=Identifier(table),
+             channel=Identifier(channel)).as_string(None))
+
+
+@functools.lru_cache(maxsize=64)
+def streams_read(schema: str, table: str, what: str) -> str:
     """A PostgreSQL read of some streams by id (issue 12, PostgreSQL HTTP), its parameters arrays: "after", the events
     of each stream after a version (ids, versions; `_stored_after`); "at", the events at given versions with their
     notification ids (`_saved_before`); "held", the ids that have any event (ids; `_absent`).
@@ -696,15 +716,16 @@ def streams_read(schema: str, table: str, what: str) -> Any:
 
     names = {"schema": Identifier(schema), "table": Identifier(table)}
     if what == "held":
-        return SQL("SELECT w.id FROM unnest(%s::uuid[]) AS w(id) CROSS JOIN LATERAL (SELECT FROM {schema}.{table} x "
-                   "WHERE x.originator_id = w.id ORDER BY x.originator_version LIMIT 1) e").format(**names)
+        return str(SQL("SELECT w.id FROM unnest(%s::uuid[]) AS w(id) CROSS JOIN LATERAL ("
+                       "SELECT FROM {schema}.{table} x WHERE x.originator_id = w.id "
+                       "ORDER BY x.originator_version LIMIT 1) e").format(**names).as_string(None))
     column, compare = {"after": ("topic", SQL(">")), "at": ("notification_id", SQL("="))}[what]
-    return SQL(
+    return str(SQL(
         "SELECT e.originator_id, e.originator_version, e.{column}, e.state "
         "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) CROSS JOIN LATERAL ("
         "SELECT x.originator_id, x.originator_version, x.{column}, x.state FROM {schema}.{table} x "
         "WHERE x.originator_id = w.id AND x.originator_version {compare} w.v OFFSET 0) e"
-    ).format(column=Identifier(column), compare=compare, **names)
+    ).format(column=Identifier(column), compare=compare, **names).as_string(None))
 
 
 def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:

@@ -231,6 +231,7 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     turn_connection = ledger._turns[0]
     datastore = ledger.recorder.datastore
     monkeypatch.setattr(datastore, "lock_timeout", 0.2)
+    sent, _ = _counting(service, monkeypatch)
     table = f'"{datastore.schema}"."{ledger.recorder.events_table_name}"'
     inner = command(service, [smoking("d3", "d3:lock-timeout")], key="lock-timeout")
     calls: list[int] = []
@@ -250,6 +251,8 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     assert len(calls) == 2
     assert ledger._turns[0] is turn_connection and not turn_connection.closed
     assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
+    saves = [text for text in sent if "INSERT" in text]  # the statements are composed once (_save_text): per timeout
+    assert len(saves) == 2 and all("lock_timeout = '200ms'" in text for text in saves), saves
 
 
 def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
@@ -523,7 +526,7 @@ def test_a_groups_reads_of_its_streams_probe_the_key_never_scan_the_log(
         reads = {"after": (streams[:8], [1490] * 8), "at": (streams[:8], [1500] * 8), "held": (streams[:8],)}
         for what, params in reads.items():
             with ClientCursor(connection) as cursor:
-                cursor.execute(psycopg.sql.SQL("EXPLAIN ") + streams_read(schema, table, what), params)
+                cursor.execute("EXPLAIN " + streams_read(schema, table, what), params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Seq Scan" not in plan and "Hash" not in plan, (what, plan)
             with ClientCursor(connection) as cursor:
