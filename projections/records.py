@@ -51,6 +51,10 @@ def read_log(
 
 
 def _pages(source: NotificationSource, after: int, upto: int | None, page: int) -> Iterator[list[Record]]:
+    """The pages; from the recorder's table (`pager`) a page shorter than asked is the last (issue 12, PostgreSQL
+    HTTP: the read that found nothing more was a second round trip of every catch-up, a request's read of what
+    another process appended among them): the log as of that read, as the empty read after it gave. The library's
+    and other sources are read until a page is empty (they may give fewer rows than asked)."""
     position, raw, loads = after, pager(source), orjson.loads
     names: dict[str, str] = {}  # one str per stream, shared by its records
     while upto is None or position < upto:
@@ -59,6 +63,9 @@ def _pages(source: NotificationSource, after: int, upto: int | None, page: int) 
             batch = [
                 Record(p, names.get(s) or names.setdefault(s, name(s)), v, t, b, loads(b)) for p, s, v, t, b in rows
             ]
+            if batch and len(rows) < page:
+                yield batch
+                return
         else:
             rows = source.select_notifications(start=position, limit=page, stop=upto, inclusive_of_start=False)
             batch = [Record(r.id, str(r.originator_id), r.originator_version, r.topic, r.state, loads(r.state))

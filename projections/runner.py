@@ -315,6 +315,9 @@ class ProjectionRunner:
         are kept, the rows the log holds for them (position, stream, version, topic, payload: what reading the
         log gives, records.py), so that read-your-writes folds them without reading them back (issue 12: on
         SQLite that read waited for the one connection while the next group was being saved)."""
+        self._keep([recording.notification for recording in recordings])
+
+    def _keep(self, notifications: list[Any]) -> None:
         with self.saved_lock:
             if len(self.saved) >= SAVED_KEEP:
                 self.saved.clear()  # nobody folds them here (imports, the CLI: the log is read): forget them
@@ -322,8 +325,28 @@ class ProjectionRunner:
                 folded = self.folded.position  # those folded since (by a read, the keeper) are not needed
                 for stale in [p for p in self.saved if p <= folded]:
                     del self.saved[stale]
-            for recording in recordings:
-                self.saved[recording.notification.id] = recording.notification  # decoded when folded
+            for notification in notifications:
+                self.saved[notification.id] = notification  # decoded when folded
+
+    def tail_after(self) -> int | None:
+        """Where the log's tail unknown to this runner begins (PostgreSQL HTTP, issue 12: a group's first round trip
+        reads it with its turn, LedgerBase._in_turn): the last position folded or kept (`saved`) without a gap;
+        None when nothing would be folded from memory (no fold built yet)."""
+        start = self.folded.position
+        if self.light or start == 0:
+            return None
+        with self.saved_lock:
+            at = start + 1
+            while at in self.saved:
+                at += 1
+        return at - 1
+
+    def tailed(self, notifications: list[Any]) -> None:
+        """The log's rows read after `tail_after` (another process's events, read with a group's turn): kept as the
+        saves of this process are, so that read-your-writes folds them without reading the log again (the rows the
+        log gives, in its order; a gap still reads the log)."""
+        if notifications:
+            self._keep(notifications)
 
     def _fold_saved(self, position: int) -> bool:
         """Fold the saved events that follow the fold without a gap up to `position`, as catch_up(write=False)

@@ -88,4 +88,5 @@ def build(settings: Settings | None = None) -> Service:
     ledger.anchor = anchor_for(settings.anchor_file(), ledger.signer, retired_keys(settings))
     runner = ProjectionRunner(ledger.recorder, views, page=settings.page_size)
     ledger.save_listeners.append(runner.recorded)  # read your writes without reading them back (issue 12)
+    ledger.tail = runner  # and what other processes appended, read with a group's turn (PostgreSQL)
     return Service(settings, ledger, views, runner)

@@ -12,6 +12,7 @@ transaction; a refused command is refused alone and appends nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -45,6 +46,7 @@ BACKOFF_CAP = 0.05  # seconds
 # the turn with it. A group is decided between the two in milliseconds; its largest batches in a few seconds.
 TURN_LOCK_TIMEOUT = 10.0  # seconds
 TURN_IDLE_TIMEOUT = 60.0  # seconds
+TAIL_LIMIT = 500  # rows of the log's tail a group's turn reads for the runner at most (LedgerBase._tail_read)
 
 
 @dataclass(frozen=True)
@@ -364,27 +366,25 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return None
         from psycopg import ClientCursor
         from psycopg.errors import LockNotAvailable, QueryCanceled
-        from psycopg.sql import SQL, Composed, Literal
 
-        parts: list[Any] = []
+        parts: list[str] = []
+        tail = None
         if not turn.taken:
-            parts.append(SQL(
-                "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
-                "set_config('idle_in_transaction_session_timeout', {idle}, true); "
-                "SELECT pg_advisory_xact_lock(hashtext({key}))"
-            ).format(lock=Literal(f"{round(TURN_LOCK_TIMEOUT * 1000)}ms"),
-                     idle=Literal(f"{round(TURN_IDLE_TIMEOUT * 1000)}ms"), key=Literal(turn.key)))
+            parts.append(_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000)))
+            tail = self._tail_read()
+            if tail is not None:
+                parts.append(tail)
         if statement is not None:
             parts.append(statement)
         if not parts:
             return []
         try:
             with ClientCursor(turn.connection) as cursor:
-                cursor.execute(Composed(parts).join("; ") if len(parts) > 1 else parts[0], params)
-                rows: list[tuple[Any, ...]] = []
+                cursor.execute("; ".join(parts), params)
+                sets: list[list[tuple[Any, ...]]] = []
                 while True:
                     if cursor.description is not None:
-                        rows = list(cursor.fetchall())
+                        sets.append(list(cursor.fetchall()))
                     if not cursor.nextset():
                         break
         except (LockNotAvailable, QueryCanceled):  # the turn not had in time (a stuck holder): decide without it
@@ -398,7 +398,30 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             self._drop_turns()
             return None
         turn.taken = True
+        rows = sets[-1] if sets and statement is not None else []
+        if tail is not None and self.tail is not None:
+            tailed = sets[-2] if statement is not None else sets[-1]
+            try:
+                self.tail.tailed([Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
+                                  for n, i, v, t, b in tailed])
+            except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
+                log.exception("the log's tail read with the turn could not be kept")
         return rows
+
+    #: The runner told the log's tail (projections/runner.py `tail_after`, `tailed`; service/bootstrap.py), or None.
+    tail: Any = None
+
+    def _tail_read(self) -> str | None:
+        """The statement reading the log after where this process's runner knows it (another process's events, with
+        the group's turn: issue 12, PostgreSQL HTTP). The answers' read-your-writes then folds them with the group's
+        own events, as saved, instead of reading the log again on a pool connection for each group (with two server
+        processes, one read per group in each). TAIL_LIMIT rows at most (a longer tail is read by the fold, as
+        before); None when the runner folds nothing from memory yet."""
+        after = self.tail.tail_after() if self.tail is not None else None
+        if after is None:
+            return None
+        recorder = self.recorder
+        return _tail_text(recorder.datastore.schema, recorder.events_table_name, TAIL_LIMIT).format(after=int(after))
 
     def _take_turn(self) -> None:
         turn: _Turn | None = getattr(self._local, "turn", None)
@@ -417,20 +440,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         from psycopg import ClientCursor, InterfaceError, OperationalError
         from psycopg import IntegrityError as Duplicate
         from psycopg.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
-        from psycopg.sql import SQL, Identifier, Literal
 
         recorder, events = self.recorder, processing_event.events
         datastore = recorder.datastore
         stored = [self.mapper.to_stored_event(e) for e in events]
-        statement = SQL(
-            "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
-            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-            "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
-            "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
-            "RETURNING originator_id, originator_version, notification_id; COMMIT"
-        ).format(timeout=Literal(f"{round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000)}ms"),
-                 schema=Identifier(datastore.schema),
-                 table=Identifier(recorder.events_table_name), channel=Identifier(recorder.channel_name))
+        statement = _save_text(datastore.schema, recorder.events_table_name, recorder.channel_name,
+                               round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000))
         params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
                   [e.topic for e in stored], [e.state for e in stored])
         try:
@@ -478,15 +493,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         cannot be told (the group's commands are then answered `OutcomeUnknown`, never decided again)."""
         import psycopg
         from psycopg.rows import tuple_row
-        from psycopg.sql import SQL, Identifier
 
         recorder = self.recorder
         datastore = recorder.datastore
-        statement = SQL(
-            "SELECT e.originator_id, e.originator_version, e.notification_id, e.state "
-            "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
-            "JOIN {schema}.{table} e ON e.originator_id = w.id AND e.originator_version = w.v"
-        ).format(schema=Identifier(datastore.schema), table=Identifier(recorder.events_table_name))
+        statement = streams_read(datastore.schema, recorder.events_table_name, "at")
         try:
             kwargs = {k: v for k, v in datastore.pool.kwargs.items() if k != "row_factory" and v is not None}
             with psycopg.connect(**kwargs) as connection, connection.cursor(row_factory=tuple_row) as cursor:
@@ -540,10 +550,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 held = {row["originator_id"] for row in cursor.fetchall()}
             return {i for i in ids if i.hex not in held}
         if kind == "eventsourcing.postgres" and getattr(datastore, "originator_id_type", None) == "uuid":
-            from psycopg.sql import SQL, Identifier
-
-            statement = SQL("SELECT DISTINCT originator_id FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
-                schema=Identifier(datastore.schema), table=Identifier(table))
+            statement = streams_read(datastore.schema, table, "held")
             rows = self._in_turn(statement, (ids,))  # with the turn, in one round trip
             if rows is None:
                 with datastore.get_connection() as conn, conn.cursor() as cursor:
@@ -625,13 +632,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return found
         if kind == "eventsourcing.postgres" and getattr(datastore, "originator_id_type", None) == "uuid":
             from psycopg.rows import tuple_row
-            from psycopg.sql import SQL, Identifier
 
-            statement = SQL(
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-                "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
-                "JOIN {schema}.{table} e ON e.originator_id = w.id AND e.originator_version > w.v"
-            ).format(schema=Identifier(datastore.schema), table=Identifier(table))
+            statement = streams_read(datastore.schema, table, "after")
             rows = self._in_turn(statement, (list(after), list(after.values())))  # with the turn: one round trip
             if rows is None:
                 with datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cursor:
@@ -659,6 +661,71 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             client_key = record.key.rsplit("\x1f", 1)[-1]
             raise IdempotencyKeyReused(f"idempotency key {client_key!r} was used for a different request")
         return {**record.result, "position": None, "replayed": True}
+
+
+@functools.lru_cache(maxsize=64)
+def _turn_text(key: str, lock_ms: int, idle_ms: int) -> str:
+    """The turn's first statements (LedgerBase._in_turn), composed once per key (issue 12, PostgreSQL HTTP: composing
+    a group's statements with psycopg.sql was about a sixth of the writer's CPU per group)."""
+    from psycopg.sql import SQL, Literal
+
+    return str(SQL(
+        "BEGIN; SELECT set_config('lock_timeout', {lock}, true), "
+        "set_config('idle_in_transaction_session_timeout', {idle}, true); "
+        "SELECT pg_advisory_xact_lock(hashtext({key}))"
+    ).format(lock=Literal(f"{lock_ms}ms"), idle=Literal(f"{idle_ms}ms"), key=Literal(key)).as_string(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _tail_text(schema: str, table: str, limit: int) -> str:
+    """The read of the log's tail (LedgerBase._tail_read), its position left as `{after}` (an int put in)."""
+    from psycopg.sql import Identifier
+
+    return (f"SELECT notification_id, originator_id, originator_version, topic, state FROM "  # noqa: S608 - quoted
+            f"{Identifier(schema).as_string(None)}.{Identifier(table).as_string(None)} "
+            f"WHERE notification_id > {{after}} ORDER BY notification_id LIMIT {int(limit)}")
+
+
+@functools.lru_cache(maxsize=64)
+def _save_text(schema: str, table: str, channel: str, timeout_ms: int) -> str:
+    """The save of a group holding its turn (LedgerBase._record), composed once."""
+    from psycopg.sql import SQL, Identifier, Literal
+
+    return str(SQL(
+        "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; NOTIFY {channel}; "
+        "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+        "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+        "WITH ORDINALITY AS g(i, v, t, s, n) ORDER BY n "
+        "RETURNING originator_id, originator_version, notification_id; COMMIT"
+    ).format(timeout=Literal(f"{timeout_ms}ms"), schema=Identifier(schema), table=Identifier(table),
+             channel=Identifier(channel)).as_string(None))
+
+
+@functools.lru_cache(maxsize=64)
+def streams_read(schema: str, table: str, what: str) -> str:
+    """A PostgreSQL read of some streams by id (issue 12, PostgreSQL HTTP), its parameters arrays: "after", the events
+    of each stream after a version (ids, versions; `_stored_after`); "at", the events at given versions with their
+    notification ids (`_saved_before`); "held", the ids that have any event (ids; `_absent`).
+
+    Each is one probe of the log's primary key per id (a LATERAL subquery kept apart by OFFSET 0 or LIMIT), never a
+    join the planner may choose to hash: on a log not yet analysed (a fresh or fast-growing table, which autovacuum
+    analyses late) PostgreSQL assumes 200 distinct streams and hashed the ids against a scan of the whole log, about
+    2 ms of the server's CPU per group with 7,000 events stored, growing with the log (EXPLAIN in the bench's
+    schema; tests/integration/test_group_turns.py)."""
+    from psycopg.sql import SQL, Identifier
+
+    names = {"schema": Identifier(schema), "table": Identifier(table)}
+    if what == "held":
+        return str(SQL("SELECT w.id FROM unnest(%s::uuid[]) AS w(id) CROSS JOIN LATERAL ("
+                       "SELECT FROM {schema}.{table} x WHERE x.originator_id = w.id "
+                       "ORDER BY x.originator_version LIMIT 1) e").format(**names).as_string(None))
+    column, compare = {"after": ("topic", SQL(">")), "at": ("notification_id", SQL("="))}[what]
+    return str(SQL(
+        "SELECT e.originator_id, e.originator_version, e.{column}, e.state "
+        "FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) CROSS JOIN LATERAL ("
+        "SELECT x.originator_id, x.originator_version, x.{column}, x.state FROM {schema}.{table} x "
+        "WHERE x.originator_id = w.id AND x.originator_version {compare} w.v OFFSET 0) e"
+    ).format(column=Identifier(column), compare=compare, **names).as_string(None))
 
 
 def untold(command: Command, cause: BaseException | None) -> OutcomeUnknown:

@@ -385,6 +385,48 @@ def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: 
     assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
 
 
+def test_a_catch_up_reads_the_log_once_when_its_page_is_not_full(service: Service, monkeypatch: Any) -> None:
+    """Issue 12 (PostgreSQL HTTP): a request's read of what another process appended, and every catch-up, read the
+    recorder's table once when the page comes back short (the empty read after it was a second round trip); full
+    pages are read on until a short or empty one, and every event is folded once, in log order."""
+    import projections.records as records
+    from projections.leaves import leaf_digest
+    from projections.records import read_log
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    start = runner.catch_up()
+    assert runner.fold.position == start  # folded now (the views built from zero leave it to the first use)
+    pager = records.pager
+    pages: list[int] = []
+
+    def counted(source: Any) -> Any:
+        raw = pager(source)
+        if raw is None:
+            return None
+        page, name = raw
+        return (lambda after, upto, limit: pages.append(limit) or page(after, upto, limit)), name
+
+    other = build_like(service)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d4", "d4:theirs"), smoking("d3", "d3:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    monkeypatch.setattr(records, "pager", counted)
+    assert runner.catch_up(write=False) == ledger.recorder.max_notification_id()
+    assert len(pages) == 1
+    pages.clear()
+    monkeypatch.setattr(runner, "page", 2)  # four events in pages of two: two full pages, then an empty one
+    before = ledger.recorder.max_notification_id()
+    for subject in ("d1", "d2", "d3", "d4"):
+        ledger.record_facts(PERIOD, [smoking(subject)], RECORDER, AT)
+    assert ledger.recorder.max_notification_id() == before + 4
+    assert runner.catch_up(write=False) == before + 4
+    assert len(pages) == 3
+    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
+    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+
+
 def test_the_saved_events_kept_for_read_your_writes_stay_bounded(service: Service) -> None:
     """Saves nobody folds from memory (imports, the CLI: the log is read) are not kept without bound."""
     from types import SimpleNamespace
