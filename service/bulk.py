@@ -9,8 +9,8 @@ the save fails with IntegrityError and the batch is decided again on freshly loa
 On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
 (service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
 events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems. With three
-CPUs or more the lane's checks run in a forked worker beside this process, the writer
+decided here, from the start, so the same batches are refused with the same problems. With a CPU
+free for it the lane's checks run in a forked worker beside this process, the writer
 (service/bulk_pipe.py), batch after batch in the same order.
 """
 
@@ -38,7 +38,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
-from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of, worth_a_worker
+from service.bulk_pipe import CpuSample, Pipeline, can_fork, lane_batch, names_of, worth_a_worker
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -73,7 +73,7 @@ class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
-    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with 3 CPUs or more
+    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with a CPU free for it
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -85,6 +85,7 @@ class Importer:
         self.subjects: dict[str, Subject] = {}
         self.report = ImportReport(code)
         self.lane: FastLane | None = None  # made after the subjects are registered
+        self.sample = CpuSample()  # the CPUs free since now: whether the next facts_in takes a worker
 
     def subjects_in(self, subjects: Iterable[Subject], batch: int = 5000, key: str | None = None) -> None:
         """Register subjects (S2) as `register_subjects` does, `batch` per transaction."""
@@ -114,7 +115,7 @@ class Importer:
             if self.lane is not None:  # held while the lane takes the batches (`_facts_in`)
                 lane_pause.enter_context(collector_paused())
             chunks, pipeline = _chunks(facts, batch), None
-            if self.lane is not None and (self.piped if self.piped is not None else worth_a_worker()) and can_fork():
+            if self.lane is not None and self.piped is not False and can_fork():
                 chunks, pipeline = self._piped(chunks)
             try:
                 self._facts_in(chunks, key, lane_pause)
@@ -122,13 +123,15 @@ class Importer:
                 if pipeline is not None:
                     pipeline.close()
                     self.report.wait_seconds += pipeline.wait_seconds
+                self.sample = CpuSample()
 
     def _piped(self, chunks: Iterator[list[dict[str, Any]]]) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:
         """The chunks through a pipeline's worker when there are two or more (forking costs more than it
-        saves for one): those it hands back, to be decided here."""
+        saves for one) and a CPU is free for it (`worth_a_worker`, unless `piped` says): those it hands
+        back, to be decided here."""
         first = list(islice(chunks, 2))
-        if len(first) < 2:
-            return iter(first), None
+        if len(first) < 2 or not (self.piped or worth_a_worker(self.sample)):
+            return chain(first, chunks), None
         assert self.lane is not None  # noqa: S101 - only called with a lane
         try:
             pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)

@@ -2,8 +2,9 @@
 batches while this process, the store's only writer, inserts the ones before them.
 
 The lane's checks and encoding (service/bulk_fast.py) take about as much CPU as the insert itself, so
-on a machine with a CPU free for each they run beside it (`worth_a_worker`: three CPUs or more, or two
-when the other is idle; on two busy ones the worker's own cost outweighed it, BENCHMARKS.md).
+on a machine with a CPU free for each they run beside it (`worth_a_worker`: when 1.5 CPUs or more were
+free in the last moments, this process's own counted; on two busy ones the worker's own cost outweighed
+it, BENCHMARKS.md).
 
 The worker never touches the store: before it sends a batch, the writer reads what the store holds of
 every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
@@ -58,16 +59,90 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def worth_a_worker() -> bool:
+WINDOW = 0.15  # seconds of the CPUs' idle time a decision reads (/proc/stat), at least
+NEEDED = 1.5  # CPUs free for the writer and the worker: the writer's own and most of another
+
+
+class CpuSample:
+    """How many of the CPUs this process may use were free since it was made: their idle time in
+    /proc/stat over the window, plus this process's own CPU time (the writer's: it is busy either way, and
+    it is the one CPU of the two the import needs that it already holds). Says what is free now, not what
+    the last minute's load average said (which lags by a minute and still counts a process just ended:
+    at full scale it kept the worker off after the previous bench step, issue 12). None without
+    /proc/stat (not Linux)."""
+
+    def __init__(self) -> None:
+        self.cpus = _allowed()
+        self.before = _proc_stat(self.cpus)
+        self.started, self.own = time.monotonic(), _own_seconds()
+
+    def free(self) -> float | None:
+        """The CPUs free in the window (waiting out what is left of it first), or None (no /proc/stat)."""
+        if self.before is None:
+            return None
+        time.sleep(max(0.0, WINDOW - (time.monotonic() - self.started)))
+        after = _proc_stat(self.cpus)
+        if after is None:
+            return None
+        idle, total = after[0] - self.before[0], after[1] - self.before[1]
+        if total <= 0:  # no tick counted in the window (a coarse clock): nothing known
+            return None
+        own = (_own_seconds() - self.own) * _HZ  # in the same clock ticks as /proc/stat
+        return min(len(self.cpus), (idle + own) * len(self.cpus) / total)
+
+
+def worth_a_worker(sample: CpuSample | None = None) -> bool:
     """Whether a worker pays: it costs about 30% more CPU in all (its pickling, the writer's reads) and
     halves the writer's, so it pays when it has a CPU to itself. Measured on two CPUs (BENCHMARKS.md): with
     the machine otherwise idle, 100,700-109,100 ev/s with it against 70,300-73,400 without; with both CPUs
-    busy with others' work, 65,000-68,000 against 75,000-77,000. So: three CPUs or more, or two while the
-    last minute's load leaves one of them free (this process, reading the file, is the load's one)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy with others' work, 65,000-68,000 against 75,000-77,000. So: when, of the CPUs this process may
+    use, 1.5 or more were free in the sample's window (`CpuSample`: this process's own CPU counted free);
+    without /proc/stat, as before: three CPUs or more, or two while the last minute's load leaves one of
+    them free (this process, reading the file, is the load's one)."""
+    cpus = len(_allowed())
+    if cpus < 2:
+        return False
+    free = (sample or CpuSample()).free()
+    if free is not None:
+        return free >= NEEDED
     if cpus > 2:
         return True
-    return cpus == 2 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+    return hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+
+
+def _allowed() -> list[int]:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def _proc_stat(cpus: list[int]) -> tuple[int, int] | None:
+    """Idle (idle and iowait) and all clock ticks so far of these CPUs, summed; None without /proc/stat or
+    when it does not list each of them."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    wanted, idle, total = {f"cpu{n}".encode() for n in cpus}, 0, 0
+    for line in text.splitlines():
+        fields = line.split()
+        if fields and fields[0] in wanted:
+            ticks = [int(f) for f in fields[1:]]
+            if len(ticks) < 4:
+                return None
+            wanted.discard(fields[0])
+            idle += ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+            total += sum(ticks[:8])  # guest time is already counted in user and nice
+    return None if wanted else (idle, total)
+
+
+def _own_seconds() -> float:
+    return time.process_time()
+
+
+_HZ = os.sysconf("SC_CLK_TCK") if "SC_CLK_TCK" in getattr(os, "sysconf_names", {}) else 100
 
 
 class Pipeline:

@@ -12,6 +12,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -440,3 +441,26 @@ def test_the_collector_stays_paused_while_the_lane_takes_the_batches(piped: bool
     assert not any(on for referenced, on in seen if not referenced), "the collector ran between the lane's batches"
     assert any(on for referenced, on in seen if referenced), "the collector stayed paused for the reference's batches"
     assert after, "the collector was left paused after the import"
+
+
+@pytest.mark.parametrize(("idle", "piped"), [(1.0, True), (0.2, False)])
+def test_the_import_takes_a_worker_only_when_a_cpu_is_free_now(idle: float, piped: bool, places: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import's own decision (`Importer.piped` None), driven by an injected reading of /proc/stat: two
+    CPUs, this process busy on one, the other `idle` free; the load average says the opposite (it is not
+    what decides where /proc/stat is). Stored rows are the reference's either way."""
+    from service import bulk_pipe
+
+    stat, own = count(), count()  # each reading one window (15 ticks of each CPU) after the one before
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0 if not piped else 9.0,) * 3, raising=False)
+    monkeypatch.setattr(bulk_pipe, "WINDOW", 0.0)
+    monkeypatch.setattr(bulk_pipe, "_proc_stat", lambda _cpus: (lambda n: (round(n * 15 * idle), n * 30))(next(stat)))
+    monkeypatch.setattr(bulk_pipe, "_own_seconds", lambda: next(own) * 15 / bulk_pipe._HZ)
+    workload, rows = rows_of("province")
+    expected, _, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    found, refused, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert refused is None and found == expected
+    assert report is not None and report.fast_batches > 0
+    assert (report.piped_batches > 0) is piped, report
