@@ -29,6 +29,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import re
 import struct
 import threading
 import time
@@ -39,6 +40,8 @@ from multiprocessing.reduction import ForkingPickler
 from pickle import loads as unpickle  # noqa: S403 - only what this import's own processes sent
 from typing import Any
 from uuid import uuid4
+
+from orjson import loads
 
 from domain.errors import FactsInvalid
 from service.bulk_fast import KEEP, FastLane
@@ -153,6 +156,8 @@ class Pipeline:
         self.known: OrderedDict[str, None] = OrderedDict()  # the streams the worker holds, as it holds them
         self.generation = 0  # answers of an earlier generation were overtaken by a reset: thrown away
         self.wait_seconds = 0.0  # the writer's time waiting for the worker
+        self.behind = False  # the worker's last answer was not there when the writer wanted it
+        self.lines = 0  # lines the worker was sent to parse
         context = multiprocessing.get_context("fork")
         requests, self.out = context.Pipe(duplex=False)  # one-way pipes, widened: a batch is sent at once
         self.answers, answering = context.Pipe(duplex=False)
@@ -163,30 +168,35 @@ class Pipeline:
         requests.close()
         answering.close()
 
-    def batches(self, chunks: Iterator[list[dict[str, Any]]], written: Any) -> Iterator[list[dict[str, Any]]]:
+    def batches(self, chunks: Iterator[list[Any]], written: Any, raw: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Send the chunks through the worker, inserting its rows with `written(chunk, rows, touched)`
-        (False: the insert met another writer); yield, in order, each chunk this process must decide."""
-        pending: deque[list[dict[str, Any]]] = deque()  # sent, not yet inserted nor handed back
+        (False: the insert met another writer); yield, in order, each chunk this process must decide.
+
+        `raw`: the chunks are a file's lines (bytes, each read as orjson.loads reads it), parsed by the
+        worker, or here when the worker is the slower of the two (`_balanced`); a chunk handed back is
+        parsed here (a line that is no JSON raises here then, as reading the file in this process does,
+        after every earlier batch is inserted)."""
+        pending: deque[tuple[list[Any], bool]] = deque()  # sent (as lines or not), not yet inserted nor handed back
+        items = ((chunk, raw) for chunk in chunks)
         try:
             while True:
-                while len(pending) < AHEAD and (chunk := next(chunks, None)) is not None:
-                    pending.append(chunk)
-                    self._send(chunk)
+                while len(pending) < AHEAD and (item := next(items, None)) is not None:
+                    pending.append(item)  # before it is sent: if sending fails, it is decided here
+                    pending[-1] = self._send(*item)
                 if not pending:
                     return
                 answer = self._answer()
-                if answer is not None and written(pending[0], *answer):
+                if answer is not None and written(pending[0][0], *answer):
                     pending.popleft()
                     continue
                 self._reset()
-                chunk = pending.popleft()
-                chunks = chain(list(pending), chunks)  # sent again after this one is decided here
+                item = pending.popleft()
+                items = chain(list(pending), items)  # sent again after this one is decided here
                 pending.clear()
-                yield chunk
+                yield _parsed(*item)
         except WorkerFailed:
             self.close()
-            yield from pending
-            yield from chunks
+            yield from (_parsed(*item) for item in chain(pending, items))
         finally:
             self.close()
 
@@ -204,8 +214,17 @@ class Pipeline:
         self.out.close()
         self.answers.close()
 
-    def _send(self, chunk: list[dict[str, Any]]) -> None:
-        names = sorted(n for n in names_of(chunk) if n in self.subjects)
+    def _send(self, chunk: list[Any], raw: bool) -> tuple[list[Any], bool]:
+        """Send a chunk with what the store holds of its streams the worker does not hold: as lines when
+        `raw` and the worker is not behind and the lines name their streams plainly, else parsed here.
+        What was sent (to be sent again, or decided here, if it comes back)."""
+        found = line_names(chunk) if raw and not self.behind else None
+        if raw and found is None:
+            try:
+                chunk, raw = [loads(line) for line in chunk], False
+            except ValueError:  # no JSON: sent as it is, the worker declines it, and it is parsed here again
+                found = set()
+        names = sorted(n for n in (names_of(chunk) if found is None else found) if n in self.subjects)
         for name in names:
             if name in self.known:
                 self.known.move_to_end(name)
@@ -217,9 +236,12 @@ class Pipeline:
         while len(self.known) > KEEP:
             forget.append(self.known.popitem(last=False)[0])
         try:
-            _send(self.out, ("batch", self.generation, chunk, loaded, forget))
+            _send(self.out, ("batch", self.generation, chunk, loaded, forget, raw))
         except OSError as exc:
             raise WorkerFailed(str(exc)) from exc
+        if raw:
+            self.lines += len(chunk)
+        return chunk, raw
 
     def _load(self, names: list[str]) -> dict[str, tuple[int, list[dict[str, Any]]] | None]:
         """What the store holds of these streams: None for a stream not written yet."""
@@ -228,6 +250,7 @@ class Pipeline:
     def _answer(self) -> tuple[list[tuple[Any, ...]], list[str]] | None:
         """The worker's next answer of this generation: (rows, streams touched), or None (declined)."""
         started = time.perf_counter()
+        self.behind = not self.answers.poll(0)  # `_balanced`: the worker is the slower: the next chunk parsed here
         try:
             while True:
                 if not self.answers.poll(PATIENCE):
@@ -261,6 +284,34 @@ def names_of(chunk: list[Any]) -> set[Any]:
     except TypeError:  # a row that is no object: route's rule fact by fact
         return set(map(_name, chunk))
     return names
+
+
+_SUBJECT = re.compile(rb'"subject":"([^"\\]*)"')
+_NAMED = re.compile(rb'"(?:target|corrects)":"([^"\\:]*)[":]')
+_KEYS = (b'"subject"', b'"target"', b'"corrects"')
+
+
+def line_names(lines: list[bytes]) -> set[str] | None:
+    """What `names_of` says of these lines once parsed, or more, read from their bytes (issue 12: reading
+    them, not parsing them, keeps the parse in the worker): every string after a "subject", "target" or
+    "corrects" key, the latter two up to their first colon. None unless each of those keys in the lines
+    (anywhere: a party's subject too) is followed at once by a plain string (no spaces, no escapes), so
+    that none is missed: the caller parses the lines then. (A stream missed would only make the worker
+    decline the batch: it holds no stream it was not sent.)"""
+    blob = b"".join(lines)
+    subjects, keys = _SUBJECT.findall(blob), sum(map(blob.count, _KEYS))
+    named = _NAMED.findall(blob) if keys > len(subjects) else []  # most files' lines name no earlier fact
+    if len(subjects) + len(named) != keys:
+        return None
+    try:
+        return {n.decode() for n in set(subjects).union(named)}
+    except UnicodeDecodeError:
+        return None
+
+
+def _parsed(chunk: list[Any], raw: bool) -> list[Any]:
+    """A chunk's facts: its lines parsed when they are lines (orjson.JSONDecodeError for one that is no JSON)."""
+    return [loads(line) for line in chunk] if raw else chunk
 
 
 def _name(fact: Any) -> str | None:
@@ -346,7 +397,12 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
             if message[0] == "reset":
                 lane.streams.clear()
                 continue
-            _, generation, chunk, loaded, forget = message
+            _, generation, chunk, loaded, forget, raw = message
+            try:
+                chunk = _parsed(chunk, raw)
+            except ValueError:  # no JSON: declined, parsed again by the writer, which raises as reading does
+                _send(conn, ("declined", generation))
+                continue
             answer = _checked(lane, code, actor, chunk, loaded, forget)
             _send(conn, ("declined", generation) if answer is None else ("rows", generation, *answer))
     except BaseException as exc:  # the writer goes on without the worker
