@@ -10,7 +10,10 @@ The worker never touches the store: before it sends a batch, the writer reads wh
 every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
 those that do) and sends it with the batch; the worker installs it, checks and encodes the batch
 exactly as the lane in one process does, and answers with the rows to insert (the same bytes) or
-with "declined".
+with "declined". A file's lines (`Importer.lines_in`) are sent as they are and parsed by the worker:
+the writer finds the streams they name in their bytes (`line_names`), so that it only reads the file,
+inserts and commits (the floor's own work); when the worker is the slower of the two, or the lines do
+not name their streams plainly, the writer parses a batch itself and sends it parsed.
 
 Batches are still decided one after another, in file order, each in its own transaction, all or
 nothing, exactly as without the worker: the writer inserts a batch only after every earlier one is
