@@ -89,14 +89,12 @@ def places() -> Iterator[Path]:
 
 
 def parsing(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
-    """Who parses a file's lines under the pipeline: the worker ("worker": never behind), this process
-    ("writer": the worker always behind), or as the pipeline balances them ("either")."""
+    """Who parses a file's lines under the pipeline: the worker ("worker"), or this process ("writer": as
+    when the lines do not name their streams plainly)."""
     from service import bulk_pipe
 
-    if where != "either":
-        behind = where == "writer"
-        monkeypatch.setattr(bulk_pipe.Pipeline, "behind", property(lambda _: behind, lambda _, __: None),
-                            raising=False)
+    if where == "writer":
+        monkeypatch.setattr(bulk_pipe, "line_names", lambda _lines: None)
 
 
 @pytest.mark.parametrize(("piped", "lines"), [(True, None), (False, None), (True, "worker"), (True, "writer"),
@@ -110,7 +108,7 @@ def test_the_workloads_are_stored_the_same_both_ways(name: str, piped: bool, lin
     expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
     with monkeypatch.context() as patch:
         patch.setattr(bulk.Importer, "piped", piped)
-        parsing(patch, lines or "either")
+        parsing(patch, lines or "worker")
         found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch,
                                                lines=lines is not None)
     assert refused is None and refused_fast is None
@@ -183,8 +181,9 @@ def test_a_bad_file_is_refused_the_same_way_with_the_same_batches_stored_before_
 @pytest.mark.parametrize("bad", ["item", "no json", "no object", "not utf-8", "spaced", "escaped"])
 def test_a_file_of_lines_is_refused_or_stored_as_this_process_would(bad: str, where: str, places: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file's lines parsed by the pipeline's worker (or by this process when the worker is behind, or
-    with no worker) against the reference reading the same lines in this process: the same refusal (the
+    """A file's lines parsed by the pipeline's worker (or by this process: when their streams are not read
+    from their bytes, or with no worker) against the reference reading the same lines in this process: the
+    same refusal (the
     same problems; a line that is no JSON: orjson's error, once the batches before it are stored), the
     same rows. Lines not written as orjson writes them (spaces, escapes: their streams not read from
     their bytes) are parsed by this process and stored the same."""
