@@ -9,8 +9,8 @@ the save fails with IntegrityError and the batch is decided again on freshly loa
 On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
 (service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
 events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems. With three
-CPUs or more the lane's checks run in a forked worker beside this process, the writer
+decided here, from the start, so the same batches are refused with the same problems. With a CPU
+free for it the lane's checks run in a forked worker beside this process, the writer
 (service/bulk_pipe.py), batch after batch in the same order.
 """
 
@@ -24,6 +24,7 @@ from itertools import chain, islice
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
+from orjson import loads
 from pydantic import TypeAdapter
 
 from domain.canonical import plain, sha256_hex
@@ -38,7 +39,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
-from service.bulk_pipe import Pipeline, can_fork, lane_batch, names_of, worth_a_worker
+from service.bulk_pipe import CpuSample, Pipeline, can_fork, lane_batch, names_of, worth_a_worker
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -64,6 +65,7 @@ class ImportReport:
     seconds: float = 0.0
     check_seconds: float = 0.0  # pydantic validation and check_facts (the reference), batches the lane declined
     wait_seconds: float = 0.0  # the writer waiting for the pipeline's worker
+    worker_lines: int = 0  # of a file's lines (`lines_in`), those the pipeline's worker parsed
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,7 +75,7 @@ class Importer:
     """Imports into one open period; keeps the period and the recently used streams between batches."""
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
-    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with 3 CPUs or more
+    piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with a CPU free for it
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -85,6 +87,7 @@ class Importer:
         self.subjects: dict[str, Subject] = {}
         self.report = ImportReport(code)
         self.lane: FastLane | None = None  # made after the subjects are registered
+        self.sample = CpuSample()  # the CPUs free since now: whether the next facts_in takes a worker
 
     def subjects_in(self, subjects: Iterable[Subject], batch: int = 5000, key: str | None = None) -> None:
         """Register subjects (S2) as `register_subjects` does, `batch` per transaction."""
@@ -108,33 +111,47 @@ class Importer:
 
     def facts_in(self, facts: Iterable[dict[str, Any]], batch: int = 5000, key: str | None = None) -> None:
         """Record facts, `batch` per transaction; a bad batch raises FactsInvalid and stores nothing."""
+        self._in(_chunks(facts, batch), key, raw=False)
+
+    def lines_in(self, lines: Iterable[bytes], batch: int = 5000, key: str | None = None) -> None:
+        """Record the facts of a file's JSON lines (each read as orjson.loads reads it) as `facts_in` records
+        them; with a pipeline's worker the worker parses them (service/bulk_pipe.py). A line that is no JSON
+        raises orjson.JSONDecodeError once the batches before it are stored, as reading it here does."""
+        self._in(_chunks(lines, batch), key, raw=True)
+
+    def _in(self, chunks: Iterator[list[Any]], key: str | None, raw: bool) -> None:
         if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
             self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
         with ExitStack() as lane_pause:
             if self.lane is not None:  # held while the lane takes the batches (`_facts_in`)
                 lane_pause.enter_context(collector_paused())
-            chunks, pipeline = _chunks(facts, batch), None
-            if self.lane is not None and (self.piped if self.piped is not None else worth_a_worker()) and can_fork():
-                chunks, pipeline = self._piped(chunks)
+            pipeline = None
+            if self.lane is not None and self.piped is not False and can_fork():
+                chunks, pipeline = self._piped(chunks, raw)
+            elif raw:
+                chunks = map(_lines_parsed, chunks)
             try:
                 self._facts_in(chunks, key, lane_pause)
             finally:
                 if pipeline is not None:
                     pipeline.close()
                     self.report.wait_seconds += pipeline.wait_seconds
+                    self.report.worker_lines += pipeline.lines
+                self.sample = CpuSample()
 
-    def _piped(self, chunks: Iterator[list[dict[str, Any]]]) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:
+    def _piped(self, chunks: Iterator[list[Any]], raw: bool) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:
         """The chunks through a pipeline's worker when there are two or more (forking costs more than it
-        saves for one): those it hands back, to be decided here."""
+        saves for one) and a CPU is free for it (`worth_a_worker`, unless `piped` says): those it hands
+        back, to be decided here (parsed, when they are lines)."""
         first = list(islice(chunks, 2))
-        if len(first) < 2:
-            return iter(first), None
+        if len(first) < 2 or not (self.piped or worth_a_worker(self.sample)):
+            return (map(_lines_parsed, chain(first, chunks)) if raw else chain(first, chunks)), None
         assert self.lane is not None  # noqa: S101 - only called with a lane
         try:
             pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
         except OSError:  # no fork (memory, process limit): this process checks every batch
-            return chain(first, chunks), None
-        return pipeline.batches(chain(first, chunks), self._written), pipeline
+            return (map(_lines_parsed, chain(first, chunks)) if raw else chain(first, chunks)), None
+        return pipeline.batches(chain(first, chunks), self._written, raw), pipeline
 
     def _written(self, chunk: list[dict[str, Any]], rows: list[tuple[Any, ...]], touched: list[str]) -> bool:
         """Insert a batch the pipeline's worker checked and encoded; False when another writer took one
@@ -346,6 +363,10 @@ def _named_model(fact: Any) -> set[str]:
     return out | {p.subject for p in getattr(fact, "parties", None) or [] if p.subject is not None}
 
 
+def _lines_parsed(lines: list[bytes]) -> list[Any]:
+    return [loads(line) for line in lines]
+
+
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -385,5 +406,32 @@ def import_rows(
         subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
     importer.subjects_in(subjects, batch, key)
     importer.facts_in(chain([first] if first is not None else [], rows), batch, key)
+    importer.report.seconds = time.perf_counter() - started
+    return importer.report
+
+
+def import_lines(
+    ledger: Ledger,
+    period: str,
+    lines: Iterable[bytes],
+    actor: str,
+    at: str,
+    batch: int = 5000,
+    key: str | None = None,
+) -> ImportReport:
+    """`import_rows` of a facts file's JSON lines (bytes, each read as orjson.loads reads it: the same rows,
+    the same refusals): the leading subjects are parsed here, the facts' lines by the pipeline's worker when
+    there is one (issue 12: the writer's own parse was a quarter of its CPU)."""
+    started = time.perf_counter()
+    importer, lines = Importer(ledger, period, actor, at), iter(lines)
+    subjects, first = [], None
+    for line in lines:
+        row = loads(line)
+        if row.get("type") != "subject":
+            first = line
+            break
+        subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
+    importer.subjects_in(subjects, batch, key)
+    importer.lines_in(chain([first] if first is not None else [], lines), batch, key)
     importer.report.seconds = time.perf_counter() - started
     return importer.report

@@ -2,14 +2,18 @@
 batches while this process, the store's only writer, inserts the ones before them.
 
 The lane's checks and encoding (service/bulk_fast.py) take about as much CPU as the insert itself, so
-on a machine with a CPU free for each they run beside it (`worth_a_worker`: three CPUs or more, or two
-when the other is idle; on two busy ones the worker's own cost outweighed it, BENCHMARKS.md).
+on a machine with a CPU free for each they run beside it (`worth_a_worker`: when 1.5 CPUs or more were
+free in the last moments, this process's own counted; on two busy ones the worker's own cost outweighed
+it, BENCHMARKS.md).
 
 The worker never touches the store: before it sends a batch, the writer reads what the store holds of
 every stream of the batch the worker does not know yet (one query for which exist, the aggregates of
 those that do) and sends it with the batch; the worker installs it, checks and encodes the batch
 exactly as the lane in one process does, and answers with the rows to insert (the same bytes) or
-with "declined".
+with "declined". A file's lines (`Importer.lines_in`) are sent as they are and parsed by the worker:
+the writer finds the streams they name in their bytes (`line_names`), so that it only reads the file,
+inserts and commits (the floor's own work); when the lines do not name their streams plainly, the
+writer parses the batch itself and sends it parsed.
 
 Batches are still decided one after another, in file order, each in its own transaction, all or
 nothing, exactly as without the worker: the writer inserts a batch only after every earlier one is
@@ -28,6 +32,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import re
 import struct
 import threading
 import time
@@ -38,6 +43,8 @@ from multiprocessing.reduction import ForkingPickler
 from pickle import loads as unpickle  # noqa: S403 - only what this import's own processes sent
 from typing import Any
 from uuid import uuid4
+
+from orjson import loads
 
 from domain.errors import FactsInvalid
 from service.bulk_fast import KEEP, FastLane
@@ -58,16 +65,90 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def worth_a_worker() -> bool:
+WINDOW = 0.15  # seconds of the CPUs' idle time a decision reads (/proc/stat), at least
+NEEDED = 1.5  # CPUs free for the writer and the worker: the writer's own and most of another
+
+
+class CpuSample:
+    """How many of the CPUs this process may use were free since it was made: their idle time in
+    /proc/stat over the window, plus this process's own CPU time (the writer's: it is busy either way, and
+    it is the one CPU of the two the import needs that it already holds). Says what is free now, not what
+    the last minute's load average said (which lags by a minute and still counts a process just ended:
+    at full scale it kept the worker off after the previous bench step, issue 12). None without
+    /proc/stat (not Linux)."""
+
+    def __init__(self) -> None:
+        self.cpus = _allowed()
+        self.before = _proc_stat(self.cpus)
+        self.started, self.own = time.monotonic(), _own_seconds()
+
+    def free(self) -> float | None:
+        """The CPUs free in the window (waiting out what is left of it first), or None (no /proc/stat)."""
+        if self.before is None:
+            return None
+        time.sleep(max(0.0, WINDOW - (time.monotonic() - self.started)))
+        after = _proc_stat(self.cpus)
+        if after is None:
+            return None
+        idle, total = after[0] - self.before[0], after[1] - self.before[1]
+        if total <= 0:  # no tick counted in the window (a coarse clock): nothing known
+            return None
+        own = (_own_seconds() - self.own) * _HZ  # in the same clock ticks as /proc/stat
+        return min(len(self.cpus), (idle + own) * len(self.cpus) / total)
+
+
+def worth_a_worker(sample: CpuSample | None = None) -> bool:
     """Whether a worker pays: it costs about 30% more CPU in all (its pickling, the writer's reads) and
     halves the writer's, so it pays when it has a CPU to itself. Measured on two CPUs (BENCHMARKS.md): with
     the machine otherwise idle, 100,700-109,100 ev/s with it against 70,300-73,400 without; with both CPUs
-    busy with others' work, 65,000-68,000 against 75,000-77,000. So: three CPUs or more, or two while the
-    last minute's load leaves one of them free (this process, reading the file, is the load's one)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy with others' work, 65,000-68,000 against 75,000-77,000. So: when, of the CPUs this process may
+    use, 1.5 or more were free in the sample's window (`CpuSample`: this process's own CPU counted free);
+    without /proc/stat, as before: three CPUs or more, or two while the last minute's load leaves one of
+    them free (this process, reading the file, is the load's one)."""
+    cpus = len(_allowed())
+    if cpus < 2:
+        return False
+    free = (sample or CpuSample()).free()
+    if free is not None:
+        return free >= NEEDED
     if cpus > 2:
         return True
-    return cpus == 2 and hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+    return hasattr(os, "getloadavg") and os.getloadavg()[0] < cpus - 0.5
+
+
+def _allowed() -> list[int]:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return sorted(os.sched_getaffinity(0))
+    return list(range(os.cpu_count() or 1))
+
+
+def _proc_stat(cpus: list[int]) -> tuple[int, int] | None:
+    """Idle (idle and iowait) and all clock ticks so far of these CPUs, summed; None without /proc/stat or
+    when it does not list each of them."""
+    try:
+        with open("/proc/stat", "rb") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    wanted, idle, total = {f"cpu{n}".encode() for n in cpus}, 0, 0
+    for line in text.splitlines():
+        fields = line.split()
+        if fields and fields[0] in wanted:
+            ticks = [int(f) for f in fields[1:]]
+            if len(ticks) < 4:
+                return None
+            wanted.discard(fields[0])
+            idle += ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+            total += sum(ticks[:8])  # guest time is already counted in user and nice
+    return None if wanted else (idle, total)
+
+
+def _own_seconds() -> float:
+    return time.process_time()
+
+
+_HZ = os.sysconf("SC_CLK_TCK") if "SC_CLK_TCK" in getattr(os, "sysconf_names", {}) else 100
 
 
 class Pipeline:
@@ -78,6 +159,7 @@ class Pipeline:
         self.known: OrderedDict[str, None] = OrderedDict()  # the streams the worker holds, as it holds them
         self.generation = 0  # answers of an earlier generation were overtaken by a reset: thrown away
         self.wait_seconds = 0.0  # the writer's time waiting for the worker
+        self.lines = 0  # lines the worker was sent to parse
         context = multiprocessing.get_context("fork")
         requests, self.out = context.Pipe(duplex=False)  # one-way pipes, widened: a batch is sent at once
         self.answers, answering = context.Pipe(duplex=False)
@@ -88,30 +170,35 @@ class Pipeline:
         requests.close()
         answering.close()
 
-    def batches(self, chunks: Iterator[list[dict[str, Any]]], written: Any) -> Iterator[list[dict[str, Any]]]:
+    def batches(self, chunks: Iterator[list[Any]], written: Any, raw: bool = False) -> Iterator[list[dict[str, Any]]]:
         """Send the chunks through the worker, inserting its rows with `written(chunk, rows, touched)`
-        (False: the insert met another writer); yield, in order, each chunk this process must decide."""
-        pending: deque[list[dict[str, Any]]] = deque()  # sent, not yet inserted nor handed back
+        (False: the insert met another writer); yield, in order, each chunk this process must decide.
+
+        `raw`: the chunks are a file's lines (bytes, each read as orjson.loads reads it), parsed by the
+        worker (here when `line_names` cannot read their streams); a chunk handed back is parsed here (a
+        line that is no JSON raises here then, as reading the file in this process does, after every
+        earlier batch is inserted)."""
+        pending: deque[tuple[list[Any], bool]] = deque()  # sent (as lines or not), not yet inserted nor handed back
+        items = ((chunk, raw) for chunk in chunks)
         try:
             while True:
-                while len(pending) < AHEAD and (chunk := next(chunks, None)) is not None:
-                    pending.append(chunk)
-                    self._send(chunk)
+                while len(pending) < AHEAD and (item := next(items, None)) is not None:
+                    pending.append(item)  # before it is sent: if sending fails, it is decided here
+                    pending[-1] = self._send(*item)
                 if not pending:
                     return
                 answer = self._answer()
-                if answer is not None and written(pending[0], *answer):
+                if answer is not None and written(pending[0][0], *answer):
                     pending.popleft()
                     continue
                 self._reset()
-                chunk = pending.popleft()
-                chunks = chain(list(pending), chunks)  # sent again after this one is decided here
+                item = pending.popleft()
+                items = chain(list(pending), items)  # sent again after this one is decided here
                 pending.clear()
-                yield chunk
+                yield _parsed(*item)
         except WorkerFailed:
             self.close()
-            yield from pending
-            yield from chunks
+            yield from (_parsed(*item) for item in chain(pending, items))
         finally:
             self.close()
 
@@ -129,8 +216,22 @@ class Pipeline:
         self.out.close()
         self.answers.close()
 
-    def _send(self, chunk: list[dict[str, Any]]) -> None:
-        names = sorted(n for n in names_of(chunk) if n in self.subjects)
+    def _send(self, chunk: list[Any], raw: bool) -> tuple[list[Any], bool]:
+        """Send a chunk with what the store holds of its streams the worker does not hold: as lines when
+        `raw` and the lines name their streams plainly, else parsed here. What was sent (to be sent again,
+        or decided here, if it comes back).
+
+        Lines are sent as they are even when the worker is the slower of the two: parsing them costs the
+        worker about what reading a parsed batch from the pipe did (marshal.loads of a batch of the
+        province's facts 0.71 µs a fact, orjson.loads of its lines 0.77), and the writer saves ~0.9 µs a
+        fact (the parse, marshalling the dicts, their streams found by names_of)."""
+        found = line_names(chunk) if raw else None
+        if raw and found is None:
+            try:
+                chunk, raw = [loads(line) for line in chunk], False
+            except ValueError:  # no JSON: sent as it is, the worker declines it, and it is parsed here again
+                found = set()
+        names = sorted(n for n in (names_of(chunk) if found is None else found) if n in self.subjects)
         for name in names:
             if name in self.known:
                 self.known.move_to_end(name)
@@ -142,9 +243,12 @@ class Pipeline:
         while len(self.known) > KEEP:
             forget.append(self.known.popitem(last=False)[0])
         try:
-            _send(self.out, ("batch", self.generation, chunk, loaded, forget))
+            _send(self.out, ("batch", self.generation, chunk, loaded, forget, raw))
         except OSError as exc:
             raise WorkerFailed(str(exc)) from exc
+        if raw:
+            self.lines += len(chunk)
+        return chunk, raw
 
     def _load(self, names: list[str]) -> dict[str, tuple[int, list[dict[str, Any]]] | None]:
         """What the store holds of these streams: None for a stream not written yet."""
@@ -186,6 +290,34 @@ def names_of(chunk: list[Any]) -> set[Any]:
     except TypeError:  # a row that is no object: route's rule fact by fact
         return set(map(_name, chunk))
     return names
+
+
+_SUBJECT = re.compile(rb'"subject":"([^"\\]*)"')
+_NAMED = re.compile(rb'"(?:target|corrects)":"([^"\\:]*)[":]')
+_KEYS = (b'"subject"', b'"target"', b'"corrects"')
+
+
+def line_names(lines: list[bytes]) -> set[str] | None:
+    """What `names_of` says of these lines once parsed, or more, read from their bytes (issue 12: reading
+    them, not parsing them, keeps the parse in the worker): every string after a "subject", "target" or
+    "corrects" key, the latter two up to their first colon. None unless each of those keys in the lines
+    (anywhere: a party's subject too) is followed at once by a plain string (no spaces, no escapes), so
+    that none is missed: the caller parses the lines then. (A stream missed would only make the worker
+    decline the batch: it holds no stream it was not sent.)"""
+    blob = b"".join(lines)
+    subjects, keys = _SUBJECT.findall(blob), sum(map(blob.count, _KEYS))
+    named = _NAMED.findall(blob) if keys > len(subjects) else []  # most files' lines name no earlier fact
+    if len(subjects) + len(named) != keys:
+        return None
+    try:
+        return {n.decode() for n in set(subjects).union(named)}
+    except UnicodeDecodeError:
+        return None
+
+
+def _parsed(chunk: list[Any], raw: bool) -> list[Any]:
+    """A chunk's facts: its lines parsed when they are lines (orjson.JSONDecodeError for one that is no JSON)."""
+    return [loads(line) for line in chunk] if raw else chunk
 
 
 def _name(fact: Any) -> str | None:
@@ -271,7 +403,12 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
             if message[0] == "reset":
                 lane.streams.clear()
                 continue
-            _, generation, chunk, loaded, forget = message
+            _, generation, chunk, loaded, forget, raw = message
+            try:
+                chunk = _parsed(chunk, raw)
+            except ValueError:  # no JSON: declined, parsed again by the writer, which raises as reading does
+                _send(conn, ("declined", generation))
+                continue
             answer = _checked(lane, code, actor, chunk, loaded, forget)
             _send(conn, ("declined", generation) if answer is None else ("rows", generation, *answer))
     except BaseException as exc:  # the writer goes on without the worker

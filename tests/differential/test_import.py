@@ -6,15 +6,18 @@ A stream another writer appended to between two batches is decided again by the 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,9 +43,11 @@ def rows_of(name: str, seed: int = 2026) -> tuple[Any, list[dict[str, Any]]]:
     return workload, list(read(path))
 
 
-def imported(where: Path, workload: Any, rows: list[dict[str, Any]], fast: bool, batch: int,
-             monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[Any, ...]], str | None, bulk.ImportReport | None]:
-    """Import into a fresh store one way: the stored rows (timestamps masked), the refusal if any, the report."""
+def imported(where: Path, workload: Any, rows: list[Any], fast: bool, batch: int,
+             monkeypatch: pytest.MonkeyPatch,
+             lines: bool = False) -> tuple[list[tuple[Any, ...]], str | None, bulk.ImportReport | None]:
+    """Import into a fresh store one way: the stored rows (timestamps masked), the refusal if any, the report.
+    `lines`: the rows as a file's JSON lines (`import_lines`; a row given as bytes is such a line already)."""
     service = build(Settings(signing_key=TEST_KEY, data_dir=where))
     report, refused = None, None
     try:
@@ -52,9 +57,16 @@ def imported(where: Path, workload: Any, rows: list[dict[str, Any]], fast: bool,
         with monkeypatch.context() as patch:
             patch.setattr(bulk.Importer, "fast", fast)
             try:
-                report = bulk.import_rows(ledger, workload.period, [dict(r) for r in rows], "督查科", AT, batch=batch)
+                if lines:
+                    file = [r if type(r) is bytes else orjson.dumps(r) + b"\n" for r in rows]
+                    report = bulk.import_lines(ledger, workload.period, file, "督查科", AT, batch=batch)
+                else:
+                    report = bulk.import_rows(ledger, workload.period, [dict(r) for r in rows], "督查科", AT,
+                                              batch=batch)
             except FactsInvalid as exc:
                 refused = f"{exc} {[(p.path, p.message) for p in exc.problems]}"
+            except (orjson.JSONDecodeError, TypeError) as exc:  # a line that is no JSON, or no object
+                refused = f"{type(exc).__name__} {exc}"
     finally:
         service.close()
     with sqlite3.connect(where / "log.sqlite") as conn:
@@ -76,21 +88,39 @@ def places() -> Iterator[Path]:
         yield Path(where)
 
 
-@pytest.mark.parametrize("piped", [True, False])
+def parsing(monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Who parses a file's lines under the pipeline: the worker ("worker"), or this process ("writer": as
+    when the lines do not name their streams plainly)."""
+    from service import bulk_pipe
+
+    if where == "writer":
+        monkeypatch.setattr(bulk_pipe, "line_names", lambda _lines: None)
+
+
+@pytest.mark.parametrize(("piped", "lines"), [(True, None), (False, None), (True, "worker"), (True, "writer"),
+                                              (False, "writer")])
 @pytest.mark.parametrize("name", sorted(SCALES))
-def test_the_workloads_are_stored_the_same_both_ways(name: str, piped: bool, places: Path,
+def test_the_workloads_are_stored_the_same_both_ways(name: str, piped: bool, lines: str | None, places: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast lane with its worker (service/bulk_pipe.py) and without it, against the reference."""
+    """The fast lane with its worker (service/bulk_pipe.py) and without it, against the reference; the rows
+    given parsed, or as the file's lines parsed by the worker or by this process (`import_lines`)."""
     workload, rows = rows_of(name)
     expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
     with monkeypatch.context() as patch:
         patch.setattr(bulk.Importer, "piped", piped)
-        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+        parsing(patch, lines or "worker")
+        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch,
+                                               lines=lines is not None)
     assert refused is None and refused_fast is None
     assert len(found) > len(rows) // 2
     assert found == expected
     assert report is not None and report.fast_batches > 0, "the fast lane took no batch: nothing was compared"
     assert (report.piped_batches > 0) == piped, "the pipeline's worker checked no batch (service/bulk_pipe.py)"
+    if lines == "worker":  # every line once (the province: every batch the lane's), some again when sent again
+        facts = sum(1 for r in rows if r.get("type") != "subject")
+        assert report.worker_lines == facts if name == "province" else report.worker_lines > 0, report
+    else:
+        assert report.worker_lines == 0, report
 
 
 @pytest.mark.parametrize("seed", [0, 22, 28])
@@ -122,9 +152,9 @@ quick = settings(max_examples=30, deadline=None, database=None,
 
 @quick
 @given(name=st.sampled_from(sorted(SCALES)), seed=st.integers(0, 10_000), pick=st.integers(0, 10**6),
-       mutation=_mutations())
+       mutation=_mutations(), lines=st.booleans())
 def test_a_bad_file_is_refused_the_same_way_with_the_same_batches_stored_before_it(
-    name: str, seed: int, pick: int, mutation: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+    name: str, seed: int, pick: int, mutation: tuple[str, Any], lines: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workload, rows = rows_of(name, seed)
     facts = [i for i, r in enumerate(rows) if r.get("type") != "subject"]
@@ -142,9 +172,49 @@ def test_a_bad_file_is_refused_the_same_way_with_the_same_batches_stored_before_
     rows[index] = bad
     with tempfile.TemporaryDirectory() as places:
         expected, refused, _ = imported(Path(places) / "reference", workload, rows, False, 40, monkeypatch)
-        found, refused_fast, _ = imported(Path(places) / "fast", workload, rows, True, 40, monkeypatch)
+        found, refused_fast, _ = imported(Path(places) / "fast", workload, rows, True, 40, monkeypatch, lines)
     assert refused_fast == refused
     assert found == expected
+
+
+@pytest.mark.parametrize("where", ["worker", "writer", "one process"])
+@pytest.mark.parametrize("bad", ["item", "no json", "no object", "not utf-8", "spaced", "escaped"])
+def test_a_file_of_lines_is_refused_or_stored_as_this_process_would(bad: str, where: str, places: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's lines parsed by the pipeline's worker (or by this process: when their streams are not read
+    from their bytes, or with no worker) against the reference reading the same lines in this process: the
+    same refusal (the
+    same problems; a line that is no JSON: orjson's error, once the batches before it are stored), the
+    same rows. Lines not written as orjson writes them (spaces, escapes: their streams not read from
+    their bytes) are parsed by this process and stored the same."""
+    workload, rows = rows_of("province")
+    facts = [i for i, r in enumerate(rows) if r.get("type") != "subject"]
+    file: list[Any] = [orjson.dumps(r) + b"\n" for r in rows]
+    late = facts[-50]
+    if bad == "item":
+        file[late] = orjson.dumps({**rows[late], "item": "no.such"}) + b"\n"
+    elif bad == "no json":
+        file[late] = b'{"id": broken\n'
+    elif bad == "no object":
+        file[late] = b"[1, 2]\n"
+    elif bad == "not utf-8":
+        file[late] = file[late].replace(b'"subject":"', b'"subject":"\xff')
+    else:  # spaces after the colons (json.dumps's way), or every character outside ASCII escaped
+        for i in facts[len(facts) // 3 :]:
+            text = json.dumps(rows[i]) if bad == "spaced" else json.dumps(rows[i], separators=(",", ":"))
+            file[i] = text.encode() + b"\n"
+        assert any((b'": "' if bad == "spaced" else b"\\u") in file[i] for i in facts[len(facts) // 3 :])
+    expected, refused, _ = imported(places / "reference", workload, file, False, 40, monkeypatch, lines=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk.Importer, "piped", where != "one process")
+        parsing(patch, "worker" if where == "one process" else where)
+        found, refused_fast, report = imported(places / "fast", workload, file, True, 40, monkeypatch, lines=True)
+    assert (refused is None) == (bad in ("spaced", "escaped")), refused
+    assert refused_fast == refused
+    assert found == expected
+    assert len(found) > len(facts) // 2
+    if where == "worker":
+        assert report is None or report.worker_lines > 0, report
 
 
 @pytest.mark.parametrize(("field", "value"), [("extra", "key"), ("scale_confirmed", True), ("corrects", "gone"),
@@ -440,3 +510,48 @@ def test_the_collector_stays_paused_while_the_lane_takes_the_batches(piped: bool
     assert not any(on for referenced, on in seen if not referenced), "the collector ran between the lane's batches"
     assert any(on for referenced, on in seen if referenced), "the collector stayed paused for the reference's batches"
     assert after, "the collector was left paused after the import"
+
+
+@pytest.mark.parametrize(("idle", "piped"), [(1.0, True), (0.2, False)])
+def test_the_import_takes_a_worker_only_when_a_cpu_is_free_now(idle: float, piped: bool, places: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import's own decision (`Importer.piped` None), driven by an injected reading of /proc/stat: two
+    CPUs, this process busy on one, the other `idle` free; the load average says the opposite (it is not
+    what decides where /proc/stat is). Stored rows are the reference's either way."""
+    from service import bulk_pipe
+
+    stat, own = count(), count()  # each reading one window (15 ticks of each CPU) after the one before
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0 if not piped else 9.0,) * 3, raising=False)
+    monkeypatch.setattr(bulk_pipe, "WINDOW", 0.0)
+    monkeypatch.setattr(bulk_pipe, "_proc_stat", lambda _cpus: (lambda n: (round(n * 15 * idle), n * 30))(next(stat)))
+    monkeypatch.setattr(bulk_pipe, "_own_seconds", lambda: next(own) * 15 / bulk_pipe._HZ)
+    workload, rows = rows_of("province")
+    expected, _, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    found, refused, report = imported(places / "fast", workload, rows, True, 40, monkeypatch)
+    assert refused is None and found == expected
+    assert report is not None and report.fast_batches > 0
+    assert (report.piped_batches > 0) is piped, report
+
+
+@pytest.mark.parametrize("name", sorted(SCALES))
+def test_the_writer_reads_every_stream_a_batch_names_from_its_lines(name: str) -> None:
+    """What the writer sends the worker is the store's state of every stream the batch's lines name, read
+    from their bytes (bulk_pipe.line_names), never fewer than the parsed facts name (a stream missed makes
+    the worker decline the batch, which the rows compared above do not show)."""
+    from service.bulk_pipe import line_names, names_of
+
+    _, rows = rows_of(name)
+    facts = [r for r in rows if r.get("type") != "subject"]
+    for start in range(0, len(facts), 40):
+        chunk = facts[start : start + 40]
+        found = line_names([orjson.dumps(f) + b"\n" for f in chunk])
+        assert found is not None and found >= {n for n in names_of(chunk) if type(n) is str}, start
+    plain = {"id": "p1:x1", "type": "retraction", "target": "p2:r1", "reason": "x"}
+    assert line_names([orjson.dumps(plain)]) == {"p2"}
+    assert line_names([orjson.dumps({"subject": "张三", "corrects": "李四:r1"})]) == {"张三", "李四"}
+    assert line_names([json.dumps(plain).encode()]) is None  # spaces: parsed by the writer
+    assert line_names([json.dumps({"subject": "张三"}).encode()]) is None  # escaped
+    assert line_names([b'{"subject":7}']) is None
+    assert line_names([b'{"subject":"a\\"b"}']) is None
