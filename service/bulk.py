@@ -396,18 +396,8 @@ def import_rows(
     key: str | None = None,
 ) -> ImportReport:
     """Import facts-file rows: leading `type: subject` rows are registered, the rest recorded as facts."""
-    started = time.perf_counter()
-    importer, rows = Importer(ledger, period, actor, at), iter(rows)
-    subjects, first = [], None
-    for row in rows:
-        if row.get("type") != "subject":
-            first = row
-            break
-        subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
-    importer.subjects_in(subjects, batch, key)
-    importer.facts_in(chain([first] if first is not None else [], rows), batch, key)
-    importer.report.seconds = time.perf_counter() - started
-    return importer.report
+    started, importer = time.perf_counter(), Importer(ledger, period, actor, at)
+    return _imported(importer, iter(rows), lambda row: row, importer.facts_in, batch, key, started)
 
 
 def import_lines(
@@ -422,16 +412,24 @@ def import_lines(
     """`import_rows` of a facts file's JSON lines (bytes, each read as orjson.loads reads it: the same rows,
     the same refusals): the leading subjects are parsed here, the facts' lines by the pipeline's worker when
     there is one (issue 12: the writer's own parse was a quarter of its CPU)."""
-    started = time.perf_counter()
-    importer, lines = Importer(ledger, period, actor, at), iter(lines)
+    started, importer = time.perf_counter(), Importer(ledger, period, actor, at)
+    return _imported(importer, iter(lines), loads, importer.lines_in, batch, key, started)
+
+
+def _imported(importer: Importer, items: Iterator[Any], parse: Callable[[Any], dict[str, Any]],
+              rest_in: Callable[[Iterable[Any], int, str | None], None], batch: int, key: str | None,
+              started: float) -> ImportReport:
+    """The leading `type: subject` items (each read by `parse`) registered, the rest handed as they are to
+    `rest_in`: the importer's `facts_in` (parsed rows) or `lines_in` (a file's lines); the report's seconds since
+    `started` (before the importer was made)."""
     subjects, first = [], None
-    for line in lines:
-        row = loads(line)
+    for item in items:
+        row = parse(item)
         if row.get("type") != "subject":
-            first = line
+            first = item
             break
         subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
     importer.subjects_in(subjects, batch, key)
-    importer.lines_in(chain([first] if first is not None else [], lines), batch, key)
+    rest_in(chain([first] if first is not None else [], items), batch, key)
     importer.report.seconds = time.perf_counter() - started
     return importer.report

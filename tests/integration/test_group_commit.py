@@ -215,6 +215,27 @@ def build_like(service: Service) -> Service:
     return build(service.settings)
 
 
+def assert_folded_as_a_fresh_process_reads_it(service: Service, start: int) -> None:
+    """The service's runner, folded from memory (its saves, the log's tail), holds what a fresh process's catch-up
+    reads from the log, and its leaves after `start` are every event's once, in log order."""
+    from projections.leaves import leaf_digest
+    from projections.period_input import key_of
+    from projections.records import read_log
+
+    ledger, runner = service.ledger, service.runner
+    key = key_of(ledger.bureau, PERIOD)
+    subjects = {"d1", "d2", "d3", "d4"}
+    fresh = build_like(service)
+    try:
+        fresh.runner.catch_up(write=False)
+        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
+        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
+    finally:
+        fresh.close()
+    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
+    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+
+
 def test_a_request_whose_event_loop_closed_does_not_keep_the_others_of_its_group_unanswered(service: Service) -> None:
     record_quarter(service)
     writer = service.group_writer()
@@ -348,8 +369,6 @@ def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: 
     issue 12) when they continue the fold; the fold, its leaves and the totals are those of reading the log,
     and a gap (another process appended between) reads the log as before."""
     import projections.runner as runner_module
-    from projections.leaves import leaf_digest
-    from projections.period_input import key_of
     from projections.records import read_log
 
     record_quarter(service)
@@ -372,17 +391,7 @@ def test_read_your_writes_folds_the_saved_events_as_the_log_gives_them(service: 
     third = ledger.run_group([command(service, [smoking("d2")])])
     runner.fold_to(third[0]["position"])
     assert reads == []
-    key = key_of(ledger.bureau, PERIOD)
-    subjects = {"d1", "d2", "d3", "d4"}
-    fresh = build_like(service)
-    try:
-        fresh.runner.catch_up(write=False)
-        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
-        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
-    finally:
-        fresh.close()
-    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
-    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+    assert_folded_as_a_fresh_process_reads_it(service, start)
 
 
 def test_a_catch_up_reads_the_log_once_when_its_page_is_not_full(service: Service, monkeypatch: Any) -> None:

@@ -544,10 +544,7 @@ def test_a_group_reads_what_another_process_appended_with_its_turn_and_folds_it_
     the fold, its leaves and the totals are those of reading the log."""
     if backend == "sqlite":
         return
-    from projections.leaves import leaf_digest
-    from projections.period_input import key_of
-    from projections.records import read_log
-    from tests.integration.test_group_commit import build_like, rating
+    from tests.integration.test_group_commit import assert_folded_as_a_fresh_process_reads_it, build_like, rating
 
     record_quarter(service)
     runner, ledger = service.runner, service.ledger
@@ -570,14 +567,4 @@ def test_a_group_reads_what_another_process_appended_with_its_turn_and_folds_it_
     runner.fold_to(max(o["position"] for o in outcomes))
     assert catch_ups == []  # folded as read with the turn and as saved
     assert runner.folded.position == ledger.recorder.max_notification_id()
-    key = key_of(ledger.bureau, PERIOD)
-    subjects = {"d1", "d2", "d3", "d4"}
-    fresh = build_like(service)
-    try:
-        fresh.runner.catch_up(write=False)
-        assert fresh.runner.scored_totals(key, subjects) == runner.scored_totals(key, subjects)
-        assert fresh.runner.fold.periods[key].facts == runner.fold.periods[key].facts
-    finally:
-        fresh.close()
-    logged = [(r.position, leaf_digest(r)) for batch in read_log(ledger.recorder) for r in batch]
-    assert runner.leaves == [leaf for leaf in logged if leaf[0] > start]  # every event once, in log order
+    assert_folded_as_a_fresh_process_reads_it(service, start)
