@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from projections.fast.apart import APART_MIN, apart, tuned
@@ -162,11 +162,8 @@ def _trees(parent: Any, reader: Reader, upto: int, ahead: int | None = None) -> 
     as it is built (no leaf hashed twice). Until the parent sends what it planned (the earlier seal's
     tree size, the bound scheme versions, the period's streams), up to `ahead` rows are hashed and kept
     (their hashes and stream ids: not the rows); then the trees take them."""
-    import orjson
-
     ahead = AHEAD if ahead is None else ahead
     count = reader.count(upto)
-    leaves = RowLeaves(reader.name)
     waiting: list[tuple[list[bytes], list[str], dict[int, Any]]] = []  # hashes, stream ids, registrations
     ids: dict[str, str] = {}
     held = 0
@@ -179,19 +176,34 @@ def _trees(parent: Any, reader: Reader, upto: int, ahead: int | None = None) -> 
         waiting.clear()
         return made
 
-    for batch in reader.rows(upto):
-        hashes = leaves.hashes(batch)
-        registered = {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch)
-                      if row[3] == REGISTERED}
-        if trees is None and held + len(batch) <= ahead and not parent.poll():
-            raws = [ids.setdefault(raw, raw) for _, raw, _, _, _ in batch]  # one str a stream, not a row
+    for hashes, raws, registered in _leaf_batches(reader, upto):
+        if trees is None and held + len(raws) <= ahead and not parent.poll():
+            raws = [ids.setdefault(raw, raw) for raw in raws]  # one str a stream, not a row
             waiting.append((hashes, raws, registered))
-            held += len(batch)
+            held += len(raws)
             continue
         if trees is None:
             trees = planted()
-        trees.add(hashes, [row[1] for row in batch], registered)
+        trees.add(hashes, raws, registered)
     return (trees or planted()).finish()
+
+
+def _leaf_batches(reader: Reader, upto: int) -> Iterator[tuple[list[bytes], list[str], dict[int, Any]]]:
+    """Every row's leaf hash, stream id as stored and, for a scheme version's registration, its content hash (by
+    its place in the batch), a batch at a time: hashed by the server where the reader can (PostgreSQL:
+    `PostgresReader.leaf_hashes`, the payloads neither sent nor hashed here), else here (`RowLeaves`)."""
+    import orjson
+
+    if hasattr(reader, "leaf_hashes"):
+        for rows in reader.leaf_hashes(upto, REGISTERED):
+            yield ([digest for _, digest, _ in rows], [raw for raw, _, _ in rows],
+                   {n: orjson.loads(payload).get("content_hash") for n, (_, _, payload) in enumerate(rows)
+                    if payload is not None})
+        return
+    leaves = RowLeaves(reader.name)
+    for batch in reader.rows(upto):
+        yield (leaves.hashes(batch), [row[1] for row in batch],
+               {n: orjson.loads(row[4]).get("content_hash") for n, row in enumerate(batch) if row[3] == REGISTERED})
 
 
 class _Trees:
