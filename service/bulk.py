@@ -39,7 +39,7 @@ from domain.scoring.validate import check_facts
 from domain.units import expand_units
 from projections.collector import collector_paused
 from service.bulk_fast import FastLane
-from service.bulk_pipe import CpuSample, Pipeline, can_fork, lane_batch, names_of, worth_a_worker
+from service.bulk_pipe import CpuSample, Pipeline, can_fork, lane_batch, names_of, parsed, worth_a_worker
 from service.commands import Ledger
 from service.errors import Conflict, IdempotencyKeyReused
 from service.facts_routing import JOINT, log_order, route
@@ -128,8 +128,8 @@ class Importer:
             pipeline = None
             if self.lane is not None and self.piped is not False and can_fork():
                 chunks, pipeline = self._piped(chunks, raw)
-            elif raw:
-                chunks = map(_lines_parsed, chunks)
+            else:
+                chunks = _unpiped(chunks, raw)
             try:
                 self._facts_in(chunks, key, lane_pause)
             finally:
@@ -145,12 +145,12 @@ class Importer:
         back, to be decided here (parsed, when they are lines)."""
         first = list(islice(chunks, 2))
         if len(first) < 2 or not (self.piped or worth_a_worker(self.sample)):
-            return (map(_lines_parsed, chain(first, chunks)) if raw else chain(first, chunks)), None
+            return _unpiped(chain(first, chunks), raw), None
         assert self.lane is not None  # noqa: S101 - only called with a lane
         try:
             pipeline = Pipeline(self.lane, self.code, self.period.subjects, self.actor)
         except OSError:  # no fork (memory, process limit): this process checks every batch
-            return (map(_lines_parsed, chain(first, chunks)) if raw else chain(first, chunks)), None
+            return _unpiped(chain(first, chunks), raw), None
         return pipeline.batches(chain(first, chunks), self._written, raw), pipeline
 
     def _written(self, chunk: list[dict[str, Any]], rows: list[tuple[Any, ...]], touched: list[str]) -> bool:
@@ -363,8 +363,9 @@ def _named_model(fact: Any) -> set[str]:
     return out | {p.subject for p in getattr(fact, "parties", None) or [] if p.subject is not None}
 
 
-def _lines_parsed(lines: list[bytes]) -> list[Any]:
-    return [loads(line) for line in lines]
+def _unpiped(chunks: Iterator[list[Any]], raw: bool) -> Iterator[list[Any]]:
+    """The chunks this process decides without a worker: parsed here when they are a file's lines."""
+    return (parsed(chunk, raw) for chunk in chunks) if raw else chunks
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -195,10 +195,10 @@ class Pipeline:
                 item = pending.popleft()
                 items = chain(list(pending), items)  # sent again after this one is decided here
                 pending.clear()
-                yield _parsed(*item)
+                yield parsed(*item)
         except WorkerFailed:
             self.close()
-            yield from (_parsed(*item) for item in chain(pending, items))
+            yield from (parsed(*item) for item in chain(pending, items))
         finally:
             self.close()
 
@@ -315,7 +315,7 @@ def line_names(lines: list[bytes]) -> set[str] | None:
         return None
 
 
-def _parsed(chunk: list[Any], raw: bool) -> list[Any]:
+def parsed(chunk: list[Any], raw: bool) -> list[Any]:
     """A chunk's facts: its lines parsed when they are lines (orjson.JSONDecodeError for one that is no JSON)."""
     return [loads(line) for line in chunk] if raw else chunk
 
@@ -405,7 +405,7 @@ def _serve(requests: Any, conn: Any, lane: FastLane, code: str, actor: str) -> N
                 continue
             _, generation, chunk, loaded, forget, raw = message
             try:
-                chunk = _parsed(chunk, raw)
+                chunk = parsed(chunk, raw)
             except ValueError:  # no JSON: declined, parsed again by the writer, which raises as reading does
                 _send(conn, ("declined", generation))
                 continue
