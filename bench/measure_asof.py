@@ -6,6 +6,11 @@ service.queries: one scorecard, a page of rankings (the first 1,000 subjects), o
 of grades, and a scorecard as of a timestamp that maps to the seal. Each read is timed over several rounds
 (median and maximum). The floor is a plain SELECT of the same subject's kept row by key + orjson.loads, on
 the same view store. Target: every read under 50 ms, for any workload.
+
+The reads run after what a server process does once its service is built (`api.app.collect_rarely`: startup's
+objects frozen out of the cyclic collector's way, collections made rarer). Without it, a full collection walking
+the catch-up's millions of objects fell into one of the timed rounds: 150-270 ms for a province at 5% (the
+maximum of eighth and ninth rounds' runs), the medians unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ ROUNDS = 15
 
 
 def asof(spec: dict[str, Any]) -> dict[str, Any]:
+    from api.app import collect_rarely
     from projections.period_input import key_of
     from service import queries
     from service.tokens import Actor
@@ -35,6 +41,7 @@ def asof(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     service = store.service()  # catches the views up: the publication's rows are kept on the way
     caught = time.perf_counter() - started
+    collect_rarely()  # as a server process does after its startup (api/app.py): startup's objects frozen
     try:
         code, key = meta["period"], key_of("default", meta["period"])
         period = queries.folded_period(service, code)
@@ -62,6 +69,7 @@ def asof(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         service.close()
     worst = max(t["median_s"] for name, t in timed.items() if name != "scorecard_now")
+    slowest = max(t["max_s"] for name, t in timed.items() if name != "scorecard_now")
     return {
         "seal": seal,
         "kept": bool(kept and kept.kept),
@@ -69,7 +77,8 @@ def asof(spec: dict[str, Any]) -> dict[str, Any]:
         "reads": timed,
         "floor_s": floor["median_s"],
         "worst_median_s": worst,
-        "met": bool(kept and kept.kept) and worst < TARGET_S and all(checks.values()),
+        "worst_max_s": slowest,
+        "met": bool(kept and kept.kept) and slowest < TARGET_S and all(checks.values()),
         "checks": checks,
         "subjects": meta["subjects"],
     }
