@@ -60,10 +60,13 @@ def _counting(service: Service, monkeypatch: Any) -> tuple[list[str], list[int]]
 
     sent: list[str] = []
     pooled: list[int] = []
+    parameters = service.__dict__.setdefault("parameters_sent", [])  # what psycopg was left to quote (none: inlined)
     execute = psycopg.ClientCursor.execute
 
     def counted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
         sent.append(_sql(cursor, query))
+        if params is not None:
+            parameters.append(params)
         return execute(cursor, query, params, **kwargs)
 
     datastore = service.ledger.recorder.datastore
@@ -94,6 +97,7 @@ def test_a_group_takes_its_turn_reads_and_saves_in_two_round_trips(
                                          for i in (2, 3, 4)])
     assert [o["facts"] for o in outcomes] == [["d2:rt"], ["d3:rt"], ["d4:rt"]]
     assert len(sent) == 2 and not pooled
+    assert service.parameters_sent == [] and "::bytea[]" in sent[1] and "E'{" in sent[1]  # arrays written in (tenth round)
     assert "pg_advisory_xact_lock" in sent[0] and "INSERT" in sent[1] and sent[1].rstrip().endswith("COMMIT")
     assert service.ledger.recorder.max_notification_id() == end + 6  # three facts, three command records
     assert sorted(o["position"] for o in outcomes) == [end + 2, end + 4, end + 6]
