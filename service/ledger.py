@@ -367,6 +367,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return None
         from psycopg import ClientCursor
         from psycopg.errors import LockNotAvailable, QueryCanceled
+        from psycopg.pq import ExecStatus
+
+        TUPLES_OK = ExecStatus.TUPLES_OK  # noqa: N806
 
         parts: list[str] = []
         tail = None
@@ -385,7 +388,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 cursor.execute(query, params)
                 sets: list[list[tuple[Any, ...]]] = []
                 while True:
-                    if cursor.description is not None:
+                    result = cursor.pgresult  # a SELECT's rows: description's test without making its Columns
+                    if result is not None and result.status == TUPLES_OK:
                         sets.append(list(cursor.fetchall()))
                     if not cursor.nextset():
                         break

@@ -16,6 +16,8 @@ from typing import Any
 from uuid import UUID
 
 PLACEHOLDER = "%s"
+TEXTS_KEPT = 1_024  # texts kept written (a group's topics)
+_TEXTS: dict[str, str] = {}
 
 
 def array_literal(values: Sequence[Any]) -> str:
@@ -28,15 +30,16 @@ def array_literal(values: Sequence[Any]) -> str:
     kind = type(first)
     if any(type(v) is not kind for v in values):
         raise TypeError("an array literal of mixed types")
-    if kind is UUID:
-        return "'{" + ",".join(map(str, values)) + "}'"
+    if kind is UUID:  # 32 hex digits, which uuid's input reads as the hyphenated form (UUID.__str__ is Python)
+        return "'{" + ",".join([f"{v.int:032x}" for v in values]) + "}'"
     if kind is int:
         return "'{" + ",".join(map(str, values)) + "}'"
     if kind is bytes:
         # array level: "\\x<hex>" (a backslash escaped in a quoted element); E'' level: each backslash doubled
         return "E'{" + ",".join(['"\\\\\\\\x' + v.hex() + '"' for v in values]) + "}'"
-    if kind is str:
-        return "E'{" + ",".join([_text(v) for v in values]) + "}'"
+    if kind is str:  # a group's texts are its events' few topics: each written once
+        texts = _TEXTS if len(_TEXTS) < TEXTS_KEPT else {}
+        return "E'{" + ",".join([texts.get(v) or texts.setdefault(v, _text(v)) for v in values]) + "}'"
     raise TypeError(f"no array literal for {kind.__name__}")
 
 
