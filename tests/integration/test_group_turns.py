@@ -399,19 +399,20 @@ def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
         return
     import psycopg
 
+    from service import ledger as ledger_module
+
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
-    execute = psycopg.ClientCursor.execute
+    inline = ledger_module.inline
     sent: list[list[tuple[Any, int]]] = []
 
-    def noted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = _sql(cursor, query)
-        if "INSERT" in text and "unnest" in text:
+    def noted(statement: str, params: Any) -> str:  # the arrays are written into the statement (tenth round)
+        if "INSERT" in statement and "unnest" in statement:
             sent.append(list(zip(params[0], params[1], strict=True)))
-        return execute(cursor, query, params, **kwargs)
+        return inline(statement, params)
 
-    monkeypatch.setattr(psycopg.ClientCursor, "execute", noted)
+    monkeypatch.setattr(ledger_module, "inline", noted)
     end = ledger.recorder.max_notification_id()
     outcomes = ledger.run_group([
         command(service, [smoking("d4", "d4:o1")]),
