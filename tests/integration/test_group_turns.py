@@ -60,10 +60,13 @@ def _counting(service: Service, monkeypatch: Any) -> tuple[list[str], list[int]]
 
     sent: list[str] = []
     pooled: list[int] = []
+    parameters = service.__dict__.setdefault("parameters_sent", [])  # what psycopg was left to quote (none: inlined)
     execute = psycopg.ClientCursor.execute
 
     def counted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
         sent.append(_sql(cursor, query))
+        if params is not None:
+            parameters.append(params)
         return execute(cursor, query, params, **kwargs)
 
     datastore = service.ledger.recorder.datastore
@@ -94,6 +97,7 @@ def test_a_group_takes_its_turn_reads_and_saves_in_two_round_trips(
                                          for i in (2, 3, 4)])
     assert [o["facts"] for o in outcomes] == [["d2:rt"], ["d3:rt"], ["d4:rt"]]
     assert len(sent) == 2 and not pooled
+    assert service.parameters_sent == [] and "::bytea[]" in sent[1] and "E'{" in sent[1]  # arrays written in (tenth round)
     assert "pg_advisory_xact_lock" in sent[0] and "INSERT" in sent[1] and sent[1].rstrip().endswith("COMMIT")
     assert service.ledger.recorder.max_notification_id() == end + 6  # three facts, three command records
     assert sorted(o["position"] for o in outcomes) == [end + 2, end + 4, end + 6]
@@ -395,19 +399,20 @@ def test_a_groups_notification_ids_ascend_in_the_order_of_its_events(
         return
     import psycopg
 
+    from service import ledger as ledger_module
+
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
-    execute = psycopg.ClientCursor.execute
+    inline = ledger_module.inline
     sent: list[list[tuple[Any, int]]] = []
 
-    def noted(cursor: Any, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        text = _sql(cursor, query)
-        if "INSERT" in text and "unnest" in text:
+    def noted(statement: str, params: Any) -> str:  # the arrays are written into the statement (tenth round)
+        if "INSERT" in statement and "unnest" in statement:
             sent.append(list(zip(params[0], params[1], strict=True)))
-        return execute(cursor, query, params, **kwargs)
+        return inline(statement, params)
 
-    monkeypatch.setattr(psycopg.ClientCursor, "execute", noted)
+    monkeypatch.setattr(ledger_module, "inline", noted)
     end = ledger.recorder.max_notification_id()
     outcomes = ledger.run_group([
         command(service, [smoking("d4", "d4:o1")]),
