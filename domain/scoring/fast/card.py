@@ -94,6 +94,8 @@ class CardFold:
     def __init__(self, scheme: Scheme):
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
+        self._by_office: dict[tuple[str, str | None], Header] = {}
+        self._empties: dict[tuple[str, int], tuple[Any, ...]] = {}
         self.under: dict[str, frozenset[str]] = {}
         self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
@@ -190,7 +192,14 @@ class CardFold:
         key = (node.id, group if self.plan.by_group else "")
         found = self.headers.get(key)
         if found is None:
-            found = self.headers[key] = Header(self.plan.header(node.id, group), node.max)
+            base = self.plan.header(node.id, group)
+            # a node's header differs between groups by its office alone (Plan.header): one Header per office,
+            # shared by the groups it records for (issue 12: the city's three groups compiled three of each)
+            shared = (node.id, base["office"])
+            found = self._by_office.get(shared)
+            if found is None:
+                found = self._by_office[shared] = Header(base, node.max)
+            self.headers[key] = found
         return found
 
     # -- items ----------------------------------------------------------------------------------------
@@ -326,10 +335,13 @@ class CardFold:
             return (CardFold._x_rating, node.id, node, group, self._plain_known(node, group))
         if not isinstance(node, Section):
             bound = min((b for b in (node.cap, node.max) if b is not None), default=None)
-            empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
+            header = self._header(node, group)
+            empty = self._empties.get((node.id, id(header)))  # without lines: the same node for every subject
+            if empty is None:  # and for every group sharing the header (it is all the node's bytes depend on)
+                made = self._counted(node, group, [], True)
+                empty = self._empties[(node.id, id(header))] = (made.applied, ZERO, made.weight, made.encoded, _NONE)
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
-                    self._header(node, group).item, _static_rules(node),
-                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE), None if bound is None else -bound, {})
+                    header.item, _static_rules(node), empty, None if bound is None else -bound, {})
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
