@@ -94,6 +94,8 @@ class CardFold:
     def __init__(self, scheme: Scheme):
         self.scheme, self.plan = scheme, plan_for(scheme)
         self.headers: dict[tuple[str, str], Header] = {}
+        self._by_office: dict[tuple[str, str | None], Header] = {}
+        self._empties: dict[tuple[str, int], tuple[Any, ...]] = {}
         self.under: dict[str, frozenset[str]] = {}
         self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
         self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
@@ -190,7 +192,14 @@ class CardFold:
         key = (node.id, group if self.plan.by_group else "")
         found = self.headers.get(key)
         if found is None:
-            found = self.headers[key] = Header(self.plan.header(node.id, group), node.max)
+            base = self.plan.header(node.id, group)
+            # a node's header differs between groups by its office alone (Plan.header): one Header per office,
+            # shared by the groups it records for (issue 12: the city's three groups compiled three of each)
+            shared = (node.id, base["office"])
+            found = self._by_office.get(shared)
+            if found is None:
+                found = self._by_office[shared] = Header(base, node.max)
+            self.headers[key] = found
         return found
 
     # -- items ----------------------------------------------------------------------------------------
@@ -326,10 +335,13 @@ class CardFold:
             return (CardFold._x_rating, node.id, node, group, self._plain_known(node, group))
         if not isinstance(node, Section):
             bound = min((b for b in (node.cap, node.max) if b is not None), default=None)
-            empty = self._counted(node, group, [], True)  # without lines: the same node for every subject
+            header = self._header(node, group)
+            empty = self._empties.get((node.id, id(header)))  # without lines: the same node for every subject
+            if empty is None:  # and for every group sharing the header (it is all the node's bytes depend on)
+                made = self._counted(node, group, [], True)
+                empty = self._empties[(node.id, id(header))] = (made.applied, ZERO, made.weight, made.encoded, _NONE)
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
-                    self._header(node, group).item, _static_rules(node),
-                    (empty.applied, ZERO, empty.weight, empty.encoded, _NONE), None if bound is None else -bound)
+                    header.item, _static_rules(node), empty, None if bound is None else -bound, {})
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
@@ -367,13 +379,16 @@ class CardFold:
         return built.applied, ZERO, built.weight, built.encoded, built.lines
 
     def _x_counted(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
-        """`_item` for a deduction or bonus item: `_counted`, the constants looked up once."""
-        _, item_id, item, group, bound, weight, template, static, empty, low = op
-        found = lines.get(item_id)
+        """`_item` for a deduction or bonus item: `_counted`, the constants looked up once. An item whose points are
+        not cut (the common case) writes its points once and its cut as "0" (raw - applied is a zero, whose
+        canonical text is "0"), and its rules' bytes are remembered by what they depend on (`_rules_of`)."""
+        found = lines.get(op[1])
         if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
+            empty = op[8]
             if self.applied is not None:
-                self.applied[item_id] = empty[0]
+                self.applied[op[1]] = empty[0]
             return empty
+        _, item_id, _item, _group, bound, weight, template, static, _empty, low, known = op
         raw = ZERO
         for line in found:
             if line.status == "counted":
@@ -384,12 +399,15 @@ class CardFold:
                 applied = bound
             if low > applied:
                 applied = low
-        rules = _dynamic_rules(static, found, applied != raw)
-        cut_facts = _beyond(found, bound) if applied != raw and bound is not None else []
         number = encode.number
-        encoded = template % (
-            number(applied), number(raw - applied), encode.texts(cut_facts),
-            b",".join([line.encoded() for line in found]) if self.explained else b"", number(raw), encode.texts(rules))
+        listed = b",".join([line.encoded() for line in found]) if self.explained else b""
+        if applied is raw or applied == raw:
+            shown = number(raw)
+            encoded = template % (shown, _ZERO_TEXT, b"[]", listed, shown, _rules_of(static, found, False, known))
+        else:
+            cut_facts = _beyond(found, bound) if bound is not None else []
+            encoded = template % (number(applied), number(raw - applied), encode.texts(cut_facts), listed, number(raw),
+                                  _rules_of(static, found, True, known))
         if self.applied is not None:
             self.applied[item_id] = applied
         return applied, ZERO, weight, encoded, found
@@ -419,27 +437,34 @@ class CardFold:
         return total, overflow, weight, encoded, tuple(found)
 
     def _x_bounded(self, op: tuple[Any, ...], lines: Lines) -> tuple[Any, ...]:
-        """`_bounded` (D2/D3, B3)."""
+        """`_bounded` (D2/D3, B3). A section whose points are neither capped nor floored (the common case) writes
+        its points once, and its cut and overflow as "0" (a zero's canonical text)."""
         _, section_id, children, weight, template, rules, base, floor, top, to_total, limit = op
-        found, summed = [], ZERO
+        found, parts, summed = [], [], ZERO
         for child in children:
             one = child[0](self, child, lines)
             found.append(one)
+            parts.append(one[3])
             summed += one[0]  # sum(..., ZERO): the same additions in the same order
         raw = base + summed
         applied = top if top is not None and top < raw else raw  # min(raw, top)
-        overflow = ZERO
-        if floor is not None and applied < floor:
-            if to_total:
-                overflow = applied - floor
-            applied = floor
-        cut = raw - applied - overflow
-        every = [line for one in found for line in _every(one)] if cut != ZERO and limit is not None else []
-        cut_facts = _beyond(every, limit) if every else []
         number = encode.number
-        encoded = template % (
-            number(applied), b",".join([one[3] for one in found]), number(cut), encode.texts(cut_facts),
-            number(overflow), number(raw), rules)
+        if applied is raw and (floor is None or not applied < floor):  # nothing cut, no overflow
+            shown = number(raw)
+            encoded = template % (shown, b",".join(parts), _ZERO_TEXT, b"[]", _ZERO_TEXT, shown, rules)
+            overflow = ZERO
+        else:
+            overflow = ZERO
+            if floor is not None and applied < floor:
+                if to_total:
+                    overflow = applied - floor
+                applied = floor
+            cut = raw - applied - overflow
+            every = [line for one in found for line in _every(one)] if cut != ZERO and limit is not None else []
+            cut_facts = _beyond(every, limit) if every else []
+            encoded = template % (
+                number(applied), b",".join(parts), number(cut), encode.texts(cut_facts), number(overflow), number(raw),
+                rules)
         if self.applied is not None:
             self.applied[section_id] = applied
         return applied, overflow, weight, encoded, tuple(found)
@@ -550,6 +575,27 @@ def _dynamic_rules(static: tuple[Any, ...], lines: Sequence[FastLine], capped: b
         rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
         rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
     return rules + (["B3"] if (capped and not voids) or has_cap else [])
+
+
+_ZERO_TEXT = b'"0"'
+
+
+def _rules_of(static: tuple[Any, ...], lines: Sequence[FastLine], capped: bool, known: dict[Any, bytes]) -> bytes:
+    """`encode.texts(_dynamic_rules(static, lines, capped))`, remembered in `known` (the item's) by all the rules
+    depend on: whether a line is exempted or superseded (a deduction's), a line's note names B6 or a line is
+    superseded (a bonus's), and `capped`."""
+    kind = static[0]
+    if kind == "deduction":
+        statuses = set(map(_STATUS, lines))
+        key: tuple[bool, ...] = ("exempted" in statuses, "superseded" in statuses, capped)
+    elif kind == "bonus":
+        key = (any("(B6)" in line.note for line in lines), any(line.status == "superseded" for line in lines), capped)
+    else:
+        key = (capped,)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = encode.texts(_dynamic_rules(static, lines, capped))
+    return found
 
 
 def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:

@@ -84,6 +84,8 @@ def line(
     occurred_on: date | None = None,
 ) -> bytes:
     """A `Line` (keys: by, facts, note, occurred_on, points, recorded_by, status)."""
+    if not by and occurred_on is None and note is not None and len(facts) == 1:  # a deduction's or bonus's, mostly
+        return _UNDATED % (orjson.dumps(facts[0]), text(note), number(points), texts(recorded_by), text(status))
     # one fact (every line's but a decision's): its id written, not remembered (each is new)
     listed = b"[" + orjson.dumps(facts[0]) + b"]" if len(facts) == 1 else texts(facts)
     parts = [b'{"by":', texts(by), b',"facts":', listed]
@@ -95,6 +97,7 @@ def line(
     return b"".join(parts)
 
 
+_UNDATED = b'{"by":[],"facts":[%s],"note":%s,"points":%s,"recorded_by":%s,"status":%s}'  # `line`, one fact, no by
 _COUNTED = b'{"by":[],"facts":["%s"],"note":%s%s","points":%s,"recorded_by":[%s],"status":"counted"}'
 _PREFIXES: dict[tuple[str, str], bytes] = {}
 
