@@ -421,15 +421,26 @@ def _two_imports(where: Path, workload: Any, rows: list[dict[str, Any]], fast: b
         ledger.register_scheme(workload.scheme, "admin", AT)
         ledger.open_period(workload.period, workload.scheme.scheme, workload.scheme.version, "admin", AT)
         streams = {ledger_id(workload.period, s["id"], ledger.bureau) for s in subjects}
-        real = type(ledger).maybe
+        real, read = type(ledger).maybe, bulk.FastLane.stored
+        inside: list[bool] = []
 
         def maybe(self: Any, aggregate_id: Any, *args: Any, **kwargs: Any) -> Any:
-            if aggregate_id in streams:
+            if aggregate_id in streams and not inside:
                 loaded.append(aggregate_id)
             return real(self, aggregate_id, *args, **kwargs)
 
+        def stored(self: Any, names: list[str]) -> Any:  # streams read from their rows (or by maybe) count too
+            inside.append(True)
+            try:
+                found = read(self, names)
+            finally:
+                inside.pop()
+            loaded.extend(ledger_id(workload.period, n, ledger.bureau) for n, v in found.items() if v is not None)
+            return found
+
         with monkeypatch.context() as patch:
             patch.setattr(type(ledger), "maybe", maybe)
+            patch.setattr(bulk.FastLane, "stored", stored)
             patch.setattr(bulk.Importer, "fast", fast)
             patch.setattr(bulk.Importer, "piped", False)
             reports = [bulk.import_rows(ledger, workload.period, [dict(r) for r in subjects + first], "督查科", AT,
@@ -555,3 +566,146 @@ def test_the_writer_reads_every_stream_a_batch_names_from_its_lines(name: str) -
     assert line_names([json.dumps({"subject": "张三"}).encode()]) is None  # escaped
     assert line_names([b'{"subject":7}']) is None
     assert line_names([b'{"subject":"a\\"b"}']) is None
+
+
+@pytest.mark.parametrize(("piped", "lines"), [(True, True), (False, False)])
+def test_streams_the_lane_no_longer_holds_are_read_again_from_their_rows(piped: bool, lines: bool, places: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """With few streams held (at the province's full scale its last batches, the amendments and decisions,
+    name streams written long before), the streams met again are read from their rows (`FastLane.stored`),
+    and the rows stored are the reference's, with the worker and without it."""
+    from service import bulk_fast, bulk_pipe
+
+    workload, rows = rows_of("province")
+    expected, refused, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    read: list[int] = []
+    real = bulk_fast.FastLane._read
+
+    def counted(found: list[Any]) -> Any:
+        answer = real(found)
+        read.append(answer is not None)
+        return answer
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk_fast, "KEEP", 4)
+        patch.setattr(bulk_pipe, "KEEP", 4)
+        patch.setattr(bulk_fast.FastLane, "_read", staticmethod(counted))
+        patch.setattr(bulk.Importer, "piped", piped)
+        found, refused_fast, report = imported(places / "fast", workload, rows, True, 40, monkeypatch, lines=lines)
+    assert refused is None and refused_fast is None
+    assert found == expected
+    assert report is not None and (report.piped_batches > 0) == piped
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk.Importer, "piped", piped)
+        _, _, holding = imported(places / "holding", workload, rows, True, 40, monkeypatch, lines=lines)
+    assert holding is not None and report.fast_batches == holding.fast_batches, (report, holding)  # as many taken
+    assert sum(read) > 10 and all(read), f"streams read from their rows: {sum(read)} of {len(read)}"
+
+
+def _lane(ledger: Any, workload: Any) -> Any:
+    from service.bulk_fast import FastLane
+
+    period = ledger.period(workload.period)
+    scheme = ledger.scheme(period.scheme, period.scheme_version)
+    return FastLane(ledger, workload.period, scheme, period.subjects, "督查科", AT)
+
+
+def test_a_stream_read_from_its_rows_is_the_one_the_library_loads(places: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FastLane.stored` reads each stream's version and facts from its rows as the library's aggregate holds
+    them (corrections and retractions too); a stream whose rows it cannot vouch for (here a string orjson
+    refuses and the library's decoder reads: a lone surrogate) is loaded by the library."""
+    workload, rows = rows_of("province")
+    imported(places / "store", workload, rows, False, 40, monkeypatch)
+    names = sorted(r["id"] for r in rows if r.get("type") == "subject")
+    amended = sorted({r["id"].split(":", 1)[0] for r in rows if r.get("corrects") or r.get("target")})
+    assert amended, "the workload has no corrections nor retractions: nothing compared"
+    odd = names[1]
+    with sqlite3.connect(places / "store" / "log.sqlite") as conn:
+        conn.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '\"rater\":\"', "
+                     "'\"rater\":\"\\ud800') AS BLOB) WHERE originator_id = ? AND originator_version = 2",
+                     (ledger_id(workload.period, odd, "default").hex,))
+    service = build(Settings(signing_key=TEST_KEY, data_dir=places / "store"))
+    try:
+        ledger = service.ledger
+        lane = _lane(ledger, workload)
+        loaded = lane.stored([*names, "nobody"])
+        expected: dict[str, Any] = {"nobody": None}
+        for name in names:
+            stream = ledger.maybe(ledger_id(workload.period, name, ledger.bureau))
+            expected[name] = (stream.version, [dict(f) for f in stream.facts.values()])
+        with sqlite3.connect(places / "store" / "log.sqlite") as conn:
+            rows_of_odd = conn.execute(
+                "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ? "
+                "ORDER BY originator_version", (ledger_id(workload.period, odd, "default").hex,)).fetchall()
+    finally:
+        service.close()
+    assert loaded == expected
+    assert [type(v) for f in loaded[odd][1] for v in f.values()] == [type(v) for f in expected[odd][1]
+                                                                     for v in f.values()]
+    assert "\ud800" in loaded[odd][1][0]["rater"]
+    assert lane._read(rows_of_odd) is None  # read by the library, not from its rows
+
+
+@pytest.mark.parametrize("change", ["gap", "topic", "type", "class version", "nan", "no fact", "first"])
+def test_rows_the_lane_cannot_vouch_for_are_left_to_the_library(change: str, places: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`FastLane._read` reads a stream from its rows only as the library reads them: otherwise None."""
+    from service.bulk_fast import FastLane
+
+    workload, rows = rows_of("province")
+    imported(places / "store", workload, rows, False, 40, monkeypatch)
+    name = sorted(r["id"] for r in rows if r.get("type") == "subject")[0]
+    with sqlite3.connect(places / "store" / "log.sqlite") as conn:
+        stored = [list(r) for r in conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ? "
+            "ORDER BY originator_version", (ledger_id(workload.period, name, "default").hex,))]
+    assert FastLane._read([tuple(r) for r in stored]) is not None
+    row = stored[3]
+    if change == "gap":
+        row[1] += 1
+    elif change == "topic":
+        row[2] = "scoreledger:Something.Else"
+    elif change == "type":  # a value the library's decoder turns into one of its own types
+        row[3] = row[3].replace(b'"rater":', b'"rater":{"_type_":"decimal_str","_data_":"1"},"x":', 1)
+    elif change == "class version":
+        row[3] = row[3][:-1] + b',"class_version":2}'
+    elif change == "nan":
+        row[3] = row[3].replace(b'"appeal":null', b'"appeal":NaN')
+    elif change == "no fact":
+        row[3] = row[3].replace(b'"fact":', b'"fakt":')
+    else:
+        stored = stored[1:]
+    assert FastLane._read([tuple(r) for r in stored]) is None
+
+
+@pytest.mark.parametrize("lines", [True, False])
+def test_a_new_worker_takes_over_every_few_batches_and_the_rows_are_the_same(lines: bool, places: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline forks a new worker after RENEW batches (issue 12: a worker's CPU per batch grew by half
+    over a long import), once the batches sent to the old one are inserted: the rows stored are the
+    reference's, and every batch the lane takes is still the worker's (the new worker is sent the streams the
+    old one held, read from the store)."""
+    from service import bulk_pipe
+
+    workload, rows = rows_of("province")
+    expected, _, _ = imported(places / "reference", workload, rows, False, 40, monkeypatch)
+    started: list[int] = []
+    real = bulk_pipe.Pipeline._start
+
+    def start(self: Any) -> None:
+        real(self)
+        started.append(self.process.pid)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk_pipe, "RENEW", 3)
+        patch.setattr(bulk_pipe.Pipeline, "_start", start)
+        patch.setattr(bulk.Importer, "piped", True)
+        found, refused, report = imported(places / "fast", workload, rows, True, 40, monkeypatch, lines=lines)
+        patch.setattr(bulk_pipe, "RENEW", 10**9)
+        _, _, once = imported(places / "one worker", workload, rows, True, 40, monkeypatch, lines=lines)
+    assert refused is None and found == expected
+    assert report is not None and once is not None
+    batches = report.batches - 1  # the subjects' batch aside
+    assert len(set(started)) >= batches // 3 > 10, f"{len(set(started))} workers for {batches} batches"
+    assert report.piped_batches == once.piped_batches > batches - 5, (report, once)
