@@ -169,7 +169,6 @@ class Pipeline:
         self.wait_seconds = 0.0  # the writer's time waiting for the worker
         self.lines = 0  # lines the worker was sent to parse
         self.sent = 0  # batches sent to this worker (a new one takes over after RENEW)
-        self.workers = 0  # workers started
         self.retired: list[Any] = []  # workers told to stop after RENEW batches, not yet waited for
         self._start()
 
@@ -185,7 +184,7 @@ class Pipeline:
         self.process.start()
         requests.close()
         answering.close()
-        self.sent, self.workers = 0, self.workers + 1
+        self.sent = 0
 
     def _renew(self) -> None:
         """A new worker in place of this one, once every batch sent to it is inserted or decided (so that the
@@ -243,20 +242,14 @@ class Pipeline:
     def close(self) -> None:
         """Stop the workers (none is left running after the import, whatever happened)."""
         for process in self.retired:
-            process.join(5)
-            if process.exitcode is None:
-                process.terminate()
-                process.join()
+            _stopped(process)
         self.retired.clear()
         if self.process.exitcode is None:
             try:
                 _send(self.out, None)
             except OSError:
                 pass
-            self.process.join(5)
-            if self.process.exitcode is None:
-                self.process.terminate()
-                self.process.join()
+            _stopped(self.process)
         self.out.close()
         self.answers.close()
 
@@ -358,6 +351,14 @@ def line_names(lines: list[bytes]) -> set[str] | None:
         return {n.decode() for n in set(subjects).union(named)}
     except UnicodeDecodeError:
         return None
+
+
+def _stopped(process: Any) -> None:
+    """A worker told to stop, waited for (5 s), else terminated."""
+    process.join(5)
+    if process.exitcode is None:
+        process.terminate()
+        process.join()
 
 
 def parsed(chunk: list[Any], raw: bool) -> list[Any]:

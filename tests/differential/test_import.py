@@ -610,6 +610,14 @@ def _lane(ledger: Any, workload: Any) -> Any:
     return FastLane(ledger, workload.period, scheme, period.subjects, "督查科", AT)
 
 
+def _stream_rows(where: Path, workload: Any, name: str) -> list[tuple[Any, ...]]:
+    """A subject's stream as stored: (stream, version, topic, state) rows in version order."""
+    with sqlite3.connect(where / "log.sqlite") as conn:
+        return conn.execute("SELECT originator_id, originator_version, topic, state FROM stored_events "
+                            "WHERE originator_id = ? ORDER BY originator_version",
+                            (ledger_id(workload.period, name, "default").hex,)).fetchall()
+
+
 def test_a_stream_read_from_its_rows_is_the_one_the_library_loads(places: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """`FastLane.stored` reads each stream's version and facts from its rows as the library's aggregate holds
@@ -634,10 +642,7 @@ def test_a_stream_read_from_its_rows_is_the_one_the_library_loads(places: Path,
         for name in names:
             stream = ledger.maybe(ledger_id(workload.period, name, ledger.bureau))
             expected[name] = (stream.version, [dict(f) for f in stream.facts.values()])
-        with sqlite3.connect(places / "store" / "log.sqlite") as conn:
-            rows_of_odd = conn.execute(
-                "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ? "
-                "ORDER BY originator_version", (ledger_id(workload.period, odd, "default").hex,)).fetchall()
+        rows_of_odd = _stream_rows(places / "store", workload, odd)
     finally:
         service.close()
     assert loaded == expected
@@ -656,10 +661,7 @@ def test_rows_the_lane_cannot_vouch_for_are_left_to_the_library(change: str, pla
     workload, rows = rows_of("province")
     imported(places / "store", workload, rows, False, 40, monkeypatch)
     name = sorted(r["id"] for r in rows if r.get("type") == "subject")[0]
-    with sqlite3.connect(places / "store" / "log.sqlite") as conn:
-        stored = [list(r) for r in conn.execute(
-            "SELECT originator_id, originator_version, topic, state FROM stored_events WHERE originator_id = ? "
-            "ORDER BY originator_version", (ledger_id(workload.period, name, "default").hex,))]
+    stored = [list(r) for r in _stream_rows(places / "store", workload, name)]
     assert FastLane._read([tuple(r) for r in stored]) is not None
     row = stored[3]
     if change == "gap":
@@ -709,3 +711,7 @@ def test_a_new_worker_takes_over_every_few_batches_and_the_rows_are_the_same(lin
     batches = report.batches - 1  # the subjects' batch aside
     assert len(set(started)) >= batches // 3 > 10, f"{len(set(started))} workers for {batches} batches"
     assert report.piped_batches == once.piped_batches > batches - 5, (report, once)
+    import multiprocessing
+
+    left = [p.pid for p in multiprocessing.active_children() if p.pid in started]
+    assert not left, f"workers left running after the import: {left}"  # the retired ones and the last
