@@ -349,8 +349,9 @@ def test_a_request_whose_save_cannot_be_told_is_answered_503_and_sent_again_with
     fact = {"type": "deduction", "item": "3.1", "subject": "d1"}
     execute, connect = psycopg.ClientCursor.execute, psycopg.connect
     with TestClient(create_app(service=service, clock=lambda: now)) as client:
-        warm = client.post(FACTS, json={**fact, "subject": "d2"}, headers=auth)
-        assert warm.status_code == 201, warm.text  # the turn's connection made
+        for subject in ("d2", "d1", "d3"):  # the turn's connection made; the streams kept as stored (eleventh round:
+            warm = client.post(FACTS, json={**fact, "subject": subject}, headers=auth)  # decided before the turn)
+            assert warm.status_code == 201, warm.text
         before = service.ledger.recorder.max_notification_id()
         cut = _untold(monkeypatch, committed)
         untold = client.post(FACTS, json=fact, headers={**auth, "Idempotency-Key": "k-untold"})
@@ -573,3 +574,96 @@ def test_a_group_reads_what_another_process_appended_with_its_turn_and_folds_it_
     assert catch_ups == []  # folded as read with the turn and as saved
     assert runner.folded.position == ledger.recorder.max_notification_id()
     assert_folded_as_a_fresh_process_reads_it(service, start)
+
+
+def _kept_here(service: Service, subjects: tuple[str, ...]) -> None:
+    """Groups on `subjects` until one is decided before its turn: their streams then kept here as stored (the
+    quarter was recorded by single commands, which leave the cache as it was)."""
+    ledger = service.ledger
+    for _ in range(3):
+        saved = ledger.aheads["saved"]
+        ledger.run_group([command(service, [smoking(s)]) for s in subjects])
+        if ledger.aheads["saved"] > saved:
+            return
+    raise AssertionError(f"no group was decided before its turn: {ledger.aheads}")
+
+
+def test_a_group_on_streams_kept_here_is_decided_before_its_turn_and_saved_in_one_round_trip(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12, eleventh round (PostgreSQL HTTP): a group whose streams this process keeps as stored is decided
+    before its turn and saved in ONE round trip: the turn's lock, the check of what it read, the insert and the
+    commit, so the lock is held while the server runs that statement, not over two round trips and the decision."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    _kept_here(service, ("d2", "d3", "d4"))
+    ledger = service.ledger
+    sent, pooled = _counting(service, monkeypatch)
+    end = ledger.recorder.max_notification_id()
+    pooled.clear()
+    saved = ledger.aheads["saved"]
+    outcomes = ledger.run_group([command(service, [smoking(f"d{i}", f"d{i}:one")], key=f"one-{i}") for i in (2, 3, 4)])
+    assert [o["facts"] for o in outcomes] == [["d2:one"], ["d3:one"], ["d4:one"]]
+    assert ledger.aheads["saved"] == saved + 1
+    assert len(sent) == 1 and not pooled, sent
+    assert service.parameters_sent == [] and "E'{" in sent[0]  # arrays written in
+    assert "pg_advisory_xact_lock" in sent[0] and "scoreledger.moved" in sent[0]
+    assert "INSERT" in sent[0] and sent[0].rstrip().endswith("COMMIT")
+    assert sorted(o["position"] for o in outcomes) == [end + 2, end + 4, end + 6]
+    assert ledger.recorder.max_notification_id() == end + 6
+
+
+@pytest.mark.parametrize("rival", ["stream", "key", "closed"])
+def test_a_group_decided_before_its_turn_is_decided_again_when_another_process_moved_what_it_read(
+    service: Service, settings: Settings, backend: str, rival: str
+) -> None:
+    """Issue 12, eleventh round: another process appends, between the group's decision (before its turn) and its
+    turn, to a stream the group writes ("stream"), the record of the group's idempotency key ("key"), or to the
+    period it only reads (closes it: "closed", which no unique key of the insert would catch). The one round trip
+    finds it moved, inserts nothing and lets go of the turn; the group is decided again in its turn on what is
+    stored: never saved on the versions it decided on."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    _kept_here(service, ("d4",))
+    ledger = service.ledger
+    other = build(settings)
+    try:
+        inner = command(service, [smoking("d4", "d4:ahead")], key="ahead" if rival == "key" else None)
+        calls: list[int] = []
+
+        def decide_then_rival() -> Any:
+            calls.append(1)
+            decided = inner.decide()
+            if len(calls) == 1:  # decided before the turn; the rival's append lands before the turn is taken
+                if rival == "stream":
+                    other.ledger.record_facts(PERIOD, [smoking("d4", "d4:rival")], RECORDER, AT)
+                elif rival == "key":
+                    other.ledger.record_facts(PERIOD, [smoking("d4", "d4:ahead")], RECORDER, AT, key="ahead")
+                else:
+                    other.ledger.close_period(PERIOD, "admin", AT)
+            return decided
+
+        decide_then_rival.__qualname__ = inner.decide.__qualname__  # its key scoped as record_facts' (scoped_key)
+        moved = ledger.aheads["moved"]
+        end = ledger.recorder.max_notification_id()
+        outcome = ledger.run_group([Command(decide_then_rival, key=inner.key, request=inner.request, actor=RECORDER,
+                                            at=AT, streams=inner.streams)])[0]
+    finally:
+        other.close()
+    assert ledger.aheads["moved"] == moved + 1, ledger.aheads
+    if rival == "stream":
+        assert len(calls) == 2 and isinstance(outcome, dict) and outcome["facts"] == ["d4:ahead"], outcome
+        assert stored_ids(service, "d4")[-2:] == ["d4:rival", "d4:ahead"]
+        assert ledger.recorder.max_notification_id() == end + 2
+    elif rival == "key":
+        assert len(calls) == 1 and isinstance(outcome, dict) and outcome["replayed"] is True, outcome
+        assert stored_ids(service, "d4").count("d4:ahead") == 1
+        assert ledger.recorder.max_notification_id() == end + 2  # the rival's fact and its key's record
+    else:
+        from domain.ledger.period import PeriodStateError
+
+        assert len(calls) == 2 and isinstance(outcome, PeriodStateError), outcome
+        assert "d4:ahead" not in stored_ids(service, "d4")
+        assert ledger.recorder.max_notification_id() == end + 1  # the close only
