@@ -17,7 +17,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -136,8 +136,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self._turns = None
         super().close()
 
-    def unsaved(self) -> None:
-        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them."""
+    def unsaved(self, changed: Collection[UUID] | None = None) -> None:
+        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them (of the
+        aggregates in `changed` only, when only those can hold them)."""
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """The library's save (collect, record, snapshots, notify), its events collected by `collected`."""
@@ -147,6 +148,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             self._take_snapshots(processing_event)
             self._notify(recordings)
             self.notify(processing_event.events)  # the library's deprecated hook, called as its save does
+        except Moved:
+            raise  # nothing of it stored nor kept but its decision's: `_ahead` forgets that
         except Exception:
             self.unsaved()
             raise
@@ -300,9 +303,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             turn.reads = group.read
             try:
                 recordings = self.save(*group.pending.values())
-            except IntegrityError as failed:  # moved, or the save failed before its insert went through: in the turn
-                self.unsaved()
-                self.aheads["moved" if isinstance(failed, Moved) else "failed"] += 1
+            except Moved:  # decided again in the turn: what this decision kept of the streams it changed forgotten
+                self.unsaved(group.pending.keys())
+                self.aheads["moved"] += 1
+                return None
+            except IntegrityError:  # the save failed before its insert went through: decided again in the turn
+                self.aheads["failed"] += 1
                 return None
             except OutcomeUnknown as unknown:
                 log.error("whether a group of %d commands was saved cannot be told", len(commands), exc_info=True)
@@ -516,16 +522,55 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     def _tailed(self, rows: list[tuple[Any, ...]]) -> None:
         """The log's tail read with the turn (`_tail_read`), handed to the runner."""
-        if self.tail is None:
-            return
+        notifications = [Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
+                          for n, i, v, t, b in rows]
+        if self.tail is not None:
+            try:
+                self.tail.tailed(notifications)
+            except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
+                log.exception("the log's tail read with the turn could not be kept")
         try:
-            self.tail.tailed([Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
-                              for n, i, v, t, b in rows])
-        except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
-            log.exception("the log's tail read with the turn could not be kept")
+            self._forward(notifications)
+        except Exception:  # noqa: BLE001 - only a shortcut: a stale aggregate is brought forward when read
+            log.exception("the log's tail read with the turn could not bring the cache forward")
 
-    #: The runner told the log's tail (projections/runner.py `tail_after`, `tailed`; service/bootstrap.py), or None.
-    tail: Any = None
+    def _forward(self, notifications: list[Notification]) -> None:
+        """The cached aggregates brought forward with the log's tail read with the turn (issue 12, eleventh round):
+        what other processes appended to a stream this process keeps, applied to a copy of it that then replaces it
+        in the cache (a reader may be copying the cached one outside the fast-forward lock), as `_preload` does, so
+        the next group decided before its turn (`_ahead`) decides on it rather than finding it moved. Only events that
+        follow the cached version are applied (the tail may hold this process's own saves, already there)."""
+        repository = self.repository
+        cache = repository.cache
+        if cache is None or not repository.fastforward or repository.snapshot_store is not None:
+            return
+        by_stream: dict[UUID, list[Notification]] = {}
+        for notification in notifications:
+            by_stream.setdefault(notification.originator_id, []).append(notification)
+        to_event = self.mapper.to_domain_event
+        for aggregate_id, events in by_stream.items():
+            try:
+                cached = cache.get(aggregate_id)
+            except KeyError:
+                continue
+            if events[-1].originator_version <= cached.version:
+                continue
+            lock = repository._use_fastforward_lock(aggregate_id)  # noqa: SLF001 - as Repository.get takes it
+            try:
+                with lock:
+                    cached = cache.get(aggregate_id)
+                    newer = [e for e in events if e.originator_version > cached.version]
+                    if not newer or newer[0].originator_version != cached.version + 1:
+                        continue  # not what follows the cached version: brought forward when read, as before
+                    aggregate = deepcopy(cached)
+                    for event in newer:
+                        aggregate = to_event(event).mutate(aggregate)
+                    if aggregate is not None:
+                        cache.put(aggregate_id, aggregate)
+            except KeyError:
+                continue
+            finally:
+                repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
 
     def _tail_read(self) -> str | None:
         """The statement reading the log after where this process's runner knows it (another process's events, with
