@@ -48,6 +48,11 @@ BACKOFF_CAP = 0.05  # seconds
 TURN_LOCK_TIMEOUT = 10.0  # seconds
 TURN_IDLE_TIMEOUT = 60.0  # seconds
 TAIL_LIMIT = 500  # rows of the log's tail a group's turn reads for the runner at most (LedgerBase._tail_read)
+# A group is decided before its turn (LedgerBase._ahead) only when no other process's append was seen in the log's
+# tail read with a turn for so long (eleventh round): with two processes writing the same streams the decision was
+# found moved often enough that deciding it twice cost more than the round trip it saves (see BENCHMARKS).
+AHEAD_QUIET = 2.0  # seconds
+OWN_KEPT = 4_096  # notification ids of this process's own saves kept to tell them from others' in the tail
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self._local = threading.local()  # the group being decided in this thread (run_group), if any
         # groups decided before their turn (`_ahead`): saved so, moved (decided again in the turn), or not tried
         self.aheads = {"saved": 0, "moved": 0, "failed": 0, "declined": 0}
+        self._own: set[int] = set()  # notification ids this process saved lately (OWN_KEPT at most)
+        self._foreign_at = float("-inf")  # when the tail read with a turn last held another process's event
 
     def construct_mapper(self) -> Any:
         """The library's mapper, its stored events made by `StoredRows` (the same bytes, less Python per event)."""
@@ -153,6 +160,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         except Exception:
             self.unsaved()
             raise
+        own = self._own
+        if len(own) > OWN_KEPT:
+            own.clear()
+        own.update(r.notification.id for r in recordings)
         for listener in self.append_listeners:
             listener(len(recordings))
         for saved in self.save_listeners:
@@ -318,13 +329,16 @@ class LedgerBase(Application):  # type: ignore[type-arg]
 
     def _cached_ahead(self, commands: list[Command]) -> bool:
         """Whether a group can be decided before its turn: on PostgreSQL with a turn to take, an aggregate cache
-        brought forward as the library does, and every stream its commands name kept in it (an idempotency key's
-        record is taken to be absent, which the save checks)."""
+        brought forward as the library does, every stream its commands name kept in it (an idempotency key's
+        record is taken to be absent, which the save checks), and no other process's append seen in the log's tail
+        for AHEAD_QUIET seconds."""
         repository = self.repository
         cache = repository.cache
         if cache is None or not repository.fastforward or repository.snapshot_store is not None:
             return False
         if any(c.streams is None for c in commands) or self._turns_lock() is None:
+            return False
+        if time.monotonic() - self._foreign_at < AHEAD_QUIET:  # another process writes: decided in the turn
             return False
         for command in commands:
             for aggregate_id in command.streams():  # type: ignore[misc]
@@ -524,6 +538,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         """The log's tail read with the turn (`_tail_read`), handed to the runner."""
         notifications = [Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
                           for n, i, v, t, b in rows]
+        own = self._own
+        if any(n.id not in own for n in notifications):
+            self._foreign_at = time.monotonic()
         if self.tail is not None:
             try:
                 self.tail.tailed(notifications)

@@ -667,3 +667,39 @@ def test_a_group_decided_before_its_turn_is_decided_again_when_another_process_m
         assert "d4:ahead" not in stored_ids(service, "d4")
         assert ledger.recorder.max_notification_id() == end + 1  # the close only
     assert ledger.aheads["moved"] == moved + 1, ledger.aheads  # found moved by the check, not by a unique key
+
+
+def test_a_group_is_decided_in_its_turn_while_another_process_writes(
+    service: Service, settings: Settings, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12, eleventh round: once the log's tail read with a turn holds another process's append, groups are
+    decided in their turn (two round trips, as before) for AHEAD_QUIET seconds: with two processes writing the same
+    streams a group decided before its turn was found moved often enough to cost more than it saved. This process's
+    own saves in the tail (its runner behind them) do not count."""
+    if backend == "sqlite":
+        return
+    import service.ledger as ledger_module
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    runner.catch_up()  # the runner folds from memory: the turn reads the log's tail after it
+    _kept_here(service, ("d4",))
+    runner.fold_to(ledger.recorder.max_notification_id())
+    ledger.run_group([command(service, [smoking("d4")])])  # its own save in the next tail: still decided ahead
+    saved = ledger.aheads["saved"]
+    ledger.run_group([command(service, [smoking("d4")])])
+    assert ledger.aheads["saved"] == saved + 1, ledger.aheads
+    other = build(settings)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d2", "d2:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    ledger.run_group([command(service, [smoking("d4")])])  # decided ahead; its turn's tail holds the other's append
+    declined = ledger.aheads["declined"]
+    outcome = ledger.run_group([command(service, [smoking("d4", "d4:in-turn")])])[0]
+    assert ledger.aheads["declined"] == declined + 1, ledger.aheads  # decided in its turn
+    assert outcome["facts"] == ["d4:in-turn"]
+    monkeypatch.setattr(ledger_module, "AHEAD_QUIET", 0.0)  # quiet long enough
+    saved = ledger.aheads["saved"]
+    ledger.run_group([command(service, [smoking("d4")])])
+    assert ledger.aheads["saved"] == saved + 1, ledger.aheads
