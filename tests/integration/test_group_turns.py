@@ -709,3 +709,44 @@ def test_a_group_is_decided_in_its_turn_while_another_process_writes(
     saved = ledger.aheads["saved"]
     ledger.run_group([command(service, [smoking("d4")])])
     assert ledger.aheads["saved"] == saved + 1, ledger.aheads
+
+
+def test_a_group_found_moved_forgets_what_it_kept_admitted_of_the_streams_it_changed(
+    service: Service, backend: str
+) -> None:
+    """Issue 12, eleventh round: a group decided before its turn and found moved forgets the kept admission of the
+    streams it changed (LedgerBase._ahead: `unsaved` of those streams): a rival saved another fact under the id the
+    group had decided, and the decision in the turn must see the rival's fact, not the group's (as after a conflict,
+    tests/integration/test_group_commit.py)."""
+    if backend == "sqlite":
+        return
+    from domain.errors import FactsInvalid
+    from domain.ledger.ids import ledger_id
+    from tests.integration.test_group_commit import rating
+
+    record_quarter(service)
+    _kept_here(service, ("d3",))
+    ledger = service.ledger
+    ours = command(service, [rating("甲", "d3:x")])
+    calls: list[int] = []
+
+    def decide_under_a_rival() -> Any:
+        calls.append(1)
+        decided = ours.decide()
+        if len(calls) == 1:
+            rival = threading.Thread(target=lambda: ledger.record_facts(PERIOD, [rating("乙", "d3:x")], RECORDER, AT))
+            rival.start()
+            rival.join()
+        return decided
+
+    decide_under_a_rival.__qualname__ = ours.decide.__qualname__
+    moved = ledger.aheads["moved"]
+    first, second = ledger.run_group([
+        Command(decide_under_a_rival, key=None, request=ours.request, actor=RECORDER, at=AT, streams=ours.streams),
+        command(service, [rating("甲", corrects="d3:x")]),  # keeps rater 甲: fits ours, not the rival's
+    ])
+    assert len(calls) == 2
+    assert isinstance(first, FactsInvalid) and isinstance(second, FactsInvalid), (first, second)
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
+    assert ledger.aheads["moved"] == moved + 1, ledger.aheads
