@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -301,15 +301,8 @@ class Ledger(LedgerBase):
         for fact, checked in zip(prepared, typed, strict=True):
             self._typed_facts[(ledgers[route(fact)].id, fact["id"])] = (fact, checked)
 
-    def unsaved(self, changed: Collection[UUID] | None = None) -> None:
-        """A kept vetting may have admitted facts that were decided but not saved: dropped, all of them, or those of
-        the streams in `changed` when only those streams can hold such facts (a group decided before its turn found
-        moved, LedgerBase._ahead: the others' kept facts are a stored state of their streams, which only grow)."""
-        if changed is None:
-            self._admitted.clear()
-            return
-        for key in [k for k in self._admitted if any(i in changed for i in k)]:
-            del self._admitted[key]
+    def unsaved(self) -> None:
+        self._admitted.clear()  # a kept vetting may have admitted facts that were decided but not saved
 
     @contextmanager
     def _checked(

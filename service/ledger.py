@@ -17,7 +17,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -143,9 +143,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self._turns = None
         super().close()
 
-    def unsaved(self, changed: Collection[UUID] | None = None) -> None:
-        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them (of the
-        aggregates in `changed` only, when only those can hold them)."""
+    def unsaved(self) -> None:
+        """Decided events were not saved (a conflict, a group decided again): forget what was kept of them."""
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """The library's save (collect, record, snapshots, notify), its events collected by `collected`."""
@@ -155,8 +154,6 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             self._take_snapshots(processing_event)
             self._notify(recordings)
             self.notify(processing_event.events)  # the library's deprecated hook, called as its save does
-        except Moved:
-            raise  # nothing of it stored nor kept but its decision's: `_ahead` forgets that
         except Exception:
             self.unsaved()
             raise
@@ -314,8 +311,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             turn.reads = group.read
             try:
                 recordings = self.save(*group.pending.values())
-            except Moved:  # decided again in the turn: what this decision kept of the streams it changed forgotten
-                self.unsaved(group.pending.keys())
+            except Moved:  # decided again in the turn (the save forgot what the decision kept: `unsaved`)
                 self.aheads["moved"] += 1
                 return None
             except IntegrityError:  # the save failed before its insert went through: decided again in the turn

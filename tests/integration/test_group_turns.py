@@ -711,13 +711,10 @@ def test_a_group_is_decided_in_its_turn_while_another_process_writes(
     assert ledger.aheads["saved"] == saved + 1, ledger.aheads
 
 
-def test_a_group_found_moved_forgets_what_it_kept_admitted_of_the_streams_it_changed(
-    service: Service, backend: str
-) -> None:
-    """Issue 12, eleventh round: a group decided before its turn and found moved forgets the kept admission of the
-    streams it changed (LedgerBase._ahead: `unsaved` of those streams): a rival saved another fact under the id the
-    group had decided, and the decision in the turn must see the rival's fact, not the group's (as after a conflict,
-    tests/integration/test_group_commit.py)."""
+def test_a_group_found_moved_is_decided_again_on_the_rivals_fact_not_its_own(service: Service, backend: str) -> None:
+    """Issue 12, eleventh round: a group decided before its turn and found moved forgets what it kept admitted (the
+    save's `unsaved`): a rival saved another fact under the id the group had decided, and the decision in the turn
+    sees the rival's fact, not the group's (as after a conflict, tests/integration/test_group_commit.py)."""
     if backend == "sqlite":
         return
     from domain.errors import FactsInvalid
