@@ -153,7 +153,10 @@ def test_a_group_that_saves_nothing_or_conflicts_lets_go_of_its_turn(
         other.close()
 
 
-def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(service: Service, backend: str) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
+def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
+) -> None:
     """The turn's connection lost under the save: the group is decided again over a new one (a group whose commit
     went through would find its keys and be replayed), nothing lost, nothing twice."""
     if backend == "sqlite":
@@ -163,6 +166,7 @@ def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(servic
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])
+    _path(service, monkeypatch, ahead, ("d3",))
     inner = command(service, [smoking("d3", "d3:lost-connection")], key="lost")
     calls: list[int] = []
 
@@ -174,15 +178,18 @@ def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(servic
                 admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         return inner.decide()
 
+    decide_and_cut.__qualname__ = inner.decide.__qualname__
     outcome = ledger.run_group([Command(decide_and_cut, key=inner.key, request=inner.request, actor=RECORDER,
-                                        at=AT)])[0]
+                                        at=AT, streams=inner.streams)])[0]
     assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lost-connection"], outcome
     assert len(calls) == 2
+    assert ledger.aheads["failed"] == (1 if ahead else 0), ledger.aheads  # ahead: its one round trip failed
     assert stored_ids(service, "d3").count("d3:lost-connection") == 1
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: the COMMIT reached the server, its reply did not (the connection failed after it). The group
     is looked up on a new connection and answered as saved, with its positions: a keyless command is not decided
@@ -194,6 +201,8 @@ def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    _path(service, monkeypatch, ahead, ("d3", "d4"))
+    saved = ledger.aheads["saved"]
     execute = psycopg.ClientCursor.execute
     cut: list[int] = []
 
@@ -218,10 +227,12 @@ def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
     assert (keyless["position"], keyed["position"]) == (end + 1, end + 3)
     assert stored_ids(service, "d3").count("d3:lost-reply") == 1
     assert stored_ids(service, "d4").count("d4:lost-reply") == 1
+    assert ledger.aheads["saved"] == saved + ahead, ledger.aheads  # saved by the path under test
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: psycopg's LockNotAvailable (and QueryCanceled, DeadlockDetected) are OperationalErrors, not
     a lost connection: the group is decided again as after a conflict, its turn's connection kept."""
@@ -232,6 +243,7 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    _path(service, monkeypatch, ahead, ("d3",))
     turn_connection = ledger._turns[0]
     datastore = ledger.recorder.datastore
     monkeypatch.setattr(datastore, "lock_timeout", 0.2)
@@ -249,14 +261,25 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
                 holder.rollback()
             return inner.decide()
 
+        decide_under_a_held_lock.__qualname__ = inner.decide.__qualname__
         outcome = ledger.run_group([Command(decide_under_a_held_lock, key=inner.key, request=inner.request,
-                                            actor=RECORDER, at=AT)])[0]
+                                            actor=RECORDER, at=AT, streams=inner.streams)])[0]
     assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lock-timeout"], outcome
     assert len(calls) == 2
     assert ledger._turns[0] is turn_connection and not turn_connection.closed
     assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
     saves = [text for text in sent if "INSERT" in text]  # the statements are composed once (_save_text): per timeout
     assert len(saves) == 2 and all("lock_timeout = '200ms'" in text for text in saves), saves
+    assert ("scoreledger.moved" in saves[0]) is ahead  # ahead: its one round trip timed out, then in the turn
+
+
+def _path(service: Service, monkeypatch: Any, ahead: bool, subjects: tuple[str, ...]) -> None:
+    """The path a failure test's group takes (issue 12, eleventh round): decided before its turn and saved in one round
+    trip (`ahead`: the subjects' streams kept here as stored), or decided and saved in its turn (two round trips)."""
+    if ahead:
+        _kept_here(service, subjects)
+    else:
+        monkeypatch.setattr(service.ledger, "_cached_ahead", lambda commands: False)
 
 
 def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
@@ -286,8 +309,9 @@ def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
     return cut
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
     the group was saved cannot be told, so each command is answered OutcomeUnknown (503), not decided again (which
@@ -301,6 +325,7 @@ def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])
+    _path(service, monkeypatch, ahead, ("d3", "d4"))
     connect = psycopg.connect
     cut = _untold(monkeypatch)
     calls: list[int] = []
@@ -310,7 +335,9 @@ def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
         calls.append(1)
         return inner.decide()
 
-    keyless, keyed = ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT),
+    decide.__qualname__ = inner.decide.__qualname__
+    keyless, keyed = ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT,
+                                               streams=inner.streams),
                                        command(service, [smoking("d4", "d4:untold")], key="untold")])
     monkeypatch.setattr(psycopg, "connect", connect)
     assert cut == [1] and calls == [1]
