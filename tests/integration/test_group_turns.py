@@ -90,6 +90,7 @@ def test_a_group_takes_its_turn_reads_and_saves_in_two_round_trips(
         return
     record_quarter(service)
     service.ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made, caches warm
+    _path(service, monkeypatch, False, ())  # decided in its turn (another process writing; eleventh round)
     sent, pooled = _counting(service, monkeypatch)
     end = service.ledger.recorder.max_notification_id()
     pooled.clear()
