@@ -48,6 +48,11 @@ BACKOFF_CAP = 0.05  # seconds
 TURN_LOCK_TIMEOUT = 10.0  # seconds
 TURN_IDLE_TIMEOUT = 60.0  # seconds
 TAIL_LIMIT = 500  # rows of the log's tail a group's turn reads for the runner at most (LedgerBase._tail_read)
+# A group is decided before its turn (LedgerBase._ahead) only when no other process's append was seen in the log's
+# tail read with a turn for so long (eleventh round): with two processes writing the same streams the decision was
+# found moved often enough that deciding it twice cost more than the round trip it saves (see BENCHMARKS).
+AHEAD_QUIET = 2.0  # seconds
+OWN_KEPT = 4_096  # notification ids of this process's own saves kept to tell them from others' in the tail
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class _Group:
     absent: set[UUID] = field(default_factory=set)  # aggregates the store did not hold when the group began
     versions: dict[UUID, int] = field(default_factory=dict)
     pending: dict[UUID, Any] = field(default_factory=dict)  # to save, in the order first decided
+    read: dict[UUID, int] = field(default_factory=dict)  # each aggregate's version as the decision read it (0: absent)
 
     def changed(self) -> list[UUID]:
         return [i for i, a in self.seen.items() if a.version != self.versions[i]]
@@ -97,6 +103,12 @@ class _Turn:
     connection: Any
     key: str
     taken: bool = False
+    reads: dict[UUID, int] | None = None  # a group decided before its turn: what its save checks did not move
+
+
+class Moved(IntegrityError):
+    """A group decided before its turn (`LedgerBase._ahead`) found a stream or key it read moved when it took the
+    turn: nothing was inserted, and the group is decided again in its turn."""
 
 
 class Tainted(Exception):
@@ -113,6 +125,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         self.append_listeners: list[Callable[[int], None]] = []  # told how many events each save appended
         self.save_listeners: list[Callable[[list[Any]], None]] = []  # told each save's recordings (its rows)
         self._local = threading.local()  # the group being decided in this thread (run_group), if any
+        # groups decided before their turn (`_ahead`): saved so, moved (decided again in the turn), or not tried
+        self.aheads = {"saved": 0, "moved": 0, "failed": 0, "declined": 0}
+        self._own: set[int] = set()  # notification ids this process saved lately (OWN_KEPT at most)
+        self._foreign_at = float("-inf")  # when the tail read with a turn last held another process's event
 
     def construct_mapper(self) -> Any:
         """The library's mapper, its stored events made by `StoredRows` (the same bytes, less Python per event)."""
@@ -141,6 +157,10 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         except Exception:
             self.unsaved()
             raise
+        own = self._own
+        if len(own) > OWN_KEPT:
+            own.clear()
+        own.update(r.notification.id for r in recordings)
         for listener in self.append_listeners:
             listener(len(recordings))
         for saved in self.save_listeners:
@@ -168,8 +188,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         if found is None:
             if aggregate_id in group.absent:
                 raise AggregateNotFoundError(aggregate_id)
-            found = group.seen[aggregate_id] = self.repository.get(aggregate_id)
+            try:
+                found = group.seen[aggregate_id] = self.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                group.read.setdefault(aggregate_id, 0)
+                raise
             group.versions[aggregate_id] = found.version
+            group.read.setdefault(aggregate_id, found.version)
         return found
 
     def run_command(self, command: Command) -> dict[str, Any]:
@@ -215,6 +240,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         under the save and whether the group was committed cannot be told, each of its commands is answered so
         (`OutcomeUnknown`), never decided again nor refused."""
         alone: set[int] = set()
+        ahead = self._ahead(commands, alone)
+        if ahead is not None:
+            return ahead
         for attempt in range(RETRIES):
             with self._turn():
                 try:
@@ -236,16 +264,106 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             if recordings is None:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.001 * 2**attempt)))  # noqa: S311 - jitter only
                 continue
-            self._cache_saved(group)
-            where = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
-                     for r in recordings}
-            for i, span in spans.items():
-                positions = [where[(a, v)] for a, after, upto in span for v in range(after + 1, upto + 1)]
-                outcomes[i] = {**outcomes[i], "position": max(positions, default=None), "replayed": False}
-            for i in sorted(alone):
-                outcomes[i] = self._alone(commands[i])
-            return outcomes
+            return self._answered(commands, alone, group, outcomes, spans, recordings)
         return [Conflict("the aggregates changed under this command too many times; try again") for _ in commands]
+
+    def _answered(self, commands: list[Command], alone: set[int], group: _Group, outcomes: list[Any],
+                  spans: dict[int, list[tuple[UUID, int, int]]], recordings: list[Any]) -> list[Any]:
+        """A saved group's outcomes: each accepted command's result with its position; those taken out run alone."""
+        self._cache_saved(group)
+        where = {(r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+                 for r in recordings}
+        for i, span in spans.items():
+            positions = [where[(a, v)] for a, after, upto in span for v in range(after + 1, upto + 1)]
+            outcomes[i] = {**outcomes[i], "position": max(positions, default=None), "replayed": False}
+        for i in sorted(alone):
+            outcomes[i] = self._alone(commands[i])
+        return outcomes
+
+    def _ahead(self, commands: list[Command], alone: set[int]) -> list[Any] | None:
+        """On PostgreSQL, a group decided before its turn from what this process keeps (issue 12, eleventh round), and
+        saved in ONE round trip that takes the turn, reads the log's tail, checks that none of the streams and keys
+        the decision read moved past the versions it used, inserts only then, and commits (`_record`): the turn's lock
+        is held for that statement's execution, not for two round trips and the decision between them, which
+        serialised the processes' groups. None when it cannot be so (a stream it names not kept here, nothing to
+        save, a refused command that changed a shared aggregate) or when something moved or failed before the
+        insert: the group is then decided again in its turn, as before (`run_group`), never saved on stale
+        versions. Its save's failures are those of any save (a lost COMMIT reply looked up, `OutcomeUnknown`)."""
+        if not self._cached_ahead(commands):
+            self.aheads["declined"] += 1
+            return None
+        try:
+            group, outcomes, spans = self._decide_group(commands, alone, ahead=True)
+        except Tainted:
+            self.unsaved()
+            self.aheads["declined"] += 1
+            return None
+        if not group.pending:  # every command refused or replayed: decided again in the turn, on the store's state
+            self.unsaved()
+            self.aheads["declined"] += 1
+            return None
+        with self._turn():
+            turn: _Turn | None = getattr(self._local, "turn", None)
+            if turn is None:
+                self.unsaved()
+                self.aheads["declined"] += 1
+                return None
+            turn.reads = group.read
+            try:
+                recordings = self.save(*group.pending.values())
+            except Moved:  # decided again in the turn (the save forgot what the decision kept: `unsaved`)
+                self.aheads["moved"] += 1
+                return None
+            except IntegrityError:  # the save failed before its insert went through: decided again in the turn
+                self.aheads["failed"] += 1
+                return None
+            except OutcomeUnknown as unknown:
+                log.error("whether a group of %d commands was saved cannot be told", len(commands), exc_info=True)
+                return [untold(c, unknown.__cause__) for c in commands]
+        self.aheads["saved"] += 1
+        return self._answered(commands, alone, group, outcomes, spans, recordings)
+
+    def _cached_ahead(self, commands: list[Command]) -> bool:
+        """Whether a group can be decided before its turn: on PostgreSQL with a turn to take, an aggregate cache
+        brought forward as the library does, every stream its commands name kept in it (an idempotency key's
+        record is taken to be absent, which the save checks), and no other process's append seen in the log's tail
+        for AHEAD_QUIET seconds."""
+        repository = self.repository
+        cache = repository.cache
+        if cache is None or not repository.fastforward or repository.snapshot_store is not None:
+            return False
+        if any(c.streams is None for c in commands) or self._turns_lock() is None:
+            return False
+        if time.monotonic() - self._foreign_at < AHEAD_QUIET:  # another process writes: decided in the turn
+            return False
+        for command in commands:
+            for aggregate_id in command.streams():  # type: ignore[misc]
+                try:
+                    cache.get(aggregate_id)
+                except KeyError:
+                    return False
+        return True
+
+    def _kept(self, group: _Group, ids: list[UUID]) -> None:
+        """A group's aggregates as this process keeps them (`_ahead`): copies of the cached ones, the others absent;
+        each version read noted for the save's check."""
+        repository = self.repository
+        cache = repository.cache
+        for aggregate_id in ids:
+            try:
+                cached = cache.get(aggregate_id)
+            except KeyError:
+                group.absent.add(aggregate_id)
+                group.read[aggregate_id] = 0
+                continue
+            lock = repository._use_fastforward_lock(aggregate_id)  # noqa: SLF001 - as Repository.get takes it
+            try:
+                with lock:
+                    copy = deepcopy(cached)
+            finally:
+                repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
+            group.seen[aggregate_id] = copy
+            group.versions[aggregate_id] = group.read[aggregate_id] = copy.version
 
     def _cache_saved(self, group: _Group) -> None:
         """The streams and periods a group saved, as saved, into the aggregate cache (issue 12). With the cache's
@@ -262,7 +380,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 cache.put(aggregate_id, aggregate)
 
     def _decide_group(
-        self, commands: list[Command], alone: set[int]
+        self, commands: list[Command], alone: set[int], ahead: bool = False
     ) -> tuple[_Group, list[Any], dict[int, list[tuple[UUID, int, int]]]]:
         group = _Group()
         outcomes: list[Any] = [None] * len(commands)
@@ -270,9 +388,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         keys = [command_id(scoped_key(c.actor, c.decide, c.key)) for i, c in enumerate(commands)
                 if c.key is not None and i not in alone]
         hinted = [a for i, c in enumerate(commands) if c.streams is not None and i not in alone for a in c.streams()]
-        if not (hinted and self._preload(group, [*dict.fromkeys([*hinted, *keys])])):
-            group.absent = self._absent(keys) if len(keys) > 1 else set()
-        self._take_turn()  # when no read above took it: before anything is decided
+        if ahead:
+            self._kept(group, [*dict.fromkeys([*hinted, *keys])])
+        else:
+            if not (hinted and self._preload(group, [*dict.fromkeys([*hinted, *keys])])):
+                group.absent = self._absent(keys) if len(keys) > 1 else set()
+            self._take_turn()  # when no read above took it: before anything is decided
         self._local.group = group
         try:
             for i, command in enumerate(commands):
@@ -405,17 +526,64 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             return None
         turn.taken = True
         rows = sets[-1] if sets and statement is not None else []
-        if tail is not None and self.tail is not None:
-            tailed = sets[-2] if statement is not None else sets[-1]
-            try:
-                self.tail.tailed([Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
-                                  for n, i, v, t, b in tailed])
-            except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
-                log.exception("the log's tail read with the turn could not be kept")
+        if tail is not None:
+            self._tailed(sets[-2] if statement is not None else sets[-1])
         return rows
 
-    #: The runner told the log's tail (projections/runner.py `tail_after`, `tailed`; service/bootstrap.py), or None.
-    tail: Any = None
+    def _tailed(self, rows: list[tuple[Any, ...]]) -> None:
+        """The log's tail read with the turn (`_tail_read`), handed to the runner."""
+        notifications = [Notification(originator_id=i, originator_version=v, topic=t, state=bytes(b), id=n)
+                          for n, i, v, t, b in rows]
+        own = self._own
+        if any(n.id not in own for n in notifications):
+            self._foreign_at = time.monotonic()
+        if self.tail is not None:
+            try:
+                self.tail.tailed(notifications)
+            except Exception:  # noqa: BLE001 - only a shortcut: the fold reads the log instead
+                log.exception("the log's tail read with the turn could not be kept")
+        try:
+            self._forward(notifications)
+        except Exception:  # noqa: BLE001 - only a shortcut: a stale aggregate is brought forward when read
+            log.exception("the log's tail read with the turn could not bring the cache forward")
+
+    def _forward(self, notifications: list[Notification]) -> None:
+        """The cached aggregates brought forward with the log's tail read with the turn (issue 12, eleventh round):
+        what other processes appended to a stream this process keeps, applied to a copy of it that then replaces it
+        in the cache (a reader may be copying the cached one outside the fast-forward lock), as `_preload` does, so
+        the next group decided before its turn (`_ahead`) decides on it rather than finding it moved. Only events that
+        follow the cached version are applied (the tail may hold this process's own saves, already there)."""
+        repository = self.repository
+        cache = repository.cache
+        if cache is None or not repository.fastforward or repository.snapshot_store is not None:
+            return
+        by_stream: dict[UUID, list[Notification]] = {}
+        for notification in notifications:
+            by_stream.setdefault(notification.originator_id, []).append(notification)
+        to_event = self.mapper.to_domain_event
+        for aggregate_id, events in by_stream.items():
+            try:
+                cached = cache.get(aggregate_id)
+            except KeyError:
+                continue
+            if events[-1].originator_version <= cached.version:
+                continue
+            lock = repository._use_fastforward_lock(aggregate_id)  # noqa: SLF001 - as Repository.get takes it
+            try:
+                with lock:
+                    cached = cache.get(aggregate_id)
+                    newer = [e for e in events if e.originator_version > cached.version]
+                    if not newer or newer[0].originator_version != cached.version + 1:
+                        continue  # not what follows the cached version: brought forward when read, as before
+                    aggregate = deepcopy(cached)
+                    for event in newer:
+                        aggregate = to_event(event).mutate(aggregate)
+                    if aggregate is not None:
+                        cache.put(aggregate_id, aggregate)
+            except KeyError:
+                continue
+            finally:
+                repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
 
     def _tail_read(self) -> str | None:
         """The statement reading the log after where this process's runner knows it (another process's events, with
@@ -441,30 +609,53 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         construction (`WITH ORDINALITY … ORDER BY`: SQL promises no order of an unordered SELECT), so their
         notification ids follow the order of the group's events (issue 12 review)."""
         turn: _Turn | None = getattr(self._local, "turn", None)
-        if turn is None or not turn.taken or processing_event.tracking is not None or processing_event.saved_kwargs:
+        ahead = turn is not None and turn.reads is not None and not turn.taken
+        if (turn is None or not (turn.taken or ahead) or processing_event.tracking is not None
+                or processing_event.saved_kwargs):
             return super()._record(processing_event)  # type: ignore[no-any-return]
         from psycopg import ClientCursor, InterfaceError, OperationalError
         from psycopg import IntegrityError as Duplicate
         from psycopg.errors import DeadlockDetected, LockNotAvailable, QueryCanceled
+        from psycopg.pq import ExecStatus
 
         recorder, events = self.recorder, processing_event.events
         datastore = recorder.datastore
         stored = [self.mapper.to_stored_event(e) for e in events]
-        statement = _save_text(datastore.schema, recorder.events_table_name, recorder.channel_name,
-                               round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000))
-        params = ([e.originator_id for e in stored], [e.originator_version for e in stored],
-                  [e.topic for e in stored], [e.state for e in stored])
+        timeout = round((datastore.lock_timeout or TURN_LOCK_TIMEOUT) * 1000)
+        params: tuple[Any, ...] = ([e.originator_id for e in stored], [e.originator_version for e in stored],
+                                   [e.topic for e in stored], [e.state for e in stored])
+        tail = None
+        if ahead:  # one round trip: the turn, the log's tail, the check of what the decision read, the insert
+            reads = turn.reads or {}
+            parts = [_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000))]
+            tail = self._tail_read()
+            if tail is not None:
+                parts.append(tail)
+            parts.append(_ahead_text(datastore.schema, recorder.events_table_name, recorder.channel_name, timeout))
+            statement = "; ".join(parts)
+            params = (list(reads), list(reads.values()), *params)
+            turn.taken = True  # from here its transaction may be open: the turn's end rolls it back
+        else:
+            statement = _save_text(datastore.schema, recorder.events_table_name, recorder.channel_name, timeout)
         query, inlined = _inlined(statement, params)
+        moved = False
         try:
             with ClientCursor(turn.connection) as cursor:
                 cursor.execute(query, inlined)
                 numbers: dict[tuple[Any, int], int] = {}
+                sets: list[list[tuple[Any, ...]]] = []
                 while True:
                     if (cursor.statusmessage or "").startswith("INSERT"):
                         numbers = {(i, v): n for i, v, n in cursor.fetchall()}
+                    elif ahead and cursor.pgresult is not None and cursor.pgresult.status == ExecStatus.TUPLES_OK:
+                        sets.append(list(cursor.fetchall()))
                     if not cursor.nextset():
                         break
                 committed = (cursor.statusmessage or "") == "COMMIT"
+            if ahead:  # its selects: the turn's settings and lock, the tail (if read), the check, the notify
+                moved = sets[-2][0][0] != "false"
+                if tail is not None:
+                    self._tailed(sets[-3])
         except Duplicate as duplicate:  # a version taken meanwhile (a single command): decided again
             raise IntegrityError(str(duplicate)) from duplicate
         except (LockNotAvailable, QueryCanceled, DeadlockDetected) as busy:  # the server gave up waiting: retried
@@ -478,6 +669,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             if not told:
                 raise IntegrityError(str(lost)) from lost
             numbers, committed = told, True
+        if moved and committed and not numbers:
+            raise Moved("a stream or key the group read before its turn moved: decided again in its turn")
         if not committed or len(numbers) != len(stored):
             raise IntegrityError(f"the group's insert was not committed ({len(numbers)} of {len(stored)} rows)")
         recordings = [
@@ -718,6 +911,29 @@ def _save_text(schema: str, table: str, channel: str, timeout_ms: int) -> str:
         "RETURNING originator_id, originator_version, notification_id; COMMIT"
     ).format(timeout=Literal(f"{timeout_ms}ms"), schema=Identifier(schema), table=Identifier(table),
              channel=Identifier(channel)).as_string(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _ahead_text(schema: str, table: str, channel: str, timeout_ms: int) -> str:
+    """The save of a group decided before its turn (LedgerBase._ahead), after the turn's first statements and the
+    tail's read in the same round trip: the table lock, then whether any stream or key the decision read holds an
+    event past the version it used (ids, versions: one probe of the log's key per id, as `streams_read`), noted in
+    the transaction (`scoreledger.moved`); the insert and the notify only when nothing moved; the commit either way
+    (it lets go of the turn: nothing inserted when something moved)."""
+    from psycopg.sql import SQL, Identifier, Literal
+
+    return str(SQL(
+        "SET LOCAL lock_timeout = {timeout}; LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+        "SELECT set_config('scoreledger.moved', (EXISTS (SELECT FROM unnest(%s::uuid[], %s::bigint[]) AS w(id, v) "
+        "CROSS JOIN LATERAL (SELECT FROM {schema}.{table} x WHERE x.originator_id = w.id "
+        "AND x.originator_version > w.v LIMIT 1) e))::text, true); "
+        "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+        "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+        "WITH ORDINALITY AS g(i, v, t, s, n) WHERE current_setting('scoreledger.moved') = 'false' ORDER BY n "
+        "RETURNING originator_id, originator_version, notification_id; "
+        "SELECT pg_notify({channel}, '') WHERE current_setting('scoreledger.moved') = 'false'; COMMIT"
+    ).format(timeout=Literal(f"{timeout_ms}ms"), schema=Identifier(schema), table=Identifier(table),
+             channel=Literal(channel)).as_string(None))
 
 
 @functools.lru_cache(maxsize=64)

@@ -90,6 +90,7 @@ def test_a_group_takes_its_turn_reads_and_saves_in_two_round_trips(
         return
     record_quarter(service)
     service.ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made, caches warm
+    _path(service, monkeypatch, False, ())  # decided in its turn (another process writing; eleventh round)
     sent, pooled = _counting(service, monkeypatch)
     end = service.ledger.recorder.max_notification_id()
     pooled.clear()
@@ -153,7 +154,10 @@ def test_a_group_that_saves_nothing_or_conflicts_lets_go_of_its_turn(
         other.close()
 
 
-def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(service: Service, backend: str) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
+def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
+) -> None:
     """The turn's connection lost under the save: the group is decided again over a new one (a group whose commit
     went through would find its keys and be replayed), nothing lost, nothing twice."""
     if backend == "sqlite":
@@ -163,6 +167,7 @@ def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(servic
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])
+    _path(service, monkeypatch, ahead, ("d3",))
     inner = command(service, [smoking("d3", "d3:lost-connection")], key="lost")
     calls: list[int] = []
 
@@ -174,15 +179,18 @@ def test_a_group_whose_turn_connection_dies_before_its_save_is_saved_once(servic
                 admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         return inner.decide()
 
+    decide_and_cut.__qualname__ = inner.decide.__qualname__
     outcome = ledger.run_group([Command(decide_and_cut, key=inner.key, request=inner.request, actor=RECORDER,
-                                        at=AT)])[0]
+                                        at=AT, streams=inner.streams)])[0]
     assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lost-connection"], outcome
     assert len(calls) == 2
+    assert ledger.aheads["failed"] == (1 if ahead else 0), ledger.aheads  # ahead: its one round trip failed
     assert stored_ids(service, "d3").count("d3:lost-connection") == 1
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: the COMMIT reached the server, its reply did not (the connection failed after it). The group
     is looked up on a new connection and answered as saved, with its positions: a keyless command is not decided
@@ -194,6 +202,8 @@ def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    _path(service, monkeypatch, ahead, ("d3", "d4"))
+    saved = ledger.aheads["saved"]
     execute = psycopg.ClientCursor.execute
     cut: list[int] = []
 
@@ -218,10 +228,12 @@ def test_a_group_whose_reply_is_lost_after_its_commit_is_answered_as_saved(
     assert (keyless["position"], keyed["position"]) == (end + 1, end + 3)
     assert stored_ids(service, "d3").count("d3:lost-reply") == 1
     assert stored_ids(service, "d4").count("d4:lost-reply") == 1
+    assert ledger.aheads["saved"] == saved + ahead, ledger.aheads  # saved by the path under test
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: psycopg's LockNotAvailable (and QueryCanceled, DeadlockDetected) are OperationalErrors, not
     a lost connection: the group is decided again as after a conflict, its turn's connection kept."""
@@ -232,6 +244,7 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])  # the turn's connection made
+    _path(service, monkeypatch, ahead, ("d3",))
     turn_connection = ledger._turns[0]
     datastore = ledger.recorder.datastore
     monkeypatch.setattr(datastore, "lock_timeout", 0.2)
@@ -249,14 +262,25 @@ def test_a_lock_timeout_under_the_save_retries_the_group_on_the_same_connection(
                 holder.rollback()
             return inner.decide()
 
+        decide_under_a_held_lock.__qualname__ = inner.decide.__qualname__
         outcome = ledger.run_group([Command(decide_under_a_held_lock, key=inner.key, request=inner.request,
-                                            actor=RECORDER, at=AT)])[0]
+                                            actor=RECORDER, at=AT, streams=inner.streams)])[0]
     assert isinstance(outcome, dict) and outcome["facts"] == ["d3:lock-timeout"], outcome
     assert len(calls) == 2
     assert ledger._turns[0] is turn_connection and not turn_connection.closed
     assert stored_ids(service, "d3").count("d3:lock-timeout") == 1
     saves = [text for text in sent if "INSERT" in text]  # the statements are composed once (_save_text): per timeout
     assert len(saves) == 2 and all("lock_timeout = '200ms'" in text for text in saves), saves
+    assert ("scoreledger.moved" in saves[0]) is ahead  # ahead: its one round trip timed out, then in the turn
+
+
+def _path(service: Service, monkeypatch: Any, ahead: bool, subjects: tuple[str, ...]) -> None:
+    """The path a failure test's group takes (issue 12, eleventh round): decided before its turn and saved in one round
+    trip (`ahead`: the subjects' streams kept here as stored), or decided and saved in its turn (two round trips)."""
+    if ahead:
+        _kept_here(service, subjects)
+    else:
+        monkeypatch.setattr(service.ledger, "_cached_ahead", lambda commands: False)
 
 
 def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
@@ -286,8 +310,9 @@ def _untold(monkeypatch: Any, committed: bool = True) -> list[int]:
     return cut
 
 
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-turn", "ahead"])
 def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
-    service: Service, backend: str, monkeypatch: Any
+    service: Service, backend: str, monkeypatch: Any, ahead: bool
 ) -> None:
     """Issue 12 review: the connection lost after the COMMIT and the look-up on a new connection failing too: whether
     the group was saved cannot be told, so each command is answered OutcomeUnknown (503), not decided again (which
@@ -301,6 +326,7 @@ def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
     record_quarter(service)
     ledger = service.ledger
     ledger.run_group([command(service, [smoking("d1")])])
+    _path(service, monkeypatch, ahead, ("d3", "d4"))
     connect = psycopg.connect
     cut = _untold(monkeypatch)
     calls: list[int] = []
@@ -310,7 +336,9 @@ def test_a_group_whose_save_cannot_be_told_is_answered_so_never_decided_again(
         calls.append(1)
         return inner.decide()
 
-    keyless, keyed = ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT),
+    decide.__qualname__ = inner.decide.__qualname__
+    keyless, keyed = ledger.run_group([Command(decide, key=None, request=inner.request, actor=RECORDER, at=AT,
+                                               streams=inner.streams),
                                        command(service, [smoking("d4", "d4:untold")], key="untold")])
     monkeypatch.setattr(psycopg, "connect", connect)
     assert cut == [1] and calls == [1]
@@ -349,8 +377,9 @@ def test_a_request_whose_save_cannot_be_told_is_answered_503_and_sent_again_with
     fact = {"type": "deduction", "item": "3.1", "subject": "d1"}
     execute, connect = psycopg.ClientCursor.execute, psycopg.connect
     with TestClient(create_app(service=service, clock=lambda: now)) as client:
-        warm = client.post(FACTS, json={**fact, "subject": "d2"}, headers=auth)
-        assert warm.status_code == 201, warm.text  # the turn's connection made
+        for subject in ("d2", "d1", "d3"):  # the turn's connection made; the streams kept as stored (eleventh round:
+            warm = client.post(FACTS, json={**fact, "subject": subject}, headers=auth)  # decided before the turn)
+            assert warm.status_code == 201, warm.text
         before = service.ledger.recorder.max_notification_id()
         cut = _untold(monkeypatch, committed)
         untold = client.post(FACTS, json=fact, headers={**auth, "Idempotency-Key": "k-untold"})
@@ -573,3 +602,176 @@ def test_a_group_reads_what_another_process_appended_with_its_turn_and_folds_it_
     assert catch_ups == []  # folded as read with the turn and as saved
     assert runner.folded.position == ledger.recorder.max_notification_id()
     assert_folded_as_a_fresh_process_reads_it(service, start)
+
+
+def _kept_here(service: Service, subjects: tuple[str, ...]) -> None:
+    """Groups on `subjects` until one is decided before its turn: their streams then kept here as stored (the
+    quarter was recorded by single commands, which leave the cache as it was)."""
+    ledger = service.ledger
+    for _ in range(3):
+        saved = ledger.aheads["saved"]
+        ledger.run_group([command(service, [smoking(s)]) for s in subjects])
+        if ledger.aheads["saved"] > saved:
+            return
+    raise AssertionError(f"no group was decided before its turn: {ledger.aheads}")
+
+
+def test_a_group_on_streams_kept_here_is_decided_before_its_turn_and_saved_in_one_round_trip(
+    service: Service, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12, eleventh round (PostgreSQL HTTP): a group whose streams this process keeps as stored is decided
+    before its turn and saved in ONE round trip: the turn's lock, the check of what it read, the insert and the
+    commit, so the lock is held while the server runs that statement, not over two round trips and the decision."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    _kept_here(service, ("d2", "d3", "d4"))
+    ledger = service.ledger
+    sent, pooled = _counting(service, monkeypatch)
+    end = ledger.recorder.max_notification_id()
+    pooled.clear()
+    saved = ledger.aheads["saved"]
+    outcomes = ledger.run_group([command(service, [smoking(f"d{i}", f"d{i}:one")], key=f"one-{i}") for i in (2, 3, 4)])
+    assert [o["facts"] for o in outcomes] == [["d2:one"], ["d3:one"], ["d4:one"]]
+    assert ledger.aheads["saved"] == saved + 1
+    assert len(sent) == 1 and not pooled, sent
+    assert service.parameters_sent == [] and "E'{" in sent[0]  # arrays written in
+    assert "pg_advisory_xact_lock" in sent[0] and "scoreledger.moved" in sent[0]
+    assert "INSERT" in sent[0] and sent[0].rstrip().endswith("COMMIT")
+    assert sorted(o["position"] for o in outcomes) == [end + 2, end + 4, end + 6]
+    assert ledger.recorder.max_notification_id() == end + 6
+
+
+@pytest.mark.parametrize("rival", ["stream", "key", "closed"])
+def test_a_group_decided_before_its_turn_is_decided_again_when_another_process_moved_what_it_read(
+    service: Service, settings: Settings, backend: str, rival: str
+) -> None:
+    """Issue 12, eleventh round: another process appends, between the group's decision (before its turn) and its
+    turn, to a stream the group writes ("stream"), the record of the group's idempotency key ("key"), or to the
+    period it only reads (closes it: "closed", which no unique key of the insert would catch). The one round trip
+    finds it moved, inserts nothing and lets go of the turn; the group is decided again in its turn on what is
+    stored: never saved on the versions it decided on."""
+    if backend == "sqlite":
+        return
+    record_quarter(service)
+    _kept_here(service, ("d4",))
+    ledger = service.ledger
+    other = build(settings)
+    try:
+        inner = command(service, [smoking("d4", "d4:ahead")], key="ahead" if rival == "key" else None)
+        calls: list[int] = []
+
+        def decide_then_rival() -> Any:
+            calls.append(1)
+            decided = inner.decide()
+            if len(calls) == 1:  # decided before the turn; the rival's append lands before the turn is taken
+                if rival == "stream":
+                    other.ledger.record_facts(PERIOD, [smoking("d4", "d4:rival")], RECORDER, AT)
+                elif rival == "key":
+                    other.ledger.record_facts(PERIOD, [smoking("d4", "d4:ahead")], RECORDER, AT, key="ahead")
+                else:
+                    other.ledger.close_period(PERIOD, "admin", AT)
+            return decided
+
+        decide_then_rival.__qualname__ = inner.decide.__qualname__  # its key scoped as record_facts' (scoped_key)
+        moved = ledger.aheads["moved"]
+        end = ledger.recorder.max_notification_id()
+        outcome = ledger.run_group([Command(decide_then_rival, key=inner.key, request=inner.request, actor=RECORDER,
+                                            at=AT, streams=inner.streams)])[0]
+    finally:
+        other.close()
+    if rival == "stream":
+        assert len(calls) == 2 and isinstance(outcome, dict) and outcome["facts"] == ["d4:ahead"], outcome
+        assert stored_ids(service, "d4")[-2:] == ["d4:rival", "d4:ahead"]
+        assert ledger.recorder.max_notification_id() == end + 2
+    elif rival == "key":
+        assert len(calls) == 1 and isinstance(outcome, dict) and outcome["replayed"] is True, outcome
+        assert stored_ids(service, "d4").count("d4:ahead") == 1
+        assert ledger.recorder.max_notification_id() == end + 2  # the rival's fact and its key's record
+    else:
+        from domain.ledger.period import PeriodStateError
+
+        assert len(calls) == 2 and isinstance(outcome, PeriodStateError), outcome
+        assert "d4:ahead" not in stored_ids(service, "d4")
+        assert ledger.recorder.max_notification_id() == end + 1  # the close only
+    assert ledger.aheads["moved"] == moved + 1, ledger.aheads  # found moved by the check, not by a unique key
+
+
+def test_a_group_is_decided_in_its_turn_while_another_process_writes(
+    service: Service, settings: Settings, backend: str, monkeypatch: Any
+) -> None:
+    """Issue 12, eleventh round: once the log's tail read with a turn holds another process's append, groups are
+    decided in their turn (two round trips, as before) for AHEAD_QUIET seconds: with two processes writing the same
+    streams a group decided before its turn was found moved often enough to cost more than it saved. This process's
+    own saves in the tail (its runner behind them) do not count."""
+    if backend == "sqlite":
+        return
+    import service.ledger as ledger_module
+
+    record_quarter(service)
+    runner, ledger = service.runner, service.ledger
+    runner.catch_up()  # the runner folds from memory: the turn reads the log's tail after it
+    _kept_here(service, ("d4",))
+    runner.fold_to(ledger.recorder.max_notification_id())
+    import psycopg
+
+    table = f'"{ledger.recorder.datastore.schema}"."{ledger.recorder.events_table_name}"'
+    with psycopg.connect(conninfo(settings), autocommit=True) as admin:  # a hole in the log's positions (as a failed
+        admin.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'notification_id'))")  # insert leaves)
+    ledger.run_group([command(service, [smoking("d4")])])  # after the hole: the runner's tail begins before it, so
+    saved = ledger.aheads["saved"]  # this process's own save is in the next turn's tail, and does not count
+    ledger.run_group([command(service, [smoking("d4")])])
+    ledger.run_group([command(service, [smoking("d4")])])
+    assert ledger.aheads["saved"] == saved + 2, ledger.aheads
+    other = build(settings)
+    try:
+        other.ledger.record_facts(PERIOD, [smoking("d2", "d2:theirs")], RECORDER, AT)
+    finally:
+        other.close()
+    ledger.run_group([command(service, [smoking("d4")])])  # decided ahead; its turn's tail holds the other's append
+    declined = ledger.aheads["declined"]
+    outcome = ledger.run_group([command(service, [smoking("d4", "d4:in-turn")])])[0]
+    assert ledger.aheads["declined"] == declined + 1, ledger.aheads  # decided in its turn
+    assert outcome["facts"] == ["d4:in-turn"]
+    monkeypatch.setattr(ledger_module, "AHEAD_QUIET", 0.0)  # quiet long enough
+    saved = ledger.aheads["saved"]
+    ledger.run_group([command(service, [smoking("d4")])])
+    assert ledger.aheads["saved"] == saved + 1, ledger.aheads
+
+
+def test_a_group_found_moved_is_decided_again_on_the_rivals_fact_not_its_own(service: Service, backend: str) -> None:
+    """Issue 12, eleventh round: a group decided before its turn and found moved forgets what it kept admitted (the
+    save's `unsaved`): a rival saved another fact under the id the group had decided, and the decision in the turn
+    sees the rival's fact, not the group's (as after a conflict, tests/integration/test_group_commit.py)."""
+    if backend == "sqlite":
+        return
+    from domain.errors import FactsInvalid
+    from domain.ledger.ids import ledger_id
+    from tests.integration.test_group_commit import rating
+
+    record_quarter(service)
+    _kept_here(service, ("d3",))
+    ledger = service.ledger
+    ours = command(service, [rating("甲", "d3:x")])
+    calls: list[int] = []
+
+    def decide_under_a_rival() -> Any:
+        calls.append(1)
+        decided = ours.decide()
+        if len(calls) == 1:
+            rival = threading.Thread(target=lambda: ledger.record_facts(PERIOD, [rating("乙", "d3:x")], RECORDER, AT))
+            rival.start()
+            rival.join()
+        return decided
+
+    decide_under_a_rival.__qualname__ = ours.decide.__qualname__
+    moved = ledger.aheads["moved"]
+    first, second = ledger.run_group([
+        Command(decide_under_a_rival, key=None, request=ours.request, actor=RECORDER, at=AT, streams=ours.streams),
+        command(service, [rating("甲", corrects="d3:x")]),  # keeps rater 甲: fits ours, not the rival's
+    ])
+    assert len(calls) == 2
+    assert isinstance(first, FactsInvalid) and isinstance(second, FactsInvalid), (first, second)
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
+    assert ledger.aheads["moved"] == moved + 1, ledger.aheads
