@@ -1,0 +1,119 @@
+"""An item's lines added after the last folded alone (card.py's Folded and Cut, issue 12): a kept subject
+extended fact by fact scores, after every step, exactly as all its facts scored at once, when a fact
+crosses an item's cap or a section's limit, lands after the line that passed it, in the middle of the
+lines beyond it, or before it (every line folded again); and the steps meant to be taken alone are
+(the memo's Folded and Cut are the same objects after them), the others folded again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.scheme.loader import load_scheme_text
+from domain.scoring.fast.facts import typed
+from domain.scoring.fast.subject import FastScorer, Kept
+
+SCHEME = """
+scheme: TINY
+version: 1
+title: 增量
+period: {kind: quarter}
+subject_kinds: {department: 科室}
+rounding: {places: 2, mode: half_up}
+ranking: {ties: competition}
+tree:
+  id: total
+  title: 总分
+  basis: sum
+  children:
+    - id: daily
+      title: 日常
+      basis: deduct
+      max: 10
+      children:
+        - {id: a, title: A, cap: 3, deduct: {per: 1}}
+        - {id: b, title: B, deduct: {per: 2}}
+    - id: bonus
+      title: 加分
+      basis: add
+      max: 4
+      children:
+        - {id: c, title: C, cap: 3, bonus: {per: 1}}
+        - {id: d, title: D, bonus: {per: 2}}
+"""
+SUBJECT = {"id": "s1", "name": "一科", "kind": "department"}
+
+# steps of (fact id, item, day of January); "alone": the step's item (and its section's cut) taken alone
+A_CAP_CROSSED = [[("f01", "a", 1)], [("f02", "a", 2)], [("f03", "a", 3)], [("f04", "a", 4)], [("f05", "a", 5)]]
+A_BEFORE_THE_CUT = [*A_CAP_CROSSED, [("f06", "a", 2)]]  # dated before the line that passed the cap: all again
+SECTION = [[("f01", "b", 1)], [("f02", "b", 2)], [("f03", "b", 3)], [("f04", "b", 4)],  # 8 points: not passed
+           [("f05", "b", 5)],  # 10: not passed (taken > limit, not >=)
+           [("f06", "a", 6)],  # 11: passed by a line of another item, at the end
+           [("f07", "b", 20)], [("f08", "a", 10)],  # the section's lines beyond, one at the end, one in the middle
+           [("f09", "b", 21), ("f10", "a", 11)],  # two at once, of two items
+           [("f11", "b", 2)]]  # before the line that passed the limit: the section's cut made again
+BONUS = [[("f01", "c", 1)], [("f02", "d", 2)], [("f03", "c", 3)], [("f04", "c", 4), ("f05", "c", 5)],
+         [("f06", "d", 6)], [("f07", "c", 1)]]
+
+
+def _fact(fact_id: str, item: str, day: int) -> Any:
+    kind = "bonus" if item in ("c", "d") else "deduction"
+    return typed({"id": fact_id, "type": kind, "item": item, "subject": "s1", "period": "2026-Q1",
+                  "recorded_by": "督查科", "occurred_on": f"2026-01-{day:02d}"})
+
+
+def _kept_folds(kept: Kept) -> dict[tuple[str, str], Any]:
+    return {(way, node): found for way, memo in (kept.memos or {}).items() for node, found in memo.folds.items()}
+
+
+def _run(steps: list[list[tuple[str, str, int]]]) -> list[dict[tuple[str, str], bool]]:
+    """Every step compared with all the facts so far scored at once; per step, whether each Folded and Cut
+    kept before it is the same object after it (taken alone)."""
+    scheme = load_scheme_text(SCHEME)
+    kept_scorer, full_scorer = FastScorer(scheme), FastScorer(scheme)
+    kept, so_far, alone = kept_scorer.kept("s1", []), [], []
+    for step in steps:
+        facts = [_fact(*one) for one in step]
+        before = _kept_folds(kept)
+        assert kept_scorer.extend(kept, "s1", facts)
+        so_far += facts
+        every = sorted(so_far, key=lambda f: f.id)
+        for explained in (True, False):
+            got, want = kept_scorer.card(SUBJECT, kept, explained), full_scorer.score(SUBJECT, every, explained)
+            assert got is not None and want is not None
+            assert (got.card, got.total, got.key) == (want.card, want.total, want.key), (step, explained)
+        assert kept_scorer.total(SUBJECT, kept) == want.total
+        after = _kept_folds(kept)
+        alone.append({key: after.get(key) is found for key, found in before.items()})
+    return alone
+
+
+def test_a_cap_crossed_by_the_fact_added_is_taken_alone() -> None:
+    alone = _run(A_CAP_CROSSED)
+    assert all(alone[-1].values()) and ("explained", "a") in alone[-1]
+    assert all(step[("explained", "a")] for step in alone[1:])
+
+
+def test_a_line_before_the_cut_folds_the_item_again() -> None:
+    alone = _run(A_BEFORE_THE_CUT)
+    assert not alone[-1][("explained", "a")] and not alone[-1][("numbers", "a")]
+    assert all(alone[-2].values())
+
+
+def test_a_section_cut_passed_and_extended_in_the_middle() -> None:
+    alone = _run(SECTION)
+    cut = [step.get(("explained", "daily")) for step in alone]
+    # the cut is kept from the step that first passes the limit; the lines beyond taken alone (the one in the
+    # middle of them too), the one before the line that passed it makes the cut again
+    assert cut[5] is None and cut[6:9] == [True, True, True] and cut[9] is False
+    assert alone[7][("explained", "a")] and alone[8][("explained", "a")] and alone[8][("explained", "b")]
+    assert not alone[9][("explained", "b")]
+
+
+@pytest.mark.parametrize("steps", [BONUS], ids=["bonus"])
+def test_bonus_items_capped_and_their_section_limited(steps: list[Any]) -> None:
+    alone = _run(steps)
+    assert alone[3][("explained", "c")] and alone[3][("numbers", "c")]  # two lines at once, the cap crossed
+    assert alone[4][("explained", "d")] and alone[4][("explained", "bonus")]
+    assert not alone[5][("explained", "c")] and not alone[5][("explained", "bonus")]
