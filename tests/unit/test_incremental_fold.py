@@ -1,8 +1,9 @@
-"""An item's lines added after the last folded alone (card.py's Folded and Cut, issue 12): a kept subject
-extended fact by fact scores, after every step, exactly as all its facts scored at once, when a fact
-crosses an item's cap or a section's limit, lands after the line that passed it, in the middle of the
-lines beyond it, or before it (every line folded again); and the steps meant to be taken alone are
-(the memo's Folded and Cut are the same objects after them), the others folded again."""
+"""An item's added lines folded alone (card.py's Folded and Cut, issue 12): a kept subject extended fact by
+fact scores, after every step, exactly as all its facts scored at once, when a fact lands in the middle
+of its item's lines, crosses an item's cap or a section's limit, lands after the line that passed it, in
+the middle of the lines beyond it, or before it (the cut made again), and when the points' sum could
+round (summed in the lines' order); and the steps meant to be taken alone are (the memo's Folded and Cut
+are the same objects after them), the others folded again."""
 
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ tree:
       children:
         - {id: a, title: A, cap: 3, deduct: {per: 1}}
         - {id: b, title: B, deduct: {per: 2}}
+        - id: g
+          title: G
+          deduct: {graded: {by: size, values: {big: 10000, tiny: 0.000000000000000000000000000001}}}
     - id: bonus
       title: 加分
       basis: add
@@ -53,28 +57,33 @@ SECTION = [[("f01", "b", 1)], [("f02", "b", 2)], [("f03", "b", 3)], [("f04", "b"
            [("f07", "b", 20)], [("f08", "a", 10)],  # the section's lines beyond, one at the end, one in the middle
            [("f09", "b", 21), ("f10", "a", 11)],  # two at once, of two items
            [("f11", "b", 2)]]  # before the line that passed the limit: the section's cut made again
+A_IN_THE_MIDDLE = [[("f01", "a", 10)], [("f02", "a", 20)], [("f03", "a", 15)], [("f04", "a", 5), ("f05", "a", 25)]]
+# a tiny deduction is lost when added to a big one, not when the tiny ones are added first (the lines' order)
+ROUNDING = [[("f01", "g", 20, "big")], [("f02", "g", 1, "tiny")], [("f03", "g", 2, "tiny")],
+            [("f04", "g", 3, "tiny"), ("f05", "g", 4, "tiny")], [("f06", "g", 5, "tiny"), ("f07", "g", 6, "tiny")]]
 BONUS = [[("f01", "c", 1)], [("f02", "d", 2)], [("f03", "c", 3)], [("f04", "c", 4), ("f05", "c", 5)],
          [("f06", "d", 6)], [("f07", "c", 1)]]
 
 
-def _fact(fact_id: str, item: str, day: int) -> Any:
+def _fact(fact_id: str, item: str, day: int, size: str | None = None) -> Any:
     kind = "bonus" if item in ("c", "d") else "deduction"
     return typed({"id": fact_id, "type": kind, "item": item, "subject": "s1", "period": "2026-Q1",
-                  "recorded_by": "督查科", "occurred_on": f"2026-01-{day:02d}"})
+                  "recorded_by": "督查科", "occurred_on": f"2026-01-{day:02d}",
+                  **({"attributes": {"size": size}} if size else {})})
 
 
 def _kept_folds(kept: Kept) -> dict[tuple[str, str], Any]:
     return {(way, node): found for way, memo in (kept.memos or {}).items() for node, found in memo.folds.items()}
 
 
-def _run(steps: list[list[tuple[str, str, int]]]) -> list[dict[tuple[str, str], bool]]:
+def _run(steps: list[list[Any]]) -> list[dict[tuple[str, str], bool]]:
     """Every step compared with all the facts so far scored at once; per step, whether each Folded and Cut
     kept before it is the same object after it (taken alone)."""
     scheme = load_scheme_text(SCHEME)
     kept_scorer, full_scorer = FastScorer(scheme), FastScorer(scheme)
     kept, so_far, alone = kept_scorer.kept("s1", []), [], []
     for step in steps:
-        facts = [_fact(*one) for one in step]
+        facts = [_fact(*one) for one in step]  # type: ignore[arg-type]
         before = _kept_folds(kept)
         assert kept_scorer.extend(kept, "s1", facts)
         so_far += facts
@@ -95,10 +104,24 @@ def test_a_cap_crossed_by_the_fact_added_is_taken_alone() -> None:
     assert all(step[("explained", "a")] for step in alone[1:])
 
 
-def test_a_line_before_the_cut_folds_the_item_again() -> None:
+def test_lines_in_the_middle_of_an_item_are_taken_alone() -> None:
+    alone = _run(A_IN_THE_MIDDLE)
+    assert all(step[(way, "a")] for step in alone[1:] for way in ("explained", "summary", "numbers"))
+
+
+def test_a_line_before_the_cut_makes_the_cut_again() -> None:
     alone = _run(A_BEFORE_THE_CUT)
-    assert not alone[-1][("explained", "a")] and not alone[-1][("numbers", "a")]
+    assert not alone[-1][("explained", "a")] and alone[-1][("numbers", "a")]  # the numbers have no cut
     assert all(alone[-2].values())
+
+
+def test_a_sum_that_could_round_is_made_in_the_lines_order() -> None:
+    scheme = load_scheme_text(SCHEME)
+    facts = [_fact(*one) for step in ROUNDING for one in step]  # type: ignore[arg-type]
+    card = FastScorer(scheme).score(SUBJECT, sorted(facts, key=lambda f: f.id))
+    assert card is not None and b'"raw":"-10000.00000000000000000000000000001"' in card.card  # the tiny ones first
+    alone = _run(ROUNDING)
+    assert not any(step.get(("numbers", "g"), False) for step in alone)
 
 
 def test_a_section_cut_passed_and_extended_in_the_middle() -> None:
@@ -108,7 +131,7 @@ def test_a_section_cut_passed_and_extended_in_the_middle() -> None:
     # middle of them too), the one before the line that passed it makes the cut again
     assert cut[5] is None and cut[6:9] == [True, True, True] and cut[9] is False
     assert alone[7][("explained", "a")] and alone[8][("explained", "a")] and alone[8][("explained", "b")]
-    assert not alone[9][("explained", "b")]
+    assert alone[9][("explained", "b")]  # in the middle of the item's lines (it has no cut)
 
 
 @pytest.mark.parametrize("steps", [BONUS], ids=["bonus"])

@@ -7,13 +7,13 @@ plan (domain/scoring/plan.py): the same headers, children, rating constants and 
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from domain.numbers import ZERO
+from domain.numbers import SCORING_CONTEXT, ZERO
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Node, RatingItem, Section
 from domain.scoring.applicability import applies
@@ -105,12 +105,13 @@ class Memo:
 class Cut:
     """`_beyond` of a node's lines kept (issue 12): the counted points taken in (date, id) order until they pass
     the limit, and from the line that passed it on, the counted lines with points (their orders and fact ids,
-    in order); so that lines added later are taken alone. A line added after the one that passed the limit
-    only joins those beyond it (the points taken before it are the same); one added after every line, while
-    the limit is not passed, adds its points to those taken. Any other (`take` says False): `_beyond` of every
-    line again, as a new Cut."""
+    in order); so that lines added later are taken alone, wherever they land (a fact's id is random, so a new
+    line lands anywhere among the others). One added after the line that passed the limit only joins those
+    beyond it (the points taken before that line are the same); while the limit is not passed, one adds its
+    points to those taken (`_exact`: the same sum in any order), and when they pass it the line is the one that
+    passed it if it is the last. Any other (`take` says False): `_beyond` of every line again, as a new Cut."""
 
-    __slots__ = ("count", "ids", "last", "limit", "orders", "taken")
+    __slots__ = ("count", "exponent", "ids", "last", "limit", "orders", "taken")
 
     def __init__(self, lines: Sequence[FastLine], limit: Decimal):
         ordered = sorted(lines, key=_ORDER)
@@ -118,16 +119,18 @@ class Cut:
         self.last = ordered[-1].order if ordered else None
         self.orders: list[Any] = []
         self.ids: list[str] = []
-        taken = ZERO
+        taken, exponent = ZERO, 0
         for at, line in enumerate(ordered):
             if line.status != "counted" or line.points == ZERO:
                 continue
-            taken += abs(line.points)
+            points = line.points
+            taken += abs(points)
+            exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
             if taken > limit:
                 beyond = [line for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
                 self.orders, self.ids = [line.order for line in beyond], [line.fact.id for line in beyond]
                 break
-        self.taken = taken
+        self.taken, self.exponent = taken, exponent
 
     def take(self, added: Sequence[FastLine]) -> bool:
         """The lines added taken alone; False when one cannot be (the Cut is then to be made again)."""
@@ -143,11 +146,15 @@ class Cut:
                         return False
                     orders.insert(at, order)
                     self.ids.insert(at, line.fact.id)
-                else:  # not passed: only a line after every line adds to the points taken in order
-                    if self.last is not None and not self.last < order:
+                else:
+                    points = line.points
+                    self.taken += abs(points)
+                    self.exponent = min(self.exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+                    if not _exact(self.taken, self.exponent):
                         return False
-                    self.taken += abs(line.points)
-                    if self.taken > self.limit:
+                    if self.taken > self.limit:  # passed by this line when it is the last (else: by which?)
+                        if self.last is not None and not self.last < order:
+                            return False
                         orders.append(order)
                         self.ids.append(line.fact.id)
             if self.last is None or self.last < order:
@@ -157,54 +164,82 @@ class Cut:
 
 
 class Folded:
-    """What `_counted` reads of an item's lines, kept in the memo (issue 12): how many lines and the last one's
-    (date, id) order, the counted points summed in the lines' order, the lines' statuses, whether a note names
-    B6 (a bonus item's), the lines' bytes joined (once asked: the explained card) and the cut at the item's bound
-    (`Cut`). Lines added after every line taken are taken alone, their points added to the sum in the order
-    `_counted` would add them; a line added before the last (`take` says False) folds every line again."""
+    """What `_counted` reads of an item's lines, kept in the memo (issue 12): how many lines, the counted points'
+    sum, the lines' statuses, whether a note names B6 (a bonus item's), the lines' bytes in order (once asked:
+    the explained card) and the cut at the item's bound (`Cut`, once asked). Lines added later are taken alone
+    wherever they land among the others: their points added to the sum (`_exact`: the sum `_counted` makes in the
+    lines' order, whatever the order of the additions), their bytes put at their places. Where that cannot be
+    (`take` says False: a sum that could round, a line of the same order as another, a cut moved), the item is
+    folded from every line again."""
 
-    __slots__ = ("b6", "bonus", "count", "cut", "joined", "last", "raw", "statuses")
+    __slots__ = ("absolute", "b6", "bonus", "count", "cut", "encoded", "exponent", "raw", "statuses")
 
-    def __init__(self, lines: list[FastLine], bound: Decimal | None, bonus: bool):
-        raw = ZERO
+    def __init__(self, lines: list[FastLine], bonus: bool):
+        raw, absolute, exponent = ZERO, ZERO, 0
         for line in lines:
             if line.status == "counted":
-                raw += line.points
-        self.raw, self.count, self.bonus = raw, len(lines), bonus
-        self.last = max(map(_ORDER, lines)) if lines else None
+                points = line.points
+                raw += points
+                absolute += abs(points)
+                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+        self.raw, self.absolute, self.exponent, self.count, self.bonus = raw, absolute, exponent, len(lines), bonus
         self.statuses = set(map(_STATUS, lines))
         self.b6 = bonus and any("(B6)" in line.note for line in lines)
-        self.cut = Cut(lines, bound) if bound is not None else None
-        self.joined: bytes | None = None
+        self.cut: Cut | None = None
+        self.encoded: list[bytes] | None = None
 
-    def take(self, added: Sequence[FastLine]) -> bool:
-        """The lines added taken alone; False when one cannot be (the item is then to be folded again)."""
+    def exact(self) -> bool:
+        """Whether the sum kept is `_counted`'s (every sum of the points in any order exact)."""
+        return _exact(self.absolute, self.exponent)
+
+    def take(self, added: Sequence[FastLine], lines: list[FastLine]) -> bool:
+        """The lines added (already among `lines`, the item's) taken alone; False when one cannot be (the item
+        is then to be folded again)."""
         ordered = sorted(added, key=_ORDER)
-        last = self.last
-        for line in ordered:
-            if last is not None and not last < line.order:
-                return False
-            last = line.order
-        if self.cut is not None and not self.cut.take(ordered):
-            return False
-        raw, statuses = self.raw, self.statuses
+        raw, absolute, exponent, statuses = self.raw, self.absolute, self.exponent, self.statuses
         for line in ordered:
             if line.status == "counted":
-                raw += line.points
+                points = line.points
+                raw += points
+                absolute += abs(points)
+                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
             statuses.add(line.status)
             if self.bonus and not self.b6 and "(B6)" in line.note:
                 self.b6 = True
-        if self.joined is not None and ordered:
-            more = b",".join([line.encoded() for line in ordered])
-            self.joined = self.joined + b"," + more if self.count else more
-        self.raw, self.last, self.count = raw, last, self.count + len(ordered)
+        if not _exact(absolute, exponent):
+            return False
+        if self.cut is not None and not self.cut.take(ordered):
+            return False
+        encoded = self.encoded
+        if encoded is not None:
+            size = len(lines)
+            for line in ordered:  # in order: each one's place among the lines is its place in the list so far
+                order = line.order
+                at = bisect_left(lines, order, key=_ORDER)
+                if at >= size or lines[at] is not line or (at + 1 < size and lines[at + 1].order == order):
+                    return False
+                encoded.insert(at, line.encoded())
+        self.raw, self.absolute, self.exponent, self.count = raw, absolute, exponent, self.count + len(ordered)
         return True
+
+    def beyond(self, lines: list[FastLine], bound: Decimal) -> list[str]:
+        """`_beyond(lines, bound)`, its Cut kept."""
+        if self.cut is None:
+            self.cut = Cut(lines, bound)
+        return self.cut.ids
 
     def lines(self, lines: list[FastLine]) -> bytes:
         """The lines' bytes joined (the lines those taken)."""
-        if self.joined is None:
-            self.joined = b",".join([line.encoded() for line in lines])
-        return self.joined
+        if self.encoded is None:
+            self.encoded = [line.encoded() for line in lines]
+        return b",".join(self.encoded)
+
+
+def _exact(absolute: Decimal, exponent: int) -> bool:
+    """Whether every sum of numbers whose absolute values add up to `absolute` and whose exponents are at least
+    `exponent` is exact in the scoring context (34 digits), whatever the order of the additions: then such a
+    sum kept and added to is the sum made in the lines' order (issue 12)."""
+    return absolute == ZERO or absolute.adjusted() - exponent < SCORING_CONTEXT.prec - 1
 
 
 class CardFold:
@@ -342,7 +377,7 @@ class CardFold:
         """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max. With a memo,
         what it reads of the lines is kept there (`Folded`), and lines added since taken alone (issue 12)."""
         bound = min((b for b in (item.cap, item.max) if b is not None), default=None)
-        folded = self._folded(item, lines, bound) if self.memo is not None and type(lines) is list else None
+        folded = self._folded(item, lines) if self.memo is not None and type(lines) is list else None
         if folded is not None:
             raw = folded.raw
         else:
@@ -357,7 +392,7 @@ class CardFold:
         number = encode.number
         if folded is not None:
             rules = _item_rules_from(item, folded.statuses, folded.b6, applied != raw)
-            cut_facts = folded.cut.ids if applied != raw and folded.cut is not None else []
+            cut_facts = folded.beyond(lines, bound) if applied != raw and bound is not None else []
             listed = folded.lines(lines) if self.explained else b""
         else:
             rules = _item_rules(item, lines, applied != raw)
@@ -368,14 +403,15 @@ class CardFold:
         built = Built(item.id, applied, ZERO, weight, lines, encoded)
         return self._done(built) if lines else built  # an empty item's is recorded by _item
 
-    def _folded(self, item: Any, lines: list[FastLine], bound: Decimal | None) -> Folded:
-        """The item's `Folded` from the memo with the lines added since taken, or made from every line."""
+    def _folded(self, item: Any, lines: list[FastLine]) -> Folded | None:
+        """The item's `Folded` from the memo with the lines added since taken, or made from every line; None
+        when its sum could round (`_counted` then sums the lines in their order)."""
         memo = self.memo
         found = memo.folds.get(item.id)  # type: ignore[union-attr]
         added = memo.added.get(item.id, _NONE)  # type: ignore[union-attr]
-        if found is None or found.count + len(added) != len(lines) or not found.take(added):
-            found = memo.folds[item.id] = Folded(lines, bound, isinstance(item, BonusItem))  # type: ignore[union-attr]
-        return found  # type: ignore[no-any-return]
+        if found is None or found.count + len(added) != len(lines) or not found.take(added, lines):
+            found = memo.folds[item.id] = Folded(lines, isinstance(item, BonusItem))  # type: ignore[union-attr]
+        return found if found.exact() else None
 
     def _cut(self, section: Section, children: list[Built], limit: Decimal) -> list[str]:
         """`_beyond` of every line under a section, its `Cut` kept in the memo and the lines added since taken."""
