@@ -73,7 +73,14 @@ def _fact(fact_id: str, item: str, day: int, size: str | None = None) -> Any:
 
 
 def _kept_folds(kept: Kept) -> dict[tuple[str, str], Any]:
-    return {(way, node): found for way, memo in (kept.memos or {}).items() for node, found in memo.folds.items()}
+    """The memos' Folded and Cut objects by (way, node id); an item's own cut as (way, "<item>/cut")."""
+    out = {}
+    for way, memo in (kept.memos or {}).items():
+        for node, found in memo.folds.items():
+            out[(way, node)] = found
+            if getattr(found, "cut", None) is not None:
+                out[(way, node + "/cut")] = found.cut
+    return out
 
 
 def _run(steps: list[list[Any]]) -> list[dict[tuple[str, str], bool]]:
@@ -111,8 +118,9 @@ def test_lines_in_the_middle_of_an_item_are_taken_alone() -> None:
 
 def test_a_line_before_the_cut_makes_the_cut_again() -> None:
     alone = _run(A_BEFORE_THE_CUT)
-    assert not alone[-1][("explained", "a")] and alone[-1][("numbers", "a")]  # the numbers have no cut
-    assert all(alone[-2].values())
+    assert alone[-1][("explained", "a")] and alone[-1][("numbers", "a")]  # the line taken alone, at its place
+    assert not alone[-1][("explained", "a/cut")]  # the item's cut made again
+    assert all(alone[-2].values()) and ("explained", "a/cut") in alone[-2]
 
 
 def test_a_sum_that_could_round_is_made_in_the_lines_order() -> None:
@@ -139,4 +147,5 @@ def test_bonus_items_capped_and_their_section_limited(steps: list[Any]) -> None:
     alone = _run(steps)
     assert alone[3][("explained", "c")] and alone[3][("numbers", "c")]  # two lines at once, the cap crossed
     assert alone[4][("explained", "d")] and alone[4][("explained", "bonus")]
-    assert not alone[5][("explained", "c")] and not alone[5][("explained", "bonus")]
+    assert alone[5][("explained", "c")] and not alone[5][("explained", "c/cut")]  # before the item's cut
+    assert not alone[5][("explained", "bonus")]  # and the section's

@@ -103,62 +103,45 @@ class Memo:
 
 
 class Cut:
-    """`_beyond` of a node's lines kept (issue 12): the counted points taken in (date, id) order until they pass
-    the limit, and from the line that passed it on, the counted lines with points (their orders and fact ids,
-    in order); so that lines added later are taken alone, wherever they land (a fact's id is random, so a new
-    line lands anywhere among the others). One added after the line that passed the limit only joins those
-    beyond it (the points taken before that line are the same); while the limit is not passed, one adds its
-    points to those taken (`_exact`: the same sum in any order), and when they pass it the line is the one that
-    passed it if it is the last. Any other (`take` says False): `_beyond` of every line again, as a new Cut."""
+    """`_beyond` of a node's lines kept (issue 12): from the line whose counted points, taken in (date, id) order,
+    passed the limit, the counted lines with points (their orders and fact ids, in order); so that lines added
+    later are taken alone. A line added after the one that passed the limit only joins those beyond it,
+    wherever it lands among them (a fact's id is random, so a new line lands anywhere): the points taken
+    before that line are the same. Any other (`take` says False: a line before it, or a limit not passed,
+    which a node cut does not have), `_beyond` of every line again, as a new Cut."""
 
-    __slots__ = ("count", "exponent", "ids", "last", "limit", "orders", "taken")
+    __slots__ = ("count", "ids", "limit", "orders")
 
     def __init__(self, lines: Sequence[FastLine], limit: Decimal):
         ordered = sorted(lines, key=_ORDER)
         self.limit, self.count = limit, len(ordered)
-        self.last = ordered[-1].order if ordered else None
         self.orders: list[Any] = []
         self.ids: list[str] = []
-        taken, exponent = ZERO, 0
+        taken = ZERO
         for at, line in enumerate(ordered):
             if line.status != "counted" or line.points == ZERO:
                 continue
-            points = line.points
-            taken += abs(points)
-            exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+            taken += abs(line.points)
             if taken > limit:
                 beyond = [line for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
                 self.orders, self.ids = [line.order for line in beyond], [line.fact.id for line in beyond]
                 break
-        self.taken, self.exponent = taken, exponent
 
     def take(self, added: Sequence[FastLine]) -> bool:
         """The lines added taken alone; False when one cannot be (the Cut is then to be made again)."""
         orders = self.orders
-        for line in sorted(added, key=_ORDER):
-            order = line.order
+        if not orders:
+            return False
+        for line in added:
             if line.status == "counted" and line.points != ZERO:
-                if orders:  # the limit passed: the line joins those beyond it, after the line that passed it
-                    if not orders[0] < order:
-                        return False
-                    at = bisect_right(orders, order)
-                    if orders[at - 1] == order:
-                        return False
-                    orders.insert(at, order)
-                    self.ids.insert(at, line.fact.id)
-                else:
-                    points = line.points
-                    self.taken += abs(points)
-                    self.exponent = min(self.exponent, points.as_tuple().exponent)  # type: ignore[type-var]
-                    if not _exact(self.taken, self.exponent):
-                        return False
-                    if self.taken > self.limit:  # passed by this line when it is the last (else: by which?)
-                        if self.last is not None and not self.last < order:
-                            return False
-                        orders.append(order)
-                        self.ids.append(line.fact.id)
-            if self.last is None or self.last < order:
-                self.last = order
+                order = line.order
+                if not orders[0] < order:
+                    return False
+                at = bisect_right(orders, order)
+                if orders[at - 1] == order:
+                    return False
+                orders.insert(at, order)
+                self.ids.insert(at, line.fact.id)
             self.count += 1
         return True
 
@@ -169,8 +152,8 @@ class Folded:
     the explained card) and the cut at the item's bound (`Cut`, once asked). Lines added later are taken alone
     wherever they land among the others: their points added to the sum (`_exact`: the sum `_counted` makes in the
     lines' order, whatever the order of the additions), their bytes put at their places. Where that cannot be
-    (`take` says False: a sum that could round, a line of the same order as another, a cut moved), the item is
-    folded from every line again."""
+    (`take` says False: a sum that could round), the item is folded from every line again (its sum made in the
+    lines' order); a cut that cannot take them is made again when asked."""
 
     __slots__ = ("absolute", "b6", "bonus", "count", "cut", "encoded", "exponent", "raw", "statuses")
 
@@ -187,10 +170,6 @@ class Folded:
         self.b6 = bonus and any("(B6)" in line.note for line in lines)
         self.cut: Cut | None = None
         self.encoded: list[bytes] | None = None
-
-    def exact(self) -> bool:
-        """Whether the sum kept is `_counted`'s (every sum of the points in any order exact)."""
-        return _exact(self.absolute, self.exponent)
 
     def take(self, added: Sequence[FastLine], lines: list[FastLine]) -> bool:
         """The lines added (already among `lines`, the item's) taken alone; False when one cannot be (the item
@@ -209,14 +188,13 @@ class Folded:
         if not _exact(absolute, exponent):
             return False
         if self.cut is not None and not self.cut.take(ordered):
-            return False
+            self.cut = None  # made again from every line when asked
         encoded = self.encoded
         if encoded is not None:
             size = len(lines)
             for line in ordered:  # in order: each one's place among the lines is its place in the list so far
-                order = line.order
-                at = bisect_left(lines, order, key=_ORDER)
-                if at >= size or lines[at] is not line or (at + 1 < size and lines[at + 1].order == order):
+                at = bisect_left(lines, line.order, key=_ORDER)
+                if at >= size or lines[at] is not line:  # one of the same order before it (no fact has two)
                     return False
                 encoded.insert(at, line.encoded())
         self.raw, self.absolute, self.exponent, self.count = raw, absolute, exponent, self.count + len(ordered)
@@ -403,15 +381,14 @@ class CardFold:
         built = Built(item.id, applied, ZERO, weight, lines, encoded)
         return self._done(built) if lines else built  # an empty item's is recorded by _item
 
-    def _folded(self, item: Any, lines: list[FastLine]) -> Folded | None:
-        """The item's `Folded` from the memo with the lines added since taken, or made from every line; None
-        when its sum could round (`_counted` then sums the lines in their order)."""
+    def _folded(self, item: Any, lines: list[FastLine]) -> Folded:
+        """The item's `Folded` from the memo with the lines added since taken, or made from every line."""
         memo = self.memo
         found = memo.folds.get(item.id)  # type: ignore[union-attr]
         added = memo.added.get(item.id, _NONE)  # type: ignore[union-attr]
         if found is None or found.count + len(added) != len(lines) or not found.take(added, lines):
             found = memo.folds[item.id] = Folded(lines, isinstance(item, BonusItem))  # type: ignore[union-attr]
-        return found if found.exact() else None
+        return found  # type: ignore[no-any-return]
 
     def _cut(self, section: Section, children: list[Built], limit: Decimal) -> list[str]:
         """`_beyond` of every line under a section, its `Cut` kept in the memo and the lines added since taken."""
