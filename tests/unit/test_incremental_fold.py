@@ -1,7 +1,7 @@
 """An item's added lines folded alone (card.py's Folded and Cut, issue 12): a kept subject extended fact by
 fact scores, after every step, exactly as all its facts scored at once, when a fact lands in the middle
 of its item's lines, crosses an item's cap or a section's limit, lands after the line that passed it, in
-the middle of the lines beyond it, or before it (the cut made again), and when the points' sum could
+the middle of the lines beyond it, or before it (the cut moves), and when the points' sum could
 round (summed in the lines' order); and the steps meant to be taken alone are (the memo's Folded and Cut
 are the same objects after them), the others folded again."""
 
@@ -56,13 +56,15 @@ SECTION = [[("f01", "b", 1)], [("f02", "b", 2)], [("f03", "b", 3)], [("f04", "b"
            [("f06", "a", 6)],  # 11: passed by a line of another item, at the end
            [("f07", "b", 20)], [("f08", "a", 10)],  # the section's lines beyond, one at the end, one in the middle
            [("f09", "b", 21), ("f10", "a", 11)],  # two at once, of two items
-           [("f11", "b", 2)]]  # before the line that passed the limit: the section's cut made again
+           [("f11", "b", 2)]]  # before the line that passed the limit: the section's cut moves
 A_IN_THE_MIDDLE = [[("f01", "a", 10)], [("f02", "a", 20)], [("f03", "a", 15)], [("f04", "a", 5), ("f05", "a", 25)]]
 # a tiny deduction is lost when added to a big one, not when the tiny ones are added first (the lines' order)
 ROUNDING = [[("f01", "g", 20, "big")], [("f02", "g", 1, "tiny")], [("f03", "g", 2, "tiny")],
             [("f04", "g", 3, "tiny"), ("f05", "g", 4, "tiny")], [("f06", "g", 5, "tiny"), ("f07", "g", 6, "tiny")]]
 BONUS = [[("f01", "c", 1)], [("f02", "d", 2)], [("f03", "c", 3)], [("f04", "c", 4), ("f05", "c", 5)],
          [("f06", "d", 6)], [("f07", "c", 1)]]
+
+BONUS_STAYS = [[("f01", "d", 3)], [("f02", "c", 4)], [("f03", "d", 5)], [("f04", "c", 1)]]
 
 
 def _fact(fact_id: str, item: str, day: int, size: str | None = None) -> Any:
@@ -116,11 +118,10 @@ def test_lines_in_the_middle_of_an_item_are_taken_alone() -> None:
     assert all(step[(way, "a")] for step in alone[1:] for way in ("explained", "summary", "numbers"))
 
 
-def test_a_line_before_the_cut_makes_the_cut_again() -> None:
-    alone = _run(A_BEFORE_THE_CUT)
-    assert alone[-1][("explained", "a")] and alone[-1][("numbers", "a")]  # the line taken alone, at its place
-    assert not alone[-1][("explained", "a/cut")]  # the item's cut made again
-    assert all(alone[-2].values()) and ("explained", "a/cut") in alone[-2]
+def test_a_line_before_the_cut_moves_it() -> None:
+    alone = _run(A_BEFORE_THE_CUT)  # the cap passed at the 3rd line now: the cut starts a line earlier
+    assert all(alone[-1][(way, "a")] for way in ("explained", "summary", "numbers"))
+    assert alone[-1][("explained", "a/cut")] and all(alone[-2].values()) and ("explained", "a/cut") in alone[-2]
 
 
 def test_a_sum_that_could_round_is_made_in_the_lines_order() -> None:
@@ -137,9 +138,14 @@ def test_a_section_cut_passed_and_extended_in_the_middle() -> None:
     cut = [step.get(("explained", "daily")) for step in alone]
     # the cut is kept from the step that first passes the limit; the lines beyond taken alone (the one in the
     # middle of them too), the one before the line that passed it makes the cut again
-    assert cut[5] is None and cut[6:9] == [True, True, True] and cut[9] is False
+    assert cut[5] is None and cut[6:10] == [True, True, True, True]
     assert alone[7][("explained", "a")] and alone[8][("explained", "a")] and alone[8][("explained", "b")]
     assert alone[9][("explained", "b")]  # in the middle of the item's lines (it has no cut)
+
+
+def test_a_line_before_the_cut_that_does_not_move_it() -> None:
+    alone = _run(BONUS_STAYS)  # 2 + 1 + 2 passes 4 at the third; 1 + 2 + 1 + 2 at the fourth, the same line
+    assert alone[-1][("explained", "bonus")]
 
 
 @pytest.mark.parametrize("steps", [BONUS], ids=["bonus"])
@@ -147,5 +153,5 @@ def test_bonus_items_capped_and_their_section_limited(steps: list[Any]) -> None:
     alone = _run(steps)
     assert alone[3][("explained", "c")] and alone[3][("numbers", "c")]  # two lines at once, the cap crossed
     assert alone[4][("explained", "d")] and alone[4][("explained", "bonus")]
-    assert alone[5][("explained", "c")] and not alone[5][("explained", "c/cut")]  # before the item's cut
-    assert not alone[5][("explained", "bonus")]  # and the section's
+    assert alone[5][("explained", "c")] and alone[5][("explained", "c/cut")]  # before the item's cut
+    assert alone[5][("explained", "bonus")]  # and the section's

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from domain.numbers import SCORING_CONTEXT, ZERO
@@ -103,29 +103,35 @@ class Memo:
 
 
 class Cut:
-    """`_beyond` of a node's lines kept (issue 12): from the line whose counted points, taken in (date, id) order,
-    passed the limit, the counted lines with points (their orders and fact ids, in order); so that lines added
-    later are taken alone. A line added after the one that passed the limit only joins those beyond it,
-    wherever it lands among them (a fact's id is random, so a new line lands anywhere): the points taken
-    before that line are the same. Any other (`take` says False: a line before it, or a limit not passed,
-    which a node cut does not have), `_beyond` of every line again, as a new Cut."""
+    """`_beyond` of a node's lines kept (issue 12): the counted lines with points before the one whose points,
+    taken in (date, id) order, passed the limit (their orders, absolute points and fact ids, in order), and
+    from that one on (their orders and fact ids); so that lines added later are taken alone, wherever they land
+    among the others (a fact's id is random). A line after the one that passed the limit only joins those beyond
+    it (the points taken before it are the same); a line before it joins those before, whose points are taken
+    again in order, as `_beyond` takes them, up to the one that passes the limit now (that one or an earlier).
+    A limit not passed (a node cut has passed it) or a line of the same order as another: `take` says False,
+    and the Cut is made again from every line."""
 
-    __slots__ = ("count", "ids", "limit", "orders")
+    __slots__ = ("before", "count", "ids", "limit", "orders")
 
     def __init__(self, lines: Sequence[FastLine], limit: Decimal):
         ordered = sorted(lines, key=_ORDER)
         self.limit, self.count = limit, len(ordered)
         self.orders: list[Any] = []
         self.ids: list[str] = []
-        taken = ZERO
+        self.before: list[tuple[Any, Decimal, str]] = []
+        taken, before = ZERO, []
         for at, line in enumerate(ordered):
             if line.status != "counted" or line.points == ZERO:
                 continue
-            taken += abs(line.points)
+            points = abs(line.points)
+            taken += points
             if taken > limit:
                 beyond = [line for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
                 self.orders, self.ids = [line.order for line in beyond], [line.fact.id for line in beyond]
+                self.before = before
                 break
+            before.append((line.order, points, line.fact.id))
 
     def take(self, added: Sequence[FastLine]) -> bool:
         """The lines added taken alone; False when one cannot be (the Cut is then to be made again)."""
@@ -135,14 +141,37 @@ class Cut:
         for line in added:
             if line.status == "counted" and line.points != ZERO:
                 order = line.order
-                if not orders[0] < order:
+                if orders[0] < order:  # beyond the line that passed the limit
+                    at = bisect_right(orders, order)
+                    if orders[at - 1] == order:
+                        return False
+                    orders.insert(at, order)
+                    self.ids.insert(at, line.fact.id)
+                elif order < orders[0]:
+                    if not self._before(order, abs(line.points), line.fact.id):
+                        return False
+                else:
                     return False
-                at = bisect_right(orders, order)
-                if orders[at - 1] == order:
-                    return False
-                orders.insert(at, order)
-                self.ids.insert(at, line.fact.id)
             self.count += 1
+        return True
+
+    def _before(self, order: Any, points: Decimal, fact: str) -> bool:
+        """A line before the one that passed the limit: the points before it taken again in order (`_beyond`'s
+        additions), those from the one that passes the limit now on put beyond."""
+        before = self.before
+        at = bisect_right(before, order, key=_FIRST)
+        if at and before[at - 1][0] == order:
+            return False
+        before.insert(at, (order, points, fact))
+        taken, limit = ZERO, self.limit
+        for index, one in enumerate(before):
+            taken += one[1]
+            if taken > limit:
+                moved = before[index:]
+                del before[index:]
+                self.orders[:0] = [one[0] for one in moved]
+                self.ids[:0] = [one[2] for one in moved]
+                break
         return True
 
 
@@ -816,6 +845,7 @@ def _beyond(lines: Sequence[FastLine], limit: Decimal) -> list[str]:
 
 
 _ORDER = attrgetter("order")
+_FIRST = itemgetter(0)
 
 
 _STATUS = attrgetter("status")
