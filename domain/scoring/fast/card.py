@@ -7,12 +7,13 @@ plan (domain/scoring/plan.py): the same headers, children, rating constants and 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
-from domain.numbers import ZERO
+from domain.numbers import SCORING_CONTEXT, ZERO
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import Basis, BonusItem, DeductionItem, Node, RatingItem, Section
 from domain.scoring.applicability import applies
@@ -79,13 +80,173 @@ class Header:
 
 class Memo:
     """The nodes of one subject's card as last folded (one way: numbers, explained or summary), by id, and
-    the items whose lines changed since (FastScorer.extend adds them)."""
+    the items whose lines changed since, with the lines added to each (FastScorer.extend adds them); and
+    what the fold of an item's lines, or of a section's cut, keeps to take added lines alone (`Folded`,
+    `Cut`, by node id)."""
 
-    __slots__ = ("changed", "nodes")
+    __slots__ = ("added", "changed", "folds", "nodes")
 
     def __init__(self) -> None:
         self.nodes: dict[str, Built] = {}
         self.changed: set[str] = set()
+        self.added: dict[str, list[FastLine]] = {}
+        self.folds: dict[str, Any] = {}
+
+    def add(self, item: str, lines: list[FastLine]) -> None:
+        """Lines added to an item's (FastScorer.extend): the item changed."""
+        self.changed.add(item)
+        found = self.added.get(item)
+        if found is None:
+            self.added[item] = list(lines)
+        else:
+            found.extend(lines)
+
+
+class Cut:
+    """`_beyond` of a node's lines kept (issue 12): the counted lines with points before the one whose points,
+    taken in (date, id) order, passed the limit (their orders, absolute points and fact ids, in order), and
+    from that one on (their orders and fact ids); so that lines added later are taken alone, wherever they land
+    among the others (a fact's id is random). A line after the one that passed the limit only joins those beyond
+    it (the points taken before it are the same); a line before it joins those before, whose points are taken
+    again in order, as `_beyond` takes them, up to the one that passes the limit now (that one or an earlier).
+    A limit not passed (a node cut has passed it) or a line of the same order as another: `take` says False,
+    and the Cut is made again from every line."""
+
+    __slots__ = ("before", "count", "ids", "limit", "orders")
+
+    def __init__(self, lines: Sequence[FastLine], limit: Decimal):
+        ordered = sorted(lines, key=_ORDER)
+        self.limit, self.count = limit, len(ordered)
+        self.orders: list[Any] = []
+        self.ids: list[str] = []
+        self.before: list[tuple[Any, Decimal, str]] = []
+        taken, before = ZERO, []
+        for at, line in enumerate(ordered):
+            if line.status != "counted" or line.points == ZERO:
+                continue
+            points = abs(line.points)
+            taken += points
+            if taken > limit:
+                beyond = [line for line in ordered[at:] if line.status == "counted" and line.points != ZERO]
+                self.orders, self.ids = [line.order for line in beyond], [line.fact.id for line in beyond]
+                self.before = before
+                break
+            before.append((line.order, points, line.fact.id))
+
+    def take(self, added: Sequence[FastLine]) -> bool:
+        """The lines added taken alone; False when one cannot be (the Cut is then to be made again)."""
+        orders = self.orders
+        if not orders:
+            return False
+        for line in added:
+            if line.status == "counted" and line.points != ZERO:
+                order = line.order
+                if orders[0] < order:  # beyond the line that passed the limit
+                    at = bisect_right(orders, order)
+                    if orders[at - 1] == order:
+                        return False
+                    orders.insert(at, order)
+                    self.ids.insert(at, line.fact.id)
+                elif order < orders[0]:
+                    if not self._before(order, abs(line.points), line.fact.id):
+                        return False
+                else:
+                    return False
+            self.count += 1
+        return True
+
+    def _before(self, order: Any, points: Decimal, fact: str) -> bool:
+        """A line before the one that passed the limit: the points before it taken again in order (`_beyond`'s
+        additions), those from the one that passes the limit now on put beyond."""
+        before = self.before
+        at = bisect_right(before, order, key=_FIRST)
+        if at and before[at - 1][0] == order:
+            return False
+        before.insert(at, (order, points, fact))
+        taken, limit = ZERO, self.limit
+        for index, one in enumerate(before):
+            taken += one[1]
+            if taken > limit:
+                moved = before[index:]
+                del before[index:]
+                self.orders[:0] = [one[0] for one in moved]
+                self.ids[:0] = [one[2] for one in moved]
+                break
+        return True
+
+
+class Folded:
+    """What `_counted` reads of an item's lines, kept in the memo (issue 12): how many lines, the counted points'
+    sum, the lines' statuses, whether a note names B6 (a bonus item's), the lines' bytes in order (once asked:
+    the explained card) and the cut at the item's bound (`Cut`, once asked). Lines added later are taken alone
+    wherever they land among the others: their points added to the sum (`_exact`: the sum `_counted` makes in the
+    lines' order, whatever the order of the additions), their bytes put at their places. Where that cannot be
+    (`take` says False: a sum that could round), the item is folded from every line again (its sum made in the
+    lines' order); a cut that cannot take them is made again when asked."""
+
+    __slots__ = ("absolute", "b6", "bonus", "count", "cut", "encoded", "exponent", "raw", "statuses")
+
+    def __init__(self, lines: list[FastLine], bonus: bool):
+        raw, absolute, exponent = ZERO, ZERO, 0
+        for line in lines:
+            if line.status == "counted":
+                points = line.points
+                raw += points
+                absolute += abs(points)
+                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+        self.raw, self.absolute, self.exponent, self.count, self.bonus = raw, absolute, exponent, len(lines), bonus
+        self.statuses = set(map(_STATUS, lines))
+        self.b6 = bonus and any("(B6)" in line.note for line in lines)
+        self.cut: Cut | None = None
+        self.encoded: list[bytes] | None = None
+
+    def take(self, added: Sequence[FastLine], lines: list[FastLine]) -> bool:
+        """The lines added (already among `lines`, the item's) taken alone; False when one cannot be (the item
+        is then to be folded again)."""
+        ordered = sorted(added, key=_ORDER)
+        raw, absolute, exponent, statuses = self.raw, self.absolute, self.exponent, self.statuses
+        for line in ordered:
+            if line.status == "counted":
+                points = line.points
+                raw += points
+                absolute += abs(points)
+                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+            statuses.add(line.status)
+            if self.bonus and not self.b6 and "(B6)" in line.note:
+                self.b6 = True
+        if not _exact(absolute, exponent):
+            return False
+        if self.cut is not None and not self.cut.take(ordered):
+            self.cut = None  # made again from every line when asked
+        encoded = self.encoded
+        if encoded is not None:
+            size = len(lines)
+            for line in ordered:  # in order: each one's place among the lines is its place in the list so far
+                at = bisect_left(lines, line.order, key=_ORDER)
+                if at >= size or lines[at] is not line:  # one of the same order before it (no fact has two)
+                    return False
+                encoded.insert(at, line.encoded())
+        self.raw, self.absolute, self.exponent, self.count = raw, absolute, exponent, self.count + len(ordered)
+        return True
+
+    def beyond(self, lines: list[FastLine], bound: Decimal) -> list[str]:
+        """`_beyond(lines, bound)`, its Cut kept."""
+        if self.cut is None:
+            self.cut = Cut(lines, bound)
+        return self.cut.ids
+
+    def lines(self, lines: list[FastLine]) -> bytes:
+        """The lines' bytes joined (the lines those taken)."""
+        if self.encoded is None:
+            self.encoded = [line.encoded() for line in lines]
+        return b",".join(self.encoded)
+
+
+def _exact(absolute: Decimal, exponent: int) -> bool:
+    """Whether every sum of numbers whose absolute values add up to `absolute` and whose exponents are at least
+    `exponent` is exact in the scoring context (34 digits), whatever the order of the additions: then such a
+    sum kept and added to is the sum made in the lines' order (issue 12)."""
+    return absolute == ZERO or absolute.adjusted() - exponent < SCORING_CONTEXT.prec - 1
 
 
 class CardFold:
@@ -161,6 +322,7 @@ class CardFold:
             memo.nodes[node.id] = built
             if node is self.scheme.tree:
                 memo.changed.clear()
+                memo.added.clear()
         return built
 
     def _under(self, node: Node) -> frozenset[str]:
@@ -219,24 +381,60 @@ class CardFold:
         return self._counted(item, group, lines, full)
 
     def _counted(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
-        """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max."""
-        raw = ZERO
-        for line in lines:
-            if line.status == "counted":
-                raw += line.points
+        """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max. With a memo,
+        what it reads of the lines is kept there (`Folded`), and lines added since taken alone (issue 12)."""
         bound = min((b for b in (item.cap, item.max) if b is not None), default=None)
+        folded = self._folded(item, lines) if self.memo is not None and type(lines) is list else None
+        if folded is not None:
+            raw = folded.raw
+        else:
+            raw = ZERO
+            for line in lines:
+                if line.status == "counted":
+                    raw += line.points
         applied = raw if bound is None else max(min(raw, bound), -bound)
         weight = self.plan.base[item.id]["weight"]
         if not full:
             return Built(item.id, applied, ZERO, weight, lines, None)
-        rules = _item_rules(item, lines, applied != raw)
-        cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
         number = encode.number
+        if folded is not None:
+            rules = _item_rules_from(item, folded.statuses, folded.b6, applied != raw)
+            cut_facts = folded.beyond(lines, bound) if applied != raw and bound is not None else []
+            listed = folded.lines(lines) if self.explained else b""
+        else:
+            rules = _item_rules(item, lines, applied != raw)
+            cut_facts = _beyond(lines, bound) if applied != raw and bound is not None else []
+            listed = b",".join([line.encoded() for line in lines]) if self.explained else b""
         encoded = self._header(item, group).item % (
-            number(applied), number(raw - applied), encode.texts(cut_facts),
-            b",".join([line.encoded() for line in lines]) if self.explained else b"", number(raw), encode.texts(rules))
+            number(applied), number(raw - applied), encode.texts(cut_facts), listed, number(raw), encode.texts(rules))
         built = Built(item.id, applied, ZERO, weight, lines, encoded)
         return self._done(built) if lines else built  # an empty item's is recorded by _item
+
+    def _folded(self, item: Any, lines: list[FastLine]) -> Folded:
+        """The item's `Folded` from the memo with the lines added since taken, or made from every line."""
+        memo = self.memo
+        found = memo.folds.get(item.id)  # type: ignore[union-attr]
+        added = memo.added.get(item.id, _NONE)  # type: ignore[union-attr]
+        if found is None or found.count + len(added) != len(lines) or not found.take(added, lines):
+            found = memo.folds[item.id] = Folded(lines, isinstance(item, BonusItem))  # type: ignore[union-attr]
+        return found  # type: ignore[no-any-return]
+
+    def _cut(self, section: Section, children: list[Built], limit: Decimal) -> list[str]:
+        """`_beyond` of every line under a section, its `Cut` kept in the memo and the lines added since taken."""
+        memo = self.memo
+        leaves: list[Built] = []
+        _leaves(children, leaves)
+        count, added = 0, []
+        for leaf in leaves:
+            if type(leaf.lines) is not list:
+                return _beyond([line for c in children for line in c.every()], limit)
+            count += len(leaf.lines)
+            added += memo.added.get(leaf.node_id, _NONE)  # type: ignore[union-attr]
+        found = memo.folds.get(section.id)  # type: ignore[union-attr]
+        if found is None or found.limit != limit or found.count + len(added) != count or not found.take(added):
+            every = [line for c in children for line in c.every()]
+            found = memo.folds[section.id] = Cut(every, limit)  # type: ignore[union-attr]
+        return found.ids  # type: ignore[no-any-return]
 
     def _rating(self, item: RatingItem, group: str, lines: list[FastLine], full: bool) -> Built:
         """R1-R3: each role's counted ratings averaged, the roles weighted, converted to the item's max."""
@@ -530,8 +728,11 @@ class CardFold:
         if section.highest_only:
             rules += ["D4", "B2"]
         limit = (top - (floor or ZERO)) if section.basis is Basis.deduct and top is not None else top
-        every = [line for c in children for line in c.every()] if cut != ZERO and limit is not None else []
-        cut_facts = _beyond(every, limit) if every else []  # type: ignore[arg-type]
+        if cut != ZERO and limit is not None and self.memo is not None:
+            cut_facts = self._cut(section, children, limit)
+        else:
+            every = [line for c in children for line in c.every()] if cut != ZERO and limit is not None else []
+            cut_facts = _beyond(every, limit) if every else []  # type: ignore[arg-type]
         number = encode.number
         encoded = self._header(section, group).section % (
             number(applied), b",".join([c.encoded for c in children]), number(cut), encode.texts(cut_facts),  # type: ignore[misc]
@@ -540,6 +741,15 @@ class CardFold:
 
 
 _NONE: list[FastLine] = []
+
+
+def _leaves(nodes: Sequence[Built], out: list[Built]) -> None:
+    """The items under folded nodes, in tree order."""
+    for node in nodes:
+        if node.children is None:
+            out.append(node)
+        else:
+            _leaves(node.children, out)
 
 
 def _every(found: tuple[Any, ...]) -> list[FastLine]:
@@ -599,17 +809,22 @@ def _rules_of(static: tuple[Any, ...], lines: Sequence[FastLine], capped: bool, 
 
 
 def _item_rules(item: Any, lines: Sequence[FastLine], capped: bool) -> list[str]:
+    b6 = isinstance(item, BonusItem) and any("(B6)" in line.note for line in lines)
+    return _item_rules_from(item, set(map(_STATUS, lines)), b6, capped)
+
+
+def _item_rules_from(item: Any, statuses: set[str], b6: bool, capped: bool) -> list[str]:
+    """`_item_rules` from what it reads of the lines: their statuses, and whether a note names B6."""
     if isinstance(item, DeductionItem):
         rule = item.deduct
-        statuses = set(map(_STATUS, lines))
         rules = [_DEDUCT_RULES[rule.way]] + (["D7"] if rule.multiplier else [])
         rules += ["D5", "D10"] if rule.void_at is not None else []
         rules += ["D8"] if "exempted" in statuses else []
         rules += ["D4"] if "superseded" in statuses else []
     elif isinstance(item, BonusItem):
         rules = [_BONUS_RULES[item.bonus.way]] + (["D9"] if item.bonus.beyond_quota is not None else [])
-        rules += ["B6"] if any("(B6)" in line.note for line in lines) else []
-        rules += ["B2"] if any(line.status == "superseded" for line in lines) else []
+        rules += ["B6"] if b6 else []
+        rules += ["B2"] if "superseded" in statuses else []
     else:
         rules = []
     voids = isinstance(item, DeductionItem) and item.deduct.void_at is not None
@@ -630,6 +845,7 @@ def _beyond(lines: Sequence[FastLine], limit: Decimal) -> list[str]:
 
 
 _ORDER = attrgetter("order")
+_FIRST = itemgetter(0)
 
 
 _STATUS = attrgetter("status")

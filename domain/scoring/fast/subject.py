@@ -141,7 +141,7 @@ class FastScorer:
                     continue
                 for item, added in subject_lines(subject, (fact,), kept.standing, self.points).items():
                     for memo in (kept.memos or {}).values():
-                        memo.changed.add(item)
+                        memo.add(item, added)
                     if any(line.situation for line in added):
                         kept.situated.add(item)
                     listed = lines.get(item)
