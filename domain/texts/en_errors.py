@@ -245,6 +245,7 @@ ERRORS = {
     "error.writer_closed": "the service is closing and takes no more writes; try again in {seconds} s",
     "error.token_changed": "the bearer token changed; send the request again",
     "error.group_not_committed": "the group's insert was not committed ({saved} of {sent} rows)",
+    "error.group_moved": "a stream or key the group read before its turn moved: decided again in its turn",
     "error.outcome_unknown": "the store failed while saving this request and whether it was saved cannot be told: "
     "send the same request again with the same Idempotency-Key in {seconds} s; if it was saved, it is answered with "
     "its first result and nothing is recorded twice",

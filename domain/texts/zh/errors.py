@@ -221,6 +221,7 @@ ERRORS = {
     "error.writer_closed": "服务正在关闭，不再接受写入，请{seconds}秒后重试",
     "error.token_changed": "访问令牌已变更，请重新发送请求",
     "error.group_not_committed": "本组写入未提交（已写入{saved}行，共{sent}行）",
+    "error.group_moved": "本组在轮到之前所读的流或幂等键已被改动：轮到时重新判定",
     "error.outcome_unknown": "保存本请求时数据存储出错，无法确定是否已保存：请在{seconds}秒后用相同的幂等键"
     "（Idempotency-Key）重新发送同一请求；如已保存，将返回首次的结果，不会重复记录",
     "error.outcome_unknown_keyless": "保存本请求时数据存储出错，无法确定是否已保存：本请求未带幂等键"
