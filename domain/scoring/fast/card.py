@@ -187,13 +187,7 @@ class Folded:
     __slots__ = ("absolute", "b6", "bonus", "count", "cut", "encoded", "exponent", "raw", "statuses")
 
     def __init__(self, lines: list[FastLine], bonus: bool):
-        raw, absolute, exponent = ZERO, ZERO, 0
-        for line in lines:
-            if line.status == "counted":
-                points = line.points
-                raw += points
-                absolute += abs(points)
-                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+        raw, absolute, exponent = _summed(lines, ZERO, ZERO, 0)
         self.raw, self.absolute, self.exponent, self.count, self.bonus = raw, absolute, exponent, len(lines), bonus
         self.statuses = set(map(_STATUS, lines))
         self.b6 = bonus and any("(B6)" in line.note for line in lines)
@@ -204,13 +198,9 @@ class Folded:
         """The lines added (already among `lines`, the item's) taken alone; False when one cannot be (the item
         is then to be folded again)."""
         ordered = sorted(added, key=_ORDER)
-        raw, absolute, exponent, statuses = self.raw, self.absolute, self.exponent, self.statuses
+        raw, absolute, exponent = _summed(ordered, self.raw, self.absolute, self.exponent)
+        statuses = self.statuses
         for line in ordered:
-            if line.status == "counted":
-                points = line.points
-                raw += points
-                absolute += abs(points)
-                exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
             statuses.add(line.status)
             if self.bonus and not self.b6 and "(B6)" in line.note:
                 self.b6 = True
@@ -240,6 +230,18 @@ class Folded:
         if self.encoded is None:
             self.encoded = [line.encoded() for line in lines]
         return b",".join(self.encoded)
+
+
+def _summed(lines: Sequence[FastLine], raw: Decimal, absolute: Decimal, exponent: int) -> tuple[Decimal, Decimal, int]:
+    """The counted lines' points added, in the lines' order, to a sum, the sum of their absolute values and their
+    least exponent (what `_exact` needs to tell whether the order of the additions matters)."""
+    for line in lines:
+        if line.status == "counted":
+            points = line.points
+            raw += points
+            absolute += abs(points)
+            exponent = min(exponent, points.as_tuple().exponent)  # type: ignore[type-var]
+    return raw, absolute, exponent
 
 
 def _exact(absolute: Decimal, exponent: int) -> bool:
