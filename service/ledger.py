@@ -347,23 +347,34 @@ class LedgerBase(Application):  # type: ignore[type-arg]
     def _kept(self, group: _Group, ids: list[UUID]) -> None:
         """A group's aggregates as this process keeps them (`_ahead`): copies of the cached ones, the others absent;
         each version read noted for the save's check."""
+        copies = self._cached_copies(ids)
+        for aggregate_id in ids:
+            copy = copies.get(aggregate_id)
+            if copy is None:
+                group.absent.add(aggregate_id)
+                group.read[aggregate_id] = 0
+                continue
+            group.seen[aggregate_id] = copy
+            group.versions[aggregate_id] = group.read[aggregate_id] = copy.version
+
+    def _cached_copies(self, ids: list[UUID]) -> dict[UUID, Any]:
+        """Copies of the cached aggregates among `ids` (the others left out), each taken under the repository's
+        fast-forward lock, as Repository.get takes it (`_preload`, `_kept`)."""
         repository = self.repository
         cache = repository.cache
+        copies: dict[UUID, Any] = {}
         for aggregate_id in ids:
             try:
                 cached = cache.get(aggregate_id)
             except KeyError:
-                group.absent.add(aggregate_id)
-                group.read[aggregate_id] = 0
                 continue
             lock = repository._use_fastforward_lock(aggregate_id)  # noqa: SLF001 - as Repository.get takes it
             try:
                 with lock:
-                    copy = deepcopy(cached)
+                    copies[aggregate_id] = deepcopy(cached)
             finally:
                 repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
-            group.seen[aggregate_id] = copy
-            group.versions[aggregate_id] = group.read[aggregate_id] = copy.version
+        return copies
 
     def _cache_saved(self, group: _Group) -> None:
         """The streams and periods a group saved, as saved, into the aggregate cache (issue 12). With the cache's
@@ -495,10 +506,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         parts: list[str] = []
         tail = None
         if not turn.taken:
-            parts.append(_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000)))
-            tail = self._tail_read()
-            if tail is not None:
-                parts.append(tail)
+            tail = self._opening(turn, parts)
         if statement is not None:
             parts.append(statement)
         if not parts:
@@ -585,6 +593,15 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             finally:
                 repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
 
+    def _opening(self, turn: _Turn, parts: list[str]) -> str | None:
+        """The statements that begin a turn, appended to `parts`: its transaction, settings and lock, then the read
+        of the log's tail when the runner folds from memory (`_tail_read`, returned; None when not read)."""
+        parts.append(_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000)))
+        tail = self._tail_read()
+        if tail is not None:
+            parts.append(tail)
+        return tail
+
     def _tail_read(self) -> str | None:
         """The statement reading the log after where this process's runner knows it (another process's events, with
         the group's turn: issue 12, PostgreSQL HTTP). The answers' read-your-writes then folds them with the group's
@@ -627,10 +644,8 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         tail = None
         if ahead:  # one round trip: the turn, the log's tail, the check of what the decision read, the insert
             reads = turn.reads or {}
-            parts = [_turn_text(turn.key, round(TURN_LOCK_TIMEOUT * 1000), round(TURN_IDLE_TIMEOUT * 1000))]
-            tail = self._tail_read()
-            if tail is not None:
-                parts.append(tail)
+            parts: list[str] = []
+            tail = self._opening(turn, parts)
             parts.append(_ahead_text(datastore.schema, recorder.events_table_name, recorder.channel_name, timeout))
             statement = "; ".join(parts)
             params = (list(reads), list(reads.values()), *params)
@@ -771,18 +786,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         cache = repository.cache
         if cache is None or not repository.fastforward or repository.snapshot_store is not None:
             return False
-        copies: dict[UUID, Any] = {}  # the cached ones, copied as the repository's fast-forward leaves them
-        for aggregate_id in ids:
-            try:
-                cached = cache.get(aggregate_id)
-            except KeyError:
-                continue
-            lock = repository._use_fastforward_lock(aggregate_id)  # noqa: SLF001 - as Repository.get takes it
-            try:
-                with lock:
-                    copies[aggregate_id] = deepcopy(cached)
-            finally:
-                repository._disuse_fastforward_lock(aggregate_id)  # noqa: SLF001
+        copies = self._cached_copies(ids)  # the cached ones, copied as the repository's fast-forward leaves them
         stored = self._stored_after({i: copies[i].version if i in copies else 0 for i in ids})
         if stored is None:
             return False

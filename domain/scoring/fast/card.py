@@ -261,7 +261,6 @@ class CardFold:
         self._empties: dict[tuple[str, int], tuple[Any, ...]] = {}
         self.under: dict[str, frozenset[str]] = {}
         self._plains: dict[tuple[str, str], tuple[Any, ...]] = {}
-        self._empty: dict[tuple[str, str], tuple[Decimal, Decimal | None, bytes | None]] = {}
         self._compiled: dict[tuple[str, str], tuple[Any, ...] | None] = {}
 
     def total(self, card: Built) -> Decimal:
@@ -374,13 +373,19 @@ class CardFold:
         if isinstance(item, RatingItem):
             return self._rating(item, group, lines, full)
         if not lines and full:  # a deduction or bonus item without lines: the same node for every subject
-            known = self._empty.get((item.id, group))
-            if known is None:
-                made = self._counted(item, group, lines, full)
-                known = self._empty[(item.id, group)] = (made.applied, made.weight, made.encoded)
-            applied, weight, encoded = known
+            applied, _, weight, encoded, _ = self._empty_item(item, group)
             return self._done(Built(item.id, applied, ZERO, weight, lines, encoded))
         return self._counted(item, group, lines, full)
+
+    def _empty_item(self, item: Any, group: str) -> tuple[Any, ...]:
+        """A deduction or bonus item without lines, as a compiled node's result (applied, overflow, weight, bytes,
+        lines): the same for every subject, and for every group sharing the item's header (all its bytes depend on)."""
+        key = (item.id, id(self._header(item, group)))
+        found = self._empties.get(key)
+        if found is None:
+            made = self._counted(item, group, [], True)
+            found = self._empties[key] = (made.applied, ZERO, made.weight, made.encoded, _NONE)
+        return found
 
     def _counted(self, item: Any, group: str, lines: list[FastLine], full: bool) -> Built:
         """A deduction or bonus item: its counted lines' points, capped (B3) and bounded by its max. With a memo,
@@ -535,13 +540,9 @@ class CardFold:
             return (CardFold._x_rating, node.id, node, group, self._plain_known(node, group))
         if not isinstance(node, Section):
             bound = min((b for b in (node.cap, node.max) if b is not None), default=None)
-            header = self._header(node, group)
-            empty = self._empties.get((node.id, id(header)))  # without lines: the same node for every subject
-            if empty is None:  # and for every group sharing the header (it is all the node's bytes depend on)
-                made = self._counted(node, group, [], True)
-                empty = self._empties[(node.id, id(header))] = (made.applied, ZERO, made.weight, made.encoded, _NONE)
             return (CardFold._x_counted, node.id, node, group, bound, self.plan.base[node.id]["weight"],
-                    header.item, _static_rules(node), empty, None if bound is None else -bound, {})
+                    self._header(node, group).item, _static_rules(node), self._empty_item(node, group),
+                    None if bound is None else -bound, {})
         children = []
         for child in self.plan.children(node, kind):
             made = self._op(child, kind, group)
@@ -583,7 +584,7 @@ class CardFold:
         not cut (the common case) writes its points once and its cut as "0" (raw - applied is a zero, whose
         canonical text is "0"), and its rules' bytes are remembered by what they depend on (`_rules_of`)."""
         found = lines.get(op[1])
-        if not found:  # the same node for every subject (`_item`'s `_empty`), made when compiled
+        if not found:  # the same node for every subject (`_empty_item`), made when compiled
             empty = op[8]
             if self.applied is not None:
                 self.applied[op[1]] = empty[0]
