@@ -179,8 +179,11 @@ def test_a_checkpoint_file_with_a_forged_or_altered_entry_is_refused(
     note = split_notes(genuine)[0]
     body = note[: note.index("\n\n") + 1]
     before = end(published)
+    root = body.splitlines()[2]
+    edited = ("B" if root.startswith("A") else "A") + root[1:]  # its first character changed (a root may begin "A")
+    assert edited != root
     for damaged in (genuine + forger.sign(body.replace("\n23\n", "\n2\n")) + "\n",  # a forged, smaller tree
-                    genuine.replace(body.splitlines()[2], "A" + body.splitlines()[2][1:])):  # the root edited
+                    genuine.replace(root, edited)):  # the root edited
         path.write_text(damaged, encoding="utf-8")
         with pytest.raises(AnchorUnavailable, match="cannot be trusted") as refused:
             published.ledger.publish("2026-Q1", date(2026, 6, 2), "督查科", AT)
