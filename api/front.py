@@ -88,18 +88,28 @@ class Front:
         request = ExactRequest(mine, receiving)
         entry = Entry(mine, send)
         try:
-            response = await self._answer(request, batch)
-        except Exception as exc:  # no handler: as ServerErrorMiddleware, after the request log
-            self.log.record(mine, entry)
-            await (await self.unexpected(Request(mine), exc))(mine, receive, send)
+            if await self._logged(request, batch, entry):
+                return
+        except Exception as exc:  # without a handler: as ServerErrorMiddleware, outside the request log
+            if not entry.answered:
+                await (await self.unexpected(Request(mine), exc))(mine, receive, send)
             raise
-        if response is None:
-            await self.full(scope, _replaying(received, receive), send)
-            return
+        await self.full(scope, _replaying(received, receive) if received else receive, send)
+
+    async def _logged(self, request: Request, batch: bool, entry: Entry) -> bool:
+        """Answer the request, logged and counted as RequestLog does; False (nothing sent, nothing logged): the
+        full app's."""
+        ours = True  # False: the full app answers and logs it
         try:
-            await response(mine, receive, entry.send)
+            response = await self._answer(request, batch)
+            if response is None:
+                ours = False
+                return False
+            await response(request.scope, request.receive, entry.send)
+            return True
         finally:
-            self.log.record(mine, entry)
+            if ours:
+                self.log.record(request.scope, entry)
 
     async def _answer(self, request: Request, batch: bool) -> Any:
         """`_plain`'s response, the handler's for what it raised, or None for the full app."""

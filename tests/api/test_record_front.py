@@ -43,8 +43,8 @@ def chunked(*parts: bytes) -> Callable[[], Iterator[bytes]]:
     return chunks
 
 
-OVER = b'{"evidence":"' + b"x" * MAX_BODY + b'"}'
-OVER_CHUNKED = chunked(b'{"evidence":"', *[b"x" * 65536] * (MAX_BODY // 65536 + 1))
+OVER = ONE[:-1] + b" " * MAX_BODY + b"}"  # a fact that would be recorded but for its size
+OVER_CHUNKED = chunked(ONE[:-1], *[b" " * 65536] * (MAX_BODY // 65536 + 1), b"}")
 REFUSED = (1, 4, 13, 14, 17)  # the irregular requests (tests/api/test_record_route.py) `_plain` refuses itself
 RECORDER = {**JSON, **auth("recorder")}
 ANSWERED: list[Request] = [  # answered by the front itself
@@ -109,13 +109,14 @@ def _seen(response: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return response.status_code, headers, bare(response.content)
 
 
-def _handed_over(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths the front hands to the full app (the front was made by the set-up's requests)."""
-    paths: list[str] = []
+def _handed_over(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """The paths the front hands to the full app, and whether with the messages it received replayed (the front
+    was made by the set-up's requests)."""
+    paths: list[tuple[str, bool]] = []
     full = app.front.full
 
     async def counted(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        paths.append(scope["path"])
+        paths.append((scope["path"], "_replaying" in receive.__qualname__))
         await full(scope, receive, send)
 
     monkeypatch.setattr(app.front, "full", counted)
@@ -152,7 +153,9 @@ def test_the_front_answers_and_logs_as_the_full_app_and_hands_it_what_it_is_not_
     for request, a, b in zip(requests, ours, theirs, strict=True):
         assert a == b, request
         assert len(a[2]) == 1, request  # one log line each
-    assert handed == [request[0] for request in HANDED]
+    body_read = [False, False, False, True, True, True, True, False, False, False, False, True, True,  # IRREGULAR's
+                 False, True, False, False]  # declared over the limit: refused unread; streamed over: read
+    assert handed == [(request[0], read) for request, read in zip(HANDED, body_read, strict=True)]
     assert {a[1][0] for a in ours} == {201, 307, 401, 403, 404, 413, 422}
     assert _counted(fronted.app) == _counted(full.app)
     facts_201 = ("scoreledger_http_requests_total", ("method", "POST"), ("route", "/periods/{code}/facts"),
@@ -217,7 +220,7 @@ def test_every_kind_of_refusal_and_failure_is_answered_and_logged_as_the_full_ap
         (500, None, False, 500), (500, None, False, 500),  # even "mine-2" is not echoed: no request log around
         (409, None, False, 409), (409, None, False, 409),
     ]
-    assert handed == ["/periods/2026-Q3/close"]
+    assert handed == [("/periods/2026-Q3/close", False)]
 
 
 def test_an_app_with_a_layer_the_front_does_not_know_has_no_front(service: Service, clock: Clock) -> None:
