@@ -5,6 +5,7 @@ the date), bodies (but the new fact ids), the requests counted and the access lo
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,6 +70,7 @@ HANDED: list[Request] = [  # the full app's
     *[r for i, r in enumerate(IRREGULAR) if i not in REFUSED],
     (FACTS, OVER, RECORDER),  # declared over the limit: 413
     (FACTS, OVER_CHUNKED, RECORDER),  # passing the limit as it streams: 413
+    (FACTS, chunked(b'{"type": "deduction", ', b'"item": "4.4", "subject": "s001", ', b'"x": 1}'), RECORDER),
     (FACTS + "/", ONE, RECORDER),
     ("/periods/2026-Q3/facts/batch/x", ONE, RECORDER),
 ]
@@ -154,7 +156,7 @@ def test_the_front_answers_and_logs_as_the_full_app_and_hands_it_what_it_is_not_
         assert a == b, request
         assert len(a[2]) == 1, request  # one log line each
     body_read = [False, False, False, True, True, True, True, False, False, False, False, True, True,  # IRREGULAR's
-                 False, True, False, False]  # declared over the limit: refused unread; streamed over: read
+                 False, True, True, False, False]  # declared over the limit: refused unread; streamed over: read
     assert handed == [(request[0], read) for request, read in zip(HANDED, body_read, strict=True)]
     assert {a[1][0] for a in ours} == {201, 307, 401, 403, 404, 413, 422}
     assert _counted(fronted.app) == _counted(full.app)
@@ -245,3 +247,35 @@ def test_an_app_with_a_layer_the_front_does_not_know_has_no_front(service: Servi
         assert a.post(FACTS, content=ONE, headers=RECORDER).status_code == 404  # no period yet: by the front
         assert b.post(FACTS, content=ONE, headers=RECORDER).status_code == 418
     assert plain.front is not None and other.front is None and not other.fronted  # type: ignore[attr-defined]
+
+
+def test_a_client_that_leaves_while_sending_its_body_is_answered_as_by_the_full_app(
+    pair: tuple[TestClient, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body's first part, then the client leaves: the front hands both messages to the full app, which fails
+    as it always did (the client is gone; the error middleware's 500, the error raised on to the server)."""
+    handed = _handed_over(pair[0].app, monkeypatch)
+    headers = [(b"content-type", b"application/json"), (b"authorization", auth("recorder")["Authorization"].encode())]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": FACTS, "raw_path": FACTS.encode(), "root_path": "", "query_string": b"", "headers": headers,
+             "server": ("testserver", 80), "client": ("testclient", 5000), "state": {}}
+
+    async def call(app: Any) -> tuple[list[Any], str]:
+        messages = iter([{"type": "http.request", "body": ONE[:20], "more_body": True}, {"type": "http.disconnect"}])
+        sent: list[Any] = []
+
+        async def receive() -> Any:
+            return next(messages)
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        try:
+            await app(dict(scope, headers=list(headers)), receive, send)
+        except Exception as exc:  # noqa: BLE001 - the error the server would get
+            return sent, type(exc).__name__
+        return sent, ""
+
+    ours, theirs = asyncio.run(call(pair[0].app)), asyncio.run(call(pair[1].app))
+    assert ours == theirs and ours[1] == "ClientDisconnect" and ours[0][0]["status"] == 500
+    assert handed == [(FACTS, True)]
