@@ -104,7 +104,7 @@ def create_app(
                 app.state.service.close()
 
     app = App(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None, telemetry=NO_TELEMETRY)
+              docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None, telemetry=NO_TELEMETRY)
     problems.install(app)
     for module in (schemes, periods, facts, sheets, results, appeals, audit, log, tokens):
         app.include_router(module.router)
