@@ -8,12 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
 from api import ops, problems
+from api.front import Front
 from api.limits import MAX_BATCH, MAX_BODY, BodyLimit
 from api.openapi import install_openapi
 from api.routers import appeals, audit, facts, log, periods, results, schemes, sheets, tokens
@@ -57,6 +59,24 @@ def _collect_every(seconds: float) -> None:
         gc.collect()
 
 
+class App(FastAPI):
+    """The FastAPI app with the recording front (api/front.py) before its middleware stack: the server calls this
+    first. The front is made at the first request, when the app is composed (web/app.py adds to it)."""
+
+    front: Front | None = None
+    fronted = True  # False: every request the full app's (the tests compare the two)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.fronted:
+            if self.front is None:
+                self.front = Front.of(self, super().__call__)
+                self.fronted = self.front is not None
+            if self.front is not None:
+                await self.front(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings | None = None,
     service: Service | None = None,
@@ -83,8 +103,8 @@ def create_app(
             if own:
                 app.state.service.close()
 
-    app = FastAPI(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None, telemetry=NO_TELEMETRY)
+    app = App(title="scoreledger", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+              docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None, telemetry=NO_TELEMETRY)
     problems.install(app)
     for module in (schemes, periods, facts, sheets, results, appeals, audit, log, tokens):
         app.include_router(module.router)

@@ -32,9 +32,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = MAX_UPLOAD if UPLOADS.match(scope.get("path", "")) else self.limit
-        declared = header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        limit = body_limit(scope, self.limit)
+        if declared_over(scope, limit):
             await self._refuse(scope, send, limit)
             return
         seen = 0
@@ -76,6 +75,17 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def body_limit(scope: dict[str, Any], limit: int = MAX_BODY) -> int:
+    """The limit on the request's body: an upload's, else the given one."""
+    return MAX_UPLOAD if UPLOADS.match(scope.get("path", "")) else limit
+
+
+def declared_over(scope: dict[str, Any], limit: int) -> bool:
+    """Whether the request's Content-Length declares a body over the limit."""
+    declared = header(scope, b"content-length")
+    return declared is not None and declared.isdigit() and int(declared) > limit
 
 
 TOO_LARGE = "Request body too large"

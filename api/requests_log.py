@@ -33,6 +33,25 @@ def route_of(scope: dict[str, Any]) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
+class Entry:
+    """One request's log entry as it is made: its id (also put on the request's state), when it started, the
+    status answered (500 until a response starts), and the send that echoes the id in the response."""
+
+    __slots__ = ("request_id", "started", "status", "answered", "_send")
+
+    def __init__(self, scope: dict[str, Any], send: Any):
+        given = (header(scope, b"x-request-id") or b"").decode("latin-1")
+        self.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = self.request_id
+        self.started, self.status, self.answered, self._send = time.perf_counter(), 500, False, send
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.answered = int(message["status"]), True
+            message.setdefault("headers", []).append((b"x-request-id", self.request_id.encode()))
+        await self._send(message)
+
+
 class RequestLog:
     def __init__(self, app: Any, metrics: Any):
         self.app, self.metrics = app, metrics
@@ -41,31 +60,21 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = (header(scope, b"x-request-id") or b"").decode("latin-1")
-        request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        started, status = time.perf_counter(), 500
-
-        async def sending(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
-            await send(message)
-
+        entry = Entry(scope, send)
         try:
-            await self.app(scope, receive, sending)
+            await self.app(scope, receive, entry.send)
         finally:
-            self._record(scope, request_id, status, time.perf_counter() - started)
+            self.record(scope, entry)
 
-    def _record(self, scope: dict[str, Any], request_id: str, status: int, seconds: float) -> None:
-        route = route_of(scope)
+    def record(self, scope: dict[str, Any], entry: Entry) -> None:
+        """The request's metrics and log line (also the recording front's, api/front.py)."""
+        route, status, seconds = route_of(scope), entry.status, time.perf_counter() - entry.started
         self.metrics.observe(scope["method"], route, status, seconds)
         if not log.isEnabledFor(logging.INFO):  # the record's fields are not built for nobody (issue 12)
             return
         log.info(
             "%s %s %s", scope["method"], route, status,
-            extra={"request_id": request_id, "principal": scope["state"].get("principal"), "method": scope["method"],
-                   "route": route, "path": scope.get("path"), "status": status,
+            extra={"request_id": entry.request_id, "principal": scope["state"].get("principal"),
+                   "method": scope["method"], "route": route, "path": scope.get("path"), "status": status,
                    "duration_ms": round(seconds * 1000, 2)},
         )

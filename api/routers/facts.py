@@ -35,7 +35,8 @@ class RecordRoute(ExactRoute):
     in the same order (the token and its role first, raising as `current_actor`/`require` do; then the path,
     the Idempotency-Key and the body validated by the same schema). Anything else (no or another
     authorization scheme, another content type, a path, key or body that does not validate) goes the
-    ordinary way, which answers exactly as before (the 401/422 problems)."""
+    ordinary way, which answers exactly as before (the 401/422 problems). Served, a plain request is answered by
+    `_plain` before it gets here, by the recording front (api/front.py)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         ordinary = APIRoute.get_route_handler(self)
