@@ -208,6 +208,26 @@ def test_a_conflict_forgets_the_kept_admission_of_facts_never_saved(service: Ser
     assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
 
 
+def test_a_checked_batch_stays_admitted_only_as_recorded_and_saved(service: Service) -> None:
+    """A command's batch stays in its stream's kept admission (Ledger._checked, `_with_batch`), so the next command on
+    the stream does not admit it again: a batch decided but never saved is not seen by the next command, one saved is,
+    within a group and after it."""
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.record_facts(PERIOD, [smoking("d3")], RECORDER, AT)  # d3's stored facts now kept admitted
+    command(service, [rating("丙", "d3:ghost")]).decide()  # decided, never saved
+    saved, corrected = ledger.run_group([
+        command(service, [rating("乙", "d3:ghost")]),  # the id is free: the decided one was never saved
+        command(service, [rating("乙", corrects="d3:ghost")]),  # sees the fact before it in the group: rater 乙
+    ])
+    assert isinstance(saved, dict) and isinstance(corrected, dict), (saved, corrected)
+    (refused,) = ledger.run_group([command(service, [rating("甲", corrects="d3:ghost")])])
+    assert isinstance(refused, FactsInvalid)
+    assert corrected["facts"][0] in str(refused.problems)  # already replaced by the correction saved in the group
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:ghost"]["rater"] == "乙"
+
+
 def build_like(service: Service) -> Service:
     """Another process on the same store."""
     from service.bootstrap import build
