@@ -27,6 +27,7 @@ from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import allowed_periods
 from domain.scoring.vetting import Vetting
 from domain.units import expand_units
+from projections.admission import typed_already
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, log_order, route
@@ -300,6 +301,7 @@ class Ledger(LedgerBase):
             self._typed_facts.clear()
         for fact, checked in zip(prepared, typed, strict=True):
             self._typed_facts[(ledgers[route(fact)].id, fact["id"])] = (fact, checked)
+        typed_already(list(zip(prepared, typed, strict=True)))  # and for the projections' admission of them
 
     def unsaved(self) -> None:
         self._admitted.clear()  # a kept vetting may have admitted facts that were decided but not saved

@@ -228,6 +228,27 @@ def test_a_checked_batch_stays_admitted_only_as_recorded_and_saved(service: Serv
     assert stream.facts["d3:ghost"]["rater"] == "乙"
 
 
+def test_the_fold_takes_a_fact_typed_by_the_ledger_only_when_it_folds_that_fact(service: Service) -> None:
+    """The projections' admission takes the ledger's typed form of a fact it just checked (projections/admission.py,
+    `typed_already`) only for an equal fact: another fact stored under the id of one decided and never saved (here one
+    an older version let in, which admission sets aside) is typed, and judged, as stored."""
+    from domain.ledger.facts_ledger import FactLedger
+    from projections.period_input import key_of
+
+    record_quarter(service)
+    ledger = service.ledger
+    command(service, [smoking("d3", "d3:same")]).decide()  # checked and typed, never saved
+    stream = ledger.repository.get(ledger_id(PERIOD, "d3", ledger.bureau))
+    older = {"type": "deduction", "item": "9.9", "subject": "d3", "period": PERIOD, "recorded_by": "旧版本",
+             "id": "d3:same"}
+    stream.trigger_event(FactLedger.DeductionRecorded, fact=older, actor="旧版本", at=AT, appeal=None)
+    (saved,) = ledger.save(stream)
+    service.runner.fold_to(saved.notification.id)
+    period = service.runner.fold.periods[key_of(ledger.bureau, PERIOD)]
+    assert "d3:same" not in period.facts
+    assert period.set_aside[saved.notification.id]["fact"] == "d3:same"
+
+
 def build_like(service: Service) -> Service:
     """Another process on the same store."""
     from service.bootstrap import build
