@@ -10,6 +10,7 @@ request between commits without the HTTP layer's noise.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -40,6 +41,7 @@ def _thread_cpu() -> dict[str, float]:
 
 
 def main(requests: int = 3000, clients: int = 8, warm: int = 1500) -> dict[str, Any]:
+    from api.app import GC_THRESHOLDS
     from api.routers.facts import _scores
     from domain.facts import Subject
     from domain.scheme.loader import load_scheme_file
@@ -81,6 +83,9 @@ def main(requests: int = 3000, clients: int = 8, warm: int = 1500) -> dict[str, 
         async def level(total: int, tag: str) -> None:
             await asyncio.gather(*(client(n, total // clients, tag) for n in range(clients)))
 
+        gc.collect()  # as the server process does (api/app.py collect_rarely, without its collector thread)
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         asyncio.run(level(warm, "warm"))
         time.sleep(0.5)
         before, wall = _thread_cpu(), time.perf_counter()
