@@ -66,6 +66,12 @@ def _is_plain(value: Any) -> bool:
 _INT63 = 2**63
 
 
+def is_plain(value: Any) -> bool:
+    """Whether a value is plain JSON already (strings, whole numbers of at most 63 bits, booleans, None, lists and
+    string-keyed objects of those, by exact type): one orjson encodes as the standard library's JSON encoder does."""
+    return _is_plain(value)
+
+
 def canonical_bytes(value: Any) -> bytes:
     """Encode a value canonically (sorted keys, decimal strings, no floats allowed)."""
     with paused_gc():  # a large result is millions of fresh containers, none of them in a cycle

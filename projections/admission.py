@@ -20,6 +20,21 @@ from domain.scoring.vetting import Vetting
 from projections.schemes import SchemeMismatch, scheme_for
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
+TYPED_KEEP = 4_096  # facts typed by the ledger and not yet folded, kept at most
+_typed: dict[str, tuple[dict[str, Any], Any]] = {}  # fact id -> (the fact, typed): `typed_already`
+
+
+def typed_already(facts: list[tuple[dict[str, Any], Any]]) -> None:
+    """Facts the ledger has just typed with the fact models (its checks before they are recorded, service/commands.py):
+    their folding here takes the typed fact when the fact it folds is equal to the one typed (the same dict, read back
+    from the log), instead of validating it again (issue 12: once per recording on the answers' path). A fact's typed
+    form depends on the fact alone (the same adapter, the same type); bounded; each is taken once."""
+    if len(_typed) + len(facts) > TYPED_KEEP:
+        _typed.clear()  # facts decided and never saved (or folded elsewhere) are not kept for ever
+    for fact, typed in facts:
+        fact_id = fact.get("id")
+        if isinstance(fact_id, str):
+            _typed[fact_id] = (fact, typed)
 
 
 def admit(fold: Any, period: Any, position: int, fact: Any) -> bool:
@@ -52,8 +67,9 @@ def _problems(fold: Any, period: Any, fact: Any) -> list[str]:
     vetting = _vetting(fold, period)
     if isinstance(vetting, str):
         return [vetting]
+    known = _typed.pop(fact.get("id"), None) if type(fact) is dict and type(fact.get("id")) is str else None
     try:
-        typed = _FACT.validate_python(fact)
+        typed = known[1] if known is not None and known[0] == fact else _FACT.validate_python(fact)
     except ValidationError as exc:
         return [f"{'.'.join(map(str, e['loc'])) or '(fact)'}: {e['msg']}" for e in exc.errors(include_url=False)]
     return [f"{field}: {message}" if field else message for field, message in vetting.admit(typed)]

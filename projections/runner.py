@@ -67,7 +67,9 @@ class ProjectionRunner:
         self.lock = threading.RLock()  # re-entered when folding on demand while catching up
         self.subject_totals = SubjectTotals()
         self.cards = Cards(subjects=self.subject_totals)  # the views' groups scored from the kept subjects
-        self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}  # rows as last written: group, place, digest
+        # rows as last written: group, place, digest (SHA-256, in memory only: with the CPU's SHA instructions less than
+        # half of BLAKE2b's time over a row, the explained card, tens of kB each in a busy period; issue 12)
+        self.written: dict[tuple[str, str], tuple[str, int, bytes]] = {}
         self.written_at = -1  # the position of this runner's last write (another process may write after it)
         self.totals: dict[str, dict[str, Decimal]] = {}  # period key -> subject -> total, as last scored
         self.unwritten = threading.Event()  # set when events were folded that the views do not hold yet
@@ -281,7 +283,7 @@ class ProjectionRunner:
             changed = rows.setdefault(key, [])
             for group, subjects in groups.items():
                 for place, (subject, body) in enumerate(subjects):
-                    state = (group, place, hashlib.blake2b(body, digest_size=16).digest())
+                    state = (group, place, hashlib.sha256(body).digest())
                     if self.written.get((key, subject)) != state:
                         changed.append((subject, group, place, body))
                         written[key, subject] = state

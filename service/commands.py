@@ -27,6 +27,7 @@ from domain.scoring.plausible import refuse_implausible
 from domain.scoring.validate import allowed_periods
 from domain.scoring.vetting import Vetting
 from domain.units import expand_units
+from projections.admission import typed_already
 from service.carry import carry_subjects
 from service.errors import Conflict, NotFound, VersionMismatch
 from service.facts_routing import JOINT, assign_id, log_order, route
@@ -300,6 +301,7 @@ class Ledger(LedgerBase):
             self._typed_facts.clear()
         for fact, checked in zip(prepared, typed, strict=True):
             self._typed_facts[(ledgers[route(fact)].id, fact["id"])] = (fact, checked)
+        typed_already(list(zip(prepared, typed, strict=True)))  # and for the projections' admission of them
 
     def unsaved(self) -> None:
         self._admitted.clear()  # a kept vetting may have admitted facts that were decided but not saved
@@ -328,6 +330,7 @@ class Ledger(LedgerBase):
         key, kept = self._stored(period, context, fresh)
         vetting = kept.vetting
         mark = vetting.mark()
+        grown: _Admitted | None = None
         try:
             before = dict(vetting.facts) if compared else {}
             found = {i: vetting.admit(typed[i]) + date_findings(scheme, typed[i], today) for i in log_order(facts)}
@@ -339,8 +342,13 @@ class Ledger(LedgerBase):
             if problems:
                 raise FactsInvalid(f"{len(problems)} problem(s) in the facts for {period.code}", problems)
             yield before, vetting.facts, typed
+            if not compared:
+                grown = _with_batch(kept, context, facts)
         finally:
-            vetting.undo(mark)  # the stored facts' vetting again, kept for the next command
+            if grown is not None:
+                kept = grown  # the batch's facts stay admitted, as the stored facts they become (_with_batch)
+            else:
+                vetting.undo(mark)  # the stored facts' vetting again, kept for the next command
             if len(self._admitted) >= ADMITTED_KEEP:
                 self._admitted.clear()
             self._admitted[key] = kept
@@ -384,6 +392,23 @@ class _Admitted:
     basis: tuple[UUID, int]
     seen: tuple[tuple[int, dict[str, Any] | None], ...]
     vetting: Vetting  # used by one command at a time (taken out of Ledger._admitted meanwhile)
+
+
+def _with_batch(kept: _Admitted, context: list[FactLedger], facts: list[dict[str, Any]]) -> _Admitted | None:
+    """A kept admission that has admitted a checked batch too, seen as its streams will be once the batch is
+    recorded, when every fact of the batch goes to the last of them (issue 12: the next command on the stream admitted
+    the batch again, as stored; a fresh admission admits the stored facts stream after stream, the last stream's
+    in their order, which is the batch's order there). None otherwise (the batch is taken back). Facts decided but
+    never recorded or saved cannot be continued from: `_grown` finds the stream without them (fewer facts, or
+    another fact where the batch's last one was), and a failed save drops every kept admission (`unsaved`)."""
+    if not facts or not context:
+        return None
+    last = context[-1]
+    stream = JOINT if last.subject is None else last.subject
+    if any(route(fact) != stream for fact in facts):
+        return None
+    count = kept.seen[-1][0] + len(facts)
+    return _Admitted(kept.basis, (*kept.seen[:-1], (count, facts[-1])), kept.vetting)
 
 
 def _grown(seen: tuple[tuple[int, dict[str, Any] | None], ...], context: list[FactLedger]) -> int | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from uuid import UUID
 
+from eventsourcing import persistence
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Notification, Recording, StoredEvent
@@ -396,8 +398,9 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         group = _Group()
         outcomes: list[Any] = [None] * len(commands)
         spans: dict[int, list[tuple[UUID, int, int]]] = {}
-        keys = [command_id(scoped_key(c.actor, c.decide, c.key)) for i, c in enumerate(commands)
-                if c.key is not None and i not in alone]
+        scoped = {i: scoped_key(c.actor, c.decide, c.key) for i, c in enumerate(commands)
+                  if c.key is not None and i not in alone}  # each key's stored form once per decision
+        keys = [command_id(key) for key in scoped.values()]
         hinted = [a for i, c in enumerate(commands) if c.streams is not None and i not in alone for a in c.streams()]
         if ahead:
             self._kept(group, [*dict.fromkeys([*hinted, *keys])])
@@ -411,7 +414,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                 if i in alone:
                     continue
                 try:
-                    outcomes[i], decided = self._decide_one(command)
+                    outcomes[i], decided = self._decide_one(command, scoped.get(i))
                 except Exception as refused:  # noqa: BLE001 - the command's own answer, raised to it alone
                     if group.changed():
                         alone.add(i)
@@ -427,12 +430,12 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             self._local.group = None
         return group, outcomes, spans
 
-    def _decide_one(self, command: Command) -> tuple[dict[str, Any], list[Any] | None]:
-        """One command of a group: its earlier result under its key (None: nothing to save), or its decision."""
+    def _decide_one(self, command: Command, scoped: str | None) -> tuple[dict[str, Any], list[Any] | None]:
+        """One command of a group: its earlier result under its key (None: nothing to save), or its decision;
+        `scoped` is its key's stored form (`scoped_key`), None without a key."""
         if command.check is not None:  # before its key: a revoked token is never answered with a replay
             command.check()
         request_hash = plain_sha256_hex(command.request)
-        scoped = None if command.key is None else scoped_key(command.actor, command.decide, command.key)
         if scoped is not None:
             earlier = self.maybe(command_id(scoped))
             if earlier is not None:
@@ -826,9 +829,7 @@ class LedgerBase(Application):  # type: ignore[type-arg]
                     f"SELECT e.originator_id, e.originator_version, e.topic, e.state FROM w "
                     f"JOIN {table} e ON e.originator_id = w.id AND e.originator_version > w.v"
                 )
-                with datastore.transaction(commit=False) as cursor:
-                    cursor.execute(statement, [x for i, v in part for x in (i.hex, v)])
-                    rows = cursor.fetchall()
+                rows = _sqlite_read(datastore, statement, [x for i, v in part for x in (i.hex, v)])
                 for row in rows:
                     aggregate_id = UUID(row["originator_id"])
                     found.setdefault(aggregate_id, []).append(
@@ -865,6 +866,36 @@ class LedgerBase(Application):  # type: ignore[type-arg]
             client_key = record.key.rsplit("\x1f", 1)[-1]
             raise IdempotencyKeyReused(f"idempotency key {client_key!r} was used for a different request")
         return {**record.result, "position": None, "replayed": True}
+
+
+def _sqlite_read(datastore: Any, statement: str, params: list[Any]) -> list[Any]:
+    """The rows of one SELECT on the embedded store's connection, run as one statement in the connection's autocommit
+    mode: SQLite gives the statement its own read transaction, the snapshot the library's read transaction
+    (`datastore.transaction(commit=False)`: BEGIN, the statement, ROLLBACK) gives it, without the other two statements
+    (issue 12: a group's read of its streams and keys, once per group). Its errors raised as the library's
+    transaction raises them."""
+    with datastore.get_connection(commit=False) as connection:
+        try:
+            cursor = connection.cursor()
+            with cursor as raw:
+                raw.execute(statement, params)
+                return raw.fetchall()  # type: ignore[no-any-return]
+        except sqlite3.Error as error:
+            raise _library_error(error) from error
+
+
+def _library_error(error: sqlite3.Error) -> Exception:
+    """The library's exception for a sqlite3 error (as eventsourcing.sqlite.SQLiteTransaction raises it)."""
+    for kind, made in ((sqlite3.InterfaceError, persistence.InterfaceError), (sqlite3.DataError, persistence.DataError),
+                       (sqlite3.OperationalError, persistence.OperationalError),
+                       (sqlite3.IntegrityError, persistence.IntegrityError),
+                       (sqlite3.InternalError, persistence.InternalError),
+                       (sqlite3.ProgrammingError, persistence.ProgrammingError),
+                       (sqlite3.NotSupportedError, persistence.NotSupportedError),
+                       (sqlite3.DatabaseError, persistence.DatabaseError)):
+        if isinstance(error, kind):
+            return made(error)  # type: ignore[no-any-return]
+    return persistence.PersistenceError(error)
 
 
 def _inlined(statement: str, params: Any) -> tuple[str, Any]:

@@ -36,7 +36,20 @@ class CommandRecord(Aggregate):
         its metaclass's call does after checking there is one and matching the arguments to `__init__` (issue 12:
         those checks were a third of making a record, one per recording; the same event:
         tests/unit/test_command_record.py)."""
-        return cls._create(cls.Accepted, key=key, request_hash=request_hash, result=result, actor=actor, at=at)
+        if cls is not CommandRecord:
+            return cls._create(cls.Accepted, key=key, request_hash=request_hash, result=result, actor=actor, at=at)
+        # the library's `_create` and the created event's `mutate`, for this class and its one created event, its topic
+        # the class's registered TOPIC (issue 12: the per-call topic check, argument filtering by signature and topic
+        # resolution were half of making a record: 7.1 -> 3.2 us here)
+        event = cls.Accepted(originator_topic=cls.TOPIC, originator_id=command_id(key),
+                             originator_version=cls.INITIAL_VERSION, timestamp=cls.Accepted.create_timestamp(),
+                             key=key, request_hash=request_hash, result=result, actor=actor, at=at)
+        record = cls.__new__(cls)
+        record.__base_init__(event.originator_id, event.originator_version, event.timestamp)
+        record.__init__(key, request_hash, result, actor, at)  # type: ignore[misc]
+        event.apply(record)
+        record.pending_events.append(event)
+        return record
 
     def __init__(self, key: str, request_hash: str, result: dict[str, Any], actor: str, at: str) -> None:
         self.key, self.request_hash, self.result = key, request_hash, result

@@ -208,6 +208,47 @@ def test_a_conflict_forgets_the_kept_admission_of_facts_never_saved(service: Ser
     assert stream.facts["d3:x"]["rater"] == "乙" and list(stream.facts)[-1] == "d3:x"
 
 
+def test_a_checked_batch_stays_admitted_only_as_recorded_and_saved(service: Service) -> None:
+    """A command's batch stays in its stream's kept admission (Ledger._checked, `_with_batch`), so the next command on
+    the stream does not admit it again: a batch decided but never saved is not seen by the next command, one saved is,
+    within a group and after it."""
+    record_quarter(service)
+    ledger = service.ledger
+    ledger.record_facts(PERIOD, [smoking("d3")], RECORDER, AT)  # d3's stored facts now kept admitted
+    command(service, [rating("丙", "d3:ghost")]).decide()  # decided, never saved
+    saved, corrected = ledger.run_group([
+        command(service, [rating("乙", "d3:ghost")]),  # the id is free: the decided one was never saved
+        command(service, [rating("乙", corrects="d3:ghost")]),  # sees the fact before it in the group: rater 乙
+    ])
+    assert isinstance(saved, dict) and isinstance(corrected, dict), (saved, corrected)
+    (refused,) = ledger.run_group([command(service, [rating("甲", corrects="d3:ghost")])])
+    assert isinstance(refused, FactsInvalid)
+    assert corrected["facts"][0] in str(refused.problems)  # already replaced by the correction saved in the group
+    stream = ledger.maybe(ledger_id(PERIOD, "d3", ledger.bureau))
+    assert stream.facts["d3:ghost"]["rater"] == "乙"
+
+
+def test_the_fold_takes_a_fact_typed_by_the_ledger_only_when_it_folds_that_fact(service: Service) -> None:
+    """The projections' admission takes the ledger's typed form of a fact it just checked (projections/admission.py,
+    `typed_already`) only for an equal fact: another fact stored under the id of one decided and never saved (here one
+    an older version let in, which admission sets aside) is typed, and judged, as stored."""
+    from domain.ledger.facts_ledger import FactLedger
+    from projections.period_input import key_of
+
+    record_quarter(service)
+    ledger = service.ledger
+    command(service, [smoking("d3", "d3:same")]).decide()  # checked and typed, never saved
+    stream = ledger.repository.get(ledger_id(PERIOD, "d3", ledger.bureau))
+    older = {"type": "deduction", "item": "9.9", "subject": "d3", "period": PERIOD, "recorded_by": "旧版本",
+             "id": "d3:same"}
+    stream.trigger_event(FactLedger.DeductionRecorded, fact=older, actor="旧版本", at=AT, appeal=None)
+    (saved,) = ledger.save(stream)
+    service.runner.fold_to(saved.notification.id)
+    period = service.runner.fold.periods[key_of(ledger.bureau, PERIOD)]
+    assert "d3:same" not in period.facts
+    assert period.set_aside[saved.notification.id]["fact"] == "d3:same"
+
+
 def build_like(service: Service) -> Service:
     """Another process on the same store."""
     from service.bootstrap import build
