@@ -113,11 +113,11 @@ def kept_actor(
     ledger: LedgerBase, token: str, now: datetime | None = None, demo: bool = False
 ) -> tuple[Actor, Callable[[Command], Command]] | None:
     """A recording's actor without a read on the event loop (issue 12: on PostgreSQL the read of the token's stream
-    was a quarter of the loop's time, a round trip; on SQLite a local read, still ~3% of a recording's CPU): the actor of a token kept here as `actor_for` would give it if the
-    token has not grown, and what makes its group commit check that (the token's stream joins the streams the
-    group reads in its first round trip; `Command.check`, run before the command's key is looked up, refuses it
-    as `actor_for` would when the token grew into a revoked, expired or other one). None when the token is not
-    kept or the store is neither PostgreSQL nor SQLite (then `actor_for`)."""
+    was a quarter of the loop's time, a round trip; on SQLite a local read, still ~3% of a recording's CPU): the
+    actor of a token kept here as `actor_for` would give it if the token has not grown, and what makes its group
+    commit check that (the token's stream joins the streams the group reads first; `Command.check`, run before the
+    command's key is looked up, refuses it as `actor_for` would when the token grew into a revoked, expired or
+    other one). None when the token is not kept or the store is neither PostgreSQL nor SQLite (then `actor_for`)."""
     if type(ledger.recorder).__module__ not in STORES_READ_IN_GROUP:
         return None
     aggregate_id = _id_of(hash_token(token))
