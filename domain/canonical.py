@@ -45,31 +45,27 @@ def plain_sha256_hex(value: Any) -> str:
     None, lists and string-keyed objects of those: a recording's request as the API hands it over) is its own plain
     form, so its canonical bytes are hashed at once, without encoding it, decoding it and encoding it again
     (issue 12: a tenth of deciding a recording); anything else takes the round trip."""
-    if _is_plain(value):
+    if is_plain(value):
         return hashlib.sha256(orjson.dumps(value, option=_OPTIONS)).hexdigest()
     return sha256_hex(plain(value))
 
 
-def _is_plain(value: Any) -> bool:
+def is_plain(value: Any) -> bool:
+    """Whether a value is plain JSON already (strings, whole numbers of at most 63 bits, booleans, None, lists and
+    string-keyed objects of those, by exact type): one orjson encodes as the standard library's JSON encoder does."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
         return -_INT63 < value < _INT63
     if kind is list:
-        return all(_is_plain(item) for item in value)
+        return all(is_plain(item) for item in value)
     if kind is dict:
-        return all(type(key) is str and _is_plain(item) for key, item in value.items())
+        return all(type(key) is str and is_plain(item) for key, item in value.items())
     return False
 
 
 _INT63 = 2**63
-
-
-def is_plain(value: Any) -> bool:
-    """Whether a value is plain JSON already (strings, whole numbers of at most 63 bits, booleans, None, lists and
-    string-keyed objects of those, by exact type): one orjson encodes as the standard library's JSON encoder does."""
-    return _is_plain(value)
 
 
 def canonical_bytes(value: Any) -> bytes:
