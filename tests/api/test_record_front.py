@@ -48,6 +48,7 @@ OVER = ONE[:-1] + b" " * MAX_BODY + b"}"  # a fact that would be recorded but fo
 OVER_CHUNKED = chunked(ONE[:-1], *[b" " * 65536] * (MAX_BODY // 65536 + 1), b"}")
 REFUSED = (1, 4, 13, 14, 17)  # the irregular requests (tests/api/test_record_route.py) `_plain` refuses itself
 RECORDER = {**JSON, **auth("recorder")}
+pytestmark = pytest.mark.timeout(60)  # a front that loses the body it read leaves the full app waiting: a failure
 ANSWERED: list[Request] = [  # answered by the front itself
     (FACTS, ONE, {**RECORDER, "Idempotency-Key": "a"}),
     (FACTS, ONE, {**RECORDER, "Idempotency-Key": "a"}),  # replayed
