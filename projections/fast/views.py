@@ -6,7 +6,9 @@ A backlog (a new views store, a rebuild) is caught up as one transaction:
 - every period the fast plan vouches for is replayed as of the log's end (projections/fast/replay.py)
   and its heading and rows written as they come, a run of groups at a time (never the whole period);
 - a separate process reads every row once for the witness leaves and the timestamps a kept seal maps
-  from (projections/sealed.py: `Stamps`), as the runner notes them;
+  from (projections/sealed.py: `Stamps`), as the runner notes them; on PostgreSQL (`leaves_by_workers`)
+  only the timestamps, each row's leaf made by the process that reads the row anyway (the first pass, a
+  scoring worker, or this one for a stream no worker reads), every row counted once (`_Counted`);
 - each publication keeps the rows as they stood at it: the groups no fact after it touched are copied
   from the rows just written, the others scored again as of the publication, and the rows are kept only
   when they hash to the seal's results hash (else noted with `kept = 0`, as `keep_seal` does).
@@ -89,9 +91,11 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
             counted.rest(index, plans.values(), upto)
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
-            runs = replay.with_leaves() if counted is not None else ((listed, b"") for listed in replay.results())
-            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready, runs,
-                                              None if counted is None else counted.lines)
+            if counted is None:
+                built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready)
+            else:
+                built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready,
+                                                  replay.with_leaves(), counted.lines)
         log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
         if counted is not None:
             counted.check(index)
@@ -107,6 +111,8 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
 SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
 STAMPS = "stamps"  # the leaves process's form when the leaves come from the rows read anyway: the stamps only
 UNCOVERED = "the witness leaves of the views from zero do not cover the log"
+CHUNK = 50_000  # leaves in one message of the leaves process
+OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16 x 50,000 rows: ~60 MB)
 
 
 class _Counted:
@@ -124,7 +130,7 @@ class _Counted:
             self.written += lines.count(b"\n")
 
     def others(self, rows: list[Row]) -> None:
-        """A batch of the first pass's rows (those that are not facts)."""
+        """A batch of rows read here: the first pass's (those that are not facts), or `rest`'s."""
         self.lines(self.hashing.lines(rows))
 
     def rest(self, index: LogIndex, plans: Iterable[PeriodPlan], upto: int) -> None:
@@ -140,8 +146,6 @@ class _Counted:
     def check(self, index: LogIndex) -> None:
         if self.written != index.rows:
             raise RuntimeError(f"{UNCOVERED}: {self.written} leaves written, {index.rows} rows up to {index.position}")
-CHUNK = 50_000  # leaves in one message of the leaves process
-OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16 x 50,000 rows: ~60 MB)
 
 
 @contextmanager
