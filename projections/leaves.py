@@ -61,6 +61,12 @@ class RowLeaves:
         """`leaf_digest` of each row."""
         return [h.hexdigest() for h in self._hashed(rows, b"")]
 
+    def lines(self, rows: list[tuple[int, str, int, str, bytes]]) -> bytes:
+        """`leaf_digest` of each row as COPY's text lines (`position<TAB>digest<LF>`), in the order of positions:
+        what `PostgresReader.leaf_lines` makes on the server, here of rows already read (the views from zero)."""
+        rows = sorted(rows, key=_position)
+        return "".join(map(_LINE, [row[0] for row in rows], self.hexdigests(rows))).encode()
+
     def _hashed(self, rows: Iterable[tuple[int, str, int, str, bytes]], prefix: bytes) -> list[Any]:
         streams, topics, versions, lengths = self.streams, self._topics, self._versions, _LENGTHS
         sha, out = hashlib.sha256, []
@@ -79,6 +85,13 @@ class RowLeaves:
             append(sha(b"".join((prefix, lengths[len(at)], at, name, of, kind,
                                  lengths[size] if size < 4096 else size.to_bytes(8, "big"), payload))))
         return out
+
+
+_LINE = "{}\t{}\n".format  # a digest is hex: nothing to escape
+
+
+def _position(row: tuple[Any, ...]) -> Any:
+    return row[0]
 
 
 def _prefixed(part: bytes) -> bytes:

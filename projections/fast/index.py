@@ -41,11 +41,14 @@ class LogIndex:
     closings: dict[str, int] = field(default_factory=dict)  # period key -> how many Closed events
     opened: dict[str, int] = field(default_factory=dict)  # fact stream -> position of its opening
     position: int = 0
+    rows: int = 0  # how many rows the log holds up to `position` (the streams' counts summed)
 
 
-def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIndex:
+def index_log(reader: Reader, upto: int | None, key: str | None = None,
+              seen: Callable[[list[Row]], None] | None = None) -> LogIndex:
     """Fold the log up to a position (None: its end), placing the fact rows without reading them (only
-    those of the period `key`, when given: another period's facts never change its results).
+    those of the period `key`, when given: another period's facts never change its results). `seen`: given
+    each batch of the rows that are not facts, whole as read (the views' witness leaves are made of them).
 
     The database does the counting: each stream's first and last position and number of rows (an
     index-only pass), and the rows that are not facts (folded here). A stream whose rows are all
@@ -64,6 +67,8 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
     early = _Streamed(reader, lambda own: own.others(half, chunk=CHUNK)) if half < upto else None
     try:
         for rows in _chained(early if early is not None else reader.others(half), later):
+            if seen is not None:
+                seen(rows)
             for position, raw, version, topic, state in rows:
                 name = names.get(raw)
                 if name is None:
@@ -77,6 +82,7 @@ def index_log(reader: Reader, upto: int | None, key: str | None = None) -> LogIn
             later.result()
         counted = counting.result()
     scattered: list[str] = []
+    index.rows = sum(count for *_, count in counted)
     for raw, first, last, count in counted:
         name = names.get(raw) or name_of(raw)
         skipped = others.get(name, ())

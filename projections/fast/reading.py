@@ -26,6 +26,9 @@ class Reader:
 
     kind = ""
     by_stream = False  # facts_of reads one stream's fact rows cheaply (an index of the stream's rows)
+    # the views from zero take their witness leaves from the rows the first pass and the scoring workers read,
+    # whole, anyway (`ranges`), rather than from a pass of their own over every row (projections/fast/views.py)
+    leaves_by_workers = False
 
     def others(self, upto: int, after: int = 0, chunk: int = 20_000) -> Iterator[list[Row]]:  # pragma: no cover
         """Every row that is not a fact, after a position and up to another, in log order."""
@@ -234,6 +237,9 @@ class PostgresReader(Reader):
     libpq holds and the client decodes; every column decodes to the same Python value either way."""
 
     kind = "postgres"
+    # issue 12: the server hashed every row again for the leaves (`leaf_lines`, 1.7 s of its CPU at the province's
+    # 5%) while the workers read the fact rows whole to score them; the workers hash those instead
+    leaves_by_workers = True
 
     def __init__(self, kwargs: dict[str, Any], schema: str, table: str):
         self.kwargs = {k: v for k, v in kwargs.items() if k in ("dbname", "host", "port", "user", "password")}

@@ -24,6 +24,7 @@ from projections.fast.plan import NOT_A_RECORDER, NOT_IN_LOG, PeriodPlan, Unsure
 from projections.fast.reading import Reader, reader_for
 from projections.fast.runs import score_run
 from projections.groups import heading
+from projections.leaves import RowLeaves
 from projections.period_input import key_of
 
 RUN = 2_000  # subjects per run of groups at most
@@ -55,6 +56,16 @@ class FastReplay:
                     yield score_run(self.plan, groups, self.plan.reader)
             return
         yield from _forked(self.plan, self.runs, self.workers)
+
+    def with_leaves(self) -> Iterator[tuple[list[Result], bytes]]:
+        """Each run's subject results, in order, with the witness leaves of the fact rows read to score them
+        (`score_run`'s `kept`, as COPY's text lines: `RowLeaves.lines`), made by the process that read them."""
+        if self.workers < 2 or len(self.runs) < 2 or not hasattr(os, "fork"):
+            with collector_paused():
+                for groups in self.runs:
+                    yield _leafed(self.plan, groups, self.plan.reader)
+            return
+        yield from _forked(self.plan, self.runs, self.workers, _worker_leafed)
 
     def spooled(self, directory: str, digest: Any = None) -> list[tuple[str, int]]:
         """Each run's results joined by commas, written by the process that scored it to a file of its own
@@ -178,13 +189,13 @@ def _target(remaining: int, workers: int) -> int:
     return max(1, min(RUN, -(-remaining // (workers * GUIDE))))
 
 
-def _forked(plan: PeriodPlan, runs: list[list[str]], workers: int) -> Iterator[list[Result]]:
+def _forked(plan: PeriodPlan, runs: list[list[str]], workers: int, job: Any = None) -> Iterator[Any]:
     import multiprocessing
 
     _SHARED["plan"] = plan  # inherited by the forked workers, never pickled
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-            yield from pool.imap(_worker_run, runs)
+            yield from pool.imap(job or _worker_run, runs)
     finally:
         _SHARED.clear()
 
@@ -198,6 +209,17 @@ def _worker_run(groups: list[str]) -> list[Result]:
     reader: Reader = _SHARED["reader"]
     with collector_paused():
         return score_run(_SHARED["plan"], groups, reader)
+
+
+def _worker_leafed(groups: list[str]) -> tuple[list[Result], bytes]:
+    with collector_paused():
+        return _leafed(_SHARED["plan"], groups, _SHARED["reader"])
+
+
+def _leafed(plan: PeriodPlan, groups: list[str], reader: Reader) -> tuple[list[Result], bytes]:
+    kept: list[Any] = []
+    results = score_run(plan, groups, reader, kept)
+    return results, RowLeaves(reader.name).lines(kept)
 
 
 def _worker_spool(job: tuple[int, list[str], str]) -> tuple[str, int]:

@@ -21,7 +21,7 @@ from domain.scoring.fast.facts import Typed, Untypable, typed
 from domain.scoring.fast.subject import Card, FastScorer, ranked
 from projections.fast.plan import NOT_VOUCHED, OUTSIDE_STREAM, PeriodPlan, Unsure
 from projections.fast.ratings import PlainLane, applicable_of, lane_of, route
-from projections.fast.reading import FACT_TOPICS, Reader
+from projections.fast.reading import FACT_TOPICS, Reader, Row
 
 _FACT: TypeAdapter[Any] = TypeAdapter(Fact)
 FACTS = frozenset(FACT_TOPICS)
@@ -37,17 +37,23 @@ def scorer_for(plan: PeriodPlan) -> FastScorer:
     return found
 
 
-def score_run(plan: PeriodPlan, groups: list[str], reader: Reader) -> list[tuple[str, str, bytes]]:
+def score_run(plan: PeriodPlan, groups: list[str], reader: Reader,
+              kept: list[Row] | None = None) -> list[tuple[str, str, bytes]]:
     """The groups' subject results (subject, group, canonical bytes, or the summaries when the plan is not
     `explained`), groups in order, each in rank order. A subject whose facts are all plain ratings takes
     the plain lane (domain/scoring/fast/plain.py); any other, or one the lane turns back, is admitted
-    fact by fact and scored from typed facts."""
+    fact by fact and scored from typed facts.
+
+    `kept` (a list): every fact row of the subjects' streams, whole as stored (position, stream id, version,
+    topic, payload), is appended to it, each once: the rows the views' witness leaves are made of
+    (projections/fast/views.py), read here anyway (by positions, `_rows`, on either store then)."""
     subjects = [s for g in groups for s in plan.members[g]]
     scorer, applicable = scorer_for(plan), applicable_of(plan)
     lane = PlainLane(plan, scorer)
     cards: list[Card] = []
-    rows_of = _by_stream if reader.by_stream else _rows
-    for subject, rows in rows_of(plan, subjects, reader):
+    found = _by_stream(plan, subjects, reader) if reader.by_stream and kept is None else _rows(plan, subjects, reader,
+                                                                                                 kept)
+    for subject, rows in found:
         card = lane.card(subject, rows)
         if card is None:
             rows.sort()  # log order (a stream's own order is its versions')
@@ -71,8 +77,9 @@ def _by_stream(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterato
             yield subject, reader.facts_of(_name(plan, subject), plan.upto)
 
 
-def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
-    """Each subject with its stream's rows (position, payload), in log order."""
+def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader,
+          kept: list[Row] | None = None) -> Iterator[tuple[str, list[tuple[int, Any]]]]:
+    """Each subject with its stream's rows (position, payload), in log order; each such row whole to `kept`."""
     of_raw = {}
     spans: list[tuple[int, int]] = []
     fragmented = []
@@ -86,14 +93,20 @@ def _rows(plan: PeriodPlan, subjects: list[str], reader: Reader) -> Iterator[tup
         of_raw[reader.raw(_name(plan, subject))] = subject
         spans += [(a, b) for a, b in placed.runs]
     rows: dict[str, list[tuple[int, Any]]] = {}
+    keep = None if kept is None else kept.append
     for batch in reader.ranges(_merged(spans)):
-        for position, raw, _version, topic, payload in batch:
+        for row in batch:
+            position, raw, _version, topic, payload = row
             subject = of_raw.get(raw)
             if subject is not None and topic in FACTS:  # another stream's row, or an opening: left out
                 rows.setdefault(subject, []).append((position, payload))
+                if keep is not None:
+                    keep(row)
     for subject in fragmented:
-        found = reader.stream(_name(plan, subject), plan.upto)
-        rows[subject] = [(p, payload) for p, _s, _v, topic, payload in found if topic in FACTS]
+        found = [row for row in reader.stream(_name(plan, subject), plan.upto) if row[3] in FACTS]
+        rows[subject] = [(p, payload) for p, _s, _v, _t, payload in found]
+        if kept is not None:
+            kept += found
     for subject in subjects:
         yield subject, rows.get(subject, [])
 

@@ -6,7 +6,9 @@ A backlog (a new views store, a rebuild) is caught up as one transaction:
 - every period the fast plan vouches for is replayed as of the log's end (projections/fast/replay.py)
   and its heading and rows written as they come, a run of groups at a time (never the whole period);
 - a separate process reads every row once for the witness leaves and the timestamps a kept seal maps
-  from (projections/sealed.py: `Stamps`), as the runner notes them;
+  from (projections/sealed.py: `Stamps`), as the runner notes them; on PostgreSQL (`leaves_by_workers`)
+  only the timestamps, each row's leaf made by the process that reads the row anyway (the first pass, a
+  scoring worker, or this one for a stream no worker reads), every row counted once (`_Counted`);
 - each publication keeps the rows as they stood at it: the groups no fact after it touched are copied
   from the rows just written, the others scored again as of the publication, and the rows are kept only
   when they hash to the seal's results hash (else noted with `kept = 0`, as `keep_seal` does).
@@ -24,7 +26,7 @@ import multiprocessing
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,9 +39,9 @@ from projections.collector import collector_paused
 from projections.fast.index import LogIndex, Placed, index_log
 from projections.fast.joint import admit_joint
 from projections.fast.plan import PeriodPlan, Unsure, plan_period
-from projections.fast.reading import Reader
+from projections.fast.reading import FACT_TOPICS, Reader, Row
 from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
-from projections.fast.runs import score_run
+from projections.fast.runs import _merged, _name, score_run
 from projections.groups import heading
 from projections.leaves import RowLeaves
 from projections.records import Record
@@ -49,6 +51,7 @@ from projections.viewreads import Cursor, brief_of
 log = logging.getLogger("scoreledger.fast")
 PUBLISHED_UNSURE = "a published period the fast plan does not vouch for"
 KEEP = 10_000  # records the runner's Stamps remember (projections/sealed.py)
+FACTS = frozenset(FACT_TOPICS)
 
 
 @dataclass
@@ -64,9 +67,13 @@ class Built:
 def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int) -> Built:
     """Write the views of the log up to `upto` in the caller's transaction (views: a ViewStore, cur: its
     cursor); raises Unsure when the reference must catch the whole backlog up instead."""
-    # hashing every row while the first pass runs
-    with _leaves_beside(reader, upto, workers, views.leaf_form) as receiving:
-        index = index_log(reader, upto)
+    # hashing every row while the first pass runs; or (`leaves_by_workers`) only the stamps there, every row
+    # hashed by the process that reads it anyway: the first pass (the rows that are not facts), the scoring
+    # workers (their subjects' fact rows) and this process (any other stream's: `_Counted.rest`)
+    by_workers = reader.leaves_by_workers
+    with _leaves_beside(reader, upto, workers, STAMPS if by_workers else views.leaf_form) as receiving:
+        counted = _Counted(views, cur, reader) if by_workers else None
+        index = index_log(reader, upto, seen=None if counted is None else counted.others)
         index.fold.position = upto
         plans, built = {}, Built(upto, index.fold)
         for key in sorted(index.fold.periods):
@@ -80,10 +87,18 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
         sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
         receiving.seals([(s.position, s.published_at) for listed in sealings.values() for s in listed])
         started, leaves = time.perf_counter(), _Leaves(views, cur, receiving)
+        if counted is not None:
+            counted.rest(index, plans.values(), upto)
         for key, plan in plans.items():
             replay = FastReplay(plan, *_split(plan, workers))
-            built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready)
+            if counted is None:
+                built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready)
+            else:
+                built.totals[key] = _write_period(views, cur, replay, upto, sealings[key], leaves.ready,
+                                                  replay.with_leaves(), counted.lines)
         log.debug("views from zero: periods written in %.2f s", time.perf_counter() - started)
+        if counted is not None:
+            counted.check(index)
         stamps = leaves.rest()
         log.debug("views from zero: leaves written in %.2f s", time.perf_counter() - started)
     for key, listed in sealings.items():
@@ -94,8 +109,43 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
 
 
 SMALL = 50_000  # rows: a log this short has its leaves read in this process (a process costs more)
+STAMPS = "stamps"  # the leaves process's form when the leaves come from the rows read anyway: the stamps only
+UNCOVERED = "the witness leaves of the views from zero do not cover the log"
 CHUNK = 50_000  # leaves in one message of the leaves process
 OUTBOX = 16  # chunks of leaves the leaves process holds ahead of the parent (16 x 50,000 rows: ~60 MB)
+
+
+class _Counted:
+    """The witness leaves of the rows read anyway (`Reader.leaves_by_workers`), written as they come and
+    counted: every row of the log up to the build's position once, or the build fails (the leaves table's key
+    refuses a row twice; `check` a row left out) and the reference catches the views up."""
+
+    def __init__(self, views: Any, cur: Cursor, reader: Reader):
+        self.views, self.cur, self.reader, self.written = views, cur, reader, 0
+        self.hashing = RowLeaves(reader.name)
+
+    def lines(self, lines: bytes) -> None:
+        if lines:
+            self.views.add_leaf_lines(self.cur, lines)
+            self.written += lines.count(b"\n")
+
+    def others(self, rows: list[Row]) -> None:
+        """A batch of rows read here: the first pass's (those that are not facts), or `rest`'s."""
+        self.lines(self.hashing.lines(rows))
+
+    def rest(self, index: LogIndex, plans: Iterable[PeriodPlan], upto: int) -> None:
+        """The fact rows no scoring worker reads: of the streams that are no planned period's subject's (the
+        joint stream, a period left to the reference, a stream of no period), read here by their positions."""
+        scored = {_name(plan, subject) for plan in plans for listed in plan.members.values()
+                  for subject in listed if subject in plan.streams}
+        left = {self.reader.raw(name) for name in index.streams if name not in scored}
+        spans = _merged([run for name, placed in index.streams.items() if name not in scored for run in placed.runs])
+        for batch in self.reader.ranges([(first, min(last, upto)) for first, last in spans if first <= upto]):
+            self.others([row for row in batch if row[1] in left and row[3] in FACTS])
+
+    def check(self, index: LogIndex) -> None:
+        if self.written != index.rows:
+            raise RuntimeError(f"{UNCOVERED}: {self.written} leaves written, {index.rows} rows up to {index.position}")
 
 
 @contextmanager
@@ -242,13 +292,18 @@ def _changed_groups(index: LogIndex, plan: PeriodPlan, published_at: int) -> set
 
 
 def _write_period(views: Any, cur: Cursor, replay: FastReplay, upto: int, sealings: list[Sealing],
-                  between: Callable[[], None] = lambda: None) -> dict[str, Decimal]:
+                  between: Callable[[], None] = lambda: None, runs: Iterable[tuple[list[Any], bytes]] | None = None,
+                  leaves: Callable[[bytes], None] | None = None) -> dict[str, Decimal]:
     """The period's heading and rows (run by run), as the runner writes them, each publication's hash taken
-    on the way, `between` called after each run (the leaves arrived meanwhile written); its subjects' totals."""
+    on the way, `between` called after each run (the leaves arrived meanwhile written); its subjects' totals.
+    `runs`: the replay's runs with their fact rows' leaves (`FastReplay.with_leaves`), each run's given to
+    `leaves`; by default its results alone."""
     key, sql, totals = replay.plan.key, views.sql, {}
     cur.execute(sql("INSERT INTO sl_view_heads (period, position, head) VALUES (?, ?, ?) ON CONFLICT (period) "
                     "DO UPDATE SET position = excluded.position, head = excluded.head"), (key, upto, replay.heading()))
-    for listed in replay.results():
+    for listed, lines in runs if runs is not None else ((listed, b"") for listed in replay.results()):
+        if leaves is not None:
+            leaves(lines)
         rows = _placed(key, listed, upto)
         views.add_rows(cur, [(*row, brief_of(row[5])) for row in rows])
         totals.update((subject, _total(body)) for _, subject, _, _, _, body in rows)
@@ -321,6 +376,9 @@ def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tup
     as a JSON array: `ViewStore.add_leaf_runs`), or with `form` "copy" of COPY's text lines (`position<TAB>digest`,
     bytes: `ViewStore.add_leaf_lines`; made by the server when the reader can: `PostgresReader.leaf_lines`); then,
     told the seals (`told`), their stamps."""
+    if form == STAMPS:  # the leaves come from elsewhere (`_Counted`)
+        sending.send(("stamps", _stamps(reader, told())))
+        return
     lines = form == "copy"
     if lines and hasattr(reader, "leaf_lines"):  # PostgreSQL: the server hashes the rows
         with collector_paused():

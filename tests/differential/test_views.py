@@ -109,6 +109,59 @@ def test_the_leaves_come_in_many_messages_through_a_full_outbox_the_same(
     same(made, code)
 
 
+def test_the_leaves_made_by_the_processes_that_read_the_rows_are_the_same(
+    stored: tuple[Service, str, int], forked: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,  # noqa: F811
+) -> None:
+    """`leaves_by_workers` (PostgreSQL's; here on SQLite, whose workers then read the rows whole by positions): the
+    first pass's rows, the forked workers' fact rows and the rest (the joint stream's) hashed where they are read,
+    the leaves process making only the stamps of the publication."""
+    from projections.fast.reading import SQLiteReader
+
+    monkeypatch.setattr(SQLiteReader, "leaves_by_workers", True)
+    service, code, _ = stored
+    made = both(service, tmp_path)
+    assert made["fast"][0].light, "the fast replay did not build the views (it fell back)"
+    same(made, code)
+
+
+def _hashed_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every planned subject's fact rows hashed by the builder as well as by the workers."""
+    rest = fast_views._Counted.rest
+    monkeypatch.setattr(fast_views._Counted, "rest", lambda self, index, plans, upto: rest(self, index, [], upto))
+
+
+def _left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows no worker reads (the period left to the reference's) hashed by nobody."""
+    monkeypatch.setattr(fast_views._Counted, "rest", lambda self, index, plans, upto: None)
+
+
+@pytest.mark.parametrize("broken", [None, _hashed_twice, _left_out])
+def test_leaves_that_do_not_cover_the_log_once_fail_the_build(
+    broken: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A row hashed twice (SQLite's leaves ignore the second) or not at all: the count of leaves written is not the
+    log's, the build fails and the reference catches the views up (the same views). Unbroken: the period left to
+    the reference has its rows hashed by the builder, and the build stands."""
+    from projections.fast.reading import SQLiteReader
+
+    monkeypatch.setattr(SQLiteReader, "leaves_by_workers", True)
+    if broken is not None:
+        broken(monkeypatch)
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        record_quarter_again(service)  # built by the fast replay
+        _damaged_registration(service)  # the first quarter left to the reference: its rows read by the builder
+        with caplog.at_level("ERROR", logger="scoreledger.projections"):
+            made = both(service, tmp_path)
+        assert (fast_views.UNCOVERED in caplog.text) == (broken is not None)
+        assert ("the reference catches them up" in caplog.text) == (broken is not None)
+        same(made, "2026-Q1")
+        same(made, "2026-Q2")
+    finally:
+        service.close()
+
+
 def test_after_a_fast_build_the_next_events_are_scored_as_the_reference_scores_them(tmp_path: Path) -> None:
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
     try:
@@ -189,14 +242,18 @@ def test_a_period_the_fast_plan_does_not_vouch_for_is_scored_by_the_reference(tm
         service.close()
 
 
+def _damaged_registration(service: Service) -> None:
+    execute(service, "UPDATE stored_events SET state = X'7b7d' WHERE rowid = (SELECT min(rowid) FROM "
+            "stored_events WHERE topic = 'scoreledger:Period.SubjectRegistered')", "")
+
+
 def test_a_damaged_registration_leaves_its_period_to_the_reference(tmp_path: Path) -> None:
     """A subject's registration emptied by hand: the reference names it unreadable and scores the rest; the
     fast plan then meets a stream of no registered subject and leaves the period to it."""
     service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
     try:
         record_quarter(service)
-        execute(service, "UPDATE stored_events SET state = X'7b7d' WHERE rowid = (SELECT min(rowid) FROM "
-                "stored_events WHERE topic = 'scoreledger:Period.SubjectRegistered')", "")
+        _damaged_registration(service)
         made = both(service, tmp_path)
         assert not made["fast"][0].light
         assert made["reference"][0].fold.unreadable
@@ -252,6 +309,25 @@ def test_a_published_period_the_fast_plan_does_not_vouch_for_leaves_the_backlog_
 def test_on_postgresql_the_views_from_zero_are_the_same_both_ways(tmp_path: Path) -> None:
     """The city (a fifth), published with an appeal upheld, in a PostgreSQL schema; each way's views in a schema
     of their own beside it."""
+    _on_postgresql(tmp_path)
+
+
+def test_on_postgresql_a_process_of_its_own_with_workers_builds_the_same_views(
+    forked: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As the service builds a long backlog (projections/fast/apart.py: a spawned process forking two workers, the
+    leaves from the rows they read, the stamps of the publication by a process beside them)."""
+    import projections.runner
+
+    monkeypatch.setattr(projections.runner, "APART_MIN", 0)
+    spawned = []
+    apart = projections.runner.apart
+    monkeypatch.setattr(projections.runner, "apart", lambda *a, **k: spawned.append(1) or apart(*a, **k))
+    _on_postgresql(tmp_path)
+    assert spawned, "the views were not built by a process of their own"
+
+
+def _on_postgresql(tmp_path: Path) -> None:
     import uuid
 
     import psycopg
