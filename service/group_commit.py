@@ -18,7 +18,9 @@ one was being decided and was taken alone the moment the writer was free, while 
 still being answered. Each group pays its own COMMIT with its fsync, its read of the streams and keys and its
 hand-offs between threads. So when fewer requests are waiting than its last group held, the writer waits up to
 LINGER for as many (its last group's clients, answered, sending their next requests), and no longer once they are
-there; it never waits when as many are waiting, nor for a lone client (a group of one waits for nobody).
+there; it never waits when as many are waiting, nor for a lone client (a group of one waits for nobody), nor after
+a quiet spell (the first request came QUIET or more after the writer was free: the last group's clients are not
+coming right back, and a request of sporadic traffic is not held for them).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from service.messages import say
 log = logging.getLogger("scoreledger.group_commit")
 GROUP_LIMIT = 64  # commands per transaction: enough to empty the queue of a few dozen clients
 LINGER = 0.003  # seconds the writer waits at most for its last group's clients to come back (see above)
+QUIET = 0.05  # seconds without a request after which the writer no longer expects its last group's clients
 CLOSE_WAIT = 30.0  # seconds close waits for the writer, then for the answers
 RETRY_AFTER = 5  # seconds a request refused while the service closes is told to wait
 
@@ -64,10 +67,11 @@ class _Job:
 class GroupWriter:
     """The writer loop of one process (a daemon thread started by the first command)."""
 
-    def __init__(self, ledger: LedgerBase, limit: int = GROUP_LIMIT, linger: float = LINGER) -> None:
+    def __init__(self, ledger: LedgerBase, limit: int = GROUP_LIMIT, linger: float = LINGER,
+                 quiet: float = QUIET) -> None:
         self.ledger = ledger
         self.limit = limit
-        self.linger = linger
+        self.linger, self.quiet = linger, quiet
         self._last = 0  # commands in the last group given to the answers: the requests expected back soon
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -151,9 +155,12 @@ class GroupWriter:
         stop = failed = False
         try:
             while not stop:
+                free = time.monotonic()
                 job = self._queue.get()
                 if job is None:
                     return
+                if time.monotonic() - free >= self.quiet:
+                    self._last = 0  # a quiet spell: the last group's clients are not coming right back
                 held = [job]
                 stop = self._waiting(held) or self._lingering(held)
                 self.commit(held)

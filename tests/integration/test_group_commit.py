@@ -732,9 +732,10 @@ class _Gate:
         self.opened.set()
 
 
-def _gated_writer(service: Service, monkeypatch: Any, linger: float) -> tuple[Any, list[int], _Gate]:
-    """A writer of its own lingering `linger` seconds, the size of each group it saves noted; its first group is
-    held by the gate returned."""
+def _gated_writer(service: Service, monkeypatch: Any, linger: float,
+                  quiet: float = 60.0) -> tuple[Any, list[int], _Gate]:
+    """A writer of its own lingering `linger` seconds (after a quiet spell of `quiet` seconds: not), the size of each
+    group it saves noted; its first group is held by the gate returned."""
     from service.group_commit import GroupWriter
 
     sizes: list[int] = []
@@ -749,7 +750,7 @@ def _gated_writer(service: Service, monkeypatch: Any, linger: float) -> tuple[An
         return run_group(commands)
 
     monkeypatch.setattr(service.ledger, "run_group", noted)
-    return GroupWriter(service.ledger, linger=linger), sizes, gate
+    return GroupWriter(service.ledger, linger=linger, quiet=quiet), sizes, gate
 
 
 async def _two_waves(writer: Any, gate: _Gate, service: Service, tag: str) -> list[Any]:
@@ -829,3 +830,25 @@ def test_closing_while_the_writer_waits_for_more_saves_and_answers_what_it_holds
         assert sizes == [1, 3, 1] and stored_ids(service, "d4")[-1] == "d4:held"
     finally:
         loop.close()
+
+
+def test_after_a_quiet_spell_a_request_is_not_held_for_the_last_groups_clients(
+    service: Service, monkeypatch: Any
+) -> None:
+    """The last group's clients are expected back only soon after it: a request that comes after a quiet spell is
+    saved at once, even with a linger of a minute."""
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0, quiet=0.2)
+
+    async def burst_then_quiet() -> Any:
+        first = writer.submit(command(service, [smoking("d1", "d1:qgate")]))
+        await gate.held()
+        wave = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:q{i}")])) for i in range(4)]
+        gate.open()
+        await asyncio.gather(first, *wave)
+        await asyncio.sleep(0.5)  # quiet: longer than `quiet`
+        return await asyncio.wait_for(writer.submit(command(service, [smoking("d2", "d2:late")])), 20)
+
+    assert asyncio.run(burst_then_quiet())["facts"] == ["d2:late"]
+    assert sizes == [1, 4, 1]
+    assert writer.close()
