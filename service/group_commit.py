@@ -11,6 +11,16 @@ The answers are a second stage (issue 12): `then` and the settling of the future
 own, in the order the groups were saved, while the writer decides and saves the next group (on SQLite the
 writer spent about a third of its time waiting for the commit's fsync, with the GIL free, and a fifth on the
 answers). A group's answers go to each event loop in one call (one wake-up of the loop, not one per request).
+
+The writer waits a moment for the requests of its last group to come back (issue 12, thirteenth round): with 8
+clients the groups held 2-4 requests, alternating a few large ones with a lone request that arrived while the large
+one was being decided and was taken alone the moment the writer was free, while the large group's clients were
+still being answered. Each group pays its own COMMIT with its fsync, its read of the streams and keys and its
+hand-offs between threads. So when fewer requests are waiting than its last group held, the writer waits up to
+LINGER for as many (its last group's clients, answered, sending their next requests), and no longer once they are
+there; it never waits when as many are waiting, nor for a lone client (a group of one waits for nobody), nor after
+a quiet spell (the first request came QUIET or more after the writer was free: the last group's clients are not
+coming right back, and a request of sporadic traffic is not held for them).
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +41,8 @@ from service.messages import say
 
 log = logging.getLogger("scoreledger.group_commit")
 GROUP_LIMIT = 64  # commands per transaction: enough to empty the queue of a few dozen clients
+LINGER = 0.003  # seconds the writer waits at most for its last group's clients to come back (see above)
+QUIET = 0.05  # seconds without a request after which the writer no longer expects its last group's clients
 CLOSE_WAIT = 30.0  # seconds close waits for the writer, then for the answers
 RETRY_AFTER = 5  # seconds a request refused while the service closes is told to wait
 
@@ -54,9 +67,12 @@ class _Job:
 class GroupWriter:
     """The writer loop of one process (a daemon thread started by the first command)."""
 
-    def __init__(self, ledger: LedgerBase, limit: int = GROUP_LIMIT) -> None:
+    def __init__(self, ledger: LedgerBase, limit: int = GROUP_LIMIT, linger: float = LINGER,
+                 quiet: float = QUIET) -> None:
         self.ledger = ledger
         self.limit = limit
+        self.linger, self.quiet = linger, quiet
+        self._last = 0  # commands in the last group given to the answers: the requests expected back soon
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -139,12 +155,16 @@ class GroupWriter:
         stop = failed = False
         try:
             while not stop:
+                free = time.monotonic()
                 job = self._queue.get()
                 if job is None:
                     return
+                if time.monotonic() - free >= self.quiet:
+                    self._last = 0  # a quiet spell: the last group's clients are not coming right back
                 held = [job]
-                stop = self._waiting(held)
+                stop = self._waiting(held) or self._lingering(held)
                 self.commit(held)
+                self._last = len(held)
                 held = []
         except BaseException as error:  # noqa: BLE001 - logged; this writer ends, another takes the queue
             failed = True
@@ -171,6 +191,29 @@ class GroupWriter:
             if job is None:
                 return True
             jobs.append(job)
+        return False
+
+    def _lingering(self, jobs: list[_Job]) -> bool:
+        """Wait up to `linger` while fewer jobs are held than the last group had (its clients, answered, send their
+        next requests), adding each queued meanwhile; True when the queue says stop (the jobs held are committed
+        then, as always)."""
+        wanted = min(self._last, self.limit)
+        if len(jobs) >= wanted or self.linger <= 0:
+            return False
+        until = time.monotonic() + self.linger
+        while len(jobs) < wanted:
+            left = until - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                job = self._queue.get(timeout=left)
+            except queue.Empty:
+                return False
+            if job is None:
+                return True
+            jobs.append(job)
+            if self._waiting(jobs):
+                return True
         return False
 
     def commit(self, jobs: list[_Job]) -> None:

@@ -717,3 +717,138 @@ def test_a_writer_failing_unexpectedly_stops_its_answers_and_leaves_no_request_w
     finally:
         release.set()
         loop.close()
+
+
+class _Gate:
+    """Holds a writer's first group in its save until opened: what is submitted meanwhile is queued behind it."""
+
+    def __init__(self) -> None:
+        self.entered, self.opened = threading.Event(), threading.Event()
+
+    async def held(self) -> None:
+        assert await asyncio.to_thread(self.entered.wait, 30)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def _gated_writer(service: Service, monkeypatch: Any, linger: float,
+                  quiet: float = 60.0) -> tuple[Any, list[int], _Gate]:
+    """A writer of its own lingering `linger` seconds (after a quiet spell of `quiet` seconds: not), the size of each
+    group it saves noted; its first group is held by the gate returned."""
+    from service.group_commit import GroupWriter
+
+    sizes: list[int] = []
+    gate = _Gate()
+    run_group = service.ledger.run_group
+
+    def noted(commands: list[Command]) -> list[Any]:
+        if not sizes:
+            gate.entered.set()
+            gate.opened.wait(60)
+        sizes.append(len(commands))
+        return run_group(commands)
+
+    monkeypatch.setattr(service.ledger, "run_group", noted)
+    return GroupWriter(service.ledger, linger=linger, quiet=quiet), sizes, gate
+
+
+async def _two_waves(writer: Any, gate: _Gate, service: Service, tag: str) -> list[Any]:
+    """Four requests queued behind a held first group (one group of four), then one request, and a moment later
+    three more (the four back)."""
+    first = writer.submit(command(service, [smoking("d1", f"d1:{tag}gate")]))
+    await gate.held()
+    wave = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:{tag}a{i}")])) for i in range(4)]
+    gate.open()  # the four were queued behind the first group: the next group takes them together
+    answers = await asyncio.gather(first, *wave)
+    lone = writer.submit(command(service, [smoking("d1", f"d1:{tag}lone")]))
+    await asyncio.sleep(0.3)  # the writer is free, and one request waits of the four expected back
+    rest = [writer.submit(command(service, [smoking(f"d{2 + i}", f"d{2 + i}:{tag}b{i}")])) for i in range(3)]
+    return answers + list(await asyncio.wait_for(asyncio.gather(lone, *rest), 30))
+
+
+def test_the_writer_waits_for_its_last_groups_clients_and_takes_them_together(
+    service: Service, monkeypatch: Any
+) -> None:
+    """Issue 12, thirteenth round: with fewer requests waiting than its last group held, the writer waits (up to
+    its linger) for as many, and saves them in one group, instead of taking a lone request at once and the others
+    in another group behind it. Without a linger, the lone request is a group of its own."""
+    record_quarter(service)
+    for linger, expected in ((60.0, [1, 4, 4]), (0.0, [1, 4, 1])):
+        writer, sizes, gate = _gated_writer(service, monkeypatch, linger)
+
+        answers = asyncio.run(_two_waves(writer, gate, service, f"{linger:g}"))
+        assert writer.close()
+        assert all(isinstance(a, dict) for a in answers)
+        assert sizes[:3] == expected  # without a linger: the lone one alone, then the three (one group or more)
+        assert sum(sizes) == 9
+        monkeypatch.undo()  # the ledger's own run_group again, for the next writer
+
+
+def test_a_lone_client_is_never_kept_waiting_by_the_linger(service: Service, monkeypatch: Any) -> None:
+    """A request is never held for others that are not expected: the first one, and one after a group of one,
+    are saved at once even with a linger of a minute."""
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0)
+    gate.open()
+
+    async def one_by_one() -> list[Any]:
+        return [await asyncio.wait_for(writer.submit(command(service, [smoking("d2", f"d2:one{i}")])), 20)
+                for i in range(3)]
+
+    answers = asyncio.run(one_by_one())
+    assert [a["facts"] for a in answers] == [["d2:one0"], ["d2:one1"], ["d2:one2"]]
+    assert sizes == [1, 1, 1]
+    assert writer.close()
+
+
+def test_closing_while_the_writer_waits_for_more_saves_and_answers_what_it_holds(
+    service: Service, monkeypatch: Any
+) -> None:
+    """close() during the linger: the request held is saved and answered at once, not after the linger."""
+    import time
+
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0)
+    loop = asyncio.new_event_loop()
+    try:
+        async def wave() -> Any:
+            first = writer.submit(command(service, [smoking("d1", "d1:cgate")]))
+            await gate.held()
+            rest = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:c{i}")])) for i in range(3)]
+            gate.open()
+            await asyncio.gather(first, *rest)
+            return writer.submit(command(service, [smoking("d4", "d4:held")]))
+
+        held = loop.run_until_complete(wave())
+        time.sleep(0.3)  # the writer holds it and waits for two more
+        assert sizes == [1, 3]
+        began = time.monotonic()
+        assert writer.close(wait=20)
+        assert time.monotonic() - began < 10
+        assert loop.run_until_complete(asyncio.wait_for(held, 10))["facts"] == ["d4:held"]
+        assert sizes == [1, 3, 1] and stored_ids(service, "d4")[-1] == "d4:held"
+    finally:
+        loop.close()
+
+
+def test_after_a_quiet_spell_a_request_is_not_held_for_the_last_groups_clients(
+    service: Service, monkeypatch: Any
+) -> None:
+    """The last group's clients are expected back only soon after it: a request that comes after a quiet spell is
+    saved at once, even with a linger of a minute."""
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0, quiet=0.2)
+
+    async def burst_then_quiet() -> Any:
+        first = writer.submit(command(service, [smoking("d1", "d1:qgate")]))
+        await gate.held()
+        wave = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:q{i}")])) for i in range(4)]
+        gate.open()
+        await asyncio.gather(first, *wave)
+        await asyncio.sleep(0.5)  # quiet: longer than `quiet`
+        return await asyncio.wait_for(writer.submit(command(service, [smoking("d2", "d2:late")])), 20)
+
+    assert asyncio.run(burst_then_quiet())["facts"] == ["d2:late"]
+    assert sizes == [1, 4, 1]
+    assert writer.close()
