@@ -137,6 +137,8 @@ class Importer:
                     pipeline.close()
                     self.report.wait_seconds += pipeline.wait_seconds
                     self.report.worker_lines += pipeline.lines
+                if self.lane is not None:  # the WAL its commits left, checkpointed (FastLane.write)
+                    self.lane.settle()
                 self.sample = CpuSample()
 
     def _piped(self, chunks: Iterator[list[Any]], raw: bool) -> tuple[Iterator[list[dict[str, Any]]], Pipeline | None]:

@@ -715,3 +715,63 @@ def test_a_new_worker_takes_over_every_few_batches_and_the_rows_are_the_same(lin
 
     left = [p.pid for p in multiprocessing.active_children() if p.pid in started]
     assert not left, f"workers left running after the import: {left}"  # the retired ones and the last
+
+
+@pytest.mark.parametrize("piped", [False, True])
+def test_the_lanes_commits_checkpoint_the_wal_rarely_and_the_import_leaves_it_checkpointed(
+        piped: bool, places: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every COMMIT of the lane's inserts is made with the connection's automatic checkpoint at WAL_PAGES,
+    every other COMMIT on the log (the subjects' registration, the period, the reference's batches) at
+    SQLite's own threshold, which each connection is back to after the import; once the lane's last batch
+    is committed, a checkpoint (FastLane.settle). Read from the statements SQLite ran on the log's
+    connections (their trace), the threshold followed connection by connection."""
+    from service import bulk_fast
+
+    statements: list[tuple[int, str]] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = connect(*args, **kwargs)
+        if str(kwargs.get("database", args[0] if args else "")).endswith("log.sqlite"):
+            key = id(conn)
+            conn.set_trace_callback(lambda sql: statements.append((key, sql)))
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    monkeypatch.setattr(bulk.Importer, "piped", piped)
+    workload, rows = rows_of("province")
+    declined, check = [r for r in rows if r.get("type") != "subject"][300]["id"], bulk.FastLane.check
+
+    def declining(self: Any, prepared: list[dict[str, Any]], routes: list[str]) -> Any:
+        """One batch left to the reference: its COMMIT is not the lane's."""
+        return None if any(f.get("id") == declined for f in prepared) else check(self, prepared, routes)
+
+    monkeypatch.setattr(bulk.FastLane, "check", declining)
+    _, refused, report = imported(places / "store", workload, rows, True, 40, monkeypatch)
+    assert refused is None and report is not None and report.fast_batches > 3 and report.batches > report.fast_batches
+    assert (report.piped_batches > 0) == piped, report
+    default, threshold = 1000, {}
+    inserted, lane, lane_commits, other_commits, settled_after_last = {}, {}, 0, 0, False
+    for key, sql in statements:
+        text = sql.strip().upper()
+        if text.startswith("PRAGMA WAL_AUTOCHECKPOINT="):
+            threshold[key] = int(text.split("=", 1)[1])
+        elif text == "BEGIN":
+            inserted[key], lane[key] = False, False
+        elif text.startswith("INSERT INTO STORED_EVENTS"):
+            inserted[key] = True
+        elif text.startswith("SELECT MAX(ROWID) FROM STORED_EVENTS") and inserted.get(key):
+            lane[key] = True  # the lane's write: its rows, then the last position, in one transaction
+        elif text == "COMMIT" or text.startswith("COMMIT"):
+            if lane.get(key):
+                lane_commits += 1
+                settled_after_last = False
+                assert threshold.get(key, default) == bulk_fast.WAL_PAGES, "a lane's COMMIT at SQLite's threshold"
+            elif inserted.get(key):
+                other_commits += 1
+                assert threshold.get(key, default) == default, "another COMMIT with the lane's threshold"
+        elif text == "PRAGMA WAL_CHECKPOINT(PASSIVE)":
+            settled_after_last = lane_commits > 0
+    assert lane_commits == report.fast_batches and other_commits > 0, (lane_commits, other_commits, report)
+    assert all(value == default for value in threshold.values()), f"a connection left at {threshold}"
+    assert settled_after_last, "no checkpoint after the lane's last COMMIT"
