@@ -51,8 +51,10 @@ def score_run(plan: PeriodPlan, groups: list[str], reader: Reader,
     scorer, applicable = scorer_for(plan), applicable_of(plan)
     lane = PlainLane(plan, scorer)
     cards: list[Card] = []
-    found = _by_stream(plan, subjects, reader) if reader.by_stream and kept is None else _rows(plan, subjects, reader,
-                                                                                                 kept)
+    if reader.by_stream and kept is None:
+        found = _by_stream(plan, subjects, reader)
+    else:  # the leaves need every row whole: read by positions
+        found = _rows(plan, subjects, reader, kept)
     for subject, rows in found:
         card = lane.card(subject, rows)
         if card is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 from domain.errors import FactsInvalid
@@ -806,8 +807,6 @@ def test_closing_while_the_writer_waits_for_more_saves_and_answers_what_it_holds
     service: Service, monkeypatch: Any
 ) -> None:
     """close() during the linger: the request held is saved and answered at once, not after the linger."""
-    import time
-
     record_quarter(service)
     writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0)
     loop = asyncio.new_event_loop()
