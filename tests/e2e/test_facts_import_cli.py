@@ -7,10 +7,13 @@ who recorded them, the totals a replay gives, and the log's end when nothing may
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -20,6 +23,7 @@ from service.bootstrap import build
 from service.demo import DEMO_TOKENS
 from service.settings import Settings
 from service.tokens import issue_token
+from tests.integration.conftest import PG, postgres_or_skip
 from tests.sheets.conftest import AT, PERIOD, open_quarter
 from tests.signing import TEST_KEY
 
@@ -28,21 +32,38 @@ ADMIN = DEMO_TOKENS["admin"][1]  # the principal the facts are recorded under
 NEW = [{"type": "subject", "id": f"s{i:03d}", "name": f"新科室{i}", "group": "g1", "kind": "department"}
        for i in (7, 8)]
 SUBJECTS = [f"s{i:03d}" for i in range(1, 9)]
+ADMIN_DSN = f"host={PG['pg_host']} port={PG['pg_port']} user={PG['pg_user']} dbname={PG['pg_dbname']}"
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A store with the quarter open (six departments, tests/sheets/conftest.py) and the roles' tokens."""
+@pytest.fixture(params=["sqlite", "postgres"])
+def data_dir(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A store with the quarter open (six departments, tests/sheets/conftest.py) and the roles' tokens: SQLite,
+    or a PostgreSQL schema of its own."""
     directory = tmp_path / "data"
-    service = build(Settings(signing_key=TEST_KEY, data_dir=directory))
+    monkeypatch.setenv("SCORELEDGER_DATA_DIR", str(directory))
+    monkeypatch.delenv("SCORELEDGER_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("SCORELEDGER_TOKEN", "demo-admin-token")
+    schema = None
+    if request.param == "postgres":
+        postgres_or_skip()
+        schema = f"sl_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        for name, value in {**PG, "pg_schema": schema, "store": "postgres"}.items():
+            monkeypatch.setenv(f"SCORELEDGER_{name.upper()}", str(value))
+    service = build(settings())
     for role, (token, principal, scope) in DEMO_TOKENS.items():
         issue_token(service.ledger, principal, role, scope, "test", AT, token=token)
     open_quarter(service)
     service.close()
-    monkeypatch.setenv("SCORELEDGER_DATA_DIR", str(directory))
-    monkeypatch.delenv("SCORELEDGER_SIGNING_KEY", raising=False)
-    monkeypatch.setenv("SCORELEDGER_TOKEN", "demo-admin-token")
-    return directory
+    yield directory
+    if schema is not None:
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def settings() -> Settings:
+    return Settings.from_env().model_copy(update={"signing_key": TEST_KEY})
 
 
 def deduction(subject: str, **more: Any) -> dict[str, Any]:
@@ -66,7 +87,7 @@ def run(*args: str) -> Any:
 
 def log(directory: Path) -> dict[str, Any]:
     """The log's end and, per subject, the facts on its stream (by whom) and its total as replayed."""
-    service = build(Settings(signing_key=TEST_KEY, data_dir=directory))
+    service = build(settings())
     try:
         end = service.ledger.recorder.max_notification_id() or 0
         facts = {}
