@@ -1,5 +1,6 @@
-"""A quarter's facts file imported by an operator (`scoreledger import`): the bulk importer (service/bulk.py)
-with an idempotency key per batch taken from the files' SHA-256, every problem named by its file and line.
+"""A quarter's facts file imported by an operator (`scoreledger facts import`): the bulk importer (service/bulk.py)
+with an idempotency key per batch (the period, its place, the SHA-256 of its lines), every problem named by its
+file and line.
 
 Each batch is one transaction, all of it or none. A run stops at the first batch refused (or the first line
 that is no JSON object): the batches before it stay recorded, nothing from that batch on is. Run again with
@@ -25,6 +26,7 @@ from typing import Any
 from orjson import JSONDecodeError, loads
 from pydantic import ValidationError
 
+from domain.canonical import plain, sha256_hex
 from domain.errors import FactsInvalid, Problem, ScoreledgerError
 from domain.facts import Subject
 from service.bulk import Importer, ImportReport, Stream
@@ -97,8 +99,6 @@ class CheckOnly(Importer):
 
     def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None,
               request: Any) -> None:
-        from domain.canonical import plain, sha256_hex
-
         if key and self._done(key, sha256_hex(plain(request))):
             self.report.skipped += 1
             return
@@ -229,8 +229,9 @@ def _facts_batch(importer: Importer, outcome: BulkOutcome, where: Where, period:
     naming another period refuses its batch (the import stamps its own period: it would be moved silently);
     a check notes it and checks the batch's other lines."""
     begin, skipped = chunk[0][0], outcome.report.skipped
-    other: list[Any] = [Problem(f"facts[{index}].period", f"the line is of period {row['period']!r}, not {period}")
+    other = [Problem(f"facts[{index}].period", f"the line is of period {row['period']!r}, not {period}")
              for index, (_, row, _) in enumerate(chunk) if row.get("period", period) != period]
+    refused = bool(other)  # nothing of a refused batch counts as recorded
     key = batch_key(period, "f", number, [raw for _, _, raw in chunk])
     if other:
         _refused(outcome, where, FactsInvalid("fact refused", other), begin,
@@ -250,9 +251,9 @@ def _facts_batch(importer: Importer, outcome: BulkOutcome, where: Where, period:
             if not named:
                 return
             chunk = [line for index, line in enumerate(chunk) if index not in named]  # the rest checked again
-            other.append(exc)  # the batch is refused: nothing of it counts as recorded
+            refused = True
         else:
-            if outcome.report.skipped == skipped and not other:
+            if outcome.report.skipped == skipped and not refused:
                 outcome.recorded_facts += len(chunk)
             return
 
@@ -286,8 +287,9 @@ def _refused(outcome: BulkOutcome, where: Where, exc: ScoreledgerError, begin: i
             if item is None:
                 _problems(outcome, where, begin, [problem])
                 continue
-            field = problem.path[problem.path.index("]") + 1 :].lstrip(".")  # its line says which fact
-            _problems(outcome, where, item, [Problem(field, problem.message)])
+            if _fact_index(problem) is not None:  # its line says which fact
+                problem = Problem(problem.path[problem.path.index("]") + 1 :].lstrip("."), problem.message)
+            _problems(outcome, where, item, [problem])
         return
     _problems(outcome, where, begin, [Problem("", str(exc))])
 

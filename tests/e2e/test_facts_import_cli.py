@@ -135,6 +135,9 @@ def test_the_same_file_run_again_after_an_interruption_records_nothing_twice(dat
     assert again.exit_code == 0, again.output
     assert "本次录入 0 条记录、0 个被考核单位，共 0 批（另有 4 批此前已导入，本次跳过）" in " ".join(again.output.split())
     assert "日志位置 —" in again.output
+    checked = run(str(whole), "--dry-run")
+    assert checked.exit_code == 0, checked.output
+    assert "将录入 0 条记录、0 个被考核单位，共 0 批（另有 4 批此前已导入，将跳过）" in " ".join(checked.output.split())
     assert log(data_dir) == once
 
 
@@ -215,3 +218,17 @@ def test_a_period_not_open_is_refused_in_one_line(data_dir: Path, tmp_path: Path
     assert refused.exit_code == 1
     assert refused.output.startswith("操作被拒绝：考核周期2026-Q2不存在 / refused: period 2026-Q2 does not exist"), \
         refused.output
+
+
+def test_a_wrong_subject_line_stops_the_import_before_anything_is_recorded(data_dir: Path, tmp_path: Path) -> None:
+    rows: list[Any] = quarter()
+    rows[1] = {**NEW[1], "kind": "bureau"}  # line 3: a kind the scheme does not have
+    before = log(data_dir)
+    refused = run(str(write(tmp_path / "q1.jsonl", rows)))
+    assert refused.exit_code == 1, refused.exception
+    said = " ".join(refused.output.split())
+    assert "导入在 q1.jsonl 第2行停止" in said and "第3行 q1.jsonl subject s008.kind" in said, refused.output
+    rows[1] = {k: v for k, v in NEW[1].items() if k != "name"}  # line 3: no name
+    checked = run(str(write(tmp_path / "q1.jsonl", rows)), "--dry-run")
+    assert checked.exit_code == 1 and "第3行 q1.jsonl name" in " ".join(checked.output.split()), checked.output
+    assert log(data_dir) == before
