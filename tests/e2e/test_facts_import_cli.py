@@ -179,15 +179,16 @@ def test_a_check_names_every_problem_with_its_line_and_records_nothing(data_dir:
     rows[2 + 3] = deduction("s001", item="9.9")  # line 7
     rows[2 + 12] = deduction("s002", count="三")  # line 16
     rows[2 + 13] = "[1, 2]"  # line 17
+    rows[2 + 18] = deduction("s405")  # line 22: a rule problem in the batch of a shape problem (line 16)
     rows[2 + 25] = deduction("s003", period="2026-Q2")  # line 29
     rows[2 + 26] = deduction("s404")  # line 30
     before = log(data_dir)
     checked = run(str(write(tmp_path / "q1.jsonl", rows)), "--dry-run")
     assert checked.exit_code == 1
     said = " ".join(checked.output.split())
-    assert "检查发现5处问题，未录入任何内容" in said
+    assert "检查发现6处问题，未录入任何内容" in said
     shown = [line.split("：")[0].strip("✗ ") for line in checked.output.splitlines() if "✗" in line]
-    assert [s.split()[0] for s in shown] == ["第7行", "第16行", "第17行", "第29行", "第30行"], checked.output
+    assert [s.split()[0] for s in shown] == ["第7行", "第16行", "第17行", "第22行", "第29行", "第30行"], checked.output
     assert "没有扣分项目“9.9”" in said and "每一行必须是一个 JSON 对象" in said
     assert "此行属于考核周期“2026-Q2”，不是2026-Q1" in said and "s404" in said
     assert log(data_dir) == before
