@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from cli.anchor_cmds import register as register_anchor_commands
+from cli.facts_cmds import register as register_facts_commands
 from cli.factsfile import read_facts_file
 from cli.ledger_cmds import register as register_ledger_commands
 from cli.ops_cmds import App
@@ -31,6 +32,7 @@ register_serve_commands(app)
 register_ops_commands(app)
 register_anchor_commands(app)
 register_sheets_commands(app)
+register_facts_commands(app)
 out = Console()
 err = Console(stderr=True)
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from domain.errors import InvalidInput, ScoreledgerError
+from domain.texts.catalog import translate
 from service.backup import BackupDoesNotVerify, backup
 from service.backup_check import LogCheck
 from service.notify.run import run_notifier
@@ -43,8 +44,8 @@ def refusal(exc: ScoreledgerError) -> str:
         return line("store_busy")
     if isinstance(exc, StoreMissing):
         return line("store_missing", detail=exc)
-    detail = exc.title if isinstance(exc, InvalidInput) else str(exc)
-    return line("refused", detail=" ".join(str(detail).split()))
+    detail = " ".join(str(exc.title if isinstance(exc, InvalidInput) else exc).split())
+    return line("refused", detail=detail, detail_zh=translate("error", detail) or detail)
 
 
 def _findings(findings: list[str]) -> None:

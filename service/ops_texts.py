@@ -12,7 +12,7 @@ LINES = {
     " before this command, or use the HTTP API; several processes need PostgreSQL.",
     "store_missing": "找不到数据存储：{detail}；请检查 SCORELEDGER_DATA_DIR / no store found: {detail};"
     " check SCORELEDGER_DATA_DIR",
-    "refused": "操作被拒绝：{detail} / refused: {detail}",
+    "refused": "操作被拒绝：{detail_zh} / refused: {detail}",
     "restore_refused": "备份未通过核验，未恢复任何内容 / the backup does not verify; nothing was restored",
     "backup_written": "备份已写入 {dest}：截至位置 {position}，共 {events} 个事件，"
     "{periods} 个考核周期，{seals} 个公示封印已核验 / backup written to {dest}: up to position {position},"
@@ -47,6 +47,27 @@ LINES = {
     "追加 {appended} 个事件",
     "demo_detail_en": "ZJG scheme, period {period}, {subjects} subjects, {facts} facts, {tokens} demo tokens;"
     " {appended} events appended",
+    # scoreledger facts import (cli/facts_cmds.py, service/bulk_file.py)
+    "bulk_importing": "导入 {period}",
+    "bulk_checking": "检查 {period}",
+    "bulk_done": "已导入 {period}：本次录入 {facts} 条记录、{subjects} 个被考核单位，共 {batches} 批"
+    "（另有 {skipped} 批此前已导入，本次跳过）；追加 {events} 个事件，日志位置 {positions}；"
+    "用时 {seconds} 秒，每秒 {rate} 条；文件 SHA-256 {sha}"
+    " / imported into {period}: {facts} fact(s) and {subjects} subject(s) recorded by this run"
+    " in {batches} batch(es) ({skipped} batch(es) recorded before, skipped); {events} event(s)"
+    " appended at log positions {positions}; {seconds} s, {rate} facts/s; file SHA-256 {sha}",
+    "bulk_stopped": "导入在 {file} 第{line}行停止：该批有{n}处问题，已被拒绝；此行之前的各批已录入，"
+    "此行及之后未录入任何内容。改正后用同一命令重新导入，已录入的批次不会重复录入"
+    " / the import stopped at {file} line {line}: {n} problem(s) in its batch, refused;"
+    " the batches before it are recorded, nothing from that line on. Correct it and run"
+    " the same command again: batches already recorded are not recorded twice",
+    "bulk_checked": "检查通过（未录入任何内容）：{period}，{items} 行，将录入 {facts} 条记录、{subjects} 个被考核单位，"
+    "共 {batches} 批（另有 {skipped} 批此前已导入，将跳过）；文件 SHA-256 {sha} / check passed (nothing recorded):"
+    " {period}, {items} line(s); {facts} fact(s) and {subjects} subject(s) would be recorded in {batches} batch(es)"
+    " ({skipped} recorded before, to be skipped); file SHA-256 {sha}",
+    "bulk_check_problems": "检查发现{n}处问题，未录入任何内容（{period}）/ the check found {n} problem(s); nothing"
+    " was recorded ({period})",
+    "bulk_problem": "第{line}行 {where}：{message}",
     "store_not_demo": "存储中已有非演示数据，未载入演示数据 / the store holds other data; the demo was not loaded",
 }
 

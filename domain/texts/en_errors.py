@@ -278,5 +278,13 @@ ERRORS = {
     "error.anchor_unreadable": "{path} cannot be read: {why}",
     "error.anchor_entry_unreadable": "entry {n} cannot be read: {why}",
     "error.anchor_unsigned": "entry {n} (tree size {size}) is not signed by the bureau's key",
+    # scoreledger facts import (service/bulk_file.py, cli/facts_cmds.py)
+    "error.bulk_import_admin": "importing a facts file is for administrators (it records every office's facts and "
+    "registers subjects); role {role} may not",
+    "error.import_stopped": "the import stopped at {file} line {line}: {n} problem(s); the lines before it are "
+    "recorded, nothing from it on",
+    "error.not_json_line": "not valid JSON: {why}",
+    "error.line_not_object": "each line must be a JSON object",
+    "error.line_other_period": "the line is of period {other!r}, not {period}",
     "error.anchor_other_log": "entry {n} is a checkpoint of another log ({origin})",
 }

@@ -47,7 +47,9 @@ def _command(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_commands_that_write_say_in_one_line_what_to_do_never_a_traceback(server: Server, data_dir: Path) -> None:
-    for args in (["rebuild"], ["tokens", "create", "someone", "auditor"], ["serve", "--port", "0"], ["serve", "--demo"]):
+    facts = str(Path(__file__).resolve().parents[2] / "schemes" / "demo" / "zjg-2026-Q1.jsonl")
+    for args in (["rebuild"], ["tokens", "create", "someone", "auditor"], ["serve", "--port", "0"], ["serve", "--demo"],
+                 ["facts", "import", "2026-Q1", facts, "--token", "demo-admin-token"]):
         refused = _command(*args, data_dir=data_dir)
         assert refused.returncode == 1
         assert "Traceback" not in refused.stderr and refused.stderr.strip().count("\\n") == 0

@@ -248,4 +248,10 @@ ERRORS = {
     "error.anchor_entry_unreadable": "第{n}条无法读取：{why}",
     "error.anchor_unsigned": "第{n}条（树大小{size}）不是用本局密钥签名的",
     "error.anchor_other_log": "第{n}条是另一日志的检查点（{origin}）",
+    "error.bulk_import_admin": "批量导入事实文件须由管理员进行（它录入各科室的记录并登记被考核单位）；"
+    "{role}角色无权导入",
+    "error.import_stopped": "导入在{file}第{line}行停止：有{n}处问题；此前各行已录入，此行及之后未录入",
+    "error.not_json_line": "不是有效的 JSON：{why}",
+    "error.line_not_object": "每一行必须是一个 JSON 对象",
+    "error.line_other_period": "此行属于考核周期{other}，不是{period}",
 }
