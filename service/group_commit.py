@@ -22,13 +22,15 @@ there; it never waits when as many are waiting, nor for a lone client (a group o
 a quiet spell (the first request came QUIET or more after the writer was free: the last group's clients are not
 coming right back, and a request of sporadic traffic is not held for them).
 
-How long it waits follows how long the clients take to come back (issue 12, fourteenth round): the fixed LINGER
-lost when the machine was loaded (other processes on the two cores), as the clients then came back later than it,
-so the writer waited the whole LINGER and saved the group without them anyway. The writer measures, for each group
-it hands to the answers, the time until as many requests as that group held have been queued since (those already
-waiting count as there at once): the return time. It waits no longer than the slowest of the last RETURNS kept
-(with a margin), at most LINGER, and not at all while most of them took longer than LINGER (the wait would expire
-unused). The measuring goes on while it does not wait, so the wait comes back when the clients do.
+Whom it waits for and how long (issue 12, fourteenth round). Requests queued before the last group was handed to the
+answers are other clients'; only those queued since are its clients coming back. Counting every request waiting
+(the thirteenth round's rule), 8 clients settled under load into two halves taking turns (groups of ~4), each half
+taken whole while the other was answered, so the wait was never asked for; now the writer takes the others and
+still waits for the last group's clients, and the halves merge. How long: the writer measures, for a group handed
+over, the time until as many requests as it held have been queued since (the return time); it waits no longer than
+the slowest of the last RETURNS kept (times RETURN_MARGIN), at most LINGER, and not at all while most took longer
+than LINGER (the wait would expire unused; the fixed LINGER lost so under heavy load). The measuring goes on while
+it does not wait, so the wait comes back when the clients do.
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ class GroupWriter:
         self._last = 0  # commands in the last group given to the answers: the requests expected back soon
         self.returns: deque[float] = deque(maxlen=RETURNS)  # the last return times measured (seconds)
         self._return: _Return | None = None  # the return time being measured
+        self._handed_at = 0.0  # when the last group was handed to the answers: its clients come back after it
         self.groups = self.taken = 0  # groups saved and commands taken (the mean group size, for bench/drive_group)
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -223,13 +226,14 @@ class GroupWriter:
         return False
 
     def _came(self, job: _Job) -> None:
-        """A request taken from the queue: one more of those the return time being measured waits for."""
+        """A request taken from the queue: one more of those the return time being measured waits for when it was
+        queued after that group was handed over (one queued before is another client's)."""
         measured = self._return
-        if measured is None:
+        if measured is None or job.queued < measured.handed:
             return
         measured.seen += 1
         if measured.seen >= measured.wanted:
-            self.returns.append(max(0.0, job.queued - measured.handed))  # one waiting already: there at once
+            self.returns.append(job.queued - measured.handed)
             self._return = None
 
     def _handed(self, size: int) -> None:
@@ -238,8 +242,9 @@ class GroupWriter:
         at a quiet spell)."""
         self.groups += 1
         self.taken += size
+        self._handed_at = time.monotonic()
         if self._return is None and size > 1:  # a group of one waits for nobody
-            self._return = _Return(time.monotonic(), size)
+            self._return = _Return(self._handed_at, size)
 
     def wait_for_returns(self) -> float:
         """How long to wait for the last group's clients: LINGER until a return time is measured; then no longer
@@ -253,17 +258,22 @@ class GroupWriter:
         return min(self.linger, ordered[-1] * RETURN_MARGIN)
 
     def _lingering(self, jobs: list[_Job]) -> bool:
-        """Wait up to `linger` while fewer jobs are held than the last group had (its clients, answered, send their
-        next requests), adding each queued meanwhile; True when the queue says stop (the jobs held are committed
-        then, as always)."""
+        """Wait up to `wait_for_returns()` while fewer of the last group's clients are back (requests queued since
+        it was handed over) than it held, adding each queued meanwhile; True when the queue says stop (the jobs held
+        are committed then, as always). Requests queued before it was handed over are other clients' (with 8
+        clients the groups otherwise settled into two halves taking turns, each taken whole while the other was
+        answered, the wait never asked for: fourteenth round); they are taken as well, and do not count."""
         wanted = min(self._last, self.limit)
-        if len(jobs) >= wanted or self.linger <= 0:
+        if wanted <= 1 or self.linger <= 0:  # a group of one waits for nobody
+            return False
+        back = sum(1 for job in jobs if job.queued >= self._handed_at)
+        if back >= wanted or len(jobs) >= self.limit:
             return False
         linger = self.wait_for_returns()
         if linger <= 0:
             return False
         until = time.monotonic() + linger
-        while len(jobs) < wanted:
+        while back < wanted and len(jobs) < self.limit:
             left = until - time.monotonic()
             if left <= 0:
                 return False
@@ -273,9 +283,12 @@ class GroupWriter:
                 return False
             if job is None:
                 return True
+            held = len(jobs)
             jobs.append(job)
             self._came(job)
-            if self._waiting(jobs):
+            stop = self._waiting(jobs)
+            back += sum(1 for taken in jobs[held:] if taken.queued >= self._handed_at)
+            if stop:
                 return True
         return False
 

@@ -927,3 +927,48 @@ def test_the_writer_stops_waiting_while_its_clients_come_back_later_than_its_lin
     assert all(isinstance(a, dict) for a in answers)
     assert sizes == [1, 4, 1, 3, 1, 3]
     assert writer.returns[0] >= 2.0
+
+
+def test_requests_of_other_clients_waiting_do_not_stand_for_the_last_groups_clients(
+    service: Service, monkeypatch: Any
+) -> None:
+    """Issue 12, fourteenth round: two requests of other clients were queued while a group of four was saved. The
+    writer takes them and still waits for the four clients of that group (requests queued after it was handed
+    over), so all six are one group. Counting the two as two of the four (the thirteenth round's rule) gave a group
+    of four (the two and the first two back) and one of two: with 8 clients, two halves taking turns."""
+    from service.group_commit import GroupWriter
+
+    record_quarter(service)
+    sizes: list[int] = []
+    gates = [_Gate(), _Gate()]
+    run_group = service.ledger.run_group
+
+    def noted(commands: list[Command]) -> list[Any]:
+        if len(sizes) < len(gates):
+            gates[len(sizes)].entered.set()
+            gates[len(sizes)].opened.wait(60)
+        sizes.append(len(commands))
+        return run_group(commands)
+
+    monkeypatch.setattr(service.ledger, "run_group", noted)
+    writer = GroupWriter(service.ledger, linger=60.0, quiet=60.0)
+
+    async def waves() -> list[Any]:
+        first = writer.submit(command(service, [smoking("d1", "d1:ogate")]))
+        await gates[0].held()
+        four = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:o{i}")])) for i in range(4)]
+        gates[0].open()
+        await gates[1].held()  # the four are being saved: two other clients' requests queue meanwhile
+        others = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:x{i}")])) for i in range(2)]
+        gates[1].open()
+        answers = list(await asyncio.gather(first, *four))
+        back = []
+        for pair in range(2):  # the four clients, answered, come back: two, and two a moment later
+            await asyncio.sleep(0.3)
+            back += [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:b{pair}{i}")])) for i in range(2)]
+        return answers + list(await asyncio.wait_for(asyncio.gather(*others, *back), 60))
+
+    answers = asyncio.run(waves())
+    assert writer.close()
+    assert all(isinstance(a, dict) for a in answers)
+    assert sizes == [1, 4, 6]
