@@ -851,3 +851,124 @@ def test_after_a_quiet_spell_a_request_is_not_held_for_the_last_groups_clients(
     assert asyncio.run(burst_then_quiet())["facts"] == ["d2:late"]
     assert sizes == [1, 4, 1]
     assert writer.close()
+
+
+def test_the_wait_follows_the_measured_return_times_of_the_clients(service: Service) -> None:
+    """Issue 12, fourteenth round: the linger until a return time is measured; then no longer than the slowest
+    return kept (times the margin) and the linger, and none while most returns took longer than the linger."""
+    from service.group_commit import RETURN_MARGIN, RETURNS, GroupWriter
+
+    writer = GroupWriter(service.ledger, linger=0.003)
+    assert writer.wait_for_returns() == 0.003
+    writer.returns.extend([0.001, 0.0005, 0.0012])
+    assert writer.wait_for_returns() == 0.0012 * RETURN_MARGIN
+    writer.returns.extend([0.010])  # one slow return of four: the wait is the linger, no longer
+    assert writer.wait_for_returns() == 0.003
+    writer.returns.extend([0.004, 0.005])  # most returns now take longer than the linger: no wait
+    assert writer.wait_for_returns() == 0.0
+    writer.returns.extend([0.001] * RETURNS)  # the clients come back quickly again: so does the wait
+    assert writer.wait_for_returns() == 0.001 * RETURN_MARGIN
+    assert writer.close()
+
+
+async def _lone_then(writer: Any, service: Service, tag: str, after: float, subjects: int = 3) -> list[Any]:
+    """One request, and `after` seconds later `subjects` more (the last group's clients coming back)."""
+    lone = writer.submit(command(service, [smoking("d1", f"d1:{tag}lone")]))
+    await asyncio.sleep(after)
+    rest = [writer.submit(command(service, [smoking(f"d{2 + i}", f"d{2 + i}:{tag}{i}")])) for i in range(subjects)]
+    return list(await asyncio.wait_for(asyncio.gather(lone, *rest), 60))
+
+
+async def _gated_wave(writer: Any, gate: _Gate, service: Service, tag: str) -> list[Any]:
+    """A first group held by the gate with four requests queued behind it: a group of four."""
+    first = writer.submit(command(service, [smoking("d1", f"d1:{tag}gate")]))
+    await gate.held()
+    wave = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:{tag}a{i}")])) for i in range(4)]
+    gate.open()
+    return list(await asyncio.gather(first, *wave))
+
+
+def test_the_writer_waits_no_longer_than_its_clients_took_to_come_back(service: Service, monkeypatch: Any) -> None:
+    """The clients came back 0.2 s after their group was handed over: the next time the writer waits about as long
+    (with the margin), not its whole linger of a minute, for clients that take longer."""
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 60.0)
+
+    async def waves() -> list[Any]:
+        answers = await _gated_wave(writer, gate, service, "r")
+        answers += await _lone_then(writer, service, "r1", 0.2)  # waited for: one group of four
+        answers += await _lone_then(writer, service, "r2", 3.0)  # not waited for 3 s: two groups
+        return answers
+
+    answers = asyncio.run(waves())
+    assert writer.close()
+    assert all(isinstance(a, dict) for a in answers)
+    assert sizes == [1, 4, 4, 1, 3]
+    assert 0.2 <= writer.returns[0] < 2.0 and writer.returns[-1] >= 3.0
+
+
+def test_the_writer_stops_waiting_while_its_clients_come_back_later_than_its_linger(
+    service: Service, monkeypatch: Any
+) -> None:
+    """Clients that came back later than the linger (a loaded machine) are not waited for the next time: the wait
+    would expire unused. A fixed linger would take the lone request and the three that come back 0.2 s after it
+    together."""
+    record_quarter(service)
+    writer, sizes, gate = _gated_writer(service, monkeypatch, 1.0)
+
+    async def waves() -> list[Any]:
+        answers = await _gated_wave(writer, gate, service, "s")
+        answers += await _lone_then(writer, service, "s1", 2.0)  # waited 1 s, in vain: back after 2 s
+        answers += await _lone_then(writer, service, "s2", 0.2)  # not waited for
+        return answers
+
+    answers = asyncio.run(waves())
+    assert writer.close()
+    assert all(isinstance(a, dict) for a in answers)
+    assert sizes == [1, 4, 1, 3, 1, 3]
+    assert writer.returns[0] >= 2.0
+
+
+def test_requests_of_other_clients_waiting_do_not_stand_for_the_last_groups_clients(
+    service: Service, monkeypatch: Any
+) -> None:
+    """Issue 12, fourteenth round: two requests of other clients were queued while a group of four was saved. The
+    writer takes them and still waits for the four clients of that group (requests queued after it was handed
+    over), so all six are one group. Counting the two as two of the four (the thirteenth round's rule) gave a group
+    of four (the two and the first two back) and one of two: with 8 clients, two halves taking turns."""
+    from service.group_commit import GroupWriter
+
+    record_quarter(service)
+    sizes: list[int] = []
+    gates = [_Gate(), _Gate()]
+    run_group = service.ledger.run_group
+
+    def noted(commands: list[Command]) -> list[Any]:
+        if len(sizes) < len(gates):
+            gates[len(sizes)].entered.set()
+            gates[len(sizes)].opened.wait(60)
+        sizes.append(len(commands))
+        return run_group(commands)
+
+    monkeypatch.setattr(service.ledger, "run_group", noted)
+    writer = GroupWriter(service.ledger, linger=60.0, quiet=60.0)
+
+    async def waves() -> list[Any]:
+        first = writer.submit(command(service, [smoking("d1", "d1:ogate")]))
+        await gates[0].held()
+        four = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:o{i}")])) for i in range(4)]
+        gates[0].open()
+        await gates[1].held()  # the four are being saved: two other clients' requests queue meanwhile
+        others = [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:x{i}")])) for i in range(2)]
+        gates[1].open()
+        answers = list(await asyncio.gather(first, *four))
+        back = []
+        for pair in range(2):  # the four clients, answered, come back: two, and two a moment later
+            await asyncio.sleep(0.3)
+            back += [writer.submit(command(service, [smoking(f"d{1 + i}", f"d{1 + i}:b{pair}{i}")])) for i in range(2)]
+        return answers + list(await asyncio.wait_for(asyncio.gather(*others, *back), 60))
+
+    answers = asyncio.run(waves())
+    assert writer.close()
+    assert all(isinstance(a, dict) for a in answers)
+    assert sizes == [1, 4, 6]
