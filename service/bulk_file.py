@@ -98,8 +98,8 @@ class CheckOnly(Importer):
         self.loading: set[str] = set()
 
     def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None,
-              request: Any) -> None:
-        if key and self._done(key, sha256_hex(plain(request))):
+              request: Any, request_hash: str | None = None) -> None:
+        if key and self._done(key, request_hash or sha256_hex(plain(request))):
             self.report.skipped += 1
             return
         decide()
