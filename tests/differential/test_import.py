@@ -803,25 +803,31 @@ def _opened(where: Path, workload: Any, ready: Any = None) -> Any:
 
 
 def _filed(where: Path, workload: Any, file: Path, fast: bool, batch: int, monkeypatch: pytest.MonkeyPatch,
-           ready: str | None = None) -> tuple[Any, list[int]]:
+           ready: str | None = None, writes: list[int] | None = None) -> tuple[Any, list[int]]:
     """`scoreledger facts import`'s work (bulk_file.import_files, a key per batch) into the store at `where`
-    (made on first use): the report and, per call of the lane's write, its rows (an empty list: nothing written)."""
+    (made on first use): the report and, in order, -1 for each batch offered to the lane (`FastLane.record`) and
+    the rows of each of its writes (0: nothing written)."""
     from service import bulk_fast
     from service.bulk_file import import_files
 
-    writes: list[int] = []
-    real = bulk_fast.FastLane.write
+    writes = [] if writes is None else writes
+    real, record = bulk_fast.FastLane.write, bulk_fast.FastLane.record
 
     def write(lane: Any, rows: list[tuple[Any, ...]]) -> int | None:
         position = real(lane, rows)
         writes.append(0 if position is None else len(rows))
         return position
 
+    def offered(lane: Any, *args: Any, **kwargs: Any) -> Any:  # a batch offered to the lane: -1 in `writes`
+        writes.append(-1)
+        return record(lane, *args, **kwargs)
+
     service = _opened(where, workload, ready)
     try:
         with monkeypatch.context() as patch:
             patch.setattr(bulk.Importer, "fast", fast)
             patch.setattr(bulk_fast.FastLane, "write", write)
+            patch.setattr(bulk_fast.FastLane, "record", offered)
             report = import_files(service.ledger, workload.period, [file], "督查科", AT, batch=batch).report
     finally:
         service.close()
@@ -857,7 +863,7 @@ def test_a_keyed_import_takes_the_lane_and_stores_the_references_rows_and_keys(
     if name == "province":
         assert fast.fast_batches == fast.batches - -(-fast.subjects // 40), fast  # every batch of facts
     assert len(keys) == fast.batches == reference.batches > fast.fast_batches
-    assert len([w for w in writes if w]) == fast.fast_batches
+    assert len([w for w in writes if w > 0]) == fast.fast_batches and 0 not in writes
     assert found == expected
     assert (fast.facts, fast.subjects, fast.position) == (reference.facts, reference.subjects, reference.position)
 
@@ -877,7 +883,9 @@ def test_a_keyed_rerun_after_an_interruption_skips_the_done_batches_with_the_lan
     again, writes = _filed(places / "store", workload, file, True, 40, monkeypatch)
     subject_batches = -(-subjects // 40)
     assert again.skipped == subject_batches + 3, again
-    assert again.fast_batches == again.batches > 0 and all(writes) and len(writes) == again.fast_batches, writes
+    # only the batches not done were offered to the lane, each written at once (none of the done ones)
+    assert again.fast_batches == again.batches > 0 and writes[::2] == [-1] * again.batches, writes
+    assert all(w > 0 for w in writes[1::2]) and len(writes) == 2 * again.batches, writes
     assert _store_rows(places / "store") == _store_rows(places / "whole")
     third, writes = _filed(places / "store", workload, file, True, 40, monkeypatch)
     assert (third.batches, writes) == (0, []) and third.skipped == again.skipped + again.batches
@@ -932,8 +940,11 @@ def test_a_batch_whose_key_cannot_be_written_leaves_no_rows(places: Path, monkey
 
     _filed(places / "part", workload, part, True, 40, monkeypatch)
     _opened(places / "store", workload).close()
+    writes: list[int] = []
     with pytest.raises(ImportStopped) as stopped:
-        _filed(places / "store", workload, file, True, 40, monkeypatch, ready=refuse)
+        _filed(places / "store", workload, file, True, 40, monkeypatch, ready=refuse, writes=writes)
+    assert writes[:3] == [-1, writes[1], -1] and writes[1] > 40 and writes[3:] == [0], writes  # tried, rolled back
     report = stopped.value.outcome.report
     assert report.fast_batches == 1 and report.batches == -(-subjects // 40) + 1, report
+    assert stopped.value.outcome.stopped_at is not None
     assert _store_rows(places / "store") == _store_rows(places / "part")
