@@ -8,7 +8,7 @@ be encoded exactly as the library encodes it. Then the stored events are the ref
 byte for byte but for their timestamps (tests/differential/test_import.py): each stream's new events
 in stream order (an `Opened` first for a new stream, made by the aggregate itself), the streams in the
 order the reference saves them, every version the next of its stream. Anything else (a joint fact, a
-unit, a rank, a fact the fast admission would refuse or does not judge, an idempotency key, a stream it
+unit, a rank, a fact the fast admission would refuse or does not judge, a stream it
 cannot read) leaves the batch to the reference, which decides it again from the start and names any
 problem: so the same inputs are refused, with the same problems, and a batch is all or nothing.
 
