@@ -120,13 +120,13 @@ class Importer:
         self._in(_chunks(lines, batch), key, raw=True)
 
     def _in(self, chunks: Iterator[list[Any]], key: str | None, raw: bool) -> None:
-        if self.fast and self.lane is None and FastLane.fits(self.ledger, key):
+        if self.fast and self.lane is None and FastLane.fits(self.ledger):
             self.lane = FastLane(self.ledger, self.code, self.scheme, self.period.subjects, self.actor, self.at)
         with ExitStack() as lane_pause:
             if self.lane is not None:  # held while the lane takes the batches (`_facts_in`)
                 lane_pause.enter_context(collector_paused())
             pipeline = None
-            if self.lane is not None and self.piped is not False and can_fork():
+            if self.lane is not None and key is None and self.piped is not False and can_fork():
                 chunks, pipeline = self._piped(chunks, raw)
             else:
                 chunks = _unpiped(chunks, raw)
@@ -182,7 +182,14 @@ class Importer:
         pauses it only within each batch, as before, so that what it makes is collected between them."""
         for index, chunk in enumerate(chunks):
             with collector_paused():  # thousands of events and models per batch, all kept until saved
-                if self.lane is not None and self._fast(chunk):
+                keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
+                done = self._done_here(keyed) if self.lane is not None and keyed is not None else False
+                if done:
+                    self.report.skipped += 1  # as `_save` skips it; its streams are read again when met
+                    self.report.facts += len(chunk)
+                    self.lane.forget(sorted(n for n in names_of(chunk) if type(n) is str))  # type: ignore[union-attr]
+                    continue
+                if self.lane is not None and done is False and self._fast(chunk, keyed):
                     self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
                 lane_pause.close()
@@ -218,19 +225,23 @@ class Importer:
                     for name in touched:
                         self.streams[name] = self._load(name)
 
-                self._save(decide, reload, f"{key}#f{index}" if key else None, [self.code, chunk])
+                self._save(decide, reload, keyed[0] if keyed else None, [self.code, chunk],
+                           keyed[1] if keyed else None)
             self.report.facts += len(chunk)
             while len(self.streams) > self.cache:
                 self.streams.pop(next(iter(self.streams)))
 
-    def _fast(self, chunk: list[dict[str, Any]]) -> bool:
+    def _fast(self, chunk: list[dict[str, Any]], keyed: tuple[str, str] | None = None) -> bool:
         """The batch through the fast lane, if it takes it; the reference's cached streams it wrote to are
-        dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide."""
+        dropped (loaded again when met). Not taken: the lane forgets the streams the reference will decide.
+        `keyed`: the batch's idempotency key and request hash (not done yet: `_facts_in` looked), whose
+        CommandRecord, the one `_save` stores, the lane writes in the batch's own transaction."""
         lane = self.lane
         assert lane is not None  # noqa: S101 - only called with a lane
         started, checked = time.perf_counter(), lane.check_seconds
         found = lane_batch(self.code, chunk, self.actor)
-        done = None if found is None else lane.record(*found)
+        command = None if found is None or keyed is None else self._command(*keyed, chunk)
+        done = None if found is None else lane.record(*found, command=command)
         touched = set(found[1]) if found is not None else {n for n in names_of(chunk) if type(n) is str}
         if done is None:
             lane.forget(sorted(touched))
@@ -244,9 +255,12 @@ class Importer:
         self.report.position = done[1]
         return True
 
-    def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None, request: Any) -> None:
-        """Decide and save one batch in one transaction; a conflict reloads and decides again."""
-        request_hash = sha256_hex(plain(request)) if key else ""
+    def _save(self, decide: Callable[[], list[Any]], reload: Callable[[], None], key: str | None, request: Any,
+              request_hash: str | None = None) -> None:
+        """Decide and save one batch in one transaction; a conflict reloads and decides again. `request_hash`:
+        the request's, when the caller has it already."""
+        if request_hash is None:
+            request_hash = sha256_hex(plain(request)) if key else ""
         if key and self._done(key, request_hash):
             self.report.skipped += 1
             return
@@ -261,10 +275,7 @@ class Importer:
                 reload()  # a stream created optimistically may have missed facts already in the log
                 pending = decide()
             if key:
-                result = {"period": self.code, "size": len(request[1])}
-                pending.append(
-                    CommandRecord(key=key, request_hash=request_hash, result=result, actor=self.actor, at=self.at)
-                )
+                pending.append(self._command(key, request_hash, request[1]))
             try:
                 recordings = self.ledger.save(*pending)
             except IntegrityError:
@@ -273,6 +284,19 @@ class Importer:
             self.report.position = max((r.notification.id for r in recordings), default=self.report.position)
             return
         raise Conflict("the streams of a batch changed under the import too many times; run it again")
+
+    def _command(self, key: str, request_hash: str, chunk: list[Any]) -> CommandRecord:
+        """The key's record saved with a batch (by `_save`, or the fast lane in its transaction)."""
+        result = {"period": self.code, "size": len(chunk)}
+        return CommandRecord(key=key, request_hash=request_hash, result=result, actor=self.actor, at=self.at)
+
+    def _done_here(self, keyed: tuple[str, str]) -> bool | None:
+        """`_done` for the lane: None when the key was used for a different batch (the reference refuses it,
+        as it refuses it without the lane: a fact's shape problems first, else IdempotencyKeyReused)."""
+        try:
+            return self._done(*keyed)
+        except IdempotencyKeyReused:
+            return None
 
     def _done(self, key: str, request_hash: str) -> bool:
         earlier = self.ledger.maybe(command_id(key))

@@ -8,7 +8,7 @@ be encoded exactly as the library encodes it. Then the stored events are the ref
 byte for byte but for their timestamps (tests/differential/test_import.py): each stream's new events
 in stream order (an `Opened` first for a new stream, made by the aggregate itself), the streams in the
 order the reference saves them, every version the next of its stream. Anything else (a joint fact, a
-unit, a rank, a fact the fast admission would refuse or does not judge, an idempotency key, a stream it
+unit, a rank, a fact the fast admission would refuse or does not judge, a stream it
 cannot read) leaves the batch to the reference, which decides it again from the start and names any
 problem: so the same inputs are refused, with the same problems, and a batch is all or nothing.
 
@@ -91,18 +91,23 @@ class FastLane:
                           if isinstance(i, RatingItem) and i.rating.scale > i.max}
 
     @staticmethod
-    def fits(ledger: Any, key: str | None) -> bool:
-        """Whether this ledger's batches can take the lane: SQLite with UUID ids, no idempotency key."""
+    def fits(ledger: Any) -> bool:
+        """Whether this ledger's batches can take the lane: SQLite with UUID ids."""
         recorder = ledger.recorder
-        return (key is None and type(recorder).__module__ == "eventsourcing.sqlite"
+        return (type(recorder).__module__ == "eventsourcing.sqlite"
                 and getattr(recorder.datastore, "originator_id_type", None) == "uuid")
 
-    def record(self, prepared: list[dict[str, Any]], routes: list[str]) -> tuple[int, int] | None:
+    def record(self, prepared: list[dict[str, Any]], routes: list[str],
+               command: Any = None) -> tuple[int, int] | None:
         """Check and append one batch (facts prepared and routed as the reference prepares them): (events
-        appended, last position), or None when the reference must decide it (nothing appended then)."""
+        appended, last position), or None when the reference must decide it (nothing appended then).
+        `command`: the batch's idempotency key's CommandRecord (a new aggregate, not saved), stored after the
+        batch's events in the same transaction, as the reference's save stores it: both or neither."""
         rows = self.check(prepared, routes)
         if rows is None:
             return None
+        if command is not None:
+            rows.append(self.encoded(command))
         position = self.write(rows)
         if position is None:  # another writer appended to one of the streams: the reference decides
             self.forget(sorted(set(routes)))
@@ -160,6 +165,13 @@ class FastLane:
             cursor = connection.cursor()
             cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
             cursor.fetchall()
+
+    def encoded(self, aggregate: Any) -> tuple[Any, ...]:
+        """A new aggregate's one pending event as the library's insert takes it: encoded by the application's
+        own mapper (the reference's save encodes it so), its id as the SQLite recorder writes a UUID."""
+        (event,) = aggregate.collect_events()
+        found = self.ledger.mapper.to_stored_event(event)
+        return (found.originator_id.hex, found.originator_version, found.topic, found.state)
 
     def forget(self, names: list[str]) -> None:
         for name in names:

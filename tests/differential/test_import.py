@@ -775,3 +775,176 @@ def test_the_lanes_commits_checkpoint_the_wal_rarely_and_the_import_leaves_it_ch
     assert lane_commits == report.fast_batches and other_commits > 0, (lane_commits, other_commits, report)
     assert all(value == default for value in threshold.values()), f"a connection left at {threshold}"
     assert settled_after_last, "no checkpoint after the lane's last COMMIT"
+
+
+# Keyed batches (`scoreledger facts import`: service/bulk_file.py) through the lane: each batch's CommandRecord
+# written in its transaction, as the reference's `_save` writes it.
+
+_KEY_TOPIC = "scoreledger:CommandRecord.Accepted"
+
+
+def _store_rows(where: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(where / "log.sqlite") as conn:
+        stored = conn.execute("SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+                              "ORDER BY rowid").fetchall()
+    return [(*r[:4], STAMP.sub(b'"timestamp":T', r[4])) for r in stored]
+
+
+def _opened(where: Path, workload: Any, ready: Any = None) -> Any:
+    service = build(Settings(signing_key=TEST_KEY, data_dir=where))
+    if not (where / "scheme-registered").exists():
+        service.ledger.register_scheme(workload.scheme, "admin", AT)
+        service.ledger.open_period(workload.period, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+        (where / "scheme-registered").touch()
+    if ready is not None:
+        with sqlite3.connect(where / "log.sqlite") as conn:
+            conn.executescript(ready)
+    return service
+
+
+def _filed(where: Path, workload: Any, file: Path, fast: bool, batch: int, monkeypatch: pytest.MonkeyPatch,
+           ready: str | None = None, writes: list[int] | None = None) -> tuple[Any, list[int]]:
+    """`scoreledger facts import`'s work (bulk_file.import_files, a key per batch) into the store at `where`
+    (made on first use): the report and, in order, -1 for each batch offered to the lane (`FastLane.record`) and
+    the rows of each of its writes (0: nothing written)."""
+    from service import bulk_fast
+    from service.bulk_file import import_files
+
+    writes = [] if writes is None else writes
+    real, record = bulk_fast.FastLane.write, bulk_fast.FastLane.record
+
+    def write(lane: Any, rows: list[tuple[Any, ...]]) -> int | None:
+        position = real(lane, rows)
+        writes.append(0 if position is None else len(rows))
+        return position
+
+    def offered(lane: Any, *args: Any, **kwargs: Any) -> Any:  # a batch offered to the lane: -1 in `writes`
+        writes.append(-1)
+        return record(lane, *args, **kwargs)
+
+    service = _opened(where, workload, ready)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(bulk.Importer, "fast", fast)
+            patch.setattr(bulk_fast.FastLane, "write", write)
+            patch.setattr(bulk_fast.FastLane, "record", offered)
+            report = import_files(service.ledger, workload.period, [file], "督查科", AT, batch=batch).report
+    finally:
+        service.close()
+    return report, writes
+
+
+def _facts_file(name: str, where: Path, lines: int | None = None) -> tuple[Any, Path, int]:
+    """The workload's facts file (its first `lines` only, if given) and how many subject lines lead it."""
+    workload = workload_of(name, seed=2026, scale=SCALES[name])
+    whole = where / f"{name}.jsonl"
+    workload.write(whole)
+    kept = whole.read_bytes().splitlines(keepends=True)
+    subjects = sum(1 for line in kept if b'"type":"subject"' in line)
+    if lines is not None:
+        whole = where / f"{name}-{lines}.jsonl"
+        whole.write_bytes(b"".join(kept[:lines]))
+    return workload, whole, subjects
+
+
+@pytest.mark.parametrize("name", ["bureau", "province"])
+def test_a_keyed_import_takes_the_lane_and_stores_the_references_rows_and_keys(
+    name: str, places: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's key record (CommandRecord: key, request hash, result) is the reference's, byte for byte but
+    for its timestamp, after the batch's events; the facts' events too."""
+    workload, file, _ = _facts_file(name, places)
+    reference, _ = _filed(places / "reference", workload, file, False, 40, monkeypatch)
+    fast, writes = _filed(places / "fast", workload, file, True, 40, monkeypatch)
+    expected, found = _store_rows(places / "reference"), _store_rows(places / "fast")
+    keys = [r for r in found if r[3] == _KEY_TOPIC]
+    assert fast.fast_batches > 0, "the lane took no keyed batch"
+    assert fast.piped_batches == 0
+    if name == "province":
+        assert fast.fast_batches == fast.batches - -(-fast.subjects // 40), fast  # every batch of facts
+    assert len(keys) == fast.batches == reference.batches > fast.fast_batches
+    assert len([w for w in writes if w > 0]) == fast.fast_batches and 0 not in writes
+    assert found == expected
+    assert (fast.facts, fast.subjects, fast.position) == (reference.facts, reference.subjects, reference.position)
+
+
+@pytest.mark.parametrize("first", ["lane", "reference"])
+def test_a_keyed_rerun_after_an_interruption_skips_the_done_batches_with_the_lane_and_records_nothing_twice(
+    first: str, places: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run stopped after 3 batches of facts (written by the lane or by the reference); the whole file
+    run again with the lane on finds their keys (`_done`), writes none of them, and takes the rest: the store is
+    one whole run's. A third run finds every key and writes nothing."""
+    workload, file, subjects = _facts_file("province", places)
+    _, part, _ = _facts_file("province", places, subjects + 3 * 40)
+    _filed(places / "whole", workload, file, False, 40, monkeypatch)
+    before, _ = _filed(places / "store", workload, part, first == "lane", 40, monkeypatch)
+    assert before.fast_batches == (3 if first == "lane" else 0)
+    again, writes = _filed(places / "store", workload, file, True, 40, monkeypatch)
+    subject_batches = -(-subjects // 40)
+    assert again.skipped == subject_batches + 3, again
+    # only the batches not done were offered to the lane, each written at once (none of the done ones)
+    assert again.fast_batches == again.batches > 0 and writes[::2] == [-1] * again.batches, writes
+    assert all(w > 0 for w in writes[1::2]) and len(writes) == 2 * again.batches, writes
+    assert _store_rows(places / "store") == _store_rows(places / "whole")
+    third, writes = _filed(places / "store", workload, file, True, 40, monkeypatch)
+    assert (third.batches, writes) == (0, []) and third.skipped == again.skipped + again.batches
+    assert _store_rows(places / "store") == _store_rows(places / "whole")
+
+
+@pytest.mark.parametrize("change", ["a fact less", "a wrong field"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_keyed_batch_changed_under_its_key_is_refused_by_the_lane_as_by_the_reference(
+    fast: bool, change: str, places: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IdempotencyKeyReused for a batch changed under its key (the first, or one after a batch the lane just
+    wrote); a changed fact of the wrong shape is named first, as the reference names it. Nothing is stored."""
+    from service.errors import IdempotencyKeyReused
+
+    workload, rows = rows_of("province")
+    subjects = [r for r in rows if r.get("type") == "subject"]
+    facts = [r for r in rows if r.get("type") != "subject"]
+    service = _opened(places / "store", workload)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(bulk.Importer, "fast", fast)
+            done = bulk.import_rows(service.ledger, workload.period, subjects + facts[:80], "督查科", AT, 40, "k")
+            assert done.fast_batches == (2 if fast else 0)
+            stored = _store_rows(places / "store")
+            refused = (IdempotencyKeyReused, "{key}") if change == "a fact less" else (FactsInvalid, "note")
+            changed = facts[1:81] if change == "a fact less" else [{**facts[0], "note": "changed"}, *facts[1:80]]
+            with pytest.raises(refused[0], match=refused[1].format(key="k#f0")):
+                bulk.import_rows(service.ledger, workload.period, subjects + changed, "督查科", AT, 40, "k")
+            if change == "a fact less":  # the second batch changed, the first skipped; a third batch taken first
+                more = bulk.import_rows(service.ledger, workload.period, subjects + facts[:120], "督查科", AT, 40,
+                                        "k")
+                assert (more.skipped, more.fast_batches) == (3 + 2, 1 if fast else 0), more
+                stored = _store_rows(places / "store")
+                changed = facts[:40] + facts[41:121] + facts[:1]
+                with pytest.raises(IdempotencyKeyReused, match="k#f1"):
+                    bulk.import_rows(service.ledger, workload.period, subjects + changed, "督查科", AT, 40, "k")
+    finally:
+        service.close()
+    assert _store_rows(places / "store") == stored
+
+
+def test_a_batch_whose_key_cannot_be_written_leaves_no_rows(places: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lane writes a batch's events and its key in one transaction: the key's insert failing (a trigger
+    refuses the second batch's key) rolls back the batch's events too. The reference then decides the batch
+    and fails alike; the store holds what a run of the file up to that batch stores, nothing of it."""
+    workload, file, subjects = _facts_file("province", places)
+    _, part, _ = _facts_file("province", places, subjects + 40)
+    refuse = (f"CREATE TRIGGER no_key BEFORE INSERT ON stored_events WHEN NEW.topic = '{_KEY_TOPIC}' AND "
+              "instr(CAST(NEW.state AS TEXT), ':f1:') > 0 BEGIN SELECT RAISE(ABORT, 'the key refused'); END;")
+    from service.bulk_file import ImportStopped
+
+    _filed(places / "part", workload, part, True, 40, monkeypatch)
+    _opened(places / "store", workload).close()
+    writes: list[int] = []
+    with pytest.raises(ImportStopped) as stopped:
+        _filed(places / "store", workload, file, True, 40, monkeypatch, ready=refuse, writes=writes)
+    assert writes[:3] == [-1, writes[1], -1] and writes[1] > 40 and writes[3:] == [0], writes  # tried, rolled back
+    report = stopped.value.outcome.report
+    assert report.fast_batches == 1 and report.batches == -(-subjects // 40) + 1, report
+    assert stopped.value.outcome.stopped_at is not None
+    assert _store_rows(places / "store") == _store_rows(places / "part")
