@@ -2,8 +2,7 @@
 each per command through the process's group commit (service/group_commit.py) with the route's `then` (fold to the
 position, the subjects' totals) and the view keeper running, as the HTTP bench's 8-client level does. Prints the CPU
 seconds each thread used per request (from /proc), to compare the writer's, the answers' and the keeper's cost per
-request between commits without the HTTP layer's noise, the mean group size and the writer's last return times of its
-clients (service/group_commit.py).
+request between commits without the HTTP layer's noise.
 
     python -m bench.drive_group [requests] [clients] [warm-up requests]
 """
@@ -90,20 +89,15 @@ def main(requests: int = 3000, clients: int = 8, warm: int = 1500) -> dict[str, 
         asyncio.run(level(warm, "warm"))
         time.sleep(0.5)
         before, wall = _thread_cpu(), time.perf_counter()
-        groups, taken = writer.groups, writer.taken
         asyncio.run(level(requests, "run"))
         time.sleep(0.5)  # the keeper's write of the last requests
         after, wall = _thread_cpu(), time.perf_counter() - wall
-        groups, taken = writer.groups - groups, writer.taken - taken
-        returns = sorted(writer.returns)
         keeper.stop()
         service.close()
     done = requests // clients * clients
     per = {k: round((after[k] - before.get(k, 0.0)) * 1e6 / done, 1) for k in after}
     out = {"requests": done, "wall_s": round(wall, 2), "us_per_request": per,
-           "total_us_per_request": round(sum(v for k, v in per.items() if not k.endswith(" sys")), 1),
-           "mean_group": round(taken / groups, 2) if groups else None,
-           "returns_ms": [round(r * 1000, 2) for r in returns]}  # the writer's last return times (sorted)
+           "total_us_per_request": round(sum(v for k, v in per.items() if not k.endswith(" sys")), 1)}
     print(out)
     return out
 

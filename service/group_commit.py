@@ -21,16 +21,6 @@ LINGER for as many (its last group's clients, answered, sending their next reque
 there; it never waits when as many are waiting, nor for a lone client (a group of one waits for nobody), nor after
 a quiet spell (the first request came QUIET or more after the writer was free: the last group's clients are not
 coming right back, and a request of sporadic traffic is not held for them).
-
-Whom it waits for and how long (issue 12, fourteenth round). Requests queued before the last group was handed to the
-answers are other clients'; only those queued since are its clients coming back. Counting every request waiting
-(the thirteenth round's rule), 8 clients settled under load into two halves taking turns (groups of ~4), each half
-taken whole while the other was answered, so the wait was never asked for; now the writer takes the others and
-still waits for the last group's clients, and the halves merge. How long: the writer measures, for a group handed
-over, the time until as many requests as it held have been queued since (the return time); it waits no longer than
-the slowest of the last RETURNS kept (times RETURN_MARGIN), at most LINGER, and not at all while most took longer
-than LINGER (the wait would expire unused; the fixed LINGER lost so under heavy load). The measuring goes on while
-it does not wait, so the wait comes back when the clients do.
 """
 
 from __future__ import annotations
@@ -40,7 +30,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,8 +43,6 @@ log = logging.getLogger("scoreledger.group_commit")
 GROUP_LIMIT = 64  # commands per transaction: enough to empty the queue of a few dozen clients
 LINGER = 0.003  # seconds the writer waits at most for its last group's clients to come back (see above)
 QUIET = 0.05  # seconds without a request after which the writer no longer expects its last group's clients
-RETURNS = 16  # return times kept (the last groups'): the wait follows them
-RETURN_MARGIN = 1.25  # the wait: at most the slowest return kept times this (and at most LINGER)
 CLOSE_WAIT = 30.0  # seconds close waits for the writer, then for the answers
 RETRY_AFTER = 5  # seconds a request refused while the service closes is told to wait
 
@@ -75,17 +62,6 @@ class _Job:
     then: Callable[[dict[str, Any]], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
-    queued: float = 0.0  # time.monotonic() when submitted: the return times are measured from it
-
-
-class _Return:
-    """The return time being measured: `wanted` requests queued since `handed` (a group of as many handed to the
-    answers then)."""
-
-    __slots__ = ("handed", "wanted", "seen")
-
-    def __init__(self, handed: float, wanted: int):
-        self.handed, self.wanted, self.seen = handed, wanted, 0
 
 
 class GroupWriter:
@@ -97,10 +73,6 @@ class GroupWriter:
         self.limit = limit
         self.linger, self.quiet = linger, quiet
         self._last = 0  # commands in the last group given to the answers: the requests expected back soon
-        self.returns: deque[float] = deque(maxlen=RETURNS)  # the last return times measured (seconds)
-        self._return: _Return | None = None  # the return time being measured
-        self._handed_at = 0.0  # when the last group was handed to the answers: its clients come back after it
-        self.groups = self.taken = 0  # groups saved and commands taken (the mean group size, for bench/drive_group)
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -118,7 +90,7 @@ class GroupWriter:
                 future.set_exception(WriterClosed(say("error.writer_closed", seconds=RETRY_AFTER)))
                 return future
             self._running()
-            self._queue.put(_Job(command, then, loop, future, time.monotonic()))
+            self._queue.put(_Job(command, then, loop, future))
         return future
 
     def close(self, wait: float | None = None) -> bool:
@@ -189,13 +161,10 @@ class GroupWriter:
                     return
                 if time.monotonic() - free >= self.quiet:
                     self._last = 0  # a quiet spell: the last group's clients are not coming right back
-                    self._return = None  # and this request is not one of them: no return time measured
                 held = [job]
-                self._came(job)
                 stop = self._waiting(held) or self._lingering(held)
                 self.commit(held)
                 self._last = len(held)
-                self._handed(len(held))
                 held = []
         except BaseException as error:  # noqa: BLE001 - logged; this writer ends, another takes the queue
             failed = True
@@ -222,58 +191,17 @@ class GroupWriter:
             if job is None:
                 return True
             jobs.append(job)
-            self._came(job)
         return False
 
-    def _came(self, job: _Job) -> None:
-        """A request taken from the queue: one more of those the return time being measured waits for when it was
-        queued after that group was handed over (one queued before is another client's)."""
-        measured = self._return
-        if measured is None or job.queued < measured.handed:
-            return
-        measured.seen += 1
-        if measured.seen >= measured.wanted:
-            self.returns.append(job.queued - measured.handed)
-            self._return = None
-
-    def _handed(self, size: int) -> None:
-        """A group of `size` handed to the answers: measure the time until as many requests have come, unless a
-        return time is being measured still (it ends when as many have been taken, by their queued times, or
-        at a quiet spell)."""
-        self.groups += 1
-        self.taken += size
-        self._handed_at = time.monotonic()
-        if self._return is None and size > 1:  # a group of one waits for nobody
-            self._return = _Return(self._handed_at, size)
-
-    def wait_for_returns(self) -> float:
-        """How long to wait for the last group's clients: LINGER until a return time is measured; then no longer
-        than the slowest of the last RETURNS (times RETURN_MARGIN) and LINGER, and not at all while most of them
-        took longer than LINGER."""
-        if not self.returns:
-            return self.linger
-        ordered = sorted(self.returns)
-        if ordered[len(ordered) // 2] > self.linger:
-            return 0.0
-        return min(self.linger, ordered[-1] * RETURN_MARGIN)
-
     def _lingering(self, jobs: list[_Job]) -> bool:
-        """Wait up to `wait_for_returns()` while fewer of the last group's clients are back (requests queued since
-        it was handed over) than it held, adding each queued meanwhile; True when the queue says stop (the jobs held
-        are committed then, as always). Requests queued before it was handed over are other clients' (with 8
-        clients the groups otherwise settled into two halves taking turns, each taken whole while the other was
-        answered, the wait never asked for: fourteenth round); they are taken as well, and do not count."""
+        """Wait up to `linger` while fewer jobs are held than the last group had (its clients, answered, send their
+        next requests), adding each queued meanwhile; True when the queue says stop (the jobs held are committed
+        then, as always)."""
         wanted = min(self._last, self.limit)
-        if wanted <= 1 or self.linger <= 0:  # a group of one waits for nobody
+        if len(jobs) >= wanted or self.linger <= 0:
             return False
-        back = sum(1 for job in jobs if job.queued >= self._handed_at)
-        if back >= wanted or len(jobs) >= self.limit:
-            return False
-        linger = self.wait_for_returns()
-        if linger <= 0:
-            return False
-        until = time.monotonic() + linger
-        while back < wanted and len(jobs) < self.limit:
+        until = time.monotonic() + self.linger
+        while len(jobs) < wanted:
             left = until - time.monotonic()
             if left <= 0:
                 return False
@@ -283,12 +211,8 @@ class GroupWriter:
                 return False
             if job is None:
                 return True
-            held = len(jobs)
             jobs.append(job)
-            self._came(job)
-            stop = self._waiting(jobs)
-            back += sum(1 for taken in jobs[held:] if taken.queued >= self._handed_at)
-            if stop:
+            if self._waiting(jobs):
                 return True
         return False
 
