@@ -10,9 +10,10 @@ gives byte-identical views: the engine is pure and the log is ordered.
 
 A backlog from zero of at least `fast_backlog` events is built by the fast replay instead
 (projections/fast/views.py: the same rows, headings, leaves and kept seals, a period the fast plan
-does not vouch for scored by the reference): nothing is folded or scored in this process then, and
-the fold (every fact of every period) is made only when something needs it: the next event to
-process, or a reader of `fold`.
+does not vouch for scored by the reference): nothing is folded or scored in this process then. The
+log is held folded without its facts, and a period's facts are folded group by group when an event
+or a score needs them (projections/lazy.py); the fold of every fact of every period is made only
+when something needs it whole (a reader of `fold`, an event the lazy fold cannot vouch for).
 
 A page ends at each publication, so that the rows the seal fixed are kept with it (projections/sealed.py).
 """
@@ -23,19 +24,22 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
 from projections.cards import Cards
+from projections.fact_index import named_subjects
 from projections.fast.apart import APART_MIN, apart
+from projections.fast.index import index_log
 from projections.fast.plan import Unsure
 from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
+from projections.lazy import JOINT, LazyPeriod, NotLazy, concerned, groups_of, load, vouched
 from projections.leaves import leaf_digest
-from projections.period_input import LogFold
+from projections.period_input import FACT_TOPICS, LogFold, key_of
 from projections.records import NotificationSource, Record, read_log
 from projections.schemes import SchemeMismatch, scheme_for
 from projections.scoring import score_parts
@@ -77,7 +81,9 @@ class ProjectionRunner:
         self.leaves: list[tuple[int, str]] = []  # their events' leaves, in log order
         self.saved: dict[int, Any] = {}  # the notifications this process saved, by position, until folded
         self.saved_lock = threading.Lock()
-        self._refold()
+        self.lazy: dict[str, LazyPeriod] | None = None  # when light: the periods folded group by group
+        if not self._light_start():
+            self._refold()
 
     def _refold(self, upto: int | None = None) -> None:
         """Fold the log up to the position the views hold (folding is cheap; nothing is scored)."""
@@ -88,16 +94,110 @@ class ProjectionRunner:
                 stamps.note(record)
         for period in folded.periods.values():
             period.take_stale()  # the views hold these results already
-        self.folded, self.stamps, self.light = folded, stamps, False
+        self.folded, self.stamps, self.light, self.lazy = folded, stamps, False, None
+
+    def _light_start(self) -> bool:
+        """On a start over views of a long log: the log folded without its facts and every period folded lazily
+        (projections/lazy.py: `vouched`), instead of every fact folded (issue 12: 12.2 GB and six minutes for the
+        province before the service answered); False when that cannot be vouched for (the whole log is folded)."""
+        upto = self.views.position()
+        if self.fast_backlog is None or upto < max(self.fast_backlog, 1):
+            return False
+        reader = reader_for(self.source)
+        if reader is None:
+            return False
+        try:
+            with self.views.transaction() as cur:
+                cur.execute(self.views.sql("SELECT period, head FROM sl_view_heads"))
+                heads = {str(period): bytes(head) for period, head in cur.fetchall()}
+            index = index_log(reader, upto)
+            lazy = vouched(index, reader, heads)
+        except Exception:  # noqa: BLE001 - a log the fast reading cannot take: the reference folds it
+            log.exception("the log could not be folded lazily on start: it is folded whole")
+            return False
+        finally:
+            reader.close()
+        if lazy is None:
+            log.info("the log is folded whole on start: a period the lazy fold cannot vouch for")
+            return False
+        index.fold.position = upto
+        for period in index.fold.periods.values():
+            period.take_stale()  # the views hold these results
+        self.folded, self.stamps, self.light, self.lazy = index.fold, Stamps(), True, lazy
+        return True
 
     @property
     def fold(self) -> LogFold:
-        """Every period's input as of the views' position (folded now if the views were built without it)."""
+        """Every period's input as of the views' position (folded whole now if the views were built without it)."""
         if self.light:
             with self.lock:
                 if self.light:
-                    self._refold(self.folded.position)
+                    self._whole()
         return self.folded
+
+    @property
+    def meta(self) -> LogFold:
+        """The fold as it stands, never folded whole for the asking: periods (scheme bindings, subjects, closing,
+        seals), scheme documents and appeals are the whole fold's; a period's facts (and what is derived from
+        them: set aside, late, indexes) are complete only when not `light` (use `fold` for those)."""
+        return self.folded
+
+    def _whole(self) -> None:
+        """Fold the whole log up to the position folded (the views were built without the facts, or the lazy
+        fold cannot vouch for what comes next), keeping which groups are still to be scored."""
+        marks = {key: (set(p.stale), p.stale_all) for key, p in self.folded.periods.items()}
+        self._refold(self.folded.position)
+        for key, (stale, stale_all) in marks.items():
+            period = self.folded.periods.get(key)
+            if period is not None:
+                period.stale |= stale
+                period.stale_all = period.stale_all or stale_all
+
+    def _load(self, key: str, groups: Iterable[str]) -> bool:
+        """Fold the facts of some groups of a lazily folded period; False (and the whole log folded) when the
+        lazy fold cannot vouch for them, or it is not lazy (nothing to do then, or the fold was made whole)."""
+        lazy = self.lazy.get(key) if self.light and self.lazy is not None else None
+        if lazy is None:
+            return False
+        reader = reader_for(self.source)
+        try:
+            if reader is None:
+                raise NotLazy(NOT_READ)
+            load(self.folded, self.folded.periods[key], lazy, groups, reader)
+            return True
+        except NotLazy as exc:
+            log.info("period %s is folded whole: %s", key, exc)
+            self._whole()
+            return False
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def _lazy_before(self, record: Record) -> None:
+        """Before folding an event while light: fold the groups it concerns, or the whole log when the lazy fold
+        cannot vouch for it (or holds no period at all: the views were built in another process)."""
+        if self.lazy is None:
+            self._whole()
+            return
+        topic, state = record.topic, record.state
+        key = self.folded.streams.get(record.stream)
+        if topic == OPENED and isinstance(state, dict):
+            key = key_of(state.get("bureau", "default"), str(state.get("code")))  # a period opened again
+        lazy = self.lazy.get(key) if key is not None else None
+        if lazy is None:
+            return  # no lazily folded period's event (or one folding lists as unreadable, as the reference does)
+        period = self.folded.periods[key]
+        try:
+            if topic in FACT_TOPICS:
+                raw = state.get("fact") if isinstance(state, dict) else None
+                named = concerned(period, lazy, record.stream, raw)
+                if self._load(key, groups_of(period, named)) and lazy.owner(period, record.stream) == JOINT:
+                    self._load(key, groups_of(period, named_subjects(period.facts, raw)))  # its target's too
+            elif topic in WHOLE or (topic == CLOSED and period.closed_at is not None):
+                raise NotLazy(f"{topic} at {record.position}")
+        except NotLazy as exc:
+            log.info("period %s is folded whole: %s", key, exc)
+            self._whole()
 
     @property
     def position(self) -> int:
@@ -116,7 +216,7 @@ class ProjectionRunner:
                     for record in batch:
                         key = self._fold(record, self.touched, self.leaves)
                         if key is not None and record.topic == PUBLISHED:
-                            self._flush(progress, [(key, self.fold.periods[key].seals[-1])])
+                            self._flush(progress, [(key, self.folded.periods[key].seals[-1])])
                     if len(self.leaves) >= self.chunk:
                         self._flush(progress)
                 if write and self.leaves:
@@ -177,6 +277,10 @@ class ProjectionRunner:
             if built.left:
                 self._refold(upto)
                 self._score_left(cur, built.left, upto)
+            else:
+                for period in self.folded.periods.values():
+                    period.take_stale()  # the views hold these results
+                self.lazy = built.lazy
             self.views.write_page(cur, upto, {}, {}, [])
         self.written.clear()
         self.written_at = upto
@@ -188,6 +292,7 @@ class ProjectionRunner:
         if totals is None:
             return False  # another process is building or built them
         self.folded, self.light, self.stamps, self.totals = LogFold(position=upto), True, Stamps(), totals
+        self.lazy = None  # no period folded here: the whole log is folded when something needs it
         self.written.clear()
         self.written_at = upto
         return True
@@ -195,6 +300,7 @@ class ProjectionRunner:
     def _forget_build(self) -> None:
         """Back to nothing folded or written: the reference catches the views up from zero."""
         self.folded, self.light, self.stamps, self.totals = LogFold(), False, Stamps(), {}
+        self.lazy = None
         self.written.clear()
 
     def _score_left(self, cur: Any, keys: list[str], upto: int) -> None:
@@ -218,7 +324,14 @@ class ProjectionRunner:
         self.touched, self.leaves = set(), []
 
     def _fold(self, record: Record, touched: set[str], leaves: list[tuple[int, str]]) -> str | None:
-        key = self.fold.apply(record)
+        if self.light:
+            self._lazy_before(record)
+        unreadable = len(self.folded.unreadable)
+        key = self.folded.apply(record)
+        if self.light and key is not None and record.topic in FACT_TOPICS and (
+                record.position in self.folded.periods[key].set_aside or len(self.folded.unreadable) > unreadable):
+            log.info("period %s is folded whole: a fact set aside at %d", key, record.position)
+            self._whole()  # the lazy fold vouches for facts admission takes only
         self.stamps.note(record)
         leaves.append((record.position, leaf_digest(record)))
         if key is not None:
@@ -256,10 +369,12 @@ class ProjectionRunner:
         heads: dict[str, bytes] = {}
         scored: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
         for key in sorted(touched):
-            period = self.fold.periods[key]
+            if self.light:
+                self._ready(key, None)
+            period = self.folded.periods[key]
             totals = self.totals.setdefault(key, {})
             try:
-                heads[key], scored[key] = score_parts(self.fold, period, period.take_stale(), self.cards, totals)
+                heads[key], scored[key] = score_parts(self.folded, period, period.take_stale(), self.cards, totals)
             except SchemeMismatch as exc:  # its scheme cannot be had: no results, the rest goes on (docs/ledger.md)
                 log.error("period %s is not scored: %s", key, exc)
                 period.stale_all = True
@@ -270,7 +385,7 @@ class ProjectionRunner:
         not scored again, and the totals this runner scored for those periods, maybe behind now, are
         forgotten (callers read the views instead)."""
         for key in touched:
-            self.fold.periods[key].take_stale()
+            self.folded.periods[key].take_stale()
             self.totals.pop(key, None)
 
     def _changed(
@@ -335,7 +450,7 @@ class ProjectionRunner:
         reads it with its turn, LedgerBase._in_turn): the last position folded or kept (`saved`) without a gap;
         None when nothing would be folded from memory (no fold built yet)."""
         start = self.folded.position
-        if self.light or start == 0:
+        if (self.light and self.lazy is None) or start == 0:
             return None
         with self.saved_lock:
             at = start + 1
@@ -356,7 +471,7 @@ class ProjectionRunner:
         writer appended between, the fold is not built yet, a publication is among them)."""
         with self.lock:
             start = self.folded.position
-            if self.light or start == 0:
+            if (self.light and self.lazy is None) or start == 0:
                 return False
             with self.saved_lock:
                 if len(self.saved) > SAVED_PRUNE:
@@ -387,14 +502,77 @@ class ProjectionRunner:
         """The subjects' current totals as folded, each scored alone by the fast scorer (a subject's total
         depends on its facts only: projections/subject_totals.py); never their group ranked or encoded."""
         with self.lock:
-            period = self.fold.periods.get(key)
+            if self.light:
+                self._ready(key, subjects)
+            period = self.folded.periods.get(key)
             if period is None:
                 return {}
             try:
-                scheme = scheme_for(self.fold, period.scheme_hash)
+                scheme = scheme_for(self.folded, period.scheme_hash)
             except SchemeMismatch:
                 return {}
             return self.subject_totals.totals(scheme, period, sorted(subjects & period.subjects.keys()))
+
+    def fact_totals(self, key: str, fact_ids: list[str]) -> dict[str, Decimal]:
+        """The current totals of the subjects some folded facts concern (read your writes after recording them),
+        each scored alone (`scored_totals`)."""
+        with self.lock:
+            period = self.folded.periods.get(key)
+            if period is None:
+                return {}
+            facts = [period.facts[i] for i in fact_ids if i in period.facts]  # folded: their groups are
+            return self.scored_totals(key, set().union(*(named_subjects(period.facts, f) for f in facts)))
+
+    def facts_for(self, key: str, subjects: set[str]) -> dict[str, dict[str, Any]]:
+        """The period's counted facts as folded, those concerning these subjects complete (their groups folded
+        first when light; other groups' facts may be missing then); empty for an unknown period."""
+        with self.lock:
+            if self.light:
+                self._ready(key, subjects)
+            period = self.folded.periods.get(key)
+            return period.facts if period is not None else {}
+
+    def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:
+        """The registered subjects proposed facts would concern (those they name, their targets'), their groups
+        folded first when light."""
+        with self.lock:
+            period = self.folded.periods.get(key)
+            if period is None:
+                return set()
+            if self.light:
+                direct = set()
+                for fact in facts:
+                    direct |= named_subjects({}, fact)
+                    target = fact.get("target") or fact.get("corrects")
+                    if isinstance(target, str):
+                        direct.add(target.split(":", 1)[0])
+                self._ready(key, direct)
+                period = self.folded.periods[key]
+            return set().union(*(named_subjects(period.facts, f) for f in facts)) & period.subjects.keys()
+
+    def _ready(self, key: str, subjects: Iterable[str] | None) -> None:
+        """While light, before a period's facts are read: the groups of these subjects (None: the groups to score)
+        folded, or the whole log when the lazy fold cannot vouch for them."""
+        period = self.folded.periods.get(key)
+        if period is None:
+            return
+        if self.lazy is None:
+            self._whole()
+        elif key in self.lazy:
+            if subjects is None:
+                if period.stale_all:
+                    log.info("period %s is folded whole: every group to score", key)
+                    self._whole()
+                    return
+                self._load(key, period.stale)
+            else:
+                self._load(key, groups_of(period, subjects))
+
+
+OPENED = "scoreledger:Period.Opened"
+CLOSED = "scoreledger:Period.Closed"
+WHOLE = {"scoreledger:Period.SchemeBound", PUBLISHED}  # every fact admitted again; a seal needs the whole log's stamps
+NOT_READ = "the log cannot be read by stream"
 
 
 def _build_apart(reader: Reader, conninfo: str, upto: int, workers: int) -> dict[str, dict[str, Decimal]] | None:

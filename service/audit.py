@@ -67,7 +67,7 @@ def keys(service: Service) -> dict[str, Any]:
 def checkpoints(service: Service) -> dict[str, Any]:
     """Every signed checkpoint in the log, oldest first (what an auditor keeps to prove the log only grows)."""
     service.runner.catch_up()
-    seals = sorted((s for p in service.runner.fold.periods.values() for s in p.seals),
+    seals = sorted((s for p in service.runner.meta.periods.values() for s in p.seals),
                    key=lambda s: s["published_at"])
     return {"checkpoints": [{"period": s["period"], "position": s["position"], "size": s["event_count"],
                              "merkle_root": s["merkle_root"], "checkpoint": s.get("checkpoint")} for s in seals]}

@@ -69,7 +69,7 @@ def status_of(period: PeriodInput) -> str:
 def period_rows(service: Any) -> PeriodList:
     """Every period of the bureau, newest code first."""
     service.runner.catch_up()
-    mine = [p for p in service.runner.fold.periods.values() if p.bureau == service.settings.bureau]
+    mine = [p for p in service.runner.meta.periods.values() if p.bureau == service.settings.bureau]
     return PeriodList(periods=[_row(service, p) for p in sorted(mine, key=lambda p: p.code, reverse=True)])
 
 

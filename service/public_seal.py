@@ -52,7 +52,7 @@ _ONE_AT_A_TIME = threading.Lock()
 def public_seals(service: Service, code: str) -> dict[str, Any]:
     """The published seals of a period, each with its proof and whether it verifies (NotFound: not published)."""
     service.runner.catch_up()
-    period = service.runner.fold.periods.get(key_of(service.settings.bureau, code))
+    period = service.runner.meta.periods.get(key_of(service.settings.bureau, code))
     if period is None or not period.seals or period.published_on is None:
         raise NotFound(f"period {code} has no publication yet")
     keys = public_keys(service)

@@ -112,7 +112,7 @@ def schemes(service: Service, actor: Actor) -> dict[str, Any]:
     """Every registered scheme version with its content hash."""
     require(actor, *STAFF)
     service.runner.catch_up()
-    listed = sorted(service.runner.fold.schemes.items(), key=lambda i: (i[1]["scheme"], i[1]["version"]))
+    listed = sorted(service.runner.meta.schemes.items(), key=lambda i: (i[1]["scheme"], i[1]["version"]))
     return {
         "schemes": [
             {"scheme": d["scheme"], "version": d["version"], "title": d["title"], "content_hash": h} for h, d in listed
@@ -137,8 +137,10 @@ def scorecard(service: Service, actor: Actor, code: str, subject: str, as_of: st
     if found is None:
         raise NotFound(say("error.subject_not_scored", subject=subject, period=code))
     if not redaction.sees_ratings(actor):
-        scheme = scheme_for(service.runner.fold, head["scheme_hash"])
-        found = shown_subjects(actor, scheme, [found], folded_period(service, code).facts)[0]
+        scheme = scheme_for(service.runner.meta, head["scheme_hash"])
+        service.runner.catch_up()
+        facts = service.runner.facts_for(key_of(service.settings.bureau, code), {subject})  # its group's, at least
+        found = shown_subjects(actor, scheme, [found], facts)[0]
     return {**_head(head), "result": found}
 
 
@@ -270,7 +272,7 @@ def _lowered(changes: Sequence[dict[str, Any]], appellant: str) -> list[dict[str
 
 def _appeals(service: Service) -> dict[str, dict[str, Any]]:
     service.runner.catch_up()
-    return {a["appeal"]: a for a in service.runner.fold.appeals.values()}
+    return {a["appeal"]: a for a in service.runner.meta.appeals.values()}
 
 
 def _appeal(service: Service, name: str) -> dict[str, Any]:

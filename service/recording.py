@@ -15,7 +15,6 @@ from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
 from domain.scheme.offices import Groups
 from domain.units import expand_units
-from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service.bootstrap import Service
 from service.policy import RECORDERS, check_recording, require
@@ -33,9 +32,9 @@ def record(service: Service, actor: Actor, code: str, facts: list[dict[str, Any]
 
     service.runner.catch_up()
     key = key_of(service.settings.bureau, code)
-    period = service.runner.fold.periods.get(key)
-    named = set().union(*(named_subjects(period.facts, {**f, "id": "new"}) for f in _members(facts, period.subjects))) \
-        if period else set()
+    period = service.runner.meta.periods.get(key)
+    proposed = [{**f, "id": "new"} for f in _members(facts, period.subjects)] if period else []
+    named = service.runner.named(key, proposed) if period else set()
     before = _totals(service, key, named)
     result = service.ledger.record_facts(code, facts, actor.principal, at, authorize=authorize)
     service.runner.wait_for(result["position"])
@@ -54,7 +53,7 @@ def _members(facts: list[dict[str, Any]], subjects: dict[str, Any]) -> list[dict
 def totals(service: Service, code: str) -> dict[str, str]:
     """Every subject's current total in a period, cheaply (the last scoring's totals, else the stored results)."""
     key = key_of(service.settings.bureau, code)
-    period = service.runner.fold.periods.get(key)
+    period = service.runner.meta.periods.get(key)
     return _totals(service, key, set(period.subjects)) if period is not None else {}
 
 

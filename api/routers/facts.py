@@ -17,7 +17,6 @@ from api.schemas import FactCreate, FactsBatch, Recorded
 from domain.numbers import canonical_str
 from domain.scheme.model import Scheme
 from domain.scheme.offices import Groups
-from projections.fact_index import named_subjects
 from projections.period_input import key_of
 from service import policy
 from service.bootstrap import Service
@@ -151,9 +150,4 @@ def _scores(service: Service, code: str, fact_ids: list[str]) -> dict[str, str]:
     """Read your writes: the current totals of the subjects the facts concern, scored for them alone (their
     group is ranked and graded in the views a moment later, by the view keeper or the next read)."""
     key = key_of(service.settings.bureau, code)
-    period = service.runner.fold.periods.get(key)
-    if period is None:
-        return {}
-    facts = [period.facts[i] for i in fact_ids if i in period.facts]
-    subjects = set().union(*(named_subjects(period.facts, f) for f in facts))
-    return {s: canonical_str(total) for s, total in service.runner.scored_totals(key, subjects).items()}
+    return {s: canonical_str(total) for s, total in service.runner.fact_totals(key, fact_ids).items()}

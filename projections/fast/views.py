@@ -43,6 +43,7 @@ from projections.fast.reading import FACT_TOPICS, Reader, Row
 from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
 from projections.fast.runs import _merged, _name, score_run
 from projections.groups import heading
+from projections.lazy import LazyPeriod
 from projections.leaves import RowLeaves
 from projections.records import Record
 from projections.sealed import micros, stamp
@@ -62,6 +63,7 @@ class Built:
     fold: Any  # the first pass's LogFold: every event but the facts
     left: list[str] = field(default_factory=list)  # period keys the fast plan did not vouch for
     totals: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    lazy: dict[str, Any] = field(default_factory=dict)  # period key -> its LazyPeriod (projections/lazy.py)
 
 
 def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int) -> Built:
@@ -84,6 +86,8 @@ def build_views(views: Any, cur: Cursor, reader: Reader, upto: int, workers: int
                     raise Unsure(PUBLISHED_UNSURE, key) from None
                 log.info("views of %s: the fast plan does not vouch (%s): the reference scores it", key, exc)
                 built.left.append(key)
+        built.lazy = {key: LazyPeriod(key, upto, plan.streams, plan.names, plan.joint, plan.joint_name)
+                      for key, plan in plans.items()}
         sealings = {key: _sealings(index, plan, reader) for key, plan in plans.items()}
         receiving.seals([(s.position, s.published_at) for listed in sealings.values() for s in listed])
         started, leaves = time.perf_counter(), _Leaves(views, cur, receiving)

@@ -29,7 +29,7 @@ RATER_ROLES = ("principal", "supervising", "main", "leadership", "colleagues", "
 def _page(request: Request, service: ServiceDep, status: int = 200, **context: object) -> Response:
     model = {"accounts": [{**a.__dict__, "rater_role": a.rater_role} for a in accounts(service.ledger)]}
     service.runner.catch_up()
-    offices = {c: n for d in service.runner.fold.schemes.values() for c, n in d.get("offices", {}).items()}
+    offices = {c: n for d in service.runner.meta.schemes.values() for c, n in d.get("offices", {}).items()}
     roles = [(r, WORDS.get(r, r)) for r in ROLES]
     rater_roles = [("", "—")] + [(r, WORDS.get(r, r)) for r in RATER_ROLES]
     return render(request, "accounts.html", model, status=status, roles=roles, rater_roles=rater_roles,

@@ -86,7 +86,7 @@ def sealed_note(service: ServiceDep, code: str, position: int) -> str:
 def _totals(service: ServiceDep, actor: object, subject: str) -> list[tuple[str, object]]:
     """The subject's totals in every period it is scored in, oldest first."""
     found = []
-    for period in sorted({p.code for p in service.runner.fold.periods.values() if subject in p.subjects}):
+    for period in sorted({p.code for p in service.runner.meta.periods.values() if subject in p.subjects}):
         try:
             card = queries.scorecard(service, actor, period, subject)  # type: ignore[arg-type]
         except (NotFound, Forbidden):

@@ -1,0 +1,215 @@
+"""A period's facts folded group by group, when something needs them (issue 12: the runner's fold of the whole
+log after a fast build was 12.2 GB and six minutes for the province, before the first fact recorded after it).
+
+After the fast replay built the views (projections/fast/views.py), the runner holds the log folded without its
+facts (projections/fast/index.py), and each period the fast plan vouched for is folded lazily: its subjects'
+groups are folded when an event concerns them or a group is to be scored, reading only those subjects' streams
+up to the position the views were built to (the build's `base`). The joint stream (facts naming several subjects,
+rank awards: B4, D11, B6) is folded whole, before any group, since its facts reach into several groups.
+
+Why that is the reference's fold. The fast plan vouched, for every fact up to `base`, that it lies in the stream
+its id and its route name (a subject's own stream, or the joint one), that the reference admission takes it,
+and that the period has one scheme binding, each subject registered once and at most one closing. Admission
+then never reaches across streams but through the joint facts (ids, live ratings and corrections are a subject's
+own; rank awards are joint), so a group's facts admitted after the joint stream are admitted exactly as in log
+order, and the counted facts are the same set: scoring depends on that set only (projections/groups.py,
+projections/fact_index.py). Every loaded fact is checked again (its stream, id and route, its admission), and
+any event after `base` that could break the argument (a second scheme binding, a second closing, a fact outside
+that discipline, one admission sets aside, a publication, whose seal needs the stamps of the whole log) makes
+the caller fold the whole log instead (`NotLazy`), as before. Differential tests: tests/differential/test_views.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from domain.ledger.ids import ledger_name
+from projections.admission import admit
+from projections.fast.index import Placed
+from projections.fast.reading import Reader
+from projections.fast.runs import FEW_RUNS
+from projections.groups import members_by_group
+from projections.period_input import FACT_TOPICS, PeriodInput, _count
+
+JOINT = "joint"
+
+
+class NotLazy(Exception):  # noqa: N818 - not an error: the runner folds the whole log instead
+    """The lazy fold cannot vouch for what comes next: the caller folds the whole log (never reaches a person)."""
+
+
+@dataclass
+class LazyPeriod:
+    """One period folded lazily: where its facts up to `base` lie, and which groups are folded already."""
+
+    key: str
+    base: int  # the views were built to this position: the facts up to it are read from their streams
+    streams: dict[str, Placed]  # subject -> its stream's fact rows up to `base`
+    names: dict[str, str]  # subject -> its fact stream (UUID text)
+    joint: Placed | None
+    joint_name: str
+    loaded: set[str] = field(default_factory=set)  # groups whose subjects' facts are folded
+    joint_loaded: bool = False
+    subject_of: dict[str, str] = field(default_factory=dict)  # fact stream -> subject
+
+    def __post_init__(self) -> None:
+        self.subject_of = {name: subject for subject, name in self.names.items()}
+
+    def owner(self, period: PeriodInput, stream: str) -> str | None:
+        """The subject (or `joint`) whose stream this is, by the ledger's naming; None: no stream of the period's."""
+        if stream == self.joint_name:
+            return JOINT
+        found = self.subject_of.get(stream)
+        if found is None and len(self.subject_of) < len(period.subjects):  # a subject registered since `base`
+            for subject in period.subjects:
+                self.subject_of.setdefault(ledger_name(period.code, subject, period.bureau), subject)
+            found = self.subject_of.get(stream)
+        return found
+
+
+def route(raw: dict[str, Any]) -> str:
+    """The stream a stored fact belongs to (service/facts_routing.py; projections/fast/joint.py)."""
+    target = raw.get("target") or raw.get("corrects")
+    if target is not None:
+        return str(target).split(":", 1)[0]
+    if raw.get("parties") or raw.get("rank") is not None:
+        return JOINT
+    return str(raw.get("subject"))
+
+
+def kept_to_discipline(owner: str, raw: Any) -> bool:
+    """A fact in `owner`'s stream as the ledger writes it: an id that names the stream and a route to it; in a
+    subject's own stream, a fact naming that subject alone (no parties, no other subject)."""
+    if type(raw) is not dict or type(raw.get("id")) is not str or not raw["id"].startswith(owner + ":"):
+        return False
+    if route(raw) != owner:
+        return False
+    return owner == JOINT or (not raw.get("parties") and raw.get("subject", owner) == owner)
+
+
+def concerned(period: PeriodInput, lazy: LazyPeriod, stream: str, raw: Any) -> set[str]:
+    """The subjects a fact appended after `base` concerns (their groups are folded before it is), or NotLazy
+    when it is not kept to the ledger's discipline. A joint fact's subjects are named once the joint stream
+    is folded (its target's, then, too): `named_subjects` in projections/fact_index.py."""
+    owner = lazy.owner(period, stream)
+    if owner is None or not kept_to_discipline(owner, raw):
+        raise NotLazy("a fact outside the stream its id names")
+    if owner != JOINT:
+        return {owner}
+    named = {raw["subject"]} if isinstance(raw.get("subject"), str) else set()
+    for party in raw.get("parties") or ():
+        if isinstance(party, dict) and isinstance(party.get("subject"), str):
+            named.add(party["subject"])
+    return named
+
+
+def groups_of(period: PeriodInput, subjects: Iterable[str]) -> set[str]:
+    """The groups of the registered subjects among these."""
+    known = period.subjects
+    return {known[s].get("group", "all") for s in subjects if s in known}
+
+
+def load(fold: Any, period: PeriodInput, lazy: LazyPeriod, groups: Iterable[str], reader: Reader) -> None:
+    """Fold the facts up to `base` of these groups' subjects (and of the joint stream first), in log order, as
+    LogFold folds them; NotLazy when one is not kept to the discipline or admission would set it aside. Nothing
+    loaded changes a result the views hold: the groups it marks are unmarked again."""
+    wanted = sorted(g for g in set(groups) if g not in lazy.loaded)
+    if lazy.joint_loaded and not wanted:
+        return
+    members = members_by_group(period)
+    rows: list[tuple[int, Any, str]] = []
+    if not lazy.joint_loaded and lazy.joint is not None:
+        rows += [(p, payload, JOINT) for p, payload in _facts(reader, lazy.joint, lazy.joint_name, lazy.base)]
+    for group in wanted:
+        for subject in members.get(group, ()):
+            placed = lazy.streams.get(subject)
+            if placed is not None:
+                rows += [(p, payload, subject) for p, payload in _facts(reader, placed, lazy.names[subject],
+                                                                          lazy.base)]
+    rows.sort(key=lambda row: row[0])
+    stale, stale_all = set(period.stale), period.stale_all
+    closed, loads = period.closed_at, orjson.loads
+    try:
+        for position, payload, owner in rows:
+            state = loads(payload)
+            raw = state["fact"]
+            if not kept_to_discipline(owner, raw):
+                raise NotLazy("a fact outside the stream its id names")
+            if closed is not None and position > closed and not state.get("appeal"):
+                period.late.append(raw["id"])
+                continue
+            if not admit(fold, period, position, raw):
+                raise NotLazy("a stored fact admission sets aside")
+            _count(period, position, raw)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise NotLazy(f"a stored fact that cannot be read: {type(exc).__name__}") from None
+    period.stale, period.stale_all = stale, stale_all
+    lazy.joint_loaded = True
+    lazy.loaded.update(wanted)
+
+
+def _facts(reader: Reader, placed: Placed, name: str, base: int) -> list[tuple[int, Any]]:
+    """A stream's fact rows up to `base` (position, payload): by their positions when they lie in a few runs
+    (the first pass placed exactly the stream's fact rows there), else by the stream's index."""
+    if not placed.runs:
+        return []
+    if len(placed.runs) <= FEW_RUNS:
+        return reader.facts_between(placed.runs)
+    return reader.facts_of(name, base)
+
+
+def vouched(index: Any, reader: Reader, heads: dict[str, bytes]) -> dict[str, LazyPeriod] | None:
+    """On a start over views already written (index: the LogIndex of the log up to the views' position, `heads`:
+    the views' headings by period key): every period as a LazyPeriod, or None when one cannot be folded lazily
+    and the whole log must be folded. A period is folded lazily when the fast plan takes it (one scheme binding,
+    each subject once, one closing at most, a registered subject's or the joint stream for every fact stream:
+    projections/fast/plan.py), the views hold its heading and no stored fact was set aside there, and every fact
+    row of its streams is kept to the discipline (read once here, nothing kept: what the fast build checked when
+    it built the views, checked again since the views may have been written by the reference)."""
+    from projections.fast.plan import Unsure, plan_period
+    from projections.fast.runs import FRAGMENTED, _merged
+
+    found: dict[str, LazyPeriod] = {}
+    upto = index.position
+    for key in sorted(index.fold.periods):
+        head = heads.get(key)
+        if head is None or b'"set_aside":[' in head:
+            return None
+        try:
+            plan = plan_period(index, key, reader, upto)
+        except Unsure:
+            return None
+        owners = {name: subject for subject, name in plan.names.items() if subject in plan.streams}
+        if plan.joint is not None:
+            owners[plan.joint_name] = JOINT
+        spans: list[tuple[int, int]] = []
+        by_raw: dict[str, str] = {}
+        for name, owner in owners.items():
+            placed = plan.joint if owner == JOINT else plan.streams[owner]
+            if placed is None or not placed.runs:
+                continue
+            if len(placed.runs) > FRAGMENTED:
+                if not _kept(owner, reader.facts_of(name, upto)):
+                    return None
+                continue
+            by_raw[reader.raw(name)] = owner
+            spans += placed.runs
+        for batch in reader.ranges(_merged(spans)):
+            for _position, raw, _version, topic, payload in batch:
+                owner = by_raw.get(raw)
+                if owner is not None and topic in FACT_TOPICS and not _kept(owner, [(0, payload)]):
+                    return None
+        found[key] = LazyPeriod(key, upto, plan.streams, plan.names, plan.joint, plan.joint_name)
+    return found
+
+
+def _kept(owner: str, rows: list[tuple[int, Any]]) -> bool:
+    loads = orjson.loads
+    try:
+        return all(kept_to_discipline(owner, loads(payload).get("fact")) for _, payload in rows)
+    except (ValueError, AttributeError):
+        return False

@@ -1,0 +1,79 @@
+"""A service started over views already written folds its log lazily (projections/lazy.py, issue 12): the reads and
+the recording that need a period's facts fold their groups first, and answer exactly as a service that folded every
+fact on start. Two copies of one store: one started folding everything, the other lazily."""
+
+from __future__ import annotations
+
+import shutil
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from projections.runner import ProjectionRunner
+from service import bootstrap, queries, recording
+from service.bootstrap import build
+from service.settings import Settings
+from service.tokens import Actor
+from tests.integration.helpers import record_quarter
+from tests.signing import TEST_KEY
+
+AT = "2026-03-31T10:00:00+08:00"
+OFFICE = Actor("督查科", "recorder", ("inspection", "office", "personnel", "guidance"))
+RATER = Actor("局长", "rater", ("局长=principal",))  # sees its own rating of d2, the others' summed: reads d2's facts
+
+
+def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.MonkeyPatch, smoking: str) -> dict[str, Any]:
+    """Started twice (each start folds nothing of a period's facts, when lazy): a rater's view of a scorecard; then
+    a retraction and a deduction recorded, with the totals before and after each, and the views' results."""
+    monkeypatch.setattr(bootstrap, "ProjectionRunner", partial(ProjectionRunner, fast_backlog=backlog))
+    out: dict[str, Any] = {}
+    service = build(settings)
+    try:
+        out["light"] = service.runner.light
+        out["card"] = orjson.dumps(queries.scorecard(service, RATER, "2026-Q1", "d2"))  # reads d2's facts
+        out["light after the card"] = service.runner.light
+    finally:
+        service.close()
+    service = build(settings)
+    try:
+        runner = service.runner
+        withdrawn = recording.record(service, OFFICE, "2026-Q1",  # its target is found among d2's facts
+                                     [{"type": "retraction", "target": smoking, "reason": "核实"}], AT)
+        out["withdrawn"] = (withdrawn["before"], withdrawn["after"])
+        made = recording.record(service, OFFICE, "2026-Q1",
+                                [{"type": "deduction", "item": "3.6", "subject": "d3"}], AT)
+        out["before"], out["after"] = made["before"], made["after"]
+        out["fact totals"] = runner.fact_totals("default/2026-Q1", made["facts"])
+        out["light at the end"] = runner.light
+        position, results = service.views.results("default/2026-Q1") or (0, b"")
+        for n, fact in enumerate(withdrawn["facts"] + made["facts"]):  # new ids differ
+            results = results.replace(fact.encode(), f"<new fact {n}>".encode())
+        out["rankings"] = (position, results)
+        return out
+    finally:
+        service.close()
+
+
+def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = Settings(signing_key=TEST_KEY, data_dir=tmp_path / "whole")
+    service = build(first)
+    try:
+        smoking = record_quarter(service)["smoking"]
+        service.runner.catch_up()
+    finally:
+        service.close()
+    shutil.copytree(tmp_path / "whole", tmp_path / "lazy")
+    whole = _answers(first, None, monkeypatch, smoking)
+    lazy = _answers(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "lazy"), 0, monkeypatch, smoking)
+    assert not whole["light"] and lazy["light"], "the second service did not start lazily"
+    assert lazy["light after the card"] and lazy["light at the end"], "a read or the recording folded the whole log"
+    shown = whole["card"].decode()
+    assert "局长" in shown and "副局长" not in shown, "the rater's own rating is not shown apart: nothing was compared"
+    assert whole["after"]["d3"] != whole["before"]["d3"]
+    assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
+    for name in ("withdrawn", "card", "before", "after", "fact totals", "rankings"):
+        assert lazy[name] == whole[name], name
