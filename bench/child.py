@@ -40,6 +40,7 @@ def tasks() -> dict[str, Task]:
         "replay_floor": measure_replay.floor,
         "replay_naive": measure_replay.naive,
         "freshness": measure_fresh.freshness,
+        "restart": measure_fresh.restart,
         "appeals": measure_fresh.appeals,
         "asof": measure_asof.asof,
         "whatif": measure_whatif.whatif,

@@ -57,6 +57,37 @@ def freshness(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def restart(spec: dict[str, Any]) -> dict[str, Any]:
+    """A service started again over the views the freshness step wrote (a restart: the log is folded without its
+    facts and each period lazily, projections/lazy.py; before, every fact of the log was folded here), then one
+    more fact recorded and waited for until the views show it (its group folded first)."""
+    from bench.child import peak_mb
+
+    store, meta = Store(**spec["store"]), json.loads(Path(spec["meta"]).read_text())
+    started, cpu = time.perf_counter(), time.process_time()
+    service = store.service()
+    try:
+        out: dict[str, Any] = {"start_s": round(time.perf_counter() - started, 3),
+                               "start_cpu_s": round(time.process_time() - cpu, 3),
+                               "start_peak_mb": round(peak_mb(), 1), "lazy": bool(service.runner.light)}
+        probe = dict(meta["probes"][0])
+        probe["id"] += "-again"
+        if "rater" in probe:
+            probe["rater"] += "-again"
+        started, cpu = time.perf_counter(), time.process_time()
+        result = service.ledger.record_facts(meta["period"], [probe], RECORDER, AT)
+        acknowledged = time.perf_counter()
+        service.runner.wait_for(result["position"])
+        assert service.views.position() >= result["position"]
+        out |= {"record_s": round(acknowledged - started, 4),
+                "first_visible_s": round(time.perf_counter() - acknowledged, 4),
+                "first_cpu_s": round(time.process_time() - cpu, 3),
+                "peak_mb": round(peak_mb(), 1), "lazy_after": bool(service.runner.light)}
+        return out
+    finally:
+        service.close()
+
+
 def appeals(spec: dict[str, Any]) -> dict[str, Any]:
     """Close the period, publish it (seal), then file, accept and uphold each appeal with its correction."""
     from service.appeals import ServiceLedger

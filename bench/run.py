@@ -26,6 +26,7 @@ HTTP_CLIENTS = [[1, 1], [8, 1], [32, 1], [8, 20]]  # recording over HTTP: (clien
 STEPS = [  # (figure it belongs to, child task)
     ("import", "import_floor"),
     ("freshness", "freshness"),
+    ("freshness", "restart"),  # a service started again over those views, one more fact (bench/measure_fresh.py)
     ("appeals", "appeals"),
     ("asof", "asof"),  # after the publication and the appeals: reads as of the seal
     ("replay", "replay"),

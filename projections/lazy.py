@@ -38,6 +38,12 @@ from projections.period_input import FACT_TOPICS, PeriodInput, _count
 JOINT = "joint"
 
 
+#: Why the lazy fold gives way to the whole log (logged for the operator, never shown to users).
+OUTSIDE = "a fact outside the stream its id names"
+SET_ASIDE = "a stored fact admission sets aside"
+UNREADABLE = "a stored fact that cannot be read"
+
+
 class NotLazy(Exception):  # noqa: N818 - not an error: the runner folds the whole log instead
     """The lazy fold cannot vouch for what comes next: the caller folds the whole log (never reaches a person)."""
 
@@ -97,7 +103,7 @@ def concerned(period: PeriodInput, lazy: LazyPeriod, stream: str, raw: Any) -> s
     is folded (its target's, then, too): `named_subjects` in projections/fact_index.py."""
     owner = lazy.owner(period, stream)
     if owner is None or not kept_to_discipline(owner, raw):
-        raise NotLazy("a fact outside the stream its id names")
+        raise NotLazy(OUTSIDE)
     if owner != JOINT:
         return {owner}
     named = {raw["subject"]} if isinstance(raw.get("subject"), str) else set()
@@ -138,15 +144,15 @@ def load(fold: Any, period: PeriodInput, lazy: LazyPeriod, groups: Iterable[str]
             state = loads(payload)
             raw = state["fact"]
             if not kept_to_discipline(owner, raw):
-                raise NotLazy("a fact outside the stream its id names")
+                raise NotLazy(OUTSIDE)
             if closed is not None and position > closed and not state.get("appeal"):
                 period.late.append(raw["id"])
                 continue
             if not admit(fold, period, position, raw):
-                raise NotLazy("a stored fact admission sets aside")
+                raise NotLazy(SET_ASIDE)
             _count(period, position, raw)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-        raise NotLazy(f"a stored fact that cannot be read: {type(exc).__name__}") from None
+        raise NotLazy(UNREADABLE, type(exc).__name__) from None
     period.stale, period.stale_all = stale, stale_all
     lazy.joint_loaded = True
     lazy.loaded.update(wanted)

@@ -194,7 +194,7 @@ class ProjectionRunner:
                 if self._load(key, groups_of(period, named)) and lazy.owner(period, record.stream) == JOINT:
                     self._load(key, groups_of(period, named_subjects(period.facts, raw)))  # its target's too
             elif topic in WHOLE or (topic == CLOSED and period.closed_at is not None):
-                raise NotLazy(f"{topic} at {record.position}")
+                raise NotLazy(topic, record.position)
         except NotLazy as exc:
             log.info("period %s is folded whole: %s", key, exc)
             self._whole()
