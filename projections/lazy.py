@@ -204,13 +204,20 @@ def vouched(index: Any, reader: Reader, heads: dict[str, bytes]) -> dict[str, La
                 continue
             by_raw[reader.raw(name)] = owner
             spans += placed.runs
-        for batch in reader.ranges(_merged(spans)):
+        for batch in reader.ranges(_pieces(_merged(spans))):
             for _position, raw, _version, topic, payload in batch:
                 owner = by_raw.get(raw)
                 if owner is not None and topic in FACT_TOPICS and not _kept(owner, [(0, payload)]):
                     return None
         found[key] = LazyPeriod(key, upto, plan.streams, plan.names, plan.joint, plan.joint_name)
     return found
+
+
+PIECE = 20_000  # positions read at a time by the start's check (a span can be the whole log: never held at once)
+
+
+def _pieces(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [(first, min(last, first + PIECE - 1)) for start, last in spans for first in range(start, last + 1, PIECE)]
 
 
 def _kept(owner: str, rows: list[tuple[int, Any]]) -> bool:
