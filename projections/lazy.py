@@ -163,6 +163,8 @@ def _facts(reader: Reader, placed: Placed, name: str, base: int) -> list[tuple[i
     (the first pass placed exactly the stream's fact rows there), else by the stream's index."""
     if not placed.runs:
         return []
+    if not reader.by_stream:  # PostgreSQL: the stream by its index
+        return [(p, payload) for p, _s, _v, topic, payload in reader.stream(name, base) if topic in FACT_TOPICS]
     if len(placed.runs) <= FEW_RUNS:
         return reader.facts_between(placed.runs)
     return reader.facts_of(name, base)
@@ -199,7 +201,7 @@ def vouched(index: Any, reader: Reader, heads: dict[str, bytes]) -> dict[str, La
             if placed is None or not placed.runs:
                 continue
             if len(placed.runs) > FRAGMENTED:
-                if not _kept(owner, reader.facts_of(name, upto)):
+                if not _kept(owner, _facts(reader, placed, name, upto)):
                     return None
                 continue
             by_raw[reader.raw(name)] = owner

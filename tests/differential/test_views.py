@@ -61,8 +61,11 @@ def same(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], code: str, t
         assert found[table] == expected[table], table
     key = f"default/{code}"
     everyone = set(reference.fold.periods[key].subjects)
-    if totals:  # a runner started over written views has scored nothing yet
-        assert fast.totals_of(key, everyone) == reference.totals_of(key, everyone)
+    found, expected_totals = fast.totals_of(key, everyone), reference.totals_of(key, everyone)
+    if totals:
+        assert found == expected_totals
+    else:  # a runner started over written views holds the totals of the groups it scored since
+        assert found == {s: expected_totals[s] for s in found}
 
 
 @pytest.fixture
@@ -440,8 +443,9 @@ def test_a_published_period_the_fast_plan_does_not_vouch_for_leaves_the_backlog_
 
 def test_on_postgresql_the_views_from_zero_are_the_same_both_ways(tmp_path: Path) -> None:
     """The city (a fifth), published with an appeal upheld, in a PostgreSQL schema; each way's views in a schema
-    of their own beside it."""
-    _on_postgresql(tmp_path)
+    of their own beside it. Then a runner started again over the fast views folds the log lazily, and another
+    appeal decided after it (its correction folded with its group's facts) is scored as the reference scores it."""
+    _on_postgresql(tmp_path, restart=True)
 
 
 def test_on_postgresql_a_process_of_its_own_with_workers_builds_the_same_views(
@@ -459,7 +463,7 @@ def test_on_postgresql_a_process_of_its_own_with_workers_builds_the_same_views(
     assert spawned, "the views were not built by a process of their own"
 
 
-def _on_postgresql(tmp_path: Path) -> None:
+def _on_postgresql(tmp_path: Path, restart: bool = False) -> None:
     import uuid
 
     import psycopg
@@ -492,6 +496,16 @@ def _on_postgresql(tmp_path: Path) -> None:
             made[name] = (runner, views)
         assert made["fast"][0].light
         same(made, code)
+        if restart:
+            again = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)
+            assert again.light and again.lazy, "the runner started over the views did not fold the log lazily"
+            made["fast"] = (again, made["fast"][1])
+            filed = date(2026, 12, 22)
+            decide_appeals(service.ledger, code, workload.written.appeals()[2:4], filed, filed)
+            for runner, _ in made.values():
+                runner.catch_up()
+            assert again.light and again.lazy[f"default/{code}"].loaded
+            same(made, code, totals=False)
     finally:
         for _, views in made.values():
             views.close()
