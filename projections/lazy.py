@@ -206,10 +206,17 @@ def vouched(index: Any, reader: Reader, heads: dict[str, bytes]) -> dict[str, La
                 continue
             by_raw[reader.raw(name)] = owner
             spans += placed.runs
+        loads, facts = orjson.loads, FACT_TOPICS
         for batch in reader.ranges(_pieces(_merged(spans))):
             for _position, raw, _version, topic, payload in batch:
                 owner = by_raw.get(raw)
-                if owner is not None and topic in FACT_TOPICS and not _kept(owner, [(0, payload)]):
+                if owner is None or topic not in facts:
+                    continue  # another stream's row, or an opening
+                try:
+                    fact = loads(payload).get("fact")
+                except (ValueError, AttributeError):
+                    return None
+                if not kept_to_discipline(owner, fact):
                     return None
         found[key] = LazyPeriod(key, upto, plan.streams, plan.names, plan.joint, plan.joint_name)
     return found

@@ -297,9 +297,10 @@ class ProjectionRunner:
         if totals is None:
             return False  # another process is building or built them
         self.folded, self.light, self.stamps, self.totals = LogFold(position=upto), True, Stamps(), totals
-        self.lazy = None  # no period folded here: the whole log is folded when something needs it
+        self.lazy = None  # no period folded here: the whole log is folded when something needs it, unless
         self.written.clear()
         self.written_at = upto
+        self._light_start()  # the log is folded here without its facts, each period lazily (as on a start)
         return True
 
     def _forget_build(self) -> None:

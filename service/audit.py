@@ -17,7 +17,7 @@ from replay.verify import Report, verify_records
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.policy import AUDITORS, require
-from service.queries import folded_period
+from service.queries import known_period
 from service.replays import replay_slot
 from service.tokens import Actor
 
@@ -31,7 +31,7 @@ def public_keys(service: Service) -> list[PublicKey]:
 def verification(service: Service, actor: Actor, code: str, expect_root: str | None = None) -> dict[str, Any]:
     """Replay and check every seal of a period and every stored event, against the bureau's key."""
     require(actor, *AUDITORS)
-    folded_period(service, code)
+    known_period(service, code)
     _, records = fold_log(service.ledger.recorder)
     report = verify_records(records, service.views.leaves(), code, service.settings.bureau, public_keys(service),
                             expect_root)
@@ -54,7 +54,7 @@ def bundle(service: Service, actor: Actor, code: str) -> Iterator[bytes]:
     """The period bundle (its own events byte for byte, every leaf hash, witness) for offline checks, as
     pieces of JSON: a province's is never held whole."""
     require(actor, *AUDITORS)
-    folded_period(service, code)
+    known_period(service, code)
     return bundle_chunks(service.ledger.recorder, service.views.leaves, code, service.settings.bureau)
 
 

@@ -17,18 +17,18 @@ from projections.schemes import scheme_for
 from service.bootstrap import Service
 from service.errors import NotFound
 from service.policy import published_rows
-from service.queries import folded_period, scan
+from service.queries import known_period, scan
 from service.tokens import Actor
 
 
 def publication_window(service: Service, code: str, today: date) -> dict[str, Any]:
     """The latest publication of a period without its rows: its scheme, seal and appeal window (an appeal form
     reads only these, never the period's results)."""
-    period = folded_period(service, code)
+    period = known_period(service, code)
     if not period.seals or period.published_on is None:
         raise NotFound(f"period {code} has no publication yet")
     seal = period.seals[-1]
-    scheme = scheme_for(service.runner.fold, seal["scheme_hash"])  # the scheme the seal was made under
+    scheme = scheme_for(service.runner.meta, seal["scheme_hash"])  # the scheme the seal was made under
     published = date.fromisoformat(period.published_on)
     days = scheme.publication.appeal_window_working_days
     deadline = appeal_deadline(published, days, service.ledger.calendar)
@@ -43,7 +43,7 @@ def publication_window(service: Service, code: str, today: date) -> dict[str, An
 def published_list(service: Service, actor: Actor, code: str, today: date) -> dict[str, Any]:
     """The latest publication of a period: its rows in rank order per group, its seal, the appeal window."""
     window = publication_window(service, code, today)
-    scheme = scheme_for(service.runner.fold, folded_period(service, code).seals[-1]["scheme_hash"])
+    scheme = scheme_for(service.runner.meta, known_period(service, code).seals[-1]["scheme_hash"])
     listed = scheme.publication.listed_grades
     rows: list[dict[str, Any]] = []
     counts = {"assessed": 0, "listed": 0}

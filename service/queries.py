@@ -86,6 +86,17 @@ def folded_period(service: Service, period: str) -> PeriodInput:
     return found
 
 
+def known_period(service: Service, period: str) -> PeriodInput:
+    """The period as folded from the log up to now, for what does not need its facts: status, scheme binding,
+    subjects, seals, publication. Never folds the whole log (the runner's `meta`): its facts, late and set-aside
+    facts are complete only when the runner is not light; read those from `folded_period`."""
+    service.runner.catch_up()
+    found = service.runner.meta.periods.get(key_of(service.settings.bureau, period))
+    if found is None:
+        raise NotFound(f"period {period} does not exist")
+    return found
+
+
 def period_status(period: PeriodInput) -> str:
     return "published" if period.seals else ("closed" if period.closed_at else "open")
 

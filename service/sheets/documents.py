@@ -73,7 +73,7 @@ def decisions_sheet(service: Service, actor: Actor, code: str) -> Download:
 
 def rankings(service: Service, actor: Actor, code: str, progress: exports.Progress | None = None) -> Download:
     require(actor, *STAFF)
-    total = len(queries.folded_period(service, code).subjects)
+    total = len(queries.known_period(service, code).subjects)
     writer = exports.RankingsWriter(period_scheme(service, code), code, total, progress)
     queries.scan(service, code, None, writer.add)  # a page at a time, a sheet per group: never the period whole
     return writer.close(), text("export.rankings_title", period=period_name(code)) + ".xlsx"
@@ -89,8 +89,8 @@ def scorecard(service: Service, actor: Actor, code: str, subject: str) -> Downlo
 def appeal_register(service: Service, actor: Actor, code: str) -> Download:
     require(actor, *AUDITORS)
     service.runner.catch_up()
-    appeals = [a for a in service.runner.fold.appeals.values() if a["period"] == code]
-    names = {s: v["name"] for s, v in queries.folded_period(service, code).subjects.items()}
+    appeals = [a for a in service.runner.meta.appeals.values() if a["period"] == code]
+    names = {s: v["name"] for s, v in queries.known_period(service, code).subjects.items()}
     name = text("export.appeals_title", period=period_name(code)) + ".xlsx"
     return exports.appeals_workbook(code, appeals, names), name
 
@@ -108,11 +108,11 @@ def publication(service: Service, actor: Actor, code: str, base_url: str, contac
     """The 公示 of a published period: everyone signed in reads it (subjects included), sealed as published;
     its QR code opens the public verification page of the seal (service.public_seal)."""
     require(actor, *STAFF, "subject")
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     if not period.seals or period.published_on is None:
         raise PeriodStateError(f"period {code} is not published: there is no 公示 yet")
     seal = period.seals[-1]
-    scheme = scheme_for(service.runner.fold, seal["scheme_hash"])  # the scheme the seal was made under
+    scheme = scheme_for(service.runner.meta, seal["scheme_hash"])  # the scheme the seal was made under
     signers = signers_of(service, seal)
     base = service.settings.public_url or base_url
     proof = Proof(seal["position"], scheme.scheme, scheme.version, seal.get("event_count", 0), seal["merkle_root"],

@@ -33,6 +33,8 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
     service = build(settings)
     try:
         out["light"] = service.runner.light
+        known = queries.known_period(service, "2026-Q1")  # the pages' status, subjects and seals
+        out["known"] = (queries.period_status(known), known.subjects, known.seals, known.scheme_version)
         out["card"] = orjson.dumps(queries.scorecard(service, RATER, "2026-Q1", "d2"))  # reads d2's facts
         out["light after the card"] = service.runner.light
     finally:
@@ -75,5 +77,5 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert "局长" in shown and "副局长" not in shown, "the rater's own rating is not shown apart: nothing was compared"
     assert whole["after"]["d3"] != whole["before"]["d3"]
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
-    for name in ("withdrawn", "card", "before", "after", "fact totals", "rankings"):
+    for name in ("known", "withdrawn", "card", "before", "after", "fact totals", "rankings"):
         assert lazy[name] == whole[name], name

@@ -64,8 +64,8 @@ def subjects_page(request: Request, actor: Admin, service: ServiceDep, code: str
 
 def _subjects(request: Request, service: ServiceDep, code: str, errors: dict[str, str], typed: str,
               status: int) -> Response:
-    period = queries.folded_period(service, code)
-    earlier = sorted(p.code for p in service.runner.fold.periods.values() if p.code != code and p.subjects)
+    period = queries.known_period(service, code)
+    earlier = sorted(p.code for p in service.runner.meta.periods.values() if p.code != code and p.subjects)
     model = {"period": code, "status": queries.period_status(period), "version": period.version,
              "subjects": sorted(period.subjects.values(), key=lambda s: s["id"]), "earlier": earlier}
     scheme = service.ledger.scheme(period.scheme, period.scheme_version)
@@ -104,8 +104,8 @@ def _typed(lines: str) -> list[Subject]:
 
 
 def _copied(service: ServiceDep, code: str, source: str) -> list[Subject]:
-    have = set(queries.folded_period(service, code).subjects)
-    found = queries.folded_period(service, source).subjects.values()
+    have = set(queries.known_period(service, code).subjects)
+    found = queries.known_period(service, source).subjects.values()
     return [Subject.model_validate(s) for s in sorted(found, key=lambda s: s["id"]) if s["id"] not in have]
 
 
@@ -119,7 +119,7 @@ def close(request: Request, actor: Admin, service: ServiceDep, code: str = Perio
 
 @page(router, "/period/{code}/publish")
 def publish_page(request: Request, actor: Admin, service: ServiceDep, code: str = PeriodCode) -> Response:
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     today = request.app.state.clock().date()
     model = {"period": code, "status": queries.period_status(period), "version": period.version,
              "warnings": _warnings(service, code), "published_on": today.isoformat()}
@@ -139,7 +139,7 @@ def publish(request: Request, actor: Admin, service: ServiceDep, code: str = Per
 def _warnings(service: ServiceDep, code: str) -> list[dict[str, Any]]:
     """Incomplete ratings and missing raters, subject by subject, from the current results (read a page at a
     time: a province's results are never decoded whole for this page)."""
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     names = scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
     out: list[dict[str, Any]] = []
 

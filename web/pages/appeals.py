@@ -29,7 +29,7 @@ def _today(request: Request) -> Any:
 
 
 def _names(service: ServiceDep, code: str) -> Any:
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     return scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
 
 
@@ -55,7 +55,7 @@ def appeal_form(request: Request, account: SignedIn, service: ServiceDep, code: 
 
 
 def _version(service: ServiceDep, code: str) -> int:
-    return queries.folded_period(service, code).scheme_version
+    return queries.known_period(service, code).scheme_version
 
 
 @router.post("/period/{code}/appeal")
@@ -124,7 +124,7 @@ async def preview(request: Request, account: SignedIn, service: ServiceDep, name
     found = queries.appeal(service, actor, name, _today(request))
     corrections = _corrections(await request.form(), found, service)
     ripple = queries.what_if(service, actor, name, corrections) if corrections else {"appeal": name, "changes": []}
-    subjects = {s: v["name"] for s, v in queries.folded_period(service, found["period"]).subjects.items()}
+    subjects = {s: v["name"] for s, v in queries.known_period(service, found["period"]).subjects.items()}
     return render(request, "_ripple.html", ripple, appellant=found["subject"], subjects=subjects)
 
 

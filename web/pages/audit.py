@@ -22,7 +22,7 @@ PeriodCode = Path(pattern=r"^\d{4}(-H[12]|-Q[1-4])?$")
 
 
 def _names(service: ServiceDep, code: str) -> object:
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     return scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
 
 
@@ -32,7 +32,7 @@ def compare(request: Request, account: SignedIn, service: ServiceDep, code: str 
                                                                                                    max_length=40)
             ) -> Response:
     """Subjects whose total, rank or grade changed between two positions (or dates), item by item."""
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     default = str(period.seals[-1]["position"]) if period.seals else "0"
     model = compare_positions(service, account.actor(), code, as_of_param(start) or default, as_of_param(end))
     return render(request, "compare.html", model, names=_names(service, code), typed_from=start or default,
@@ -43,7 +43,7 @@ def compare(request: Request, account: SignedIn, service: ServiceDep, code: str 
 def verify(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode) -> Response:
     """Replay and check every seal (signature, Merkle roots, results) and every stored event."""
     report = verification(service, account.actor(), code)
-    seals = queries.folded_period(service, code).seals
+    seals = queries.known_period(service, code).seals
     return render(request, "verify.html", report, seals=seals, keys=keys(service)["keys"])
 
 
@@ -64,7 +64,7 @@ def _period_names(service: ServiceDep, events: list[dict[str, Any]]) -> dict[str
 
 def _names_of(service: ServiceDep, code: str) -> dict[str, dict[str, str]] | None:
     try:
-        period = queries.folded_period(service, code)
+        period = queries.known_period(service, code)
         scheme = service.ledger.scheme(period.scheme, period.scheme_version)
     except ScoreledgerError:  # a period or scheme that cannot be read: its facts show their codes
         return None

@@ -99,7 +99,7 @@ def _same(a: str, b: str) -> bool:
 
 
 def _errors(exc: Exception, cells: list[str], service: ServiceDep, code: str) -> dict[str, str]:
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     names = scheme_glossary(service.ledger.scheme(period.scheme, period.scheme_version))
     if not isinstance(exc, InvalidInput):
         return {"form": translate_message(str(exc), names)}

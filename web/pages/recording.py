@@ -34,7 +34,7 @@ RECENT = 30
 
 
 def _scheme(service: ServiceDep, code: str) -> Any:
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     return service.ledger.scheme(period.scheme, period.scheme_version), period
 
 

@@ -76,7 +76,7 @@ def scorecard(
 
 def sealed_note(service: ServiceDep, code: str, position: int) -> str:
     """"As published on …" when the position is a seal's: the replay shows what was posted."""
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     for seal in period.seals:
         if int(seal["position"]) == position:
             return text("asof.sealed", published=zh_date(period.published_on))

@@ -48,7 +48,7 @@ def _templates(account: SignedIn, service: ServiceDep, code: str) -> list[dict[s
 @page(router, "/period/{code}/import")
 def upload_form(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode) -> Response:
     require(account.actor(), "admin", "recorder", "rater")
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)
     model = {"period": code, "status": queries.period_status(period), "templates": _templates(account, service, code),
              "encodings": list(ENCODINGS), "max_bytes": MAX_UPLOAD, "max_rows": MAX_ROWS}
     return render(request, "import.html", model, errors={})
@@ -66,7 +66,7 @@ async def upload(request: Request, account: SignedIn, service: ServiceDep, code:
     finally:
         await form.close()  # the upload's temporary file
     require(account.actor(), "admin", "recorder", "rater")
-    queries.folded_period(service, code)
+    queries.known_period(service, code)
     if not data:
         return _form_error(request, account, service, code, text("import.no_file"))
     upload = Upload(filename, data, encoding if encoding in ENCODINGS and encoding else None)
@@ -76,7 +76,7 @@ async def upload(request: Request, account: SignedIn, service: ServiceDep, code:
 
 
 def _form_error(request: Request, account: SignedIn, service: ServiceDep, code: str, message: str) -> Response:
-    model = {"period": code, "status": queries.period_status(queries.folded_period(service, code)),
+    model = {"period": code, "status": queries.period_status(queries.known_period(service, code)),
              "templates": _templates(account, service, code), "encodings": list(ENCODINGS), "max_bytes": MAX_UPLOAD,
              "max_rows": MAX_ROWS}
     return render(request, "import.html", model, status=422, errors={"file": message})
@@ -168,7 +168,7 @@ def done(request: Request, account: SignedIn, service: ServiceDep, code: str = P
     if staged.result is None:
         raise NotFound(f"no uploaded file {sha256[:12]} is waiting for confirmation")
     result = staged.result
-    names = {s: v["name"] for s, v in queries.folded_period(service, code).subjects.items()}
+    names = {s: v["name"] for s, v in queries.known_period(service, code).subjects.items()}
     moves = [{"subject": s, "name": names.get(s, s), "before": result["before"].get(s), "after": after}
              for s, after in sorted(result["after"].items()) if result["before"].get(s) != after]
     model = {"period": code, "rows": result["rows"], "position": result["position"], "facts": result["facts"],
