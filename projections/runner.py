@@ -142,9 +142,12 @@ class ProjectionRunner:
 
     @property
     def meta(self) -> LogFold:
-        """The fold as it stands, never folded whole for the asking: periods (scheme bindings, subjects, closing,
-        seals), scheme documents and appeals are the whole fold's; a period's facts (and what is derived from
-        them: set aside, late, indexes) are complete only when not `light` (use `fold` for those)."""
+        """The fold as it stands, folded whole for the asking only when it holds nothing yet (views built in another
+        process that could not be folded lazily here): periods (scheme bindings, subjects, closing, seals), scheme
+        documents and appeals are the whole fold's; a period's facts (and what is derived from them: set aside, late,
+        indexes) are complete only when not `light` (use `fold` for those)."""
+        if self.light and self.lazy is None:
+            return self.fold
         return self.folded
 
     def _whole(self) -> None:
@@ -181,10 +184,10 @@ class ProjectionRunner:
     def _lazy_before(self, record: Record) -> None:
         """Before folding an event while light: fold the groups it concerns, or the whole log when the lazy fold
         cannot vouch for it (or holds no period at all: the views were built in another process)."""
-        if self.lazy is None:
-            self._whole()
-            return
         topic, state = record.topic, record.state
+        if self.lazy is None or topic == PUBLISHED:
+            self._whole()  # nothing folded here; or a seal kept, which needs the stamps of the whole log
+            return
         key = self.folded.streams.get(record.stream)
         if topic == OPENED and isinstance(state, dict):
             key = key_of(state.get("bureau", "default"), str(state.get("code")))  # a period opened again
@@ -198,7 +201,7 @@ class ProjectionRunner:
                 named = concerned(period, lazy, record.stream, raw)
                 if self._load(key, groups_of(period, named)) and lazy.owner(period, record.stream) == JOINT:
                     self._load(key, groups_of(period, named_subjects(period.facts, raw)))  # its target's too
-            elif topic in WHOLE or (topic == CLOSED and period.closed_at is not None):
+            elif topic in WHOLE or topic == OPENED or (topic == CLOSED and period.closed_at is not None):
                 raise NotLazy(topic, record.position)
         except NotLazy as exc:
             log.info("period %s is folded whole: %s", key, exc)
@@ -332,10 +335,9 @@ class ProjectionRunner:
     def _fold(self, record: Record, touched: set[str], leaves: list[tuple[int, str]]) -> str | None:
         if self.light:
             self._lazy_before(record)
-        unreadable = len(self.folded.unreadable)
         key = self.folded.apply(record)
-        if self.light and key is not None and record.topic in FACT_TOPICS and (
-                record.position in self.folded.periods[key].set_aside or len(self.folded.unreadable) > unreadable):
+        if self.light and key is not None and record.topic in FACT_TOPICS and \
+                record.position in self.folded.periods[key].set_aside:
             log.info("period %s is folded whole: a fact set aside at %d", key, record.position)
             self._whole()  # the lazy fold vouches for facts admission takes only
         self.stamps.note(record)
@@ -577,7 +579,7 @@ class ProjectionRunner:
 
 OPENED = "scoreledger:Period.Opened"
 CLOSED = "scoreledger:Period.Closed"
-WHOLE = {"scoreledger:Period.SchemeBound", PUBLISHED}  # every fact admitted again; a seal needs the whole log's stamps
+WHOLE = {"scoreledger:Period.SchemeBound"}  # every fact admitted again (a publication: always, `_lazy_before`)
 NOT_READ = "the log cannot be read by stream"
 
 

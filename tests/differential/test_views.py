@@ -6,17 +6,20 @@ when the row was written, which depends on how the backlog was cut into transact
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.workloads import build as workload_of
 from bench.workloads import read
+from domain.facts import Subject
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import ledger_id
 from projections.fast import replay as fast_replay
@@ -260,6 +263,84 @@ def test_a_runner_started_over_a_log_with_a_fact_outside_its_stream_folds_it_who
         assert "d1:odd" in again.folded.periods["default/2026-Q1"].by_subject["d2"]
         made["fast"] = (again, made["fast"][1])
         same(made, "2026-Q1", totals=False)
+    finally:
+        service.close()
+
+
+def test_a_period_opened_after_a_fast_build_is_published_with_the_stamps_of_the_whole_log(tmp_path: Path) -> None:
+    """A publication while light folds the whole log, whichever period it seals: the kept seal's timestamps come from
+    every event before it (`Stamps`), here with a writer's clock ahead before the build (found by review: a period
+    opened after the build kept stamps that began at the build)."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        table = str(service.ledger.recorder.events_table_name)
+        with sqlite3.connect(tmp_path / "store" / "log.sqlite") as conn:  # the last event stamped far ahead
+            rowid, state = conn.execute(f"SELECT rowid, state FROM {table} ORDER BY rowid DESC LIMIT 1").fetchone()  # noqa: S608
+            payload = orjson.loads(state)
+            payload["timestamp"]["_data_"] = "2099-01-01T00:00:00+00:00"
+            conn.execute(f"UPDATE {table} SET state = ? WHERE rowid = ?", (orjson.dumps(payload), rowid))  # noqa: S608
+        made = both(service, tmp_path)
+        fast = made["fast"][0]
+        assert fast.light and fast.lazy
+        ledger = service.ledger
+        ledger.open_period("2026-Q2", "ZJG", 2, "admin", AT)
+        ledger.register_subjects("2026-Q2", [Subject(id="d1", name="科室1", kind="department")], "admin", AT)
+        ledger.record_facts("2026-Q2", [{"type": "deduction", "item": "3.6", "subject": "d1"}], "咨询指导科", AT)
+        ledger.close_period("2026-Q2", "admin", AT)
+        ledger.publish("2026-Q2", date(2026, 7, 13), "admin", AT)
+        for runner, _ in made.values():
+            runner.catch_up()
+        assert not fast.light
+        same(made, "2026-Q2")
+        same(made, "2026-Q1", totals=False)
+    finally:
+        service.close()
+
+
+def test_a_period_opened_again_after_a_fast_build_folds_the_whole_log(tmp_path: Path) -> None:
+    """A second opening of a lazily folded period (a hand-edited or restored log: the commands never write one) starts
+    it afresh in the fold: its earlier facts must not be loaded into it from their streams (found by review)."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        made = both(service, tmp_path)
+        fast = made["fast"][0]
+        assert fast.light and fast.lazy
+        table = str(service.ledger.recorder.events_table_name)
+        with sqlite3.connect(tmp_path / "store" / "log.sqlite") as conn:  # the opening and registrations again
+            for (rowid,) in conn.execute(f"SELECT rowid FROM {table} WHERE topic IN ('scoreledger:Period.Opened', "  # noqa: S608
+                                         "'scoreledger:Period.SubjectRegistered') ORDER BY rowid").fetchall():
+                conn.execute(f"INSERT INTO {table} (originator_id, originator_version, topic, state) "  # noqa: S608
+                             f"SELECT originator_id, (SELECT max(originator_version) + 1 FROM {table} e "
+                             f"WHERE e.originator_id = o.originator_id), topic, state FROM {table} o WHERE rowid = ?",
+                             (rowid,))
+        fast.catch_up(write=False)  # folded, not yet scored: a read before the next write
+        assert fast.facts_for("default/2026-Q1", {"d2"}) == {}, "facts of the period's first opening were loaded"
+        for runner, _ in made.values():
+            runner.catch_up()
+        assert not fast.light
+        same(made, "2026-Q1", totals=False)
+    finally:
+        service.close()
+
+
+def test_after_views_built_in_another_process_the_periods_are_known_without_an_event(tmp_path: Path) -> None:
+    """Views built by a process of its own (`_built_apart`) that the lazy fold cannot take (a fact set aside): the
+    runner holds nothing folded, and `meta` (periods, subjects, seals for the pages) folds the whole log when asked
+    rather than answer with no period (found by review)."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        record_quarter(service)
+        _older_fact(service)
+        views = SQLiteViewStore(tmp_path / "views.sqlite")
+        reference = ProjectionRunner(service.ledger.recorder, views, fast_backlog=None)
+        reference.catch_up()  # the views written, as the spawned process writes them
+        built = ProjectionRunner(service.ledger.recorder, views, fast_backlog=0)
+        assert built._built_apart(dict(reference.totals), reference.position)  # what the runner does after it
+        assert built.light and built.lazy is None
+        assert sorted(built.meta.periods) == sorted(reference.meta.periods) == ["default/2026-Q1"]
+        assert built.meta.periods["default/2026-Q1"].subjects == reference.meta.periods["default/2026-Q1"].subjects
     finally:
         service.close()
 
