@@ -345,6 +345,74 @@ def test_after_views_built_in_another_process_the_periods_are_known_without_an_e
         service.close()
 
 
+def _reads_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], key: str, subjects: list[str]) -> None:
+    """The fast runner's facts of these subjects and their totals, read lazily, are the reference's."""
+    reference, fast = made["reference"][0], made["fast"][0]
+    period = reference.fold.periods[key]
+    found = fast.facts_for(key, set(subjects))
+    for subject in subjects:
+        wanted = {i: period.facts[i] for i in period.by_subject.get(subject, ())}
+        assert {i: found.get(i) for i in wanted} == wanted, subject
+    assert fast.scored_totals(key, set(subjects)) == reference.scored_totals(key, set(subjects))
+
+
+def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_lazily_as_the_reference(
+        tmp_path: Path) -> None:
+    """Four groups (IND): a joint fact across two groups and its correction before the build; after it a subject in a
+    new group, a joint fact between it and a group not yet folded, a retraction of the correction (naming no subject
+    itself: its target's), a restart, reads of one group before any event, more facts and a closing: the views, the
+    facts and the totals read are the reference's throughout, and the runner stays lazy."""
+    from tests.integration.test_appeal_bystanders import IND
+
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    key = "default/2026"
+    try:
+        ledger = service.ledger
+        ledger.register_scheme(IND, "admin", AT)
+        ledger.open_period("2026", "IND", IND.version, "admin", AT)
+        ledger.register_subjects("2026", [Subject(id=s, name=f"干部{s}", kind="staff", group=g)
+                                          for s, g in (("a", "g1"), ("b", "g1"), ("c", "g2"), ("d", "g3"))],
+                                 "admin", AT)
+        pair = [{"subject": "a", "role": "leader"}, {"subject": "c", "role": "member"}]
+        joint, own_b = ledger.record_facts("2026", [{"type": "deduction", "item": "2.1", "parties": pair},
+                                                    {"type": "deduction", "item": "4.1", "subject": "b"}],
+                                           "办公室", AT)["facts"]
+        (corrected,) = ledger.record_facts("2026", [{"type": "deduction", "item": "2.5", "corrects": joint,
+                                                     "parties": pair}], "办公室", AT)["facts"]
+        ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "d"}], "办公室", AT)
+        made = both(service, tmp_path)
+        fast = made["fast"][0]
+        assert fast.light and fast.lazy
+
+        def caught_up(totals: bool = True) -> None:
+            for runner, _ in made.values():
+                runner.catch_up()
+            same(made, "2026", totals)
+
+        ledger.register_subjects("2026", [Subject(id="e", name="干部e", kind="staff", group="g4")], "admin", AT)
+        caught_up()
+        ledger.record_facts("2026", [{"type": "deduction", "item": "2.1", "parties": [
+            {"subject": "d", "role": "leader"}, {"subject": "e", "role": "member"}]}], "办公室", AT)
+        caught_up()
+        ledger.record_facts("2026", [{"type": "retraction", "target": corrected, "reason": "核实"}], "办公室", AT)
+        caught_up()
+        assert fast.light and fast.lazy[key].loaded == {"g1", "g2", "g3", "g4"}
+        again = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)
+        assert again.light and again.lazy
+        made["fast"] = (again, made["fast"][1])
+        _reads_equal(made, key, ["c"])
+        assert again.lazy[key].loaded == {"g2"}
+        ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "e"}], "办公室", AT)
+        ledger.record_facts("2026", [{"type": "retraction", "target": own_b, "reason": "核实"}], "办公室", AT)
+        caught_up(totals=False)
+        _reads_equal(made, key, ["a", "b", "c", "d", "e"])
+        ledger.close_period("2026", "admin", AT)
+        caught_up(totals=False)
+        assert again.light
+    finally:
+        service.close()
+
+
 def _split_import(workload: Any, data: Path, service: Service, share: float) -> list[dict[str, Any]]:
     """The workload's subjects and the first `share` of its facts imported, the rest of its facts returned. The
     generated joint facts (rank awards, facts naming several subjects) come last; the first half of them is moved
