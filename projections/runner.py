@@ -40,7 +40,7 @@ from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
 from projections.lazy import JOINT, LazyPeriod, NotLazy, concerned, groups_of, load, vouched
 from projections.leaves import leaf_digest
-from projections.period_input import FACT_TOPICS, LogFold, key_of
+from projections.period_input import FACT_TOPICS, LogFold, PeriodInput, key_of
 from projections.records import NotificationSource, Record, read_log
 from projections.schemes import SchemeMismatch, scheme_for
 from projections.scoring import score_parts
@@ -534,11 +534,16 @@ class ProjectionRunner:
     def facts_for(self, key: str, subjects: set[str]) -> dict[str, dict[str, Any]]:
         """The period's counted facts as folded, those concerning these subjects complete (their groups folded
         first when light; other groups' facts may be missing then); empty for an unknown period."""
+        period = self.period_for(key, subjects)
+        return period.facts if period is not None else {}
+
+    def period_for(self, key: str, subjects: set[str]) -> PeriodInput | None:
+        """The period as folded, what concerns these subjects complete (their facts, positions and index: their
+        groups folded first when light; other groups' may be missing then); None for an unknown period."""
         with self.lock:
             if self.light:
                 self._ready(key, subjects)
-            period = self.folded.periods.get(key)
-            return period.facts if period is not None else {}
+            return self.folded.periods.get(key)
 
     def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:
         """The registered subjects proposed facts would concern (those they name, their targets'), their groups

@@ -213,7 +213,14 @@ def history(
     `next`: the position to continue from (None: the last page)."""
     if actor.role == "subject":
         require_subject(actor, subject, "reads the history")
-    period = folded_period(service, code)
+    if subject is None:
+        period = folded_period(service, code)
+    else:  # one subject's: its group's facts (folded lazily, projections/lazy.py), never the whole log's
+        service.runner.catch_up()
+        found = service.runner.period_for(key_of(service.settings.bureau, code), {subject})
+        if found is None:
+            raise NotFound(f"period {code} does not exist")
+        period = found
     concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
     listed = ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by))
     if after:

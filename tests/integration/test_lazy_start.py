@@ -32,6 +32,12 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
     out: dict[str, Any] = {}
     service = build(settings)
     try:
+        out["history"] = queries.history(service, RATER, "2026-Q1", "d3")  # d3's facts, their positions
+        out["light after the history"] = service.runner.light
+    finally:
+        service.close()
+    service = build(settings)
+    try:
         out["light"] = service.runner.light
         known = queries.known_period(service, "2026-Q1")  # the pages' status, subjects and seals
         out["known"] = (queries.period_status(known), known.subjects, known.seals, known.scheme_version)
@@ -72,10 +78,12 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     whole = _answers(first, None, monkeypatch, smoking)
     lazy = _answers(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "lazy"), 0, monkeypatch, smoking)
     assert not whole["light"] and lazy["light"], "the second service did not start lazily"
-    assert lazy["light after the card"] and lazy["light at the end"], "a read or the recording folded the whole log"
+    assert lazy["light after the history"] and lazy["light after the card"] and lazy["light at the end"], \
+        "a read or the recording folded the whole log"
     shown = whole["card"].decode()
     assert "局长" in shown and "副局长" not in shown, "the rater's own rating is not shown apart: nothing was compared"
     assert whole["after"]["d3"] != whole["before"]["d3"]
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
-    for name in ("known", "withdrawn", "card", "before", "after", "fact totals", "rankings"):
+    assert len(whole["history"]["facts"]) == 2, "d3's history is not what record_quarter recorded: nothing compared"
+    for name in ("known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings"):
         assert lazy[name] == whole[name], name
