@@ -2,10 +2,11 @@
 log after a fast build was 12.2 GB and six minutes for the province, before the first fact recorded after it).
 
 After the fast replay built the views (projections/fast/views.py), the runner holds the log folded without its
-facts (projections/fast/index.py), and each period the fast plan vouched for is folded lazily: its subjects'
-groups are folded when an event concerns them or a group is to be scored, reading only those subjects' streams
-up to the position the views were built to (the build's `base`). The joint stream (facts naming several subjects,
-rank awards: B4, D11, B6) is folded whole, before any group, since its facts reach into several groups.
+facts (projections/fast/index.py), and each period the fast plan vouched for is folded lazily: a group is folded
+when an event's admission reads it (its subject's), when it is to be scored or when a read needs it, reading only
+its subjects' streams up to the position the views were built to (the build's `base`). The joint stream (facts
+naming several subjects, rank awards: B4, D11, B6) is folded whole, before any group, since its facts reach into
+several groups.
 
 Why that is the reference's fold. The fast plan vouched, for every fact up to `base`, that it lies in the stream
 its id and its route name (a subject's own stream, or the joint one), that the reference admission takes it,
@@ -30,13 +31,11 @@ import orjson
 from domain.ledger.ids import ledger_name
 from projections.admission import admit
 from projections.fast.index import Placed
+from projections.fast.joint import JOINT, route_of
 from projections.fast.reading import Reader
 from projections.fast.runs import FEW_RUNS
 from projections.groups import members_by_group
 from projections.period_input import FACT_TOPICS, PeriodInput, _count
-
-JOINT = "joint"
-
 
 #: Why the lazy fold gives way to the whole log (logged for the operator, never shown to users).
 OUTSIDE = "a fact outside the stream its id names"
@@ -77,40 +76,23 @@ class LazyPeriod:
         return found
 
 
-def route(raw: dict[str, Any]) -> str:
-    """The stream a stored fact belongs to (service/facts_routing.py; projections/fast/joint.py)."""
-    target = raw.get("target") or raw.get("corrects")
-    if target is not None:
-        return str(target).split(":", 1)[0]
-    if raw.get("parties") or raw.get("rank") is not None:
-        return JOINT
-    return str(raw.get("subject"))
-
-
 def kept_to_discipline(owner: str, raw: Any) -> bool:
     """A fact in `owner`'s stream as the ledger writes it: an id that names the stream and a route to it; in a
     subject's own stream, a fact naming that subject alone (no parties, no other subject)."""
     if type(raw) is not dict or type(raw.get("id")) is not str or not raw["id"].startswith(owner + ":"):
         return False
-    if route(raw) != owner:
+    if route_of(raw) != owner:
         return False
     return owner == JOINT or (not raw.get("parties") and raw.get("subject", owner) == owner)
 
 
-def concerned(period: PeriodInput, lazy: LazyPeriod, stream: str, raw: Any) -> set[str]:
-    """The subjects a fact appended after `base` concerns (their groups are folded before it is), or NotLazy
-    when it is not kept to the ledger's discipline. A joint fact's subjects are named once the joint stream
-    is folded (its target's, then, too): `named_subjects` in projections/fact_index.py."""
+def owner_of(period: PeriodInput, lazy: LazyPeriod, stream: str, raw: Any) -> str:
+    """Whose stream a fact appended after `base` lies in (a subject, or `joint`), or NotLazy when the fact is not
+    kept to the ledger's discipline there."""
     owner = lazy.owner(period, stream)
     if owner is None or not kept_to_discipline(owner, raw):
         raise NotLazy(OUTSIDE)
-    if owner != JOINT:
-        return {owner}
-    named = {raw["subject"]} if isinstance(raw.get("subject"), str) else set()
-    for party in raw.get("parties") or ():
-        if isinstance(party, dict) and isinstance(party.get("subject"), str):
-            named.add(party["subject"])
-    return named
+    return owner
 
 
 def groups_of(period: PeriodInput, subjects: Iterable[str]) -> set[str]:
@@ -201,22 +183,15 @@ def vouched(index: Any, reader: Reader, heads: dict[str, bytes]) -> dict[str, La
             if placed is None or not placed.runs:
                 continue
             if len(placed.runs) > FRAGMENTED:
-                if not _kept(owner, _facts(reader, placed, name, upto)):
+                if not all(_kept(owner, payload) for _, payload in _facts(reader, placed, name, upto)):
                     return None
                 continue
             by_raw[reader.raw(name)] = owner
             spans += placed.runs
-        loads, facts = orjson.loads, FACT_TOPICS
         for batch in reader.ranges(_pieces(_merged(spans))):
             for _position, raw, _version, topic, payload in batch:
-                owner = by_raw.get(raw)
-                if owner is None or topic not in facts:
-                    continue  # another stream's row, or an opening
-                try:
-                    fact = loads(payload).get("fact")
-                except (ValueError, AttributeError):
-                    return None
-                if not kept_to_discipline(owner, fact):
+                owner = by_raw.get(raw)  # None: another stream's row
+                if owner is not None and topic in FACT_TOPICS and not _kept(owner, payload):
                     return None
         found[key] = LazyPeriod(key, upto, plan.streams, plan.names, plan.joint, plan.joint_name)
     return found
@@ -229,9 +204,9 @@ def _pieces(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(first, min(last, first + PIECE - 1)) for start, last in spans for first in range(start, last + 1, PIECE)]
 
 
-def _kept(owner: str, rows: list[tuple[int, Any]]) -> bool:
-    loads = orjson.loads
+def _kept(owner: str, payload: Any) -> bool:
+    """A stored fact row (its payload) kept to the discipline in `owner`'s stream."""
     try:
-        return all(kept_to_discipline(owner, loads(payload).get("fact")) for _, payload in rows)
+        return kept_to_discipline(owner, orjson.loads(payload).get("fact"))
     except (ValueError, AttributeError):
         return False

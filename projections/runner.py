@@ -35,10 +35,11 @@ from projections.cards import Cards
 from projections.fact_index import named_subjects
 from projections.fast.apart import APART_MIN, apart
 from projections.fast.index import index_log
+from projections.fast.joint import route_of
 from projections.fast.plan import Unsure
 from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
-from projections.lazy import JOINT, LazyPeriod, NotLazy, concerned, groups_of, load, vouched
+from projections.lazy import LazyPeriod, NotLazy, groups_of, load, owner_of, vouched
 from projections.leaves import leaf_digest
 from projections.period_input import FACT_TOPICS, LogFold, PeriodInput, key_of
 from projections.records import NotificationSource, Record, read_log
@@ -109,9 +110,7 @@ class ProjectionRunner:
             return False
         started = time.perf_counter()
         try:
-            with self.views.transaction() as cur:
-                cur.execute(self.views.sql("SELECT period, head FROM sl_view_heads"))
-                heads = {str(period): bytes(head) for period, head in cur.fetchall()}
+            heads = self.views.heads()
             index = index_log(reader, upto)
             indexed = time.perf_counter()
             lazy = vouched(index, reader, heads)
@@ -164,7 +163,7 @@ class ProjectionRunner:
     def _load(self, key: str, groups: Iterable[str]) -> bool:
         """Fold the facts of some groups of a lazily folded period; False (and the whole log folded) when the
         lazy fold cannot vouch for them, or it is not lazy (nothing to do then, or the fold was made whole)."""
-        lazy = self.lazy.get(key) if self.light and self.lazy is not None else None
+        lazy = self.lazy.get(key) if self.lazy else None
         if lazy is None:
             return False
         reader = reader_for(self.source)
@@ -198,9 +197,9 @@ class ProjectionRunner:
         try:
             if topic in FACT_TOPICS:
                 raw = state.get("fact") if isinstance(state, dict) else None
-                named = concerned(period, lazy, record.stream, raw)
-                if self._load(key, groups_of(period, named)) and lazy.owner(period, record.stream) == JOINT:
-                    self._load(key, groups_of(period, named_subjects(period.facts, raw)))  # its target's too
+                # its subject's group, which its admission reads (ids, targets, raters); the joint stream is folded
+                # first, always, and a joint fact's admission reads no other (its subjects' groups: when scored)
+                self._load(key, groups_of(period, {owner_of(period, lazy, record.stream, raw)}))
             elif topic in WHOLE or topic == OPENED or (topic == CLOSED and period.closed_at is not None):
                 raise NotLazy(topic, record.position)
         except NotLazy as exc:
@@ -300,10 +299,10 @@ class ProjectionRunner:
         if totals is None:
             return False  # another process is building or built them
         self.folded, self.light, self.stamps, self.totals = LogFold(position=upto), True, Stamps(), totals
-        self.lazy = None  # no period folded here: the whole log is folded when something needs it, unless
+        self.lazy = None  # nothing folded here: the whole log is folded when something needs it
         self.written.clear()
         self.written_at = upto
-        self._light_start()  # the log is folded here without its facts, each period lazily (as on a start)
+        self._light_start()  # or the log without its facts, each period lazily (as on a start), when it can be
         return True
 
     def _forget_build(self) -> None:
@@ -552,14 +551,8 @@ class ProjectionRunner:
             period = self.folded.periods.get(key)
             if period is None:
                 return set()
-            if self.light:
-                direct = set()
-                for fact in facts:
-                    direct |= named_subjects({}, fact)
-                    target = fact.get("target") or fact.get("corrects")
-                    if isinstance(target, str):
-                        direct.add(target.split(":", 1)[0])
-                self._ready(key, direct)
+            if self.light:  # the subjects they name, and their targets' (whose stream the target's id names)
+                self._ready(key, set().union(*(named_subjects({}, f) | {route_of(f)} for f in facts)))
                 period = self.folded.periods[key]
             return set().union(*(named_subjects(period.facts, f) for f in facts)) & period.subjects.keys()
 

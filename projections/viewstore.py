@@ -180,6 +180,12 @@ class ViewStore(ResultReads):
         self.add_leaves(cur, [(int(position), digest) for position, digest in
                               (line.split("\t") for line in lines.decode().splitlines())])
 
+    def heads(self) -> dict[str, bytes]:
+        """Every period's heading as the views hold it (the canonical bytes up to its first subject), by period key."""
+        with self.transaction() as cur:
+            cur.execute(self.sql("SELECT period, head FROM sl_view_heads"))
+            return {str(period): bytes(head) for period, head in cur.fetchall()}
+
     def results(self, period: str) -> tuple[int, bytes] | None:
         """The period's canonical results and the tracked position they are as of (None: no such period)."""
         with self.transaction() as cur:

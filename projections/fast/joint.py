@@ -37,7 +37,7 @@ def admit_joint(plan: PeriodPlan) -> None:
             model = _FACT.validate_python(raw)
         except ValidationError:
             raise Unsure(JOINT_SET_ASIDE) from None
-        if not model.id.startswith(JOINT + ":") or _route(raw) != JOINT:
+        if not model.id.startswith(JOINT + ":") or route_of(raw) != JOINT:
             raise Unsure(OUTSIDE_STREAM)
         at[0] = position
         if vetting.admit(model):
@@ -59,7 +59,8 @@ def _rows(plan: PeriodPlan) -> list[tuple[int, bytes]]:
     return [(position, payload) for position, _s, _v, topic, payload in found if topic in FACT_TOPICS]
 
 
-def _route(raw: dict[str, Any]) -> str:
+def route_of(raw: dict[str, Any]) -> str:
+    """The stream a stored fact belongs to, from its plain form (service/facts_routing.py routes the typed one)."""
     target = raw.get("target") or raw.get("corrects")
     if target is not None:
         return str(target).split(":", 1)[0]

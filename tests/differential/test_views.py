@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,26 @@ def both(service: Service, where: Path) -> dict[str, tuple[ProjectionRunner, SQL
         runner.catch_up()
         made[name] = (runner, views)
     return made
+
+
+def caught_up(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]]) -> None:
+    """Both runners catch up with the log."""
+    for runner, _ in made.values():
+        runner.catch_up()
+
+
+@contextmanager
+def quarter_built_fast(tmp_path: Path) -> Iterator[tuple[Service, dict[str, Any], dict[str, str]]]:
+    """A quarter recorded (tests.integration.helpers.record_quarter: its fact ids by name) and both runners over it,
+    the fast one built by the fast replay and folding lazily."""
+    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
+    try:
+        ids = record_quarter(service)
+        made = both(service, tmp_path)
+        assert made["fast"][0].light and made["fast"][0].lazy, "the fast replay did not build the views (it fell back)"
+        yield service, made, ids
+    finally:
+        service.close()
 
 
 def same(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], code: str, totals: bool = True) -> None:
@@ -170,25 +192,17 @@ def test_leaves_that_do_not_cover_the_log_once_fail_the_build(
 
 
 def test_after_a_fast_build_the_next_events_are_scored_as_the_reference_scores_them(tmp_path: Path) -> None:
-    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
-    try:
-        record_quarter(service)
-        made = both(service, tmp_path)
-        assert made["fast"][0].light
+    with quarter_built_fast(tmp_path) as (service, made, _):
         service.ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": "d3"}], "咨询指导科", AT)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         fast = made["fast"][0]
         assert fast.light  # the log is not folded whole for one more fact: its group's facts are (lazily)
         assert fast.lazy is not None and fast.lazy["default/2026-Q1"].loaded == {"all"}
         same(made, "2026-Q1")
         service.ledger.bind_scheme("2026-Q1", 2, "重新绑定", "admin", AT)  # every fact admitted again: folded whole
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert not fast.light
         same(made, "2026-Q1")
-    finally:
-        service.close()
 
 
 quick = settings(max_examples=6, deadline=None, database=None,
@@ -207,64 +221,44 @@ def _odd_fact(service: Service) -> None:
 def test_after_a_fast_build_a_fact_outside_its_stream_folds_the_whole_log(tmp_path: Path) -> None:
     """The lazy fold reads a group's own streams only: a fact that another subject's stream holds would be missed,
     so the runner folds the whole log when one comes (and scores as the reference does)."""
-    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
-    try:
-        record_quarter(service)
-        made = both(service, tmp_path)
+    with quarter_built_fast(tmp_path) as (service, made, _):
         fast = made["fast"][0]
-        assert fast.light and fast.lazy
         _odd_fact(service)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert not fast.light, "a fact outside its stream was folded lazily"
         assert "d1:odd" in fast.fold.periods["default/2026-Q1"].by_subject["d2"]
         same(made, "2026-Q1")
-    finally:
-        service.close()
 
 
 def test_a_runner_started_over_its_views_folds_lazily_and_scores_as_the_reference(tmp_path: Path) -> None:
     """A restart over views already written (by a fast build, then a fact): the log is folded without its facts
     and each period lazily (projections/lazy.py: `vouched`); the next facts (a retraction among them) are scored
     as the reference scores them."""
-    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
-    try:
-        ids = record_quarter(service)
-        made = both(service, tmp_path)
+    with quarter_built_fast(tmp_path) as (service, made, ids):
         service.ledger.record_facts("2026-Q1", [{"type": "deduction", "item": "3.6", "subject": "d3"}], "咨询指导科", AT)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         again = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)
         assert again.light and again.lazy and not again.lazy["default/2026-Q1"].loaded
         assert again.position == made["reference"][0].position
         made["fast"] = (again, made["fast"][1])
         service.ledger.record_facts("2026-Q1", [{"type": "retraction", "target": ids["smoking"], "reason": "核实"}],
                                     "咨询指导科", AT)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert again.light and again.lazy["default/2026-Q1"].loaded == {"all"}
         same(made, "2026-Q1")
-    finally:
-        service.close()
 
 
 def test_a_runner_started_over_a_log_with_a_fact_outside_its_stream_folds_it_whole(tmp_path: Path) -> None:
     """The start reads every fact row once and folds the whole log when one lies outside its stream (its group
     would miss it when folded from its own streams); the reference's results still."""
-    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
-    try:
-        record_quarter(service)
-        made = both(service, tmp_path)
+    with quarter_built_fast(tmp_path) as (service, made, _):
         _odd_fact(service)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         again = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)
         assert not again.light, "a log with a fact outside its stream was folded lazily on start"
         assert "d1:odd" in again.folded.periods["default/2026-Q1"].by_subject["d2"]
         made["fast"] = (again, made["fast"][1])
         same(made, "2026-Q1", totals=False)
-    finally:
-        service.close()
 
 
 def test_a_period_opened_after_a_fast_build_is_published_with_the_stamps_of_the_whole_log(tmp_path: Path) -> None:
@@ -289,8 +283,7 @@ def test_a_period_opened_after_a_fast_build_is_published_with_the_stamps_of_the_
         ledger.record_facts("2026-Q2", [{"type": "deduction", "item": "3.6", "subject": "d1"}], "咨询指导科", AT)
         ledger.close_period("2026-Q2", "admin", AT)
         ledger.publish("2026-Q2", date(2026, 7, 13), "admin", AT)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert not fast.light
         same(made, "2026-Q2")
         same(made, "2026-Q1", totals=False)
@@ -301,12 +294,8 @@ def test_a_period_opened_after_a_fast_build_is_published_with_the_stamps_of_the_
 def test_a_period_opened_again_after_a_fast_build_folds_the_whole_log(tmp_path: Path) -> None:
     """A second opening of a lazily folded period (a hand-edited or restored log: the commands never write one) starts
     it afresh in the fold: its earlier facts must not be loaded into it from their streams (found by review)."""
-    service = build(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "store"))
-    try:
-        record_quarter(service)
-        made = both(service, tmp_path)
+    with quarter_built_fast(tmp_path) as (service, made, _):
         fast = made["fast"][0]
-        assert fast.light and fast.lazy
         table = str(service.ledger.recorder.events_table_name)
         with sqlite3.connect(tmp_path / "store" / "log.sqlite") as conn:  # the opening and registrations again
             for (rowid,) in conn.execute(f"SELECT rowid FROM {table} WHERE topic IN ('scoreledger:Period.Opened', "  # noqa: S608
@@ -317,12 +306,9 @@ def test_a_period_opened_again_after_a_fast_build_folds_the_whole_log(tmp_path: 
                              (rowid,))
         fast.catch_up(write=False)  # folded, not yet scored: a read before the next write
         assert fast.facts_for("default/2026-Q1", {"d2"}) == {}, "facts of the period's first opening were loaded"
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert not fast.light
         same(made, "2026-Q1", totals=False)
-    finally:
-        service.close()
 
 
 def test_after_views_built_in_another_process_the_periods_are_known_without_an_event(tmp_path: Path) -> None:
@@ -384,18 +370,17 @@ def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_l
         fast = made["fast"][0]
         assert fast.light and fast.lazy
 
-        def caught_up(totals: bool = True) -> None:
-            for runner, _ in made.values():
-                runner.catch_up()
+        def compared(totals: bool = True) -> None:
+            caught_up(made)
             same(made, "2026", totals)
 
         ledger.register_subjects("2026", [Subject(id="e", name="干部e", kind="staff", group="g4")], "admin", AT)
-        caught_up()
+        compared()
         ledger.record_facts("2026", [{"type": "deduction", "item": "2.1", "parties": [
             {"subject": "d", "role": "leader"}, {"subject": "e", "role": "member"}]}], "办公室", AT)
-        caught_up()
+        compared()
         ledger.record_facts("2026", [{"type": "retraction", "target": corrected, "reason": "核实"}], "办公室", AT)
-        caught_up()
+        compared()
         assert fast.light and fast.lazy[key].loaded == {"g1", "g2", "g3", "g4"}
         again = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)
         assert again.light and again.lazy
@@ -404,10 +389,10 @@ def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_l
         assert again.lazy[key].loaded == {"g2"}
         ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "e"}], "办公室", AT)
         ledger.record_facts("2026", [{"type": "retraction", "target": own_b, "reason": "核实"}], "办公室", AT)
-        caught_up(totals=False)
+        compared(totals=False)
         _reads_equal(made, key, ["a", "b", "c", "d", "e"])
         ledger.close_period("2026", "admin", AT)
-        caught_up(totals=False)
+        compared(totals=False)
         assert again.light
     finally:
         service.close()
@@ -451,14 +436,12 @@ def test_after_a_fast_build_facts_folded_group_by_group_score_as_the_reference(n
             assert fast.light and fast.lazy, "the fast replay did not build the views (it fell back)"
             for at in range(0, len(rest), batch):
                 import_rows(service.ledger, code, rest[at:at + batch], "督查科", AT)
-                for runner, _ in made.values():
-                    runner.catch_up()
+                caught_up(made)
             assert fast.light, "the lazy fold fell back to the whole log"
             assert fast.lazy[f"default/{code}"].loaded, "no group was folded lazily: nothing was compared"
             same(made, code)
             _publish(service, workload, code, 1)
-            for runner, _ in made.values():
-                runner.catch_up()
+            caught_up(made)
             assert not fast.light
             same(made, code)
         finally:
@@ -653,8 +636,7 @@ def _on_postgresql(tmp_path: Path, restart: bool = False) -> None:
             made["fast"] = (again, made["fast"][1])
         filed = date(2026, 12, 22)
         decide_appeals(service.ledger, code, workload.written.appeals()[2:4], filed, filed)
-        for runner, _ in made.values():
-            runner.catch_up()
+        caught_up(made)
         assert again.light and again.lazy[f"default/{code}"].loaded
         same(made, code, totals=False)
     finally:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from projections.lazy import JOINT, PIECE, _pieces, kept_to_discipline
+from projections.fast.joint import JOINT
+from projections.lazy import PIECE, _pieces, kept_to_discipline
 
 
 def test_a_span_is_read_in_pieces_that_cover_it_once() -> None:
