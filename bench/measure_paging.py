@@ -67,7 +67,7 @@ def notice(spec: dict[str, Any]) -> dict[str, Any]:
     from service.tokens import Actor
 
     def read(service: Any, meta: dict[str, Any]) -> dict[str, Any]:
-        if not service.runner.fold.periods[f"{service.settings.bureau}/{meta['period']}"].seals:
+        if not service.runner.meta.periods[f"{service.settings.bureau}/{meta['period']}"].seals:
             return {"skipped": "the period is not published (the appeals step did not run)"}
         found = documents.publication(service, Actor("bench", "auditor", ()), meta["period"], "http://bench.test/")
         return {"rows": len(found.rows), "pdf_bytes": len(publication_pdf(found))}
@@ -86,7 +86,7 @@ def comparison(spec: dict[str, Any]) -> dict[str, Any]:
         except AttributeError:  # before issue 12 the API's comparison was in service.queries
             from service.queries import appeal_comparison as api
         actor = Actor("bench", "auditor", ())
-        upheld = next((a["appeal"] for a in service.runner.fold.appeals.values() if a["status"] == "upheld"), None)
+        upheld = next((a["appeal"] for a in service.runner.meta.appeals.values() if a["status"] == "upheld"), None)
         if upheld is None:
             return {"skipped": "no appeal was upheld (the appeals step did not run)"}
         found = api(service, actor, upheld)

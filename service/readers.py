@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -40,7 +40,7 @@ class Reader(Protocol):
 
     def head(self) -> dict[str, Any]: ...
     def subject(self, subject: str) -> dict[str, Any] | None: ...
-    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]: ...
+    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> Sequence[Row]: ...
     def whole(self) -> dict[str, Any]: ...
 
 
@@ -104,11 +104,10 @@ class ViewReader:
         self._head(found)
         return orjson.loads(found.rows[0][1]) if found and found.rows else None
 
-    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> list[Row]:
+    def page(self, group: str | None, after: Place | None, limit: int, cards: bool = True) -> Sequence[Row]:
         found = self.views.page(self.key, self.seal, group, after, limit, cards)
         self._head(found)
-        read = orjson.loads if cards else cardless
-        return [(place, read(body)) for place, body in found.rows] if found else []
+        return Decoded(found.rows if found else [], orjson.loads if cards else cardless)
 
     def _head(self, found: Page | None) -> dict[str, Any]:
         if found is None:
@@ -167,6 +166,35 @@ class ReplayReader:
             for _, listed in scored
             for place, s in enumerate(listed)
         ]
+
+
+class Decoded(Sequence[Row]):
+    """A page of stored rows, each decoded when it is read and not kept (issue 12). A page of decoded results
+    held at once (a province's cards: ~1,000 objects each) is what the collector's full passes walk, again and
+    again while the next page is decoded: the 公示's read of 50,000 cards took 32.7 s of CPU held a page at a
+    time, 3.4 s decoded one at a time (BENCHMARKS.md, sixteenth round). Readers that go through every row once
+    (queries.scan) keep nothing of a row they have visited; indexing or slicing decodes again."""
+
+    def __init__(self, rows: list[tuple[Place, bytes]], read: Callable[[bytes], dict[str, Any]]):
+        self._rows, self._read = rows, read
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Row]:
+        read = self._read
+        for place, body in self._rows:
+            yield place, read(body)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [(place, self._read(body)) for place, body in self._rows[index]]
+        place, body = self._rows[index]
+        return place, self._read(body)
+
+    def place(self, index: int) -> Place:
+        """The place of a row, without decoding it."""
+        return self._rows[index][0]
 
 
 def cardless(data: bytes) -> dict[str, Any]:

@@ -8,20 +8,23 @@ Python prints the same bytes' worth of notice as any other. SCORELEDGER_PDF_FONT
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
 
 from domain.texts.catalog import text
-from service.sheets.pdf_text import paragraph
+from service.sheets.pdf_text import lines_of, paragraph
 from service.sheets.publication import Notice
 
 FACE = "serif"
 MARGIN = 20.0  # mm
 QR_SIZE = 34.0  # mm, the quiet zone included
 QUIET_ZONE = 4  # modules of white around the code
+CELL_LINE = 6.5  # mm, a line of the list's text
+CELL_PAD = 1.0  # mm inside a cell's border, above, below and beside its text
+HEADING_FILL = (242, 242, 242)
 
 
 def font_path() -> Path:
@@ -69,19 +72,75 @@ def _paragraph(pdf: FPDF, body: str) -> None:
 def _table(pdf: FPDF, notice: Notice) -> None:
     pdf.set_font(FACE, size=10)
     sections = len(notice.columns) - 5
-    widths = (12, 34, *([18] * sections), 18, 14, 0)
-    widths = (*widths[:-1], pdf.epw - sum(widths[:-1]))
-    align = ("CENTER", "LEFT", *(["RIGHT"] * (sections + 1)), "CENTER", "LEFT")
-    with pdf.table(col_widths=widths, text_align=align, borders_layout="ALL", line_height=6.5,
-                   headings_style=FontFace(fill_color=(242, 242, 242)), first_row_as_headings=True,
-                   padding=1) as table:
-        header = table.row()
-        for heading in notice.columns:
-            header.cell(heading, align="CENTER")
-        for entry in notice.rows:
-            row = table.row()
-            for value in (str(entry.rank), entry.name, *entry.sections, entry.total, entry.grade, entry.remark):
-                row.cell(value)
+    widths = [12.0, 34.0, *([18.0] * sections), 18.0, 14.0]
+    widths.append(pdf.epw - sum(widths))
+    align = ("C", "L", *(["R"] * (sections + 1)), "C", "L")
+    grid = _Grid(pdf, widths, align, notice.columns)
+    for entry in notice.rows:
+        grid.row((str(entry.rank), entry.name, *entry.sections, entry.total, entry.grade, entry.remark))
+    pdf.set_xy(pdf.l_margin, grid.y)
+
+
+class _Grid:
+    """The list as a fully bordered table, drawn with fpdf2's lowest calls (text, line, rect): its heading
+    shaded and repeated at the top of every page, a cell's text wrapped in its column (避头尾, pdf_text.lines_of),
+    a row never split across pages. fpdf2's own table() lays out every cell as a multi_cell, ~1.9 ms of CPU a
+    row: a province's 公示 (78,836 rows) was minutes of CPU for its table alone (issue 12; BENCHMARKS.md,
+    sixteenth round)."""
+
+    def __init__(self, pdf: FPDF, widths: list[float], align: tuple[str, ...], heading: list[str]):
+        self.pdf, self.widths, self.align, self.heading = pdf, widths, align, heading
+        self.lefts = [pdf.l_margin + sum(widths[:i]) for i in range(len(widths))]
+        self.right = pdf.l_margin + sum(widths)
+        self.y = pdf.get_y()
+        self._row(heading, ("C",) * len(heading), shaded=True)
+
+    def row(self, values: tuple[str, ...]) -> None:
+        self._row(values, self.align)
+
+    def _row(self, values: tuple[str, ...] | list[str], align: tuple[str, ...], shaded: bool = False) -> None:
+        pdf = self.pdf
+        cells = [self._lines(value, width) for value, width in zip(values, self.widths, strict=True)]
+        height = max(len(lines) for lines in cells) * CELL_LINE + 2 * CELL_PAD
+        if not shaded and self.y + height > pdf.page_break_trigger:
+            pdf.add_page()
+            self.y = pdf.t_margin
+            self._row(self.heading, ("C",) * len(self.heading), shaded=True)
+        top, bottom = self.y, self.y + height
+        if shaded:
+            pdf.set_fill_color(*HEADING_FILL)
+            pdf.rect(self.lefts[0], top, self.right - self.lefts[0], height, style="DF")
+            pdf.set_fill_color(0)  # text() colours its text apart when fill and text colours differ
+        else:
+            pdf.rect(self.lefts[0], top, self.right - self.lefts[0], height)
+        for left in self.lefts[1:]:
+            pdf.line(left, top, left, bottom)
+        rise = 0.3 * pdf.font_size  # fpdf2's own baseline in a cell: its middle, lowered by 0.3 of the font size
+        for lines, left, width, side in zip(cells, self.lefts, self.widths, align, strict=True):
+            first = top + (height - len(lines) * CELL_LINE) / 2  # the cell's lines centred in the row
+            for number, line in enumerate(lines):
+                used = pdf.get_string_width(line) if side != "L" else 0.0
+                x = left + CELL_PAD if side == "L" else (
+                    left + width - CELL_PAD - used if side == "R" else left + (width - used) / 2)
+                pdf.text(x, first + number * CELL_LINE + CELL_LINE / 2 + rise, line)
+        self.y = bottom
+
+    def _lines(self, value: str, width: float) -> list[str]:
+        room = width - 2 * CELL_PAD
+        if not value or self.pdf.get_string_width(value) <= room:
+            return [value]
+        measure = self.pdf.get_string_width
+        return [piece for line in lines_of(value, room, room, measure) for piece in _chars(line, room, measure)]
+
+
+def _chars(line: str, room: float, measure: Any) -> list[str]:
+    """A line still wider than its cell (one long word or number) broken between characters, as fpdf2 does."""
+    pieces: list[str] = []
+    while measure(line) > room and len(line) > 1:
+        cut = next((n for n in range(2, len(line) + 1) if measure(line[:n]) > room), len(line)) - 1
+        pieces.append(line[:cut])
+        line = line[cut:]
+    return [*pieces, line]
 
 
 def _signature(pdf: FPDF, notice: Notice) -> None:
