@@ -22,8 +22,11 @@ the caller fold the whole log instead (`NotLazy`), as before. Differential tests
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -59,6 +62,7 @@ class LazyPeriod:
     joint_name: str
     loaded: set[str] = field(default_factory=set)  # groups whose subjects' facts are folded
     joint_loaded: bool = False
+    recorded: Recorded | None = None  # who recorded which facts up to `base`: read on first asking (`recorded`)
     subject_of: dict[str, str] = field(default_factory=dict)  # fact stream -> subject
 
     def __post_init__(self) -> None:
@@ -210,3 +214,81 @@ def _kept(owner: str, payload: Any) -> bool:
         return kept_to_discipline(owner, orjson.loads(payload).get("fact"))
     except (ValueError, AttributeError):
         return False
+
+
+@dataclass
+class Recorded:
+    """Who recorded which of a lazily folded period's facts up to `base` (`recorded_by`, read once from the fact
+    rows): for a recorder's own history (the recording page's latest entries) without folding the whole log. Per
+    recorder, the positions of its counted facts in log order and, beside each, whose stream it lies in (an
+    index into `owners`: a subject, or `joint`). A late fact (after the closing, not an appeal's) is not listed,
+    as the fold does not count it; a province's ~10 M facts take ~12 bytes each here."""
+
+    owners: list[str]
+    by_recorder: dict[str, tuple[array, array]]
+
+    def of(self, recorder: str, since: list[int]) -> RecorderFacts:
+        positions, owners = self.by_recorder.get(recorder, (array("q"), array("l")))
+        return RecorderFacts(positions, owners, self.owners, since)
+
+
+@dataclass
+class RecorderFacts:
+    """One recorder's counted facts in log order: those up to the views' position (`positions`, each with its
+    stream's owner, an index into `names`) and those folded since (`since`: later positions, in order)."""
+
+    positions: array
+    owners: array
+    names: list[str]
+    since: list[int]
+
+    def page(self, after: int, count: int, newest_first: bool) -> list[tuple[int, str | None]]:
+        """Up to `count` facts after the position `after` (0: from the start; before it, newest first), each as
+        (position, whose stream it lies in; None for a fact folded since the views' position)."""
+        if newest_first:
+            later = [(p, None) for p in reversed(self.since) if not after or p < after]
+            end = bisect_left(self.positions, after) if after else len(self.positions)
+            earlier = ((self.positions[n], self.names[self.owners[n]]) for n in range(end - 1, -1, -1))
+            return [*later, *islice(earlier, max(count - len(later), 0))][:count]
+        start = bisect_right(self.positions, after)
+        earlier = [(self.positions[n], self.names[self.owners[n]])
+                   for n in range(start, min(start + count, len(self.positions)))]
+        return [*earlier, *((p, None) for p in self.since if p > after)][:count]
+
+
+def recorded(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> Recorded:
+    """Read every fact row of the period's streams up to `base` once (in pieces, as the start's check reads them),
+    keeping of each only its position, its recorder and its stream's owner. UNREADABLE (NotLazy) for a row that
+    cannot be read."""
+    from projections.fast.runs import _merged
+
+    owners = [JOINT, *sorted(lazy.streams)]
+    number = {owner: n for n, owner in enumerate(owners)}
+    by_raw: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    if lazy.joint is not None and lazy.joint.runs:
+        by_raw[reader.raw(lazy.joint_name)] = number[JOINT]
+        spans += lazy.joint.runs
+    for subject, placed in lazy.streams.items():
+        if placed.runs:
+            by_raw[reader.raw(lazy.names[subject])] = number[subject]
+            spans += placed.runs
+    found: dict[str, tuple[array, array]] = {}
+    closed = period.closed_at
+    try:
+        for batch in reader.ranges(_pieces(_merged(spans))):
+            for position, raw, _version, topic, payload in batch:
+                owner = by_raw.get(raw)  # None: another stream's row
+                if owner is None or topic not in FACT_TOPICS or position > lazy.base:
+                    continue
+                state = orjson.loads(payload)
+                if closed is not None and position > closed and not state.get("appeal"):
+                    continue  # late: the fold lists it apart, not among the period's facts
+                recorder = state["fact"].get("recorded_by")
+                if isinstance(recorder, str):
+                    positions, owned = found.setdefault(recorder, (array("q"), array("l")))
+                    positions.append(position)
+                    owned.append(owner)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise NotLazy(UNREADABLE, type(exc).__name__) from None
+    return Recorded(owners, found)

@@ -39,7 +39,7 @@ from projections.fast.joint import route_of
 from projections.fast.plan import Unsure
 from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
-from projections.lazy import LazyPeriod, NotLazy, groups_of, load, owner_of, vouched
+from projections.lazy import LazyPeriod, NotLazy, RecorderFacts, groups_of, load, owner_of, recorded, vouched
 from projections.leaves import leaf_digest
 from projections.period_input import FACT_TOPICS, LogFold, PeriodInput, key_of
 from projections.records import NotificationSource, Record, read_log
@@ -543,6 +543,37 @@ class ProjectionRunner:
             if self.light:
                 self._ready(key, subjects)
             return self.folded.periods.get(key)
+
+    def recorded_by(self, key: str, recorder: str) -> RecorderFacts | None:
+        """While the period is folded lazily: every counted fact `recorder` recorded in it, by position and whose
+        stream it lies in (projections/lazy.py `RecorderFacts`), in log order; None when it is not (read the whole
+        fold's facts instead). The facts up to the
+        views' position are listed from their rows, read once on the first asking (projections/lazy.py
+        `recorded`), outside the lock: those rows never change, and nothing the runner folds since changes which
+        of them are counted (a late fact is one after the closing, which the views' position is past or before)."""
+        with self.lock:
+            lazy = self.lazy.get(key) if self.light and self.lazy else None
+            if lazy is None:
+                return None
+            period, listed = self.folded.periods[key], lazy.recorded
+        if listed is None:
+            reader = reader_for(self.source)
+            if reader is None:
+                return None
+            try:
+                listed = recorded(period, lazy, reader)
+            except NotLazy as exc:
+                log.info("the facts of %s by recorder could not be listed from their rows: %s", key, exc)
+                return None
+            finally:
+                reader.close()
+            lazy.recorded = listed
+        with self.lock:
+            if not self.light or not self.lazy or self.lazy.get(key) is not lazy:
+                return None  # folded whole meanwhile: its facts are the fold's
+            since = sorted(p for i, p in period.positions.items()
+                           if p > lazy.base and period.facts[i].get("recorded_by") == recorder)
+        return listed.of(recorder, since)
 
     def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:
         """The registered subjects proposed facts would concern (those they name, their targets'), their groups

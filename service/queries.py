@@ -28,6 +28,7 @@ import orjson
 from domain.canonical import canonical_bytes
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import RatingItem
+from projections.fast.joint import JOINT
 from projections.period_input import PeriodInput, key_of
 from projections.schemes import scheme_for
 from projections.scoring import what_if_groups
@@ -68,11 +69,12 @@ def scan(service: Service, period: str, as_of: str | None, visit: Callable[[dict
         after = None
         while True:
             rows = reader.page(None, after, size, cards=cards)
-            for _, subject in rows:
-                visit(subject)
-            if len(rows) < size:
+            last = None
+            for last in rows:  # decoded one at a time (readers.Decoded): a page is never held decoded
+                visit(last[1])
+            if last is None or len(rows) < size:
                 return reader.head()
-            after = rows[-1][0]
+            after = last[0]
 
     return open_results(service, period, as_of, read)
 
@@ -213,6 +215,10 @@ def history(
     `next`: the position to continue from (None: the last page)."""
     if actor.role == "subject":
         require_subject(actor, subject, "reads the history")
+    if subject is None and item is None and recorded_by is not None:
+        mine = _recorder_history(service, actor, code, recorded_by, after, _bounded(limit), newest_first)
+        if mine is not None:
+            return {"period": code, "subject": None, "item": None, **mine}
     if subject is None:
         period = folded_period(service, code)
     else:  # one subject's: its group's facts (folded lazily, projections/lazy.py), never the whole log's
@@ -231,6 +237,28 @@ def history(
     rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
     following = shown[-1][0] if len(found) > len(shown) else None
     return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
+
+
+def _recorder_history(service: Service, actor: Actor, code: str, recorder: str, after: int, size: int,
+                      newest_first: bool) -> dict[str, Any] | None:
+    """A recorder's facts (the recording page's latest entries) while the period is folded lazily: the page picked
+    from the positions of the recorder's facts (projections/runner.py `recorded_by`), then only the groups of the
+    page's facts folded to read them (issue 12: never the whole log's facts); None when the period is not folded
+    lazily (the caller reads the whole fold, which gives the same page)."""
+    runner, key = service.runner, key_of(service.settings.bureau, code)
+    runner.catch_up()
+    listed = runner.recorded_by(key, recorder)
+    if listed is None:
+        return None
+    found = listed.page(after, size + 1, newest_first)  # the page and one more (is there a next page?)
+    shown = found[:size]
+    period = runner.period_for(key, {owner for _, owner in shown if owner is not None and owner != JOINT})
+    if period is None:
+        raise NotFound(f"period {code} does not exist")
+    wanted = {position for position, _ in shown}
+    ids = {p: i for i, p in period.positions.items() if p in wanted}
+    rows = [{"position": at, "fact": redaction.fact(actor, period.facts[ids[at]], period.facts)} for at, _ in shown]
+    return {"facts": rows, "next": shown[-1][0] if len(found) > len(shown) else None}
 
 
 def _listed(fact: dict[str, Any], item: str | None, recorded_by: str | None) -> bool:

@@ -342,6 +342,30 @@ def _reads_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], key:
     assert fast.scored_totals(key, set(subjects)) == reference.scored_totals(key, set(subjects))
 
 
+def _recorder_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], key: str, recorder: str) -> None:
+    """A recorder's facts listed by the lazily folded runner (`recorded_by`: positions and streams from the rows,
+    then only those streams' groups folded) are the reference's, in both orders, paged from any position."""
+    from projections.fast.joint import JOINT
+
+    reference, fast = made["reference"][0], made["fast"][0]
+    period = reference.fold.periods[key]
+    wanted = sorted((period.positions[i], i) for i in period.facts if period.facts[i].get("recorded_by") == recorder)
+    assert wanted, "the recorder recorded nothing: nothing compared"
+    for newest_first in (True, False):
+        ordered = wanted[::-1] if newest_first else wanted
+        for start in range(len(ordered)):
+            after = ordered[start - 1][0] if start else 0
+            listed = fast.recorded_by(key, recorder)
+            assert listed is not None, "the runner is not lazy"
+            page = listed.page(after, 3, newest_first)
+            assert [p for p, _ in page] == [p for p, _ in ordered[start:start + 3]], (newest_first, after)
+            found = fast.period_for(key, {owner for _, owner in page if owner not in (None, JOINT)})
+            assert found is not None
+            ids = {p: i for i, p in found.positions.items()}
+            assert [found.facts.get(ids.get(p, "")) for p, _ in page] == \
+                [period.facts[i] for _, i in ordered[start:start + 3]], (newest_first, after)
+
+
 def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_lazily_as_the_reference(
         tmp_path: Path) -> None:
     """Four groups (IND): a joint fact across two groups and its correction before the build; after it a subject in a
@@ -387,12 +411,14 @@ def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_l
         made["fast"] = (again, made["fast"][1])
         _reads_equal(made, key, ["c"])
         assert again.lazy[key].loaded == {"g2"}
+        _recorder_equal(made, key, "办公室")  # its facts in g1, g2 (joint) and g3, and one folded since the build
         ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "e"}], "办公室", AT)
         ledger.record_facts("2026", [{"type": "retraction", "target": own_b, "reason": "核实"}], "办公室", AT)
         compared(totals=False)
         _reads_equal(made, key, ["a", "b", "c", "d", "e"])
         ledger.close_period("2026", "admin", AT)
         compared(totals=False)
+        _recorder_equal(made, key, "办公室")
         assert again.light
     finally:
         service.close()

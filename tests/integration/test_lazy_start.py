@@ -34,6 +34,8 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
     try:
         out["history"] = queries.history(service, RATER, "2026-Q1", "d3")  # d3's facts, their positions
         out["light after the history"] = service.runner.light
+        out["by recorder"] = _recorders(service)  # the recording page's latest entries, every page of them
+        out["light after the recorders"] = service.runner.light
     finally:
         service.close()
     service = build(settings)
@@ -55,6 +57,10 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
                                 [{"type": "deduction", "item": "3.6", "subject": "d3"}], AT)
         out["before"], out["after"] = made["before"], made["after"]
         out["fact totals"] = runner.fact_totals("default/2026-Q1", made["facts"])
+        mine = orjson.dumps(_recorders(service)).decode()  # facts up to the views' position and folded since
+        for n, fact in enumerate(withdrawn["facts"] + made["facts"]):  # new ids differ
+            mine = mine.replace(fact, f"<new fact {n}>")
+        out["by recorder since"] = mine
         out["light at the end"] = runner.light
         position, results = service.views.results("default/2026-Q1") or (0, b"")
         for n, fact in enumerate(withdrawn["facts"] + made["facts"]):  # new ids differ
@@ -63,6 +69,24 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
         return out
     finally:
         service.close()
+
+
+def _recorders(service: Any) -> list[Any]:
+    """Each recorder's facts a page of 3 at a time, newest first (the recording page) and oldest first, every page
+    walked by its `next`; as the office (who sees every rating) and as a rater (who sees others' redacted)."""
+    pages = []
+    for actor in (OFFICE, RATER):
+        for recorder in ("督查科", "人事教育科", "咨询指导科", "nobody"):
+            for newest_first in (True, False):
+                after = 0
+                while True:
+                    page = queries.history(service, actor, "2026-Q1", recorded_by=recorder, newest_first=newest_first,
+                                           limit=3, after=after)
+                    pages.append(page)
+                    if page["next"] is None:
+                        break
+                    after = page["next"]
+    return pages
 
 
 def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
@@ -80,10 +104,15 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert not whole["light"] and lazy["light"], "the second service did not start lazily"
     assert lazy["light after the history"] and lazy["light after the card"] and lazy["light at the end"], \
         "a read or the recording folded the whole log"
+    assert lazy["light after the recorders"], "a recorder's history folded the whole log"
+    mine = [f for page in whole["by recorder"] for f in page["facts"]]
+    assert len(mine) == 2 * 2 * (8 + 1 + 1) and any(f["fact"].get("redacted") for f in mine), \
+        "the recorders' histories are not what record_quarter recorded: nothing compared"
     shown = whole["card"].decode()
     assert "局长" in shown and "副局长" not in shown, "the rater's own rating is not shown apart: nothing was compared"
     assert whole["after"]["d3"] != whole["before"]["d3"]
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
     assert len(whole["history"]["facts"]) == 2, "d3's history is not what record_quarter recorded: nothing compared"
-    for name in ("known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings"):
+    for name in ("known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
+                 "by recorder since"):
         assert lazy[name] == whole[name], name
