@@ -88,6 +88,13 @@ def folded_period(service: Service, period: str) -> PeriodInput:
     return found
 
 
+def appeal_facts(service: Service, found: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The counted facts an appeal's pages show (its contested facts among them): those concerning the appellant,
+    whose group alone is folded when the period is folded lazily (projections/lazy.py), never the whole log's."""
+    service.runner.catch_up()
+    return service.runner.facts_for(key_of(service.settings.bureau, found["period"]), {found["subject"]})
+
+
 def known_period(service: Service, period: str) -> PeriodInput:
     """The period as folded from the log up to now, for what does not need its facts: status, scheme binding,
     subjects, seals, publication. Never folds the whole log (the runner's `meta`): its facts, late and set-aside

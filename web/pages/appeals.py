@@ -85,8 +85,9 @@ def queue(request: Request, account: SignedIn, service: ServiceDep) -> Response:
 @page(router, "/appeal/{name}")
 def appeal_page(request: Request, account: SignedIn, service: ServiceDep, name: str = AppealId) -> Response:
     found = queries.appeal(service, account.actor(), name, _today(request))
-    period = queries.folded_period(service, found["period"])
-    contested = [{"id": f, **period.facts.get(f, {})} for f in found["contested"]]
+    period = queries.known_period(service, found["period"])
+    facts = queries.appeal_facts(service, found)
+    contested = [{"id": f, **facts.get(f, {})} for f in found["contested"]]
     scheme = service.ledger.scheme(period.scheme, period.scheme_version)
     return render(request, "appeal.html", found, contested=contested, names=scheme_glossary(scheme),
                   titles={i: n.title for i, n in scheme.nodes.items()},
@@ -95,7 +96,7 @@ def appeal_page(request: Request, account: SignedIn, service: ServiceDep, name: 
 
 def _corrections(form: Any, found: dict[str, Any], service: ServiceDep) -> list[dict[str, Any]]:
     """The corrections the reviewer chose for each contested fact: retract it, or record it corrected."""
-    facts = queries.folded_period(service, found["period"]).facts
+    facts = queries.appeal_facts(service, found)
     out = []
     for fact_id in found["contested"]:
         how, original = str(form.get(f"how:{fact_id}", "keep")), facts.get(fact_id, {})

@@ -114,7 +114,7 @@ def _with_parties(scheme: Any, subjects: dict[str, dict[str, Any]], facts: list[
 
 
 def _changed(service: ServiceDep, code: str, result: dict[str, Any]) -> str:
-    names = {s: v.get("name", s) for s, v in queries.folded_period(service, code).subjects.items()}
+    names = {s: v.get("name", s) for s, v in queries.known_period(service, code).subjects.items()}
     moves = "；".join(text("record.moved", name=names.get(s, s), before=b, after=result["after"].get(s, b))
                      for s, b in result["before"].items())
     return text("record.done", n=len(result["facts"]), moves=moves)
