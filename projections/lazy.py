@@ -63,6 +63,8 @@ class LazyPeriod:
     loaded: set[str] = field(default_factory=set)  # groups whose subjects' facts are folded
     joint_loaded: bool = False
     recorded: Recorded | None = None  # who recorded which facts up to `base`: read on first asking (`recorded`)
+    counts: tuple[int, int] | None = None  # (counted, late) facts up to `base`: read on first asking (`counted`)
+    late_loaded: int = 0  # late facts up to `base` that `load` listed in the period's `late`
     subject_of: dict[str, str] = field(default_factory=dict)  # fact stream -> subject
 
     def __post_init__(self) -> None:
@@ -133,6 +135,7 @@ def load(fold: Any, period: PeriodInput, lazy: LazyPeriod, groups: Iterable[str]
                 raise NotLazy(OUTSIDE)
             if closed is not None and position > closed and not state.get("appeal"):
                 period.late.append(raw["id"])
+                lazy.late_loaded += 1
                 continue
             if not admit(fold, period, position, raw):
                 raise NotLazy(SET_ASIDE)
@@ -292,3 +295,31 @@ def recorded(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> Recorded:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise NotLazy(UNREADABLE, type(exc).__name__) from None
     return Recorded(owners, found)
+
+
+def counted(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> tuple[int, int]:
+    """How many of the period's facts up to `base` are counted and how many are late (after the closing, not an
+    appeal's), as the fold lists them, without reading them all: the first pass counted each stream's fact rows,
+    and every one is counted (the fast plan vouched that admission sets none aside) but the late ones; those lie
+    after the closing, and only the period's own rows after it are read (by their runs), to tell an appeal's."""
+    from projections.fast.runs import _merged
+
+    placed = [(lazy.names[s], p) for s, p in lazy.streams.items()]
+    if lazy.joint is not None:
+        placed.append((lazy.joint_name, lazy.joint))
+    rows = sum(p.rows for _, p in placed)
+    closed = period.closed_at
+    if closed is None or closed >= lazy.base:
+        return rows, 0
+    ours = {reader.raw(name) for name, p in placed if p.runs and p.runs[-1][1] > closed}
+    spans = [(max(first, closed + 1), last) for _, p in placed for first, last in p.runs if last > closed]
+    late = 0
+    try:
+        for batch in reader.ranges(_pieces(_merged(spans))):
+            for position, raw, _version, topic, payload in batch:
+                if raw in ours and topic in FACT_TOPICS and closed < position <= lazy.base \
+                        and not orjson.loads(payload).get("appeal"):
+                    late += 1
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise NotLazy(UNREADABLE, type(exc).__name__) from None
+    return rows - late, late

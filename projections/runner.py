@@ -39,7 +39,17 @@ from projections.fast.joint import route_of
 from projections.fast.plan import Unsure
 from projections.fast.reading import Notifications, Reader, reader_for
 from projections.fast.views import build_views
-from projections.lazy import LazyPeriod, NotLazy, RecorderFacts, groups_of, load, owner_of, recorded, vouched
+from projections.lazy import (
+    LazyPeriod,
+    NotLazy,
+    RecorderFacts,
+    counted,
+    groups_of,
+    load,
+    owner_of,
+    recorded,
+    vouched,
+)
 from projections.leaves import leaf_digest
 from projections.period_input import FACT_TOPICS, LogFold, PeriodInput, key_of
 from projections.records import NotificationSource, Record, read_log
@@ -574,6 +584,30 @@ class ProjectionRunner:
             since = sorted(p for i, p in period.positions.items()
                            if p > lazy.base and period.facts[i].get("recorded_by") == recorder)
         return listed.of(recorder, since)
+
+    def fact_counts(self, key: str) -> tuple[int, int] | None:
+        """While the period is folded lazily: how many of its facts are counted and how many are late, as the whole
+        fold would list them (those up to the views' position counted from the first pass's places, projections/
+        lazy.py `counted`; those folded since, from the fold); None when it is not (count the fold's)."""
+        with self.lock:
+            lazy = self.lazy.get(key) if self.light and self.lazy else None
+            if lazy is None:
+                return None
+            period = self.folded.periods[key]
+            if lazy.counts is None:
+                reader = reader_for(self.source)
+                if reader is None:
+                    return None
+                try:
+                    lazy.counts = counted(period, lazy, reader)
+                except NotLazy as exc:
+                    log.info("the facts of %s could not be counted from their rows: %s", key, exc)
+                    return None
+                finally:
+                    reader.close()
+            facts, late = lazy.counts
+            since = sum(1 for p in period.positions.values() if p > lazy.base)
+            return facts + since, late + len(period.late) - lazy.late_loaded
 
     def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:
         """The registered subjects proposed facts would concern (those they name, their targets'), their groups

@@ -76,9 +76,14 @@ def period_rows(service: Any) -> PeriodList:
 def period_overview(service: Any, code: str) -> PeriodOverview:
     """One period's overview; NotFound when there is no such period."""
     service.runner.catch_up()
-    period = service.runner.fold.periods.get(key_of(service.settings.bureau, code))
+    key = key_of(service.settings.bureau, code)
+    period = service.runner.meta.periods.get(key)
     if period is None:
         raise NotFound(f"period {code} does not exist")
+    facts = service.runner.fact_counts(key)  # while folded lazily: counted without folding every fact (issue 12)
+    if facts is None:
+        period = service.runner.fold.periods[key]
+        facts = (len(period.facts), len(period.late))
     scheme = service.ledger.scheme(period.scheme, period.scheme_version)
     counts: dict[str, int] = {}
     for subject in period.subjects.values():
@@ -87,7 +92,7 @@ def period_overview(service: Any, code: str) -> PeriodOverview:
     seals = [Publication.model_validate(s) for s in period.seals]
     return PeriodOverview(**_row(service, period).model_dump(), version=period.version,
                           scheme_hash=period.scheme_hash, groups=groups, publications=seals,
-                          late_facts=len(period.late), facts=len(period.facts))
+                          late_facts=facts[1], facts=facts[0])
 
 
 def _row(service: Any, period: PeriodInput) -> PeriodRow:

@@ -6,6 +6,7 @@ when the row was written, which depends on how the backlog was cut into transact
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -24,10 +25,12 @@ from bench.workloads import read
 from domain.facts import Subject
 from domain.ledger.facts_ledger import FactLedger
 from domain.ledger.ids import ledger_id
+from domain.ledger.period import Period
 from projections.fast import replay as fast_replay
 from projections.fast import views as fast_views
 from projections.runner import ProjectionRunner
 from projections.viewstore import TABLES, PostgresViewStore, SQLiteViewStore
+from service import commands
 from service.bootstrap import Service, build
 from service.bulk import import_rows
 from service.settings import Settings
@@ -366,8 +369,14 @@ def _recorder_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], k
                 [period.facts[i] for _, i in ordered[start:start + 3]], (newest_first, after)
 
 
+def _counts_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], key: str) -> None:
+    """The lazily folded runner's count of counted and late facts (the period's overview) is the reference's."""
+    period = made["reference"][0].fold.periods[key]
+    assert made["fast"][0].fact_counts(key) == (len(period.facts), len(period.late))
+
+
 def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_lazily_as_the_reference(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Four groups (IND): a joint fact across two groups and its correction before the build; after it a subject in a
     new group, a joint fact between it and a group not yet folded, a retraction of the correction (naming no subject
     itself: its target's), a restart, reads of one group before any event, more facts and a closing: the views, the
@@ -411,6 +420,7 @@ def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_l
         made["fast"] = (again, made["fast"][1])
         _reads_equal(made, key, ["c"])
         assert again.lazy[key].loaded == {"g2"}
+        _counts_equal(made, key)
         _recorder_equal(made, key, "办公室")  # its facts in g1, g2 (joint) and g3, and one folded since the build
         ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "e"}], "办公室", AT)
         ledger.record_facts("2026", [{"type": "retraction", "target": own_b, "reason": "核实"}], "办公室", AT)
@@ -419,7 +429,28 @@ def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_l
         ledger.close_period("2026", "admin", AT)
         compared(totals=False)
         _recorder_equal(made, key, "办公室")
+        _counts_equal(made, key)
+        with monkeypatch.context() as racing:  # a writer that read the period before it closed: a late fact
+            seen = commands.Ledger.period
+
+            def still_open(self: Any, code: str, expected_version: int | None = None) -> Period:
+                found = copy.copy(seen(self, code, expected_version))
+                found.status = "open"
+                return found
+
+            racing.setattr(commands.Ledger, "period", still_open)
+            ledger.record_facts("2026", [{"type": "deduction", "item": "4.1", "subject": "b"}], "办公室", AT)
+        compared(totals=False)
+        assert len(made["reference"][0].fold.periods[key].late) == 1, "no late fact: nothing compared"
+        _recorder_equal(made, key, "办公室")  # the late fact is not among the recorder's (the fold does not count it)
+        _counts_equal(made, key)
         assert again.light
+        third = ProjectionRunner(service.ledger.recorder, made["fast"][1], fast_backlog=0)  # the late fact read
+        assert third.light and third.lazy                                                  # from its row now
+        made["fast"] = (third, made["fast"][1])
+        _counts_equal(made, key)
+        _recorder_equal(made, key, "办公室")
+        _counts_equal(made, key)  # with the late fact's group folded now (listed in `late` by the load)
     finally:
         service.close()
 

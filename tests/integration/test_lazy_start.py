@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from projections.runner import ProjectionRunner
-from service import bootstrap, queries, recording
+from service import bootstrap, overview, queries, recording
 from service.bootstrap import build
 from service.settings import Settings
 from service.tokens import Actor
@@ -35,6 +35,7 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
         out["history"] = queries.history(service, RATER, "2026-Q1", "d3")  # d3's facts, their positions
         out["light after the history"] = service.runner.light
         out["by recorder"] = _recorders(service)  # the recording page's latest entries, every page of them
+        out["overview"] = overview.period_overview(service, "2026-Q1").model_dump()  # the period's page: counts
         out["light after the recorders"] = service.runner.light
     finally:
         service.close()
@@ -113,6 +114,7 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert whole["after"]["d3"] != whole["before"]["d3"]
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
     assert len(whole["history"]["facts"]) == 2, "d3's history is not what record_quarter recorded: nothing compared"
-    for name in ("known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
+    assert whole["overview"]["facts"] == 10
+    for name in ("overview", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
                  "by recorder since"):
         assert lazy[name] == whole[name], name
