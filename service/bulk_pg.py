@@ -28,7 +28,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from psycopg import errors
+from psycopg import IntegrityError, errors
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -85,8 +85,8 @@ class PostgresRows:
                         copy.write(binary_copy(rows, connection.info.encoding))
                     cursor.execute(self.last)
                     found = cursor.fetchone()
-            except (errors.UniqueViolation, errors.LockNotAvailable):
-                return None
+            except (IntegrityError, errors.LockNotAvailable):  # a version taken (as on SQLite), or no lock in time
+                return None  # rolled back: nothing of the batch written
         return int(found[0])
 
     def stored_rows(self, hexes: list[str]) -> list[tuple[str, int, str, bytes]]:
