@@ -451,7 +451,7 @@ def test_a_batch_whose_key_cannot_be_written_on_postgresql_leaves_no_rows(
     writes: list[int] = []
     with pytest.raises(ImportStopped) as stopped:
         _filed(store, workload, file, True, monkeypatch, writes)
+    assert stored_rows(store) == stored_rows(upto)
     report = stopped.value.outcome.report
     assert report.fast_batches == 1 and report.batches == -(-subjects // 40) + 1, report
     assert writes[1:] == [0] and writes[0] > 40, writes  # the second batch tried and rolled back in the lane's
-    assert stored_rows(store) == stored_rows(upto)
