@@ -366,23 +366,29 @@ def _facts_file(name: str, where: Path, lines: int | None = None) -> tuple[Any, 
 
 def _filed(schema: str, workload: Any, file: Path, fast: bool, monkeypatch: pytest.MonkeyPatch,
            writes: list[int] | None = None) -> Any:
-    """`scoreledger facts import`'s work (a key per batch of 40) into the schema; `writes`: the rows of each of the
-    lane's writes, 0 for one that wrote nothing."""
+    """`scoreledger facts import`'s work (a key per batch of 40) into the schema; `writes`: in order, -1 for each
+    batch offered to the lane (`FastLane.record`) and the rows of each of its writes (0 for one that wrote nothing)."""
+    from service import bulk_fast
     from service.bulk_file import import_files
 
     writes = [] if writes is None else writes
-    real = bulk_pg.PostgresRows.write
+    real, record = bulk_pg.PostgresRows.write, bulk_fast.FastLane.record
 
     def write(self: Any, rows: list[tuple[Any, ...]]) -> int | None:
         position = real(self, rows)
         writes.append(0 if position is None else len(rows))
         return position
 
+    def offered(lane: Any, *args: Any, **kwargs: Any) -> Any:
+        writes.append(-1)
+        return record(lane, *args, **kwargs)
+
     service = _opened(schema, workload)
     try:
         with monkeypatch.context() as patch:
             patch.setattr(bulk.Importer, "fast", fast)
             patch.setattr(bulk_pg.PostgresRows, "write", write)
+            patch.setattr(bulk_fast.FastLane, "record", offered)
             return import_files(service.ledger, workload.period, [file], "督查科", AT, batch=40).report
     finally:
         service.close()
@@ -400,7 +406,7 @@ def test_a_keyed_import_on_postgresql_takes_the_lane_and_stores_the_references_r
     keys = [r for r in found if r[3] == _KEY_TOPIC]
     assert fast.fast_batches == fast.batches - -(-fast.subjects // 40) > 0, fast  # every batch of facts
     assert len(keys) == fast.batches == reference.batches
-    assert len(writes) == fast.fast_batches and 0 not in writes
+    assert writes[::2] == [-1] * fast.fast_batches and len(writes) == 2 * fast.fast_batches and 0 not in writes
     assert found == expected
     assert (fast.facts, fast.subjects, fast.position) == (reference.facts, reference.subjects, reference.position)
 
@@ -419,7 +425,9 @@ def test_a_keyed_rerun_on_postgresql_skips_the_done_batches_and_records_nothing_
     writes: list[int] = []
     again = _filed(store, workload, file, True, monkeypatch, writes)
     assert again.skipped == -(-subjects // 40) + 3, again
-    assert again.fast_batches == again.batches == len(writes) > 0 and 0 not in writes, (again, writes)
+    # only the batches not done were offered to the lane, each written at once (none of the done ones)
+    assert again.fast_batches == again.batches > 0 and writes[::2] == [-1] * again.batches, writes
+    assert all(w > 0 for w in writes[1::2]) and len(writes) == 2 * again.batches, writes
     assert stored_rows(store) == stored_rows(whole)
     writes.clear()
     third = _filed(store, workload, file, True, monkeypatch, writes)
@@ -454,4 +462,4 @@ def test_a_batch_whose_key_cannot_be_written_on_postgresql_leaves_no_rows(
     assert stored_rows(store) == stored_rows(upto)
     report = stopped.value.outcome.report
     assert report.fast_batches == 1 and report.batches == -(-subjects // 40) + 1, report
-    assert writes[1:] == [0] and writes[0] > 40, writes  # the second batch tried and rolled back in the lane's
+    assert writes == [-1, writes[1], -1, 0] and writes[1] > 40, writes  # the second tried and rolled back
