@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from itertools import chain, islice
@@ -76,6 +77,8 @@ class Importer:
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
     piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with a CPU free for it
+    behind = True  # PostgreSQL: the lane's batches written by a thread while the next is checked (`_behind`)
+    _referred: Any = None  # the chunk `_behind` hands to the reference (the lane declined it, or its insert conflicted)
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -130,6 +133,8 @@ class Importer:
                 chunks, pipeline = self._piped(chunks, raw)
             else:
                 chunks = _unpiped(chunks, raw)
+                if self.lane is not None and self.lane.pg is not None and key is None and self.behind:
+                    chunks = self._behind(chunks)
             try:
                 self._facts_in(chunks, key, lane_pause)
             finally:
@@ -173,6 +178,68 @@ class Importer:
         self.report.position = position
         return True
 
+    def _behind(self, chunks: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+        """PostgreSQL, keyless: each batch the lane takes is written by a thread of this process (service/bulk_pg.py:
+        its own transaction, waiting mostly on the server) while this one reads and checks the next, which the lane
+        checks as if the one in flight were written (its streams' versions count it). Yields, in order, each chunk
+        this process must decide (`_facts_in`: the lane again, in step, or the reference); nothing is in flight then.
+
+        The next batch is written only once the one before is committed: a batch whose insert met another writer
+        (nothing of it written) is yielded, its streams and the next batch's (checked on what it would have written)
+        forgotten, and the next batch checked again after it is decided. So the store receives the batches in the
+        file's order, each all or nothing, as without the thread.
+
+        Why (issue 12): on PostgreSQL the lane's insert is the server's work (COPY, the keys' indexes, the WAL's
+        flush at COMMIT), about as long as this process's checks; one after the other they added up."""
+        lane = self.lane
+        assert lane is not None and lane.pg is not None  # noqa: S101 - only called with a PostgreSQL lane
+        report = self.report
+        pending: tuple[list[dict[str, Any]], list[str], int, Future[int | None]] | None = None
+
+        def landed() -> list[dict[str, Any]] | None:
+            """The batch in flight committed (counted), or handed back (None when committed)."""
+            nonlocal pending
+            assert pending is not None  # noqa: S101
+            chunk, touched, count, future = pending
+            pending = None
+            position = future.result()
+            if position is None:  # another writer took one of its versions: decided in step
+                lane.forget(touched)
+                return chunk
+            lane.appended(count)
+            for name in touched:
+                self.streams.pop(name, None)
+            report.batches += 1
+            report.fast_batches += 1
+            report.facts += len(chunk)
+            report.position = position
+            return None
+
+        with ThreadPoolExecutor(1, thread_name_prefix="lane-writer") as writer:
+            for chunk in chunks:
+                while True:
+                    checked = lane.check_seconds
+                    found = lane_batch(self.code, chunk, self.actor)
+                    rows = None if found is None else lane.check(*found)
+                    report.check_seconds += lane.check_seconds - checked
+                    touched = sorted(set(found[1])) if found is not None else []
+                    if pending is not None and (back := landed()) is not None:
+                        lane.forget(touched)  # checked on what the batch handed back would have written
+                        self._referred = back  # the reference decides it, as after the lane's own conflict
+                        yield back
+                        continue  # this chunk checked again, on the streams as stored
+                    if rows is None:
+                        lane.forget(touched)
+                        self._referred = chunk  # the lane declined it: the reference decides it
+                        yield chunk
+                    else:
+                        pending = (chunk, touched, len(rows), writer.submit(lane.pg.write, rows))
+                    break
+            if pending is not None and (back := landed()) is not None:
+                self._referred = back
+                yield back
+        self._referred = None
+
     def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None, lane_pause: ExitStack) -> None:
         """Decide the batches in order. While the lane takes them the cyclic collector stays paused, between
         batches too (reading the file, the pipeline's inserts): they make no reference cycles, and each full
@@ -189,7 +256,7 @@ class Importer:
                     self.report.facts += len(chunk)
                     self.lane.forget(sorted(n for n in names_of(chunk) if type(n) is str))  # type: ignore[union-attr]
                     continue
-                if self.lane is not None and done is False and self._fast(chunk, keyed):
+                if self.lane is not None and done is False and chunk is not self._referred and self._fast(chunk, keyed):
                     self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
                 lane_pause.close()

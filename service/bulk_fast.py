@@ -166,9 +166,13 @@ class FastLane:
                 except IntegrityError:
                     return None
             self.wrote = True
-        for listener in self.ledger.append_listeners:
-            listener(len(rows))
+        self.appended(len(rows))
         return position
+
+    def appended(self, count: int) -> None:
+        """Tell the ledger's listeners (metrics) how many events a write of the lane appended."""
+        for listener in self.ledger.append_listeners:
+            listener(count)
 
     def settle(self) -> None:
         """Once the import's batches are written: a checkpoint of the WAL the lane's commits left (up to
