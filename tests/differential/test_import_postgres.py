@@ -115,13 +115,27 @@ def imported(schema: str, workload: Any, rows: list[Any], fast: bool, batch: int
     return stored_rows(schema), refused, report
 
 
-@pytest.mark.parametrize("lines", [False, True])
+@pytest.mark.parametrize(("lines", "behind"), [(False, True), (True, True), (False, False)])
 @pytest.mark.parametrize("name", sorted(SCALES))
-def test_the_workloads_are_stored_the_same_both_ways_on_postgresql(name: str, lines: bool, schemas: Schemas,
+def test_the_workloads_are_stored_the_same_both_ways_on_postgresql(name: str, lines: bool, behind: bool,
+                                                                  schemas: Schemas,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lane's batches written by a thread while the next is checked (`Importer._behind`), or one after the
+    other; the rows given parsed, or as a file's lines."""
     workload, rows = rows_of(name)
     expected, refused, reference = imported(schemas(), workload, rows, False, 40, monkeypatch)
-    found, refused_fast, report = imported(schemas(), workload, rows, True, 40, monkeypatch, lines=lines)
+    threads: list[int] = []
+    real = bulk_pg.PostgresRows.write
+
+    def write(self: Any, batch: list[tuple[Any, ...]]) -> int | None:
+        threads.append(threading.get_ident())
+        return real(self, batch)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk.Importer, "behind", behind)
+        patch.setattr(bulk_pg.PostgresRows, "write", write)
+        found, refused_fast, report = imported(schemas(), workload, rows, True, 40, monkeypatch, lines=lines)
+    assert threads and (threading.get_ident() not in threads) == behind, "written by a thread of its own or not"
     assert refused is None and refused_fast is None
     assert reference is not None and reference.fast_batches == 0
     assert report is not None and report.fast_batches > 0, "the fast lane took no batch: nothing was compared"
@@ -238,6 +252,46 @@ def test_a_stream_appended_to_while_the_lane_checks_its_batch_leaves_none_of_the
     assert _versions(schema, workload, two) == list(range(1, 12))
     assert sorted(streams[0].facts) == sorted(f["id"] for f in of_one[:10])
     assert sorted(streams[1].facts) == sorted(f["id"] for f in of_two[:10])
+
+
+def test_a_batch_in_flight_that_conflicts_leaves_the_next_batch_checked_again(
+    schemas: Schemas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the lane's second batch (stream one) is written by its thread, the third (stream two, new) is checked
+    as if the second were written; another writer took a version of stream one meanwhile, so the second's insert
+    conflicts: the reference decides it, and the third is checked again on the streams as stored (stream two still
+    new: its opening first, no version skipped) before it is written; the fourth follows."""
+    workload, rows = rows_of("province")
+    ratings = [r for r in rows if r.get("type") == "rating"]
+    one, two = ratings[0]["subject"], next(r["subject"] for r in ratings if r["subject"] != ratings[0]["subject"])
+    of_one = [r for r in ratings if r["subject"] == one]
+    of_two = [r for r in ratings if r["subject"] == two]
+    schema = schemas()
+    service = _opened(schema, workload)
+    writes: list[int | None] = []
+    real = bulk_pg.PostgresRows.write
+    try:
+        ledger = service.ledger
+        importer = _importer(service, workload, rows)
+
+        def write(self: Any, batch: list[tuple[Any, ...]]) -> int | None:
+            if len(writes) == 1:  # the other writer, before the second batch's insert
+                ledger.record_facts(workload.period, [of_one[6]], "督查科", AT)
+            writes.append(real(self, batch))
+            return writes[-1]
+
+        with monkeypatch.context() as patch:
+            patch.setattr(bulk_pg.PostgresRows, "write", write)
+            importer.facts_in(of_one[:6] + of_two[:6], batch=3)
+        assert writes[1] is None and None not in writes[:1] + writes[2:], writes
+        assert importer.report.fast_batches == 3 and importer.report.batches == 5, importer.report
+        streams = [ledger.maybe(ledger_id(workload.period, s, ledger.bureau)) for s in (one, two)]
+    finally:
+        service.close()
+    assert _versions(schema, workload, one) == list(range(1, 9))  # opened, 6 facts and the other writer's
+    assert _versions(schema, workload, two) == list(range(1, 8))  # opened, 6 facts
+    assert sorted(streams[0].facts) == sorted(f["id"] for f in of_one[:7])
+    assert sorted(streams[1].facts) == sorted(f["id"] for f in of_two[:6])
 
 
 def test_the_lanes_batch_takes_the_recorders_table_lock_so_positions_follow_commits(
