@@ -129,14 +129,16 @@ class Importer:
             if self.lane is not None:  # held while the lane takes the batches (`_facts_in`)
                 lane_pause.enter_context(collector_paused())
             pipeline = None
+            numbered: Iterable[tuple[int, list[dict[str, Any]]]]
             if self.lane is not None and key is None and self.piped is not False and can_fork():
                 chunks, pipeline = self._piped(chunks, raw)
+                numbered = enumerate(chunks)
+            elif self.lane is not None and self.lane.pg is not None and self.behind:
+                numbered = self._behind(enumerate(_unpiped(chunks, raw)), key)
             else:
-                chunks = _unpiped(chunks, raw)
-                if self.lane is not None and self.lane.pg is not None and key is None and self.behind:
-                    chunks = self._behind(chunks)
+                numbered = enumerate(_unpiped(chunks, raw))
             try:
-                self._facts_in(chunks, key, lane_pause)
+                self._facts_in(numbered, key, lane_pause)
             finally:
                 if pipeline is not None:
                     pipeline.close()
@@ -178,16 +180,19 @@ class Importer:
         self.report.position = position
         return True
 
-    def _behind(self, chunks: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
-        """PostgreSQL, keyless: each batch the lane takes is written by a thread of this process (service/bulk_pg.py:
-        its own transaction, waiting mostly on the server) while this one reads and checks the next, which the lane
-        checks as if the one in flight were written (its streams' versions count it). Yields, in order, each chunk
-        this process must decide (`_facts_in`: the lane again, in step, or the reference); nothing is in flight then.
+    def _behind(self, chunks: Iterator[tuple[int, list[dict[str, Any]]]],
+                key: str | None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """PostgreSQL: each batch the lane takes is written by a thread of this process (service/bulk_pg.py: its own
+        transaction, waiting mostly on the server) while this one reads and checks the next, which the lane checks
+        as if the one in flight were written (its streams' versions count it). Yields, in order and with its place
+        in the file, each chunk this process must decide (`_facts_in`: a keyed batch already done, skipped; one the
+        lane declined, or whose insert conflicted, decided by the reference); nothing is in flight then.
 
         The next batch is written only once the one before is committed: a batch whose insert met another writer
         (nothing of it written) is yielded, its streams and the next batch's (checked on what it would have written)
         forgotten, and the next batch checked again after it is decided. So the store receives the batches in the
-        file's order, each all or nothing, as without the thread.
+        file's order, each all or nothing, as without the thread. Keyed (`key`), a batch is looked up by its key
+        first (`_done_here`, as `_facts_in` does) and its CommandRecord written in its transaction (`_fast`).
 
         Why (issue 12): on PostgreSQL the lane's insert is the server's work (COPY, the keys' indexes, the WAL's
         flush at COMMIT), about as long as this process's checks; one after the other they added up."""
@@ -203,7 +208,7 @@ class Importer:
             chunk, touched, count, future = pending
             pending = None
             position = future.result()
-            if position is None:  # another writer took one of its versions: decided in step
+            if position is None:  # another writer took one of its versions: the reference decides it
                 lane.forget(touched)
                 return chunk
             lane.appended(count)
@@ -216,38 +221,46 @@ class Importer:
             return None
 
         with ThreadPoolExecutor(1, thread_name_prefix="lane-writer") as writer:
-            for chunk in chunks:
+            last = -1
+            for index, chunk in chunks:
                 while True:
-                    checked = lane.check_seconds
-                    found = lane_batch(self.code, chunk, self.actor)
-                    rows = None if found is None else lane.check(*found)
-                    report.check_seconds += lane.check_seconds - checked
-                    touched = sorted(set(found[1])) if found is not None else []
+                    rows, touched = None, []
+                    keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
+                    if keyed is None or self._done_here(keyed) is False:  # not done, nor a key used for another
+                        checked = lane.check_seconds
+                        found = lane_batch(self.code, chunk, self.actor)
+                        rows = None if found is None else lane.check(*found)
+                        report.check_seconds += lane.check_seconds - checked
+                        touched = sorted(set(found[1])) if found is not None else []
+                        if rows is not None and keyed is not None:
+                            rows.append(lane.encoded(self._command(*keyed, chunk)))
                     if pending is not None and (back := landed()) is not None:
                         lane.forget(touched)  # checked on what the batch handed back would have written
                         self._referred = back  # the reference decides it, as after the lane's own conflict
-                        yield back
+                        yield last, back
                         continue  # this chunk checked again, on the streams as stored
-                    if rows is None:
+                    if rows is None:  # declined, done or refused: `_facts_in` decides it (done: skipped)
                         lane.forget(touched)
-                        self._referred = chunk  # the lane declined it: the reference decides it
-                        yield chunk
+                        self._referred = chunk
+                        yield index, chunk
                     else:
                         pending = (chunk, touched, len(rows), writer.submit(lane.pg.write, rows))
+                        last = index
                     break
             if pending is not None and (back := landed()) is not None:
                 self._referred = back
-                yield back
+                yield last, back
         self._referred = None
 
-    def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None, lane_pause: ExitStack) -> None:
+    def _facts_in(self, chunks: Iterable[tuple[int, list[dict[str, Any]]]], key: str | None,
+                  lane_pause: ExitStack) -> None:
         """Decide the batches in order. While the lane takes them the cyclic collector stays paused, between
         batches too (reading the file, the pipeline's inserts): they make no reference cycles, and each full
         collection walked every object of the import (the period's subjects, the lane's streams: at the
         province's full scale 1 GB and more), so the collector's time per event grew with the import (issue
         12). The first batch the reference decides ends that pause for the rest of the import: the reference
         pauses it only within each batch, as before, so that what it makes is collected between them."""
-        for index, chunk in enumerate(chunks):
+        for index, chunk in chunks:  # each with its place among the file's batches (its key's)
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
                 done = self._done_here(keyed) if self.lane is not None and keyed is not None else False
