@@ -6,12 +6,14 @@ saved in one transaction: all of it or none of it. Streams stay cached between b
 and are created optimistically; if one already existed, or anything else wrote to them,
 the save fails with IntegrityError and the batch is decided again on freshly loaded streams.
 
-On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
-(service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
-events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems. With a CPU
-free for it the lane's checks run in a forked worker beside this process, the writer
-(service/bulk_pipe.py), batch after batch in the same order.
+A batch of plain facts on subjects' own streams takes the fast lane first (service/bulk_fast.py:
+the fast admission instead of the fact models and check_facts, the events encoded and inserted
+with one executemany on SQLite, one COPY under the recorder's table lock on PostgreSQL:
+service/bulk_pg.py); any batch it does not vouch for is decided here, from the start, so the same
+batches are refused with the same problems. On SQLite, with a CPU free for it, the lane's checks
+run in a forked worker beside this process, the writer (service/bulk_pipe.py), batch after batch
+in the same order; on PostgreSQL each batch the lane takes is written by a thread while the next
+is checked (`Importer._behind`).
 """
 
 from __future__ import annotations
