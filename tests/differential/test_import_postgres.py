@@ -334,6 +334,40 @@ def test_the_lanes_batch_takes_the_recorders_table_lock_so_positions_follow_comm
     assert len(stored_rows(schema)) > before
 
 
+def test_a_batch_that_cannot_have_the_lock_in_time_is_decided_by_the_reference(
+    schemas: Schemas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another session holds the log's table lock past the recorder's lock timeout (here 0.2 s): the lane's
+    transaction gives up (nothing written) and the reference decides the batch, whose save the library retries
+    until the lock is let go; the batch is stored once, as the reference stores it."""
+    import psycopg
+    from psycopg.sql import SQL
+
+    workload, rows = rows_of("province")
+    facts = [r for r in rows if r.get("type") == "rating"][:40]
+    schema = schemas()
+    service = _opened(schema, workload)
+    try:
+        importer = _importer(service, workload, rows)
+        recorder = service.ledger.recorder
+        quick = [SQL("SET LOCAL lock_timeout = '200ms'"), *recorder.lock_table_statements[1:]]
+        monkeypatch.setattr(recorder, "lock_table_statements", quick)
+        before = len(stored_rows(schema))
+        holder = psycopg.connect(_admin())
+        holder.execute(f"LOCK TABLE {_table(schema)} IN EXCLUSIVE MODE")
+        threading.Timer(1.0, holder.rollback).start()  # let go after the lane gave up, while the library retries
+        try:
+            importer.facts_in(facts)
+        finally:
+            time.sleep(0.1)
+            holder.close()
+        report = importer.report
+    finally:
+        service.close()
+    assert report.fast_batches == 0 and report.batches == 2, report  # the subjects, the reference's batch
+    assert len(stored_rows(schema)) == before + 40 + len({f["subject"] for f in facts})
+
+
 def test_the_lanes_batch_notifies_the_recorders_channel(schemas: Schemas, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each batch the lane writes notifies the log's channel, as the recorder's saves do (its subscriptions wake)."""
     import psycopg
