@@ -223,35 +223,39 @@ class Importer:
             return None
 
         with ThreadPoolExecutor(1, thread_name_prefix="lane-writer") as writer:
-            last = -1
-            for index, chunk in chunks:
-                while True:
-                    rows, touched = None, []
-                    keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
-                    if keyed is None or self._done_here(keyed) is False:  # not done, nor a key used for another
-                        checked = lane.check_seconds
-                        found = lane_batch(self.code, chunk, self.actor)
-                        rows = None if found is None else lane.check(*found)
-                        report.check_seconds += lane.check_seconds - checked
-                        touched = sorted(set(found[1])) if found is not None else []
-                        if rows is not None and keyed is not None:
-                            rows.append(lane.encoded(self._command(*keyed, chunk)))
-                    if pending is not None and (back := landed()) is not None:
-                        lane.forget(touched)  # checked on what the batch handed back would have written
-                        self._referred = back  # the reference decides it, as after the lane's own conflict
-                        yield last, back
-                        continue  # this chunk checked again, on the streams as stored
-                    if rows is None:  # declined, done or refused: `_facts_in` decides it (done: skipped)
-                        lane.forget(touched)
-                        self._referred = chunk
-                        yield index, chunk
-                    else:
-                        pending = (chunk, touched, len(rows), writer.submit(lane.pg.write, rows))
-                        last = index
-                    break
-            if pending is not None and (back := landed()) is not None:
-                self._referred = back
-                yield last, back
+            try:
+                last = -1
+                for index, chunk in chunks:
+                    while True:
+                        rows, touched = None, []
+                        keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
+                        if keyed is None or self._done_here(keyed) is False:  # not done, nor a key used for another
+                            checked = lane.check_seconds
+                            found = lane_batch(self.code, chunk, self.actor)
+                            rows = None if found is None else lane.check(*found)
+                            report.check_seconds += lane.check_seconds - checked
+                            touched = sorted(set(found[1])) if found is not None else []
+                            if rows is not None and keyed is not None:
+                                rows.append(lane.encoded(self._command(*keyed, chunk)))
+                        if pending is not None and (back := landed()) is not None:
+                            lane.forget(touched)  # checked on what the batch handed back would have written
+                            self._referred = back  # the reference decides it, as after the lane's own conflict
+                            yield last, back
+                            continue  # this chunk checked again, on the streams as stored
+                        if rows is None:  # declined, done or refused: `_facts_in` decides it (done: skipped)
+                            lane.forget(touched)
+                            self._referred = chunk
+                            yield index, chunk
+                        else:
+                            pending = (chunk, touched, len(rows), writer.submit(lane.pg.write, rows))
+                            last = index
+                        break
+                if pending is not None and (back := landed()) is not None:
+                    self._referred = back
+                    yield last, back
+            finally:
+                if pending is not None:  # raised with a batch in flight (a line that is no JSON): counted once written
+                    landed()
         self._referred = None
 
     def _facts_in(self, chunks: Iterable[tuple[int, list[dict[str, Any]]]], key: str | None,

@@ -103,13 +103,15 @@ def imported(schema: str, workload: Any, rows: list[Any], fast: bool, batch: int
             patch.setattr(bulk.Importer, "fast", fast)
             try:
                 if lines:
-                    file = [orjson.dumps(r) + b"\n" for r in rows]
+                    file = [r if type(r) is bytes else orjson.dumps(r) + b"\n" for r in rows]
                     report = bulk.import_lines(service.ledger, workload.period, file, "督查科", AT, batch=batch)
                 else:
                     report = bulk.import_rows(service.ledger, workload.period, [dict(r) for r in rows], "督查科", AT,
                                               batch=batch)
             except FactsInvalid as exc:
                 refused = f"{exc} {[(p.path, p.message) for p in exc.problems]}"
+            except (orjson.JSONDecodeError, TypeError) as exc:  # a line that is no JSON, or no object
+                refused = f"{type(exc).__name__} {exc}"
     finally:
         service.close()
     return stored_rows(schema), refused, report
@@ -165,6 +167,22 @@ def test_a_bad_file_is_refused_the_same_way_on_postgresql_with_the_same_batches_
     assert refused is not None and refused_fast == refused
     assert found == expected
     assert len(found) > len(rows) // 3  # the batches before the bad one
+
+
+@pytest.mark.parametrize("bad", [b'{"id": broken\n', b"[1, 2]\n"])
+def test_a_file_with_a_line_that_is_no_json_object_stores_the_batches_before_it_on_postgresql(
+    bad: bytes, schemas: Schemas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line raises as reading the file does, once every batch before it is stored: with the lane, the batch
+    in flight when the bad line is read is committed before the error goes on (`Importer._behind`)."""
+    workload, rows = rows_of("province")
+    facts = [i for i, r in enumerate(rows) if r.get("type") != "subject"]
+    file: list[Any] = [orjson.dumps(r) + b"\n" for r in rows]
+    file[facts[-50]] = bad
+    expected, refused, _ = imported(schemas(), workload, file, False, 40, monkeypatch, lines=True)
+    found, refused_fast, _ = imported(schemas(), workload, file, True, 40, monkeypatch, lines=True)
+    assert refused is not None and refused_fast == refused
+    assert found == expected and len(found) > len(rows) // 2
 
 
 def _importer(service: Service, workload: Any, rows: list[dict[str, Any]]) -> bulk.Importer:
