@@ -148,6 +148,20 @@ def test_the_workloads_are_stored_the_same_both_ways_on_postgresql(name: str, li
     assert report.position == reference.position == found[-1][0]
 
 
+def test_the_pipelines_worker_on_postgresql_stores_the_references_rows(schemas: Schemas,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's threads keep the import from forking on PostgreSQL (`can_fork`); forked all the same, the
+    pipeline's worker checks and this process writes as the lane does (service/bulk_pipe.py, `FastLane.write`)."""
+    workload, rows = rows_of("province")
+    expected, _, _ = imported(schemas(), workload, rows, False, 40, monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk, "can_fork", lambda: True)
+        patch.setattr(bulk.Importer, "piped", True)
+        found, refused, report = imported(schemas(), workload, rows, True, 40, monkeypatch, lines=True)
+    assert refused is None and found == expected
+    assert report is not None and report.piped_batches > 0, report
+
+
 @pytest.mark.parametrize(("field", "value"), [("item", "no.such"), ("value", "101"), ("id", "same"),
                                               ("subject", "nobody"), ("value", 2**60)])
 def test_a_bad_file_is_refused_the_same_way_on_postgresql_with_the_same_batches_stored_before_it(
