@@ -6,18 +6,21 @@ saved in one transaction: all of it or none of it. Streams stay cached between b
 and are created optimistically; if one already existed, or anything else wrote to them,
 the save fails with IntegrityError and the batch is decided again on freshly loaded streams.
 
-On SQLite a batch of plain facts on subjects' own streams takes the fast lane first
-(service/bulk_fast.py: the fast admission instead of the fact models and check_facts, the
-events encoded and inserted with one executemany); any batch it does not vouch for is
-decided here, from the start, so the same batches are refused with the same problems. With a CPU
-free for it the lane's checks run in a forked worker beside this process, the writer
-(service/bulk_pipe.py), batch after batch in the same order.
+A batch of plain facts on subjects' own streams takes the fast lane first (service/bulk_fast.py:
+the fast admission instead of the fact models and check_facts, the events encoded and inserted
+with one executemany on SQLite, one COPY under the recorder's table lock on PostgreSQL:
+service/bulk_pg.py); any batch it does not vouch for is decided here, from the start, so the same
+batches are refused with the same problems. On SQLite, with a CPU free for it, the lane's checks
+run in a forked worker beside this process, the writer (service/bulk_pipe.py), batch after batch
+in the same order; on PostgreSQL each batch the lane takes is written by a thread while the next
+is checked (`Importer._behind`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from itertools import chain, islice
@@ -76,6 +79,8 @@ class Importer:
 
     fast = True  # False: every batch decided by the reference (tests/differential/test_import.py compares them)
     piped: bool | None = None  # the lane's checks in a worker (service/bulk_pipe.py); None: with a CPU free for it
+    behind = True  # PostgreSQL: the lane's batches written by a thread while the next is checked (`_behind`)
+    _referred: Any = None  # the chunk `_behind` hands to the reference (the lane declined it, or its insert conflicted)
 
     def __init__(self, ledger: Ledger, code: str, actor: str, at: str, cache: int = 50_000) -> None:
         self.ledger, self.code, self.actor, self.at, self.cache = ledger, code, actor, at, cache
@@ -126,12 +131,16 @@ class Importer:
             if self.lane is not None:  # held while the lane takes the batches (`_facts_in`)
                 lane_pause.enter_context(collector_paused())
             pipeline = None
+            numbered: Iterable[tuple[int, list[dict[str, Any]]]]
             if self.lane is not None and key is None and self.piped is not False and can_fork():
                 chunks, pipeline = self._piped(chunks, raw)
+                numbered = enumerate(chunks)
+            elif self.lane is not None and self.lane.pg is not None and self.behind:
+                numbered = self._behind(enumerate(_unpiped(chunks, raw)), key)
             else:
-                chunks = _unpiped(chunks, raw)
+                numbered = enumerate(_unpiped(chunks, raw))
             try:
-                self._facts_in(chunks, key, lane_pause)
+                self._facts_in(numbered, key, lane_pause)
             finally:
                 if pipeline is not None:
                     pipeline.close()
@@ -173,14 +182,91 @@ class Importer:
         self.report.position = position
         return True
 
-    def _facts_in(self, chunks: Iterable[list[dict[str, Any]]], key: str | None, lane_pause: ExitStack) -> None:
+    def _behind(self, chunks: Iterator[tuple[int, list[dict[str, Any]]]],
+                key: str | None) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """PostgreSQL: each batch the lane takes is written by a thread of this process (service/bulk_pg.py: its own
+        transaction, waiting mostly on the server) while this one reads and checks the next, which the lane checks
+        as if the one in flight were written (its streams' versions count it). Yields, in order and with its place
+        in the file, each chunk this process must decide (`_facts_in`: a keyed batch already done, skipped; one the
+        lane declined, or whose insert conflicted, decided by the reference); nothing is in flight then.
+
+        The next batch is written only once the one before is committed: a batch whose insert met another writer
+        (nothing of it written) is yielded, its streams and the next batch's (checked on what it would have written)
+        forgotten, and the next batch checked again after it is decided. So the store receives the batches in the
+        file's order, each all or nothing, as without the thread. Keyed (`key`), a batch is looked up by its key
+        first (`_done_here`, as `_facts_in` does) and its CommandRecord written in its transaction (`_fast`).
+
+        Why (issue 12): on PostgreSQL the lane's insert is the server's work (COPY, the keys' indexes, the WAL's
+        flush at COMMIT), about as long as this process's checks; one after the other they added up."""
+        lane = self.lane
+        assert lane is not None and lane.pg is not None  # noqa: S101 - only called with a PostgreSQL lane
+        report = self.report
+        pending: tuple[list[dict[str, Any]], list[str], int, Future[int | None]] | None = None
+
+        def landed() -> list[dict[str, Any]] | None:
+            """The batch in flight committed (counted), or handed back (None when committed)."""
+            nonlocal pending
+            assert pending is not None  # noqa: S101
+            chunk, touched, count, future = pending
+            pending = None
+            position = future.result()
+            if position is None:  # another writer took one of its versions: the reference decides it
+                lane.forget(touched)
+                return chunk
+            lane.appended(count)
+            for name in touched:
+                self.streams.pop(name, None)
+            report.batches += 1
+            report.fast_batches += 1
+            report.facts += len(chunk)
+            report.position = position
+            return None
+
+        with ThreadPoolExecutor(1, thread_name_prefix="lane-writer") as writer:
+            try:
+                last = -1
+                for index, chunk in chunks:
+                    while True:
+                        rows, touched = None, []
+                        keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
+                        if keyed is None or self._done_here(keyed) is False:  # not done, nor a key used for another
+                            checked = lane.check_seconds
+                            found = lane_batch(self.code, chunk, self.actor)
+                            rows = None if found is None else lane.check(*found)
+                            report.check_seconds += lane.check_seconds - checked
+                            touched = sorted(set(found[1])) if found is not None else []
+                            if rows is not None and keyed is not None:
+                                rows.append(lane.encoded(self._command(*keyed, chunk)))
+                        if pending is not None and (back := landed()) is not None:
+                            lane.forget(touched)  # checked on what the batch handed back would have written
+                            self._referred = back  # the reference decides it, as after the lane's own conflict
+                            yield last, back
+                            continue  # this chunk checked again, on the streams as stored
+                        if rows is None:  # declined, done or refused: `_facts_in` decides it (done: skipped)
+                            lane.forget(touched)
+                            self._referred = chunk
+                            yield index, chunk
+                        else:
+                            pending = (chunk, touched, len(rows), writer.submit(lane.pg.write, rows))
+                            last = index
+                        break
+                if pending is not None and (back := landed()) is not None:
+                    self._referred = back
+                    yield last, back
+            finally:
+                if pending is not None:  # raised with a batch in flight (a line that is no JSON): counted once written
+                    landed()
+        self._referred = None
+
+    def _facts_in(self, chunks: Iterable[tuple[int, list[dict[str, Any]]]], key: str | None,
+                  lane_pause: ExitStack) -> None:
         """Decide the batches in order. While the lane takes them the cyclic collector stays paused, between
         batches too (reading the file, the pipeline's inserts): they make no reference cycles, and each full
         collection walked every object of the import (the period's subjects, the lane's streams: at the
         province's full scale 1 GB and more), so the collector's time per event grew with the import (issue
         12). The first batch the reference decides ends that pause for the rest of the import: the reference
         pauses it only within each batch, as before, so that what it makes is collected between them."""
-        for index, chunk in enumerate(chunks):
+        for index, chunk in chunks:  # each with its place among the file's batches (its key's)
             with collector_paused():  # thousands of events and models per batch, all kept until saved
                 keyed = (f"{key}#f{index}", sha256_hex(plain([self.code, chunk]))) if key else None
                 done = self._done_here(keyed) if self.lane is not None and keyed is not None else False
@@ -189,7 +275,7 @@ class Importer:
                     self.report.facts += len(chunk)
                     self.lane.forget(sorted(n for n in names_of(chunk) if type(n) is str))  # type: ignore[union-attr]
                     continue
-                if self.lane is not None and done is False and self._fast(chunk, keyed):
+                if self.lane is not None and done is False and chunk is not self._referred and self._fast(chunk, keyed):
                     self.report.facts += len(chunk)  # the lane keeps each stream's facts in file order: log order
                     continue
                 lane_pause.close()

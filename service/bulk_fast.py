@@ -15,7 +15,10 @@ problem: so the same inputs are refused, with the same problems, and a batch is 
 Optimistic concurrency is the primary key's, as for the library's saves: a stream another writer
 appended to since it was read makes the insert fail (IntegrityError); the lane then forgets what it
 knew of the batch's streams and the reference decides the batch again on freshly loaded streams.
-SQLite only (the library's single writing connection); PostgreSQL imports take the reference.
+
+SQLite (the library's single writing connection) and PostgreSQL (issue 12): the checks are the same; only reading
+the streams and writing the rows differ. On PostgreSQL the rows are written as the library's recorder writes a save,
+under its table lock, with its notify, in one transaction (service/bulk_pg.py).
 """
 
 from __future__ import annotations
@@ -80,7 +83,12 @@ class FastLane:
         self.reads = True  # False in a pipeline's worker (service/bulk_pipe.py): streams are installed there
         self.wrote = False  # a batch written since the last `settle`
         recorder = ledger.recorder
-        self.insert = recorder.insert_events_statement  # the library's own INSERT
+        self.pg: Any = None  # PostgreSQL's reads and writes (service/bulk_pg.py); None: SQLite's, here
+        if type(recorder).__module__ == "eventsourcing.postgres":
+            from service.bulk_pg import PostgresRows
+
+            self.pg = PostgresRows(recorder)
+        self.insert = recorder.insert_events_statement  # the library's own INSERT (SQLite)
         self.last = f"SELECT MAX(rowid) FROM {recorder.events_table_name}"  # noqa: S608
         self.rows = (f"SELECT originator_id, originator_version, topic, state FROM {recorder.events_table_name} "  # noqa: S608
                      "WHERE originator_id IN ")
@@ -92,10 +100,14 @@ class FastLane:
 
     @staticmethod
     def fits(ledger: Any) -> bool:
-        """Whether this ledger's batches can take the lane: SQLite with UUID ids."""
+        """Whether this ledger's batches can take the lane: SQLite, or PostgreSQL's application recorder (not a
+        process recorder, whose saves write tracking records too), with UUID ids."""
         recorder = ledger.recorder
-        return (type(recorder).__module__ == "eventsourcing.sqlite"
-                and getattr(recorder.datastore, "originator_id_type", None) == "uuid")
+        if getattr(getattr(recorder, "datastore", None), "originator_id_type", None) != "uuid":
+            return False
+        kind = type(recorder)
+        return kind.__module__ == "eventsourcing.sqlite" or (
+            kind.__module__ == "eventsourcing.postgres" and kind.__name__ == "PostgresApplicationRecorder")
 
     def record(self, prepared: list[dict[str, Any]], routes: list[str],
                command: Any = None) -> tuple[int, int] | None:
@@ -139,19 +151,28 @@ class FastLane:
         version was taken meanwhile (the primary key: optimistic concurrency, as for every save).
 
         The transaction's COMMIT checkpoints the WAL only past WAL_PAGES (`_few_checkpoints`); `settle`
-        checkpoints what is left once the import's batches are written."""
-        with self.ledger.recorder.datastore.get_connection(commit=True) as connection:
-            try:
-                with _few_checkpoints(connection), connection.transaction(commit=True) as cursor:
-                    cursor.executemany(self.insert, rows)
-                    cursor.execute(self.last)
-                    position = int(cursor.fetchone()[0])
-            except IntegrityError:
+        checkpoints what is left once the import's batches are written. On PostgreSQL: service/bulk_pg.py."""
+        if self.pg is not None:
+            position = self.pg.write(rows)
+            if position is None:
                 return None
-        self.wrote = True
-        for listener in self.ledger.append_listeners:
-            listener(len(rows))
+        else:
+            with self.ledger.recorder.datastore.get_connection(commit=True) as connection:
+                try:
+                    with _few_checkpoints(connection), connection.transaction(commit=True) as cursor:
+                        cursor.executemany(self.insert, rows)
+                        cursor.execute(self.last)
+                        position = int(cursor.fetchone()[0])
+                except IntegrityError:
+                    return None
+            self.wrote = True
+        self.appended(len(rows))
         return position
+
+    def appended(self, count: int) -> None:
+        """Tell the ledger's listeners (metrics) how many events a write of the lane appended."""
+        for listener in self.ledger.append_listeners:
+            listener(count)
 
     def settle(self) -> None:
         """Once the import's batches are written: a checkpoint of the WAL the lane's commits left (up to
@@ -213,12 +234,7 @@ class FastLane:
         ids = {ledger_id(self.code, n, ledger.bureau).hex: n for n in names}
         loaded: dict[str, tuple[int, list[dict[str, Any]]] | None] = dict.fromkeys(names)
         hexes, unread = list(ids), []
-        for start in range(0, len(hexes), _IDS):
-            part = hexes[start : start + _IDS]
-            with ledger.recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(self.rows + f"({','.join('?' * len(part))}) ORDER BY originator_id, originator_version",
-                               part)
-                found = cursor.fetchall()
+        for found in self._stored_rows(hexes):
             streams: dict[str, list[Any]] = {}
             for row in found:
                 streams.setdefault(str(row[0]).replace("-", ""), []).append(row)
@@ -233,6 +249,19 @@ class FastLane:
             stream = ledger.maybe(ledger_id(self.code, name, ledger.bureau))
             loaded[name] = None if stream is None else (stream.version, [dict(f) for f in stream.facts.values()])
         return loaded
+
+    def _stored_rows(self, hexes: list[str]) -> Iterator[list[Any]]:
+        """The rows of these streams (hex ids) in stream and version order, in parts (a part's streams whole)."""
+        if self.pg is not None:
+            yield self.pg.stored_rows(hexes)
+            return
+        for start in range(0, len(hexes), _IDS):
+            part = hexes[start : start + _IDS]
+            with self.ledger.recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(self.rows + f"({','.join('?' * len(part))}) ORDER BY originator_id, originator_version",
+                               part)
+                found = cursor.fetchall()
+            yield found
 
     @staticmethod
     def _read(rows: list[Any]) -> tuple[int, list[dict[str, Any]]] | None:

@@ -6,8 +6,8 @@ Each batch is one transaction, all of it or none. A run stops at the first batch
 that is no JSON object): the batches before it stay recorded, nothing from that batch on is. Run again with
 the same file(s) (after an interruption, or after correcting a line), every batch already recorded is
 recognised by its key and request hash and skipped, so nothing is recorded twice; a batch whose content
-changed under the same key is refused (IdempotencyKeyReused). On SQLite a batch takes the fast lane with its
-key: the lane writes the key's CommandRecord (the reference's `_save` stores the same) after the batch's
+changed under the same key is refused (IdempotencyKeyReused). On SQLite and PostgreSQL a batch takes the fast
+lane with its key: the lane writes the key's CommandRecord (the reference's `_save` stores the same) after the batch's
 events in one transaction, and a batch whose key is done is skipped before the lane sees it.
 
 `check_only` decides every batch as the import would, against what the store holds and what the batches
