@@ -57,7 +57,7 @@ def pages(spec: dict[str, Any]) -> dict[str, Any]:
             paths = {"floor": "/patterns", "rankings": f"/period/{period}/rankings",
                      "scorecard": f"/period/{period}/scorecard/{subject}",
                      "comparison": f"/period/{period}/compare?from={last // 2}&to={last}"}
-            seals = service.runner.fold.periods[f"{service.settings.bureau}/{period}"].seals
+            seals = service.runner.meta.periods[f"{service.settings.bureau}/{period}"].seals
             if seals:  # published by the appeals step: since the publication, from the seal's kept rows
                 paths["comparison_since_publication"] = (
                     f"/period/{period}/compare?from={seals[-1]['position']}&to={last}")
