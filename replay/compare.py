@@ -192,8 +192,20 @@ def changed_subjects(before: Iterable[dict[str, Any]], after: Iterable[dict[str,
 
 
 def _keep_if_changed(out: list[Changed], subject: str, was: Digest | None, now: Digest | None) -> None:
-    if (was and was.summary) != (now and now.summary) or (was.items if was else {}) != (now.items if now else {}):
-        out.append((subject, was, now))
+    old_items, new_items = (was.items if was else {}), (now.items if now else {})
+    if (was and was.summary) != (now and now.summary) or old_items != new_items:
+        differ = {k for k in old_items.keys() | new_items.keys() if old_items.get(k) != new_items.get(k)}
+        out.append((subject, _only(was, differ), _only(now, differ)))
+
+
+def _only(found: Digest | None, items: set[str]) -> Digest | None:
+    """What the changes read of a changed subject's digest (`change_rows`, the pages' items): its name, summary and
+    the items that differ, with their nodes; the rest let go (issue 12: every node of every changed subject was
+    kept until the answer was made: the province at 5%, 5,528 changes, 15 MB more at the peak)."""
+    if found is None:
+        return None
+    return Digest(found.name, found.summary, {k: v for k, v in found.items.items() if k in items},
+                  {k: v for k, v in found.nodes.items() if k in items})
 
 
 def _by_group(subjects: Iterable[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Digest]]]:

@@ -6,8 +6,13 @@ between that name it (causes), or none: then it moved only because others did (k
 
 Neither side is ever held whole (issue 12): each is a stream of subject results in group and rank
 order, from the views where they hold it (now, or a seal's kept rows: one consistent read, a page of
-rows per query) or else replayed group by group (service/replays.py's slot); the two streams are
-compared a group at a time (replay/compare.py `changed_subjects`), keeping only what changed. The
+rows per query) or else replayed (service/replays.py's slot): by the fast replay (projections/fast/) a
+run of groups at a time, scored in this process as the comparison reaches it (at most RUN subjects'
+bytes held per side: no spool, no worker process, no whole-log fold), or, for a position the fast
+path cannot vouch for, by the reference (the whole log folded, then a group at a time). The two
+streams are compared a group at a time (replay/compare.py `changed_subjects`), keeping only what
+changed. The fast replay may find it cannot vouch for a run after earlier runs were compared: the
+comparison is then made again, that position replayed by the reference, in the same replay slot. The
 comparison reads the results as they were computed, so a grade quota over the whole period (G3/G4)
 makes no difference here: every group of both sides is read. The causes are then read from the log
 between the positions for the changed subjects only. Two fixed positions always give the same answer,
@@ -16,6 +21,7 @@ so answers are kept (LRU).
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,6 +32,8 @@ from typing import Any
 import orjson
 
 from domain.canonical import canonical_bytes
+from projections.fast.plan import Unsure
+from projections.fast.replay import FastReplay, plan_replay
 from projections.groups import heading, iter_parts
 from projections.period_input import key_of
 from projections.records import read_log
@@ -37,7 +45,7 @@ from service.errors import NotFound
 from service.messages import say
 from service.policy import AUDITORS, require
 from service.positions import position_of
-from service.queries import _appeal, _seal_before, appeal, folded_period
+from service.queries import _appeal, _seal_before, appeal, known_period
 from service.readers import kept_seal
 from service.replays import replay_slot
 from service.tokens import Actor
@@ -45,6 +53,7 @@ from service.tokens import Actor
 KEEP = 16
 COMPARE_PAGE = 100  # stored subject results fetched per query (a province's group is 100)
 _LOCK = Lock()
+log = logging.getLogger("scoreledger.fast")
 
 
 @dataclass
@@ -78,8 +87,58 @@ def _kept_in_views(service: Service, code: str, position: int) -> Side | None:
     return Side(head, (orjson.loads(body) for _, body in streamed.rows(COMPARE_PAGE)), streamed.close)
 
 
-def _replayed(service: Service, code: str, position: int) -> Side:
-    """The results as of `position` from the log, scored a group at a time (in the caller's replay slot)."""
+class _Unvouched(Exception):  # noqa: N818 - not an error: the fast replay's Unsure, met while a side was read
+    """Raised when the fast replay of a side could not vouch for a run after the comparison began: that position
+    is replayed by the reference and the comparison made again."""
+
+    def __init__(self, position: int):
+        super().__init__(position)
+        self.position = position
+
+
+def _replayed(service: Service, code: str, position: int, reference: bool = False) -> Side:
+    """The results as of `position` from the log (in the caller's replay slot): the fast replay's, else (it
+    cannot vouch for the period, or `reference`) the reference's."""
+    if not reference:
+        fast = _fast(service, code, position)
+        if fast is not None:
+            return fast
+    return _reference(service, code, position)
+
+
+def _fast(service: Service, code: str, position: int) -> Side | None:
+    """The fast replay's results as of `position`, a run of groups scored in this process each time the comparison
+    has read the run before (the service's threads forbid forking workers); None when its plan cannot vouch for
+    the period. Its bytes are the reference's (tests/differential/), each subject's body decoded as the views'
+    rows are."""
+    try:
+        replay = plan_replay(service.ledger.recorder, code, position, service.settings.bureau, 1)
+    except Unsure as exc:
+        log.info("fast replay of %s at %s not vouched for (%s): the reference replays it", code, position, exc)
+        return None
+    try:
+        head = orjson.loads(replay.heading() + b"]}")
+    except BaseException:
+        replay.close()
+        raise
+    return Side(head, _scored(replay, position), replay.close)
+
+
+def _scored(replay: FastReplay, position: int) -> Iterator[dict[str, Any]]:
+    """Each subject's result, a run scored when the one before has been read (one run's bytes held at a time)."""
+    for index in range(len(replay.runs)):
+        try:
+            bodies = replay.bodies(index)
+        except Unsure as exc:
+            log.info("fast replay at %s not vouched for (%s): the reference replays it", position, exc)
+            raise _Unvouched(position) from exc
+        bodies.reverse()
+        while bodies:  # each body let go once decoded
+            yield orjson.loads(bodies.pop())
+
+
+def _reference(service: Service, code: str, position: int) -> Side:
+    """The reference's results as of `position`: the whole log folded, then scored a group at a time."""
     fold = fold_upto(service.ledger.recorder, position)
     period = fold.periods.get(key_of(service.settings.bureau, code))
     if period is None:
@@ -90,25 +149,58 @@ def _replayed(service: Service, code: str, position: int) -> Side:
     return Side(orjson.loads(heading(scheme, period) + b"]}"), subjects)
 
 
+class _Slot:
+    """The process's replay slot (service/replays.py), taken once for a comparison however often it is made."""
+
+    def __init__(self, service: Service, held: ExitStack):
+        self.wait, self.held, self.taken = service.settings.replay_wait, held, False
+
+    def take(self) -> None:
+        if not self.taken:
+            self.held.enter_context(replay_slot(self.wait))
+            self.taken = True
+
+
 @contextmanager
-def _sides(service: Service, code: str, first: int, last: int) -> Iterator[tuple[Side, Side]]:
+def _sides(service: Service, code: str, first: int, last: int, slot: _Slot, reference: set[int]
+           ) -> Iterator[tuple[Side, Side]]:
     """Both sides, from the views where they can be, else replayed (one replay at a time per process:
-    service/replays.py)."""
+    service/replays.py); a position in `reference` replayed by the reference."""
     with ExitStack() as stack:
         found = [_kept_in_views(service, code, first), _kept_in_views(service, code, last)]
         for side in found:
             if side is not None:
                 stack.callback(side.close)
         if None in found:
-            stack.enter_context(replay_slot(service.settings.replay_wait))
-            found = [side or _replayed(service, code, at) for side, at in zip(found, (first, last), strict=True)]
+            slot.take()
+            for i, at in enumerate((first, last)):
+                if found[i] is None:
+                    found[i] = _replayed(service, code, at, at in reference)
+                    stack.callback(found[i].close)  # type: ignore[union-attr]
         yield found[0], found[1]  # type: ignore[misc]
+
+
+def _compared(service: Service, code: str, first: int, last: int) -> tuple[Side, Side, list[Changed]]:
+    """Both sides (their headings) and the subjects that changed between them. A fast replay that cannot vouch for
+    a run once the comparison began leaves its position to the reference, and the comparison is made again,
+    in the replay slot it took (service/replays.py: one replay at a time, not let go between the tries)."""
+    reference: set[int] = set()
+    with ExitStack() as held:
+        slot = _Slot(service, held)
+        while True:
+            try:
+                with _sides(service, code, first, last, slot, reference) as (before, after):
+                    return before, after, changed_subjects(before.subjects, after.subjects)
+            except _Unvouched as exc:
+                if exc.position in reference:  # the reference never raises it: a fault, not a retry
+                    raise
+                reference.add(exc.position)
 
 
 def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None) -> dict[str, Any]:
     """Changes between two positions (`end` None: now), with item values, causes and knock-ons."""
     require(actor, *AUDITORS)
-    folded_period(service, code)
+    known_period(service, code)  # the period's existence: never the whole log folded (the runner's `meta`)
     first = position_of(service, start)
     last = position_of(service, end) if end else (service.ledger.recorder.max_notification_id() or 0)
     first, last = min(first, last), max(first, last)
@@ -119,7 +211,7 @@ def compare_appeal(service: Service, actor: Actor, name: str, today: Any) -> dic
     """An appeal's changes: from the publication before it was filed to now."""
     require(actor, *AUDITORS)
     found = appeal(service, actor, name, today)
-    period = folded_period(service, found["period"])
+    period = known_period(service, found["period"])  # its seals: the runner's `meta`, never the whole log
     sealed = [s for s in period.seals if s["published_at"] < found["filed_at"]] or period.seals
     if not sealed:
         raise NotFound(f"period {found['period']} has no publication to compare with")
@@ -132,7 +224,7 @@ def appeal_comparison(service: Service, actor: Actor, name: str) -> dict[str, An
     causes and knock-ons: the API's comparison (item ids, no names)."""
     require(actor, *AUDITORS)
     found = _appeal(service, name)
-    period = folded_period(service, found["period"])
+    period = known_period(service, found["period"])
     if not period.seals:
         raise NotFound(f"period {found['period']} has no publication to compare with")
     sealed = int(period.seals[_seal_before(period.seals, found)]["position"])
@@ -167,8 +259,7 @@ def between(service: Service, code: str, first: int, last: int) -> dict[str, Any
 
 
 def _changes(service: Service, code: str, first: int, last: int) -> tuple[dict[str, Any], list[Changed]]:
-    with _sides(service, code, first, last) as (before, after):
-        changed = changed_subjects(before.subjects, after.subjects)
+    before, after, changed = _compared(service, code, first, last)
     records = (r for page in read_log(service.ledger.recorder, first, last) for r in page)
     period = before.head["period"]
     rows = change_rows(changed, records, period)
