@@ -62,7 +62,7 @@ class Side:
     order (read once); `close` ends the read it comes from."""
 
     head: dict[str, Any]
-    subjects: Iterator[dict[str, Any]]
+    subjects: Iterator[bytes]  # each subject result's canonical bytes (replay/compare.py decodes those that differ)
     close: Callable[[], None] = lambda: None
 
 
@@ -84,7 +84,7 @@ def _kept_in_views(service: Service, code: str, position: int) -> Side | None:
         streamed.close()
         return None
     head = orjson.loads((streamed.head or b"") + b"]}")
-    return Side(head, (orjson.loads(body) for _, body in streamed.rows(COMPARE_PAGE)), streamed.close)
+    return Side(head, (body for _, body in streamed.rows(COMPARE_PAGE)), streamed.close)
 
 
 class _Unvouched(Exception):  # noqa: N818 - not an error: the fast replay's Unsure, met while a side was read
@@ -124,7 +124,7 @@ def _fast(service: Service, code: str, position: int) -> Side | None:
     return Side(head, _scored(replay, position), replay.close)
 
 
-def _scored(replay: FastReplay, position: int) -> Iterator[dict[str, Any]]:
+def _scored(replay: FastReplay, position: int) -> Iterator[bytes]:
     """Each subject's result, a run scored when the one before has been read (one run's bytes held at a time)."""
     for index in range(len(replay.runs)):
         try:
@@ -133,8 +133,8 @@ def _scored(replay: FastReplay, position: int) -> Iterator[dict[str, Any]]:
             log.info("fast replay at %s not vouched for (%s): the reference replays it", position, exc)
             raise _Unvouched(position) from exc
         bodies.reverse()
-        while bodies:  # each body let go once decoded
-            yield orjson.loads(bodies.pop())
+        while bodies:  # each body let go once compared
+            yield bodies.pop()
 
 
 def _reference(service: Service, code: str, position: int) -> Side:
@@ -144,8 +144,7 @@ def _reference(service: Service, code: str, position: int) -> Side:
     if period is None:
         raise PeriodNotInLog(f"period {code} is not open at position {position}")
     scheme = scheme_for(fold, period.scheme_hash)
-    subjects = (orjson.loads(canonical_bytes(s)) for _, listed in iter_parts(scheme, period, None, keep=False)
-                for s in listed)
+    subjects = (canonical_bytes(s) for _, listed in iter_parts(scheme, period, None, keep=False) for s in listed)
     return Side(orjson.loads(heading(scheme, period) + b"]}"), subjects)
 
 

@@ -29,6 +29,7 @@ from domain.canonical import canonical_bytes
 from domain.scheme.model import Scheme
 from domain.scheme.nodes import RatingItem
 from projections.fast.joint import JOINT
+from projections.groups import members_by_group
 from projections.period_input import PeriodInput, key_of
 from projections.schemes import scheme_for
 from projections.scoring import what_if_groups
@@ -306,11 +307,17 @@ def what_if(service: Service, actor: Actor, name: str, facts: Sequence[dict[str,
     found = _appeal(service, name)
     service.runner.catch_up()
     proposed = [{**f, "recorded_by": actor.principal, "id": f"proposed:{i}"} for i, f in enumerate(facts)]
-    runner = service.runner
+    runner, key = service.runner, key_of(service.settings.bureau, found["period"])
     with runner.lock:  # the fold and the kept scorecards, as of one position
-        period = runner.fold.periods[key_of(service.settings.bureau, found["period"])]
-        typed = proposed_facts(proposed, period.code)  # every malformed fact reported, as recording would
-        now, then = what_if_groups(runner.fold, period, typed, runner.cards)
+        typed = proposed_facts(proposed, found["period"])  # every malformed fact reported, as recording would
+        if runner.light:  # folded lazily: only the groups the proposed facts concern (all, when grades reach across)
+            period = runner.meta.periods[key]
+            across = scheme_for(runner.meta, period.scheme_hash).grades_across_groups
+            concerned = set(period.subjects) if across else runner.named(key, proposed)
+            first = sorted(members_by_group(period).items())[:1]  # no known subject: the first group's, checked
+            runner.period_for(key, concerned or {s for _, listed in first for s in listed})
+        fold = runner.meta if runner.light else runner.fold  # `meta` is the fold itself while light
+        now, then = what_if_groups(fold, fold.periods[key], typed, runner.cards)
     changes = orjson.loads(canonical_bytes(compare(now, then)))
     return {"appeal": name, **changes, "lowered": _lowered(changes["changes"], found["subject"])}
 

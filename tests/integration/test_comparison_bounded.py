@@ -152,6 +152,25 @@ def test_a_subject_found_in_another_group_or_on_one_side_only_is_paired_across_g
     before = [_subject("x", "g1", "90", 1), _subject("y", "g1", "80", 2), _subject("z", "g2", "70", 1)]
     after = [_subject("y", "g1", "80", 1), _subject("w", "g2", "60", 2), _subject("z", "g2", "70", 1),
              _subject("x", "g3", "90", 1)]
+    def stored(results: list[dict[str, Any]]) -> list[bytes]:
+        return [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in results]
+
     found = {subject: (was and was.summary["rank"], now and now.summary["rank"])
-             for subject, was, now in changed_subjects(before, after)}
+             for subject, was, now in changed_subjects(stored(before), stored(after))}
     assert found == {"y": (2, 1), "w": (None, 2)}  # x moved group unchanged, z unchanged: neither is listed
+
+
+def test_only_the_subjects_whose_stored_bytes_differ_are_decoded_and_digested(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Canonical bytes are one per result: a subject stored alike on both sides is unchanged, and its scorecard is
+    never walked (an appeal's comparison of a province: ~160 changes among 200,000 results on each side)."""
+    from replay import compare
+
+    walked: list[str] = []
+    digest = compare.digest
+    monkeypatch.setattr(compare, "digest", lambda s: (walked.append(s["subject"]), digest(s))[1])
+    before = [_subject(f"s{n}", "g1", str(90 - n), n + 1) for n in range(50)]
+    after = [*before[:49], _subject("s49", "g1", "10", 50)]
+    stored = [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in before]
+    found = compare.changed_subjects(stored, [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in after])
+    assert [(s, was.summary["total"], now.summary["total"]) for s, was, now in found] == [("s49", "41", "10")]
+    assert walked == ["s49", "s49"]  # both sides of the one that differs, no other

@@ -118,3 +118,69 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     for name in ("overview", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
                  "by recorder since"):
         assert lazy[name] == whole[name], name
+
+
+def _what_ifs(settings: Settings, backlog: int | None, monkeypatch: pytest.MonkeyPatch, appeal: str,
+              proposals: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """An appeal reviewer's what-ifs (queries.what_if) of a service started over written views."""
+    monkeypatch.setattr(bootstrap, "ProjectionRunner", partial(ProjectionRunner, fast_backlog=backlog))
+    reviewer = Actor("复核人", "reviewer", ())
+    service = build(settings)
+    try:
+        out: dict[str, Any] = {"light": service.runner.light}
+        for n, facts in enumerate(proposals):
+            try:
+                out[f"what-if {n}"] = orjson.dumps(queries.what_if(service, reviewer, appeal, facts))
+            except Exception as exc:  # noqa: BLE001 - a refused proposal is compared too
+                out[f"what-if {n}"] = f"{type(exc).__name__}: {exc}"
+        out["light after"] = service.runner.light
+        out["loaded"] = sorted(service.runner.lazy["default/2026"].loaded) if service.runner.lazy else None
+        return out
+    finally:
+        service.close()
+
+
+def test_an_appeals_what_if_of_a_service_started_lazily_folds_only_the_groups_it_concerns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four groups (IND); a joint finding across g1 and g2 appealed by a: the what-ifs of a lightened finding, its
+    retraction, a new deduction in g3 and a fact for an unknown subject, from a service that folded everything and
+    from one started lazily: the same answers, and the lazy one folded only the groups they concern."""
+    from datetime import date
+
+    from domain.facts import Subject
+    from tests.integration.test_appeal_bystanders import IND
+
+    first = Settings(signing_key=TEST_KEY, data_dir=tmp_path / "whole")
+    service = build(first)
+    try:
+        ledger = service.ledger
+        ledger.register_scheme(IND, "admin", AT)
+        ledger.open_period("2026", "IND", IND.version, "admin", AT)
+        ledger.register_subjects("2026", [Subject(id=s, name=f"干部{s}", kind="staff", group=g) for s, g in
+                                          (("a", "g1"), ("b", "g1"), ("c", "g2"), ("d", "g3"), ("e", "g4"))],
+                                 "admin", AT)
+        pair = [{"subject": "a", "role": "leader"}, {"subject": "c", "role": "member"}]
+        finding, _ = ledger.record_facts("2026", [{"type": "deduction", "item": "2.1", "parties": pair},
+                                                  {"type": "deduction", "item": "4.1", "subject": "e"}],
+                                         "办公室", AT)["facts"]
+        ledger.close_period("2026", "admin", AT)
+        ledger.publish("2026", date(2026, 12, 21), "办公室", AT)
+        appeal = ledger.file_appeal("2026", "a", [finding], "扣分过重", [], date(2026, 12, 22), "a", AT)["appeal"]
+        ledger.accept_appeal(appeal, date(2026, 12, 22), "领导小组", AT)
+        service.runner.catch_up()
+    finally:
+        service.close()
+    shutil.copytree(tmp_path / "whole", tmp_path / "lazy")
+    proposals = [
+        [{"type": "deduction", "item": "2.4a", "parties": pair, "corrects": finding}],
+        [{"type": "retraction", "target": finding, "reason": "核实"}],
+        [{"type": "deduction", "item": "4.1", "subject": "d"}],
+        [{"type": "deduction", "item": "4.1", "subject": "nobody"}],
+    ]
+    whole = _what_ifs(first, None, monkeypatch, appeal, proposals)
+    lazy = _what_ifs(Settings(signing_key=TEST_KEY, data_dir=tmp_path / "lazy"), 0, monkeypatch, appeal, proposals)
+    assert not whole["light"] and lazy["light"] and lazy["light after"], "the what-ifs folded the whole log"
+    assert lazy["loaded"] == ["g1", "g2", "g3"], lazy["loaded"]  # never g4
+    assert b'"subject":"c"' in whole["what-if 0"] and b'"subject":"d"' in whole["what-if 2"], "nothing compared"
+    for n in range(len(proposals)):
+        assert lazy[f"what-if {n}"] == whole[f"what-if {n}"], n
