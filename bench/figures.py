@@ -219,6 +219,10 @@ def _rows(w: str, s: str, run: dict[str, Any]) -> Any:
         )
         if "full_seconds" in wif:
             note += f"; whole period {wif['full_seconds']} s, identical: {wif['identical']}"
+        served = wif.get("service") or {}
+        if "first_s" in served:  # as a service answers it; the step's own peak is its fold of the log, below
+            note += (f"; a service over its views: first {served['first_s']} s, then {served['second_s']} s, "
+                     f"peak {served['peak_mb']} MB (ready {served['ready_mb']} MB)")
         yield _row(
             "appeal what-if",
             w,
