@@ -231,7 +231,7 @@ class Recorded:
     by_recorder: dict[str, tuple[array, array]]
 
     def of(self, recorder: str, since: list[int]) -> RecorderFacts:
-        positions, owners = self.by_recorder.get(recorder, (array("q"), array("l")))
+        positions, owners = self.by_recorder.get(recorder, (array("q"), array("i")))
         return RecorderFacts(positions, owners, self.owners, since)
 
 
@@ -289,7 +289,7 @@ def recorded(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> Recorded:
                     continue  # late: the fold lists it apart, not among the period's facts
                 recorder = state["fact"].get("recorded_by")
                 if isinstance(recorder, str):
-                    positions, owned = found.setdefault(recorder, (array("q"), array("l")))
+                    positions, owned = found.setdefault(recorder, (array("q"), array("i")))
                     positions.append(position)
                     owned.append(owner)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -81,6 +81,7 @@ class ProjectionRunner:
         self.source, self.views, self.page, self.chunk = source, views, page, chunk
         self.fast_backlog = fast_backlog  # None: never build from zero with the fast replay
         self.lock = threading.RLock()  # re-entered when folding on demand while catching up
+        self.listing = threading.Lock()  # a lazy period's facts by recorder read once (`recorded_by`), outside `lock`
         self.subject_totals = SubjectTotals()
         self.cards = Cards(subjects=self.subject_totals)  # the views' groups scored from the kept subjects
         # rows as last written: group, place, digest (SHA-256, in memory only: with the CPU's SHA instructions less than
@@ -567,17 +568,20 @@ class ProjectionRunner:
                 return None
             period, listed = self.folded.periods[key], lazy.recorded
         if listed is None:
-            reader = reader_for(self.source)
-            if reader is None:
-                return None
-            try:
-                listed = recorded(period, lazy, reader)
-            except NotLazy as exc:
-                log.info("the facts of %s by recorder could not be listed from their rows: %s", key, exc)
-                return None
-            finally:
-                reader.close()
-            lazy.recorded = listed
+            with self.listing:  # one first read at a time (several recorders opening the page after a start)
+                listed = lazy.recorded
+                if listed is None:
+                    reader = reader_for(self.source)
+                    if reader is None:
+                        return None
+                    try:
+                        listed = recorded(period, lazy, reader)
+                    except NotLazy as exc:
+                        log.info("the facts of %s by recorder could not be listed from their rows: %s", key, exc)
+                        return None
+                    finally:
+                        reader.close()
+                    lazy.recorded = listed
         with self.lock:
             if not self.light or not self.lazy or self.lazy.get(key) is not lazy:
                 return None  # folded whole meanwhile: its facts are the fold's

@@ -235,14 +235,15 @@ def history(
         if found is None:
             raise NotFound(f"period {code} does not exist")
         period = found
-    concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
-    listed = ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by))
-    if after:
-        listed = ((at, i) for at, i in listed if (at < after if newest_first else at > after))
-    size = _bounded(limit)  # the page and one more (is there a next page?), never every fact of the period listed
-    found = (heapq.nlargest if newest_first else heapq.nsmallest)(size + 1, listed)
-    shown = found[:size]
-    rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
+    with service.runner.lock:  # the fold's dicts are read as of one position (the runner folds under its lock)
+        concerned = period.facts if subject is None else period.by_subject.get(subject, ())  # the subject filter
+        listed = ((period.positions[i], i) for i in concerned if _listed(period.facts[i], item, recorded_by))
+        if after:
+            listed = ((at, i) for at, i in listed if (at < after if newest_first else at > after))
+        size = _bounded(limit)  # the page and one more (is there a next page?), never every fact of the period listed
+        found = (heapq.nlargest if newest_first else heapq.nsmallest)(size + 1, listed)
+        shown = found[:size]
+        rows = [{"position": at, "fact": redaction.fact(actor, period.facts[i], period.facts)} for at, i in shown]
     following = shown[-1][0] if len(found) > len(shown) else None
     return {"period": code, "subject": subject, "item": item, "facts": rows, "next": following}
 
@@ -260,12 +261,16 @@ def _recorder_history(service: Service, actor: Actor, code: str, recorder: str, 
         return None
     found = listed.page(after, size + 1, newest_first)  # the page and one more (is there a next page?)
     shown = found[:size]
-    period = runner.period_for(key, {owner for _, owner in shown if owner is not None and owner != JOINT})
-    if period is None:
-        raise NotFound(f"period {code} does not exist")
-    wanted = {position for position, _ in shown}
-    ids = {p: i for i, p in period.positions.items() if p in wanted}
-    rows = [{"position": at, "fact": redaction.fact(actor, period.facts[ids[at]], period.facts)} for at, _ in shown]
+    with runner.lock:  # the fold's dicts are read as of one position: the runner folds new facts under its lock
+        period = runner.period_for(key, {owner for _, owner in shown if owner is not None and owner != JOINT})
+        if period is None:
+            raise NotFound(f"period {code} does not exist")
+        wanted = {position for position, _ in shown}
+        ids = {p: i for i, p in period.positions.items() if p in wanted}
+        if len(ids) < len(wanted):  # folded whole meanwhile and no longer counted: the whole fold's page instead
+            return None
+        rows = [{"position": at, "fact": redaction.fact(actor, period.facts[ids[at]], period.facts)}
+                for at, _ in shown]
     return {"facts": rows, "next": shown[-1][0] if len(found) > len(shown) else None}
 
 

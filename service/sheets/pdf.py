@@ -78,34 +78,56 @@ def _table(pdf: FPDF, notice: Notice) -> None:
     grid = _Grid(pdf, widths, align, notice.columns)
     for entry in notice.rows:
         grid.row((str(entry.rank), entry.name, *entry.sections, entry.total, entry.grade, entry.remark))
+    grid.end()
     pdf.set_xy(pdf.l_margin, grid.y)
 
 
 class _Grid:
     """The list as a fully bordered table, drawn with fpdf2's lowest calls (text, line, rect): its heading
-    shaded and repeated at the top of every page, a cell's text wrapped in its column (避头尾, pdf_text.lines_of),
-    a row never split across pages. fpdf2's own table() lays out every cell as a multi_cell, ~1.9 ms of CPU a
-    row: a province's 公示 (78,836 rows) was minutes of CPU for its table alone (issue 12; BENCHMARKS.md,
-    sixteenth round)."""
+    shaded and repeated at the top of every page (never left alone at the foot of one), a cell's text wrapped in
+    its column (避头尾, pdf_text.lines_of), a row never split across pages unless it is taller than a page (then
+    its lines are carried over, under the heading again). fpdf2's own table() lays out every cell as a
+    multi_cell, ~1.9 ms of CPU a row: a province's 公示 (78,836 rows) was minutes of CPU for its table alone
+    (issue 12; BENCHMARKS.md, sixteenth round)."""
 
     def __init__(self, pdf: FPDF, widths: list[float], align: tuple[str, ...], heading: list[str]):
-        self.pdf, self.widths, self.align, self.heading = pdf, widths, align, heading
+        self.pdf, self.widths, self.align = pdf, widths, align
         self.lefts = [pdf.l_margin + sum(widths[:i]) for i in range(len(widths))]
         self.right = pdf.l_margin + sum(widths)
         self.y = pdf.get_y()
-        self._row(heading, ("C",) * len(heading), shaded=True)
+        self.heading = [self._lines(value, width) for value, width in zip(heading, widths, strict=True)]
+        self.heading_height = _height(self.heading)
+        self.started = False  # the heading is drawn with the first row, on the page that row goes to
 
     def row(self, values: tuple[str, ...]) -> None:
-        self._row(values, self.align)
-
-    def _row(self, values: tuple[str, ...] | list[str], align: tuple[str, ...], shaded: bool = False) -> None:
-        pdf = self.pdf
         cells = [self._lines(value, width) for value, width in zip(values, self.widths, strict=True)]
-        height = max(len(lines) for lines in cells) * CELL_LINE + 2 * CELL_PAD
-        if not shaded and self.y + height > pdf.page_break_trigger:
+        room = self.pdf.page_break_trigger - self.pdf.t_margin - self.heading_height - 2 * CELL_PAD
+        most = max(int(room // CELL_LINE), 1)  # lines of one row a page holds under its heading
+        tallest = max(len(lines) for lines in cells)
+        for start in range(0, tallest, most):  # one part but for a row taller than a page
+            part = [lines[start:start + most] or [""] for lines in cells]
+            self._place(_height(part))
+            self._draw(part, self.align)
+
+    def end(self) -> None:
+        """A list without rows still shows its heading."""
+        if not self.started:
+            self._place(0.0)
+
+    def _place(self, height: float) -> None:
+        """Room for a row of `height` below the heading: a new page (and the heading on it) when there is none."""
+        pdf = self.pdf
+        below = self.heading_height if not self.started else 0.0
+        if self.y + below + height > pdf.page_break_trigger and (self.started or self.y > pdf.t_margin):
             pdf.add_page()
-            self.y = pdf.t_margin
-            self._row(self.heading, ("C",) * len(self.heading), shaded=True)
+            self.y, self.started = pdf.t_margin, False
+        if not self.started:
+            self._draw(self.heading, ("C",) * len(self.heading), shaded=True)
+            self.started = True
+
+    def _draw(self, cells: list[list[str]], align: tuple[str, ...], shaded: bool = False) -> None:
+        pdf = self.pdf
+        height = _height(cells)
         top, bottom = self.y, self.y + height
         if shaded:
             pdf.set_fill_color(*HEADING_FILL)
@@ -131,6 +153,10 @@ class _Grid:
             return [value]
         measure = self.pdf.get_string_width
         return [piece for line in lines_of(value, room, room, measure) for piece in _chars(line, room, measure)]
+
+
+def _height(cells: list[list[str]]) -> float:
+    return max(len(lines) for lines in cells) * CELL_LINE + 2 * CELL_PAD
 
 
 def _chars(line: str, room: float, measure: Any) -> list[str]:

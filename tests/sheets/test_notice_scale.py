@@ -126,3 +126,43 @@ def test_a_scan_holds_one_decoded_result_at_a_time(demo: Service, monkeypatch: p
     queries.scan(demo, "2026-Q1", None, visit, size=10)
     assert len(seen) == 12 and len(set(seen)) == 12
     assert max(most) <= 3, most  # a page of 10 held decoded would show 10 or more
+
+
+def _text_of(notice: Notice, where: Path) -> list[str]:
+    target = where / "notice.pdf"
+    target.write_bytes(publication_pdf(notice))
+    return _pages(target)
+
+
+def test_the_heading_is_never_left_alone_at_the_foot_of_a_page(tmp_path: Path) -> None:
+    """A paragraph long enough to bring the list near the foot of the first page, at every length around it: the
+    heading goes to the page its first row goes to (from review: it was drawn into the bottom margin alone)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed: apt-get install -y poppler-utils")
+    tried = 0
+    for n in range(120, 140):  # the reviewer's case is 130 sentences; these lengths bring the foot past the list
+        notice = _notice(3)
+        notice.paragraph = "这是一段公示正文。" * n
+        for page in _text_of(notice, tmp_path):
+            lines = [line.split() for line in page.splitlines() if line.strip()]
+            at = next((k for k, words in enumerate(lines) if words[:2] == ["名次", "被考核对象"]), None)
+            if at is not None:
+                tried += 1
+                assert any(re.fullmatch(r"\d+", words[0]) for words in lines[at + 1:]), (n, page[-300:])
+    assert tried >= 20
+
+
+def test_a_row_taller_than_a_page_is_carried_over_whole(tmp_path: Path) -> None:
+    """A remark of 2,000 characters: every character printed, none below the margin, the heading above each part
+    (from review: the row ran 600 mm past the foot of the page, its text lost)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed: apt-get install -y poppler-utils")
+    notice = _notice(3)
+    notice.rows[1].remark = "因" * 2000
+    pages = _text_of(notice, tmp_path)
+    assert sum(page.count("因") for page in pages) == 2000
+    assert sum(page.count("名次") for page in pages) == len(pages) >= 3
+    boxes = subprocess.run(["pdftotext", "-bbox", str(tmp_path / "notice.pdf"), "-"], capture_output=True,
+                           check=True, text=True).stdout
+    bottom = (297 - MARGIN) * PT_PER_MM
+    assert all(float(y) <= bottom for y in re.findall(r'yMax="([\d.]+)"', boxes))
