@@ -269,12 +269,9 @@ def recorded(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> Recorded:
     number = {owner: n for n, owner in enumerate(owners)}
     by_raw: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
-    if lazy.joint is not None and lazy.joint.runs:
-        by_raw[reader.raw(lazy.joint_name)] = number[JOINT]
-        spans += lazy.joint.runs
-    for subject, placed in lazy.streams.items():
+    for name, owner, placed in _placed(lazy):
         if placed.runs:
-            by_raw[reader.raw(lazy.names[subject])] = number[subject]
+            by_raw[reader.raw(name)] = number[owner]
             spans += placed.runs
     found: dict[str, tuple[array, array]] = {}
     closed = period.closed_at
@@ -304,15 +301,13 @@ def counted(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> tuple[int,
     after the closing, and only the period's own rows after it are read (by their runs), to tell an appeal's."""
     from projections.fast.runs import _merged
 
-    placed = [(lazy.names[s], p) for s, p in lazy.streams.items()]
-    if lazy.joint is not None:
-        placed.append((lazy.joint_name, lazy.joint))
-    rows = sum(p.rows for _, p in placed)
+    placed = _placed(lazy)
+    rows = sum(p.rows for _, _, p in placed)
     closed = period.closed_at
     if closed is None or closed >= lazy.base:
         return rows, 0
-    ours = {reader.raw(name) for name, p in placed if p.runs and p.runs[-1][1] > closed}
-    spans = [(max(first, closed + 1), last) for _, p in placed for first, last in p.runs if last > closed]
+    ours = {reader.raw(name) for name, _, p in placed if p.runs and p.runs[-1][1] > closed}
+    spans = [(max(first, closed + 1), last) for _, _, p in placed for first, last in p.runs if last > closed]
     late = 0
     try:
         for batch in reader.ranges(_pieces(_merged(spans))):
@@ -323,3 +318,11 @@ def counted(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> tuple[int,
     except (TypeError, ValueError, AttributeError) as exc:
         raise NotLazy(UNREADABLE, type(exc).__name__) from None
     return rows - late, late
+
+
+def _placed(lazy: LazyPeriod) -> list[tuple[str, str, Placed]]:
+    """The period's fact streams up to `base`: each one's name, owner (a subject, or `joint`) and rows' places."""
+    found = [(lazy.names[subject], subject, placed) for subject, placed in lazy.streams.items()]
+    if lazy.joint is not None:
+        found.append((lazy.joint_name, JOINT, lazy.joint))
+    return found

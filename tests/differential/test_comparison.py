@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.workloads import build as workload_of
-from bench.workloads import read
 from projections.fast import replay as fast_replay
 from projections.fast.plan import Unsure
 from projections.fast.replay import FastReplay
@@ -31,10 +30,14 @@ from projections.records import read_log
 from projections.runner import ProjectionRunner
 from service import bootstrap, comparison, replays
 from service.bootstrap import Service, build
-from service.bulk import import_rows
 from service.settings import Settings
 from service.tokens import Actor
-from tests.differential.test_stores import AT, decide_appeals, stored  # noqa: F401 - the stored workloads
+from tests.differential.test_stores import (  # noqa: F401 - the stored workloads
+    AT,
+    decide_appeals,
+    published_workload,
+    stored,
+)
 from tests.integration.helpers import record_quarter
 from tests.signing import TEST_KEY
 
@@ -176,12 +179,7 @@ def test_generated_workloads_compare_the_same_both_ways(name: str, seed: int, ap
         service = build(Settings(signing_key=TEST_KEY, data_dir=Path(where) / "store"))
         try:
             ledger, code = service.ledger, workload.period
-            ledger.register_scheme(workload.scheme, "admin", AT)
-            ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
-            import_rows(ledger, code, read(path), "督查科", AT)
-            ledger.close_period(code, "admin", AT)
-            published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
-            sealed = int(ledger.publish(code, published, "admin", AT)["position"])
+            published, sealed = published_workload(ledger, workload, path)
             filed = date.fromordinal(published.toordinal() + 1)
             decide_appeals(ledger, code, workload.written.appeals()[:appeals], filed, filed)
             service.runner.catch_up()

@@ -245,6 +245,13 @@ def test_a_stream_another_writer_appended_to_is_decided_again_by_the_reference_o
     assert sorted(stream.facts) == sorted(f["id"] for f in mine[:25])
 
 
+def _two_streams(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The first two subjects rated in the workload's rows, each with its ratings."""
+    ratings = [r for r in rows if r.get("type") == "rating"]
+    subjects = list(dict.fromkeys(r["subject"] for r in ratings))[:2]
+    return [(s, [r for r in ratings if r["subject"] == s]) for s in subjects]
+
+
 def test_a_stream_appended_to_while_the_lane_checks_its_batch_leaves_none_of_the_batch_to_the_lane(
     schemas: Schemas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,10 +259,7 @@ def test_a_stream_appended_to_while_the_lane_checks_its_batch_leaves_none_of_the
     insert: the COPY fails whole (nothing of the other stream is written by the lane either), and the reference
     records the batch once; every fact once, every stream's versions without a gap."""
     workload, rows = rows_of("province")
-    ratings = [r for r in rows if r.get("type") == "rating"]
-    one, two = ratings[0]["subject"], next(r["subject"] for r in ratings if r["subject"] != ratings[0]["subject"])
-    of_one = [r for r in ratings if r["subject"] == one]
-    of_two = [r for r in ratings if r["subject"] == two]
+    (one, of_one), (two, of_two) = _two_streams(rows)
     schema = schemas()
     service = _opened(schema, workload)
     writes: list[int | None] = []
@@ -294,10 +298,7 @@ def test_a_batch_in_flight_that_conflicts_leaves_the_next_batch_checked_again(
     conflicts: the reference decides it, and the third is checked again on the streams as stored (stream two still
     new: its opening first, no version skipped) before it is written; the fourth follows."""
     workload, rows = rows_of("province")
-    ratings = [r for r in rows if r.get("type") == "rating"]
-    one, two = ratings[0]["subject"], next(r["subject"] for r in ratings if r["subject"] != ratings[0]["subject"])
-    of_one = [r for r in ratings if r["subject"] == one]
-    of_two = [r for r in ratings if r["subject"] == two]
+    (one, of_one), (two, of_two) = _two_streams(rows)
     schema = schemas()
     service = _opened(schema, workload)
     writes: list[int | None] = []

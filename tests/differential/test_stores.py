@@ -42,6 +42,18 @@ AT = "2026-04-01T09:00:00+08:00"
 SIZES = {"bureau": 1.0, "city": 0.2, "province": 300 / 200_000}  # the city's panel and facts at a fifth
 
 
+def published_workload(ledger: Any, workload: Any, path: Path) -> tuple[date, int]:
+    """A written workload's period opened under its scheme, its file imported, closed and published: the day it
+    was published and the seal's position."""
+    code = workload.period
+    ledger.register_scheme(workload.scheme, "admin", AT)
+    ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
+    import_rows(ledger, code, read(path), "督查科", AT)
+    ledger.close_period(code, "admin", AT)
+    published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
+    return published, int(ledger.publish(code, published, "admin", AT)["position"])
+
+
 @pytest.fixture(scope="module", params=sorted(SIZES))
 def stored(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service, str, int]]:
     """A workload imported, closed, published and appealed (one upheld, one rejected); and the seal's position."""
@@ -52,12 +64,7 @@ def stored(request: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     workload.write(path)
     service = build(Settings(signing_key=TEST_KEY, data_dir=data / "store"))
     ledger, code = service.ledger, workload.period
-    ledger.register_scheme(workload.scheme, "admin", AT)
-    ledger.open_period(code, workload.scheme.scheme, workload.scheme.version, "admin", AT)
-    import_rows(ledger, code, read(path), "督查科", AT)
-    ledger.close_period(code, "admin", AT)
-    published = date(2026, 12, 21) if code == "2026" else date(2026, 4, 13)
-    sealed = ledger.publish(code, published, "admin", AT)["position"]
+    published, sealed = published_workload(ledger, workload, path)
     filed, decided = date.fromordinal(published.toordinal() + 1), date.fromordinal(published.toordinal() + 2)
     decide_appeals(ledger, code, path_appeals(workload)[:2], filed, decided)
     yield service, code, sealed
