@@ -14,6 +14,7 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,16 @@ STEPS = [  # (figure it belongs to, child task)
 ]
 
 
-def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
-    """Every selected step for one workload on one backend, in a fresh store that is dropped afterwards."""
+def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: argparse.Namespace,
+            out: dict[str, Any], saved: Callable[[], None]) -> dict[str, Any]:
+    """Every selected step for one workload on one backend, in a fresh store that is dropped afterwards; `out`
+    takes each step's result as it comes, and `saved` writes the partial results file after each."""
     store = fresh(kind, root, workload)
     base = {"store": store.as_dict(), **files, "batch": args.batch}
-    out: dict[str, Any] = {}
     try:
         out["import"] = child.run({**base, "task": "import"}, args.timeout)
         _say(workload, kind, "import", out["import"])
+        saved()
         if "error" in out["import"]:
             return out
         base["first"] = out["import"]["first"]
@@ -56,6 +59,7 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
             if (figure in args.only or needed) and not naive_skipped:
                 out[task] = child.run({**base, "task": task}, args.timeout)
                 _say(workload, kind, task, out[task])
+                saved()
     finally:
         if not args.keep:
             store.drop()
@@ -126,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         "http": {"clients": HTTP_CLIENTS, "status": "not selected"},
     }
     started = time.perf_counter()
+
+    def saved() -> None:
+        """The results so far, written over the results file as each step ends (`"partial": true` until the last):
+        a run stopped midway keeps every step it finished."""
+        partial = {**results, "partial": True, "seconds": round(time.perf_counter() - started, 1)}
+        Path(args.out).write_text(json.dumps(partial, indent=1, ensure_ascii=False, default=str) + "\n")
+
     try:
         for workload in workloads:
             files = {"file": str(root / f"{workload}.jsonl"), "meta": str(root / f"{workload}.meta.json")}
@@ -134,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             made = child.run(spec, args.timeout)
             results["workloads"][workload] = {**made, **_meta(files["meta"])}
             print(f"{workload}: {made}", flush=True)
+            saved()
             for kind in stores:
-                results["runs"].setdefault(workload, {})[kind] = measure(workload, kind, root, files, args)
+                out = results["runs"].setdefault(workload, {}).setdefault(kind, {})
+                measure(workload, kind, root, files, args, out, saved)
         if "http" in args.only:
             seconds = args.http_seconds or (2.0 if args.quick else 5.0)
             for kind in stores:
@@ -145,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
                 name = "http" if kind == "sqlite" else f"http_{kind}"
                 results[name] = {"clients": HTTP_CLIENTS, "seconds": seconds, "status": "measured", **measured}
                 _say("bureau", kind, "http", measured)
+                saved()
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
