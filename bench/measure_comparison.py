@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
         import orjson
 
         print(json.dumps({
-            "from": found["from"], "to": found["to"], "changes": len(found["changes"]),
+            "from": found["from"], "to": found["to"], "changes": found.get("total", len(found["changes"])),
             "sha256": hashlib.sha256(orjson.dumps(found)).hexdigest(),  # the same answer from either branch
             "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "rss_before_mb": round(before, 1),
             "rss_peak_during_mb": round(max(peak[0], _rss_mb()), 1), "anon_before_mb": round(anon_before, 1),

@@ -16,8 +16,9 @@ own; rank awards are joint), so a group's facts admitted after the joint stream 
 order, and the counted facts are the same set: scoring depends on that set only (projections/groups.py,
 projections/fact_index.py). Every loaded fact is checked again (its stream, id and route, its admission), and
 any event after `base` that could break the argument (a second scheme binding, a second closing, a fact outside
-that discipline, one admission sets aside, a publication, whose seal needs the stamps of the whole log) makes
-the caller fold the whole log instead (`NotLazy`), as before. Differential tests: tests/differential/test_views.py.
+that discipline, one admission sets aside) makes the caller fold the whole log instead (`NotLazy`), as before. A
+publication does not: its kept seal's stamps are read from the log's rows again (projections/fast/views.py,
+`LogStamps`). Differential tests: tests/differential/test_views.py.
 """
 
 from __future__ import annotations

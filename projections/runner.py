@@ -38,7 +38,7 @@ from projections.fast.index import index_log
 from projections.fast.joint import route_of
 from projections.fast.plan import Unsure
 from projections.fast.reading import Notifications, Reader, reader_for
-from projections.fast.views import build_views
+from projections.fast.views import LogStamps, build_views
 from projections.lazy import (
     LazyPeriod,
     NotLazy,
@@ -195,8 +195,8 @@ class ProjectionRunner:
         """Before folding an event while light: fold the groups it concerns, or the whole log when the lazy fold
         cannot vouch for it (or holds no period at all: the views were built in another process)."""
         topic, state = record.topic, record.state
-        if self.lazy is None or topic == PUBLISHED:
-            self._whole()  # nothing folded here; or a seal kept, which needs the stamps of the whole log
+        if self.lazy is None:
+            self._whole()  # nothing folded here (a publication's seal: its stamps are read from the log, `_stamps_for`)
             return
         key = self.folded.streams.get(record.stream)
         if topic == OPENED and isinstance(state, dict):
@@ -376,11 +376,23 @@ class ProjectionRunner:
                 self.views.write_page(cur, position, heads, rows, leaves)
                 for key, seal in sealed or []:
                     if key in heads:  # a period whose scheme cannot be had is not scored: nothing to keep
-                        keep_seal(self.views, cur, key, seal, heads[key], self.stamps)
+                        keep_seal(self.views, cur, key, seal, heads[key], self._stamps_for(seal))
                 self.written.update(written)  # the transaction commits after this block, or raises
                 self.written_at = position
         if progress is not None:
             progress(position)
+
+    def _stamps_for(self, seal: dict[str, Any]) -> Stamps | LogStamps:
+        """Where a kept seal's (since, until) stamps come from: this runner's own Stamps when it folded the whole
+        log; while light (it noted only what it folded since it started) the log's rows up to the publication,
+        read again as the fast build reads them (bounded memory; the whole log is not folded for a publication)."""
+        if not self.light:
+            return self.stamps
+        reader = reader_for(self.source)
+        if reader is None:  # never while lazy (a lazy fold reads the log); the stamps of the whole fold then
+            self._whole()
+            return self.stamps
+        return LogStamps(reader, int(seal["published_at"]))
 
     def _score(self, touched: set[str]) -> tuple[dict[str, bytes], dict[str, dict[str, list[tuple[str, bytes]]]]]:
         """The heading and the changed groups' rows of each period touched."""
@@ -646,7 +658,7 @@ class ProjectionRunner:
 
 OPENED = "scoreledger:Period.Opened"
 CLOSED = "scoreledger:Period.Closed"
-WHOLE = {"scoreledger:Period.SchemeBound"}  # every fact admitted again (a publication: always, `_lazy_before`)
+WHOLE = {"scoreledger:Period.SchemeBound"}  # every fact admitted again
 NOT_READ = "the log cannot be read by stream"
 
 

@@ -196,18 +196,35 @@ def _compared(service: Service, code: str, first: int, last: int) -> tuple[Side,
                 reference.add(exc.position)
 
 
-def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None) -> dict[str, Any]:
-    """Changes between two positions (`end` None: now), with item values, causes and knock-ons."""
+def compare_positions(service: Service, actor: Actor, code: str, start: str, end: str | None,
+                      page: int = 1) -> dict[str, Any]:
+    """Changes between two positions (`end` None: now), with item values, causes and knock-ons: one page of them
+    (`paged`)."""
     require(actor, *AUDITORS)
     known_period(service, code)  # the period's existence: never the whole log folded (the runner's `meta`)
     first = position_of(service, start)
     last = position_of(service, end) if end else (service.ledger.recorder.max_notification_id() or 0)
     first, last = min(first, last), max(first, last)
-    return explained(service, code, first, last)
+    return paged(explained(service, code, first, last), page)
 
 
-def compare_appeal(service: Service, actor: Actor, name: str, today: Any) -> dict[str, Any]:
-    """An appeal's changes: from the publication before it was filed to now."""
+CHANGES_PAGE = 100  # changes a page of the comparison shows (a province's two positions can differ in every subject)
+
+
+def paged(model: dict[str, Any], page: int) -> dict[str, Any]:
+    """One page of a comparison's changes (pages counted from 1; past the last: the last), with `page`, `pages` and
+    `total`: the pages render and send a page, never every change of a province (issue 12: 200,000 changes between
+    two positions of its log took minutes to render as one page)."""
+    total = len(model["changes"])
+    pages = max(1, -(-total // CHANGES_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * CHANGES_PAGE
+    return {**model, "changes": model["changes"][start:start + CHANGES_PAGE], "page": page, "pages": pages,
+            "total": total}
+
+
+def compare_appeal(service: Service, actor: Actor, name: str, today: Any, page: int = 1) -> dict[str, Any]:
+    """An appeal's changes: from the publication before it was filed to now, a page of them (`paged`)."""
     require(actor, *AUDITORS)
     found = appeal(service, actor, name, today)
     period = known_period(service, found["period"])  # its seals: the runner's `meta`, never the whole log
@@ -215,7 +232,7 @@ def compare_appeal(service: Service, actor: Actor, name: str, today: Any) -> dic
     if not sealed:
         raise NotFound(f"period {found['period']} has no publication to compare with")
     last = service.ledger.recorder.max_notification_id() or 0
-    return {"appeal": name, **explained(service, found["period"], int(sealed[-1]["position"]), last)}
+    return paged({"appeal": name, **explained(service, found["period"], int(sealed[-1]["position"]), last)}, page)
 
 
 def appeal_comparison(service: Service, actor: Actor, name: str) -> dict[str, Any]:

@@ -409,6 +409,21 @@ def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tup
     sending.send(("stamps", _stamps(reader, told())))
 
 
+class LogStamps:
+    """A seal's (since, until) stamps as the runner's Stamps would give them had it folded the whole log up to the
+    publication at `publication`: the log's rows read again (`_stamps`), the reader closed after. For a runner
+    that folded the log lazily (projections/runner.py, `_stamps_for`)."""
+
+    def __init__(self, reader: Reader, publication: int):
+        self.reader, self.publication = reader, publication
+
+    def bracket(self, position: int) -> tuple[int | None, int | None]:
+        try:
+            return _stamps(self.reader, [(position, self.publication)])[position, self.publication]
+        finally:
+            self.reader.close()
+
+
 def _stamps(reader: Reader, seals: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
     """The (since, until) stamps of each seal as the runner's Stamps would give them at its publication (the
     seal's position among the last KEEP records noted): the rows up to the last publication read again, only

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from service.bootstrap import Service
@@ -125,3 +126,34 @@ def test_the_log_names_facts_by_item_title_and_subject_name(client: TestClient, 
     sign_in_as(client, service, "auditor")
     page = client.get("/events", params={"after": 40, "limit": 20}).text
     assert "测评 班子测评 办公室" in page and "rating s001" not in page
+
+
+def test_a_comparison_between_two_positions_is_shown_a_page_at_a_time(
+    client: TestClient, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two positions of a province's log can differ in every subject (issue 12: 200,000 changes took minutes to render
+    as one page): the page and its twin show CHANGES_PAGE changes at a time, in order, every change on some page
+    once, with links that keep the positions typed; a page past the last shows the last."""
+    from service import comparison
+
+    sign_in_as(client, service, "auditor")
+    opened = service.runner.meta.periods[f"{service.settings.bureau}/2026-Q1"].bindings[0][0]
+    whole = client.get(f"/period/2026-Q1/compare.json?from={opened}").json()
+    assert whole["pages"] == 1 and whole["page"] == 1
+    everyone = [c["subject"] for c in whole["changes"]]
+    assert whole["total"] == len(everyone) == 12, "the demo's 12 departments all changed since the opening"
+    monkeypatch.setattr(comparison, "CHANGES_PAGE", 5)
+    seen = []
+    for number in (1, 2, 3):
+        twin = client.get(f"/period/2026-Q1/compare.json?from={opened}&page={number}").json()
+        assert (twin["page"], twin["pages"], twin["total"]) == (number, 3, 12)
+        seen += [c["subject"] for c in twin["changes"]]
+    assert seen == everyone
+    first = client.get(f"/period/2026-Q1/compare?from={opened}").text
+    assert "共12个单位有变化；第1页，共3页" in first and first.count('<section class="change"') == 5
+    assert f'<a href="?from={opened}&page=2">下一页</a>' in first and "上一页" not in first
+    last = client.get(f"/period/2026-Q1/compare?from={opened}&page=99").text
+    assert "第3页，共3页" in last and last.count('<section class="change"') == 2
+    assert f'<a href="?from={opened}&page=2">上一页</a>' in last and "下一页" not in last
+    refused = client.get(f"/period/2026-Q1/compare?from={opened}&page=0")
+    assert refused.status_code == 422 and "<li>不能小于1</li>" in refused.text and "本次操作没有写入任何内容" in refused.text

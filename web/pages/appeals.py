@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Path, Request, Response
+from fastapi import Form, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from domain.texts.names import scheme_glossary
@@ -146,8 +146,9 @@ async def decide(request: Request, account: SignedIn, service: ServiceDep, name:
 
 
 @page(router, "/appeal/{name}/compare")
-def appeal_compare(request: Request, account: SignedIn, service: ServiceDep, name: str = AppealId) -> Response:
-    model = compare_appeal(service, account.actor(), name, _today(request))
+def appeal_compare(request: Request, account: SignedIn, service: ServiceDep, name: str = AppealId,
+                   page: int = Query(1, ge=1, le=10**7)) -> Response:
+    model = compare_appeal(service, account.actor(), name, _today(request), page)
     return render(request, "compare.html", model, names=_names(service, model["period"]), typed_from="", typed_to="")
 
 

@@ -29,12 +29,12 @@ def _names(service: ServiceDep, code: str) -> object:
 @page(router, "/period/{code}/compare")
 def compare(request: Request, account: SignedIn, service: ServiceDep, code: str = PeriodCode,
             start: str | None = Query(None, alias="from", max_length=40), end: str | None = Query(None, alias="to",
-                                                                                                   max_length=40)
-            ) -> Response:
-    """Subjects whose total, rank or grade changed between two positions (or dates), item by item."""
+                                                                                                   max_length=40),
+            page: int = Query(1, ge=1, le=10**7)) -> Response:
+    """Subjects whose total, rank or grade changed between two positions (or dates), item by item, a page of them."""
     period = queries.known_period(service, code)
     default = str(period.seals[-1]["position"]) if period.seals else "0"
-    model = compare_positions(service, account.actor(), code, as_of_param(start) or default, as_of_param(end))
+    model = compare_positions(service, account.actor(), code, as_of_param(start) or default, as_of_param(end), page)
     return render(request, "compare.html", model, names=_names(service, code), typed_from=start or default,
                   typed_to=end or "")
 

@@ -307,6 +307,7 @@ LABELS = {
     "compare.submit": "对比",
     "compare.between": "日志位置{start}与{end}之间的变化",
     "compare.none": "两个位置之间没有任何单位的得分、排名或等次变化。",
+    "compare.page": "共{total}个单位有变化；第{page}页，共{pages}页",
     "compare.before": "之前",
     "compare.after": "之后",
     "compare.causes": "原因",
