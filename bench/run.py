@@ -41,7 +41,7 @@ STEPS = [  # (figure it belongs to, child task)
 
 
 def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: argparse.Namespace,
-            out: dict[str, Any], saved: Callable[[], None]) -> dict[str, Any]:
+            out: dict[str, Any], saved: Callable[[], None]) -> None:
     """Every selected step for one workload on one backend, in a fresh store that is dropped afterwards; `out`
     takes each step's result as it comes, and `saved` writes the partial results file after each."""
     store = fresh(kind, root, workload)
@@ -51,7 +51,7 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
         _say(workload, kind, "import", out["import"])
         saved()
         if "error" in out["import"]:
-            return out
+            return
         base["first"] = out["import"]["first"]
         for figure, task in STEPS:
             naive_skipped = task == "replay_naive" and (args.no_naive or _subjects(files) > NAIVE_LIMIT)
@@ -63,7 +63,6 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
     finally:
         if not args.keep:
             store.drop()
-    return out
 
 
 NAIVE_LIMIT = 20_000  # subjects: the naive replay holds every scorecard at once (14 GB for the province)

@@ -386,13 +386,7 @@ class ProjectionRunner:
         """Where a kept seal's (since, until) stamps come from: this runner's own Stamps when it folded the whole
         log; while light (it noted only what it folded since it started) the log's rows up to the publication,
         read again as the fast build reads them (bounded memory; the whole log is not folded for a publication)."""
-        if not self.light:
-            return self.stamps
-        reader = reader_for(self.source)
-        if reader is None:  # never while lazy (a lazy fold reads the log); the stamps of the whole fold then
-            self._whole()
-            return self.stamps
-        return LogStamps(reader, int(seal["published_at"]))
+        return self.stamps if not self.light else LogStamps(self.source, int(seal["published_at"]))
 
     def _score(self, touched: set[str]) -> tuple[dict[str, bytes], dict[str, dict[str, list[tuple[str, bytes]]]]]:
         """The heading and the changed groups' rows of each period touched."""

@@ -39,7 +39,7 @@ from projections.collector import collector_paused
 from projections.fast.index import LogIndex, Placed, index_log
 from projections.fast.joint import admit_joint
 from projections.fast.plan import PeriodPlan, Unsure, plan_period
-from projections.fast.reading import FACT_TOPICS, Reader, Row
+from projections.fast.reading import FACT_TOPICS, Reader, Row, reader_for
 from projections.fast.replay import PARALLEL_MIN_SUBJECTS, FastReplay, _runs
 from projections.fast.runs import _merged, _name, score_run
 from projections.groups import heading
@@ -411,17 +411,21 @@ def _leaves(sending: Any, reader: Reader, upto: int, told: Callable[[], list[tup
 
 class LogStamps:
     """A seal's (since, until) stamps as the runner's Stamps would give them had it folded the whole log up to the
-    publication at `publication`: the log's rows read again (`_stamps`), the reader closed after. For a runner
-    that folded the log lazily (projections/runner.py, `_stamps_for`)."""
+    publication at `publication`: the log's rows read again (`_stamps`) by a reader opened and closed for the asking
+    (none opened for a seal `keep_seal` cannot read). For a runner that folded the log lazily (projections/runner.py,
+    `_stamps_for`), whose log a reader always reads (its lazy fold read it)."""
 
-    def __init__(self, reader: Reader, publication: int):
-        self.reader, self.publication = reader, publication
+    def __init__(self, source: Any, publication: int):
+        self.source, self.publication = source, publication
 
     def bracket(self, position: int) -> tuple[int | None, int | None]:
+        reader = reader_for(self.source)
+        if reader is None:  # not a light runner's log (never asked then): nothing to bracket the seal by
+            return None, None
         try:
-            return _stamps(self.reader, [(position, self.publication)])[position, self.publication]
+            return _stamps(reader, [(position, self.publication)])[position, self.publication]
         finally:
-            self.reader.close()
+            reader.close()
 
 
 def _stamps(reader: Reader, seals: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int | None, int | None]]:
