@@ -44,7 +44,7 @@ def asof(spec: dict[str, Any]) -> dict[str, Any]:
     collect_rarely()  # as a server process does after its startup (api/app.py): startup's objects frozen
     try:
         code, key = meta["period"], key_of("default", meta["period"])
-        period = queries.folded_period(service, code)
+        period = queries.known_period(service, code)  # seals and subjects: never the whole log's facts
         seal = int(period.seals[0]["position"])
         kept = service.views.seal_kept(key, seal)
         subject = meta["appeals"][0]["subject"] if meta.get("appeals") else sorted(period.subjects)[0]

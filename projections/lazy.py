@@ -65,7 +65,8 @@ class LazyPeriod:
     joint_loaded: bool = False
     recorded: Recorded | None = None  # who recorded which facts up to `base`: read on first asking (`recorded`)
     counts: tuple[int, int] | None = None  # (counted, late) facts up to `base`: read on first asking (`counted`)
-    late_loaded: int = 0  # late facts up to `base` that `load` listed in the period's `late`
+    late: list[str] | None = None  # the late facts' ids up to `base`, in log order: read with `counts`
+    late_loaded: list[str] = field(default_factory=list)  # late facts up to `base` that `load` listed in `late`
     subject_of: dict[str, str] = field(default_factory=dict)  # fact stream -> subject
 
     def __post_init__(self) -> None:
@@ -136,7 +137,7 @@ def load(fold: Any, period: PeriodInput, lazy: LazyPeriod, groups: Iterable[str]
                 raise NotLazy(OUTSIDE)
             if closed is not None and position > closed and not state.get("appeal"):
                 period.late.append(raw["id"])
-                lazy.late_loaded += 1
+                lazy.late_loaded.append(raw["id"])
                 continue
             if not admit(fold, period, position, raw):
                 raise NotLazy(SET_ASIDE)
@@ -295,30 +296,32 @@ def recorded(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> Recorded:
     return Recorded(owners, found)
 
 
-def counted(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> tuple[int, int]:
-    """How many of the period's facts up to `base` are counted and how many are late (after the closing, not an
-    appeal's), as the fold lists them, without reading them all: the first pass counted each stream's fact rows,
-    and every one is counted (the fast plan vouched that admission sets none aside) but the late ones; those lie
-    after the closing, and only the period's own rows after it are read (by their runs), to tell an appeal's."""
+def counted(period: PeriodInput, lazy: LazyPeriod, reader: Reader) -> tuple[int, list[str]]:
+    """How many of the period's facts up to `base` are counted, and the late ones' ids (after the closing, not an
+    appeal's) in log order, as the fold lists them, without reading them all: the first pass counted each stream's
+    fact rows, and every one is counted (the fast plan vouched that admission sets none aside) but the late ones;
+    those lie after the closing, and only the period's own rows after it are read (by their runs), to tell an
+    appeal's."""
     from projections.fast.runs import _merged
 
     placed = _placed(lazy)
     rows = sum(p.rows for _, _, p in placed)
     closed = period.closed_at
     if closed is None or closed >= lazy.base:
-        return rows, 0
+        return rows, []
     ours = {reader.raw(name) for name, _, p in placed if p.runs and p.runs[-1][1] > closed}
     spans = [(max(first, closed + 1), last) for _, _, p in placed for first, last in p.runs if last > closed]
-    late = 0
+    late: list[str] = []
     try:
         for batch in reader.ranges(_pieces(_merged(spans))):
             for position, raw, _version, topic, payload in batch:
-                if raw in ours and topic in FACT_TOPICS and closed < position <= lazy.base \
-                        and not orjson.loads(payload).get("appeal"):
-                    late += 1
-    except (TypeError, ValueError, AttributeError) as exc:
+                if raw in ours and topic in FACT_TOPICS and closed < position <= lazy.base:
+                    state = orjson.loads(payload)
+                    if not state.get("appeal"):
+                        late.append(state["fact"]["id"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise NotLazy(UNREADABLE, type(exc).__name__) from None
-    return rows - late, late
+    return rows - len(late), late
 
 
 def _placed(lazy: LazyPeriod) -> list[tuple[str, str, Placed]]:

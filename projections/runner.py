@@ -25,6 +25,7 @@ import logging
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -600,24 +601,51 @@ class ProjectionRunner:
         fold would list them (those up to the views' position counted from the first pass's places, projections/
         lazy.py `counted`; those folded since, from the fold); None when it is not (count the fold's)."""
         with self.lock:
-            lazy = self.lazy.get(key) if self.light and self.lazy else None
-            if lazy is None:
+            listed = self._lazy_counts(key)
+            if listed is None:
                 return None
-            period = self.folded.periods[key]
-            if lazy.counts is None:
-                reader = reader_for(self.source)
-                if reader is None:
-                    return None
-                try:
-                    lazy.counts = counted(period, lazy, reader)
-                except NotLazy as exc:
-                    log.info("the facts of %s could not be counted from their rows: %s", key, exc)
-                    return None
-                finally:
-                    reader.close()
-            facts, late = lazy.counts
+            lazy, period = listed
+            facts, late = lazy.counts  # type: ignore[misc]
             since = sum(1 for p in period.positions.values() if p > lazy.base)
-            return facts + since, late + len(period.late) - lazy.late_loaded
+            return facts + since, late + len(period.late) - len(lazy.late_loaded)
+
+    def late_facts(self, key: str) -> list[str] | None:
+        """While the period is folded lazily: the ids of its late facts in log order, as the whole fold lists them
+        (`PeriodInput.late`: those up to the views' position read from their rows with `fact_counts`, then those
+        folded since); None when it is not (the fold's)."""
+        with self.lock:
+            listed = self._lazy_counts(key)
+            if listed is None:
+                return None
+            lazy, period = listed
+            loaded = Counter(lazy.late_loaded)  # the period's `late` holds those `load` listed, then those since
+            since = []
+            for fact in period.late:
+                if loaded[fact]:
+                    loaded[fact] -= 1
+                else:
+                    since.append(fact)
+            return [*(lazy.late or ()), *since]
+
+    def _lazy_counts(self, key: str) -> tuple[LazyPeriod, PeriodInput] | None:
+        """The period's lazy fold with its counts read (on first asking), under the lock; None when not lazy."""
+        lazy = self.lazy.get(key) if self.light and self.lazy else None
+        if lazy is None:
+            return None
+        period = self.folded.periods[key]
+        if lazy.counts is None:
+            reader = reader_for(self.source)
+            if reader is None:
+                return None
+            try:
+                facts, late = counted(period, lazy, reader)
+            except NotLazy as exc:
+                log.info("the facts of %s could not be counted from their rows: %s", key, exc)
+                return None
+            finally:
+                reader.close()
+            lazy.counts, lazy.late = (facts, len(late)), late
+        return lazy, period
 
     def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:
         """The registered subjects proposed facts would concern (those they name, their targets'), their groups

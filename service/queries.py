@@ -114,7 +114,10 @@ def period_status(period: PeriodInput) -> str:
 def period_overview(service: Service, actor: Actor, code: str) -> dict[str, Any]:
     """A period's status, scheme binding, subjects and seals."""
     require(actor, *STAFF)
-    period = folded_period(service, code)
+    period = known_period(service, code)  # never the whole log's facts (issue 12): the late ones listed apart
+    late = service.runner.late_facts(key_of(service.settings.bureau, code))
+    if late is None:
+        late = folded_period(service, code).late
     return {
         "period": code,
         "scheme": period.scheme,
@@ -125,7 +128,7 @@ def period_overview(service: Service, actor: Actor, code: str) -> dict[str, Any]
         "subjects": sorted(period.subjects.values(), key=lambda s: s["id"]),
         "seals": period.seals,
         "published_on": period.published_on,
-        "late_facts": period.late,
+        "late_facts": late,
     }
 
 

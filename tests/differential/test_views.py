@@ -375,9 +375,11 @@ def _recorder_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], k
 
 
 def _counts_equal(made: dict[str, tuple[ProjectionRunner, SQLiteViewStore]], key: str) -> None:
-    """The lazily folded runner's count of counted and late facts (the period's overview) is the reference's."""
+    """The lazily folded runner's count of counted and late facts (the period's overview) is the reference's, and
+    its list of the late facts' ids (the API's period overview) the reference's, in order."""
     period = made["reference"][0].fold.periods[key]
     assert made["fast"][0].fact_counts(key) == (len(period.facts), len(period.late))
+    assert made["fast"][0].late_facts(key) == period.late
 
 
 def test_joint_facts_across_groups_and_a_group_registered_after_the_build_fold_lazily_as_the_reference(

@@ -36,6 +36,7 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
         out["light after the history"] = service.runner.light
         out["by recorder"] = _recorders(service)  # the recording page's latest entries, every page of them
         out["overview"] = overview.period_overview(service, "2026-Q1").model_dump()  # the period's page: counts
+        out["api overview"] = queries.period_overview(service, OFFICE, "2026-Q1")  # GET /periods/{code}: late facts
         out["light after the recorders"] = service.runner.light
     finally:
         service.close()
@@ -105,7 +106,7 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert not whole["light"] and lazy["light"], "the second service did not start lazily"
     assert lazy["light after the history"] and lazy["light after the card"] and lazy["light at the end"], \
         "a read or the recording folded the whole log"
-    assert lazy["light after the recorders"], "a recorder's history folded the whole log"
+    assert lazy["light after the recorders"], "a recorder's history or the period's overview (API) folded the whole log"
     mine = [f for page in whole["by recorder"] for f in page["facts"]]
     assert len(mine) == 2 * 2 * (8 + 1 + 1) and any(f["fact"].get("redacted") for f in mine), \
         "the recorders' histories are not what record_quarter recorded: nothing compared"
@@ -115,7 +116,7 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
     assert len(whole["history"]["facts"]) == 2, "d3's history is not what record_quarter recorded: nothing compared"
     assert whole["overview"]["facts"] == 10
-    for name in ("overview", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
+    for name in ("overview", "api overview", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
                  "by recorder since"):
         assert lazy[name] == whole[name], name
 
