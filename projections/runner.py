@@ -554,6 +554,18 @@ class ProjectionRunner:
         period = self.period_for(key, subjects)
         return period.facts if period is not None else {}
 
+    def facts_concerning(self, key: str, proposed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The counted facts concerning the subjects proposed facts name (with those of the facts they target), in
+        log order, as the fold indexes them by subject (`by_subject`): a spreadsheet's rows checked and described
+        (service/sheets). Their groups are folded first when light, never the whole log; the same facts either way."""
+        with self.lock:
+            subjects = self.named(key, proposed)
+            period = self.folded.periods.get(key)
+            if period is None:
+                return {}
+            ids = {i: period.positions.get(i, 0) for s in subjects for i in period.by_subject.get(s, ())}
+            return {i: period.facts[i] for i in sorted(ids, key=ids.__getitem__)}
+
     def period_for(self, key: str, subjects: set[str]) -> PeriodInput | None:
         """The period as folded, what concerns these subjects complete (their facts, positions and index: their
         groups folded first when light; other groups' may be missing then); None for an unknown period."""

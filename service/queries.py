@@ -89,6 +89,27 @@ def folded_period(service: Service, period: str) -> PeriodInput:
     return found
 
 
+class PeriodFacts:
+    """A period's counted facts looked up by what they concern, as a spreadsheet's import reads them (service/
+    sheets): a fact by its id (a retraction's target: the id names its stream, service/facts_routing.py), the facts
+    concerning proposed ones (a rater's earlier score, R3). While the period is folded lazily (projections/lazy.py)
+    only the groups looked up are folded, never the whole log's facts (issue 12); the answers are the whole fold's."""
+
+    def __init__(self, service: Service, code: str):
+        self.runner, self.key = service.runner, key_of(service.settings.bureau, code)
+        self.runner.catch_up()
+
+    def __contains__(self, fact_id: object) -> bool:
+        if not isinstance(fact_id, str):
+            return False
+        stream = fact_id.split(":", 1)[0]
+        with self.runner.lock:
+            return fact_id in self.runner.facts_for(self.key, set() if stream == JOINT else {stream})
+
+    def concerning(self, proposed: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return self.runner.facts_concerning(self.key, proposed)
+
+
 def appeal_facts(service: Service, found: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The counted facts an appeal's pages show (its contested facts among them): those concerning the appellant,
     whose group alone is folded when the period is folded lazily (projections/lazy.py), never the whole log's."""

@@ -24,10 +24,11 @@ def problems_of(exc: SheetInvalid) -> list[dict[str, Any]]:
 def described(service: Service, code: str, sample: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each row to be recorded: where it is in the file and what it records, in words."""
     scheme = documents.period_scheme(service, code)
-    period = queries.folded_period(service, code)
+    period = queries.known_period(service, code)  # subjects; the facts the rows name looked up by their groups
+    facts = queries.PeriodFacts(service, code).concerning([r["fact"] for r in sample])
     names = {s: v["name"] for s, v in period.subjects.items()}
     return [{"sheet": r["sheet"], "row": r["row"], "kind": text(f"kind.{r['fact']['type']}"),
-             "subject": _who(scheme, names, r["fact"]), "what": _what(scheme, period.facts, r["fact"]),
+             "subject": _who(scheme, names, r["fact"]), "what": _what(scheme, facts, r["fact"]),
              "details": "；".join(_details(scheme, r["fact"])), "evidence": r["fact"].get("evidence", "")}
             for r in sample]
 

@@ -31,8 +31,7 @@ NOTICE_PAGE = 200  # subject results (with their scorecards) read at a time for 
 def importer(service: Service, actor: Actor, code: str, at: str, today: date | None = None) -> SheetImporter:
     """Preview and confirm imports into a period for whoever may record (admin, recorder, rater)."""
     require(actor, "admin", "recorder", "rater")
-    facts = queries.folded_period(service, code).facts
-    return SheetImporter(service.ledger, code, actor, at, today=today, facts=dict(facts))
+    return SheetImporter(service.ledger, code, actor, at, today=today, facts=queries.PeriodFacts(service, code))
 
 
 def period_scheme(service: Service, code: str) -> Scheme:

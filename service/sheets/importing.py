@@ -43,8 +43,7 @@ __all__ = ["MAX_ROWS", "SheetImporter", "SheetInvalid", "Upload", "parse_upload"
 _FACT_PATH = re.compile(r"^(?:recorded )?facts\[(\d+)\]\.?([A-Za-z_.]*)")
 
 
-def uploader_vocabulary(ledger: Ledger, code: str, actor: Actor,
-                        facts: dict[str, dict[str, Any]] | None = None) -> Vocabulary:
+def uploader_vocabulary(ledger: Ledger, code: str, actor: Actor, facts: Any = None) -> Vocabulary:
     """The words of the period's scheme and subjects, narrowed to the items a recording office records."""
     period = ledger.period(code)
     scheme = ledger.scheme(period.scheme, period.scheme_version)
@@ -61,7 +60,9 @@ class SheetImporter:
     actor: Actor
     at: str
     today: date | None = None
-    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts as recorded so far
+    # the period's facts as recorded so far: a dict, or queries.PeriodFacts, which folds only the groups a file's rows
+    # concern while the period is folded lazily (issue 12: never the whole log's facts for an upload)
+    facts: Any = field(default_factory=dict)
 
     def authorize(self, scheme: Any, prepared: list[dict[str, Any]], known: Mapping[str, dict[str, Any]],
                   groups: Groups) -> None:
@@ -71,7 +72,7 @@ class SheetImporter:
         vocabulary = uploader_vocabulary(self.ledger, self.code, self.actor, self.facts)
         parsed = parse_upload(upload, vocabulary, self.actor, self.today, progress)
         parsed.raise_problems()
-        rescored(parsed, self.facts)
+        rescored(parsed, concerning(self.facts, parsed.facts))
         return parsed
 
     def preview(self, upload: Upload, progress: Progress | None = None) -> dict[str, Any]:
@@ -120,7 +121,13 @@ class SheetImporter:
         return scheme_glossary(self.ledger.scheme(period.scheme, period.scheme_version))
 
 
-def rescored(parsed: ParsedFile, facts: dict[str, dict[str, Any]]) -> None:
+def concerning(facts: Any, proposed: list[dict[str, Any]]) -> Mapping[str, dict[str, Any]]:
+    """The recorded facts concerning the subjects of proposed facts: a lookup's (queries.PeriodFacts), or all given."""
+    found = getattr(facts, "concerning", None)
+    return found(proposed) if found is not None else facts  # type: ignore[no-any-return]
+
+
+def rescored(parsed: ParsedFile, facts: Mapping[str, dict[str, Any]]) -> None:
     """R3: a score for what the rater already scored corrects its live score; the same score is left out."""
     replaced = {f.get("corrects") for f in facts.values()} | {f.get("target") for f in facts.values()}
     live = {(f["rater"], f["item"], f["subject"]): f for f in facts.values()

@@ -41,7 +41,9 @@ class Vocabulary:
     scheme: Scheme
     subjects: dict[str, dict[str, Any]]
     offices: tuple[str, ...] | None = None  # a recording office sees only its items (S5)
-    facts: dict[str, dict[str, Any]] = field(default_factory=dict)  # the period's facts, for retractions
+    # the period's facts, for retractions: a dict (a template lists them), or a lookup by id (an import checks a
+    # retraction's target: queries.PeriodFacts, which folds only the target's group)
+    facts: Any = field(default_factory=dict)
     items: Names = field(default_factory=Names)
     subject_names: Names = field(default_factory=Names)
     decisions: dict[str, Names] = field(default_factory=dict)
@@ -49,9 +51,9 @@ class Vocabulary:
     @classmethod
     def of(
         cls, scheme: Scheme, subjects: dict[str, dict[str, Any]], offices: Iterable[str] | None = None,
-        facts: dict[str, dict[str, Any]] | None = None,
+        facts: Any = None,
     ) -> Vocabulary:
-        found = cls(scheme, subjects, tuple(offices) if offices is not None else None, facts or {})
+        found = cls(scheme, subjects, tuple(offices) if offices is not None else None, {} if facts is None else facts)
         for item in scheme.items.values():
             found.items.add(item.id, *item_forms(item))
         for subject in subjects.values():

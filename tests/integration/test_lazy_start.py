@@ -16,9 +16,13 @@ from projections.runner import ProjectionRunner
 from service import bootstrap, overview, queries, recording
 from service.bootstrap import build
 from service.settings import Settings
+from service.sheets import documents
+from service.sheets.parsing import Upload
 from service.tokens import Actor
 from tests.integration.helpers import record_quarter
+from tests.sheets.files import csv_bytes
 from tests.signing import TEST_KEY
+from web.sheet_rows import described
 
 AT = "2026-03-31T10:00:00+08:00"
 OFFICE = Actor("督查科", "recorder", ("inspection", "office", "personnel", "guidance"))
@@ -26,12 +30,15 @@ RATER = Actor("局长", "rater", ("局长=principal",))  # sees its own rating o
 
 
 def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.MonkeyPatch, smoking: str) -> dict[str, Any]:
-    """Started twice (each start folds nothing of a period's facts, when lazy): a rater's view of a scorecard; then
+    """Started three times (each start folds nothing of a period's facts, when lazy): spreadsheets previewed first
+    (their rows' facts looked up), reads of histories and overviews; a rater's view of a scorecard; then
     a retraction and a deduction recorded, with the totals before and after each, and the views' results."""
     monkeypatch.setattr(bootstrap, "ProjectionRunner", partial(ProjectionRunner, fast_backlog=backlog))
     out: dict[str, Any] = {}
     service = build(settings)
     try:
+        out["import"] = _imported(service, smoking)  # first, nothing folded: the facts its rows name looked up
+        out["light after the import"] = service.runner.light
         out["history"] = queries.history(service, RATER, "2026-Q1", "d3")  # d3's facts, their positions
         out["light after the history"] = service.runner.light
         out["by recorder"] = _recorders(service)  # the recording page's latest entries, every page of them
@@ -73,6 +80,20 @@ def _answers(settings: Settings, backlog: int | None, monkeypatch: pytest.Monkey
         service.close()
 
 
+def _imported(service: Any, smoking: str) -> list[Any]:
+    """Spreadsheets previewed as the import page shows them (service/sheets, web/sheet_rows.py): a
+    recorder's retraction of d2's finding (its target looked up by id), and the 局长's own scores of d2 again (R3: recorded as a
+    correction of the earlier score) and of d3 unchanged (left out)."""
+    files = {"撤销.csv": (OFFICE, [["target", "reason"], [smoking, "核实"]]),
+             "评分.csv": (RATER, [["subject", "item", "value"], ["d2", "rating", "85"], ["d3", "rating", "88"]])}
+    shown = []
+    for name, (actor, rows) in files.items():
+        importer = documents.importer(service, actor, "2026-Q1", AT)
+        preview = importer.preview(Upload(name, csv_bytes(rows, "utf-8")))
+        shown.append((preview, described(service, "2026-Q1", preview["sample"])))
+    return shown
+
+
 def _recorders(service: Any) -> list[Any]:
     """Each recorder's facts a page of 3 at a time, newest first (the recording page) and oldest first, every page
     walked by its `next`; as the office (who sees every rating) and as a rater (who sees others' redacted)."""
@@ -106,6 +127,11 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert not whole["light"] and lazy["light"], "the second service did not start lazily"
     assert lazy["light after the history"] and lazy["light after the card"] and lazy["light at the end"], \
         "a read or the recording folded the whole log"
+    assert lazy["light after the import"], "a spreadsheet's preview folded the whole log"
+    (retracted, retraction), (rescored, scores) = whole["import"]
+    assert retracted["sample"][0]["fact"]["target"] == smoking and "非吸烟区吸烟" in retraction[0]["what"], retraction  # item 3.6, by its target
+    assert rescored["unchanged_ratings"] == 1 and rescored["rows"] == 1, rescored  # d3's 88 left out
+    assert rescored["sample"][0]["fact"]["corrects"].startswith("d2:"), "the score of d2 is not a correction (R3)"
     assert lazy["light after the recorders"], "a recorder's history or the period's overview (API) folded the whole log"
     mine = [f for page in whole["by recorder"] for f in page["facts"]]
     assert len(mine) == 2 * 2 * (8 + 1 + 1) and any(f["fact"].get("redacted") for f in mine), \
@@ -116,7 +142,7 @@ def test_a_service_started_lazily_answers_as_one_that_folded_every_fact(
     assert whole["withdrawn"][0]["d2"] != whole["withdrawn"][1]["d2"]  # the retraction's target is d2's
     assert len(whole["history"]["facts"]) == 2, "d3's history is not what record_quarter recorded: nothing compared"
     assert whole["overview"]["facts"] == 10
-    for name in ("overview", "api overview", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
+    for name in ("overview", "api overview", "import", "known", "history", "withdrawn", "card", "before", "after", "fact totals", "rankings", "by recorder",
                  "by recorder since"):
         assert lazy[name] == whole[name], name
 
