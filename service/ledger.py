@@ -18,7 +18,7 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -117,6 +117,16 @@ class Tainted(Exception):
     """A refused command changed an aggregate the group shares: the group is decided again without it."""
 
 
+def mutated(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The library's `project_aggregate` (each event's `mutate` in turn) without its per-event assertion
+    `isinstance(event, CanMutateProtocol)`: a runtime-checkable Protocol, whose check was half the CPU of the first
+    command after a restart (py-spy, issue 12: the province's period aggregate, 200,000 subjects registered, loaded
+    in 6.8 s). Every event of these streams is one of the domain's aggregate events, which mutate."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class LedgerBase(Application):  # type: ignore[type-arg]
     """Loading, idempotent saving and retrying, shared by every command."""
 
@@ -185,13 +195,13 @@ class LedgerBase(Application):  # type: ignore[type-arg]
         """From the store, or inside a group commit as the commands before this one left it."""
         group: _Group | None = getattr(self._local, "group", None)
         if group is None:
-            return self.repository.get(aggregate_id)
+            return self.repository.get(aggregate_id, projector_func=mutated)
         found = group.seen.get(aggregate_id)
         if found is None:
             if aggregate_id in group.absent:
                 raise AggregateNotFoundError(aggregate_id)
             try:
-                found = group.seen[aggregate_id] = self.repository.get(aggregate_id)
+                found = group.seen[aggregate_id] = self.repository.get(aggregate_id, projector_func=mutated)
             except AggregateNotFoundError:
                 group.read.setdefault(aggregate_id, 0)
                 raise
