@@ -78,9 +78,12 @@ def build(settings: Settings | None = None) -> Service:
     calendar = MainlandCalendar.from_files([p.strip() for p in settings.calendar_files.split(",") if p.strip()])
     views: ViewStore
     if settings.store == "postgres":
+        from service.bulk_pg import analyze_log
+
         with _ddl_lock(settings):  # processes starting together must not race on CREATE TABLE / TYPE
             ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
             views = PostgresViewStore(conninfo(settings))
+            analyze_log(ledger.recorder, unless_analysed=True)  # a log no one analysed yet (service/bulk_pg.py)
     else:
         ledger = Ledger(env=event_store_env(settings, "log"), bureau=settings.bureau, calendar=calendar)
         views = SQLiteViewStore(settings.data_dir / "views.sqlite")

@@ -544,5 +544,10 @@ def _imported(importer: Importer, items: Iterator[Any], parse: Callable[[Any], d
         subjects.append(Subject.model_validate({k: v for k, v in row.items() if k != "type"}))
     importer.subjects_in(subjects, batch, key)
     rest_in(chain([first] if first is not None else [], items), batch, key)
+    recorder = importer.ledger.recorder
+    if type(recorder).__module__.startswith("eventsourcing.postgres"):  # the planner's statistics of the log filled
+        from service.bulk_pg import analyze_log
+
+        analyze_log(recorder)
     importer.report.seconds = time.perf_counter() - started
     return importer.report

@@ -100,3 +100,25 @@ class PostgresRows:
                 found.extend((i.hex, v, t, bytes(s)) for i, v, t, s in cur.fetchall())
         found.sort(key=lambda row: (row[0], row[1]))
         return found
+
+
+def analyze_log(recorder: Any, *, unless_analysed: bool = False) -> bool:
+    """The log's table ANALYZEd: its statistics gathered, whether any were (`unless_analysed`: only when the table
+    has none, as after a bulk import on a server without autovacuum). Whether it was analysed now.
+
+    Why (issue 12, run M19): a log never analysed has no statistics, and the planner estimated 184,017 rows for
+    one stream's ~50 (`WHERE originator_id = …`), so each stream read by the lazy fold (projections/lazy.py) ran as
+    a parallel bitmap scan compiled by JIT: 240-330 ms a stream, and a recording on the province was visible only
+    13-24 s after its acknowledgement (its group's 100 streams read so). With statistics it is a primary-key
+    probe. ANALYZE reads a sample of the table (30,000 rows by default), about a second for the province."""
+    datastore = recorder.datastore
+    table = SQL("{0}.{1}").format(Identifier(datastore.schema), Identifier(recorder.events_table_name))
+    with datastore.get_connection() as connection, connection.cursor(row_factory=tuple_row) as cur:
+        if unless_analysed:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = %s AND tablename = %s)",
+                        (datastore.schema, recorder.events_table_name))
+            found = cur.fetchone()
+            if found is not None and found[0]:
+                return False
+        cur.execute(SQL("ANALYZE {0}").format(table))
+    return True
