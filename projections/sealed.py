@@ -113,7 +113,10 @@ def _results_hash(views: Any, cur: Cursor, period: str, head: bytes) -> str:
     cur.execute(views.sql("SELECT DISTINCT grp FROM sl_view_rows WHERE period = ?"), (period,))
     for group in sorted(str(g) for (g,) in cur.fetchall()):
         cur.execute(
-            views.sql("SELECT body FROM sl_view_rows WHERE period = ? AND grp = ? ORDER BY place"), (period, group)
+            # in the index's collation (projections/viewreads.py `_rows`): an index probe per group, not a scan
+            views.sql(f"SELECT body FROM sl_view_rows WHERE period = ? AND grp{views.collate} = ? "  # noqa: S608
+                      "ORDER BY place"),
+            (period, group),
         )
         for (body,) in cur.fetchall():
             digest.update(bytes(body) if first else b"," + bytes(body))
