@@ -55,7 +55,7 @@ def measure(workload: str, kind: str, root: Path, files: dict[str, str], args: a
         base["first"] = out["import"]["first"]
         for figure, task in STEPS:
             naive_skipped = task == "replay_naive" and (args.no_naive or _subjects(files) > NAIVE_LIMIT)
-            needed = task == "appeals" and bool({"replay", "whatif"} & args.only)  # replay reads a log with appeals
+            needed = task == "appeals" and bool({"replay", "whatif", "asof"} & args.only)  # a log with appeals, a seal
             if (figure in args.only or needed) and not naive_skipped:
                 out[task] = child.run({**base, "task": task}, args.timeout)
                 _say(workload, kind, task, out[task])
