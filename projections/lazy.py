@@ -64,8 +64,8 @@ class LazyPeriod:
     loaded: set[str] = field(default_factory=set)  # groups whose subjects' facts are folded
     joint_loaded: bool = False
     recorded: Recorded | None = None  # who recorded which facts up to `base`: read on first asking (`recorded`)
-    counts: tuple[int, int] | None = None  # (counted, late) facts up to `base`: read on first asking (`counted`)
-    late: list[str] | None = None  # the late facts' ids up to `base`, in log order: read with `counts`
+    # the counted facts up to `base` and the late ones' ids, in log order: read on first asking (`counted`)
+    counts: tuple[int, list[str]] | None = None
     late_loaded: list[str] = field(default_factory=list)  # late facts up to `base` that `load` listed in `late`
     subject_of: dict[str, str] = field(default_factory=dict)  # fact stream -> subject
 

@@ -619,7 +619,7 @@ class ProjectionRunner:
             lazy, period = listed
             facts, late = lazy.counts  # type: ignore[misc]
             since = sum(1 for p in period.positions.values() if p > lazy.base)
-            return facts + since, late + len(period.late) - len(lazy.late_loaded)
+            return facts + since, len(late) + len(period.late) - len(lazy.late_loaded)
 
     def late_facts(self, key: str) -> list[str] | None:
         """While the period is folded lazily: the ids of its late facts in log order, as the whole fold lists them
@@ -637,7 +637,7 @@ class ProjectionRunner:
                     loaded[fact] -= 1
                 else:
                     since.append(fact)
-            return [*(lazy.late or ()), *since]
+            return [*lazy.counts[1], *since]  # type: ignore[index]
 
     def _lazy_counts(self, key: str) -> tuple[LazyPeriod, PeriodInput] | None:
         """The period's lazy fold with its counts read (on first asking), under the lock; None when not lazy."""
@@ -650,13 +650,12 @@ class ProjectionRunner:
             if reader is None:
                 return None
             try:
-                facts, late = counted(period, lazy, reader)
+                lazy.counts = counted(period, lazy, reader)
             except NotLazy as exc:
                 log.info("the facts of %s could not be counted from their rows: %s", key, exc)
                 return None
             finally:
                 reader.close()
-            lazy.counts, lazy.late = (facts, len(late)), late
         return lazy, period
 
     def named(self, key: str, facts: list[dict[str, Any]]) -> set[str]:

@@ -545,7 +545,7 @@ def _imported(importer: Importer, items: Iterator[Any], parse: Callable[[Any], d
     importer.subjects_in(subjects, batch, key)
     rest_in(chain([first] if first is not None else [], items), batch, key)
     recorder = importer.ledger.recorder
-    if type(recorder).__module__.startswith("eventsourcing.postgres"):  # the planner's statistics of the log filled
+    if type(recorder).__module__ == "eventsourcing.postgres":  # the planner's statistics of the log filled
         from service.bulk_pg import analyze_log
 
         analyze_log(recorder)

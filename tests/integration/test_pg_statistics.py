@@ -14,14 +14,13 @@ import pytest
 from service.bootstrap import build
 from service.bulk import import_rows
 from service.settings import Settings
-from tests.integration.conftest import PG, settings_for
+from tests.integration.conftest import settings_for
 from tests.integration.helpers import AT, ZJG, record_quarter
 
 
 def _statistics(settings: Settings, service: Any) -> dict[str, float]:
     """The events table's columns that have statistics, with their number of distinct values (pg_stats)."""
-    conninfo = f"host={PG['pg_host']} port={PG['pg_port']} user={PG['pg_user']} dbname={PG['pg_dbname']}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(service.views.conninfo, autocommit=True) as conn:
         rows = conn.execute("SELECT attname, n_distinct FROM pg_stats WHERE schemaname = %s AND tablename = %s",
                             (settings.pg_schema, service.ledger.recorder.events_table_name)).fetchall()
     return {name: float(distinct) for name, distinct in rows}
